@@ -1,0 +1,124 @@
+import { validationError } from './errors.ts';
+
+/**
+ * Exact decimal amounts as fixed-point bigints with 10 fractional digits.
+ *
+ * Invariant: no float ever holds an amount. The scale is fixed at 10 because
+ * DESIGN.md caps every unit at 10 decimal places, so one scale serves all units
+ * and sums never need rescaling. A unit's own scale (0..10) only limits what a
+ * request may contain; more precision than the unit allows is rejected, never
+ * rounded.
+ */
+export type Amount = bigint;
+
+export const AMOUNT_SCALE = 10;
+export const MAX_INTEGER_DIGITS = 25;
+const FACTOR = 10n ** BigInt(AMOUNT_SCALE);
+const MAX_ABSOLUTE = 10n ** BigInt(MAX_INTEGER_DIGITS) * FACTOR;
+const DECIMAL_PATTERN = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+export const ZERO: Amount = 0n;
+
+/** Parses a canonical decimal string into an Amount. Throws on anything else. */
+export function amountFromDecimalString(text: string, param = 'amount'): Amount {
+  const match = DECIMAL_PATTERN.exec(text);
+  if (!match) {
+    throw validationError(param, `'${param}' must be a decimal number such as "12.5", got ${JSON.stringify(text)}.`);
+  }
+  const [, sign, integerPart = '0', fractionPart = ''] = match;
+  const trimmedFraction = fractionPart.replace(/0+$/, '');
+  if (trimmedFraction.length > AMOUNT_SCALE) {
+    throw validationError(param, `'${param}' has ${trimmedFraction.length} decimal places; at most ${AMOUNT_SCALE} are supported.`);
+  }
+  if (integerPart.replace(/^0+/, '').length > MAX_INTEGER_DIGITS) {
+    throw validationError(param, `'${param}' has more than ${MAX_INTEGER_DIGITS} digits before the decimal point.`);
+  }
+  const magnitude = BigInt(integerPart) * FACTOR + BigInt(trimmedFraction.padEnd(AMOUNT_SCALE, '0') || '0');
+  return sign ? -magnitude : magnitude;
+}
+
+/**
+ * Converts a JSON number through its shortest decimal form (what `String(n)`
+ * prints). Integers beyond 2^53 are rejected: their shortest form is not the
+ * number the sender wrote, so we ask for a string instead of guessing.
+ */
+export function amountFromNumber(value: number, param = 'amount'): Amount {
+  if (!Number.isFinite(value)) {
+    throw validationError(param, `'${param}' must be a finite number.`);
+  }
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    throw validationError(param, `'${param}' is too large to be sent exactly as a JSON number; send it as a string.`);
+  }
+  return amountFromDecimalString(expandExponent(String(value)), param);
+}
+
+/** Parses a request amount (string or number) and checks it against a unit's scale. */
+export function parseAmount(value: unknown, options: { param?: string; scale?: number; positive?: boolean } = {}): Amount {
+  const param = options.param ?? 'amount';
+  let amount: Amount;
+  if (typeof value === 'string') amount = amountFromDecimalString(value, param);
+  else if (typeof value === 'number') amount = amountFromNumber(value, param);
+  else throw validationError(param, `'${param}' must be a decimal string or a number.`);
+  if (options.scale !== undefined) assertScale(amount, options.scale, param);
+  if (options.positive !== false && amount <= 0n) {
+    throw validationError(param, `'${param}' must be greater than zero.`);
+  }
+  return amount;
+}
+
+export function assertScale(amount: Amount, scale: number, param = 'amount'): void {
+  const unit = 10n ** BigInt(AMOUNT_SCALE - scale);
+  if (amount % unit !== 0n) {
+    throw validationError(param, `'${param}' has more decimal places than its unit allows (${scale}).`);
+  }
+  if (amount >= MAX_ABSOLUTE || amount <= -MAX_ABSOLUTE) {
+    throw validationError(param, `'${param}' has more than ${MAX_INTEGER_DIGITS} digits before the decimal point.`);
+  }
+}
+
+/** Canonical decimal string: no exponent, no trailing fractional zeros ("12.5", "-3", "0"). */
+export function formatAmount(amount: Amount): string {
+  const negative = amount < 0n;
+  const magnitude = negative ? -amount : amount;
+  const integerPart = magnitude / FACTOR;
+  const fraction = (magnitude % FACTOR).toString().padStart(AMOUNT_SCALE, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${integerPart}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** Converts to integer minor units of a unit with `scale` decimals (exact; throws if not representable). */
+export function toMinorUnits(amount: Amount, scale: number): bigint {
+  const divisor = 10n ** BigInt(AMOUNT_SCALE - scale);
+  if (amount % divisor !== 0n) throw validationError('amount', `Amount has more decimal places than ${scale}.`);
+  return amount / divisor;
+}
+
+export function fromMinorUnits(minor: bigint, scale: number): Amount {
+  return minor * 10n ** BigInt(AMOUNT_SCALE - scale);
+}
+
+export function minAmount(left: Amount, right: Amount): Amount {
+  return left < right ? left : right;
+}
+
+export function maxAmount(left: Amount, right: Amount): Amount {
+  return left > right ? left : right;
+}
+
+export function sumAmounts(amounts: Iterable<Amount>): Amount {
+  let total = ZERO;
+  for (const amount of amounts) total += amount;
+  return total;
+}
+
+/** `String(1e-7)` is "1e-7": rewrite exponent notation as plain decimal digits, exactly. */
+function expandExponent(text: string): string {
+  const match = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!match) return text;
+  const [, sign = '', integerDigits = '', fractionDigits = '', exponentText = '0'] = match;
+  const exponent = Number(exponentText);
+  const digits = integerDigits + fractionDigits;
+  const pointPosition = integerDigits.length + exponent;
+  if (pointPosition <= 0) return `${sign}0.${'0'.repeat(-pointPosition)}${digits}`;
+  if (pointPosition >= digits.length) return `${sign}${digits}${'0'.repeat(pointPosition - digits.length)}`;
+  return `${sign}${digits.slice(0, pointPosition)}.${digits.slice(pointPosition)}`;
+}

@@ -1,0 +1,45 @@
+import { sumAmounts, ZERO, type Amount } from './amount.ts';
+import { grantStatus } from './grant-status.ts';
+import type { GrantState, GrantStatus, Instant, WalletSnapshot } from './types.ts';
+import { WalletTransaction } from './wallet-transaction.ts';
+
+export interface GrantBalance {
+  grant: GrantState;
+  status: GrantStatus;
+}
+
+export interface BalanceView {
+  at: Instant;
+  /** Spendable now by a debit without a feature restriction or with a matching one. */
+  available: Amount;
+  held: Amount;
+  /** Granted but not yet effective. */
+  scheduled: Amount;
+  /** Owed after overdraft debits. */
+  overdraft: Amount;
+  /** available − overdraft: equals the sum of all ledger entry amounts. */
+  net: Amount;
+  grants: GrantBalance[];
+}
+
+/**
+ * The balance at `at`, from a snapshot of the wallet at or before `at`. Events
+ * due by `at` that were not booked yet (a late sweep) are applied in memory, so a
+ * read never counts a grant past its expiresAt.
+ */
+export function computeBalance(snapshot: WalletSnapshot, at: Instant): BalanceView {
+  const advanced = new WalletTransaction(snapshot, at).snapshot;
+  const grants = advanced.grants.map((grant) => ({ grant, status: grantStatus(grant, at) }));
+  const available = sumAmounts(grants.filter(({ status }) => status === 'active').map(({ grant }) => grant.available));
+  const scheduled = sumAmounts(grants.filter(({ status }) => status === 'scheduled').map(({ grant }) => grant.available));
+  const overdraft = advanced.wallet.overdraft;
+  return {
+    at,
+    available,
+    held: sumAmounts(advanced.grants.map((grant) => grant.held)),
+    scheduled: scheduled === ZERO ? ZERO : scheduled,
+    overdraft,
+    net: available - overdraft,
+    grants,
+  };
+}

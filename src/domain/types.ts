@@ -1,0 +1,119 @@
+import type { Amount } from './amount.ts';
+
+/** Times are UTC epoch milliseconds; the domain never reads a clock, callers pass `now`. */
+export type Instant = number;
+
+export type GrantCategory = 'paid' | 'promotional';
+export type GrantStatus = 'payment_pending' | 'scheduled' | 'active' | 'expired' | 'voided';
+export type InsufficientPolicy = 'reject' | 'partial' | 'overdraft';
+export type HoldStatus = 'active' | 'captured' | 'released' | 'expired';
+
+export type LedgerEntryType =
+  | 'grant'
+  | 'debit'
+  | 'hold'
+  | 'release'
+  | 'capture'
+  | 'expiry'
+  | 'void'
+  | 'overdraft'
+  | 'repayment'
+  | 'adjustment';
+
+/**
+ * What the engine knows of a grant. Invariant:
+ * amount = available + held + consumed + expired + voided.
+ * Before activation (scheduled or pending payment) `available` is the whole
+ * amount but not spendable, and no ledger entry exists for the grant yet.
+ */
+export interface GrantState {
+  id: string;
+  amount: Amount;
+  available: Amount;
+  held: Amount;
+  consumed: Amount;
+  expired: Amount;
+  voided: Amount;
+  category: GrantCategory;
+  priority: number;
+  effectiveAt: Instant;
+  expiresAt: Instant | null;
+  createdAt: Instant;
+  /** Creation order within the wallet: the last tie-break of the burn order. */
+  ordinal: number;
+  /** When its `grant` ledger entry was booked; null while scheduled or pending payment. */
+  activatedAt: Instant | null;
+  /** When its expiry was booked; null until then. */
+  expiredAt: Instant | null;
+  voidedAt: Instant | null;
+  paymentPending: boolean;
+  /** Feature keys this grant may pay for; empty means every feature. */
+  appliesTo: readonly string[];
+}
+
+export interface HoldAllocation {
+  grantId: string;
+  /** What this hold still holds on the grant. */
+  amount: Amount;
+}
+
+export interface HoldState {
+  id: string;
+  amount: Amount;
+  feature: string | null;
+  expiresAt: Instant;
+  status: HoldStatus;
+  allocations: HoldAllocation[];
+  capturedAmount: Amount;
+  createdAt: Instant;
+  endedAt: Instant | null;
+  debitId: string | null;
+}
+
+export interface WalletState {
+  id: string;
+  overdraftLimit: Amount;
+  /** Credit owed after overdraft debits; always >= 0. */
+  overdraft: Amount;
+  /** Sequence number of the last ledger entry (0 when there is none). */
+  sequence: number;
+  /** Net balance after the last entry: Σ entry.amount = available − overdraft. */
+  balance: Amount;
+  /** Σ entry.heldAmount. */
+  held: Amount;
+  grantCount: number;
+  /** Time of the last ledger entry; new entries are never earlier (per-wallet time order). */
+  lastEntryAt: Instant;
+}
+
+/** The wallet with every grant and hold that can still change. */
+export interface WalletSnapshot {
+  wallet: WalletState;
+  grants: GrantState[];
+  holds: HoldState[];
+}
+
+export interface LedgerEntryDraft {
+  sequence: number;
+  type: LedgerEntryType;
+  grantId: string | null;
+  debitId: string | null;
+  holdId: string | null;
+  /** Signed change to available credit (the grant's, or the overdraft bucket's when grantId is null). */
+  amount: Amount;
+  /** Signed change to held credit. */
+  heldAmount: Amount;
+  balanceAfter: Amount;
+  heldAfter: Amount;
+  effectiveAt: Instant;
+}
+
+export interface Allocation {
+  grantId: string;
+  amount: Amount;
+}
+
+export type DomainEvent =
+  | { type: 'grant.created' | 'grant.updated' | 'grant.voided' | 'grant.expired'; grantId: string }
+  | { type: 'debit.created'; debitId: string }
+  | { type: 'hold.created' | 'hold.captured' | 'hold.released' | 'hold.expired'; holdId: string };
