@@ -30,3 +30,13 @@ export function appliesToFeature(grant: GrantState, feature: string | null): boo
   if (grant.appliesTo.length === 0) return true;
   return feature !== null && grant.appliesTo.includes(feature);
 }
+
+/**
+ * A grant as of `at` when its stored state may lag the clock (an expiry not yet
+ * booked by the sweep): what would expire at expiresAt is shown as expired.
+ */
+export function projectGrant<Grant extends GrantState>(grant: Grant, at: Instant): Grant {
+  const dueToExpire = grant.activatedAt !== null && grant.expiredAt === null && grant.expiresAt !== null && grant.expiresAt <= at;
+  if (!dueToExpire || grant.voidedAt !== null) return grant;
+  return { ...grant, available: 0n, expired: grant.expired + grant.available, expiredAt: grant.expiresAt };
+}

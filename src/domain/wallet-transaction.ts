@@ -250,6 +250,11 @@ export class WalletTransaction {
     const grant = this.grant(grantId);
     if (grant.voidedAt !== null) throw stateConflict(`Grant '${grantId}' is voided and cannot be expired.`);
     if (grant.expiredAt !== null) return grant;
+    // Not yet booked (scheduled or pending payment): expiring it now would put its expiry
+    // before its own activation and book entries out of time order. Voiding is the way to end it.
+    if (grant.activatedAt === null) {
+      throw stateConflict(`Grant '${grantId}' is not effective yet and cannot be expired; void it instead.`);
+    }
     grant.expiresAt = this.now;
     this.changedGrantIds.add(grant.id);
     this.advanceTo(this.now);

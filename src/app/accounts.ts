@@ -1,0 +1,125 @@
+import { parseAmount } from '../domain/amount.ts';
+import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
+import type { CustomerRecord, Metadata, Page, PageRequest, UnitRecord, WalletRecord } from '../store/records.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { resolveWallet, type WalletReference } from './wallet-address.ts';
+import { runWalletOperation } from './wallet-operation.ts';
+
+export const UNIT_CODE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** Customers: created explicitly; their IDs are what every wallet names. */
+export async function createCustomer(
+  dependencies: AppDependencies,
+  request: {
+    context: RequestContext;
+    input: { externalId?: string | null; name?: string | null; email?: string | null; metadata?: Metadata };
+    idempotency?: IdempotencyRequest | undefined;
+    present: (customer: CustomerRecord) => Presented;
+  },
+): Promise<Outcome> {
+  const { context, input } = request;
+  const environmentId = context.environment.id;
+  return dependencies.store.transaction(async (repository) => {
+    if (request.idempotency) {
+      const replay = await findReplay({ repository, environmentId, scope: 'environment', request: request.idempotency });
+      if (replay) return replay;
+    }
+    if (input.externalId && (await repository.accounts.findCustomerByExternalId(environmentId, input.externalId))) {
+      throw new CreditbookError('state_conflict', `A customer with externalId '${input.externalId}' already exists.`, { param: 'externalId' });
+    }
+    const now = currentTime(dependencies, context.environment);
+    const customer: CustomerRecord = {
+      id: dependencies.newId('cus'),
+      environmentId,
+      externalId: input.externalId ?? null,
+      name: input.name ?? null,
+      email: input.email ?? null,
+      metadata: input.metadata ?? {},
+      createdAt: now,
+    };
+    await repository.accounts.insertCustomer(customer);
+    const response = request.present(customer);
+    if (request.idempotency) {
+      await rememberResponse({ repository, environmentId, scope: 'environment', request: request.idempotency, response, now, keepForever: false });
+    }
+    return { ...response, replayed: false };
+  });
+}
+
+export async function getCustomer(dependencies: AppDependencies, context: RequestContext, id: string): Promise<CustomerRecord> {
+  const customer = await dependencies.store.read((repository) => repository.accounts.getCustomer(context.environment.id, id));
+  if (!customer) throw notFound('customer', id);
+  return customer;
+}
+
+export function listCustomers(dependencies: AppDependencies, context: RequestContext, page: PageRequest): Promise<Page<CustomerRecord>> {
+  return dependencies.store.read((repository) => repository.accounts.listCustomers(context.environment.id, page));
+}
+
+/**
+ * Units are the credit currencies. Creating a unit that exists with the same
+ * scale returns it (safe to retry); with another scale it is a conflict, since a
+ * scale never changes once amounts exist.
+ */
+export async function createUnit(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  input: { code: string; scale: number; name?: string | null },
+): Promise<{ unit: UnitRecord; created: boolean }> {
+  if (!UNIT_CODE_PATTERN.test(input.code)) {
+    throw validationError('code', 'code must be lower case letters, digits or _, starting with a letter (at most 64).');
+  }
+  const environmentId = context.environment.id;
+  return dependencies.store.transaction(async (repository) => {
+    const unit: UnitRecord = {
+      environmentId,
+      code: input.code,
+      scale: input.scale,
+      name: input.name ?? null,
+      createdAt: currentTime(dependencies, context.environment),
+    };
+    if (await repository.accounts.insertUnit(unit)) return { unit, created: true };
+    const existing = (await repository.accounts.getUnit(environmentId, input.code))!;
+    if (existing.scale !== input.scale) {
+      throw new CreditbookError('state_conflict', `Unit '${input.code}' exists with scale ${existing.scale}.`, { param: 'scale' });
+    }
+    return { unit: existing, created: false };
+  });
+}
+
+export function listUnits(dependencies: AppDependencies, context: RequestContext): Promise<UnitRecord[]> {
+  return dependencies.store.read((repository) => repository.accounts.listUnits(context.environment.id));
+}
+
+/** Creates the wallet if needed and sets its overdraft limit. */
+export async function upsertWallet(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; input: WalletReference & { overdraftLimit?: unknown }; present: (wallet: WalletRecord) => Presented },
+): Promise<Outcome> {
+  const { context, input } = request;
+  const { address, unit } = await resolveWallet(dependencies, context, input);
+  const limit = input.overdraftLimit === undefined ? undefined : parseAmount(input.overdraftLimit, { param: 'overdraftLimit', scale: unit.scale, positive: false });
+  if (limit !== undefined && limit < 0n) throw validationError('overdraftLimit', "'overdraftLimit' must not be negative.");
+  return runWalletOperation(dependencies, {
+    context,
+    address,
+    createIfMissing: true,
+    compute: (transaction) => {
+      if (limit !== undefined) transaction.setOverdraftLimit(limit);
+      return transaction.snapshot.wallet;
+    },
+    present: (_, engine, loaded) => request.present({ ...loaded.wallet, ...engine.snapshot.wallet }),
+    missingWallet: () => new Error('unreachable'),
+  });
+}
+
+export function listWallets(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  filters: { customerId?: string; unit?: string },
+  page: PageRequest,
+): Promise<Page<WalletRecord>> {
+  return dependencies.store.read((repository) => repository.wallets.list(context.environment.id, filters, page));
+}
+

@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { CreditbookError, notFound } from '../domain/errors.ts';
+import type { ApiKeyRecord, EnvironmentMode, EnvironmentRecord } from '../store/records.ts';
+import type { AppDependencies } from './dependencies.ts';
+
+/**
+ * API keys: `cb_test_…` or `cb_live_…` followed by 32 random base62 characters.
+ * Only a SHA-256 hash is stored; the key is shown once, when created. (A fast
+ * hash is right here: the key is 190 random bits, so there is nothing to brute-force.)
+ */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function randomBase62(length: number): string {
+  const bytes = randomBytes(length * 2);
+  let text = '';
+  for (let index = 0; text.length < length && index < bytes.length; index += 1) {
+    const byte = bytes[index]!;
+    if (byte < 248) text += BASE62[byte % 62]; // 248 = 4 × 62: no modulo bias
+  }
+  return text.length === length ? text : randomBase62(length);
+}
+
+export async function ensureEnvironment(dependencies: AppDependencies, mode: EnvironmentMode): Promise<EnvironmentRecord> {
+  return dependencies.store.transaction(async (repository) => {
+    const existing = (await repository.accounts.listEnvironments()).find((environment) => environment.mode === mode);
+    if (existing) return existing;
+    const environment: EnvironmentRecord = { id: dependencies.newId('env'), mode, name: mode, frozenClockAt: null, createdAt: dependencies.clock.now() };
+    await repository.accounts.insertEnvironment(environment);
+    return environment;
+  });
+}
+
+export async function createApiKey(dependencies: AppDependencies, mode: EnvironmentMode): Promise<{ key: string; record: ApiKeyRecord }> {
+  const environment = await ensureEnvironment(dependencies, mode);
+  const key = `cb_${mode}_${randomBase62(32)}`;
+  const record: ApiKeyRecord = {
+    id: dependencies.newId('key'),
+    environmentId: environment.id,
+    keyHash: hashApiKey(key),
+    keyPrefix: key.slice(0, 12),
+    createdAt: dependencies.clock.now(),
+    revokedAt: null,
+  };
+  await dependencies.store.transaction((repository) => repository.accounts.insertApiKey(record));
+  return { key, record };
+}
+
+export async function listApiKeys(dependencies: AppDependencies): Promise<Array<ApiKeyRecord & { mode: EnvironmentMode }>> {
+  return dependencies.store.read(async (repository) => {
+    const environments = new Map((await repository.accounts.listEnvironments()).map((environment) => [environment.id, environment]));
+    return (await repository.accounts.listApiKeys()).map((key) => ({ ...key, mode: environments.get(key.environmentId)?.mode ?? 'test' }));
+  });
+}
+
+export async function revokeApiKey(dependencies: AppDependencies, id: string): Promise<void> {
+  const revoked = await dependencies.store.transaction((repository) => repository.accounts.revokeApiKey(id, dependencies.clock.now()));
+  if (!revoked) throw notFound('active API key', id);
+}
+
+/** True when the database has no environment yet (first start). */
+export async function isEmptyDatabase(dependencies: AppDependencies): Promise<boolean> {
+  return dependencies.store.read(async (repository) => (await repository.accounts.listEnvironments()).length === 0);
+}
+
+/**
+ * Resolves a presented key to its environment. Results are cached briefly
+ * (KEY_CACHE_MS): a revoked key stops working within that time on every node.
+ */
+export class ApiKeyAuthenticator {
+  static readonly KEY_CACHE_MS = 2000;
+  private readonly cache = new Map<string, { environment: EnvironmentRecord; until: number }>();
+
+  constructor(private readonly dependencies: AppDependencies) {}
+
+  async authenticate(presentedKey: string | undefined): Promise<EnvironmentRecord> {
+    if (!presentedKey) throw new CreditbookError('unauthenticated', 'Missing API key. Send it as `Authorization: Bearer <key>`.');
+    const keyHash = hashApiKey(presentedKey);
+    const now = this.dependencies.clock.now();
+    const cached = this.cache.get(keyHash);
+    if (cached && cached.until > now) return cached.environment;
+    const environment = await this.dependencies.store.read(async (repository) => {
+      const key = await repository.accounts.findApiKeyByHash(keyHash);
+      if (!key || key.revokedAt !== null) return undefined;
+      return repository.accounts.getEnvironment(key.environmentId);
+    });
+    if (!environment) throw new CreditbookError('unauthenticated', 'Invalid or revoked API key.');
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(keyHash, { environment, until: now + ApiKeyAuthenticator.KEY_CACHE_MS });
+    return environment;
+  }
+
+  /** Drops cached environments, so a test-clock change is seen at once on this node. */
+  forgetEnvironment(environmentId: string): void {
+    for (const [hash, entry] of this.cache) if (entry.environment.id === environmentId) this.cache.delete(hash);
+  }
+}

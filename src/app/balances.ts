@@ -1,0 +1,50 @@
+import { computeBalance, type BalanceView } from '../domain/balance.ts';
+import { validationError } from '../domain/errors.ts';
+import { replayWallet } from '../domain/replay.ts';
+import type { Instant } from '../domain/types.ts';
+import type { WalletRecord } from '../store/records.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { resolveWallet, type WalletReference } from './wallet-address.ts';
+import { emptyWallet } from './wallet-operation.ts';
+
+export interface BalanceResult {
+  wallet: WalletRecord;
+  balance: BalanceView;
+  /** True when the wallet does not exist yet: every figure is zero. */
+  walletExists: boolean;
+}
+
+/**
+ * The balance now reads only the wallet's live grants and active holds. A
+ * balance as of a past time replays the wallet's ledger up to that time, so it
+ * is exact for any moment, including across expiries booked late.
+ */
+export async function getBalance(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  request: WalletReference & { at?: Instant | undefined },
+): Promise<BalanceResult> {
+  const { address } = await resolveWallet(dependencies, context, request);
+  const now = currentTime(dependencies, context.environment);
+  const at = request.at ?? now;
+  if (at > now) throw validationError('at', 'at must not be in the future.');
+  return dependencies.store.read(async (repository) => {
+    const wallet = await repository.wallets.find(address, { lock: false });
+    if (!wallet) {
+      const empty = emptyWallet(dependencies, address, at);
+      return { wallet: empty, balance: computeBalance({ wallet: empty, grants: [], holds: [] }, at), walletExists: false };
+    }
+    if (request.at === undefined || at >= wallet.lastEntryAt) {
+      const [grants, holds] = [await repository.grants.loadLive(wallet.id), await repository.holds.loadActive(wallet.id)];
+      return { wallet, balance: computeBalance({ wallet, grants, holds }, at), walletExists: true };
+    }
+    const snapshot = replayWallet({
+      wallet,
+      grants: await repository.grants.loadAll(wallet.id),
+      holds: await repository.holds.loadAll(wallet.id),
+      entries: await repository.ledger.loadForWallet(wallet.id, at),
+      at,
+    });
+    return { wallet, balance: computeBalance(snapshot, at), walletExists: true };
+  });
+}

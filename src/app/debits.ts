@@ -1,0 +1,109 @@
+import { parseAmount, sumAmounts } from '../domain/amount.ts';
+import { CreditbookError, validationError } from '../domain/errors.ts';
+import type { InsufficientPolicy, Instant } from '../domain/types.ts';
+import type { DebitRecord, Metadata } from '../store/records.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { fingerprintOf, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { resolveWallet, type WalletReference } from './wallet-address.ts';
+import { runWalletOperation } from './wallet-operation.ts';
+
+export interface CreateDebitInput extends WalletReference {
+  amount: unknown;
+  feature?: string | null | undefined;
+  onInsufficient?: InsufficientPolicy | undefined;
+  /**
+   * When the usage happened, for reporting. Credit is taken from what is
+   * spendable when the debit is booked; the ledger never books into the past.
+   */
+  occurredAt?: Instant | undefined;
+  metadata?: Metadata | undefined;
+}
+
+export type PresentDebit = (debit: DebitRecord) => Presented;
+
+export const MAX_BATCH_DEBITS = 1000;
+
+export async function createDebit(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; input: CreateDebitInput; idempotency?: IdempotencyRequest | undefined; present: PresentDebit },
+): Promise<Outcome> {
+  const { context, input } = request;
+  const { address, unit } = await resolveWallet(dependencies, context, input);
+  const amount = parseAmount(input.amount, { scale: unit.scale });
+  const now = currentTime(dependencies, context.environment);
+  if (input.occurredAt !== undefined && input.occurredAt > now) {
+    throw validationError('occurredAt', 'occurredAt must not be in the future.');
+  }
+  const debitId = dependencies.newId('dbt');
+  const policy = input.onInsufficient ?? 'reject';
+  let debit: DebitRecord | undefined;
+  return runWalletOperation(dependencies, {
+    context,
+    address,
+    // A failed debit rolls back with its transaction, so creating the wallet here never leaves an empty one behind.
+    createIfMissing: true,
+    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    compute: (transaction, loaded) => {
+      const outcome = transaction.debit({ debitId, amount, feature: input.feature ?? null, policy });
+      debit = {
+        ...address,
+        id: debitId,
+        walletId: loaded.wallet.id,
+        amount,
+        consumed: sumAmounts(outcome.allocations.map((allocation) => allocation.amount)),
+        overdrawn: outcome.overdrawn,
+        shortfall: outcome.shortfall,
+        feature: input.feature ?? null,
+        policy,
+        holdId: null,
+        allocations: outcome.allocations,
+        occurredAt: input.occurredAt ?? transaction.now,
+        metadata: input.metadata ?? {},
+        createdAt: transaction.now,
+      };
+      return debit;
+    },
+    persist: (repository, record) => repository.debits.insert(record),
+    present: (record) => request.present(record),
+    missingWallet: () => new Error('unreachable: debits create their wallet'),
+  });
+}
+
+export type BatchItemResult = { index: number; outcome: Outcome } | { index: number; error: CreditbookError };
+
+/**
+ * Many debits at once. Each item is its own operation with its own result; on
+ * SQLite they share one group-committed transaction, so the batch costs one fsync.
+ * With a batch idempotency key, item i uses the key `<key>:<i>`.
+ */
+export async function createDebitBatch(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; items: Array<CreateDebitInput & { idempotencyKey?: string }>; idempotency?: IdempotencyRequest | undefined; present: PresentDebit },
+): Promise<BatchItemResult[]> {
+  if (request.items.length === 0 || request.items.length > MAX_BATCH_DEBITS) {
+    throw validationError('debits', `A batch holds between 1 and ${MAX_BATCH_DEBITS} debits.`);
+  }
+  return Promise.all(
+    request.items.map(async (item, index): Promise<BatchItemResult> => {
+      const { idempotencyKey, ...input } = item;
+      const key = idempotencyKey ?? (request.idempotency ? `${request.idempotency.key}:${index}` : undefined);
+      try {
+        const outcome = await createDebit(dependencies, {
+          context: request.context,
+          input,
+          idempotency: key === undefined ? undefined : { key, fingerprint: fingerprintOf('debits.create', input) },
+          present: request.present,
+        });
+        return { index, outcome };
+      } catch (error) {
+        if (error instanceof CreditbookError) return { index, error: withParamPrefix(error, `debits.${index}`) };
+        throw error;
+      }
+    }),
+  );
+}
+
+function withParamPrefix(error: CreditbookError, prefix: string): CreditbookError {
+  const param = error.param === undefined ? prefix : `${prefix}.${error.param}`;
+  return new CreditbookError(error.code, error.message, { param, ...(error.details ? { details: error.details } : {}) });
+}

@@ -1,0 +1,40 @@
+import { monotonicFactory } from 'ulid';
+import type { Instant } from '../domain/types.ts';
+import type { EnvironmentRecord } from '../store/records.ts';
+import type { Store } from '../store/port.ts';
+
+/** The only clock the app reads; tests inject their own. */
+export interface Clock {
+  now(): Instant;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface AppDependencies {
+  store: Store;
+  clock: Clock;
+  newId: (prefix: IdPrefix) => string;
+}
+
+export type IdPrefix = 'env' | 'key' | 'cus' | 'wal' | 'grt' | 'dbt' | 'hld' | 'le' | 'evt' | 'pur' | 'inv' | 'we';
+
+/** Prefixed, time-sortable IDs (ULID, lower case): `grt_01jh…`. */
+export function createIdGenerator(): (prefix: IdPrefix) => string {
+  const ulid = monotonicFactory();
+  return (prefix) => `${prefix}_${ulid().toLowerCase()}`;
+}
+
+export function createDependencies(store: Store, clock: Clock = systemClock): AppDependencies {
+  return { store, clock, newId: createIdGenerator() };
+}
+
+/** What a caller is acting as: one environment, one request. */
+export interface RequestContext {
+  environment: EnvironmentRecord;
+  requestId: string;
+}
+
+/** A test environment with a frozen clock reads that clock; everything else reads the injected clock. */
+export function currentTime(dependencies: AppDependencies, environment: EnvironmentRecord): Instant {
+  return environment.frozenClockAt ?? dependencies.clock.now();
+}

@@ -1,0 +1,154 @@
+import { parseAmount } from '../domain/amount.ts';
+import { notFound, validationError } from '../domain/errors.ts';
+import { projectGrant } from '../domain/grant-status.ts';
+import type { GrantCategory, GrantStatus, Instant } from '../domain/types.ts';
+import type { GrantRecord, Metadata, Page, PageRequest } from '../store/records.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
+import { resolveWallet, type WalletReference } from './wallet-address.ts';
+import { runWalletOperation } from './wallet-operation.ts';
+
+export type PresentGrant = (grant: GrantRecord, now: Instant) => Presented;
+
+export interface CreateGrantInput extends WalletReference {
+  amount: unknown;
+  category?: GrantCategory | undefined;
+  priority?: number | undefined;
+  effectiveAt?: Instant | undefined;
+  expiresAt?: Instant | null | undefined;
+  name?: string | null | undefined;
+  metadata?: Metadata | undefined;
+  cost?: { amount: unknown; currency: string } | null | undefined;
+  appliesTo?: string[] | undefined;
+}
+
+export const DEFAULT_PRIORITY = 50;
+
+/** Creates a grant; the wallet is created on first use. Idempotency keys for grants are scoped to the wallet and kept forever. */
+export async function createGrant(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; input: CreateGrantInput; idempotency?: IdempotencyRequest | undefined; present: PresentGrant },
+): Promise<Outcome> {
+  const { context, input } = request;
+  const { address, unit } = await resolveWallet(dependencies, context, input);
+  const amount = parseAmount(input.amount, { scale: unit.scale });
+  const cost = input.cost ? { amount: parseAmount(input.cost.amount, { param: 'cost.amount', positive: false }), currency: input.cost.currency } : null;
+  if (cost && cost.amount < 0n) throw validationError('cost.amount', "'cost.amount' must not be negative.");
+  const grantId = dependencies.newId('grt');
+  const now = currentTime(dependencies, context.environment);
+  const effectiveAt = input.effectiveAt ?? now;
+  if (input.expiresAt != null && input.expiresAt <= effectiveAt) {
+    throw validationError('expiresAt', 'expiresAt must be later than effectiveAt.');
+  }
+  let created: GrantRecord | undefined;
+  return runWalletOperation(dependencies, {
+    context,
+    address,
+    createIfMissing: true,
+    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'wallet' as const } } : {}),
+    compute: (transaction, loaded) => {
+      const state = transaction.addGrant({
+        id: grantId,
+        amount,
+        category: input.category ?? 'promotional',
+        priority: input.priority ?? DEFAULT_PRIORITY,
+        effectiveAt,
+        expiresAt: input.expiresAt ?? null,
+        appliesTo: input.appliesTo ?? [],
+      });
+      created = {
+        ...state,
+        ...address,
+        walletId: loaded.wallet.id,
+        name: input.name ?? null,
+        metadata: input.metadata ?? {},
+        costAmount: cost?.amount ?? null,
+        costCurrency: cost?.currency ?? null,
+      };
+      return state;
+    },
+    persist: async (repository, state) => {
+      created = { ...created!, ...state };
+      await repository.grants.insert(created);
+    },
+    present: (_state, _engine, _loaded, presentedAt) => request.present(created!, presentedAt),
+    missingWallet: () => new Error('unreachable: grants create their wallet'),
+  });
+}
+
+export async function getGrant(dependencies: AppDependencies, context: RequestContext, grantId: string): Promise<{ grant: GrantRecord; now: Instant }> {
+  const grant = await dependencies.store.read((repository) => repository.grants.get(context.environment.id, grantId));
+  if (!grant) throw notFound('grant', grantId);
+  const now = currentTime(dependencies, context.environment);
+  return { grant: projectGrant(grant, now), now };
+}
+
+export async function listGrants(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  filters: { customerId?: string; unit?: string; walletKey?: string; includeVoided: boolean; status?: GrantStatus },
+  page: PageRequest,
+): Promise<{ page: Page<GrantRecord>; now: Instant }> {
+  const now = currentTime(dependencies, context.environment);
+  const { status, ...stored } = filters;
+  const result = await dependencies.store.read((repository) =>
+    repository.grants.list(context.environment.id, { ...stored, ...(status ? { status: { status, now } } : {}) }, page),
+  );
+  return { page: { ...result, data: result.data.map((grant) => projectGrant(grant, now)) }, now };
+}
+
+export interface UpdateGrantInput {
+  expiresAt?: Instant | null;
+  priority?: number;
+  name?: string | null;
+  metadata?: Metadata;
+}
+
+type GrantAction = { kind: 'update'; changes: UpdateGrantInput } | { kind: 'void' } | { kind: 'expire' };
+
+/** Update, void and expire-now all lock the grant's wallet and go through the engine. */
+export async function changeGrant(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; grantId: string; action: GrantAction; idempotency?: IdempotencyRequest | undefined; present: PresentGrant },
+): Promise<Outcome> {
+  const { context, grantId, action } = request;
+  const existing = await dependencies.store.read((repository) => repository.grants.get(context.environment.id, grantId));
+  if (!existing) throw notFound('grant', grantId);
+  let details = { name: existing.name, metadata: existing.metadata };
+  return runWalletOperation(dependencies, {
+    context,
+    address: existing,
+    createIfMissing: false,
+    grantIds: [grantId],
+    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    compute: (transaction) => {
+      if (action.kind === 'void') return transaction.voidGrant(grantId);
+      if (action.kind === 'expire') return transaction.expireGrant(grantId);
+      const { changes } = action;
+      const engineChanges: { expiresAt?: Instant | null; priority?: number } = {};
+      if (changes.expiresAt !== undefined) engineChanges.expiresAt = changes.expiresAt;
+      if (changes.priority !== undefined) engineChanges.priority = changes.priority;
+      const grant = transaction.updateGrant(grantId, engineChanges);
+      details = {
+        name: changes.name !== undefined ? changes.name : existing.name,
+        metadata: changes.metadata !== undefined ? mergeMetadata(existing.metadata, changes.metadata) : existing.metadata,
+      };
+      return grant;
+    },
+    persist: async (repository) => {
+      if (action.kind === 'update') await repository.grants.updateDetails(grantId, details);
+    },
+    present: (state, _engine, _loaded, now) => request.present({ ...existing, ...state, ...details }, now),
+    missingWallet: () => notFound('grant', grantId),
+  });
+}
+
+/** As in Stripe: keys are merged, and a key set to "" is removed. */
+export function mergeMetadata(existing: Metadata, changes: Metadata): Metadata {
+  const merged: Metadata = { ...existing };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === '') delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}

@@ -1,0 +1,116 @@
+import { parseAmount, sumAmounts } from '../domain/amount.ts';
+import { notFound, validationError } from '../domain/errors.ts';
+import type { Instant } from '../domain/types.ts';
+import type { DebitRecord, HoldRecord, Metadata } from '../store/records.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
+import { findUnit, resolveWallet, type WalletReference } from './wallet-address.ts';
+import { runWalletOperation } from './wallet-operation.ts';
+
+export interface CreateHoldInput extends WalletReference {
+  amount: unknown;
+  feature?: string | null | undefined;
+  expiresAt?: Instant | undefined;
+  ttlSeconds?: number | undefined;
+  metadata?: Metadata | undefined;
+}
+
+export type PresentHold = (hold: HoldRecord, debit: DebitRecord | null, now: Instant) => Presented;
+
+/** Without expiresAt or ttlSeconds a hold lasts one hour; at most 30 days, so credit is never locked away for good. */
+export const DEFAULT_HOLD_TTL_SECONDS = 3600;
+export const MAX_HOLD_TTL_SECONDS = 30 * 24 * 3600;
+
+export async function createHold(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; input: CreateHoldInput; idempotency?: IdempotencyRequest | undefined; present: PresentHold },
+): Promise<Outcome> {
+  const { context, input } = request;
+  const { address, unit } = await resolveWallet(dependencies, context, input);
+  const amount = parseAmount(input.amount, { scale: unit.scale });
+  const now = currentTime(dependencies, context.environment);
+  if (input.expiresAt !== undefined && input.ttlSeconds !== undefined) {
+    throw validationError('ttlSeconds', 'Give either expiresAt or ttlSeconds, not both.');
+  }
+  const expiresAt = input.expiresAt ?? now + (input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS) * 1000;
+  if (expiresAt <= now) throw validationError(input.expiresAt !== undefined ? 'expiresAt' : 'ttlSeconds', 'A hold must expire in the future.');
+  if (expiresAt > now + MAX_HOLD_TTL_SECONDS * 1000) {
+    throw validationError(input.expiresAt !== undefined ? 'expiresAt' : 'ttlSeconds', 'A hold may last at most 30 days.');
+  }
+  const holdId = dependencies.newId('hld');
+  let hold: HoldRecord | undefined;
+  return runWalletOperation(dependencies, {
+    context,
+    address,
+    createIfMissing: true,
+    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    compute: (transaction, loaded) => {
+      const state = transaction.placeHold({ holdId, amount, feature: input.feature ?? null, expiresAt });
+      hold = { ...state, ...address, walletId: loaded.wallet.id, metadata: input.metadata ?? {} };
+      return hold;
+    },
+    persist: (repository, record) => repository.holds.insert(record),
+    present: (record, _engine, _loaded, presentedAt) => request.present(record, null, presentedAt),
+    missingWallet: () => new Error('unreachable: holds create their wallet'),
+  });
+}
+
+export async function getHold(dependencies: AppDependencies, context: RequestContext, holdId: string): Promise<{ hold: HoldRecord; now: Instant }> {
+  const hold = await dependencies.store.read((repository) => repository.holds.get(context.environment.id, holdId));
+  if (!hold) throw notFound('hold', holdId);
+  return { hold, now: currentTime(dependencies, context.environment) };
+}
+
+/** Capture (all, or `amount` with the rest released) or release a hold. */
+export async function endHold(
+  dependencies: AppDependencies,
+  request: {
+    context: RequestContext;
+    holdId: string;
+    action: { kind: 'capture'; amount?: unknown; metadata?: Metadata | undefined } | { kind: 'release' };
+    idempotency?: IdempotencyRequest | undefined;
+    present: PresentHold;
+  },
+): Promise<Outcome> {
+  const { context, holdId, action } = request;
+  const existing = await dependencies.store.read((repository) => repository.holds.get(context.environment.id, holdId));
+  if (!existing) throw notFound('hold', holdId);
+  const unit = await findUnit(dependencies, context.environment.id, existing.unit);
+  const captureAmount = action.kind === 'capture' && action.amount !== undefined ? parseAmount(action.amount, { scale: unit.scale }) : null;
+  const debitId = dependencies.newId('dbt');
+  let debit: DebitRecord | null = null;
+  return runWalletOperation(dependencies, {
+    context,
+    address: existing,
+    createIfMissing: false,
+    holdIds: [holdId],
+    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    compute: (transaction, loaded) => {
+      if (action.kind === 'release') return { ...existing, ...transaction.release(holdId) };
+      const captured = transaction.capture({ holdId, debitId, amount: captureAmount });
+      const consumed = sumAmounts(captured.allocations.map((allocation) => allocation.amount));
+      debit = {
+        ...existing,
+        id: debitId,
+        walletId: loaded.wallet.id,
+        amount: consumed,
+        consumed,
+        overdrawn: 0n,
+        shortfall: 0n,
+        feature: existing.feature,
+        policy: 'reject',
+        holdId,
+        allocations: captured.allocations,
+        occurredAt: transaction.now,
+        metadata: action.metadata ?? existing.metadata,
+        createdAt: transaction.now,
+      };
+      return { ...existing, ...captured.hold };
+    },
+    persist: async (repository) => {
+      if (debit) await repository.debits.insert(debit);
+    },
+    present: (hold, _engine, _loaded, now) => request.present(hold, debit, now),
+    missingWallet: () => notFound('hold', holdId),
+  });
+}

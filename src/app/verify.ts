@@ -1,0 +1,25 @@
+import { verifyWallet } from '../domain/verify-wallet.ts';
+import type { AppDependencies } from './dependencies.ts';
+
+export interface VerifyReport {
+  walletsChecked: number;
+  problems: string[];
+}
+
+/** Recomputes every wallet's projections from its ledger entries and lists every difference. */
+export async function verifyAll(dependencies: AppDependencies): Promise<VerifyReport> {
+  const wallets = await dependencies.store.read((repository) => repository.wallets.allIds());
+  const problems: string[] = [];
+  for (const { id, environmentId } of wallets) {
+    const walletProblems = await dependencies.store.read(async (repository) => {
+      const wallet = await repository.wallets.getById(environmentId, id, { lock: false });
+      if (!wallet) return [`wallet ${id} disappeared during verify`];
+      const grants = await repository.grants.loadAll(id);
+      const holds = await repository.holds.loadAll(id);
+      const entries = await repository.ledger.loadForWallet(id);
+      return verifyWallet({ wallet, grants, holds }, entries);
+    });
+    problems.push(...walletProblems);
+  }
+  return { walletsChecked: wallets.length, problems };
+}

@@ -1,0 +1,172 @@
+import { ZERO } from '../domain/amount.ts';
+import { nextEventAt } from '../domain/next-event.ts';
+import type { Instant } from '../domain/types.ts';
+import { WalletTransaction, type WalletTransactionResult } from '../domain/wallet-transaction.ts';
+import type { GrantRecord, HoldRecord, WalletAddress, WalletRecord } from '../store/records.ts';
+import type { Repository } from '../store/repository/repository.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+
+export interface LoadedWallet {
+  wallet: WalletRecord;
+  grants: Map<string, GrantRecord>;
+  holds: Map<string, HoldRecord>;
+}
+
+export interface WalletOperation<Result> {
+  context: RequestContext;
+  address: WalletAddress;
+  /** A wallet is created on first use by writes that add credit; others need it to exist. */
+  createIfMissing: boolean;
+  idempotency?: IdempotencyRequest & { scope: 'wallet' | 'environment' };
+  /** Grants to load besides the live ones (for example the grant being voided). */
+  grantIds?: string[];
+  /** Holds to load besides the active ones. */
+  holdIds?: string[];
+  /** Pure: runs the engine. */
+  compute: (transaction: WalletTransaction, loaded: LoadedWallet) => Result;
+  /** Writes rows the generic step cannot (new grants, holds, debits), after the engine ran. */
+  persist?: (repository: Repository, result: Result, engine: WalletTransactionResult, now: Instant) => Promise<void>;
+  present: (result: Result, engine: WalletTransactionResult, loaded: LoadedWallet, now: Instant) => Presented;
+  /** Called when the wallet does not exist and createIfMissing is false. */
+  missingWallet: () => Error;
+}
+
+/**
+ * load → compute → persist, in one transaction serialised on the wallet row.
+ *
+ * Invariant: ledger entries, projections (grant remainders, the wallet row),
+ * outbox events and the idempotency record are written in the same transaction,
+ * so a crash leaves all of them or none.
+ */
+export function runWalletOperation<Result>(dependencies: AppDependencies, operation: WalletOperation<Result>): Promise<Outcome> {
+  return dependencies.store.transaction(async (repository) => {
+    const wallet = await lockWallet(dependencies, repository, operation);
+    return operateOnLockedWallet(dependencies, repository, wallet, operation);
+  });
+}
+
+/** The pipeline for a wallet whose row lock the current transaction already holds. */
+export async function operateOnLockedWallet<Result>(
+  dependencies: AppDependencies,
+  repository: Repository,
+  wallet: WalletRecord,
+  operation: Omit<WalletOperation<Result>, 'address' | 'createIfMissing' | 'missingWallet'>,
+): Promise<Outcome> {
+  const environmentId = operation.context.environment.id;
+  const idempotency = operation.idempotency;
+  const scope = idempotency?.scope === 'wallet' ? `wallet:${wallet.id}` : 'environment';
+  if (idempotency) {
+    const replay = await findReplay({ repository, environmentId, scope, request: idempotency });
+    if (replay) return replay;
+  }
+  const loaded = await loadWallet(repository, wallet, operation);
+  const now = currentTime(dependencies, operation.context.environment);
+  const transaction = new WalletTransaction({ wallet, grants: [...loaded.grants.values()], holds: [...loaded.holds.values()] }, now);
+  const result = operation.compute(transaction, loaded);
+  const engine = transaction.result();
+  await operation.persist?.(repository, result, engine, transaction.now);
+  await persistEngineResult(dependencies, repository, loaded, engine, transaction.now);
+  const response = operation.present(result, engine, loaded, transaction.now);
+  if (idempotency) {
+    await rememberResponse({
+      repository,
+      environmentId,
+      scope,
+      request: idempotency,
+      response,
+      now: transaction.now,
+      keepForever: idempotency.scope === 'wallet',
+    });
+  }
+  return { ...response, replayed: false };
+}
+
+async function lockWallet<Result>(dependencies: AppDependencies, repository: Repository, operation: WalletOperation<Result>): Promise<WalletRecord> {
+  const existing = await repository.wallets.find(operation.address, { lock: true });
+  if (existing) return existing;
+  if (!operation.createIfMissing) throw operation.missingWallet();
+  await repository.wallets.insert(emptyWallet(dependencies, operation.address, currentTime(dependencies, operation.context.environment)));
+  // Another node may have inserted it first; either way, lock the row that now exists.
+  const created = await repository.wallets.find(operation.address, { lock: true });
+  if (!created) throw new Error('Wallet vanished after insert.');
+  return created;
+}
+
+export function emptyWallet(dependencies: AppDependencies, address: WalletAddress, now: Instant): WalletRecord {
+  return {
+    ...address,
+    id: dependencies.newId('wal'),
+    overdraftLimit: ZERO,
+    overdraft: ZERO,
+    sequence: 0,
+    balance: ZERO,
+    held: ZERO,
+    grantCount: 0,
+    lastEntryAt: now,
+    nextEventAt: null,
+    createdAt: now,
+  };
+}
+
+async function loadWallet(repository: Repository, wallet: WalletRecord, operation: { grantIds?: string[]; holdIds?: string[] }): Promise<LoadedWallet> {
+  const grants = new Map((await repository.grants.loadLive(wallet.id)).map((grant) => [grant.id, grant]));
+  for (const grantId of operation.grantIds ?? []) {
+    if (grants.has(grantId)) continue;
+    const grant = await repository.grants.get(wallet.environmentId, grantId);
+    if (grant && grant.walletId === wallet.id) grants.set(grant.id, grant);
+  }
+  const holds = new Map((await repository.holds.loadActive(wallet.id)).map((hold) => [hold.id, hold]));
+  for (const holdId of operation.holdIds ?? []) {
+    if (holds.has(holdId)) continue;
+    const hold = await repository.holds.get(wallet.environmentId, holdId);
+    if (hold && hold.walletId === wallet.id) holds.set(hold.id, hold);
+  }
+  return { wallet, grants, holds };
+}
+
+async function persistEngineResult(
+  dependencies: AppDependencies,
+  repository: Repository,
+  loaded: LoadedWallet,
+  engine: WalletTransactionResult,
+  now: Instant,
+): Promise<void> {
+  const { snapshot } = engine;
+  for (const grant of snapshot.grants) {
+    if (engine.changedGrantIds.has(grant.id) && loaded.grants.has(grant.id)) await repository.grants.updateState(grant);
+  }
+  for (const hold of snapshot.holds) {
+    if (engine.changedHoldIds.has(hold.id) && loaded.holds.has(hold.id)) await repository.holds.updateState(hold);
+  }
+  const wallet = loaded.wallet;
+  if (engine.entries.length > 0) {
+    await repository.ledger.insertMany(
+      engine.entries.map((entry) => ({
+        ...entry,
+        id: dependencies.newId('le'),
+        environmentId: wallet.environmentId,
+        customerId: wallet.customerId,
+        walletId: wallet.id,
+        unit: wallet.unit,
+        walletKey: wallet.walletKey,
+        createdAt: now,
+      })),
+    );
+  }
+  await repository.wallets.update({ ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot) });
+  if (engine.events.length > 0) {
+    await repository.events.insertMany(
+      engine.events.map((event) => {
+        const { type, ...data } = event;
+        return {
+          id: dependencies.newId('evt'),
+          environmentId: wallet.environmentId,
+          type,
+          data: { ...data, walletId: wallet.id, customerId: wallet.customerId, unit: wallet.unit, walletKey: wallet.walletKey },
+          createdAt: now,
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,110 @@
+import { parseArgs } from 'node:util';
+import { createApiKey, isEmptyDatabase, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
+import { createDependencies } from '../app/dependencies.ts';
+import { verifyAll } from '../app/verify.ts';
+import { DEFAULT_DATABASE, openStore } from '../store/open-store.ts';
+import { serve } from './serve.ts';
+
+const usage = `Usage: creditbook <command> [options]
+
+Commands:
+  serve                         Serve the API (migrates first; on an empty database prints a test key)
+  migrate                       Apply pending migrations
+  verify                        Recompute every balance from the ledger; exit 1 on any difference
+  keys create --env test|live   Create an API key; prints only the key
+  keys list                     List API keys (never the keys themselves)
+  keys revoke <keyId>           Revoke an API key
+
+Options:
+  --db <path | postgres://…>    Database (default: $DATABASE_URL or ${DEFAULT_DATABASE})
+  --port <n>                    Port for serve (default: $PORT or 8080)
+  --host <address>              Address for serve (default: $HOST or 127.0.0.1)
+  --env test|live               Environment for keys create`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      env: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, subcommand, argument] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return command || values.help ? 0 : 1;
+  }
+  const database = values.db ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE;
+  if (command === 'serve') {
+    const port = Number(values.port ?? process.env.PORT ?? 8080);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${values.port ?? process.env.PORT}`);
+    await serve({ database, port, host: values.host ?? process.env.HOST ?? '127.0.0.1' });
+    return -1; // keeps running
+  }
+  const store = await openStore(database);
+  try {
+    await store.migrate();
+    const dependencies = createDependencies(store);
+    switch (command) {
+      case 'migrate':
+        console.error('Migrations are up to date.');
+        return 0;
+      case 'verify': {
+        const report = await verifyAll(dependencies);
+        for (const problem of report.problems) console.error(problem);
+        console.log(`verify: ${report.walletsChecked} wallets checked, ${report.problems.length} problems`);
+        return report.problems.length === 0 ? 0 : 1;
+      }
+      case 'keys':
+        return await keys(dependencies, subcommand, { env: values.env, argument, emptyBefore: await isEmptyDatabase(dependencies) });
+      default:
+        console.error(`Unknown command '${command}'.\n\n${usage}`);
+        return 1;
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function keys(
+  dependencies: ReturnType<typeof createDependencies>,
+  subcommand: string | undefined,
+  options: { env: string | undefined; argument: string | undefined; emptyBefore: boolean },
+): Promise<number> {
+  if (subcommand === 'create') {
+    if (options.env !== 'test' && options.env !== 'live') {
+      console.error('keys create needs --env test or --env live');
+      return 1;
+    }
+    const { key } = await createApiKey(dependencies, options.env);
+    console.log(key);
+    return 0;
+  }
+  if (subcommand === 'list') {
+    for (const key of await listApiKeys(dependencies)) {
+      console.log(`${key.id}  ${key.mode}  ${key.keyPrefix}…  created ${new Date(key.createdAt).toISOString()}${key.revokedAt ? '  REVOKED' : ''}`);
+    }
+    return 0;
+  }
+  if (subcommand === 'revoke' && options.argument) {
+    await revokeApiKey(dependencies, options.argument);
+    console.error(`Revoked ${options.argument}.`);
+    return 0;
+  }
+  console.error(usage);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,41 @@
+import { createApiKey, isEmptyDatabase } from '../app/api-keys.ts';
+import { createDependencies } from '../app/dependencies.ts';
+import { sweepDueEvents } from '../app/time-events.ts';
+import { buildServer } from '../http/server.ts';
+import { openStore } from '../store/open-store.ts';
+
+/** How often each node looks for due expiries; booking is exact-timed however late it runs. */
+export const SWEEP_INTERVAL_MS = 1000;
+
+export async function serve(options: { database: string; port: number; host: string }): Promise<void> {
+  const store = await openStore(options.database);
+  await store.migrate();
+  const dependencies = createDependencies(store);
+  if (await isEmptyDatabase(dependencies)) {
+    const { key } = await createApiKey(dependencies, 'test');
+    console.log(`Created a test environment. Test API key (shown once): ${key}`);
+  }
+  const server = await buildServer({ dependencies });
+  let sweeping = false;
+  const sweepTimer = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    sweepDueEvents(dependencies)
+      .catch((error: unknown) => server.log.error({ err: error }, 'expiry sweep failed'))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, SWEEP_INTERVAL_MS);
+  sweepTimer.unref();
+  const address = await server.listen({ port: options.port, host: options.host });
+  console.log(`Creditbook listening on ${address} (database: ${options.database})`);
+  const shutdown = async (signal: string) => {
+    server.log.info({ signal }, 'shutting down');
+    clearInterval(sweepTimer);
+    await server.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -1,0 +1,171 @@
+import { formatAmount } from '../domain/amount.ts';
+import type { BalanceView } from '../domain/balance.ts';
+import { grantStatus } from '../domain/grant-status.ts';
+import type { Allocation, Instant } from '../domain/types.ts';
+import type { CustomerRecord, DebitRecord, EventRecord, GrantRecord, HoldRecord, LedgerEntryRecord, Page, UnitRecord, WalletRecord } from '../store/records.ts';
+import { toOptionalTimestamp, toTimestamp } from './time.ts';
+
+/** Native API views: camelCase, amounts as decimal strings, times as RFC 3339 with milliseconds and Z. */
+function walletKeyView(walletKey: string): string | null {
+  return walletKey === '' ? null : walletKey;
+}
+
+function allocationsView(allocations: readonly Allocation[]) {
+  return allocations.map((allocation) => ({ grantId: allocation.grantId, amount: formatAmount(allocation.amount) }));
+}
+
+export function grantView(grant: GrantRecord, now: Instant) {
+  return {
+    object: 'grant',
+    id: grant.id,
+    customerId: grant.customerId,
+    unit: grant.unit,
+    walletKey: walletKeyView(grant.walletKey),
+    walletId: grant.walletId,
+    amount: formatAmount(grant.amount),
+    available: formatAmount(grant.available),
+    held: formatAmount(grant.held),
+    consumed: formatAmount(grant.consumed),
+    expired: formatAmount(grant.expired),
+    voided: formatAmount(grant.voided),
+    status: grantStatus(grant, now),
+    category: grant.category,
+    priority: grant.priority,
+    effectiveAt: toTimestamp(grant.effectiveAt),
+    expiresAt: toOptionalTimestamp(grant.expiresAt),
+    voidedAt: toOptionalTimestamp(grant.voidedAt),
+    createdAt: toTimestamp(grant.createdAt),
+    name: grant.name,
+    metadata: grant.metadata,
+    cost: grant.costAmount === null ? null : { amount: formatAmount(grant.costAmount), currency: grant.costCurrency },
+    appliesTo: grant.appliesTo,
+  };
+}
+
+export function debitView(debit: DebitRecord) {
+  return {
+    object: 'debit',
+    id: debit.id,
+    customerId: debit.customerId,
+    unit: debit.unit,
+    walletKey: walletKeyView(debit.walletKey),
+    amount: formatAmount(debit.amount),
+    consumed: formatAmount(debit.consumed),
+    overdrawn: formatAmount(debit.overdrawn),
+    shortfall: formatAmount(debit.shortfall),
+    feature: debit.feature,
+    onInsufficient: debit.policy,
+    holdId: debit.holdId,
+    allocations: allocationsView(debit.allocations),
+    occurredAt: toTimestamp(debit.occurredAt),
+    createdAt: toTimestamp(debit.createdAt),
+    metadata: debit.metadata,
+  };
+}
+
+export function holdView(hold: HoldRecord, debit: DebitRecord | null) {
+  return {
+    object: 'hold',
+    id: hold.id,
+    customerId: hold.customerId,
+    unit: hold.unit,
+    walletKey: walletKeyView(hold.walletKey),
+    amount: formatAmount(hold.amount),
+    capturedAmount: formatAmount(hold.capturedAmount),
+    feature: hold.feature,
+    status: hold.status,
+    expiresAt: toTimestamp(hold.expiresAt),
+    allocations: allocationsView(hold.allocations),
+    debitId: hold.debitId,
+    debit: debit && debitView(debit),
+    createdAt: toTimestamp(hold.createdAt),
+    endedAt: toOptionalTimestamp(hold.endedAt),
+    metadata: hold.metadata,
+  };
+}
+
+export function balanceView(wallet: WalletRecord, balance: BalanceView) {
+  return {
+    object: 'balance',
+    customerId: wallet.customerId,
+    unit: wallet.unit,
+    walletKey: walletKeyView(wallet.walletKey),
+    at: toTimestamp(balance.at),
+    available: formatAmount(balance.available),
+    held: formatAmount(balance.held),
+    scheduled: formatAmount(balance.scheduled),
+    overdraft: formatAmount(balance.overdraft),
+    net: formatAmount(balance.net),
+    overdraftLimit: formatAmount(wallet.overdraftLimit),
+    grants: balance.grants
+      .filter(({ status, grant }) => status === 'active' || status === 'scheduled' || grant.held > 0n)
+      .map(({ grant, status }) => ({
+        grantId: grant.id,
+        status,
+        category: grant.category,
+        priority: grant.priority,
+        available: formatAmount(grant.available),
+        held: formatAmount(grant.held),
+        effectiveAt: toTimestamp(grant.effectiveAt),
+        expiresAt: toOptionalTimestamp(grant.expiresAt),
+      })),
+  };
+}
+
+export function ledgerEntryView(entry: LedgerEntryRecord) {
+  return {
+    object: 'ledger_entry',
+    id: entry.id,
+    walletId: entry.walletId,
+    customerId: entry.customerId,
+    unit: entry.unit,
+    walletKey: walletKeyView(entry.walletKey),
+    sequence: entry.sequence,
+    type: entry.type,
+    grantId: entry.grantId,
+    debitId: entry.debitId,
+    holdId: entry.holdId,
+    amount: formatAmount(entry.amount),
+    heldAmount: formatAmount(entry.heldAmount),
+    balanceAfter: formatAmount(entry.balanceAfter),
+    heldAfter: formatAmount(entry.heldAfter),
+    effectiveAt: toTimestamp(entry.effectiveAt),
+    createdAt: toTimestamp(entry.createdAt),
+  };
+}
+
+export function customerView(customer: CustomerRecord) {
+  return {
+    object: 'customer',
+    id: customer.id,
+    externalId: customer.externalId,
+    name: customer.name,
+    email: customer.email,
+    metadata: customer.metadata,
+    createdAt: toTimestamp(customer.createdAt),
+  };
+}
+
+export function unitView(unit: UnitRecord) {
+  return { object: 'unit', code: unit.code, scale: unit.scale, name: unit.name, createdAt: toTimestamp(unit.createdAt) };
+}
+
+export function walletView(wallet: WalletRecord) {
+  return {
+    object: 'wallet',
+    id: wallet.id,
+    customerId: wallet.customerId,
+    unit: wallet.unit,
+    walletKey: walletKeyView(wallet.walletKey),
+    overdraftLimit: formatAmount(wallet.overdraftLimit),
+    createdAt: toTimestamp(wallet.createdAt),
+  };
+}
+
+export function eventView(event: EventRecord) {
+  return { object: 'event', id: event.id, type: event.type, data: event.data, createdAt: toTimestamp(event.createdAt) };
+}
+
+export function listView<T, View>(page: Page<T>, present: (item: T) => View) {
+  return { object: 'list', data: page.data.map(present), hasMore: page.hasMore };
+}

@@ -1,0 +1,77 @@
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { createCustomer, createUnit, getCustomer, listCustomers, listUnits, listWallets, upsertWallet } from '../../app/accounts.ts';
+import { currentTime } from '../../app/dependencies.ts';
+import { advanceTestClock, assertTestEnvironment } from '../../app/time-events.ts';
+import { customerView, eventView, listView, unitView, walletView } from '../presenters.ts';
+import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { AdvanceClockBody, CreateCustomerBody, CreateUnitBody, IdParams, ListEventsQuery, ListQuery, ListWalletsQuery, UpsertWalletBody } from '../schemas.ts';
+import { parseTimestamp, toTimestamp } from '../time.ts';
+
+/** Customers, units, wallets, events and the test clock. */
+export function registerAccountRoutes(server: FastifyInstance, { app, authenticator }: RouteDependencies): void {
+  server.post<{ Body: Static<typeof CreateCustomerBody> }>('/customers', { schema: { tags: ['customers'], body: CreateCustomerBody } }, async (request, reply) => {
+    const { idempotencyKey: _key, ...input } = request.body;
+    const outcome = await createCustomer(app, {
+      context: contextOf(request),
+      input,
+      idempotency: idempotencyOf(request, 'customers.create'),
+      present: (customer) => ({ status: 201, body: customerView(customer) }),
+    });
+    return sendOutcome(reply, outcome);
+  });
+
+  server.get<{ Params: Static<typeof IdParams> }>('/customers/:id', { schema: { tags: ['customers'], params: IdParams } }, async (request) =>
+    customerView(await getCustomer(app, contextOf(request), request.params.id)),
+  );
+
+  server.get<{ Querystring: Static<typeof ListQuery> }>('/customers', { schema: { tags: ['customers'], querystring: ListQuery } }, async (request) =>
+    listView(await listCustomers(app, contextOf(request), pageOf(request.query)), customerView),
+  );
+
+  server.post<{ Body: Static<typeof CreateUnitBody> }>('/units', { schema: { tags: ['units'], body: CreateUnitBody } }, async (request, reply) => {
+    const { unit, created } = await createUnit(app, contextOf(request), request.body);
+    return reply.code(created ? 201 : 200).send(unitView(unit));
+  });
+
+  server.get('/units', { schema: { tags: ['units'] } }, async (request) => {
+    const units = await listUnits(app, contextOf(request));
+    return { object: 'list', data: units.map(unitView), hasMore: false };
+  });
+
+  server.post<{ Body: Static<typeof UpsertWalletBody> }>('/wallets', { schema: { tags: ['wallets'], body: UpsertWalletBody } }, async (request, reply) => {
+    const outcome = await upsertWallet(app, {
+      context: contextOf(request),
+      input: request.body,
+      present: (wallet) => ({ status: 200, body: walletView(wallet) }),
+    });
+    return sendOutcome(reply, outcome);
+  });
+
+  server.get<{ Querystring: Static<typeof ListWalletsQuery> }>('/wallets', { schema: { tags: ['wallets'], querystring: ListWalletsQuery } }, async (request) => {
+    const { limit: _limit, startingAfter: _cursor, ...filters } = request.query;
+    return listView(await listWallets(app, contextOf(request), filters, pageOf(request.query)), walletView);
+  });
+
+  server.get<{ Querystring: Static<typeof ListEventsQuery> }>('/events', { schema: { tags: ['events'], querystring: ListEventsQuery } }, async (request) => {
+    const context = contextOf(request);
+    const filters = request.query.type === undefined ? {} : { type: request.query.type };
+    const page = await app.store.read((repository) => repository.events.list(context.environment.id, filters, pageOf(request.query)));
+    return listView(page, eventView);
+  });
+
+  server.get('/test-clock', { schema: { tags: ['test clock'] } }, async (request) => {
+    const context = contextOf(request);
+    assertTestEnvironment(context);
+    const environment = context.environment;
+    return { object: 'test_clock', frozen: environment.frozenClockAt !== null, now: toTimestamp(currentTime(app, environment)) };
+  });
+
+  server.post<{ Body: Static<typeof AdvanceClockBody> }>('/test-clock/advance', { schema: { tags: ['test clock'], body: AdvanceClockBody } }, async (request) => {
+    const context = contextOf(request);
+    assertTestEnvironment(context);
+    const environment = await advanceTestClock(app, context, parseTimestamp(request.body.to, 'to'));
+    authenticator.forgetEnvironment(environment.id);
+    return { object: 'test_clock', frozen: true, now: toTimestamp(environment.frozenClockAt!) };
+  });
+}

@@ -1,0 +1,48 @@
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { createDebit, createDebitBatch } from '../../app/debits.ts';
+import type { DebitRecord } from '../../store/records.ts';
+import { errorBody, nativeErrorStatus } from '../errors.ts';
+import { debitView } from '../presenters.ts';
+import { contextOf, idempotencyOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { CreateDebitBody, DebitBatchBody } from '../schemas.ts';
+import { parseOptionalTimestamp } from '../time.ts';
+
+const presentDebit = (debit: DebitRecord) => ({ status: 201, body: debitView(debit) });
+
+function debitInput(body: Static<typeof CreateDebitBody>, param: string) {
+  const { idempotencyKey, occurredAt, ...rest } = body;
+  return { ...rest, occurredAt: parseOptionalTimestamp(occurredAt, `${param}occurredAt`) ?? undefined, idempotencyKey };
+}
+
+export function registerDebitRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
+  server.post<{ Body: Static<typeof CreateDebitBody> }>('/debits', { schema: { tags: ['debits'], body: CreateDebitBody } }, async (request, reply) => {
+    const { idempotencyKey: _key, ...input } = debitInput(request.body, '');
+    const outcome = await createDebit(app, {
+      context: contextOf(request),
+      input,
+      idempotency: idempotencyOf(request, 'debits.create'),
+      present: presentDebit,
+    });
+    return sendOutcome(reply, outcome);
+  });
+
+  /** Per-item results: 200 with `{object:"list", data:[{status, debit | error}]}`, in request order. */
+  server.post<{ Body: Static<typeof DebitBatchBody> }>('/debits/batch', { schema: { tags: ['debits'], body: DebitBatchBody } }, async (request) => {
+    const items = request.body.debits.map((item, index) => {
+      const { idempotencyKey, ...input } = debitInput(item, `debits.${index}.`);
+      return idempotencyKey === undefined ? input : { ...input, idempotencyKey };
+    });
+    const batchKey = idempotencyOf(request, 'debits.batch');
+    const results = await createDebitBatch(app, { context: contextOf(request), items, idempotency: batchKey, present: presentDebit });
+    return {
+      object: 'list',
+      data: results.map((result) =>
+        'outcome' in result
+          ? { status: 'succeeded', replayed: result.outcome.replayed, debit: result.outcome.body }
+          : { status: 'failed', httpStatus: nativeErrorStatus[result.error.code].status, ...errorBody(result.error, request.id) },
+      ),
+      hasMore: false,
+    };
+  });
+}

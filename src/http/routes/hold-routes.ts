@@ -1,0 +1,59 @@
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { createHold, endHold, getHold } from '../../app/holds.ts';
+import type { DebitRecord, HoldRecord } from '../../store/records.ts';
+import { holdView } from '../presenters.ts';
+import { contextOf, idempotencyOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { CaptureHoldBody, CreateHoldBody, EmptyActionBody, IdParams } from '../schemas.ts';
+import { parseOptionalTimestamp } from '../time.ts';
+
+const presentHold = (status: number) => (hold: HoldRecord, debit: DebitRecord | null) => ({ status, body: holdView(hold, debit) });
+
+export function registerHoldRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
+  server.post<{ Body: Static<typeof CreateHoldBody> }>('/holds', { schema: { tags: ['holds'], body: CreateHoldBody } }, async (request, reply) => {
+    const { idempotencyKey: _key, expiresAt, ...input } = request.body;
+    const outcome = await createHold(app, {
+      context: contextOf(request),
+      input: { ...input, expiresAt: parseOptionalTimestamp(expiresAt, 'expiresAt') ?? undefined },
+      idempotency: idempotencyOf(request, 'holds.create'),
+      present: presentHold(201),
+    });
+    return sendOutcome(reply, outcome);
+  });
+
+  server.get<{ Params: Static<typeof IdParams> }>('/holds/:id', { schema: { tags: ['holds'], params: IdParams } }, async (request) => {
+    const { hold } = await getHold(app, contextOf(request), request.params.id);
+    return holdView(hold, null);
+  });
+
+  server.post<{ Params: Static<typeof IdParams>; Body: Static<typeof CaptureHoldBody> }>(
+    '/holds/:id/capture',
+    { schema: { tags: ['holds'], params: IdParams, body: CaptureHoldBody } },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const outcome = await endHold(app, {
+        context: contextOf(request),
+        holdId: request.params.id,
+        action: { kind: 'capture', ...(body.amount !== undefined ? { amount: body.amount } : {}), metadata: body.metadata },
+        idempotency: idempotencyOf(request, 'holds.capture'),
+        present: presentHold(200),
+      });
+      return sendOutcome(reply, outcome);
+    },
+  );
+
+  server.post<{ Params: Static<typeof IdParams> }>(
+    '/holds/:id/release',
+    { schema: { tags: ['holds'], params: IdParams, body: EmptyActionBody } },
+    async (request, reply) => {
+      const outcome = await endHold(app, {
+        context: contextOf(request),
+        holdId: request.params.id,
+        action: { kind: 'release' },
+        idempotency: idempotencyOf(request, 'holds.release'),
+        present: presentHold(200),
+      });
+      return sendOutcome(reply, outcome);
+    },
+  );
+}

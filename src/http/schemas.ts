@@ -1,0 +1,132 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * Request schemas. They validate requests (Fastify + Ajv, no coercion, unknown
+ * fields rejected) and generate /openapi.json, so the document cannot drift
+ * from what the server accepts.
+ */
+export const Amount = Type.Union([Type.String({ pattern: '^-?\\d+(\\.\\d+)?$' }), Type.Number()], {
+  description: 'A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.',
+  examples: ['100', '12.5'],
+});
+export const Timestamp = Type.String({ description: 'RFC 3339, e.g. 2026-01-31T00:00:00.000Z', examples: ['2026-01-31T00:00:00.000Z'] });
+export const Identifier = Type.String({ minLength: 1, maxLength: 100 });
+export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
+  maxProperties: 50,
+  description: 'Up to 50 string key-value pairs.',
+});
+export const FeatureKey = Type.String({ minLength: 1, maxLength: 100 });
+export const IdempotencyKeyField = Type.String({ minLength: 1, maxLength: 255 });
+
+const walletReference = {
+  customerId: Identifier,
+  unit: Type.String({ minLength: 1, maxLength: 64 }),
+  walletKey: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+};
+
+function strictObject<Properties extends Record<string, TSchema>>(properties: Properties) {
+  return Type.Object(properties, { additionalProperties: false });
+}
+
+export const CreateCustomerBody = strictObject({
+  externalId: Type.Optional(Type.Union([Identifier, Type.Null()])),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  email: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()])),
+  metadata: Type.Optional(Metadata),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
+
+export const CreateUnitBody = strictObject({
+  code: Type.String({ minLength: 1, maxLength: 64 }),
+  scale: Type.Integer({ minimum: 0, maximum: 10 }),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+});
+
+export const UpsertWalletBody = strictObject({ ...walletReference, overdraftLimit: Type.Optional(Amount) });
+
+export const CreateGrantBody = strictObject({
+  ...walletReference,
+  amount: Amount,
+  category: Type.Optional(Type.Union([Type.Literal('paid'), Type.Literal('promotional')])),
+  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  effectiveAt: Type.Optional(Timestamp),
+  expiresAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  metadata: Type.Optional(Metadata),
+  cost: Type.Optional(Type.Union([strictObject({ amount: Amount, currency: Type.String({ pattern: '^[a-z]{3}$' }) }), Type.Null()])),
+  appliesTo: Type.Optional(Type.Array(FeatureKey, { maxItems: 100 })),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
+
+export const UpdateGrantBody = strictObject({
+  expiresAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  metadata: Type.Optional(Metadata),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
+
+export const EmptyActionBody = Type.Optional(strictObject({ idempotencyKey: Type.Optional(IdempotencyKeyField) }));
+
+const debitFields = {
+  ...walletReference,
+  amount: Amount,
+  feature: Type.Optional(Type.Union([FeatureKey, Type.Null()])),
+  onInsufficient: Type.Optional(Type.Union([Type.Literal('reject'), Type.Literal('partial'), Type.Literal('overdraft')])),
+  occurredAt: Type.Optional(Timestamp),
+  metadata: Type.Optional(Metadata),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+};
+export const CreateDebitBody = strictObject(debitFields);
+export const DebitBatchBody = strictObject({
+  debits: Type.Array(strictObject(debitFields), { minItems: 1, maxItems: 1000 }),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
+
+export const CreateHoldBody = strictObject({
+  ...walletReference,
+  amount: Amount,
+  feature: Type.Optional(Type.Union([FeatureKey, Type.Null()])),
+  expiresAt: Type.Optional(Timestamp),
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+  metadata: Type.Optional(Metadata),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
+
+export const CaptureHoldBody = Type.Optional(
+  strictObject({ amount: Type.Optional(Amount), metadata: Type.Optional(Metadata), idempotencyKey: Type.Optional(IdempotencyKeyField) }),
+);
+
+export const AdvanceClockBody = strictObject({ to: Timestamp });
+
+const pageQuery = {
+  limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1 to 100, default 10' })),
+  startingAfter: Type.Optional(Identifier),
+};
+
+export const ListQuery = strictObject(pageQuery);
+export const ListWalletsQuery = strictObject({ ...pageQuery, customerId: Type.Optional(Identifier), unit: Type.Optional(Type.String()) });
+export const ListGrantsQuery = strictObject({
+  ...pageQuery,
+  customerId: Type.Optional(Identifier),
+  unit: Type.Optional(Type.String()),
+  walletKey: Type.Optional(Type.String()),
+  status: Type.Optional(
+    Type.Union(['payment_pending', 'scheduled', 'active', 'expired', 'voided'].map((status) => Type.Literal(status))),
+  ),
+  includeVoided: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+});
+export const ListLedgerQuery = strictObject({
+  ...pageQuery,
+  customerId: Type.Optional(Identifier),
+  unit: Type.Optional(Type.String()),
+  walletKey: Type.Optional(Type.String()),
+  grantId: Type.Optional(Identifier),
+});
+export const ListEventsQuery = strictObject({ ...pageQuery, type: Type.Optional(Type.String()) });
+export const BalanceQuery = strictObject({ ...walletReference, walletKey: Type.Optional(Type.String({ maxLength: 200 })), at: Type.Optional(Timestamp) });
+export const IdParams = strictObject({ id: Identifier });
+
+export type CreateGrantBodyType = Static<typeof CreateGrantBody>;
+export type CreateDebitBodyType = Static<typeof CreateDebitBody>;
+export type PageQueryType = Static<typeof ListQuery>;

@@ -1,0 +1,80 @@
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { monotonicFactory } from 'ulid';
+import { ApiKeyAuthenticator } from '../app/api-keys.ts';
+import type { AppDependencies } from '../app/dependencies.ts';
+import { installErrorHandling } from './errors.ts';
+import { parseJsonBody } from './json-body.ts';
+import { installMetrics } from './metrics.ts';
+import type { RouteDependencies } from './route-support.ts';
+import { registerAccountRoutes } from './routes/account-routes.ts';
+import { registerBalanceRoutes } from './routes/balance-routes.ts';
+import { registerDebitRoutes } from './routes/debit-routes.ts';
+import { registerGrantRoutes } from './routes/grant-routes.ts';
+import { registerHoldRoutes } from './routes/hold-routes.ts';
+import { registerSystemRoutes } from './routes/system-routes.ts';
+
+export interface ServerOptions {
+  dependencies: AppDependencies;
+  /** pino options; false for silence. */
+  logger?: boolean | { level: string };
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const requestIds = monotonicFactory();
+  const server = Fastify({
+    logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
+    genReqId: () => `req_${requestIds().toLowerCase()}`,
+    // One log line per request is written in onResponse instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
+  });
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  await server.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Creditbook API', version: '1.0.0', description: 'Prepaid credits: grants, debits, holds, balances at any moment.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  installErrorHandling(server);
+  installMetrics(server);
+  const routeDependencies: RouteDependencies = {
+    app: options.dependencies,
+    authenticator: new ApiKeyAuthenticator(options.dependencies),
+  };
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+    if (!request.url.startsWith('/v1/')) return;
+    const authorization = request.headers.authorization;
+    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
+    const environment = await routeDependencies.authenticator.authenticate(bearer);
+    request.creditbookContext = { environment, requestId: request.id };
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  registerSystemRoutes(server);
+  await server.register(
+    async (v1) => {
+      registerAccountRoutes(v1, routeDependencies);
+      registerGrantRoutes(v1, routeDependencies);
+      registerDebitRoutes(v1, routeDependencies);
+      registerHoldRoutes(v1, routeDependencies);
+      registerBalanceRoutes(v1, routeDependencies);
+    },
+    { prefix: '/v1' },
+  );
+  return server;
+}

@@ -1,0 +1,46 @@
+import { validationError } from '../domain/errors.ts';
+import type { Instant } from '../domain/types.ts';
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * Parses an RFC 3339 timestamp with a `Z` or an offset. Impossible dates
+ * (February 30, hour 24) are rejected rather than rolled over as Date.parse does.
+ * Precision beyond milliseconds is rejected, not truncated.
+ */
+export function parseTimestamp(value: string, param: string): Instant {
+  const match = RFC3339.exec(value);
+  if (!match) throw validationError(param, `'${param}' must be an RFC 3339 timestamp such as 2026-01-31T00:00:00.000Z.`);
+  const [, year, month, day, hour, minute, second, fraction = '', offset = 'Z'] = match;
+  const parts = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, s] = parts;
+  const utc = Date.UTC(y, mo - 1, d, h, mi, s);
+  const check = new Date(utc);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+    throw validationError(param, `'${param}' is not a real date and time: ${value}.`);
+  }
+  if (fraction.replace(/0+$/, '').length > 3) throw validationError(param, `'${param}' has more precision than milliseconds.`);
+  const milliseconds = Number(fraction.padEnd(3, '0').slice(0, 3));
+  let offsetMinutes = 0;
+  if (offset.toUpperCase() !== 'Z') {
+    const sign = offset.startsWith('-') ? -1 : 1;
+    const [offsetHours, offsetRest] = offset.slice(1).split(':').map(Number) as [number, number];
+    if (offsetHours > 23 || offsetRest > 59) throw validationError(param, `'${param}' has an impossible UTC offset.`);
+    offsetMinutes = sign * (offsetHours * 60 + offsetRest);
+  }
+  return utc + milliseconds - offsetMinutes * 60_000;
+}
+
+export function parseOptionalTimestamp(value: string | undefined | null, param: string): Instant | undefined | null {
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  return parseTimestamp(value, param);
+}
+
+export function toTimestamp(instant: Instant): string {
+  return new Date(instant).toISOString();
+}
+
+export function toOptionalTimestamp(instant: Instant | null): string | null {
+  return instant === null ? null : toTimestamp(instant);
+}

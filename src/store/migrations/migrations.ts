@@ -1,0 +1,26 @@
+import { initialSchema } from './001-initial-schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** One migration history for both stores. Append only; never edit a released migration. */
+export const migrations: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: initialSchema }];
+
+const columnTypes: Record<Dialect, Record<string, string>> = {
+  sqlite: { amount: 'TEXT', time: 'INTEGER', json: 'TEXT' },
+  postgres: { amount: 'NUMERIC(38, 10)', time: 'BIGINT', json: 'TEXT' },
+};
+
+/** The migration's SQL with the dialect's column types filled in. */
+export function migrationSql(migration: Migration, dialect: Dialect): string {
+  return migration.sql.replace(/\{\{(\w+)\}\}/g, (_, token: string) => {
+    const type = columnTypes[dialect][token];
+    if (!type) throw new Error(`Unknown column type token {{${token}}} in migration ${migration.version}`);
+    return type;
+  });
+}

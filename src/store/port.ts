@@ -1,0 +1,17 @@
+import type { Repository } from './repository/repository.ts';
+import type { StoreCapabilities } from './sql-executor.ts';
+
+/**
+ * The store port. The app needs nothing else from a database:
+ * - `transaction` runs work atomically; when its promise resolves the work is
+ *   durable (fsynced on SQLite, committed on PostgreSQL). If `work` throws,
+ *   none of its writes remain.
+ * - `read` sees committed data only.
+ */
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+  migrate(): Promise<number[]>;
+  transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T>;
+  read<T>(work: (repository: Repository) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

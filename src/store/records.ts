@@ -1,0 +1,131 @@
+import type { Amount } from '../domain/amount.ts';
+import type {
+  Allocation,
+  GrantState,
+  HoldState,
+  InsufficientPolicy,
+  Instant,
+  LedgerEntryDraft,
+  WalletState,
+} from '../domain/types.ts';
+
+/** Rows as the app sees them. Every wallet-scoped row carries its environment and customer (for sharding by customer). */
+export type EnvironmentMode = 'test' | 'live';
+
+export interface EnvironmentRecord {
+  id: string;
+  mode: EnvironmentMode;
+  name: string;
+  /** A frozen test clock; null means the environment follows the real clock. */
+  frozenClockAt: Instant | null;
+  createdAt: Instant;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  environmentId: string;
+  keyHash: string;
+  keyPrefix: string;
+  createdAt: Instant;
+  revokedAt: Instant | null;
+}
+
+export interface UnitRecord {
+  environmentId: string;
+  code: string;
+  scale: number;
+  name: string | null;
+  createdAt: Instant;
+}
+
+export type Metadata = Record<string, string>;
+
+export interface CustomerRecord {
+  id: string;
+  environmentId: string;
+  externalId: string | null;
+  name: string | null;
+  email: string | null;
+  metadata: Metadata;
+  createdAt: Instant;
+}
+
+export interface WalletAddress {
+  environmentId: string;
+  customerId: string;
+  unit: string;
+  /** '' for the customer's default wallet in this unit. */
+  walletKey: string;
+}
+
+export interface WalletRecord extends WalletState, WalletAddress {
+  createdAt: Instant;
+  /** Earliest time-driven event (activation, expiry) not yet booked; what the sweep looks for. */
+  nextEventAt: Instant | null;
+}
+
+export interface GrantRecord extends GrantState, WalletAddress {
+  walletId: string;
+  name: string | null;
+  metadata: Metadata;
+  costAmount: Amount | null;
+  costCurrency: string | null;
+}
+
+export interface HoldRecord extends HoldState, WalletAddress {
+  walletId: string;
+  metadata: Metadata;
+}
+
+export interface DebitRecord extends WalletAddress {
+  id: string;
+  walletId: string;
+  amount: Amount;
+  consumed: Amount;
+  overdrawn: Amount;
+  shortfall: Amount;
+  feature: string | null;
+  policy: InsufficientPolicy;
+  holdId: string | null;
+  allocations: Allocation[];
+  occurredAt: Instant;
+  metadata: Metadata;
+  createdAt: Instant;
+}
+
+export interface LedgerEntryRecord extends LedgerEntryDraft, WalletAddress {
+  id: string;
+  walletId: string;
+  createdAt: Instant;
+}
+
+export interface IdempotencyRecord {
+  environmentId: string;
+  scope: string;
+  key: string;
+  fingerprint: string;
+  status: number;
+  body: string;
+  createdAt: Instant;
+  expiresAt: Instant | null;
+}
+
+export interface EventRecord {
+  id: string;
+  environmentId: string;
+  type: string;
+  data: Record<string, unknown>;
+  createdAt: Instant;
+}
+
+export interface PageRequest {
+  limit: number;
+  startingAfter: string | null;
+}
+
+export interface Page<T> {
+  data: T[];
+  hasMore: boolean;
+}
+
+export type { GrantState, HoldState };

@@ -1,0 +1,133 @@
+import type { ApiKeyRecord, CustomerRecord, EnvironmentRecord, Page, PageRequest, UnitRecord } from '../records.ts';
+import type { SqlExecutor } from '../sql-executor.ts';
+import { fetchPage } from './pagination.ts';
+import { jsonColumn, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+
+/** Environments, API keys, units and customers. */
+export class AccountQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async insertEnvironment(environment: EnvironmentRecord): Promise<void> {
+    await this.executor.run('INSERT INTO environments (id, mode, name, frozen_clock_at, created_at) VALUES (?, ?, ?, ?, ?)', [
+      environment.id,
+      environment.mode,
+      environment.name,
+      environment.frozenClockAt,
+      environment.createdAt,
+    ]);
+  }
+
+  async listEnvironments(): Promise<EnvironmentRecord[]> {
+    return (await this.executor.all<Row>('SELECT * FROM environments ORDER BY created_at, id')).map(mapEnvironment);
+  }
+
+  async getEnvironment(id: string): Promise<EnvironmentRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM environments WHERE id = ?', [id]);
+    return row && mapEnvironment(row);
+  }
+
+  async setFrozenClock(environmentId: string, frozenClockAt: number | null): Promise<void> {
+    await this.executor.run('UPDATE environments SET frozen_clock_at = ? WHERE id = ?', [frozenClockAt, environmentId]);
+  }
+
+  async insertApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.executor.run(
+      'INSERT INTO api_keys (id, environment_id, key_hash, key_prefix, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [key.id, key.environmentId, key.keyHash, key.keyPrefix, key.createdAt, key.revokedAt],
+    );
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM api_keys WHERE key_hash = ?', [keyHash]);
+    return row && mapApiKey(row);
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return (await this.executor.all<Row>('SELECT * FROM api_keys ORDER BY created_at, id')).map(mapApiKey);
+  }
+
+  async revokeApiKey(id: string, revokedAt: number): Promise<boolean> {
+    return (await this.executor.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [revokedAt, id])) > 0;
+  }
+
+  async insertUnit(unit: UnitRecord): Promise<boolean> {
+    const changed = await this.executor.run(
+      'INSERT INTO units (environment_id, code, scale, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [unit.environmentId, unit.code, unit.scale, unit.name, unit.createdAt],
+    );
+    return changed > 0;
+  }
+
+  async getUnit(environmentId: string, code: string): Promise<UnitRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM units WHERE environment_id = ? AND code = ?', [environmentId, code]);
+    return row && mapUnit(row);
+  }
+
+  async listUnits(environmentId: string): Promise<UnitRecord[]> {
+    return (await this.executor.all<Row>('SELECT * FROM units WHERE environment_id = ? ORDER BY code', [environmentId])).map(mapUnit);
+  }
+
+  async insertCustomer(customer: CustomerRecord): Promise<void> {
+    await this.executor.run(
+      'INSERT INTO customers (id, environment_id, external_id, name, email, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [customer.id, customer.environmentId, customer.externalId, customer.name, customer.email, jsonColumn(customer.metadata), customer.createdAt],
+    );
+  }
+
+  async getCustomer(environmentId: string, id: string): Promise<CustomerRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM customers WHERE environment_id = ? AND id = ?', [environmentId, id]);
+    return row && mapCustomer(row);
+  }
+
+  async findCustomerByExternalId(environmentId: string, externalId: string): Promise<CustomerRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM customers WHERE environment_id = ? AND external_id = ?', [environmentId, externalId]);
+    return row && mapCustomer(row);
+  }
+
+  listCustomers(environmentId: string, page: PageRequest): Promise<Page<CustomerRecord>> {
+    return fetchPage({ executor: this.executor, table: 'customers', environmentId, where: [], params: [], page, map: mapCustomer });
+  }
+}
+
+function mapEnvironment(row: Row): EnvironmentRecord {
+  return {
+    id: String(row.id),
+    mode: row.mode as EnvironmentRecord['mode'],
+    name: String(row.name),
+    frozenClockAt: readOptionalTime(row.frozen_clock_at),
+    createdAt: readTime(row.created_at),
+  };
+}
+
+function mapApiKey(row: Row): ApiKeyRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    keyHash: String(row.key_hash),
+    keyPrefix: String(row.key_prefix),
+    createdAt: readTime(row.created_at),
+    revokedAt: readOptionalTime(row.revoked_at),
+  };
+}
+
+function mapUnit(row: Row): UnitRecord {
+  return {
+    environmentId: String(row.environment_id),
+    code: String(row.code),
+    scale: Number(row.scale),
+    name: readOptionalText(row.name),
+    createdAt: readTime(row.created_at),
+  };
+}
+
+function mapCustomer(row: Row): CustomerRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    externalId: readOptionalText(row.external_id),
+    name: readOptionalText(row.name),
+    email: readOptionalText(row.email),
+    metadata: readJson(row.metadata),
+    createdAt: readTime(row.created_at),
+  };
+}

@@ -1,0 +1,178 @@
+import type { GrantState, GrantStatus } from '../../domain/types.ts';
+import type { GrantRecord, Page, PageRequest } from '../records.ts';
+import type { SqlExecutor } from '../sql-executor.ts';
+import { fetchPage } from './pagination.ts';
+import {
+  amountColumn,
+  jsonColumn,
+  readAmount,
+  readJson,
+  readOptionalAmount,
+  readOptionalText,
+  readOptionalTime,
+  readTime,
+  type Row,
+} from './row-mapping.ts';
+
+export interface GrantFilters {
+  customerId?: string;
+  unit?: string;
+  walletKey?: string;
+  includeVoided: boolean;
+  /** Derived status at `now`, translated to the stored columns it follows from (see grantStatus). */
+  status?: { status: GrantStatus; now: number };
+}
+
+function statusCondition(status: GrantStatus): string {
+  switch (status) {
+    case 'voided':
+      return 'voided_at IS NOT NULL';
+    case 'payment_pending':
+      return 'voided_at IS NULL AND payment_pending = 1';
+    case 'scheduled':
+      return 'voided_at IS NULL AND payment_pending = 0 AND effective_at > ?';
+    case 'expired':
+      return 'voided_at IS NULL AND payment_pending = 0 AND effective_at <= ? AND expires_at <= ?';
+    case 'active':
+      return 'voided_at IS NULL AND payment_pending = 0 AND effective_at <= ? AND (expires_at IS NULL OR expires_at > ?)';
+  }
+}
+
+/**
+ * A grant is live while something can still change it: it holds credit for a
+ * hold, or it is not voided and either not yet activated or still has credit
+ * that has not expired. Debits and sweeps load only live grants, never history.
+ */
+export function isLive(grant: GrantState): boolean {
+  if (grant.held > 0n) return true;
+  if (grant.voidedAt !== null) return false;
+  return grant.activatedAt === null || (grant.available > 0n && grant.expiredAt === null);
+}
+
+export class GrantQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async insert(grant: GrantRecord): Promise<void> {
+    await this.executor.run(
+      `INSERT INTO grants (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, available, held, consumed, expired,
+         voided, category, priority, effective_at, expires_at, created_at, activated_at, expired_at, voided_at, ordinal,
+         payment_pending, applies_to, name, metadata, cost_amount, cost_currency, live)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        grant.id,
+        grant.environmentId,
+        grant.customerId,
+        grant.walletId,
+        grant.unit,
+        grant.walletKey,
+        amountColumn(grant.amount),
+        ...this.stateColumns(grant),
+        grant.ordinal,
+        grant.paymentPending ? 1 : 0,
+        jsonColumn(grant.appliesTo),
+        grant.name,
+        jsonColumn(grant.metadata),
+        grant.costAmount === null ? null : amountColumn(grant.costAmount),
+        grant.costCurrency,
+        isLive(grant) ? 1 : 0,
+      ],
+    );
+  }
+
+  /** Writes what the engine may change. */
+  async updateState(grant: GrantState): Promise<void> {
+    await this.executor.run(
+      `UPDATE grants SET available = ?, held = ?, consumed = ?, expired = ?, voided = ?, category = ?, priority = ?,
+         effective_at = ?, expires_at = ?, created_at = ?, activated_at = ?, expired_at = ?, voided_at = ?, payment_pending = ?, live = ?
+       WHERE id = ?`,
+      [...this.stateColumns(grant), grant.paymentPending ? 1 : 0, isLive(grant) ? 1 : 0, grant.id],
+    );
+  }
+
+  async updateDetails(grantId: string, details: { name: string | null; metadata: Record<string, string> }): Promise<void> {
+    await this.executor.run('UPDATE grants SET name = ?, metadata = ? WHERE id = ?', [details.name, jsonColumn(details.metadata), grantId]);
+  }
+
+  async get(environmentId: string, id: string): Promise<GrantRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM grants WHERE environment_id = ? AND id = ?', [environmentId, id]);
+    return row && mapGrant(row);
+  }
+
+  async loadLive(walletId: string): Promise<GrantRecord[]> {
+    return (await this.executor.all<Row>('SELECT * FROM grants WHERE wallet_id = ? AND live = 1', [walletId])).map(mapGrant);
+  }
+
+  async loadAll(walletId: string): Promise<GrantRecord[]> {
+    return (await this.executor.all<Row>('SELECT * FROM grants WHERE wallet_id = ? ORDER BY ordinal', [walletId])).map(mapGrant);
+  }
+
+  list(environmentId: string, filters: GrantFilters, page: PageRequest): Promise<Page<GrantRecord>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, value] of [
+      ['customer_id', filters.customerId],
+      ['unit', filters.unit],
+      ['wallet_key', filters.walletKey],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    if (filters.status) {
+      const condition = statusCondition(filters.status.status);
+      where.push(condition);
+      for (let count = condition.split('?').length - 1; count > 0; count -= 1) params.push(filters.status.now);
+    } else if (!filters.includeVoided) where.push('voided_at IS NULL');
+    return fetchPage({ executor: this.executor, table: 'grants', environmentId, where, params, page, map: mapGrant });
+  }
+
+  private stateColumns(grant: GrantState): unknown[] {
+    return [
+      amountColumn(grant.available),
+      amountColumn(grant.held),
+      amountColumn(grant.consumed),
+      amountColumn(grant.expired),
+      amountColumn(grant.voided),
+      grant.category,
+      grant.priority,
+      grant.effectiveAt,
+      grant.expiresAt,
+      grant.createdAt,
+      grant.activatedAt,
+      grant.expiredAt,
+      grant.voidedAt,
+    ];
+  }
+}
+
+export function mapGrant(row: Row): GrantRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    customerId: String(row.customer_id),
+    walletId: String(row.wallet_id),
+    unit: String(row.unit),
+    walletKey: String(row.wallet_key),
+    amount: readAmount(row.amount),
+    available: readAmount(row.available),
+    held: readAmount(row.held),
+    consumed: readAmount(row.consumed),
+    expired: readAmount(row.expired),
+    voided: readAmount(row.voided),
+    category: row.category as GrantRecord['category'],
+    priority: Number(row.priority),
+    effectiveAt: readTime(row.effective_at),
+    expiresAt: readOptionalTime(row.expires_at),
+    createdAt: readTime(row.created_at),
+    ordinal: Number(row.ordinal),
+    activatedAt: readOptionalTime(row.activated_at),
+    expiredAt: readOptionalTime(row.expired_at),
+    voidedAt: readOptionalTime(row.voided_at),
+    paymentPending: Number(row.payment_pending) === 1,
+    appliesTo: readJson<string[]>(row.applies_to),
+    name: readOptionalText(row.name),
+    metadata: readJson(row.metadata),
+    costAmount: readOptionalAmount(row.cost_amount),
+    costCurrency: readOptionalText(row.cost_currency),
+  };
+}

@@ -1,0 +1,148 @@
+import type { HoldState } from '../../domain/types.ts';
+import type { DebitRecord, HoldRecord } from '../records.ts';
+import type { SqlExecutor } from '../sql-executor.ts';
+import {
+  allocationsColumn,
+  amountColumn,
+  jsonColumn,
+  readAllocations,
+  readAmount,
+  readJson,
+  readOptionalText,
+  readOptionalTime,
+  readTime,
+  type Row,
+} from './row-mapping.ts';
+
+export class HoldQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async insert(hold: HoldRecord): Promise<void> {
+    await this.executor.run(
+      `INSERT INTO holds (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, feature, expires_at, status,
+         allocations, captured_amount, debit_id, metadata, created_at, ended_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        hold.id,
+        hold.environmentId,
+        hold.customerId,
+        hold.walletId,
+        hold.unit,
+        hold.walletKey,
+        amountColumn(hold.amount),
+        hold.feature,
+        hold.expiresAt,
+        hold.status,
+        allocationsColumn(hold.allocations),
+        amountColumn(hold.capturedAmount),
+        hold.debitId,
+        jsonColumn(hold.metadata),
+        hold.createdAt,
+        hold.endedAt,
+      ],
+    );
+  }
+
+  async updateState(hold: HoldState): Promise<void> {
+    await this.executor.run('UPDATE holds SET status = ?, allocations = ?, captured_amount = ?, debit_id = ?, ended_at = ? WHERE id = ?', [
+      hold.status,
+      allocationsColumn(hold.allocations),
+      amountColumn(hold.capturedAmount),
+      hold.debitId,
+      hold.endedAt,
+      hold.id,
+    ]);
+  }
+
+  async get(environmentId: string, id: string): Promise<HoldRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM holds WHERE environment_id = ? AND id = ?', [environmentId, id]);
+    return row && mapHold(row);
+  }
+
+  async loadActive(walletId: string): Promise<HoldRecord[]> {
+    return (await this.executor.all<Row>("SELECT * FROM holds WHERE wallet_id = ? AND status = 'active'", [walletId])).map(mapHold);
+  }
+
+  async loadAll(walletId: string): Promise<HoldRecord[]> {
+    return (await this.executor.all<Row>('SELECT * FROM holds WHERE wallet_id = ? ORDER BY id', [walletId])).map(mapHold);
+  }
+}
+
+export class DebitQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async insert(debit: DebitRecord): Promise<void> {
+    await this.executor.run(
+      `INSERT INTO debits (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, consumed, overdrawn, shortfall,
+         feature, policy, hold_id, allocations, occurred_at, metadata, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        debit.id,
+        debit.environmentId,
+        debit.customerId,
+        debit.walletId,
+        debit.unit,
+        debit.walletKey,
+        amountColumn(debit.amount),
+        amountColumn(debit.consumed),
+        amountColumn(debit.overdrawn),
+        amountColumn(debit.shortfall),
+        debit.feature,
+        debit.policy,
+        debit.holdId,
+        allocationsColumn(debit.allocations),
+        debit.occurredAt,
+        jsonColumn(debit.metadata),
+        debit.createdAt,
+      ],
+    );
+  }
+
+  async get(environmentId: string, id: string): Promise<DebitRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM debits WHERE environment_id = ? AND id = ?', [environmentId, id]);
+    return row && mapDebit(row);
+  }
+}
+
+export function mapHold(row: Row): HoldRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    customerId: String(row.customer_id),
+    walletId: String(row.wallet_id),
+    unit: String(row.unit),
+    walletKey: String(row.wallet_key),
+    amount: readAmount(row.amount),
+    feature: readOptionalText(row.feature),
+    expiresAt: readTime(row.expires_at),
+    status: row.status as HoldRecord['status'],
+    allocations: readAllocations(row.allocations),
+    capturedAmount: readAmount(row.captured_amount),
+    debitId: readOptionalText(row.debit_id),
+    metadata: readJson(row.metadata),
+    createdAt: readTime(row.created_at),
+    endedAt: readOptionalTime(row.ended_at),
+  };
+}
+
+function mapDebit(row: Row): DebitRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    customerId: String(row.customer_id),
+    walletId: String(row.wallet_id),
+    unit: String(row.unit),
+    walletKey: String(row.wallet_key),
+    amount: readAmount(row.amount),
+    consumed: readAmount(row.consumed),
+    overdrawn: readAmount(row.overdrawn),
+    shortfall: readAmount(row.shortfall),
+    feature: readOptionalText(row.feature),
+    policy: row.policy as DebitRecord['policy'],
+    holdId: readOptionalText(row.hold_id),
+    allocations: readAllocations(row.allocations),
+    occurredAt: readTime(row.occurred_at),
+    metadata: readJson(row.metadata),
+    createdAt: readTime(row.created_at),
+  };
+}

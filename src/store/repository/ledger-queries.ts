@@ -1,0 +1,169 @@
+import type { EventRecord, IdempotencyRecord, LedgerEntryRecord, Page, PageRequest } from '../records.ts';
+import type { SqlExecutor } from '../sql-executor.ts';
+import { fetchPage } from './pagination.ts';
+import { amountColumn, jsonColumn, placeholders, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+
+const ENTRY_COLUMNS =
+  'id, environment_id, customer_id, wallet_id, unit, wallet_key, sequence, type, grant_id, debit_id, hold_id, amount, held_amount, balance_after, held_after, effective_at, created_at';
+const ENTRY_COLUMN_COUNT = 17;
+/** Rows per multi-row INSERT; keeps parameter counts well under both databases' limits. */
+const ENTRIES_PER_INSERT = 50;
+
+export interface LedgerFilters {
+  customerId?: string;
+  unit?: string;
+  walletKey?: string;
+  grantId?: string;
+}
+
+export class LedgerQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async insertMany(entries: readonly LedgerEntryRecord[]): Promise<void> {
+    for (let start = 0; start < entries.length; start += ENTRIES_PER_INSERT) {
+      const chunk = entries.slice(start, start + ENTRIES_PER_INSERT);
+      const values = chunk.map(() => `(${placeholders(ENTRY_COLUMN_COUNT)})`).join(', ');
+      await this.executor.run(`INSERT INTO ledger_entries (${ENTRY_COLUMNS}) VALUES ${values}`, chunk.flatMap(entryColumns));
+    }
+  }
+
+  list(environmentId: string, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, value] of [
+      ['customer_id', filters.customerId],
+      ['unit', filters.unit],
+      ['wallet_key', filters.walletKey],
+      ['grant_id', filters.grantId],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    return fetchPage({ executor: this.executor, table: 'ledger_entries', environmentId, where, params, page, map: mapEntry });
+  }
+
+  /** A wallet's entries in sequence order, optionally only those effective by `upTo`. */
+  async loadForWallet(walletId: string, upTo: number | null = null): Promise<LedgerEntryRecord[]> {
+    const rows =
+      upTo === null
+        ? await this.executor.all<Row>('SELECT * FROM ledger_entries WHERE wallet_id = ? ORDER BY sequence', [walletId])
+        : await this.executor.all<Row>('SELECT * FROM ledger_entries WHERE wallet_id = ? AND effective_at <= ? ORDER BY sequence', [walletId, upTo]);
+    return rows.map(mapEntry);
+  }
+}
+
+export class IdempotencyQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async get(environmentId: string, scope: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM idempotency_keys WHERE environment_id = ? AND scope = ? AND idempotency_key = ?', [
+      environmentId,
+      scope,
+      key,
+    ]);
+    return (
+      row && {
+        environmentId: String(row.environment_id),
+        scope: String(row.scope),
+        key: String(row.idempotency_key),
+        fingerprint: String(row.fingerprint),
+        status: Number(row.status),
+        body: String(row.body),
+        createdAt: readTime(row.created_at),
+        expiresAt: readOptionalTime(row.expires_at),
+      }
+    );
+  }
+
+  async insert(record: IdempotencyRecord): Promise<void> {
+    await this.executor.run(
+      'INSERT INTO idempotency_keys (environment_id, scope, idempotency_key, fingerprint, status, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [record.environmentId, record.scope, record.key, record.fingerprint, record.status, record.body, record.createdAt, record.expiresAt],
+    );
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    return this.executor.run('DELETE FROM idempotency_keys WHERE expires_at IS NOT NULL AND expires_at < ?', [now]);
+  }
+}
+
+export class EventQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async insertMany(events: readonly EventRecord[]): Promise<void> {
+    for (const event of events) {
+      await this.executor.run('INSERT INTO events (id, environment_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)', [
+        event.id,
+        event.environmentId,
+        event.type,
+        jsonColumn(event.data),
+        event.createdAt,
+      ]);
+    }
+  }
+
+  list(environmentId: string, filters: { type?: string }, page: PageRequest): Promise<Page<EventRecord>> {
+    const where = filters.type === undefined ? [] : ['type = ?'];
+    const params = filters.type === undefined ? [] : [filters.type];
+    return fetchPage({
+      executor: this.executor,
+      table: 'events',
+      environmentId,
+      where,
+      params,
+      page,
+      map: (row) => ({
+        id: String(row.id),
+        environmentId: String(row.environment_id),
+        type: String(row.type),
+        data: readJson(row.data),
+        createdAt: readTime(row.created_at),
+      }),
+    });
+  }
+}
+
+function entryColumns(entry: LedgerEntryRecord): unknown[] {
+  return [
+    entry.id,
+    entry.environmentId,
+    entry.customerId,
+    entry.walletId,
+    entry.unit,
+    entry.walletKey,
+    entry.sequence,
+    entry.type,
+    entry.grantId,
+    entry.debitId,
+    entry.holdId,
+    amountColumn(entry.amount),
+    amountColumn(entry.heldAmount),
+    amountColumn(entry.balanceAfter),
+    amountColumn(entry.heldAfter),
+    entry.effectiveAt,
+    entry.createdAt,
+  ];
+}
+
+export function mapEntry(row: Row): LedgerEntryRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    customerId: String(row.customer_id),
+    walletId: String(row.wallet_id),
+    unit: String(row.unit),
+    walletKey: String(row.wallet_key),
+    sequence: Number(row.sequence),
+    type: row.type as LedgerEntryRecord['type'],
+    grantId: readOptionalText(row.grant_id),
+    debitId: readOptionalText(row.debit_id),
+    holdId: readOptionalText(row.hold_id),
+    amount: readAmount(row.amount),
+    heldAmount: readAmount(row.held_amount),
+    balanceAfter: readAmount(row.balance_after),
+    heldAfter: readAmount(row.held_after),
+    effectiveAt: readTime(row.effective_at),
+    createdAt: readTime(row.created_at),
+  };
+}

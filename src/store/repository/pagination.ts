@@ -1,0 +1,36 @@
+import { validationError } from '../../domain/errors.ts';
+import type { Page, PageRequest } from '../records.ts';
+import type { SqlExecutor } from '../sql-executor.ts';
+import type { Row } from './row-mapping.ts';
+
+/**
+ * Cursor pages, newest first (IDs sort by creation time), as Stripe lists do:
+ * `startingAfter` is the last ID of the previous page. A cursor that is not an
+ * object of this list's environment is a validation error, not an empty page.
+ */
+export async function fetchPage<T>(input: {
+  executor: SqlExecutor;
+  table: string;
+  environmentId: string;
+  where: string[];
+  params: unknown[];
+  page: PageRequest;
+  map: (row: Row) => T;
+}): Promise<Page<T>> {
+  const where = ['environment_id = ?', ...input.where];
+  const params: unknown[] = [input.environmentId, ...input.params];
+  if (input.page.startingAfter !== null) {
+    const cursor = await input.executor.get<Row>(`SELECT id FROM ${input.table} WHERE environment_id = ? AND id = ?`, [
+      input.environmentId,
+      input.page.startingAfter,
+    ]);
+    if (!cursor) throw validationError('startingAfter', `No object with id '${input.page.startingAfter}' to start after.`);
+    where.push('id < ?');
+    params.push(input.page.startingAfter);
+  }
+  const rows = await input.executor.all<Row>(
+    `SELECT * FROM ${input.table} WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+    [...params, input.page.limit + 1],
+  );
+  return { data: rows.slice(0, input.page.limit).map(input.map), hasMore: rows.length > input.page.limit };
+}

@@ -1,0 +1,35 @@
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
+import { AccountQueries } from './account-queries.ts';
+import { GrantQueries } from './grant-queries.ts';
+import { DebitQueries, HoldQueries } from './hold-and-debit-queries.ts';
+import { EventQueries, IdempotencyQueries, LedgerQueries } from './ledger-queries.ts';
+import { WalletQueries } from './wallet-queries.ts';
+
+/**
+ * Every query the app runs, written once for both dialects over a SqlExecutor.
+ * A Repository is bound to one transaction (or one read snapshot).
+ */
+export class Repository {
+  readonly accounts: AccountQueries;
+  readonly wallets: WalletQueries;
+  readonly grants: GrantQueries;
+  readonly holds: HoldQueries;
+  readonly debits: DebitQueries;
+  readonly ledger: LedgerQueries;
+  readonly idempotency: IdempotencyQueries;
+  readonly events: EventQueries;
+
+  constructor(
+    executor: SqlExecutor,
+    readonly capabilities: StoreCapabilities,
+  ) {
+    this.accounts = new AccountQueries(executor);
+    this.wallets = new WalletQueries(executor, capabilities);
+    this.grants = new GrantQueries(executor);
+    this.holds = new HoldQueries(executor);
+    this.debits = new DebitQueries(executor);
+    this.ledger = new LedgerQueries(executor);
+    this.idempotency = new IdempotencyQueries(executor);
+    this.events = new EventQueries(executor);
+  }
+}

@@ -1,0 +1,137 @@
+import type { Page, PageRequest, WalletAddress, WalletRecord } from '../records.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
+import { fetchPage } from './pagination.ts';
+import { amountColumn, readAmount, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+
+export class WalletQueries {
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
+
+  /** Finds a wallet; with `lock`, holds its row lock until the transaction ends (per-wallet serialisation). */
+  async find(address: WalletAddress, options: { lock: boolean }): Promise<WalletRecord | undefined> {
+    const row = await this.executor.get<Row>(
+      `SELECT * FROM wallets WHERE environment_id = ? AND customer_id = ? AND unit = ? AND wallet_key = ?${this.lockClause(options.lock)}`,
+      [address.environmentId, address.customerId, address.unit, address.walletKey],
+    );
+    return row && mapWallet(row);
+  }
+
+  async getById(environmentId: string, id: string, options: { lock: boolean }): Promise<WalletRecord | undefined> {
+    const row = await this.executor.get<Row>(`SELECT * FROM wallets WHERE environment_id = ? AND id = ?${this.lockClause(options.lock)}`, [
+      environmentId,
+      id,
+    ]);
+    return row && mapWallet(row);
+  }
+
+  /** Inserts unless another transaction created the same address first; returns whether it inserted. */
+  async insert(wallet: WalletRecord): Promise<boolean> {
+    const changed = await this.executor.run(
+      `INSERT INTO wallets (id, environment_id, customer_id, unit, wallet_key, overdraft_limit, overdraft, balance, held, sequence,
+         grant_count, last_entry_at, next_event_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [
+        wallet.id,
+        wallet.environmentId,
+        wallet.customerId,
+        wallet.unit,
+        wallet.walletKey,
+        amountColumn(wallet.overdraftLimit),
+        amountColumn(wallet.overdraft),
+        amountColumn(wallet.balance),
+        amountColumn(wallet.held),
+        wallet.sequence,
+        wallet.grantCount,
+        wallet.lastEntryAt,
+        wallet.nextEventAt,
+        wallet.createdAt,
+      ],
+    );
+    return changed > 0;
+  }
+
+  async update(wallet: WalletRecord): Promise<void> {
+    await this.executor.run(
+      `UPDATE wallets SET overdraft_limit = ?, overdraft = ?, balance = ?, held = ?, sequence = ?, grant_count = ?,
+         last_entry_at = ?, next_event_at = ? WHERE id = ?`,
+      [
+        amountColumn(wallet.overdraftLimit),
+        amountColumn(wallet.overdraft),
+        amountColumn(wallet.balance),
+        amountColumn(wallet.held),
+        wallet.sequence,
+        wallet.grantCount,
+        wallet.lastEntryAt,
+        wallet.nextEventAt,
+        wallet.id,
+      ],
+    );
+  }
+
+  list(environmentId: string, filters: { customerId?: string; unit?: string }, page: PageRequest): Promise<Page<WalletRecord>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filters.customerId !== undefined) {
+      where.push('customer_id = ?');
+      params.push(filters.customerId);
+    }
+    if (filters.unit !== undefined) {
+      where.push('unit = ?');
+      params.push(filters.unit);
+    }
+    return fetchPage({ executor: this.executor, table: 'wallets', environmentId, where, params, page, map: mapWallet });
+  }
+
+  /**
+   * Wallets with a time-driven event due by `now` in environments that follow the
+   * real clock. With SKIP LOCKED, nodes sweeping at once take different wallets.
+   */
+  async claimDue(now: number, limit: number): Promise<Array<{ id: string; environmentId: string }>> {
+    const skipLocked = this.capabilities.skipLocked ? ' FOR UPDATE OF wallets SKIP LOCKED' : '';
+    return this.executor.all(
+      `SELECT wallets.id AS id, wallets.environment_id AS "environmentId" FROM wallets
+       JOIN environments ON environments.id = wallets.environment_id
+       WHERE wallets.next_event_at <= ? AND environments.frozen_clock_at IS NULL
+       ORDER BY wallets.next_event_at LIMIT ?${skipLocked}`,
+      [now, limit],
+    );
+  }
+
+  /** Wallets of one environment with an event due by `until` (test-clock advance). */
+  async listDueInEnvironment(environmentId: string, until: number): Promise<string[]> {
+    const rows = await this.executor.all<Row>('SELECT id FROM wallets WHERE environment_id = ? AND next_event_at <= ? ORDER BY id', [
+      environmentId,
+      until,
+    ]);
+    return rows.map((row) => String(row.id));
+  }
+
+  async allIds(): Promise<Array<{ id: string; environmentId: string }>> {
+    return this.executor.all('SELECT id, environment_id AS "environmentId" FROM wallets ORDER BY id');
+  }
+
+  private lockClause(lock: boolean): string {
+    return lock && this.capabilities.rowLocks ? ' FOR UPDATE' : '';
+  }
+}
+
+export function mapWallet(row: Row): WalletRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    customerId: String(row.customer_id),
+    unit: String(row.unit),
+    walletKey: String(row.wallet_key),
+    overdraftLimit: readAmount(row.overdraft_limit),
+    overdraft: readAmount(row.overdraft),
+    balance: readAmount(row.balance),
+    held: readAmount(row.held),
+    sequence: Number(row.sequence),
+    grantCount: Number(row.grant_count),
+    lastEntryAt: readTime(row.last_entry_at),
+    nextEventAt: readOptionalTime(row.next_event_at),
+    createdAt: readTime(row.created_at),
+  };
+}

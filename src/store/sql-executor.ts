@@ -1,0 +1,21 @@
+import type { Dialect } from './migrations/migrations.ts';
+
+/**
+ * What a dialect adapter provides to the shared repository: parameterised SQL
+ * written with `?` placeholders (the PostgreSQL adapter rewrites them to $n).
+ */
+export interface SqlExecutor {
+  all<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  get<Row>(sql: string, params?: readonly unknown[]): Promise<Row | undefined>;
+  /** Returns the number of rows changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/** Capability flags: the repository asks these instead of checking which database it is on. */
+export interface StoreCapabilities {
+  dialect: Dialect;
+  /** `SELECT … FOR UPDATE` locks rows (PostgreSQL). SQLite serialises all writers instead. */
+  rowLocks: boolean;
+  /** `FOR UPDATE SKIP LOCKED` lets several nodes share background work. */
+  skipLocked: boolean;
+}

@@ -1,0 +1,154 @@
+import Database from 'better-sqlite3';
+import { migrations, migrationSql } from '../migrations/migrations.ts';
+import type { Store } from '../port.ts';
+import { Repository } from '../repository/repository.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
+
+const capabilities: StoreCapabilities = { dialect: 'sqlite', rowLocks: false, skipLocked: false };
+/** At most this many operations share one transaction and one fsync. */
+const MAX_BATCH = 256;
+
+interface QueuedWork {
+  work: (repository: Repository) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a
+ * commit is on disk before any response is sent.
+ *
+ * Group commit: concurrent transactions queue up and run one after another
+ * inside a single BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT (a failing
+ * operation rolls back alone), so one fsync serves the whole batch. All writes go
+ * through one connection in this process, which serialises writers per database
+ * (and so per wallet); other processes wait on SQLite's lock (busy_timeout).
+ * Reads use a second connection and see only committed data.
+ */
+export class SqliteStore implements Store {
+  readonly capabilities = capabilities;
+  private readonly writer: Database.Database;
+  private readonly reader: Database.Database;
+  private readonly writeRepository: Repository;
+  private readonly readRepository: Repository;
+  private queue: QueuedWork[] = [];
+  private flushScheduled = false;
+
+  constructor(path: string) {
+    this.writer = new Database(path);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma('synchronous = FULL');
+    this.writer.pragma('foreign_keys = ON');
+    this.writer.pragma('busy_timeout = 10000');
+    this.reader = new Database(path);
+    this.reader.pragma('busy_timeout = 10000');
+    this.reader.pragma('query_only = ON');
+    this.writeRepository = new Repository(new SqliteExecutor(this.writer), capabilities);
+    this.readRepository = new Repository(new SqliteExecutor(this.reader), capabilities);
+  }
+
+  async migrate(): Promise<number[]> {
+    this.writer.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const applied: number[] = [];
+    const migrateAll = this.writer.transaction(() => {
+      const done = new Set(this.writer.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+      for (const migration of migrations) {
+        if (done.has(migration.version)) continue;
+        this.writer.exec(migrationSql(migration, 'sqlite'));
+        this.writer.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+        applied.push(migration.version);
+      }
+    });
+    migrateAll.immediate();
+    return applied;
+  }
+
+  transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  /** Reads run to completion within one macrotask (SQLite calls are synchronous), so they see one consistent state. */
+  read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    return work(this.readRepository);
+  }
+
+  async close(): Promise<void> {
+    while (this.queue.length > 0 || this.flushScheduled) await new Promise((resolve) => setImmediate(resolve));
+    this.reader.close();
+    this.writer.close();
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0, MAX_BATCH);
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.writer.exec('BEGIN IMMEDIATE');
+      for (const item of batch) {
+        this.writer.exec('SAVEPOINT operation');
+        try {
+          const value = await item.work(this.writeRepository);
+          this.writer.exec('RELEASE operation');
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          this.writer.exec('ROLLBACK TO operation');
+          this.writer.exec('RELEASE operation');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.writer.exec('COMMIT');
+    } catch (error) {
+      if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      for (const item of batch) item.reject(error);
+      this.afterFlush();
+      return;
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
+    this.afterFlush();
+  }
+
+  private afterFlush(): void {
+    if (this.queue.length > 0) setImmediate(() => void this.flush());
+    else this.flushScheduled = false;
+  }
+}
+
+class SqliteExecutor implements SqlExecutor {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly database: Database.Database) {}
+
+  async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return this.statement(sql).all(...normalise(params)) as Row[];
+  }
+
+  async get<Row>(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
+    return this.statement(sql).get(...normalise(params)) as Row | undefined;
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.statement(sql).run(...normalise(params)).changes;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.database.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function normalise(params: readonly unknown[]): unknown[] {
+  return params.map((value) => (value === undefined ? null : value));
+}
