@@ -8,12 +8,12 @@ import { runWalletOperation } from './wallet-operation.ts';
 
 export const UNIT_CODE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** Customers: created explicitly; their IDs are what every wallet names. */
+/** Customers: created explicitly, with the caller's own ID or a generated `cus_…`; every wallet names one. */
 export async function createCustomer(
   dependencies: AppDependencies,
   request: {
     context: RequestContext;
-    input: { externalId?: string | null; name?: string | null; email?: string | null; metadata?: Metadata };
+    input: { id?: string; externalId?: string | null; name?: string | null; email?: string | null; metadata?: Metadata };
     idempotency?: IdempotencyRequest | undefined;
     present: (customer: CustomerRecord) => Presented;
   },
@@ -25,12 +25,15 @@ export async function createCustomer(
       const replay = await findReplay({ repository, environmentId, scope: 'environment', request: request.idempotency });
       if (replay) return replay;
     }
+    if (input.id !== undefined && (await repository.accounts.getCustomer(environmentId, input.id))) {
+      throw new CreditbookError('state_conflict', `A customer with id '${input.id}' already exists.`, { param: 'id' });
+    }
     if (input.externalId && (await repository.accounts.findCustomerByExternalId(environmentId, input.externalId))) {
       throw new CreditbookError('state_conflict', `A customer with externalId '${input.externalId}' already exists.`, { param: 'externalId' });
     }
     const now = currentTime(dependencies, context.environment);
     const customer: CustomerRecord = {
-      id: dependencies.newId('cus'),
+      id: input.id ?? dependencies.newId('cus'),
       environmentId,
       externalId: input.externalId ?? null,
       name: input.name ?? null,

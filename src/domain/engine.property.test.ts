@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import type { Amount } from './amount.ts';
 import { computeBalance } from './balance.ts';
 import { CreditbookError, type ErrorCode } from './errors.ts';
+import { projectGrant } from './grant-status.ts';
+import { nextEventAt } from './next-event.ts';
 import { replayWallet } from './replay.ts';
 import { emptyWallet, T0 } from './test-builders.ts';
 import type { Allocation, GrantCategory, InsufficientPolicy, Instant, LedgerEntryDraft, WalletSnapshot } from './types.ts';
@@ -603,6 +605,10 @@ function runScenario(scenario: Scenario): ScenarioRun {
       engine.entries.reduce((sum, entry) => sum + entry.amount, 0n),
       snapshot.wallet.balance,
     );
+    assert.equal(
+      engine.entries.reduce((sum, entry) => sum + entry.heldAmount, 0n),
+      snapshot.wallet.held,
+    );
     // (b) The ledger explains every stored projection.
     assert.deepEqual(verifyWallet(snapshot, engine.entries), [], `${label}: verifyWallet`);
     // (c) The balance read now equals the model's, grant by grant.
@@ -690,6 +696,45 @@ describe('engine properties', () => {
         assert.notDeepEqual(verifyWallet(moved, engine.entries), []);
       }),
       { numRuns: 80 },
+    );
+  });
+});
+
+describe('read-side helpers against the engine', () => {
+  it('nextEventAt: nothing is booked before it, and something is due at it', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary, (scenario) => {
+        const { snapshot } = runScenario(scenario).engine;
+        const next = nextEventAt(snapshot);
+        if (next === null) {
+          assert.deepEqual(new WalletTransaction(snapshot, snapshot.wallet.lastEntryAt + 365 * 24 * 60 * MINUTE).result().entries, []);
+          return;
+        }
+        assert.ok(next > snapshot.wallet.lastEntryAt);
+        assert.deepEqual(new WalletTransaction(snapshot, next - 1).result().entries, []);
+        assert.notDeepEqual(new WalletTransaction(snapshot, next).result().snapshot, snapshot);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('projectGrant shows a grant as a balance read would, while no hold on it has expired unbooked', () => {
+    fc.assert(
+      fc.property(scenarioArbitrary, fc.integer({ min: 0, max: 600 * MINUTE }), (scenario, later) => {
+        const { engine, model } = runScenario(scenario);
+        const at = model.now + later;
+        const view = computeBalance(engine.snapshot, at);
+        for (const stored of engine.snapshot.grants) {
+          if (stored.activatedAt === null) continue;
+          const holdDue = engine.snapshot.holds.some(
+            (hold) => hold.status === 'active' && hold.expiresAt <= at && hold.allocations.some((allocation) => allocation.grantId === stored.id && allocation.amount > 0n),
+          );
+          if (holdDue) continue;
+          const read = view.grants.find(({ grant }) => grant.id === stored.id)!.grant;
+          assert.deepEqual(partsOf(projectGrant(stored, at)), partsOf(read), `grant ${stored.id} at +${later} ms`);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -108,6 +108,7 @@ export class WalletTransaction {
   }
 
   addGrant(input: NewGrant): GrantState {
+    requirePositive(input.amount);
     if (input.expiresAt !== null && input.expiresAt <= Math.max(input.effectiveAt, this.now)) {
       throw validationError('expiresAt', 'expiresAt must be later than effectiveAt and than now.');
     }
@@ -141,6 +142,7 @@ export class WalletTransaction {
   }
 
   debit(command: DebitCommand): DebitOutcome {
+    requirePositive(command.amount);
     const spendable = this.spendableGrants(command.feature);
     const available = sumAmounts(spendable.map((grant) => grant.available));
     const wallet = this.state.wallet;
@@ -171,6 +173,7 @@ export class WalletTransaction {
   }
 
   placeHold(input: { holdId: string; amount: Amount; feature: string | null; expiresAt: Instant }): HoldState {
+    requirePositive(input.amount);
     if (input.expiresAt <= this.now) throw validationError('expiresAt', 'A hold must expire in the future.');
     const spendable = this.spendableGrants(input.feature);
     const available = sumAmounts(spendable.map((grant) => grant.available));
@@ -202,6 +205,7 @@ export class WalletTransaction {
   capture(input: { holdId: string; debitId: string; amount: Amount | null }): { hold: HoldState; allocations: Allocation[] } {
     const hold = this.activeHold(input.holdId, 'capture');
     const amount = input.amount ?? hold.amount;
+    requirePositive(amount);
     if (amount > hold.amount) {
       throw validationError('amount', 'The capture amount exceeds the amount held.');
     }
@@ -425,6 +429,11 @@ export class WalletTransaction {
       effectiveAt: at,
     });
   }
+}
+
+/** Defence in depth: edges validate amounts, but a non-positive amount would create or destroy credit here. */
+function requirePositive(amount: Amount): void {
+  if (amount <= 0n) throw validationError('amount', "'amount' must be greater than zero.");
 }
 
 export function insufficientBalance(available: Amount, requested: Amount, overdraftRoom: Amount): CreditbookError {

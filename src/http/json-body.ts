@@ -17,7 +17,8 @@ const MAYBE_INEXACT = /\d[\d.]{15,}|\d[eE]/;
  * fast path through JSON.parse.
  */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw new CreditbookError('invalid_json', 'The body is empty; send a JSON object.');
+  // An empty body means "no parameters" (action routes such as void; Stripe's client sends these).
+  if (text.trim() === '') return {};
   try {
     if (!MAYBE_INEXACT.test(text)) return JSON.parse(text);
     let sawInexact = false;

@@ -29,6 +29,7 @@ function strictObject<Properties extends Record<string, TSchema>>(properties: Pr
 }
 
 export const CreateCustomerBody = strictObject({
+  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$', description: 'Your own ID for the customer; generated (cus_…) when omitted.' })),
   externalId: Type.Optional(Type.Union([Identifier, Type.Null()])),
   name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   email: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()])),
@@ -66,7 +67,7 @@ export const UpdateGrantBody = strictObject({
   idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
 
-export const EmptyActionBody = Type.Optional(strictObject({ idempotencyKey: Type.Optional(IdempotencyKeyField) }));
+export const EmptyActionBody = strictObject({ idempotencyKey: Type.Optional(IdempotencyKeyField) });
 
 const debitFields = {
   ...walletReference,
@@ -93,9 +94,11 @@ export const CreateHoldBody = strictObject({
   idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
 
-export const CaptureHoldBody = Type.Optional(
-  strictObject({ amount: Type.Optional(Amount), metadata: Type.Optional(Metadata), idempotencyKey: Type.Optional(IdempotencyKeyField) }),
-);
+export const CaptureHoldBody = strictObject({
+  amount: Type.Optional(Amount),
+  metadata: Type.Optional(Metadata),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
 
 export const AdvanceClockBody = strictObject({ to: Timestamp });
 

@@ -62,6 +62,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const environment = await routeDependencies.authenticator.authenticate(bearer);
     request.creditbookContext = { environment, requestId: request.id };
   });
+  server.addHook('preValidation', async (request) => {
+    // A POST without a body has no parameters: validate it as {} so the error names what is missing.
+    if (request.body === undefined && request.method === 'POST') request.body = {};
+  });
   server.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });

@@ -30,7 +30,7 @@ export function registerHoldRoutes(server: FastifyInstance, { app }: RouteDepend
     '/holds/:id/capture',
     { schema: { tags: ['holds'], params: IdParams, body: CaptureHoldBody } },
     async (request, reply) => {
-      const body = request.body ?? {};
+      const body = request.body;
       const outcome = await endHold(app, {
         context: contextOf(request),
         holdId: request.params.id,

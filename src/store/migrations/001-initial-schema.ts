@@ -33,21 +33,21 @@ CREATE TABLE units (
 );
 
 CREATE TABLE customers (
-  id TEXT PRIMARY KEY,
   environment_id TEXT NOT NULL REFERENCES environments (id),
+  id TEXT NOT NULL,
   external_id TEXT,
   name TEXT,
   email TEXT,
   metadata {{json}} NOT NULL,
-  created_at {{time}} NOT NULL
+  created_at {{time}} NOT NULL,
+  PRIMARY KEY (environment_id, id)
 );
 CREATE UNIQUE INDEX customers_external_id ON customers (environment_id, external_id);
-CREATE INDEX customers_environment ON customers (environment_id, id);
 
 CREATE TABLE wallets (
   id TEXT PRIMARY KEY,
   environment_id TEXT NOT NULL,
-  customer_id TEXT NOT NULL REFERENCES customers (id),
+  customer_id TEXT NOT NULL,
   unit TEXT NOT NULL,
   wallet_key TEXT NOT NULL,
   overdraft_limit {{amount}} NOT NULL,
@@ -58,7 +58,9 @@ CREATE TABLE wallets (
   grant_count INTEGER NOT NULL,
   last_entry_at {{time}} NOT NULL,
   next_event_at {{time}},
-  created_at {{time}} NOT NULL
+  created_at {{time}} NOT NULL,
+  -- Customer IDs may be chosen by the caller, so they are unique per environment only.
+  FOREIGN KEY (environment_id, customer_id) REFERENCES customers (environment_id, id)
 );
 CREATE UNIQUE INDEX wallets_address ON wallets (environment_id, customer_id, unit, wallet_key);
 CREATE INDEX wallets_next_event ON wallets (next_event_at);
