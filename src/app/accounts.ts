@@ -29,6 +29,13 @@ export async function createCustomer(
       throw new CreditbookError('state_conflict', `A customer with id '${input.id}' already exists.`, { param: 'id' });
     }
     if (input.externalId && (await repository.accounts.findCustomerByExternalId(environmentId, input.externalId))) {
+      // No row lock orders two requests with the same key here. On PostgreSQL
+      // (READ COMMITTED) the first may have committed between the replay check
+      // above and this read: look again, so the second replays instead of conflicting.
+      if (request.idempotency) {
+        const replay = await findReplay({ repository, environmentId, scope: 'environment', request: request.idempotency });
+        if (replay) return replay;
+      }
       throw new CreditbookError('state_conflict', `A customer with externalId '${input.externalId}' already exists.`, { param: 'externalId' });
     }
     const now = currentTime(dependencies, context.environment);

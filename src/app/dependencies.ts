@@ -1,5 +1,5 @@
-import { monotonicFactory } from 'ulid';
 import type { Instant } from '../domain/types.ts';
+import { createIdFactory } from './ids.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
 import type { Store } from '../store/port.ts';
 
@@ -18,14 +18,8 @@ export interface AppDependencies {
 
 export type IdPrefix = 'env' | 'key' | 'cus' | 'wal' | 'grt' | 'dbt' | 'hld' | 'le' | 'evt' | 'pur' | 'inv' | 'we';
 
-/** Prefixed, time-sortable IDs (ULID, lower case): `grt_01jh…`. */
-export function createIdGenerator(): (prefix: IdPrefix) => string {
-  const ulid = monotonicFactory();
-  return (prefix) => `${prefix}_${ulid().toLowerCase()}`;
-}
-
 export function createDependencies(store: Store, clock: Clock = systemClock): AppDependencies {
-  return { store, clock, newId: createIdGenerator() };
+  return { store, clock, newId: createIdFactory() };
 }
 
 /** What a caller is acting as: one environment, one request. */

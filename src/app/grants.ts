@@ -1,7 +1,9 @@
 import { parseAmount } from '../domain/amount.ts';
 import { notFound, validationError } from '../domain/errors.ts';
 import { projectGrant } from '../domain/grant-status.ts';
-import type { GrantCategory, GrantStatus, Instant } from '../domain/types.ts';
+import { advanceSnapshot } from '../domain/balance.ts';
+import type { GrantCategory, GrantState, GrantStatus, Instant } from '../domain/types.ts';
+import type { Repository } from '../store/repository/repository.ts';
 import type { GrantRecord, Metadata, Page, PageRequest } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
@@ -77,24 +79,48 @@ export async function createGrant(
 }
 
 export async function getGrant(dependencies: AppDependencies, context: RequestContext, grantId: string): Promise<{ grant: GrantRecord; now: Instant }> {
-  const grant = await dependencies.store.read((repository) => repository.grants.get(context.environment.id, grantId));
-  if (!grant) throw notFound('grant', grantId);
   const now = currentTime(dependencies, context.environment);
-  return { grant: projectGrant(grant, now), now };
+  const grant = await dependencies.store.read(async (repository) => {
+    const stored = await repository.grants.get(context.environment.id, grantId);
+    return stored && (await grantsAsOf(repository, [stored], now))[0];
+  });
+  if (!grant) throw notFound('grant', grantId);
+  return { grant, now };
+}
+
+/**
+ * Grants as of `now` when the sweep may not have booked what is due yet. A grant
+ * with credit on hold can change when a hold expires, so its whole wallet is
+ * advanced in memory (as a balance read does); any other grant only needs its own
+ * expiry applied.
+ */
+async function grantsAsOf(repository: Repository, grants: GrantRecord[], now: Instant): Promise<GrantRecord[]> {
+  const advanced = new Map<string, GrantState>();
+  for (const walletId of new Set(grants.filter((grant) => grant.held > 0n).map((grant) => grant.walletId))) {
+    const wallet = await repository.wallets.getById(grants[0]!.environmentId, walletId, { lock: false });
+    if (!wallet) continue;
+    const snapshot = { wallet, grants: await repository.grants.loadLive(walletId), holds: await repository.holds.loadActive(walletId) };
+    for (const grant of advanceSnapshot(snapshot, now).grants) advanced.set(grant.id, grant);
+  }
+  return grants.map((grant) => {
+    const state = advanced.get(grant.id);
+    return state ? { ...grant, ...state } : projectGrant(grant, now);
+  });
 }
 
 export async function listGrants(
   dependencies: AppDependencies,
   context: RequestContext,
   filters: { customerId?: string; unit?: string; walletKey?: string; includeVoided: boolean; status?: GrantStatus },
-  page: PageRequest,
+  pageRequest: PageRequest,
 ): Promise<{ page: Page<GrantRecord>; now: Instant }> {
   const now = currentTime(dependencies, context.environment);
   const { status, ...stored } = filters;
-  const result = await dependencies.store.read((repository) =>
-    repository.grants.list(context.environment.id, { ...stored, ...(status ? { status: { status, now } } : {}) }, page),
-  );
-  return { page: { ...result, data: result.data.map((grant) => projectGrant(grant, now)) }, now };
+  const result = await dependencies.store.read(async (repository) => {
+    const page = await repository.grants.list(context.environment.id, { ...stored, ...(status ? { status: { status, now } } : {}) }, pageRequest);
+    return { ...page, data: await grantsAsOf(repository, page.data, now) };
+  });
+  return { page: result, now };
 }
 
 export interface UpdateGrantInput {

@@ -1,15 +1,15 @@
 import { ZERO } from '../domain/amount.ts';
 import { nextEventAt } from '../domain/next-event.ts';
-import type { Instant } from '../domain/types.ts';
+import type { GrantState, Instant } from '../domain/types.ts';
 import { WalletTransaction, type WalletTransactionResult } from '../domain/wallet-transaction.ts';
-import type { GrantRecord, HoldRecord, WalletAddress, WalletRecord } from '../store/records.ts';
+import type { HoldRecord, WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 
 export interface LoadedWallet {
   wallet: WalletRecord;
-  grants: Map<string, GrantRecord>;
+  grants: Map<string, GrantState>;
   holds: Map<string, HoldRecord>;
 }
 
@@ -110,7 +110,7 @@ export function emptyWallet(dependencies: AppDependencies, address: WalletAddres
 }
 
 async function loadWallet(repository: Repository, wallet: WalletRecord, operation: { grantIds?: string[]; holdIds?: string[] }): Promise<LoadedWallet> {
-  const grants = new Map((await repository.grants.loadLive(wallet.id)).map((grant) => [grant.id, grant]));
+  const grants = new Map<string, GrantState>((await repository.grants.loadLive(wallet.id)).map((grant) => [grant.id, grant]));
   for (const grantId of operation.grantIds ?? []) {
     if (grants.has(grantId)) continue;
     const grant = await repository.grants.get(wallet.environmentId, grantId);

@@ -28,7 +28,7 @@ export interface BalanceView {
  * read never counts a grant past its expiresAt.
  */
 export function computeBalance(snapshot: WalletSnapshot, at: Instant): BalanceView {
-  const advanced = new WalletTransaction(snapshot, at).snapshot;
+  const advanced = advanceSnapshot(snapshot, at);
   const grants = advanced.grants.map((grant) => ({ grant, status: grantStatus(grant, at) }));
   const available = sumAmounts(grants.filter(({ status }) => status === 'active').map(({ grant }) => grant.available));
   const scheduled = sumAmounts(grants.filter(({ status }) => status === 'scheduled').map(({ grant }) => grant.available));
@@ -42,4 +42,9 @@ export function computeBalance(snapshot: WalletSnapshot, at: Instant): BalanceVi
     net: available - overdraft,
     grants,
   };
+}
+
+/** The wallet as it is at `at`, with every due event applied in memory (nothing is booked). */
+export function advanceSnapshot(snapshot: WalletSnapshot, at: Instant): WalletSnapshot {
+  return new WalletTransaction(snapshot, at).snapshot;
 }

@@ -1,8 +1,8 @@
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { monotonicFactory } from 'ulid';
 import { ApiKeyAuthenticator } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
+import { createIdFactory } from '../app/ids.ts';
 import { installErrorHandling } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
 import { installMetrics } from './metrics.ts';
@@ -23,10 +23,10 @@ export interface ServerOptions {
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const requestIds = monotonicFactory();
+  const requestIds = createIdFactory();
   const server = Fastify({
     logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
-    genReqId: () => `req_${requestIds().toLowerCase()}`,
+    genReqId: () => requestIds('req'),
     // One log line per request is written in onResponse instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,

@@ -94,7 +94,7 @@ CREATE TABLE grants (
   cost_amount {{amount}},
   cost_currency TEXT,
   live INTEGER NOT NULL
-);
+){{without_rowid}};
 CREATE INDEX grants_live ON grants (wallet_id) WHERE live = 1;
 CREATE INDEX grants_wallet ON grants (wallet_id, ordinal);
 CREATE INDEX grants_environment ON grants (environment_id, id);
@@ -116,7 +116,7 @@ CREATE TABLE holds (
   metadata {{json}} NOT NULL,
   created_at {{time}} NOT NULL,
   ended_at {{time}}
-);
+){{without_rowid}};
 CREATE INDEX holds_active ON holds (wallet_id) WHERE status = 'active';
 CREATE INDEX holds_wallet ON holds (wallet_id, id);
 
@@ -138,7 +138,7 @@ CREATE TABLE debits (
   occurred_at {{time}} NOT NULL,
   metadata {{json}} NOT NULL,
   created_at {{time}} NOT NULL
-);
+){{without_rowid}};
 CREATE INDEX debits_wallet ON debits (wallet_id, id);
 
 CREATE TABLE ledger_entries (
@@ -159,9 +159,8 @@ CREATE TABLE ledger_entries (
   held_after {{amount}} NOT NULL,
   effective_at {{time}} NOT NULL,
   created_at {{time}} NOT NULL
-);
+){{without_rowid}};
 CREATE UNIQUE INDEX ledger_entries_wallet_sequence ON ledger_entries (wallet_id, sequence);
-CREATE INDEX ledger_entries_environment ON ledger_entries (environment_id, id);
 CREATE INDEX ledger_entries_grant ON ledger_entries (grant_id);
 
 CREATE TABLE idempotency_keys (
@@ -174,7 +173,7 @@ CREATE TABLE idempotency_keys (
   created_at {{time}} NOT NULL,
   expires_at {{time}},
   PRIMARY KEY (environment_id, scope, idempotency_key)
-);
+){{without_rowid}};
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
 
 CREATE TABLE events (
@@ -183,6 +182,5 @@ CREATE TABLE events (
   type TEXT NOT NULL,
   data {{json}} NOT NULL,
   created_at {{time}} NOT NULL
-);
-CREATE INDEX events_environment ON events (environment_id, id);
+){{without_rowid}};
 `;

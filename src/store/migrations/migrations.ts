@@ -12,15 +12,15 @@ export interface Migration {
 export const migrations: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: initialSchema }];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {
-  sqlite: { amount: 'TEXT', time: 'INTEGER', json: 'TEXT' },
-  postgres: { amount: 'NUMERIC(38, 10)', time: 'BIGINT', json: 'TEXT' },
+  sqlite: { amount: 'TEXT', time: 'INTEGER', json: 'TEXT', without_rowid: ' WITHOUT ROWID' },
+  postgres: { amount: 'NUMERIC(38, 10)', time: 'BIGINT', json: 'TEXT', without_rowid: '' },
 };
 
 /** The migration's SQL with the dialect's column types filled in. */
 export function migrationSql(migration: Migration, dialect: Dialect): string {
   return migration.sql.replace(/\{\{(\w+)\}\}/g, (_, token: string) => {
     const type = columnTypes[dialect][token];
-    if (!type) throw new Error(`Unknown column type token {{${token}}} in migration ${migration.version}`);
+    if (type === undefined) throw new Error(`Unknown column type token {{${token}}} in migration ${migration.version}`);
     return type;
   });
 }

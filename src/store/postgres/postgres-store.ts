@@ -1,13 +1,169 @@
+import pg from 'pg';
+import { migrations, migrationSql } from '../migrations/migrations.ts';
 import type { Store } from '../port.ts';
+import { Repository } from '../repository/repository.ts';
+import type { StoreCapabilities } from '../sql-executor.ts';
+import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
+import { typeParsers } from './type-parsers.ts';
 
-/** Placeholder until the PostgreSQL adapter lands; keeps `--db postgres://` failing clearly. */
+const capabilities: StoreCapabilities = { dialect: 'postgres', rowLocks: true, skipLocked: true };
+
+export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/**
+ * Key of the advisory lock that serialises migrations across every node
+ * starting at once ("cbmigrat" in ASCII, as a bigint). Advisory locks are per
+ * database, so this only ever contends with other Creditbook nodes.
+ */
+const MIGRATION_LOCK_KEY = '7161406656947052916';
+
+/**
+ * SQLSTATEs after which the whole transaction is run again:
+ * - 40001 serialization failure and 40P01 deadlock: PostgreSQL asks for a retry.
+ * - 23505 unique violation: a concurrent transaction inserted the same key
+ *   first (an idempotency key, a wallet address, a customer's externalId).
+ *   Running again sees the winner's row, so the loser replays the stored
+ *   response or reports the conflict, exactly as if it had come second.
+ */
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01', '23505']);
+
+export interface PostgresStoreOptions {
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** Attempts per transaction for retryable failures (default 3). */
+  maxAttempts?: number;
+  /** How long to wait for a connection, in ms (default 30 s; 0 waits forever). */
+  connectionTimeoutMillis?: number;
+}
+
+/**
+ * The server and distributed store: a pg connection pool, one connection per
+ * transaction.
+ *
+ * - `transaction` runs at READ COMMITTED. Per-wallet serialisation comes from
+ *   `SELECT … FOR UPDATE` on the wallet row (capability `rowLocks`); every
+ *   later statement of the transaction starts a new snapshot and so sees what
+ *   the previous lock holder committed. Retryable failures (see
+ *   RETRYABLE_SQLSTATES) run the whole `work` again, up to `maxAttempts` times:
+ *   `work` must not have effects outside the transaction (the app's do not).
+ * - `read` runs in a REPEATABLE READ READ ONLY transaction, so a read of
+ *   several statements (balance as of a time, verify) sees one snapshot.
+ * - A resolved `transaction` has committed (synchronous_commit is left at its
+ *   default, on).
+ */
 export class PostgresStore implements Store {
-  constructor(_url: string) {
-    throw new Error('The PostgreSQL store is not available yet.');
+  readonly capabilities = capabilities;
+  private readonly pool: pg.Pool;
+  private readonly statements = new StatementCache();
+  private readonly maxAttempts: number;
+  private closing: Promise<void> | undefined;
+
+  constructor(connectionString: string, options: PostgresStoreOptions = {}) {
+    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+    if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`Invalid PostgreSQL pool size: ${poolSize}`);
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.pool = new pg.Pool({
+      connectionString,
+      max: poolSize,
+      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 30_000,
+      types: typeParsers,
+      application_name: 'creditbook',
+    });
+    // An idle connection that dies (server restart, network) must not crash the
+    // process; the pool drops it and the next checkout opens a new one.
+    this.pool.on('error', () => {});
   }
-  capabilities = { dialect: 'postgres' as const, rowLocks: true, skipLocked: true };
-  migrate(): Promise<number[]> { throw new Error('unreachable'); }
-  transaction<T>(): Promise<T> { throw new Error('unreachable'); }
-  read<T>(): Promise<T> { throw new Error('unreachable'); }
-  close(): Promise<void> { throw new Error('unreachable'); }
+
+  async migrate(): Promise<number[]> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      // Held until COMMIT: nodes starting at once migrate one after another, and
+      // every later one finds the work done.
+      await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
+      const applied: number[] = [];
+      for (const migration of migrations) {
+        if (done.has(migration.version)) continue;
+        // No parameters: the simple query protocol runs the whole multi-statement script.
+        await client.query(migrationSql(migration, 'postgres'));
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          Date.now(),
+        ]);
+        applied.push(migration.version);
+      }
+      await client.query('COMMIT');
+      return applied;
+    } catch (error) {
+      broken = await rollback(client);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.runInTransaction('BEGIN ISOLATION LEVEL READ COMMITTED', work);
+      } catch (error) {
+        if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
+        if ((error as pg.DatabaseError).code !== '23505') await delay(Math.random() * 5 * attempt);
+      }
+    }
+  }
+
+  read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    return this.runInTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work);
+  }
+
+  /** Waits for checked-out connections to come back, then closes them all. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
+  }
+
+  private async runInTransaction<T>(begin: string, work: (repository: Repository) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const executor = new PostgresExecutor(client, this.statements);
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      const result = await work(new Repository(executor, capabilities));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = await rollback(client);
+      throw error;
+    } finally {
+      executor.close();
+      // A connection whose ROLLBACK failed is in an unknown state: destroy it instead of reusing it.
+      client.release(broken);
+    }
+  }
+}
+
+/** Rolls back; returns the error if that failed too (the connection is then unusable). */
+async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
+  try {
+    await client.query('ROLLBACK');
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function isRetryable(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code !== undefined && RETRYABLE_SQLSTATES.has(error.code);
+}
+
+function delay(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }

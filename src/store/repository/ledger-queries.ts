@@ -22,8 +22,7 @@ export class LedgerQueries {
   async insertMany(entries: readonly LedgerEntryRecord[]): Promise<void> {
     for (let start = 0; start < entries.length; start += ENTRIES_PER_INSERT) {
       const chunk = entries.slice(start, start + ENTRIES_PER_INSERT);
-      const values = chunk.map(() => `(${placeholders(ENTRY_COLUMN_COUNT)})`).join(', ');
-      await this.executor.run(`INSERT INTO ledger_entries (${ENTRY_COLUMNS}) VALUES ${values}`, chunk.flatMap(entryColumns));
+      await this.executor.run(insertEntriesSql(chunk.length), chunk.flatMap(entryColumns));
     }
   }
 
@@ -51,6 +50,13 @@ export class LedgerQueries {
         : await this.executor.all<Row>('SELECT * FROM ledger_entries WHERE wallet_id = ? AND effective_at <= ? ORDER BY sequence', [walletId, upTo]);
     return rows.map(mapEntry);
   }
+}
+
+const insertSqlByRowCount: string[] = [];
+
+function insertEntriesSql(rows: number): string {
+  insertSqlByRowCount[rows] ??= `INSERT INTO ledger_entries (${ENTRY_COLUMNS}) VALUES ${Array.from({ length: rows }, () => `(${placeholders(ENTRY_COLUMN_COUNT)})`).join(', ')}`;
+  return insertSqlByRowCount[rows];
 }
 
 export class IdempotencyQueries {
