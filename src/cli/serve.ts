@@ -17,10 +17,14 @@ export async function serve(options: { database: string; port: number; host: str
   }
   const server = await buildServer({ dependencies });
   let sweeping = false;
+  let sweeps = 0;
   const sweepTimer = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    sweepDueEvents(dependencies)
+    sweeps += 1;
+    // Idempotency keys other than grant keys are kept 24 hours; purge once a minute.
+    const purge = sweeps % 60 === 0 ? store.transaction((repository) => repository.idempotency.deleteExpired(dependencies.clock.now())) : Promise.resolve(0);
+    Promise.all([purge, sweepDueEvents(dependencies)])
       .catch((error: unknown) => server.log.error({ err: error }, 'expiry sweep failed'))
       .finally(() => {
         sweeping = false;
