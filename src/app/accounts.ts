@@ -59,7 +59,7 @@ export async function createCustomer(
 
 export async function getCustomer(dependencies: AppDependencies, context: RequestContext, id: string): Promise<CustomerRecord> {
   const customer = await dependencies.store.read((repository) => repository.accounts.getCustomer(context.environment.id, id));
-  if (!customer) throw notFound('customer', id);
+  if (!customer) throw notFound('customer', id, 'id');
   return customer;
 }
 

@@ -34,7 +34,9 @@ export async function getBalance(
       const empty = emptyWallet(dependencies, address, at);
       return { wallet: empty, balance: computeBalance({ wallet: empty, grants: [], holds: [] }, at), walletExists: false };
     }
-    if (request.at === undefined || at >= wallet.lastEntryAt) {
+    // Not `at >= wallet.lastEntryAt`: creating or voiding a scheduled grant books no entry,
+    // so live grants can differ from the past even when no entry follows `at`.
+    if (request.at === undefined || at >= now) {
       const [grants, holds] = [await repository.grants.loadLive(wallet.id), await repository.holds.loadActive(wallet.id)];
       return { wallet, balance: computeBalance({ wallet, grants, holds }, at), walletExists: true };
     }

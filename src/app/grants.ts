@@ -39,7 +39,9 @@ export async function createGrant(
   const grantId = dependencies.newId('grt');
   const now = currentTime(dependencies, context.environment);
   const effectiveAt = input.effectiveAt ?? now;
-  if (input.expiresAt != null && input.expiresAt <= effectiveAt) {
+  // Only the check that does not depend on the clock goes before the idempotency lookup: the engine
+  // checks expiresAt against now after it, so a late retry of a grant that has expired since still replays.
+  if (input.expiresAt != null && input.effectiveAt !== undefined && input.expiresAt <= input.effectiveAt) {
     throw validationError('expiresAt', 'expiresAt must be later than effectiveAt.');
   }
   let created: GrantRecord | undefined;
@@ -84,7 +86,7 @@ export async function getGrant(dependencies: AppDependencies, context: RequestCo
     const stored = await repository.grants.get(context.environment.id, grantId);
     return stored && (await grantsAsOf(repository, [stored], now))[0];
   });
-  if (!grant) throw notFound('grant', grantId);
+  if (!grant) throw notFound('grant', grantId, 'id');
   return { grant, now };
 }
 
@@ -139,7 +141,7 @@ export async function changeGrant(
 ): Promise<Outcome> {
   const { context, grantId, action } = request;
   const existing = await dependencies.store.read((repository) => repository.grants.get(context.environment.id, grantId));
-  if (!existing) throw notFound('grant', grantId);
+  if (!existing) throw notFound('grant', grantId, 'id');
   let details = { name: existing.name, metadata: existing.metadata };
   return runWalletOperation(dependencies, {
     context,

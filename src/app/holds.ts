@@ -33,7 +33,7 @@ export async function createHold(
     throw validationError('ttlSeconds', 'Give either expiresAt or ttlSeconds, not both.');
   }
   const expiresAt = input.expiresAt ?? now + (input.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS) * 1000;
-  if (expiresAt <= now) throw validationError(input.expiresAt !== undefined ? 'expiresAt' : 'ttlSeconds', 'A hold must expire in the future.');
+  // "Must expire in the future" is checked by the engine, after the idempotency lookup, so a late retry still replays.
   if (expiresAt > now + MAX_HOLD_TTL_SECONDS * 1000) {
     throw validationError(input.expiresAt !== undefined ? 'expiresAt' : 'ttlSeconds', 'A hold may last at most 30 days.');
   }
@@ -55,10 +55,13 @@ export async function createHold(
   });
 }
 
+/** A hold as of now: one past its expiresAt reads as expired even before the sweep books it. */
 export async function getHold(dependencies: AppDependencies, context: RequestContext, holdId: string): Promise<{ hold: HoldRecord; now: Instant }> {
   const hold = await dependencies.store.read((repository) => repository.holds.get(context.environment.id, holdId));
-  if (!hold) throw notFound('hold', holdId);
-  return { hold, now: currentTime(dependencies, context.environment) };
+  if (!hold) throw notFound('hold', holdId, 'id');
+  const now = currentTime(dependencies, context.environment);
+  const expiredUnbooked = hold.status === 'active' && hold.expiresAt <= now;
+  return { hold: expiredUnbooked ? { ...hold, status: 'expired', endedAt: hold.expiresAt } : hold, now };
 }
 
 /** Capture (all, or `amount` with the rest released) or release a hold. */
@@ -74,7 +77,7 @@ export async function endHold(
 ): Promise<Outcome> {
   const { context, holdId, action } = request;
   const existing = await dependencies.store.read((repository) => repository.holds.get(context.environment.id, holdId));
-  if (!existing) throw notFound('hold', holdId);
+  if (!existing) throw notFound('hold', holdId, 'id');
   const unit = await findUnit(dependencies, context.environment.id, existing.unit);
   const captureAmount = action.kind === 'capture' && action.amount !== undefined ? parseAmount(action.amount, { scale: unit.scale }) : null;
   const debitId = dependencies.newId('dbt');

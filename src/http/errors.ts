@@ -42,8 +42,11 @@ function fromSchemaViolation(
   if (violation.keyword === 'required') path.push(String(violation.params.missingProperty));
   if (violation.keyword === 'additionalProperties') path.push(String(violation.params.additionalProperty));
   const param = path.join('.') || (context ?? 'body');
+  const isAmount = /(^|\.)(amount|overdraftLimit)$/.test(param);
   const message =
-    violation.keyword === 'required'
+    isAmount && (violation.keyword === 'type' || violation.keyword === 'pattern' || violation.keyword === 'anyOf')
+      ? `'${param}' must be a decimal string such as "12.5", or a number.`
+      : violation.keyword === 'required'
       ? `'${param}' is required.`
       : violation.keyword === 'additionalProperties'
         ? `Unknown parameter '${param}'.`

@@ -37,13 +37,18 @@ export const CreateCustomerBody = strictObject({
   idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
 
+/**
+ * Creating a unit, setting a wallet and advancing the test clock are idempotent
+ * by nature (repeating them changes nothing), so they accept a key and need no record of it.
+ */
 export const CreateUnitBody = strictObject({
   code: Type.String({ minLength: 1, maxLength: 64 }),
   scale: Type.Integer({ minimum: 0, maximum: 10 }),
   name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
 
-export const UpsertWalletBody = strictObject({ ...walletReference, overdraftLimit: Type.Optional(Amount) });
+export const UpsertWalletBody = strictObject({ ...walletReference, overdraftLimit: Type.Optional(Amount), idempotencyKey: Type.Optional(IdempotencyKeyField) });
 
 export const CreateGrantBody = strictObject({
   ...walletReference,
@@ -100,7 +105,7 @@ export const CaptureHoldBody = strictObject({
   idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
 
-export const AdvanceClockBody = strictObject({ to: Timestamp });
+export const AdvanceClockBody = strictObject({ to: Timestamp, idempotencyKey: Type.Optional(IdempotencyKeyField) });
 
 const pageQuery = {
   limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1 to 100, default 10' })),

@@ -3,7 +3,8 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { createIdFactory } from '../app/ids.ts';
-import { installErrorHandling } from './errors.ts';
+import { CreditbookError } from '../domain/errors.ts';
+import { installErrorHandling, sendError } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
 import { installMetrics } from './metrics.ts';
 import type { RouteDependencies } from './route-support.ts';
@@ -30,6 +31,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // One log line per request is written in onResponse instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Longer than any ID (at most 100), so an over-long `:id` reaches schema validation: a 400 naming it, not a bare 414.
+    routerOptions: { maxParamLength: 1000 },
+    // The router's own errors (a malformed %-escape in the path, a parameter beyond maxParamLength) keep the documented error body.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('Request-Id', request.id);
+      sendError(reply, request, new CreditbookError('validation_error', `The URL is not valid: ${error.message}`));
+    },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
   });
   server.removeAllContentTypeParsers();

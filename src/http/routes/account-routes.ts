@@ -30,7 +30,8 @@ export function registerAccountRoutes(server: FastifyInstance, { app, authentica
   );
 
   server.post<{ Body: Static<typeof CreateUnitBody> }>('/units', { schema: { tags: ['units'], body: CreateUnitBody } }, async (request, reply) => {
-    const { unit, created } = await createUnit(app, contextOf(request), request.body);
+    const { idempotencyKey: _key, ...input } = request.body;
+    const { unit, created } = await createUnit(app, contextOf(request), input);
     return reply.code(created ? 201 : 200).send(unitView(unit));
   });
 
@@ -42,7 +43,7 @@ export function registerAccountRoutes(server: FastifyInstance, { app, authentica
   server.post<{ Body: Static<typeof UpsertWalletBody> }>('/wallets', { schema: { tags: ['wallets'], body: UpsertWalletBody } }, async (request, reply) => {
     const outcome = await upsertWallet(app, {
       context: contextOf(request),
-      input: request.body,
+      input: (({ idempotencyKey: _key, ...input }) => input)(request.body),
       present: (wallet) => ({ status: 200, body: walletView(wallet) }),
     });
     return sendOutcome(reply, outcome);

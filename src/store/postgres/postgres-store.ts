@@ -29,7 +29,7 @@ const MIGRATION_LOCK_KEY = '7161406656947052916';
 const RETRYABLE_SQLSTATES = new Set(['40001', '40P01', '23505']);
 
 export interface PostgresStoreOptions {
-  /** Connections in the pool (default 10). */
+  /** Connections in the pool (default: the URL's `pool_size` parameter, else 10). */
   poolSize?: number;
   /** Attempts per transaction for retryable failures (default 3). */
   maxAttempts?: number;
@@ -59,12 +59,18 @@ export class PostgresStore implements Store {
   private readonly maxAttempts: number;
   private closing: Promise<void> | undefined;
 
+  /**
+   * `connectionString` is a libpq-style URL. It may carry `pool_size=<n>`
+   * (Creditbook's own parameter, removed before pg sees the URL), so a
+   * deployment can size the pool from `--db` / DATABASE_URL alone.
+   */
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
-    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
+    const url = takePoolSize(connectionString);
+    const poolSize = options.poolSize ?? url.poolSize ?? DEFAULT_POOL_SIZE;
     if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`Invalid PostgreSQL pool size: ${poolSize}`);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     this.pool = new pg.Pool({
-      connectionString,
+      connectionString: url.connectionString,
       max: poolSize,
       connectionTimeoutMillis: options.connectionTimeoutMillis ?? 30_000,
       types: typeParsers,
@@ -148,6 +154,19 @@ export class PostgresStore implements Store {
       client.release(broken);
     }
   }
+}
+
+function takePoolSize(connectionString: string): { connectionString: string; poolSize: number | undefined } {
+  let url: URL;
+  try {
+    url = new URL(connectionString);
+  } catch {
+    return { connectionString, poolSize: undefined };
+  }
+  const value = url.searchParams.get('pool_size');
+  if (value === null) return { connectionString, poolSize: undefined };
+  url.searchParams.delete('pool_size');
+  return { connectionString: url.toString(), poolSize: Number(value) };
 }
 
 /** Rolls back; returns the error if that failed too (the connection is then unusable). */

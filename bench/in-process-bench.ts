@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { AppLedger } from './app-ledger.ts';
+import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
+import { figureLine, formatCount, progress } from './format.ts';
+import { measureConcurrent, measureSequential, measureSynchronous, type Throughput } from './measure.ts';
+import { RawLedger } from './raw-ledger.ts';
+
+export interface InProcessOptions {
+  seconds: number;
+  warmupSeconds: number;
+  /** Concurrent createDebit calls for the batched figure (the store's group commit takes up to 256 per transaction). */
+  inFlight: number;
+  /** Debits per transaction in the batched raw baseline. */
+  rawBatchSize: number;
+}
+
+/** Figure 1: debits/s through the app layer vs a raw better-sqlite3 script, one per transaction and batched. */
+export async function runInProcessBench(options: InProcessOptions): Promise<string[]> {
+  const directory = makeTempDirectory('creditbook-bench-inproc-');
+  let app: AppLedger | undefined;
+  let raw: RawLedger | undefined;
+  try {
+    progress('in-process: seeding 100 wallets x 5 grants for creditbook and for the raw baseline');
+    app = await AppLedger.open(join(directory, 'creditbook.db'));
+    raw = new RawLedger(join(directory, 'raw.db'));
+    const appLedger = app;
+    const rawLedger = raw;
+    let appIndex = 0;
+    let rawIndex = 0;
+    const appSequential = async (seconds: number): Promise<Throughput> => {
+      const result = await measureSequential((index) => appLedger.debit(index), seconds, appIndex);
+      appIndex += result.operations;
+      return result;
+    };
+    const rawSequential = (seconds: number): Throughput => {
+      const result = measureSynchronous((index) => rawLedger.debitOne(index), seconds, rawIndex);
+      rawIndex += result.operations;
+      return result;
+    };
+    const appBatched = async (seconds: number): Promise<Throughput> => {
+      const result = await measureConcurrent((index) => appLedger.debit(index), { inFlight: options.inFlight, seconds, firstIndex: appIndex });
+      appIndex += result.operations + options.inFlight;
+      return result;
+    };
+    const rawBatched = (seconds: number): Throughput => {
+      const result = measureSynchronous((index) => rawLedger.debitBatch(index, options.rawBatchSize), seconds, rawIndex);
+      rawIndex += result.operations;
+      return result;
+    };
+
+    progress(`in-process: one debit per transaction, ${options.seconds} s each (after ${options.warmupSeconds} s warm-up)`);
+    await appSequential(options.warmupSeconds);
+    const oursSequential = await appSequential(options.seconds);
+    rawSequential(options.warmupSeconds);
+    const baselineSequential = rawSequential(options.seconds);
+
+    progress(`in-process: batched (${options.inFlight} createDebit in flight vs ${options.rawBatchSize} debits per raw transaction)`);
+    await appBatched(options.warmupSeconds);
+    const oursBatched = await appBatched(options.seconds);
+    rawBatched(options.warmupSeconds);
+    const baselineBatched = rawBatched(options.seconds);
+
+    return [
+      figureLine({
+        label: 'in-process debits/s, 1 per transaction',
+        ours: oursSequential.perSecond,
+        baselineName: 'raw better-sqlite3',
+        baseline: baselineSequential.perSecond,
+        format: formatCount,
+      }),
+      figureLine({
+        label: `in-process debits/s, batched (${options.inFlight} in flight)`,
+        ours: oursBatched.perSecond,
+        baselineName: 'raw better-sqlite3',
+        baseline: baselineBatched.perSecond,
+        format: formatCount,
+        note: `(baseline: ${options.rawBatchSize} per transaction)`,
+      }),
+    ];
+  } finally {
+    await app?.close();
+    raw?.close();
+    removeTempDirectory(directory);
+  }
+}

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { trackChild } from './cleanup.ts';
+import { PROJECT_ROOT } from './processes.ts';
+
+const WORKER_PATH = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
+
+export interface LoadConfig {
+  baseUrl: string;
+  /** POST bodies to cycle through (POST to `path`), or GET `paths` to cycle through. */
+  path: string;
+  bodies?: string[];
+  paths?: string[];
+  headers: Record<string, string>;
+  connections: number;
+  /** Offered rate over all connections (autocannon overallRate); omit for saturation. */
+  overallRate?: number;
+  seconds: number;
+  /** A run with the same settings before the measured one, not recorded. */
+  warmupSeconds: number;
+}
+
+export interface LoadResult {
+  seconds: number;
+  ok: number;
+  okPerSecond: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+let configCount = 0;
+
+/** Runs autocannon in a child process (bench/load-worker.ts) and returns its summary. */
+export async function runLoad(config: LoadConfig, workDirectory: string): Promise<LoadResult> {
+  const configPath = join(workDirectory, `load-${(configCount += 1)}.json`);
+  writeFileSync(configPath, JSON.stringify(config));
+  const child = trackChild(spawn(process.execPath, ['--import', 'tsx', WORKER_PATH, configPath], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // 'close' fires after stdout is drained ('exit' may come first).
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode: number | null) => resolve(exitCode)));
+  if (code !== 0) throw new Error(`load worker exited with ${code}:\n${stderr}`);
+  const line = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as LoadResult;
+}
+
+/** Describes what went wrong in a run, if anything (non-2xx, socket errors, timeouts). */
+export function failureNote(result: LoadResult): string | undefined {
+  const parts = [
+    result.non2xx > 0 ? `${result.non2xx} non-2xx` : '',
+    result.errors > 0 ? `${result.errors} errors` : '',
+    result.timeouts > 0 ? `${result.timeouts} timeouts` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { hasExited, stopChild, trackChild } from './cleanup.ts';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI_PATH = fileURLToPath(new URL('../bin/creditbook.js', import.meta.url));
+const BARE_SERVER_PATH = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+
+export interface ServerProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  baseUrl: string;
+  /** From spawn to the first 200 from /healthz. */
+  coldStartMs: number;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** A port that was free a moment ago (the OS picks it; we release it for the child). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function healthy(baseUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${baseUrl}/healthz`);
+    await response.arrayBuffer();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Spawns `node <args>` and polls /healthz every 2 ms until it answers 200. */
+async function startServer(name: string, args: string[], port: number, env: Record<string, string>): Promise<ServerProcess> {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const startedAt = performance.now();
+  const child = trackChild(
+    spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = startedAt + 30_000;
+  for (;;) {
+    if (hasExited(child)) throw new Error(`${name} exited during start-up:\n${output}`);
+    if (await healthy(baseUrl)) break;
+    if (performance.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`${name} did not answer /healthz within 30 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  const coldStartMs = performance.now() - startedAt;
+  return { name, child, pid: child.pid!, baseUrl, coldStartMs, output: () => output, stop: () => stopChild(child) };
+}
+
+/** The real server: `node bin/creditbook.js serve --db <file> --port <p>` with LOG_LEVEL=warn. */
+export async function startCreditbook(database: string): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServer('creditbook serve', [CLI_PATH, 'serve', '--db', database, '--port', String(port)], port, { LOG_LEVEL: 'warn' });
+}
+
+/** The baseline: a bare Fastify server with routes that parse the request and return a small constant JSON. */
+export async function startBareFastify(): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServer('bare Fastify', ['--import', 'tsx', BARE_SERVER_PATH], port, { PORT: String(port) });
+}
+
+/** The test API key `serve` prints on an empty database. */
+export async function printedTestKey(server: ServerProcess): Promise<string> {
+  const deadline = performance.now() + 5000;
+  for (;;) {
+    const match = /(cb_test_[A-Za-z0-9]+)/.exec(server.output());
+    if (match) return match[1]!;
+    if (performance.now() > deadline) throw new Error(`serve printed no test key:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** VmRSS and VmHWM (peak RSS) of a process, in kB, from /proc/<pid>/status. */
+export function memoryOf(pid: number): { rssKb: number; peakKb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssKb: field('VmRSS'), peakKb: field('VmHWM') };
+}

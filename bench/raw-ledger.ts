@@ -1,0 +1,189 @@
+import Database from 'better-sqlite3';
+import { migrations, migrationSql } from '../src/store/migrations/migrations.ts';
+import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALLET_COUNT } from './workload.ts';
+
+/**
+ * The baseline: a hand-written better-sqlite3 script doing the same debit
+ * accounting as creditbook, on the same schema (the same migration SQL, so the
+ * same tables and indexes), with the same pragmas (WAL, synchronous=FULL,
+ * foreign_keys=ON), decimal TEXT amounts and 26-character sortable text keys.
+ * No app layer: prepared statements, plain rows, bigint arithmetic inline.
+ */
+
+const SCALE = 10n ** 10n;
+
+/** `prefix_` + 10 characters of start time + a 16-character counter: unique, increasing, ULID-sized. */
+function idFactory(): (prefix: string) => string {
+  const start = Date.now().toString(32).padStart(10, '0');
+  let counter = 0;
+  return (prefix) => `${prefix}_${start}${(counter++).toString(32).padStart(16, '0')}`;
+}
+const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+function toScaled(text: string): bigint {
+  const match = DECIMAL.exec(text);
+  if (!match) throw new Error(`not a decimal: ${text}`);
+  const magnitude = BigInt(match[2]!) * SCALE + BigInt((match[3] ?? '').padEnd(10, '0'));
+  return match[1] ? -magnitude : magnitude;
+}
+
+function toText(value: bigint): string {
+  const negative = value < 0n;
+  const magnitude = negative ? -value : value;
+  const fraction = (magnitude % SCALE).toString().padStart(10, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${magnitude / SCALE}${fraction ? `.${fraction}` : ''}`;
+}
+
+interface WalletRow {
+  id: string;
+  customer_id: string;
+  balance: string;
+  sequence: number;
+}
+
+interface GrantRow {
+  id: string;
+  available: string;
+  consumed: string;
+}
+
+export class RawLedger {
+  private readonly db: Database.Database;
+  private readonly nextId = idFactory();
+  private readonly environmentId: string;
+  private readonly customerIds: string[] = [];
+  private readonly statements: {
+    findWallet: Database.Statement<[string, string, string, string], WalletRow>;
+    liveGrants: Database.Statement<[string], GrantRow>;
+    updateGrant: Database.Statement;
+    insertEntry: Database.Statement;
+    updateWallet: Database.Statement;
+    insertDebit: Database.Statement;
+  };
+  /** One debit, one transaction (BEGIN IMMEDIATE … COMMIT, one fsync). */
+  readonly debitOne: (index: number) => number;
+  /** `count` debits in one transaction. */
+  readonly debitBatch: (index: number, count: number) => number;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 10000');
+    for (const migration of migrations) this.db.exec(migrationSql(migration, 'sqlite'));
+    this.environmentId = this.id('env');
+    this.seed();
+    this.statements = {
+      findWallet: this.db.prepare<[string, string, string, string], WalletRow>(
+        'SELECT id, customer_id, balance, sequence FROM wallets WHERE environment_id = ? AND customer_id = ? AND unit = ? AND wallet_key = ?',
+      ),
+      liveGrants: this.db.prepare<[string], GrantRow>(
+        `SELECT id, available, consumed FROM grants WHERE wallet_id = ? AND live = 1
+         ORDER BY priority, expires_at NULLS LAST, CASE category WHEN 'promotional' THEN 0 ELSE 1 END, effective_at, ordinal`,
+      ),
+      updateGrant: this.db.prepare('UPDATE grants SET available = ?, consumed = ?, live = ? WHERE id = ?'),
+      insertEntry: this.db.prepare(
+        `INSERT INTO ledger_entries (id, environment_id, customer_id, wallet_id, unit, wallet_key, sequence, type, grant_id, debit_id, hold_id,
+           amount, held_amount, balance_after, held_after, effective_at, created_at)
+         VALUES (?, ?, ?, ?, ?, '', ?, 'debit', ?, ?, NULL, ?, '0', ?, '0', ?, ?)`,
+      ),
+      updateWallet: this.db.prepare('UPDATE wallets SET balance = ?, sequence = ?, last_entry_at = ? WHERE id = ?'),
+      insertDebit: this.db.prepare(
+        `INSERT INTO debits (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, consumed, overdrawn, shortfall,
+           feature, policy, hold_id, allocations, occurred_at, metadata, created_at)
+         VALUES (?, ?, ?, ?, ?, '', ?, ?, '0', '0', NULL, 'reject', NULL, ?, ?, '{}', ?)`,
+      ),
+    };
+    const single = this.db.transaction((index: number) => this.debit(index));
+    this.debitOne = (index) => {
+      single.immediate(index);
+      return 1;
+    };
+    const batch = this.db.transaction((index: number, count: number) => {
+      for (let offset = 0; offset < count; offset += 1) this.debit(index + offset);
+    });
+    this.debitBatch = (index, count) => {
+      batch.immediate(index, count);
+      return count;
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private id(prefix: string): string {
+    return this.nextId(prefix);
+  }
+
+  private seed(): void {
+    const now = Date.now();
+    const insertGrant = this.db.prepare(
+      `INSERT INTO grants (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, available, held, consumed, expired, voided,
+         category, priority, effective_at, expires_at, created_at, activated_at, expired_at, voided_at, ordinal, payment_pending, applies_to,
+         name, metadata, cost_amount, cost_currency, live)
+       VALUES (?, ?, ?, ?, ?, '', ?, ?, '0', '0', '0', '0', ?, ?, ?, ?, ?, ?, NULL, NULL, ?, 0, '[]', NULL, '{}', NULL, NULL, 1)`,
+    );
+    const insertWallet = this.db.prepare(
+      `INSERT INTO wallets (id, environment_id, customer_id, unit, wallet_key, overdraft_limit, overdraft, balance, held, sequence, grant_count,
+         last_entry_at, next_event_at, created_at) VALUES (?, ?, ?, ?, '', '0', '0', ?, '0', ?, ?, ?, NULL, ?)`,
+    );
+    const insertCustomer = this.db.prepare(
+      "INSERT INTO customers (id, environment_id, external_id, name, email, metadata, created_at) VALUES (?, ?, NULL, NULL, NULL, '{}', ?)",
+    );
+    this.db.transaction(() => {
+      this.db
+        .prepare("INSERT INTO environments (id, mode, name, frozen_clock_at, created_at) VALUES (?, 'test', 'test', NULL, ?)")
+        .run(this.environmentId, now);
+      this.db.prepare('INSERT INTO units (environment_id, code, scale, name, created_at) VALUES (?, ?, ?, NULL, ?)').run(this.environmentId, UNIT_CODE, UNIT_SCALE, now);
+      for (let wallet = 0; wallet < WALLET_COUNT; wallet += 1) {
+        const customerId = this.id('cus');
+        const walletId = this.id('wal');
+        this.customerIds.push(customerId);
+        insertCustomer.run(customerId, this.environmentId, now);
+        let balance = 0n;
+        for (const plan of GRANTS_PER_WALLET) balance += toScaled(plan.amount);
+        insertWallet.run(walletId, this.environmentId, customerId, UNIT_CODE, toText(balance), GRANTS_PER_WALLET.length, GRANTS_PER_WALLET.length, now, now);
+        GRANTS_PER_WALLET.forEach((plan, index) => {
+          insertGrant.run(this.id('grt'), this.environmentId, customerId, walletId, UNIT_CODE, plan.amount, plan.amount, plan.category, plan.priority, now, expiresAt(plan, now), now, now, index + 1);
+        });
+      }
+    }).immediate();
+  }
+
+  /** Lock/read the wallet, take from live grants in burn order, book entries, update the wallet, insert the debit. */
+  private debit(index: number): void {
+    const planned = plannedDebit(index);
+    const { statements } = this;
+    const wallet = statements.findWallet.get(this.environmentId, this.customerIds[planned.wallet]!, UNIT_CODE, '');
+    if (!wallet) throw new Error('wallet missing');
+    const amount = toScaled(planned.amount);
+    const grants = statements.liveGrants.all(wallet.id);
+    let available = 0n;
+    for (const grant of grants) available += toScaled(grant.available);
+    if (available < amount) throw new Error(`insufficient balance in ${wallet.id}`);
+    const now = Date.now();
+    const debitId = this.id('dbt');
+    let remaining = amount;
+    let balance = toScaled(wallet.balance);
+    let sequence = wallet.sequence;
+    const allocations: Array<{ grantId: string; amount: string }> = [];
+    for (const grant of grants) {
+      if (remaining === 0n) break;
+      const grantAvailable = toScaled(grant.available);
+      const part = grantAvailable < remaining ? grantAvailable : remaining;
+      if (part === 0n) continue;
+      const left = grantAvailable - part;
+      statements.updateGrant.run(toText(left), toText(toScaled(grant.consumed) + part), left > 0n ? 1 : 0, grant.id);
+      remaining -= part;
+      balance -= part;
+      sequence += 1;
+      const partText = toText(part);
+      statements.insertEntry.run(this.id('le'), this.environmentId, wallet.customer_id, wallet.id, UNIT_CODE, sequence, grant.id, debitId, `-${partText}`, toText(balance), now, now);
+      allocations.push({ grantId: grant.id, amount: partText });
+    }
+    statements.updateWallet.run(toText(balance), sequence, now, wallet.id);
+    statements.insertDebit.run(debitId, this.environmentId, wallet.customer_id, wallet.id, UNIT_CODE, planned.amount, planned.amount, JSON.stringify(allocations), now, now);
+  }
+}

@@ -1,0 +1,71 @@
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { cleanupNow, installCleanupHandlers } from './cleanup.ts';
+import { sectionHeading } from './format.ts';
+import { runFootprintBench } from './footprint-bench.ts';
+import { runHttpBench } from './http-bench.ts';
+import { runInProcessBench } from './in-process-bench.ts';
+
+/**
+ * `npm run bench`: every creditbook figure beside a baseline doing the same
+ * work, measured in the same run. Measures and prints; asserts nothing.
+ * See bench/README.md for what each figure measures.
+ */
+const settings = {
+  inProcess: { seconds: 4, warmupSeconds: 1, inFlight: 256, rawBatchSize: 256 },
+  http: { seconds: 10, fixedRate: 2000, fixedRateConnections: 32, saturationConnections: 64, customers: 200 },
+  footprint: { customers: 10_000, grantsPerCustomer: 10, concurrency: 256, balanceReads: 20 },
+};
+
+function formatLoad(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+}
+
+function header(): string[] {
+  const processors = cpus();
+  const sqliteVersion = (() => {
+    const database = new Database(':memory:');
+    try {
+      return (database.prepare('SELECT sqlite_version() AS version').get() as { version: string }).version;
+    } finally {
+      database.close();
+    }
+  })();
+  return [
+    'Creditbook benchmark',
+    `node ${process.version} | ${processors.length} CPUs (${processors[0]?.model.trim() ?? 'unknown'}) | ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM | SQLite ${sqliteVersion} | temp files in ${tmpdir()}`,
+    `load average at start: ${formatLoad()} (other work on the machine skews every figure)`,
+    'ratio = creditbook / baseline: for rates higher is better, for latencies lower is better.',
+    'HTTP: server, baseline server and autocannon are separate processes; on this machine the load generator competes with the server for the same cores.',
+  ];
+}
+
+async function main(): Promise<void> {
+  installCleanupHandlers();
+  const startedAt = performance.now();
+  console.log(header().join('\n'));
+
+  console.log(sectionHeading('1. In-process debits (SQLite temp file, WAL, synchronous=FULL; 100 wallets x 5 grants)'));
+  for (const line of await runInProcessBench(settings.inProcess)) console.log(line);
+
+  console.log(sectionHeading('2-3. HTTP (real `creditbook serve` vs bare Fastify; autocannon in its own process)'));
+  const http = await runHttpBench(settings.http);
+  for (const line of http.lines) console.log(line);
+
+  console.log(sectionHeading('4. Start-up and memory (no baseline)'));
+  for (const line of await runFootprintBench(settings.footprint, http.coldStartEmptyMs)) console.log(line);
+
+  console.log(`\nbench took ${((performance.now() - startedAt) / 1000).toFixed(0)} s; load average at end: ${formatLoad()}`);
+}
+
+main().then(
+  () => cleanupNow(),
+  (error: unknown) => {
+    console.error('bench failed:', error instanceof Error ? (error.stack ?? error.message) : error);
+    cleanupNow();
+    process.exitCode = 1;
+  },
+);
