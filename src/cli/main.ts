@@ -3,6 +3,8 @@ import { createApiKey, isEmptyDatabase, listApiKeys, revokeApiKey } from '../app
 import { createDependencies } from '../app/dependencies.ts';
 import { verifyAll } from '../app/verify.ts';
 import { DEFAULT_DATABASE, openStore } from '../store/open-store.ts';
+import type { DialectName } from '../compat/dialect.ts';
+import { dialectNames } from '../compat/dialects.ts';
 import { serve } from './serve.ts';
 
 const usage = `Usage: creditbook <command> [options]
@@ -19,7 +21,12 @@ Options:
   --db <path | postgres://…>    Database (default: $DATABASE_URL or ${DEFAULT_DATABASE})
   --port <n>                    Port for serve (default: $PORT or 8080)
   --host <address>              Address for serve (default: $HOST or 127.0.0.1)
-  --env test|live               Environment for keys create`;
+  --env test|live               Environment for keys create
+  --stripe-port <n>             Serve the Stripe dialect at the root of this port (also $STRIPE_PORT)
+  --chargebee-port <n>          Serve the Chargebee dialect at the root of this port (also $CHARGEBEE_PORT)
+  --stigg-port <n>              Serve the Stigg dialect at the root of this port (also $STIGG_PORT)
+  --paygentic-port <n>          Serve the Paygentic dialect at the root of this port (also $PAYGENTIC_PORT)
+  --compat <list>               Mount dialects under /compat/<vendor> on the main port, e.g. stigg,paygentic (also $COMPAT)`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -30,6 +37,11 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       env: { type: 'string' },
+      'stripe-port': { type: 'string' },
+      'chargebee-port': { type: 'string' },
+      'stigg-port': { type: 'string' },
+      'paygentic-port': { type: 'string' },
+      compat: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -40,9 +52,17 @@ async function main(argv: string[]): Promise<number> {
   }
   const database = values.db ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE;
   if (command === 'serve') {
-    const port = Number(values.port ?? process.env.PORT ?? 8080);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid port: ${values.port ?? process.env.PORT}`);
-    await serve({ database, port, host: values.host ?? process.env.HOST ?? '127.0.0.1' });
+    const port = parsePort(values.port ?? process.env.PORT ?? '8080', 'port');
+    const dialectPorts: Partial<Record<DialectName, number>> = {};
+    for (const name of dialectNames) {
+      const value = values[`${name}-port`] ?? process.env[`${name.toUpperCase()}_PORT`];
+      if (value !== undefined) dialectPorts[name] = parsePort(value, `${name}-port`);
+    }
+    const mounted = (values.compat ?? process.env.COMPAT ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+    for (const name of mounted) {
+      if (!dialectNames.includes(name as DialectName)) throw new Error(`Unknown dialect '${name}' in --compat; choose from ${dialectNames.join(', ')}.`);
+    }
+    await serve({ database, port, host: values.host ?? process.env.HOST ?? '127.0.0.1', dialects: { ports: dialectPorts, mounted: mounted as DialectName[] } });
     return -1; // keeps running
   }
   const store = await openStore(database);
@@ -68,6 +88,12 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await store.close();
   }
+}
+
+function parsePort(value: string, option: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid --${option}: ${value}`);
+  return port;
 }
 
 async function keys(

@@ -1,13 +1,14 @@
 import { createApiKey, isEmptyDatabase } from '../app/api-keys.ts';
 import { createDependencies } from '../app/dependencies.ts';
 import { sweepDueEvents } from '../app/time-events.ts';
+import { mountDialects, serveDialectPorts, type DialectOptions } from '../compat/serve-dialects.ts';
 import { buildServer } from '../http/server.ts';
 import { openStore } from '../store/open-store.ts';
 
 /** How often each node looks for due expiries; booking is exact-timed however late it runs. */
 export const SWEEP_INTERVAL_MS = 1000;
 
-export async function serve(options: { database: string; port: number; host: string }): Promise<void> {
+export async function serve(options: { database: string; port: number; host: string; dialects: DialectOptions }): Promise<void> {
   const store = await openStore(options.database);
   await store.migrate();
   const dependencies = createDependencies(store);
@@ -16,6 +17,7 @@ export async function serve(options: { database: string; port: number; host: str
     console.log(`Created a test environment. Test API key (shown once): ${key}`);
   }
   const server = await buildServer({ dependencies });
+  await mountDialects(server, dependencies, options.dialects.mounted);
   let sweeping = false;
   let sweeps = 0;
   const sweepTimer = setInterval(() => {
@@ -33,9 +35,13 @@ export async function serve(options: { database: string; port: number; host: str
   sweepTimer.unref();
   const address = await server.listen({ port: options.port, host: options.host });
   console.log(`Creditbook listening on ${address} (database: ${options.database})`);
+  const dialectServers = await serveDialectPorts(dependencies, { ports: options.dialects.ports, host: options.host, logLevel: process.env.LOG_LEVEL ?? 'info' });
+  for (const { name, address: dialectAddress } of dialectServers) console.log(`${name} dialect listening on ${dialectAddress}`);
+  for (const name of options.dialects.mounted) console.log(`${name} dialect mounted at ${address}/compat/${name}`);
   const shutdown = async (signal: string) => {
     server.log.info({ signal }, 'shutting down');
     clearInterval(sweepTimer);
+    await Promise.all(dialectServers.map(({ server: dialectServer }) => dialectServer.close()));
     await server.close();
     await store.close();
     process.exit(0);

@@ -684,3 +684,37 @@ describe('WalletTransaction: void and expiry', () => {
     wallet.assertConsistent();
   });
 });
+
+describe('confirmPayment', () => {
+  it('activates a pending grant at payment time, never before, and is idempotent', () => {
+    const created = new WalletTransaction(emptyWallet(), T0);
+    created.addGrant(newGrant({ id: 'g-paid', amount: credits('40'), paymentPending: true, effectiveAt: T0 - HOUR }));
+    const pending = created.result();
+    assert.equal(pending.entries.length, 0, 'a pending grant books nothing');
+    assert.equal(grantStatus(pending.snapshot.grants[0]!, T0), 'payment_pending');
+    assert.throws(
+      () => new WalletTransaction(pending.snapshot, T0 + HOUR).debit({ debitId: 'd', amount: credits('1'), feature: null, policy: 'reject' }),
+      (error: unknown) => error instanceof CreditbookError && error.code === 'insufficient_balance',
+    );
+
+    const paying = new WalletTransaction(pending.snapshot, T0 + HOUR);
+    paying.confirmPayment('g-paid');
+    paying.confirmPayment('g-paid');
+    const paid = paying.result();
+    assert.deepEqual(
+      paid.entries.map((entry) => [entry.type, entry.amount, entry.effectiveAt]),
+      [['grant', credits('40'), T0 + HOUR]],
+    );
+    assert.equal(grantStatus(paid.snapshot.grants[0]!, T0 + HOUR), 'active');
+  });
+
+  it('refuses to activate a voided grant', () => {
+    const created = new WalletTransaction(emptyWallet(), T0);
+    created.addGrant(newGrant({ id: 'g-void', amount: credits('40'), paymentPending: true }));
+    created.voidGrant('g-void');
+    assert.throws(
+      () => created.confirmPayment('g-void'),
+      (error: unknown) => error instanceof CreditbookError && error.code === 'state_conflict',
+    );
+  });
+});

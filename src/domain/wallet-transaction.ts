@@ -238,6 +238,23 @@ export class WalletTransaction {
     return hold;
   }
 
+  /**
+   * Payment arrived for a `payment_pending` grant: it becomes spendable now (or at
+   * its effectiveAt if that is later), never earlier, so no entry is booked into
+   * the past. Confirming a paid grant changes nothing; a voided one is a conflict.
+   */
+  confirmPayment(grantId: string): GrantState {
+    const grant = this.grant(grantId);
+    if (grant.voidedAt !== null) throw stateConflict(`Grant '${grantId}' is voided; its payment cannot activate it.`);
+    if (!grant.paymentPending) return grant;
+    grant.paymentPending = false;
+    grant.effectiveAt = Math.max(grant.effectiveAt, this.now);
+    this.changedGrantIds.add(grant.id);
+    this.events.push({ type: 'grant.updated', grantId: grant.id });
+    this.advanceTo(this.now);
+    return grant;
+  }
+
   /** Forfeits what is still available now. Voiding a voided grant changes nothing. */
   voidGrant(grantId: string): GrantState {
     const grant = this.grant(grantId);

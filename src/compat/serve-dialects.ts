@@ -1,0 +1,38 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppDependencies } from '../app/dependencies.ts';
+import type { DialectName } from './dialect.ts';
+import { loadDialect } from './dialects.ts';
+
+export interface DialectOptions {
+  /** Dialects served at the root of their own port. */
+  ports: Partial<Record<DialectName, number>>;
+  /** Dialects mounted under /compat/<vendor> on the main server (only those whose clients accept a base path). */
+  mounted: DialectName[];
+}
+
+/** Mounts dialects on the main server under /compat/<vendor>. Call before the main server listens. */
+export async function mountDialects(server: FastifyInstance, dependencies: AppDependencies, names: DialectName[]): Promise<void> {
+  for (const name of names) {
+    const dialect = await loadDialect(name);
+    if (!dialect.acceptsBasePath) {
+      throw new Error(`The ${name} client cannot add a path prefix; serve it on its own port with --${name}-port.`);
+    }
+    await server.register(async (scope) => dialect.register(scope, dependencies), { prefix: `/compat/${name}` });
+  }
+}
+
+/** Starts one server per dialect on its own port, at the root, as the vendor's client expects. */
+export async function serveDialectPorts(
+  dependencies: AppDependencies,
+  options: { ports: Partial<Record<DialectName, number>>; host: string; logLevel: string },
+): Promise<Array<{ name: DialectName; server: FastifyInstance; address: string }>> {
+  const started: Array<{ name: DialectName; server: FastifyInstance; address: string }> = [];
+  for (const [name, port] of Object.entries(options.ports) as Array<[DialectName, number]>) {
+    const dialect = await loadDialect(name);
+    const server = Fastify({ logger: { level: options.logLevel }, bodyLimit: 1024 * 1024 });
+    await server.register(async (scope) => dialect.register(scope, dependencies));
+    const address = await server.listen({ port, host: options.host });
+    started.push({ name, server, address });
+  }
+  return started;
+}
