@@ -88,7 +88,7 @@ export class RawLedger {
            amount, held_amount, balance_after, held_after, effective_at, created_at)
          VALUES (?, ?, ?, ?, ?, '', ?, 'debit', ?, ?, NULL, ?, '0', ?, '0', ?, ?)`,
       ),
-      updateWallet: this.db.prepare('UPDATE wallets SET balance = ?, sequence = ?, last_entry_at = ? WHERE id = ?'),
+      updateWallet: this.db.prepare('UPDATE wallets SET balance = ?, sequence = ?, advanced_to = ? WHERE id = ?'),
       insertDebit: this.db.prepare(
         `INSERT INTO debits (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, consumed, overdrawn, shortfall,
            feature, policy, hold_id, allocations, occurred_at, metadata, created_at)
@@ -127,7 +127,7 @@ export class RawLedger {
     );
     const insertWallet = this.db.prepare(
       `INSERT INTO wallets (id, environment_id, customer_id, unit, wallet_key, overdraft_limit, overdraft, balance, held, sequence, grant_count,
-         last_entry_at, next_event_at, created_at) VALUES (?, ?, ?, ?, '', '0', '0', ?, '0', ?, ?, ?, NULL, ?)`,
+         advanced_to, next_event_at, created_at) VALUES (?, ?, ?, ?, '', '0', '0', ?, '0', ?, ?, ?, NULL, ?)`,
     );
     const insertCustomer = this.db.prepare(
       "INSERT INTO customers (id, environment_id, external_id, name, email, metadata, created_at) VALUES (?, ?, NULL, NULL, NULL, '{}', ?)",

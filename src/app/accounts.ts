@@ -1,4 +1,5 @@
 import { parseAmount } from '../domain/amount.ts';
+import { parsePeriod } from '../domain/periods.ts';
 import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
 import type { CustomerRecord, Metadata, Page, PageRequest, UnitRecord, WalletRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
@@ -105,18 +106,25 @@ export function listUnits(dependencies: AppDependencies, context: RequestContext
 /** Creates the wallet if needed and sets its overdraft limit. */
 export async function upsertWallet(
   dependencies: AppDependencies,
-  request: { context: RequestContext; input: WalletReference & { overdraftLimit?: unknown }; present: (wallet: WalletRecord) => Presented },
+  request: {
+    context: RequestContext;
+    /** usagePeriod: a period (ISO 8601, e.g. P1M) and its anchor; null removes it; absent leaves it. */
+    input: WalletReference & { overdraftLimit?: unknown; usagePeriod?: { period: string; anchor: number } | null };
+    present: (wallet: WalletRecord) => Presented;
+  },
 ): Promise<Outcome> {
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
   const limit = input.overdraftLimit === undefined ? undefined : parseAmount(input.overdraftLimit, { param: 'overdraftLimit', scale: unit.scale, positive: false });
   if (limit !== undefined && limit < 0n) throw validationError('overdraftLimit', "'overdraftLimit' must not be negative.");
+  if (input.usagePeriod) parsePeriod(input.usagePeriod.period, 'usagePeriod.period');
   return runWalletOperation(dependencies, {
     context,
     address,
     createIfMissing: true,
     compute: (transaction) => {
       if (limit !== undefined) transaction.setOverdraftLimit(limit);
+      if (input.usagePeriod !== undefined) transaction.setUsagePeriod(input.usagePeriod);
       return transaction.snapshot.wallet;
     },
     present: (_, engine, loaded) => request.present({ ...loaded.wallet, ...engine.snapshot.wallet }),

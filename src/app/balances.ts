@@ -32,18 +32,21 @@ export async function getBalance(
     const wallet = await repository.wallets.find(address, { lock: false });
     if (!wallet) {
       const empty = emptyWallet(dependencies, address, at);
-      return { wallet: empty, balance: computeBalance({ wallet: empty, grants: [], holds: [] }, at), walletExists: false };
+      return { wallet: empty, balance: computeBalance({ wallet: empty, grants: [], holds: [], schedules: [] }, at), walletExists: false };
     }
-    // Not `at >= wallet.lastEntryAt`: creating or voiding a scheduled grant books no entry,
+    // Not `at >= wallet.advancedTo`: creating or voiding a scheduled grant books no entry,
     // so live grants can differ from the past even when no entry follows `at`.
     if (request.at === undefined || at >= now) {
-      const [grants, holds] = [await repository.grants.loadLive(wallet.id), await repository.holds.loadActive(wallet.id)];
-      return { wallet, balance: computeBalance({ wallet, grants, holds }, at), walletExists: true };
+      const grants = await repository.grants.loadLive(wallet.id);
+      const holds = await repository.holds.loadActive(wallet.id);
+      const schedules = await repository.schedules.loadForWallet(wallet.id);
+      return { wallet, balance: computeBalance({ wallet, grants, holds, schedules }, at), walletExists: true };
     }
     const snapshot = replayWallet({
       wallet,
       grants: await repository.grants.loadAll(wallet.id),
       holds: await repository.holds.loadAll(wallet.id),
+      schedules: await repository.schedules.loadForWallet(wallet.id),
       entries: await repository.ledger.loadForWallet(wallet.id, at),
       at,
     });

@@ -16,7 +16,7 @@ export interface AppDependencies {
   newId: (prefix: IdPrefix) => string;
 }
 
-export type IdPrefix = 'env' | 'key' | 'cus' | 'wal' | 'grt' | 'dbt' | 'hld' | 'le' | 'evt' | 'pur' | 'inv' | 'we';
+export type IdPrefix = 'env' | 'key' | 'cus' | 'wal' | 'grt' | 'sch' | 'dbt' | 'hld' | 'le' | 'evt' | 'pur' | 'inv' | 'we';
 
 export function createDependencies(store: Store, clock: Clock = systemClock): AppDependencies {
   return { store, clock, newId: createIdFactory() };

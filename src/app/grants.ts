@@ -1,10 +1,12 @@
-import { parseAmount } from '../domain/amount.ts';
+import { parseAmount, type Amount } from '../domain/amount.ts';
+import { parsePeriod } from '../domain/periods.ts';
 import { notFound, validationError } from '../domain/errors.ts';
 import { projectGrant } from '../domain/grant-status.ts';
 import { advanceSnapshot } from '../domain/balance.ts';
 import type { GrantCategory, GrantState, GrantStatus, Instant } from '../domain/types.ts';
 import type { Repository } from '../store/repository/repository.ts';
-import type { GrantRecord, Metadata, Page, PageRequest } from '../store/records.ts';
+import type { CreatedAtRange } from '../store/repository/grant-queries.ts';
+import type { GrantRecord, Metadata, Page, PageRequest, ScheduleRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
@@ -22,9 +24,15 @@ export interface CreateGrantInput extends WalletReference {
   metadata?: Metadata | undefined;
   cost?: { amount: unknown; currency: string } | null | undefined;
   appliesTo?: string[] | undefined;
+  /** Re-issue the grant at every boundary of this ISO 8601 period (P1D, P1W, P1M, P1Y), until cancelled or recurrenceEndsAt. */
+  recurrencePeriod?: string | null | undefined;
+  recurrenceEndsAt?: Instant | null | undefined;
+  resetMaxRollover?: unknown;
+  resetMinRollover?: unknown;
 }
 
 export const DEFAULT_PRIORITY = 50;
+
 
 /** Creates a grant; the wallet is created on first use. Idempotency keys for grants are scoped to the wallet and kept forever. */
 export async function createGrant(
@@ -36,7 +44,9 @@ export async function createGrant(
   const amount = parseAmount(input.amount, { scale: unit.scale });
   const cost = input.cost ? { amount: parseAmount(input.cost.amount, { param: 'cost.amount', positive: false }), currency: input.cost.currency } : null;
   if (cost && cost.amount < 0n) throw validationError('cost.amount', "'cost.amount' must not be negative.");
+  const rollover = parseRollover(input, unit.scale);
   const grantId = dependencies.newId('grt');
+  const scheduleId = input.recurrencePeriod ? dependencies.newId('sch') : null;
   const now = currentTime(dependencies, context.environment);
   const effectiveAt = input.effectiveAt ?? now;
   // Only the check that does not depend on the clock goes before the idempotency lookup: the engine
@@ -45,13 +55,14 @@ export async function createGrant(
     throw validationError('expiresAt', 'expiresAt must be later than effectiveAt.');
   }
   let created: GrantRecord | undefined;
+  let schedule: ScheduleRecord | null = null;
   return runWalletOperation(dependencies, {
     context,
     address,
     createIfMissing: true,
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'wallet' as const } } : {}),
     compute: (transaction, loaded) => {
-      const state = transaction.addGrant({
+      const newGrant = {
         id: grantId,
         amount,
         category: input.category ?? 'promotional',
@@ -59,11 +70,26 @@ export async function createGrant(
         effectiveAt,
         expiresAt: input.expiresAt ?? null,
         appliesTo: input.appliesTo ?? [],
-      });
+        ...rollover,
+      } as const;
+      let state;
+      if (scheduleId !== null) {
+        const made = transaction.createSchedule({
+          scheduleId,
+          firstGrant: newGrant,
+          recurrencePeriod: input.recurrencePeriod!,
+          endsAt: input.recurrenceEndsAt ?? null,
+        });
+        state = made.grant;
+        schedule = { ...made.schedule, ...address, walletId: loaded.wallet.id, name: input.name ?? null, metadata: input.metadata ?? {}, createdAt: transaction.now };
+      } else {
+        state = transaction.addGrant(newGrant);
+      }
       created = {
         ...state,
         ...address,
         walletId: loaded.wallet.id,
+        recurrencePeriod: input.recurrencePeriod ?? null,
         name: input.name ?? null,
         metadata: input.metadata ?? {},
         costAmount: cost?.amount ?? null,
@@ -71,7 +97,11 @@ export async function createGrant(
       };
       return state;
     },
-    persist: async (repository, state) => {
+    persist: async (repository, state, engine) => {
+      if (schedule) {
+        schedule = { ...schedule, ...engine.snapshot.schedules.find((candidate) => candidate.id === schedule!.id) };
+        await repository.schedules.insert(schedule);
+      }
       created = { ...created!, ...state };
       await repository.grants.insert(created);
     },
@@ -101,7 +131,12 @@ async function grantsAsOf(repository: Repository, grants: GrantRecord[], now: In
   for (const walletId of new Set(grants.filter((grant) => grant.held > 0n).map((grant) => grant.walletId))) {
     const wallet = await repository.wallets.getById(grants[0]!.environmentId, walletId, { lock: false });
     if (!wallet) continue;
-    const snapshot = { wallet, grants: await repository.grants.loadLive(walletId), holds: await repository.holds.loadActive(walletId) };
+    const snapshot = {
+      wallet,
+      grants: await repository.grants.loadLive(walletId),
+      holds: await repository.holds.loadActive(walletId),
+      schedules: await repository.schedules.loadForWallet(walletId),
+    };
     for (const grant of advanceSnapshot(snapshot, now).grants) advanced.set(grant.id, grant);
   }
   return grants.map((grant) => {
@@ -113,7 +148,7 @@ async function grantsAsOf(repository: Repository, grants: GrantRecord[], now: In
 export async function listGrants(
   dependencies: AppDependencies,
   context: RequestContext,
-  filters: { customerId?: string; unit?: string; walletKey?: string; includeVoided: boolean; status?: GrantStatus },
+  filters: { customerId?: string; unit?: string; walletKey?: string; includeVoided: boolean; status?: GrantStatus; createdAt?: CreatedAtRange },
   pageRequest: PageRequest,
 ): Promise<{ page: Page<GrantRecord>; now: Instant }> {
   const now = currentTime(dependencies, context.environment);
@@ -169,6 +204,24 @@ export async function changeGrant(
     present: (state, _engine, _loaded, now) => request.present({ ...existing, ...state, ...details }, now),
     missingWallet: () => notFound('grant', grantId),
   });
+}
+
+function parseRollover(input: CreateGrantInput, scale: number): { resetMaxRollover: Amount | null; resetMinRollover: Amount | null } {
+  const parse = (value: unknown, param: string) =>
+    value === undefined || value === null ? null : parseAmount(value, { param, scale, positive: false });
+  const resetMaxRollover = parse(input.resetMaxRollover, 'resetMaxRollover');
+  const resetMinRollover = parse(input.resetMinRollover, 'resetMinRollover');
+  for (const [param, value] of [['resetMaxRollover', resetMaxRollover], ['resetMinRollover', resetMinRollover]] as const) {
+    if (value !== null && value < 0n) throw validationError(param, `'${param}' must not be negative.`);
+  }
+  if (resetMaxRollover !== null && resetMinRollover !== null && resetMinRollover > resetMaxRollover) {
+    throw validationError('resetMinRollover', 'resetMinRollover must not be more than resetMaxRollover.');
+  }
+  if (input.recurrencePeriod) parsePeriod(input.recurrencePeriod, 'recurrencePeriod');
+  if (!input.recurrencePeriod && input.recurrenceEndsAt != null) {
+    throw validationError('recurrenceEndsAt', 'recurrenceEndsAt needs recurrencePeriod.');
+  }
+  return { resetMaxRollover, resetMinRollover };
 }
 
 /** As in Stripe: keys are merged, and a key set to "" is removed. */

@@ -16,8 +16,9 @@ export async function verifyAll(dependencies: AppDependencies): Promise<VerifyRe
       if (!wallet) return [`wallet ${id} disappeared during verify`];
       const grants = await repository.grants.loadAll(id);
       const holds = await repository.holds.loadAll(id);
+      const schedules = await repository.schedules.loadForWallet(id);
       const entries = await repository.ledger.loadForWallet(id);
-      return verifyWallet({ wallet, grants, holds }, entries);
+      return verifyWallet({ wallet, grants, holds, schedules }, entries);
     });
     problems.push(...walletProblems);
   }

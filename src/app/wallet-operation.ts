@@ -1,8 +1,8 @@
 import { ZERO } from '../domain/amount.ts';
 import { nextEventAt } from '../domain/next-event.ts';
-import type { GrantState, Instant } from '../domain/types.ts';
+import type { GrantState, Instant, WalletSnapshot } from '../domain/types.ts';
 import { WalletTransaction, type WalletTransactionResult } from '../domain/wallet-transaction.ts';
-import type { HoldRecord, WalletAddress, WalletRecord } from '../store/records.ts';
+import type { GrantRecord, HoldRecord, ScheduleRecord, WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
@@ -11,6 +11,7 @@ export interface LoadedWallet {
   wallet: WalletRecord;
   grants: Map<string, GrantState>;
   holds: Map<string, HoldRecord>;
+  schedules: Map<string, ScheduleRecord>;
 }
 
 export interface WalletOperation<Result> {
@@ -62,7 +63,7 @@ export async function operateOnLockedWallet<Result>(
   }
   const loaded = await loadWallet(repository, wallet, operation);
   const now = currentTime(dependencies, operation.context.environment);
-  const transaction = new WalletTransaction({ wallet, grants: [...loaded.grants.values()], holds: [...loaded.holds.values()] }, now);
+  const transaction = new WalletTransaction(snapshotOf(loaded), now, { issuedGrantId: () => dependencies.newId('grt') });
   const result = operation.compute(transaction, loaded);
   const engine = transaction.result();
   await operation.persist?.(repository, result, engine, transaction.now);
@@ -103,10 +104,18 @@ export function emptyWallet(dependencies: AppDependencies, address: WalletAddres
     balance: ZERO,
     held: ZERO,
     grantCount: 0,
-    lastEntryAt: now,
+    advancedTo: now,
     nextEventAt: null,
     createdAt: now,
+    period: null,
+    periodAnchor: null,
+    periodStart: null,
+    periodUsage: ZERO,
   };
+}
+
+export function snapshotOf(loaded: LoadedWallet): WalletSnapshot {
+  return { wallet: loaded.wallet, grants: [...loaded.grants.values()], holds: [...loaded.holds.values()], schedules: [...loaded.schedules.values()] };
 }
 
 async function loadWallet(repository: Repository, wallet: WalletRecord, operation: { grantIds?: string[]; holdIds?: string[] }): Promise<LoadedWallet> {
@@ -122,7 +131,8 @@ async function loadWallet(repository: Repository, wallet: WalletRecord, operatio
     const hold = await repository.holds.get(wallet.environmentId, holdId);
     if (hold && hold.walletId === wallet.id) holds.set(hold.id, hold);
   }
-  return { wallet, grants, holds };
+  const schedules = new Map((await repository.schedules.loadForWallet(wallet.id)).map((schedule) => [schedule.id, schedule]));
+  return { wallet, grants, holds, schedules };
 }
 
 async function persistEngineResult(
@@ -139,7 +149,29 @@ async function persistEngineResult(
   for (const hold of snapshot.holds) {
     if (engine.changedHoldIds.has(hold.id) && loaded.holds.has(hold.id)) await repository.holds.updateState(hold);
   }
+  for (const schedule of snapshot.schedules) {
+    if (engine.changedScheduleIds.has(schedule.id) && loaded.schedules.has(schedule.id)) await repository.schedules.updateState(schedule);
+  }
   const wallet = loaded.wallet;
+  // Grants a schedule issued while the clock moved: the operation did not create them, so they are inserted here.
+  for (const grant of snapshot.grants) {
+    if (!engine.issuedGrantIds.has(grant.id)) continue;
+    const schedule = snapshot.schedules.find((candidate) => candidate.id === grant.scheduleId) as ScheduleRecord | undefined;
+    const issued: GrantRecord = {
+      ...grant,
+      environmentId: wallet.environmentId,
+      customerId: wallet.customerId,
+      walletId: wallet.id,
+      unit: wallet.unit,
+      walletKey: wallet.walletKey,
+      recurrencePeriod: schedule?.recurrencePeriod ?? null,
+      name: schedule?.name ?? null,
+      metadata: schedule?.metadata ?? {},
+      costAmount: null,
+      costCurrency: null,
+    };
+    await repository.grants.insert(issued);
+  }
   if (engine.entries.length > 0) {
     await repository.ledger.insertMany(
       engine.entries.map((entry) => ({

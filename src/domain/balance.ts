@@ -1,5 +1,6 @@
 import { sumAmounts, ZERO, type Amount } from './amount.ts';
 import { grantStatus } from './grant-status.ts';
+import { parsePeriod, periodAt } from './periods.ts';
 import type { GrantState, GrantStatus, Instant, WalletSnapshot } from './types.ts';
 import { WalletTransaction } from './wallet-transaction.ts';
 
@@ -20,6 +21,8 @@ export interface BalanceView {
   /** available − overdraft: equals the sum of all ledger entry amounts. */
   net: Amount;
   grants: GrantBalance[];
+  /** The usage period containing `at`, and what was used in it; null when the wallet has none. */
+  period: { start: Instant; end: Instant; usage: Amount } | null;
 }
 
 /**
@@ -41,7 +44,15 @@ export function computeBalance(snapshot: WalletSnapshot, at: Instant): BalanceVi
     overdraft,
     net: available - overdraft,
     grants,
+    period: usagePeriodAt(advanced, at),
   };
+}
+
+function usagePeriodAt(snapshot: WalletSnapshot, at: Instant): BalanceView['period'] {
+  const wallet = snapshot.wallet;
+  if (wallet.period === null || wallet.periodAnchor === null) return null;
+  const window = periodAt(wallet.periodAnchor, parsePeriod(wallet.period), at);
+  return window && { start: window.start, end: window.end, usage: window.start === wallet.periodStart ? wallet.periodUsage : ZERO };
 }
 
 /** The wallet as it is at `at`, with every due event applied in memory (nothing is booked). */

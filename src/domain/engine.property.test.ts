@@ -642,7 +642,7 @@ describe('engine properties', () => {
         const { engine, observations } = runScenario(scenario);
         const { snapshot, entries } = engine;
         for (const [at, observed] of observations) {
-          const replayed = replayWallet({ wallet: snapshot.wallet, grants: snapshot.grants, holds: snapshot.holds, entries, at });
+          const replayed = replayWallet({ wallet: snapshot.wallet, grants: snapshot.grants, holds: snapshot.holds, schedules: snapshot.schedules, entries, at });
           assert.deepEqual(observe(replayed, at), observed, `as of ${at - T0} ms after start`);
         }
       }),
@@ -707,10 +707,10 @@ describe('read-side helpers against the engine', () => {
         const { snapshot } = runScenario(scenario).engine;
         const next = nextEventAt(snapshot);
         if (next === null) {
-          assert.deepEqual(new WalletTransaction(snapshot, snapshot.wallet.lastEntryAt + 365 * 24 * 60 * MINUTE).result().entries, []);
+          assert.deepEqual(new WalletTransaction(snapshot, snapshot.wallet.advancedTo + 365 * 24 * 60 * MINUTE).result().entries, []);
           return;
         }
-        assert.ok(next > snapshot.wallet.lastEntryAt);
+        assert.ok(next > snapshot.wallet.advancedTo);
         assert.deepEqual(new WalletTransaction(snapshot, next - 1).result().entries, []);
         assert.notDeepEqual(new WalletTransaction(snapshot, next).result().snapshot, snapshot);
       }),

@@ -1,101 +1,139 @@
 import { ZERO } from './amount.ts';
-import type { GrantState, HoldState, Instant, LedgerEntryDraft, WalletSnapshot, WalletState } from './types.ts';
+import { resetPeriodOf } from './due-events.ts';
+import { boundary, parsePeriod, periodAt, periodIndexAt } from './periods.ts';
+import type { GrantState, HoldState, Instant, LedgerEntryDraft, ScheduleState, WalletSnapshot, WalletState } from './types.ts';
 
 export interface ReplayInput {
-  wallet: Pick<WalletState, 'id' | 'overdraftLimit' | 'grantCount'>;
+  /** The stored wallet: its settings and how far its events are booked (`advancedTo`). */
+  wallet: Pick<WalletState, 'id' | 'overdraftLimit' | 'grantCount' | 'advancedTo' | 'period' | 'periodAnchor'>;
   /** Every grant of the wallet (their definitions; derived parts are recomputed). */
   grants: GrantState[];
   /** Every hold of the wallet. */
   holds: HoldState[];
+  /** Every recurring schedule of the wallet. */
+  schedules: ScheduleState[];
   /** The wallet's entries in sequence order. Entries after `at` are ignored. */
   entries: LedgerEntryDraft[];
   at: Instant;
 }
 
 /**
- * Rebuilds a wallet's state at `at` from its ledger alone. The ledger is the
- * source of truth: `verify` compares this against the stored projections, and
- * balance reads as of a past time use it. Because every entry of a wallet is
- * booked in time order, the entries up to `at` are a prefix of the sequence.
+ * Rebuilds a wallet's state at `at` from its ledger. The ledger is the source of
+ * truth: `verify` compares this with the stored projections, and balance reads
+ * as of a past time use it.
+ *
+ * Why it is exact: every entry of a wallet is booked in time order, and every
+ * time-driven event at or before `advancedTo` is booked. So the entries up to
+ * `at` are a prefix of the sequence, and the events up to min(at, advancedTo)
+ * are in it; whatever falls after is applied in memory by the caller
+ * (computeBalance advances the result to `at`).
  */
 export function replayWallet(input: ReplayInput): WalletSnapshot {
+  const bookedUntil = Math.min(input.at, input.wallet.advancedTo);
   const grants = new Map<string, GrantState>();
   for (const definition of input.grants) {
     if (definition.createdAt > input.at) continue;
     grants.set(definition.id, {
       ...definition,
-      available: definition.amount,
+      amount: ZERO,
+      available: ZERO,
       held: ZERO,
       consumed: ZERO,
       expired: ZERO,
       voided: ZERO,
+      rolledOver: definition.rolledOver,
       activatedAt: null,
       expiredAt: null,
+      lastResetAt: null,
       voidedAt: definition.voidedAt !== null && definition.voidedAt <= input.at ? definition.voidedAt : null,
     });
   }
   const wallet: WalletState = {
-    id: input.wallet.id,
-    overdraftLimit: input.wallet.overdraftLimit,
-    grantCount: input.wallet.grantCount,
+    ...input.wallet,
     overdraft: ZERO,
     sequence: 0,
     balance: ZERO,
     held: ZERO,
-    lastEntryAt: Number.MIN_SAFE_INTEGER,
+    advancedTo: bookedUntil,
+    periodStart: null,
+    periodUsage: ZERO,
   };
+  if (wallet.period !== null && wallet.periodAnchor !== null) {
+    wallet.periodStart = periodAt(wallet.periodAnchor, parsePeriod(wallet.period), bookedUntil)?.start ?? null;
+  }
   const heldByHold = new Map<string, Map<string, bigint>>();
   for (const entry of input.entries) {
     if (entry.effectiveAt > input.at) break;
-    wallet.sequence = entry.sequence;
-    wallet.balance += entry.amount;
-    wallet.held += entry.heldAmount;
-    wallet.lastEntryAt = entry.effectiveAt;
-    if (entry.grantId === null) {
-      wallet.overdraft -= entry.amount;
-      continue;
-    }
-    const grant = grants.get(entry.grantId);
-    if (!grant) throw new Error(`Ledger entry ${entry.sequence} names unknown grant ${entry.grantId}.`);
-    grant.available += entry.amount;
-    grant.held += entry.heldAmount;
-    switch (entry.type) {
-      case 'grant':
-        grant.activatedAt = entry.effectiveAt;
-        grant.available -= entry.amount; // available already starts at the full amount
-        break;
-      case 'debit':
-      case 'repayment':
-      case 'adjustment':
-        grant.consumed -= entry.amount;
-        break;
-      case 'capture':
-        grant.consumed -= entry.heldAmount;
-        break;
-      case 'expiry':
-        grant.expired -= entry.amount;
-        grant.expiredAt = entry.effectiveAt;
-        break;
-      case 'void':
-        grant.voided -= entry.amount;
-        break;
-      default:
-        break;
-    }
-    if (entry.holdId !== null && entry.heldAmount !== 0n) {
-      const perGrant = heldByHold.get(entry.holdId) ?? new Map<string, bigint>();
-      perGrant.set(entry.grantId, (perGrant.get(entry.grantId) ?? ZERO) + entry.heldAmount);
-      heldByHold.set(entry.holdId, perGrant);
-    }
+    applyEntry({ wallet, grants, heldByHold }, entry);
   }
-  for (const grant of grants.values()) {
-    // Voided before it ever activated: no entry exists, the whole amount is voided.
-    if (grant.voidedAt !== null && grant.activatedAt === null) {
-      grant.voided += grant.available;
-      grant.available = ZERO;
-    }
+  for (const [id, grant] of grants) {
+    if (grant.activatedAt !== null) continue;
+    // Not activated by `at`: no entry exists; the whole amount is scheduled, or voided.
+    grant.amount = input.grants.find((definition) => definition.id === id)!.amount;
+    grant.available = grant.voidedAt === null ? grant.amount : ZERO;
+    grant.voided = grant.amount - grant.available;
   }
-  const holds = input.holds
+  const schedules = replaySchedules(input, grants);
+  const snapshot: WalletSnapshot = { wallet, grants: [...grants.values()], holds: replayHolds(input, heldByHold), schedules };
+  for (const grant of snapshot.grants) grant.lastResetAt = lastResetBefore(snapshot, grant, bookedUntil);
+  return snapshot;
+}
+
+function applyEntry(
+  state: { wallet: WalletState; grants: Map<string, GrantState>; heldByHold: Map<string, Map<string, bigint>> },
+  entry: LedgerEntryDraft,
+): void {
+  const { wallet } = state;
+  wallet.sequence = entry.sequence;
+  wallet.balance += entry.amount;
+  wallet.held += entry.heldAmount;
+  if (wallet.periodStart !== null && entry.effectiveAt >= wallet.periodStart) {
+    if (entry.type === 'debit' || entry.type === 'overdraft') wallet.periodUsage -= entry.amount;
+    if (entry.type === 'capture') wallet.periodUsage -= entry.heldAmount;
+  }
+  if (entry.grantId === null) {
+    wallet.overdraft -= entry.amount;
+    return;
+  }
+  const grant = state.grants.get(entry.grantId);
+  if (!grant) throw new Error(`Ledger entry ${entry.sequence} names unknown grant ${entry.grantId}.`);
+  grant.available += entry.amount;
+  grant.held += entry.heldAmount;
+  switch (entry.type) {
+    case 'grant':
+      grant.activatedAt = entry.effectiveAt;
+      grant.amount += entry.amount;
+      break;
+    case 'adjustment':
+      grant.amount += entry.amount;
+      break;
+    case 'debit':
+    case 'repayment':
+      grant.consumed -= entry.amount;
+      break;
+    case 'capture':
+      grant.consumed -= entry.heldAmount;
+      break;
+    case 'expiry':
+      grant.expired -= entry.amount;
+      // A reset's cap also books an expiry; only one at or after expiresAt ends the grant.
+      if (grant.expiresAt !== null && entry.effectiveAt >= grant.expiresAt) grant.expiredAt ??= grant.expiresAt;
+      break;
+    case 'void':
+      grant.voided -= entry.amount;
+      break;
+    default:
+      break;
+  }
+  if (entry.holdId !== null && entry.heldAmount !== 0n) {
+    const perGrant = state.heldByHold.get(entry.holdId) ?? new Map<string, bigint>();
+    perGrant.set(entry.grantId, (perGrant.get(entry.grantId) ?? ZERO) + entry.heldAmount);
+    state.heldByHold.set(entry.holdId, perGrant);
+  }
+}
+
+function replayHolds(input: ReplayInput, heldByHold: Map<string, Map<string, bigint>>): HoldState[] {
+  return input.holds
     .filter((hold) => hold.createdAt <= input.at)
     .map((hold): HoldState => {
       const ended = hold.endedAt !== null && hold.endedAt <= input.at;
@@ -109,5 +147,30 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
         allocations: hold.allocations.map((allocation) => ({ grantId: allocation.grantId, amount: held.get(allocation.grantId) ?? ZERO })),
       };
     });
-  return { wallet, grants: [...grants.values()], holds };
+}
+
+/** A schedule as of `at`: the grants it had issued by then, and whether it was cancelled yet. */
+function replaySchedules(input: ReplayInput, grants: Map<string, GrantState>): ScheduleState[] {
+  const issued = new Map<string, number>();
+  for (const grant of grants.values()) {
+    if (grant.scheduleId !== null) issued.set(grant.scheduleId, (issued.get(grant.scheduleId) ?? 0) + 1);
+  }
+  return input.schedules
+    .filter((schedule) => issued.has(schedule.id))
+    .map((schedule) => ({
+      ...schedule,
+      issuedCount: issued.get(schedule.id)!,
+      cancelledAt: schedule.cancelledAt !== null && schedule.cancelledAt <= input.at ? schedule.cancelledAt : null,
+    }));
+}
+
+/** The last reset boundary booked for a grant by `bookedUntil`: boundaries after its activation, up to then. */
+function lastResetBefore(snapshot: WalletSnapshot, grant: GrantState, bookedUntil: Instant): Instant | null {
+  const resetPeriod = resetPeriodOf(snapshot, grant);
+  if (!resetPeriod || grant.activatedAt === null) return null;
+  const period = parsePeriod(resetPeriod.period);
+  const index = periodIndexAt(resetPeriod.anchor, period, bookedUntil);
+  if (index < 0) return null;
+  const last = boundary(resetPeriod.anchor, period, index);
+  return last > grant.activatedAt ? last : null;
 }

@@ -6,5 +6,6 @@ export function cloneSnapshot(snapshot: WalletSnapshot): WalletSnapshot {
     wallet: { ...snapshot.wallet },
     grants: snapshot.grants.map((grant) => ({ ...grant })),
     holds: snapshot.holds.map((hold) => ({ ...hold, allocations: hold.allocations.map((allocation) => ({ ...allocation })) })),
+    schedules: snapshot.schedules.map((schedule) => ({ ...schedule })),
   };
 }

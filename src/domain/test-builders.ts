@@ -24,11 +24,16 @@ export function emptyWallet(overrides: Partial<WalletState> = {}): WalletSnapsho
       balance: 0n,
       held: 0n,
       grantCount: 0,
-      lastEntryAt: 0,
+      advancedTo: 0,
+      period: null,
+      periodAnchor: null,
+      periodStart: null,
+      periodUsage: 0n,
       ...overrides,
     },
     grants: [],
     holds: [],
+    schedules: [],
   };
 }
 
@@ -68,6 +73,12 @@ export function grantState(overrides: Partial<GrantState> = {}): GrantState {
     voidedAt: null,
     paymentPending: false,
     appliesTo: [],
+    source: 'manual',
+    scheduleId: null,
+    resetMaxRollover: null,
+    resetMinRollover: null,
+    rolledOver: 0n,
+    lastResetAt: null,
     ...overrides,
   };
 }

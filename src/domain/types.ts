@@ -7,6 +7,8 @@ export type GrantCategory = 'paid' | 'promotional';
 export type GrantStatus = 'payment_pending' | 'scheduled' | 'active' | 'expired' | 'voided';
 export type InsufficientPolicy = 'reject' | 'partial' | 'overdraft';
 export type HoldStatus = 'active' | 'captured' | 'released' | 'expired';
+/** Where a grant came from: made directly, issued by a recurring schedule, or bought. */
+export type GrantSource = 'manual' | 'recurring' | 'purchase';
 
 export type LedgerEntryType =
   | 'grant'
@@ -49,6 +51,39 @@ export interface GrantState {
   paymentPending: boolean;
   /** Feature keys this grant may pay for; empty means every feature. */
   appliesTo: readonly string[];
+  source: GrantSource;
+  /** The recurring schedule that issued it, if any. */
+  scheduleId: string | null;
+  /**
+   * Reset at each period boundary (the wallet's usage period, else the grant's
+   * schedule period): what is left carries over as min(max, max(min, left)); the
+   * rest expires, and a floor above what is left is topped up. Null: no cap, no floor.
+   */
+  resetMaxRollover: Amount | null;
+  resetMinRollover: Amount | null;
+  /** Total carried across period boundaries so far (Chargebee's rolled_over_amount). */
+  rolledOver: Amount;
+  /** The boundary of the last reset booked; null before the first. */
+  lastResetAt: Instant | null;
+}
+
+/** A recurring grant: issues a grant of `amount` at every boundary of its period, until cancelled or ended. */
+export interface ScheduleState {
+  id: string;
+  amount: Amount;
+  category: GrantCategory;
+  priority: number;
+  appliesTo: readonly string[];
+  resetMaxRollover: Amount | null;
+  resetMinRollover: Amount | null;
+  /** ISO 8601 duration, e.g. P1M. */
+  recurrencePeriod: string;
+  /** Boundary 0: when the first grant became effective. */
+  anchor: Instant;
+  /** Grants issued so far; the next is issued at boundary `issuedCount`. */
+  issuedCount: number;
+  endsAt: Instant | null;
+  cancelledAt: Instant | null;
 }
 
 export interface HoldAllocation {
@@ -82,15 +117,26 @@ export interface WalletState {
   /** Σ entry.heldAmount. */
   held: Amount;
   grantCount: number;
-  /** Time of the last ledger entry; new entries are never earlier (per-wallet time order). */
-  lastEntryAt: Instant;
+  /**
+   * Every time-driven event due by this instant has been booked. New entries are
+   * never earlier (per-wallet time order); a replay as of a later time applies
+   * what falls after it in memory.
+   */
+  advancedTo: Instant;
+  /** The usage period (ISO 8601 duration) and its boundary 0; null when the wallet has none. */
+  period: string | null;
+  periodAnchor: Instant | null;
+  /** Start of the current usage period, and what was used in it (debits, captures, overdraft). */
+  periodStart: Instant | null;
+  periodUsage: Amount;
 }
 
-/** The wallet with every grant and hold that can still change. */
+/** The wallet with every grant and hold that can still change, and its recurring schedules. */
 export interface WalletSnapshot {
   wallet: WalletState;
   grants: GrantState[];
   holds: HoldState[];
+  schedules: ScheduleState[];
 }
 
 export interface LedgerEntryDraft {
@@ -116,4 +162,5 @@ export interface Allocation {
 export type DomainEvent =
   | { type: 'grant.created' | 'grant.updated' | 'grant.voided' | 'grant.expired'; grantId: string }
   | { type: 'debit.created'; debitId: string }
+  | { type: 'grant_schedule.created' | 'grant_schedule.cancelled'; scheduleId: string }
   | { type: 'hold.created' | 'hold.captured' | 'hold.released' | 'hold.expired'; holdId: string };

@@ -3,12 +3,12 @@ import { replayWallet } from './replay.ts';
 import type { GrantState, LedgerEntryDraft, WalletSnapshot } from './types.ts';
 
 const END_OF_TIME = Number.MAX_SAFE_INTEGER;
-const grantParts = ['available', 'held', 'consumed', 'expired', 'voided'] as const;
+const grantParts = ['amount', 'available', 'held', 'consumed', 'expired', 'voided'] as const;
 
 /**
  * Recomputes a wallet from its ledger and lists every difference from the stored
  * projections. An empty list means the wallet is consistent. `stored` must hold
- * every grant and hold of the wallet, not only the live ones.
+ * every grant, hold and schedule of the wallet, not only the live ones.
  */
 export function verifyWallet(stored: WalletSnapshot, entries: LedgerEntryDraft[]): string[] {
   const problems: string[] = [];
@@ -26,7 +26,7 @@ export function verifyWallet(stored: WalletSnapshot, entries: LedgerEntryDraft[]
     if (entry.effectiveAt < previousTime) problems.push(`${label}: booked earlier than the entry before it`);
     previousTime = entry.effectiveAt;
   });
-  const replayed = replayWallet({ wallet: stored.wallet, grants: stored.grants, holds: stored.holds, entries, at: END_OF_TIME });
+  const replayed = replayWallet({ wallet: stored.wallet, grants: stored.grants, holds: stored.holds, schedules: stored.schedules, entries, at: END_OF_TIME });
   const wallet = stored.wallet;
   compare(problems, `${walletLabel} balance`, wallet.balance, replayed.wallet.balance);
   compare(problems, `${walletLabel} held`, wallet.held, replayed.wallet.held);

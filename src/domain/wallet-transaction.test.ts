@@ -680,7 +680,7 @@ describe('WalletTransaction: void and expiry', () => {
         [3, credits('7'), T0 + 1],
       ],
     );
-    assert.equal(wallet.snapshot.wallet.lastEntryAt, T0 + 1);
+    assert.equal(wallet.snapshot.wallet.advancedTo, T0 + 1);
     wallet.assertConsistent();
   });
 });

@@ -1,30 +1,13 @@
 import { formatAmount, minAmount, sumAmounts, ZERO, type Amount } from './amount.ts';
 import { sortInBurnOrder } from './burn-order.ts';
 import { CreditbookError, notFound, stateConflict, validationError } from './errors.ts';
-import { activationInstant, isSpendable } from './grant-status.ts';
-import { cloneSnapshot } from './snapshot.ts';
-import type {
-  Allocation,
-  DomainEvent,
-  GrantState,
-  HoldState,
-  InsufficientPolicy,
-  Instant,
-  LedgerEntryDraft,
-  LedgerEntryType,
-  WalletSnapshot,
-} from './types.ts';
+import { isSpendable } from './grant-status.ts';
+import { parsePeriod, periodAt } from './periods.ts';
+import { advanceTo, endHold, forfeit } from './time-event-booking.ts';
+import type { Allocation, GrantState, HoldState, InsufficientPolicy, Instant, ScheduleState } from './types.ts';
+import { WalletLedger, type LedgerOptions, type NewGrant } from './wallet-ledger.ts';
 
-export interface NewGrant {
-  id: string;
-  amount: Amount;
-  category: GrantState['category'];
-  priority: number;
-  effectiveAt: Instant;
-  expiresAt: Instant | null;
-  appliesTo: readonly string[];
-  paymentPending?: boolean;
-}
+export type { NewGrant, WalletTransactionResult } from './wallet-ledger.ts';
 
 export interface DebitCommand {
   debitId: string;
@@ -44,17 +27,12 @@ export interface DebitOutcome {
   shortfall: Amount;
 }
 
-export interface WalletTransactionResult {
-  snapshot: WalletSnapshot;
-  entries: LedgerEntryDraft[];
-  events: DomainEvent[];
-  changedGrantIds: Set<string>;
-  changedHoldIds: Set<string>;
-}
-
-interface EntryReferences {
-  debitId?: string | null;
-  holdId?: string | null;
+export interface NewSchedule {
+  scheduleId: string;
+  /** The first grant, issued now (boundary 0 is its effectiveAt). */
+  firstGrant: NewGrant;
+  recurrencePeriod: string;
+  endsAt: Instant | null;
 }
 
 /**
@@ -64,47 +42,18 @@ interface EntryReferences {
  * Invariants kept by every method:
  * - each entry's time is >= the previous entry's, so sequence order is time order;
  * - before any operation at `now`, every time-driven event due by `now`
- *   (activation, hold expiry, grant expiry) is booked at its own exact instant;
+ *   (activations, expiries, resets, recurring issues, period turnovers) is booked
+ *   at its own exact instant (time-event-booking.ts);
  * - Σ entry.amount = wallet.balance and Σ entry.heldAmount = wallet.held.
  */
-export class WalletTransaction {
-  readonly now: Instant;
-  private readonly state: WalletSnapshot;
-  private readonly entries: LedgerEntryDraft[] = [];
-  private readonly events: DomainEvent[] = [];
-  private readonly changedGrantIds = new Set<string>();
-  private readonly changedHoldIds = new Set<string>();
-
-  constructor(snapshot: WalletSnapshot, now: Instant) {
-    this.state = cloneSnapshot(snapshot);
-    this.now = Math.max(now, snapshot.wallet.lastEntryAt);
-    this.advanceTo(this.now);
+export class WalletTransaction extends WalletLedger {
+  constructor(snapshot: ConstructorParameters<typeof WalletLedger>[0], now: Instant, options: LedgerOptions = {}) {
+    super(snapshot, now, options);
+    advanceTo(this, this.now);
   }
 
-  get snapshot(): WalletSnapshot {
-    return this.state;
-  }
-
-  result(): WalletTransactionResult {
-    return {
-      snapshot: this.state,
-      entries: this.entries,
-      events: this.events,
-      changedGrantIds: this.changedGrantIds,
-      changedHoldIds: this.changedHoldIds,
-    };
-  }
-
-  grant(grantId: string): GrantState {
-    const grant = this.state.grants.find((candidate) => candidate.id === grantId);
-    if (!grant) throw notFound('grant', grantId);
-    return grant;
-  }
-
-  hold(holdId: string): HoldState {
-    const hold = this.state.holds.find((candidate) => candidate.id === holdId);
-    if (!hold) throw notFound('hold', holdId);
-    return hold;
+  advanceTo(to: Instant): void {
+    advanceTo(this, to);
   }
 
   addGrant(input: NewGrant): GrantState {
@@ -112,33 +61,77 @@ export class WalletTransaction {
     if (input.expiresAt !== null && input.expiresAt <= Math.max(input.effectiveAt, this.now)) {
       throw validationError('expiresAt', 'expiresAt must be later than effectiveAt and than now.');
     }
-    const wallet = this.state.wallet;
-    wallet.grantCount += 1;
-    const grant: GrantState = {
-      id: input.id,
-      amount: input.amount,
-      available: input.amount,
-      held: ZERO,
-      consumed: ZERO,
-      expired: ZERO,
-      voided: ZERO,
-      category: input.category,
-      priority: input.priority,
-      effectiveAt: input.effectiveAt,
-      expiresAt: input.expiresAt,
-      createdAt: this.now,
-      ordinal: wallet.grantCount,
-      activatedAt: null,
-      expiredAt: null,
-      voidedAt: null,
-      paymentPending: input.paymentPending ?? false,
-      appliesTo: [...input.appliesTo],
-    };
-    this.state.grants.push(grant);
-    this.changedGrantIds.add(grant.id);
-    this.events.push({ type: 'grant.created', grantId: grant.id });
-    this.advanceTo(this.now);
+    const grant = this.addGrantState(input, this.now);
+    advanceTo(this, this.now);
     return grant;
+  }
+
+  /**
+   * A recurring grant: issues `firstGrant` now and the same amount at every later
+   * boundary of `recurrencePeriod` (anchored at the first grant's effectiveAt),
+   * until cancelled or `endsAt`.
+   */
+  createSchedule(input: NewSchedule): { schedule: ScheduleState; grant: GrantState } {
+    parsePeriod(input.recurrencePeriod, 'recurrencePeriod');
+    if (input.firstGrant.expiresAt !== null) {
+      throw validationError('expiresAt', 'A recurring grant cannot have expiresAt; use resetMaxRollover to limit what carries over.');
+    }
+    const anchor = Math.max(input.firstGrant.effectiveAt, this.now);
+    if (input.endsAt !== null && input.endsAt <= anchor) throw validationError('recurrenceEndsAt', 'recurrenceEndsAt must be later than the first grant.');
+    const { firstGrant } = input;
+    const schedule: ScheduleState = {
+      id: input.scheduleId,
+      amount: firstGrant.amount,
+      category: firstGrant.category,
+      priority: firstGrant.priority,
+      appliesTo: [...firstGrant.appliesTo],
+      resetMaxRollover: firstGrant.resetMaxRollover ?? null,
+      resetMinRollover: firstGrant.resetMinRollover ?? null,
+      recurrencePeriod: input.recurrencePeriod,
+      anchor,
+      issuedCount: 1,
+      endsAt: input.endsAt,
+      cancelledAt: null,
+    };
+    this.state.schedules.push(schedule);
+    this.changedSchedule(schedule.id);
+    this.emit({ type: 'grant_schedule.created', scheduleId: schedule.id });
+    const grant = this.addGrant({ ...firstGrant, effectiveAt: anchor, source: 'recurring', scheduleId: schedule.id });
+    return { schedule, grant };
+  }
+
+  /** Stops future issues; grants already issued stay. Cancelling twice changes nothing. */
+  cancelSchedule(scheduleId: string): ScheduleState {
+    const schedule = this.state.schedules.find((candidate) => candidate.id === scheduleId);
+    if (!schedule) throw notFound('grant schedule', scheduleId, 'id');
+    if (schedule.cancelledAt !== null) return schedule;
+    schedule.cancelledAt = this.now;
+    this.changedSchedule(schedule.id);
+    this.emit({ type: 'grant_schedule.cancelled', scheduleId: schedule.id });
+    return schedule;
+  }
+
+  /**
+   * Sets (or removes, with null) the wallet's usage period. The current period
+   * starts at the last boundary at or before now; usage counts from there.
+   */
+  setUsagePeriod(input: { period: string; anchor: Instant } | null): void {
+    const wallet = this.state.wallet;
+    if (input === null) {
+      wallet.period = null;
+      wallet.periodAnchor = null;
+      wallet.periodStart = null;
+      wallet.periodUsage = ZERO;
+      return;
+    }
+    const period = parsePeriod(input.period, 'period');
+    const changed = wallet.period !== input.period || wallet.periodAnchor !== input.anchor;
+    wallet.period = input.period;
+    wallet.periodAnchor = input.anchor;
+    if (changed) {
+      wallet.periodStart = periodAt(input.anchor, period, this.now)?.start ?? null;
+      wallet.periodUsage = ZERO;
+    }
   }
 
   debit(command: DebitCommand): DebitOutcome {
@@ -162,7 +155,8 @@ export class WalletTransaction {
       wallet.overdraft += missing;
       this.book('overdraft', null, -missing, ZERO, this.now, { debitId: command.debitId });
     }
-    this.events.push({ type: 'debit.created', debitId: command.debitId });
+    wallet.periodUsage += command.amount - (command.policy === 'partial' ? missing : ZERO);
+    this.emit({ type: 'debit.created', debitId: command.debitId });
     return {
       debitId: command.debitId,
       requested: command.amount,
@@ -196,8 +190,8 @@ export class WalletTransaction {
       debitId: null,
     };
     this.state.holds.push(hold);
-    this.changedHoldIds.add(hold.id);
-    this.events.push({ type: 'hold.created', holdId: hold.id });
+    this.changedHold(hold);
+    this.emit({ type: 'hold.created', holdId: hold.id });
     return hold;
   }
 
@@ -220,21 +214,22 @@ export class WalletTransaction {
       grant.consumed += part;
       allocation.amount -= part;
       remaining -= part;
-      this.changedGrantIds.add(grant.id);
+      this.changedGrant(grant);
       this.book('capture', grant.id, ZERO, -part, this.now, { holdId: hold.id, debitId: input.debitId });
       captured.push({ grantId: grant.id, amount: part });
     }
+    this.state.wallet.periodUsage += amount;
     hold.capturedAmount = amount;
     hold.debitId = input.debitId;
-    this.endHold(hold, 'captured', this.now);
-    this.events.push({ type: 'hold.captured', holdId: hold.id });
+    endHold(this, hold, 'captured', this.now);
+    this.emit({ type: 'hold.captured', holdId: hold.id });
     return { hold, allocations: captured };
   }
 
   release(holdId: string): HoldState {
     const hold = this.activeHold(holdId, 'release');
-    this.endHold(hold, 'released', this.now);
-    this.events.push({ type: 'hold.released', holdId: hold.id });
+    endHold(this, hold, 'released', this.now);
+    this.emit({ type: 'hold.released', holdId: hold.id });
     return hold;
   }
 
@@ -249,9 +244,9 @@ export class WalletTransaction {
     if (!grant.paymentPending) return grant;
     grant.paymentPending = false;
     grant.effectiveAt = Math.max(grant.effectiveAt, this.now);
-    this.changedGrantIds.add(grant.id);
-    this.events.push({ type: 'grant.updated', grantId: grant.id });
-    this.advanceTo(this.now);
+    this.changedGrant(grant);
+    this.emit({ type: 'grant.updated', grantId: grant.id });
+    advanceTo(this, this.now);
     return grant;
   }
 
@@ -260,9 +255,9 @@ export class WalletTransaction {
     const grant = this.grant(grantId);
     if (grant.voidedAt !== null) return grant;
     grant.voidedAt = this.now;
-    this.forfeit(grant, 'void', this.now);
-    this.changedGrantIds.add(grant.id);
-    this.events.push({ type: 'grant.voided', grantId: grant.id });
+    forfeit(this, grant, 'void', this.now);
+    this.changedGrant(grant);
+    this.emit({ type: 'grant.voided', grantId: grant.id });
     return grant;
   }
 
@@ -277,8 +272,8 @@ export class WalletTransaction {
       throw stateConflict(`Grant '${grantId}' is not effective yet and cannot be expired; void it instead.`);
     }
     grant.expiresAt = this.now;
-    this.changedGrantIds.add(grant.id);
-    this.advanceTo(this.now);
+    this.changedGrant(grant);
+    advanceTo(this, this.now);
     return grant;
   }
 
@@ -294,110 +289,13 @@ export class WalletTransaction {
       grant.expiresAt = changes.expiresAt;
     }
     if (changes.priority !== undefined) grant.priority = changes.priority;
-    this.changedGrantIds.add(grant.id);
-    this.events.push({ type: 'grant.updated', grantId: grant.id });
+    this.changedGrant(grant);
+    this.emit({ type: 'grant.updated', grantId: grant.id });
     return grant;
   }
 
   setOverdraftLimit(limit: Amount): void {
     this.state.wallet.overdraftLimit = limit;
-  }
-
-  /**
-   * Books every time-driven event due by `to`, each at its own instant, in time
-   * order. At one instant: activations, then hold expiries (whose released credit
-   * may then expire), then grant expiries; ties broken by creation order.
-   */
-  advanceTo(to: Instant): void {
-    for (;;) {
-      const next = this.nextDueEvent(to);
-      if (!next) return;
-      if (next.kind === 'activation') this.activate(next.grant, next.at);
-      else if (next.kind === 'hold-expiry') this.expireHold(next.hold, next.at);
-      else this.bookGrantExpiry(next.grant, next.at);
-    }
-  }
-
-  private nextDueEvent(to: Instant):
-    | { kind: 'activation' | 'grant-expiry'; at: Instant; grant: GrantState }
-    | { kind: 'hold-expiry'; at: Instant; hold: HoldState }
-    | null {
-    let best: ReturnType<WalletTransaction['nextDueEvent']> = null;
-    const rank = { activation: 0, 'hold-expiry': 1, 'grant-expiry': 2 } as const;
-    const consider = (candidate: NonNullable<typeof best>) => {
-      if (candidate.at > to) return;
-      if (!best || candidate.at < best.at || (candidate.at === best.at && rank[candidate.kind] < rank[best.kind])) {
-        best = candidate;
-      }
-    };
-    for (const grant of this.state.grants) {
-      if (grant.voidedAt !== null || grant.paymentPending) continue;
-      if (grant.activatedAt === null) consider({ kind: 'activation', at: activationInstant(grant), grant });
-      else if (grant.expiredAt === null && grant.expiresAt !== null) consider({ kind: 'grant-expiry', at: grant.expiresAt, grant });
-    }
-    for (const hold of this.state.holds) {
-      if (hold.status === 'active') consider({ kind: 'hold-expiry', at: hold.expiresAt, hold });
-    }
-    return best;
-  }
-
-  private activate(grant: GrantState, at: Instant): void {
-    grant.activatedAt = at;
-    this.changedGrantIds.add(grant.id);
-    this.book('grant', grant.id, grant.available, ZERO, at, {});
-    this.repayOverdraft(grant, at);
-  }
-
-  /** A new grant first pays back an overdraft; only unrestricted grants repay general debt. */
-  private repayOverdraft(grant: GrantState, at: Instant): void {
-    const wallet = this.state.wallet;
-    if (wallet.overdraft === 0n || grant.appliesTo.length > 0) return;
-    const repaid = minAmount(wallet.overdraft, grant.available);
-    grant.available -= repaid;
-    grant.consumed += repaid;
-    wallet.overdraft -= repaid;
-    this.book('repayment', grant.id, -repaid, ZERO, at, {});
-    this.book('repayment', null, repaid, ZERO, at, {});
-  }
-
-  private bookGrantExpiry(grant: GrantState, at: Instant): void {
-    grant.expiredAt = at;
-    this.changedGrantIds.add(grant.id);
-    if (this.forfeit(grant, 'expiry', at) > 0n) this.events.push({ type: 'grant.expired', grantId: grant.id });
-  }
-
-  private expireHold(hold: HoldState, at: Instant): void {
-    this.endHold(hold, 'expired', at);
-    this.events.push({ type: 'hold.expired', holdId: hold.id });
-  }
-
-  /** Returns what a hold still holds to its grants; credit coming back to a dead grant is forfeited at once. */
-  private endHold(hold: HoldState, status: HoldState['status'], at: Instant): void {
-    for (const allocation of hold.allocations) {
-      if (allocation.amount === 0n) continue;
-      const grant = this.grant(allocation.grantId);
-      grant.held -= allocation.amount;
-      grant.available += allocation.amount;
-      this.book('release', grant.id, allocation.amount, -allocation.amount, at, { holdId: hold.id });
-      allocation.amount = ZERO;
-      if (grant.voidedAt !== null) this.forfeit(grant, 'void', at);
-      else if (grant.expiredAt !== null) this.forfeit(grant, 'expiry', at);
-      this.changedGrantIds.add(grant.id);
-    }
-    hold.status = status;
-    hold.endedAt = at;
-    this.changedHoldIds.add(hold.id);
-  }
-
-  private forfeit(grant: GrantState, type: 'void' | 'expiry', at: Instant): Amount {
-    const amount = grant.available;
-    if (amount === 0n) return ZERO;
-    grant.available = ZERO;
-    if (type === 'void') grant.voided += amount;
-    else grant.expired += amount;
-    // A grant that never activated has no entry to reverse.
-    if (grant.activatedAt !== null) this.book(type, grant.id, -amount, ZERO, at, {});
-    return amount;
   }
 
   private activeHold(holdId: string, action: string): HoldState {
@@ -420,31 +318,11 @@ export class WalletTransaction {
       if (remaining === 0n) break;
       const part = minAmount(grant.available, remaining);
       take(grant, part);
-      this.changedGrantIds.add(grant.id);
+      this.changedGrant(grant);
       allocations.push({ grantId: grant.id, amount: part });
       remaining -= part;
     }
     return allocations;
-  }
-
-  private book(type: LedgerEntryType, grantId: string | null, amount: Amount, heldAmount: Amount, at: Instant, references: EntryReferences): void {
-    const wallet = this.state.wallet;
-    wallet.sequence += 1;
-    wallet.balance += amount;
-    wallet.held += heldAmount;
-    wallet.lastEntryAt = at;
-    this.entries.push({
-      sequence: wallet.sequence,
-      type,
-      grantId,
-      debitId: references.debitId ?? null,
-      holdId: references.holdId ?? null,
-      amount,
-      heldAmount,
-      balanceAfter: wallet.balance,
-      heldAfter: wallet.held,
-      effectiveAt: at,
-    });
   }
 }
 

@@ -2,7 +2,18 @@ import { formatAmount } from '../domain/amount.ts';
 import type { BalanceView } from '../domain/balance.ts';
 import { grantStatus } from '../domain/grant-status.ts';
 import type { Allocation, Instant } from '../domain/types.ts';
-import type { CustomerRecord, DebitRecord, EventRecord, GrantRecord, HoldRecord, LedgerEntryRecord, Page, UnitRecord, WalletRecord } from '../store/records.ts';
+import type {
+  CustomerRecord,
+  DebitRecord,
+  EventRecord,
+  GrantRecord,
+  HoldRecord,
+  LedgerEntryRecord,
+  Page,
+  ScheduleRecord,
+  UnitRecord,
+  WalletRecord,
+} from '../store/records.ts';
 import { toOptionalTimestamp, toTimestamp } from './time.ts';
 
 /** Native API views: camelCase, amounts as decimal strings, times as RFC 3339 with milliseconds and Z. */
@@ -39,6 +50,41 @@ export function grantView(grant: GrantRecord, now: Instant) {
     metadata: grant.metadata,
     cost: grant.costAmount === null ? null : { amount: formatAmount(grant.costAmount), currency: grant.costCurrency },
     appliesTo: grant.appliesTo,
+    source: grant.source,
+    scheduleId: grant.scheduleId,
+    recurrencePeriod: grant.recurrencePeriod,
+    resetMaxRollover: optionalAmount(grant.resetMaxRollover),
+    resetMinRollover: optionalAmount(grant.resetMinRollover),
+    rolledOver: formatAmount(grant.rolledOver),
+  };
+}
+
+function optionalAmount(amount: bigint | null): string | null {
+  return amount === null ? null : formatAmount(amount);
+}
+
+export function scheduleView(schedule: ScheduleRecord) {
+  return {
+    object: 'grant_schedule',
+    id: schedule.id,
+    customerId: schedule.customerId,
+    unit: schedule.unit,
+    walletKey: walletKeyView(schedule.walletKey),
+    amount: formatAmount(schedule.amount),
+    category: schedule.category,
+    priority: schedule.priority,
+    appliesTo: schedule.appliesTo,
+    recurrencePeriod: schedule.recurrencePeriod,
+    anchor: toTimestamp(schedule.anchor),
+    issuedCount: schedule.issuedCount,
+    endsAt: toOptionalTimestamp(schedule.endsAt),
+    status: schedule.cancelledAt !== null ? 'cancelled' : 'active',
+    cancelledAt: toOptionalTimestamp(schedule.cancelledAt),
+    resetMaxRollover: optionalAmount(schedule.resetMaxRollover),
+    resetMinRollover: optionalAmount(schedule.resetMinRollover),
+    name: schedule.name,
+    metadata: schedule.metadata,
+    createdAt: toTimestamp(schedule.createdAt),
   };
 }
 
@@ -97,6 +143,9 @@ export function balanceView(wallet: WalletRecord, balance: BalanceView) {
     overdraft: formatAmount(balance.overdraft),
     net: formatAmount(balance.net),
     overdraftLimit: formatAmount(wallet.overdraftLimit),
+    currentPeriodStart: balance.period && toTimestamp(balance.period.start),
+    currentPeriodEnd: balance.period && toTimestamp(balance.period.end),
+    usageInPeriod: balance.period && formatAmount(balance.period.usage),
     grants: balance.grants
       .filter(({ status, grant }) => status === 'active' || status === 'scheduled' || grant.held > 0n)
       .map(({ grant, status }) => ({
@@ -108,6 +157,7 @@ export function balanceView(wallet: WalletRecord, balance: BalanceView) {
         held: formatAmount(grant.held),
         effectiveAt: toTimestamp(grant.effectiveAt),
         expiresAt: toOptionalTimestamp(grant.expiresAt),
+        rolledOver: formatAmount(grant.rolledOver),
       })),
   };
 }
@@ -158,6 +208,7 @@ export function walletView(wallet: WalletRecord) {
     unit: wallet.unit,
     walletKey: walletKeyView(wallet.walletKey),
     overdraftLimit: formatAmount(wallet.overdraftLimit),
+    usagePeriod: wallet.period === null || wallet.periodAnchor === null ? null : { period: wallet.period, anchor: toTimestamp(wallet.periodAnchor) },
     createdAt: toTimestamp(wallet.createdAt),
   };
 }

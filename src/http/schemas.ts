@@ -48,7 +48,18 @@ export const CreateUnitBody = strictObject({
   idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
 
-export const UpsertWalletBody = strictObject({ ...walletReference, overdraftLimit: Type.Optional(Amount), idempotencyKey: Type.Optional(IdempotencyKeyField) });
+export const PeriodText = Type.String({ pattern: '^P[1-9][0-9]{0,3}[DWMY]$', description: 'ISO 8601 duration of one unit: PnD, PnW, PnM or PnY.', examples: ['P1M'] });
+
+export const UpsertWalletBody = strictObject({
+  ...walletReference,
+  overdraftLimit: Type.Optional(Amount),
+  usagePeriod: Type.Optional(
+    Type.Union([strictObject({ period: PeriodText, anchor: Timestamp }), Type.Null()], {
+      description: 'The usage period: boundaries at anchor + k × period (calendar-correct, UTC). Resets and usage counting follow it. null removes it.',
+    }),
+  ),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
 
 export const CreateGrantBody = strictObject({
   ...walletReference,
@@ -61,6 +72,10 @@ export const CreateGrantBody = strictObject({
   metadata: Type.Optional(Metadata),
   cost: Type.Optional(Type.Union([strictObject({ amount: Amount, currency: Type.String({ pattern: '^[a-z]{3}$' }) }), Type.Null()])),
   appliesTo: Type.Optional(Type.Array(FeatureKey, { maxItems: 100 })),
+  recurrencePeriod: Type.Optional(Type.Union([PeriodText, Type.Null()])),
+  recurrenceEndsAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  resetMaxRollover: Type.Optional(Type.Union([Amount, Type.Null()])),
+  resetMinRollover: Type.Optional(Type.Union([Amount, Type.Null()])),
   idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
 
@@ -134,6 +149,7 @@ export const ListLedgerQuery = strictObject({
 export const ListEventsQuery = strictObject({ ...pageQuery, type: Type.Optional(Type.String()) });
 export const BalanceQuery = strictObject({ ...walletReference, walletKey: Type.Optional(Type.String({ maxLength: 200 })), at: Type.Optional(Timestamp) });
 export const IdParams = strictObject({ id: Identifier });
+export const ListSchedulesQuery = strictObject({ ...pageQuery, customerId: Type.Optional(Identifier), unit: Type.Optional(Type.String()) });
 
 export type CreateGrantBodyType = Static<typeof CreateGrantBody>;
 export type CreateDebitBodyType = Static<typeof CreateDebitBody>;

@@ -11,7 +11,7 @@ import type { RouteDependencies } from './route-support.ts';
 import { registerAccountRoutes } from './routes/account-routes.ts';
 import { registerBalanceRoutes } from './routes/balance-routes.ts';
 import { registerDebitRoutes } from './routes/debit-routes.ts';
-import { registerGrantRoutes } from './routes/grant-routes.ts';
+import { registerGrantRoutes, registerScheduleRoutes } from './routes/grant-routes.ts';
 import { registerHoldRoutes } from './routes/hold-routes.ts';
 import { registerSystemRoutes } from './routes/system-routes.ts';
 
@@ -82,6 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     async (v1) => {
       registerAccountRoutes(v1, routeDependencies);
       registerGrantRoutes(v1, routeDependencies);
+      registerScheduleRoutes(v1, routeDependencies);
       registerDebitRoutes(v1, routeDependencies);
       registerHoldRoutes(v1, routeDependencies);
       registerBalanceRoutes(v1, routeDependencies);

@@ -6,6 +6,7 @@ import type {
   InsufficientPolicy,
   Instant,
   LedgerEntryDraft,
+  ScheduleState,
   WalletState,
 } from '../domain/types.ts';
 
@@ -66,10 +67,19 @@ export interface WalletRecord extends WalletState, WalletAddress {
 
 export interface GrantRecord extends GrantState, WalletAddress {
   walletId: string;
+  /** The issuing schedule's period, copied for display (Paygentic's recurrencePeriod). */
+  recurrencePeriod: string | null;
   name: string | null;
   metadata: Metadata;
   costAmount: Amount | null;
   costCurrency: string | null;
+}
+
+export interface ScheduleRecord extends ScheduleState, WalletAddress {
+  walletId: string;
+  name: string | null;
+  metadata: Metadata;
+  createdAt: Instant;
 }
 
 export interface HoldRecord extends HoldState, WalletAddress {

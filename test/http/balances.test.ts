@@ -35,6 +35,9 @@ describe('balances and the ledger', () => {
         overdraft: '0',
         net: '18',
         overdraftLimit: '50',
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        usageInPeriod: null,
         grants: [
           {
             grantId: active.id,
@@ -45,6 +48,7 @@ describe('balances and the ledger', () => {
             held: '12',
             effectiveAt: iso(now),
             expiresAt: iso(now + DAY),
+            rolledOver: '0',
           },
           {
             grantId: scheduled.id,
@@ -55,6 +59,7 @@ describe('balances and the ledger', () => {
             held: '0',
             effectiveAt: iso(now + HOUR),
             expiresAt: null,
+            rolledOver: '0',
           },
         ],
       });

@@ -56,6 +56,12 @@ describe('grants', () => {
           metadata: {},
           cost: null,
           appliesTo: [],
+          source: 'manual',
+          scheduleId: null,
+          recurrencePeriod: null,
+          resetMaxRollover: null,
+          resetMinRollover: null,
+          rolledOver: '0',
         },
       );
       const wallets = expectStatus(await api.get(`/v1/wallets?customerId=${wallet.customerId}`), 200);

@@ -43,7 +43,12 @@ export function registerAccountRoutes(server: FastifyInstance, { app, authentica
   server.post<{ Body: Static<typeof UpsertWalletBody> }>('/wallets', { schema: { tags: ['wallets'], body: UpsertWalletBody } }, async (request, reply) => {
     const outcome = await upsertWallet(app, {
       context: contextOf(request),
-      input: (({ idempotencyKey: _key, ...input }) => input)(request.body),
+      input: (({ idempotencyKey: _key, usagePeriod, ...input }) => ({
+        ...input,
+        ...(usagePeriod === undefined
+          ? {}
+          : { usagePeriod: usagePeriod && { period: usagePeriod.period, anchor: parseTimestamp(usagePeriod.anchor, 'usagePeriod.anchor') } }),
+      }))(request.body),
       present: (wallet) => ({ status: 200, body: walletView(wallet) }),
     });
     return sendOutcome(reply, outcome);

@@ -2,9 +2,10 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { changeGrant, createGrant, getGrant, listGrants } from '../../app/grants.ts';
 import type { GrantStatus } from '../../domain/types.ts';
-import { grantView, listView } from '../presenters.ts';
+import { cancelSchedule, getSchedule, listSchedules } from '../../app/schedules.ts';
+import { grantView, listView, scheduleView } from '../presenters.ts';
 import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
-import { CreateGrantBody, EmptyActionBody, IdParams, ListGrantsQuery, UpdateGrantBody } from '../schemas.ts';
+import { CreateGrantBody, EmptyActionBody, IdParams, ListGrantsQuery, ListSchedulesQuery, UpdateGrantBody } from '../schemas.ts';
 import { parseOptionalTimestamp } from '../time.ts';
 import type { GrantRecord } from '../../store/records.ts';
 
@@ -19,6 +20,7 @@ export function registerGrantRoutes(server: FastifyInstance, { app }: RouteDepen
         ...body,
         effectiveAt: parseOptionalTimestamp(body.effectiveAt, 'effectiveAt') ?? undefined,
         expiresAt: parseOptionalTimestamp(body.expiresAt, 'expiresAt'),
+        recurrenceEndsAt: parseOptionalTimestamp(body.recurrenceEndsAt, 'recurrenceEndsAt'),
       },
       idempotency: idempotencyOf(request, 'grants.create'),
       present: presentGrant(201),
@@ -81,4 +83,33 @@ export function registerGrantRoutes(server: FastifyInstance, { app }: RouteDepen
       },
     );
   }
+}
+
+export function registerScheduleRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
+  server.get<{ Querystring: Static<typeof ListSchedulesQuery> }>(
+    '/grant-schedules',
+    { schema: { tags: ['grant schedules'], querystring: ListSchedulesQuery } },
+    async (request) => {
+      const { limit: _limit, startingAfter: _cursor, ...filters } = request.query;
+      return listView(await listSchedules(app, contextOf(request), filters, pageOf(request.query)), scheduleView);
+    },
+  );
+
+  server.get<{ Params: Static<typeof IdParams> }>('/grant-schedules/:id', { schema: { tags: ['grant schedules'], params: IdParams } }, async (request) =>
+    scheduleView(await getSchedule(app, contextOf(request), request.params.id)),
+  );
+
+  server.post<{ Params: Static<typeof IdParams> }>(
+    '/grant-schedules/:id/cancel',
+    { schema: { tags: ['grant schedules'], params: IdParams, body: EmptyActionBody } },
+    async (request, reply) => {
+      const outcome = await cancelSchedule(app, {
+        context: contextOf(request),
+        scheduleId: request.params.id,
+        idempotency: idempotencyOf(request, 'grant-schedules.cancel'),
+        present: (schedule) => ({ status: 200, body: scheduleView(schedule) }),
+      });
+      return sendOutcome(reply, outcome);
+    },
+  );
 }

@@ -56,7 +56,7 @@ CREATE TABLE wallets (
   held {{amount}} NOT NULL,
   sequence BIGINT NOT NULL,
   grant_count INTEGER NOT NULL,
-  last_entry_at {{time}} NOT NULL,
+  advanced_to {{time}} NOT NULL,
   next_event_at {{time}},
   created_at {{time}} NOT NULL,
   -- Customer IDs may be chosen by the caller, so they are unique per environment only.

@@ -1,4 +1,5 @@
 import { initialSchema } from './001-initial-schema.ts';
+import { periodsAndRecurringGrants } from './002-periods-and-recurring-grants.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -9,7 +10,10 @@ export interface Migration {
 }
 
 /** One migration history for both stores. Append only; never edit a released migration. */
-export const migrations: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: initialSchema }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: initialSchema },
+  { version: 2, name: 'usage periods and recurring grants', sql: periodsAndRecurringGrants },
+];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {
   sqlite: { amount: 'TEXT', time: 'INTEGER', json: 'TEXT', without_rowid: ' WITHOUT ROWID' },

@@ -21,7 +21,18 @@ export interface GrantFilters {
   includeVoided: boolean;
   /** Derived status at `now`, translated to the stored columns it follows from (see grantStatus). */
   status?: { status: GrantStatus; now: number };
+  /** Bounds on created_at (epoch milliseconds); each one given applies. */
+  createdAt?: CreatedAtRange;
 }
+
+export interface CreatedAtRange {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+}
+
+const CREATED_AT_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
 function statusCondition(status: GrantStatus): string {
   switch (status) {
@@ -56,8 +67,9 @@ export class GrantQueries {
     await this.executor.run(
       `INSERT INTO grants (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, available, held, consumed, expired,
          voided, category, priority, effective_at, expires_at, created_at, activated_at, expired_at, voided_at, ordinal,
-         payment_pending, applies_to, name, metadata, cost_amount, cost_currency, live)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         source, schedule_id, reset_max_rollover, reset_min_rollover, rolled_over, last_reset_at,
+         payment_pending, applies_to, name, metadata, cost_amount, cost_currency, live, recurrence_period)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         grant.id,
         grant.environmentId,
@@ -68,6 +80,7 @@ export class GrantQueries {
         amountColumn(grant.amount),
         ...this.stateColumns(grant),
         grant.ordinal,
+        ...this.rolloverColumns(grant),
         grant.paymentPending ? 1 : 0,
         jsonColumn(grant.appliesTo),
         grant.name,
@@ -75,6 +88,7 @@ export class GrantQueries {
         grant.costAmount === null ? null : amountColumn(grant.costAmount),
         grant.costCurrency,
         isLive(grant) ? 1 : 0,
+        grant.recurrencePeriod,
       ],
     );
   }
@@ -83,9 +97,11 @@ export class GrantQueries {
   async updateState(grant: GrantState): Promise<void> {
     await this.executor.run(
       `UPDATE grants SET available = ?, held = ?, consumed = ?, expired = ?, voided = ?, category = ?, priority = ?,
-         effective_at = ?, expires_at = ?, created_at = ?, activated_at = ?, expired_at = ?, voided_at = ?, payment_pending = ?, live = ?
+         effective_at = ?, expires_at = ?, created_at = ?, activated_at = ?, expired_at = ?, voided_at = ?,
+         source = ?, schedule_id = ?, reset_max_rollover = ?, reset_min_rollover = ?, rolled_over = ?, last_reset_at = ?,
+         payment_pending = ?, live = ?, amount = ?
        WHERE id = ?`,
-      [...this.stateColumns(grant), grant.paymentPending ? 1 : 0, isLive(grant) ? 1 : 0, grant.id],
+      [...this.stateColumns(grant), ...this.rolloverColumns(grant), grant.paymentPending ? 1 : 0, isLive(grant) ? 1 : 0, amountColumn(grant.amount), grant.id],
     );
   }
 
@@ -124,7 +140,24 @@ export class GrantQueries {
       where.push(condition);
       for (let count = condition.split('?').length - 1; count > 0; count -= 1) params.push(filters.status.now);
     } else if (!filters.includeVoided) where.push('voided_at IS NULL');
+    for (const [bound, operator] of Object.entries(CREATED_AT_OPERATORS) as Array<[keyof CreatedAtRange, string]>) {
+      const value = filters.createdAt?.[bound];
+      if (value === undefined) continue;
+      where.push(`created_at ${operator} ?`);
+      params.push(value);
+    }
     return fetchPage({ executor: this.executor, table: 'grants', environmentId, where, params, page, map: mapGrant });
+  }
+
+  private rolloverColumns(grant: GrantState): unknown[] {
+    return [
+      grant.source,
+      grant.scheduleId,
+      grant.resetMaxRollover === null ? null : amountColumn(grant.resetMaxRollover),
+      grant.resetMinRollover === null ? null : amountColumn(grant.resetMinRollover),
+      amountColumn(grant.rolledOver),
+      grant.lastResetAt,
+    ];
   }
 
   private stateColumns(grant: GrantState): unknown[] {
@@ -147,7 +180,7 @@ export class GrantQueries {
 }
 
 const ENGINE_COLUMNS =
-  'id, amount, available, held, consumed, expired, voided, category, priority, effective_at, expires_at, created_at, ordinal, activated_at, expired_at, voided_at, payment_pending, applies_to';
+  'id, amount, available, held, consumed, expired, voided, category, priority, effective_at, expires_at, created_at, ordinal, activated_at, expired_at, voided_at, payment_pending, applies_to, source, schedule_id, reset_max_rollover, reset_min_rollover, rolled_over, last_reset_at';
 
 function mapGrantState(row: Row): GrantState {
   return {
@@ -169,6 +202,12 @@ function mapGrantState(row: Row): GrantState {
     voidedAt: readOptionalTime(row.voided_at),
     paymentPending: Number(row.payment_pending) === 1,
     appliesTo: readJson<string[]>(row.applies_to),
+    source: row.source as GrantState['source'],
+    scheduleId: readOptionalText(row.schedule_id),
+    resetMaxRollover: readOptionalAmount(row.reset_max_rollover),
+    resetMinRollover: readOptionalAmount(row.reset_min_rollover),
+    rolledOver: readAmount(row.rolled_over),
+    lastResetAt: readOptionalTime(row.last_reset_at),
   };
 }
 
@@ -180,6 +219,7 @@ export function mapGrant(row: Row): GrantRecord {
     walletId: String(row.wallet_id),
     unit: String(row.unit),
     walletKey: String(row.wallet_key),
+    recurrencePeriod: readOptionalText(row.recurrence_period),
     name: readOptionalText(row.name),
     metadata: readJson(row.metadata),
     costAmount: readOptionalAmount(row.cost_amount),

@@ -42,6 +42,11 @@ export class LedgerQueries {
     return fetchPage({ executor: this.executor, table: 'ledger_entries', environmentId, where, params, page, map: mapEntry });
   }
 
+  async get(environmentId: string, id: string): Promise<LedgerEntryRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM ledger_entries WHERE environment_id = ? AND id = ?', [environmentId, id]);
+    return row && mapEntry(row);
+  }
+
   /** A wallet's entries in sequence order, optionally only those effective by `upTo`. */
   async loadForWallet(walletId: string, upTo: number | null = null): Promise<LedgerEntryRecord[]> {
     const rows =

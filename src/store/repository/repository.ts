@@ -3,6 +3,7 @@ import { AccountQueries } from './account-queries.ts';
 import { GrantQueries } from './grant-queries.ts';
 import { DebitQueries, HoldQueries } from './hold-and-debit-queries.ts';
 import { EventQueries, IdempotencyQueries, LedgerQueries } from './ledger-queries.ts';
+import { ScheduleQueries } from './schedule-queries.ts';
 import { WalletQueries } from './wallet-queries.ts';
 
 /**
@@ -13,6 +14,7 @@ export class Repository {
   readonly accounts: AccountQueries;
   readonly wallets: WalletQueries;
   readonly grants: GrantQueries;
+  readonly schedules: ScheduleQueries;
   readonly holds: HoldQueries;
   readonly debits: DebitQueries;
   readonly ledger: LedgerQueries;
@@ -26,6 +28,7 @@ export class Repository {
     this.accounts = new AccountQueries(executor);
     this.wallets = new WalletQueries(executor, capabilities);
     this.grants = new GrantQueries(executor);
+    this.schedules = new ScheduleQueries(executor);
     this.holds = new HoldQueries(executor);
     this.debits = new DebitQueries(executor);
     this.ledger = new LedgerQueries(executor);

@@ -1,7 +1,7 @@
 import type { Page, PageRequest, WalletAddress, WalletRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { fetchPage } from './pagination.ts';
-import { amountColumn, readAmount, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { amountColumn, readAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class WalletQueries {
   constructor(
@@ -30,8 +30,8 @@ export class WalletQueries {
   async insert(wallet: WalletRecord): Promise<boolean> {
     const changed = await this.executor.run(
       `INSERT INTO wallets (id, environment_id, customer_id, unit, wallet_key, overdraft_limit, overdraft, balance, held, sequence,
-         grant_count, last_entry_at, next_event_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         grant_count, advanced_to, next_event_at, created_at, period, period_anchor, period_start, period_usage)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       [
         wallet.id,
         wallet.environmentId,
@@ -44,9 +44,13 @@ export class WalletQueries {
         amountColumn(wallet.held),
         wallet.sequence,
         wallet.grantCount,
-        wallet.lastEntryAt,
+        wallet.advancedTo,
         wallet.nextEventAt,
         wallet.createdAt,
+        wallet.period,
+        wallet.periodAnchor,
+        wallet.periodStart,
+        amountColumn(wallet.periodUsage),
       ],
     );
     return changed > 0;
@@ -55,7 +59,7 @@ export class WalletQueries {
   async update(wallet: WalletRecord): Promise<void> {
     await this.executor.run(
       `UPDATE wallets SET overdraft_limit = ?, overdraft = ?, balance = ?, held = ?, sequence = ?, grant_count = ?,
-         last_entry_at = ?, next_event_at = ? WHERE id = ?`,
+         advanced_to = ?, next_event_at = ?, period = ?, period_anchor = ?, period_start = ?, period_usage = ? WHERE id = ?`,
       [
         amountColumn(wallet.overdraftLimit),
         amountColumn(wallet.overdraft),
@@ -63,14 +67,18 @@ export class WalletQueries {
         amountColumn(wallet.held),
         wallet.sequence,
         wallet.grantCount,
-        wallet.lastEntryAt,
+        wallet.advancedTo,
         wallet.nextEventAt,
+        wallet.period,
+        wallet.periodAnchor,
+        wallet.periodStart,
+        amountColumn(wallet.periodUsage),
         wallet.id,
       ],
     );
   }
 
-  list(environmentId: string, filters: { customerId?: string; unit?: string }, page: PageRequest): Promise<Page<WalletRecord>> {
+  list(environmentId: string, filters: { customerId?: string; unit?: string; walletKey?: string }, page: PageRequest): Promise<Page<WalletRecord>> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filters.customerId !== undefined) {
@@ -80,6 +88,10 @@ export class WalletQueries {
     if (filters.unit !== undefined) {
       where.push('unit = ?');
       params.push(filters.unit);
+    }
+    if (filters.walletKey !== undefined) {
+      where.push('wallet_key = ?');
+      params.push(filters.walletKey);
     }
     return fetchPage({ executor: this.executor, table: 'wallets', environmentId, where, params, page, map: mapWallet });
   }
@@ -130,8 +142,12 @@ export function mapWallet(row: Row): WalletRecord {
     held: readAmount(row.held),
     sequence: Number(row.sequence),
     grantCount: Number(row.grant_count),
-    lastEntryAt: readTime(row.last_entry_at),
+    advancedTo: readTime(row.advanced_to),
     nextEventAt: readOptionalTime(row.next_event_at),
     createdAt: readTime(row.created_at),
+    period: readOptionalText(row.period),
+    periodAnchor: readOptionalTime(row.period_anchor),
+    periodStart: readOptionalTime(row.period_start),
+    periodUsage: readAmount(row.period_usage),
   };
 }
