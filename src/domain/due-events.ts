@@ -6,13 +6,15 @@ import type { GrantState, HoldState, Instant, ScheduleState, WalletSnapshot } fr
  * Every kind of time-driven event, in the order they are booked when several fall
  * on the same instant: a grant starts; a hold lapses (its credit returns); a grant
  * expires; grants reset at a period boundary (carry, expire the rest, top up to a
- * floor); a recurring schedule issues its next grant; the usage period turns over.
+ * floor; a schedule's grants reset together); a recurring schedule issues its
+ * next grant; the usage period turns over.
  */
 export type DueEvent =
   | { kind: 'activation'; at: Instant; grant: GrantState }
   | { kind: 'hold-expiry'; at: Instant; hold: HoldState }
   | { kind: 'grant-expiry'; at: Instant; grant: GrantState }
   | { kind: 'grant-reset'; at: Instant; grant: GrantState }
+  | { kind: 'schedule-reset'; at: Instant; schedule: ScheduleState }
   | { kind: 'schedule-issue'; at: Instant; schedule: ScheduleState }
   | { kind: 'period-turnover'; at: Instant };
 
@@ -21,6 +23,7 @@ const rank: Record<DueEvent['kind'], number> = {
   'hold-expiry': 1,
   'grant-expiry': 2,
   'grant-reset': 3,
+  'schedule-reset': 3,
   'schedule-issue': 4,
   'period-turnover': 5,
 };
@@ -41,7 +44,11 @@ export function nextDueEvent(snapshot: WalletSnapshot, to: Instant): DueEvent | 
     if (grant.expiredAt !== null) continue;
     if (grant.expiresAt !== null) consider({ kind: 'grant-expiry', at: grant.expiresAt, grant });
     const resetAt = nextResetAt(snapshot, grant);
-    if (resetAt !== null) consider({ kind: 'grant-reset', at: resetAt, grant });
+    if (resetAt === null) continue;
+    // A schedule's grants reset together, as one event (see resetSchedule).
+    const schedule = grant.scheduleId === null ? undefined : snapshot.schedules.find((candidate) => candidate.id === grant.scheduleId);
+    if (schedule) consider({ kind: 'schedule-reset', at: resetAt, schedule });
+    else consider({ kind: 'grant-reset', at: resetAt, grant });
   }
   for (const hold of snapshot.holds) {
     if (hold.status === 'active') consider({ kind: 'hold-expiry', at: hold.expiresAt, hold });
@@ -78,7 +85,8 @@ export function resetPeriodOf(snapshot: WalletSnapshot, grant: GrantState): { an
   return schedule ? { anchor: schedule.anchor, period: schedule.recurrencePeriod } : null;
 }
 
-function nextResetAt(snapshot: WalletSnapshot, grant: GrantState): Instant | null {
+export function nextResetAt(snapshot: WalletSnapshot, grant: GrantState): Instant | null {
+  if (grant.activatedAt === null || grant.voidedAt !== null || grant.expiredAt !== null) return null;
   const resetPeriod = resetPeriodOf(snapshot, grant);
   if (!resetPeriod) return null;
   return nextBoundaryAfter(resetPeriod.anchor, parsePeriod(resetPeriod.period), grant.lastResetAt ?? grant.activatedAt!);

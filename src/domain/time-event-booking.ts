@@ -1,5 +1,5 @@
 import { maxAmount, minAmount, ZERO, type Amount } from './amount.ts';
-import { nextDueEvent } from './due-events.ts';
+import { nextDueEvent, nextResetAt } from './due-events.ts';
 import type { GrantState, HoldState, Instant, ScheduleState } from './types.ts';
 import type { WalletLedger } from './wallet-ledger.ts';
 
@@ -26,7 +26,10 @@ export function advanceTo(ledger: WalletLedger, to: Instant): void {
         if (forfeit(ledger, next.grant, 'expiry', next.at) > 0n) ledger.emit({ type: 'grant.expired', grantId: next.grant.id });
         break;
       case 'grant-reset':
-        resetGrant(ledger, next.grant, next.at);
+        resetGrants(ledger, [next.grant], next.at);
+        break;
+      case 'schedule-reset':
+        resetSchedule(ledger, next.schedule, next.at);
         break;
       case 'schedule-issue':
         issueFromSchedule(ledger, next.schedule, next.at);
@@ -62,29 +65,48 @@ function repayOverdraft(ledger: WalletLedger, grant: GrantState, at: Instant): v
 
 /**
  * At a period boundary: what is left carries over as min(max, max(min, left)).
- * Above the cap expires (an `expiry` entry); below the floor is topped up (an
- * `adjustment` entry, and the grant's amount grows by it). Held credit is not
- * "left": it belongs to its hold.
+ * Above the cap expires (`expiry` entries, oldest grant first); below the floor
+ * is topped up on the newest grant (an `adjustment` entry, and that grant's
+ * amount grows by it). Held credit is not "left": it belongs to its hold.
+ *
+ * `grants` is one grant, or every grant of one recurring schedule due at this
+ * boundary: a plan of "1000 a month, carry at most 200" carries at most 200 in
+ * all, not 200 per past month.
  */
-function resetGrant(ledger: WalletLedger, grant: GrantState, at: Instant): void {
-  const left = grant.available;
-  const floored = grant.resetMinRollover === null ? left : maxAmount(grant.resetMinRollover, left);
-  const carried = grant.resetMaxRollover === null ? floored : minAmount(grant.resetMaxRollover, floored);
-  if (carried < left) {
-    const expired = left - carried;
-    grant.available -= expired;
-    grant.expired += expired;
-    ledger.book('expiry', grant.id, -expired, ZERO, at);
-  } else if (carried > left) {
-    const topUp = carried - left;
-    grant.amount += topUp;
-    grant.available += topUp;
-    ledger.book('adjustment', grant.id, topUp, ZERO, at);
+function resetGrants(ledger: WalletLedger, grants: GrantState[], at: Instant): void {
+  const ordered = [...grants].sort((left, right) => left.ordinal - right.ordinal);
+  const template = ordered[ordered.length - 1]!;
+  const left = ordered.reduce((total, grant) => total + grant.available, ZERO);
+  const floored = template.resetMinRollover === null ? left : maxAmount(template.resetMinRollover, left);
+  const carried = template.resetMaxRollover === null ? floored : minAmount(template.resetMaxRollover, floored);
+  let excess = left > carried ? left - carried : ZERO;
+  for (const grant of ordered) {
+    const expired = minAmount(excess, grant.available);
+    if (expired > 0n) {
+      grant.available -= expired;
+      grant.expired += expired;
+      excess -= expired;
+      ledger.book('expiry', grant.id, -expired, ZERO, at);
+      ledger.emit({ type: 'grant.updated', grantId: grant.id });
+    }
   }
-  grant.rolledOver += carried;
-  grant.lastResetAt = at;
-  ledger.changedGrant(grant);
-  if (carried !== left) ledger.emit({ type: 'grant.updated', grantId: grant.id });
+  if (carried > left) {
+    const topUp = carried - left;
+    template.amount += topUp;
+    template.available += topUp;
+    ledger.book('adjustment', template.id, topUp, ZERO, at);
+    ledger.emit({ type: 'grant.updated', grantId: template.id });
+  }
+  for (const grant of ordered) {
+    grant.rolledOver += grant.available;
+    grant.lastResetAt = at;
+    ledger.changedGrant(grant);
+  }
+}
+
+function resetSchedule(ledger: WalletLedger, schedule: ScheduleState, at: Instant): void {
+  const due = ledger.state.grants.filter((grant) => grant.scheduleId === schedule.id && nextResetAt(ledger.state, grant) === at);
+  resetGrants(ledger, due, at);
 }
 
 function issueFromSchedule(ledger: WalletLedger, schedule: ScheduleState, at: Instant): void {
