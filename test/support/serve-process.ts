@@ -8,13 +8,18 @@ export interface ServedProcess {
   baseUrl: string;
   /** The test key printed on an empty database, if one was printed. */
   testKey: string | undefined;
+  /** Base URLs of dialects served on their own port (`--<name>-port`), by dialect name. */
+  dialectUrls: Record<string, string>;
   output: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
 /** Starts the real `creditbook serve` command on a free port and waits until it listens. */
-export async function startServe(options: { database: string; env?: Record<string, string> }): Promise<ServedProcess> {
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--db', options.database, '--port', '0'], {
+export async function startServe(options: { database: string; env?: Record<string, string>; args?: string[] }): Promise<ServedProcess> {
+  const args = options.args ?? [];
+  // Each `--<name>-port` starts a dialect server after the main one; wait for all of them.
+  const dialects = args.flatMap((arg) => /^--(\w+)-port$/.exec(arg)?.[1] ?? []);
+  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--db', options.database, '--port', '0', ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -25,7 +30,7 @@ export async function startServe(options: { database: string; env?: Record<strin
     const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${output}`)), 20_000);
     const check = () => {
       const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) {
+      if (match && dialects.every((name) => output.includes(`${name} dialect listening on`))) {
         clearTimeout(timer);
         resolve(match[1]!);
       }
@@ -40,6 +45,7 @@ export async function startServe(options: { database: string; env?: Record<strin
     process: child,
     baseUrl,
     testKey: /(cb_test_[A-Za-z0-9]+)/.exec(output)?.[1],
+    dialectUrls: Object.fromEntries(dialects.map((name) => [name, new RegExp(`${name} dialect listening on (http://\\S+)`).exec(output)![1]!])),
     output: () => output,
     stop: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {

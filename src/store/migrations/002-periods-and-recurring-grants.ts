@@ -16,6 +16,8 @@ ALTER TABLE grants ADD COLUMN reset_min_rollover {{amount}};
 ALTER TABLE grants ADD COLUMN rolled_over {{amount}} NOT NULL DEFAULT '0';
 ALTER TABLE grants ADD COLUMN last_reset_at {{time}};
 CREATE INDEX grants_schedule ON grants (schedule_id);
+-- Ledger entries are listed by customer (natively and by the Stripe dialect), not only by environment.
+CREATE INDEX ledger_entries_customer ON ledger_entries (environment_id, customer_id, id);
 
 CREATE TABLE grant_schedules (
   id TEXT PRIMARY KEY,
