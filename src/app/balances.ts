@@ -47,7 +47,8 @@ export async function getBalance(
       grants: await repository.grants.loadAll(wallet.id),
       holds: await repository.holds.loadAll(wallet.id),
       schedules: await repository.schedules.loadForWallet(wallet.id),
-      entries: await repository.ledger.loadForWallet(wallet.id, at),
+      // All entries: replay applies those up to `at`, and reads later floor top-ups to undo them on grants not yet effective then.
+      entries: await repository.ledger.loadForWallet(wallet.id),
       at,
     });
     return { wallet, balance: computeBalance(snapshot, at), walletExists: true };

@@ -12,7 +12,12 @@ export interface ReplayInput {
   holds: HoldState[];
   /** Every recurring schedule of the wallet. */
   schedules: ScheduleState[];
-  /** The wallet's entries in sequence order. Entries after `at` are ignored. */
+  /**
+   * The wallet's entries in sequence order. Entries after `at` are not applied; they
+   * are only read for the top-ups (floor `adjustment`s) of grants not yet effective
+   * at `at`, whose stored amount has grown by them since. Pass every entry for an
+   * exact read as of a time before such a top-up.
+   */
   entries: LedgerEntryDraft[];
   at: Instant;
 }
@@ -68,8 +73,10 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
   }
   for (const [id, grant] of grants) {
     if (grant.activatedAt !== null) continue;
-    // Not activated by `at`: no entry exists; the whole amount is scheduled, or voided.
-    grant.amount = input.grants.find((definition) => definition.id === id)!.amount;
+    // Not activated by `at`: no entry exists; the whole amount is scheduled, or voided. The stored
+    // amount includes floor top-ups booked later (after activation, so after `at`): take them off.
+    const toppedUp = input.entries.reduce((sum, entry) => (entry.type === 'adjustment' && entry.grantId === id ? sum + entry.amount : sum), ZERO);
+    grant.amount = input.grants.find((definition) => definition.id === id)!.amount - toppedUp;
     grant.available = grant.voidedAt === null ? grant.amount : ZERO;
     grant.voided = grant.amount - grant.available;
   }

@@ -1,6 +1,7 @@
 import { amountFromDecimalString, type Amount } from './amount.ts';
-import type { GrantState, Instant, WalletSnapshot, WalletState } from './types.ts';
-import type { NewGrant } from './wallet-transaction.ts';
+import type { GrantState, Instant, LedgerEntryDraft, ScheduleState, WalletSnapshot, WalletState } from './types.ts';
+import type { LedgerOptions } from './wallet-ledger.ts';
+import { WalletTransaction, type NewGrant, type WalletTransactionResult } from './wallet-transaction.ts';
 
 /** A fixed instant tests start from (2023-11-14T22:13:20Z); the domain never reads a clock. */
 export const T0: Instant = 1_700_000_000_000;
@@ -81,4 +82,62 @@ export function grantState(overrides: Partial<GrantState> = {}): GrantState {
     lastResetAt: null,
     ...overrides,
   };
+}
+
+/** An ISO 8601 UTC instant: `utc('2024-01-31T00:00:00Z')`. */
+export function utc(text: string): Instant {
+  const instant = Date.parse(text);
+  if (Number.isNaN(instant)) throw new Error(`not an instant: ${text}`);
+  return instant;
+}
+
+/** Deterministic IDs for grants a schedule issues: the k-th issue of schedule s is `s-k`. */
+export const issuedGrantIdOf = (scheduleId: string, index: number): string => `${scheduleId}-${index}`;
+
+/**
+ * A wallet driven one transaction at a time, keeping every entry, as a store
+ * would. A transaction that throws keeps nothing, like a rolled-back write.
+ */
+export class WalletDriver {
+  snapshot: WalletSnapshot;
+  readonly entries: LedgerEntryDraft[] = [];
+  last: WalletTransactionResult | null = null;
+
+  constructor(
+    snapshot: WalletSnapshot = emptyWallet(),
+    readonly options: LedgerOptions = {},
+  ) {
+    this.snapshot = snapshot;
+  }
+
+  at<T>(now: Instant, operate: (transaction: WalletTransaction) => T = () => undefined as T): T {
+    const transaction = new WalletTransaction(this.snapshot, now, this.options);
+    const value = operate(transaction);
+    this.last = transaction.result();
+    this.snapshot = this.last.snapshot;
+    this.entries.push(...this.last.entries);
+    return value;
+  }
+
+  grant(id: string): GrantState {
+    const grant = this.snapshot.grants.find((candidate) => candidate.id === id);
+    if (!grant) throw new Error(`no grant ${id}`);
+    return grant;
+  }
+
+  schedule(id: string): ScheduleState {
+    const schedule = this.snapshot.schedules.find((candidate) => candidate.id === id);
+    if (!schedule) throw new Error(`no schedule ${id}`);
+    return schedule;
+  }
+
+  parts(id: string): { amount: Amount; available: Amount; held: Amount; consumed: Amount; expired: Amount; voided: Amount } {
+    const { amount, available, held, consumed, expired, voided } = this.grant(id);
+    return { amount, available, held, consumed, expired, voided };
+  }
+
+  /** Entries booked at or after `from` (all when omitted). */
+  entriesSince(from = Number.MIN_SAFE_INTEGER): LedgerEntryDraft[] {
+    return this.entries.filter((entry) => entry.effectiveAt >= from);
+  }
 }

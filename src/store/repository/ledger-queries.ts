@@ -47,13 +47,9 @@ export class LedgerQueries {
     return row && mapEntry(row);
   }
 
-  /** A wallet's entries in sequence order, optionally only those effective by `upTo`. */
-  async loadForWallet(walletId: string, upTo: number | null = null): Promise<LedgerEntryRecord[]> {
-    const rows =
-      upTo === null
-        ? await this.executor.all<Row>('SELECT * FROM ledger_entries WHERE wallet_id = ? ORDER BY sequence', [walletId])
-        : await this.executor.all<Row>('SELECT * FROM ledger_entries WHERE wallet_id = ? AND effective_at <= ? ORDER BY sequence', [walletId, upTo]);
-    return rows.map(mapEntry);
+  /** A wallet's entries in sequence order. */
+  async loadForWallet(walletId: string): Promise<LedgerEntryRecord[]> {
+    return (await this.executor.all<Row>('SELECT * FROM ledger_entries WHERE wallet_id = ? ORDER BY sequence', [walletId])).map(mapEntry);
   }
 }
 
