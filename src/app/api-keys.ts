@@ -67,8 +67,10 @@ export async function isEmptyDatabase(dependencies: AppDependencies): Promise<bo
 }
 
 /**
- * Resolves a presented key to its environment. Results are cached briefly
+ * Resolves a presented key to its environment. Key lookups are cached briefly
  * (KEY_CACHE_MS): a revoked key stops working within that time on every node.
+ * A test environment itself is read on every request, so a test-clock advance
+ * made through any node, port or dialect is seen at once.
  */
 export class ApiKeyAuthenticator {
   static readonly KEY_CACHE_MS = 2000;
@@ -81,7 +83,12 @@ export class ApiKeyAuthenticator {
     const keyHash = hashApiKey(presentedKey);
     const now = this.dependencies.clock.now();
     const cached = this.cache.get(keyHash);
-    if (cached && cached.until > now) return cached.environment;
+    if (cached && cached.until > now) {
+      if (cached.environment.mode === 'live') return cached.environment;
+      // A test environment's clock may have moved on any node or port: read it fresh (one primary-key read).
+      const fresh = await this.dependencies.store.read((repository) => repository.accounts.getEnvironment(cached.environment.id));
+      if (fresh) return fresh;
+    }
     const environment = await this.dependencies.store.read(async (repository) => {
       const key = await repository.accounts.findApiKeyByHash(keyHash);
       if (!key || key.revokedAt !== null) return undefined;
@@ -93,8 +100,5 @@ export class ApiKeyAuthenticator {
     return environment;
   }
 
-  /** Drops cached environments, so a test-clock change is seen at once on this node. */
-  forgetEnvironment(environmentId: string): void {
-    for (const [hash, entry] of this.cache) if (entry.environment.id === environmentId) this.cache.delete(hash);
-  }
+
 }

@@ -9,7 +9,7 @@ import { AdvanceClockBody, CreateCustomerBody, CreateUnitBody, IdParams, ListEve
 import { parseTimestamp, toTimestamp } from '../time.ts';
 
 /** Customers, units, wallets, events and the test clock. */
-export function registerAccountRoutes(server: FastifyInstance, { app, authenticator }: RouteDependencies): void {
+export function registerAccountRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
   server.post<{ Body: Static<typeof CreateCustomerBody> }>('/customers', { schema: { tags: ['customers'], body: CreateCustomerBody } }, async (request, reply) => {
     const { idempotencyKey: _key, ...input } = request.body;
     const outcome = await createCustomer(app, {
@@ -77,7 +77,6 @@ export function registerAccountRoutes(server: FastifyInstance, { app, authentica
     const context = contextOf(request);
     assertTestEnvironment(context);
     const environment = await advanceTestClock(app, context, parseTimestamp(request.body.to, 'to'));
-    authenticator.forgetEnvironment(environment.id);
     return { object: 'test_clock', frozen: true, now: toTimestamp(environment.frozenClockAt!) };
   });
 }

@@ -7,6 +7,8 @@ ALTER TABLE wallets ADD COLUMN period TEXT;
 ALTER TABLE wallets ADD COLUMN period_anchor {{time}};
 ALTER TABLE wallets ADD COLUMN period_start {{time}};
 ALTER TABLE wallets ADD COLUMN period_usage {{amount}} NOT NULL DEFAULT '0';
+-- Dialects address wallets by key alone (a Paygentic entitlement, a Chargebee subscription).
+CREATE INDEX wallets_key ON wallets (environment_id, wallet_key);
 
 ALTER TABLE grants ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
 ALTER TABLE grants ADD COLUMN schedule_id TEXT;
