@@ -5,6 +5,7 @@ import type { DebitRecord, Metadata } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { fingerprintOf, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
+import { bookedOf, type Booked } from './booked.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
 export interface CreateDebitInput extends WalletReference {
@@ -19,7 +20,7 @@ export interface CreateDebitInput extends WalletReference {
   metadata?: Metadata | undefined;
 }
 
-export type PresentDebit = (debit: DebitRecord) => Presented;
+export type PresentDebit = (debit: DebitRecord, booked: Booked) => Presented;
 
 export const MAX_BATCH_DEBITS = 1000;
 
@@ -64,7 +65,7 @@ export async function createDebit(
       return debit;
     },
     persist: (repository, record) => repository.debits.insert(record),
-    present: (record) => request.present(record),
+    present: (record, engine, loaded) => request.present(record, bookedOf(engine, loaded)),
     missingWallet: () => new Error('unreachable: debits create their wallet'),
   });
 }

@@ -10,9 +10,10 @@ import type { GrantRecord, Metadata, Page, PageRequest, ScheduleRecord } from '.
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
+import { bookedOf, type Booked } from './booked.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
-export type PresentGrant = (grant: GrantRecord, now: Instant) => Presented;
+export type PresentGrant = (grant: GrantRecord, now: Instant, booked: Booked) => Presented;
 
 export interface CreateGrantInput extends WalletReference {
   amount: unknown;
@@ -105,7 +106,7 @@ export async function createGrant(
       created = { ...created!, ...state };
       await repository.grants.insert(created);
     },
-    present: (_state, _engine, _loaded, presentedAt) => request.present(created!, presentedAt),
+    present: (_state, engine, loaded, presentedAt) => request.present(created!, presentedAt, bookedOf(engine, loaded)),
     missingWallet: () => new Error('unreachable: grants create their wallet'),
   });
 }
@@ -201,7 +202,7 @@ export async function changeGrant(
     persist: async (repository) => {
       if (action.kind === 'update') await repository.grants.updateDetails(grantId, details);
     },
-    present: (state, _engine, _loaded, now) => request.present({ ...existing, ...state, ...details }, now),
+    present: (state, engine, loaded, now) => request.present({ ...existing, ...state, ...details }, now, bookedOf(engine, loaded)),
     missingWallet: () => notFound('grant', grantId),
   });
 }

@@ -5,6 +5,7 @@ import type { DebitRecord, HoldRecord, Metadata } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { findUnit, resolveWallet, type WalletReference } from './wallet-address.ts';
+import { bookedOf, type Booked } from './booked.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
 export interface CreateHoldInput extends WalletReference {
@@ -15,7 +16,7 @@ export interface CreateHoldInput extends WalletReference {
   metadata?: Metadata | undefined;
 }
 
-export type PresentHold = (hold: HoldRecord, debit: DebitRecord | null, now: Instant) => Presented;
+export type PresentHold = (hold: HoldRecord, debit: DebitRecord | null, now: Instant, booked: Booked) => Presented;
 
 /** Without expiresAt or ttlSeconds a hold lasts one hour; at most 30 days, so credit is never locked away for good. */
 export const DEFAULT_HOLD_TTL_SECONDS = 3600;
@@ -50,7 +51,7 @@ export async function createHold(
       return hold;
     },
     persist: (repository, record) => repository.holds.insert(record),
-    present: (record, _engine, _loaded, presentedAt) => request.present(record, null, presentedAt),
+    present: (record, engine, loaded, presentedAt) => request.present(record, null, presentedAt, bookedOf(engine, loaded)),
     missingWallet: () => new Error('unreachable: holds create their wallet'),
   });
 }
@@ -113,7 +114,7 @@ export async function endHold(
     persist: async (repository) => {
       if (debit) await repository.debits.insert(debit);
     },
-    present: (hold, _engine, _loaded, now) => request.present(hold, debit, now),
+    present: (hold, engine, loaded, now) => request.present(hold, debit, now, bookedOf(engine, loaded)),
     missingWallet: () => notFound('hold', holdId),
   });
 }

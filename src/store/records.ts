@@ -131,6 +131,8 @@ export interface EventRecord {
 export interface PageRequest {
   limit: number;
   startingAfter: string | null;
+  /** 'desc' (the default): newest first. 'asc': oldest first, `startingAfter` then being the last ID of the previous page too. */
+  order?: 'asc' | 'desc';
 }
 
 export interface Page<T> {

@@ -4,9 +4,10 @@ import type { SqlExecutor } from '../sql-executor.ts';
 import type { Row } from './row-mapping.ts';
 
 /**
- * Cursor pages, newest first (IDs sort by creation time), as Stripe lists do:
- * `startingAfter` is the last ID of the previous page. A cursor that is not an
- * object of this list's environment is a validation error, not an empty page.
+ * Cursor pages, newest first (IDs sort by creation time), as Stripe lists do, or
+ * oldest first with `order: 'asc'`: `startingAfter` is the last ID of the
+ * previous page. A cursor that is not an object of this list's environment is a
+ * validation error, not an empty page.
  */
 export async function fetchPage<T>(input: {
   executor: SqlExecutor;
@@ -17,6 +18,7 @@ export async function fetchPage<T>(input: {
   page: PageRequest;
   map: (row: Row) => T;
 }): Promise<Page<T>> {
+  const ascending = input.page.order === 'asc';
   const where = ['environment_id = ?', ...input.where];
   const params: unknown[] = [input.environmentId, ...input.params];
   if (input.page.startingAfter !== null) {
@@ -25,11 +27,11 @@ export async function fetchPage<T>(input: {
       input.page.startingAfter,
     ]);
     if (!cursor) throw validationError('startingAfter', `No object with id '${input.page.startingAfter}' to start after.`);
-    where.push('id < ?');
+    where.push(ascending ? 'id > ?' : 'id < ?');
     params.push(input.page.startingAfter);
   }
   const rows = await input.executor.all<Row>(
-    `SELECT * FROM ${input.table} WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+    `SELECT * FROM ${input.table} WHERE ${where.join(' AND ')} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`,
     [...params, input.page.limit + 1],
   );
   return { data: rows.slice(0, input.page.limit).map(input.map), hasMore: rows.length > input.page.limit };

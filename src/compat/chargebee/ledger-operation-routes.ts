@@ -1,0 +1,195 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
+import { createDebit } from '../../app/debits.ts';
+import { createHold, endHold } from '../../app/holds.ts';
+import { formatAmount } from '../../domain/amount.ts';
+import { CreditbookError } from '../../domain/errors.ts';
+import { contextOf } from '../../http/route-support.ts';
+import { bookedReport } from './booked-report.ts';
+import { inChargebeeTerms } from './chargebee-errors.ts';
+import { ChargebeeListQuery } from './chargebee-list-query.ts';
+import { ChargebeeBody, MAX_ID_LENGTH } from './chargebee-params.ts';
+import { ledgerOperationView } from './chargebee-presenters.ts';
+import { idempotencyOf, listBody, sendOutcome } from './chargebee-route-support.ts';
+import { OPERATION_TYPES, releaseOperationId } from './ledger-operations.ts';
+import { listOperations, retrieveOperation, sourceOf } from './operation-walk.ts';
+import { requireCreditUnit, requireSubscriptionCustomer, walletKeyOf } from './subscription-accounts.ts';
+
+/** Chargebee validates amounts against the credit unit; a hold's unit is checked again by the use case. */
+const MOST_PRECISE_SCALE = 10;
+
+/**
+ * Consumption: capture (a debit; after provisioned credit runs out it draws on
+ * the overdraft account, up to the wallet's overdraft limit), and the
+ * two-step authorize (a hold), then capture_authorization (capture all or part;
+ * the rest is released) or release_authorization. Plus retrieve and list.
+ */
+export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppDependencies): void {
+  server.post('/api/v2/ledger_operations/capture', async (request, reply) => {
+    const context = contextOf(request);
+    const body = new ChargebeeBody(request.body, ['id', 'subscription_id', 'unit_id', 'amount', 'ledger_operation_timestamp', 'metadata', 'customer_id']);
+    const account = await subscriptionAccount(app, context, body);
+    const occurredAt = body.seconds('ledger_operation_timestamp', { required: true });
+    const metadata = body.metadata();
+    const idempotency = idempotencyOf(request, 'capture', body.raw);
+    const outcome = await inChargebeeTerms(() =>
+      createDebit(app, {
+        context,
+        input: { ...account.wallet, amount: formatAmount(account.amount), onInsufficient: 'overdraft', occurredAt, ...(metadata ? { metadata } : {}) },
+        idempotency,
+        present: (debit, booked) => {
+          const report = bookedReport(booked, debit.id, { metadata: debit.metadata, occurredAt: debit.occurredAt }, debit.createdAt);
+          return { status: 200, body: operationResponse(report) };
+        },
+      }),
+    );
+    return sendOutcome(reply, outcome);
+  });
+
+  server.post('/api/v2/ledger_operations/authorize', async (request, reply) => {
+    const context = contextOf(request);
+    const body = new ChargebeeBody(request.body, [
+      'id',
+      'subscription_id',
+      'unit_id',
+      'amount',
+      'ledger_operation_timestamp',
+      'auto_release_timestamp',
+      'metadata',
+      'customer_id',
+    ]);
+    const account = await subscriptionAccount(app, context, body);
+    body.seconds('ledger_operation_timestamp', { required: true });
+    const autoReleaseAt = body.seconds('auto_release_timestamp');
+    const metadata = body.metadata();
+    const idempotency = idempotencyOf(request, 'authorize', body.raw);
+    const outcome = await inChargebeeTerms(
+      () =>
+        createHold(app, {
+          context,
+          input: { ...account.wallet, amount: formatAmount(account.amount), ...(autoReleaseAt === undefined ? {} : { expiresAt: autoReleaseAt }), ...(metadata ? { metadata } : {}) },
+          idempotency,
+          present: (hold, _debit, now, booked) => {
+            const report = bookedReport(booked, hold.id, { metadata: hold.metadata, autoReleaseAt: hold.expiresAt }, now);
+            return { status: 200, body: operationResponse(report) };
+          },
+        }),
+      { expiresAt: 'auto_release_timestamp', ttlSeconds: 'auto_release_timestamp' },
+    );
+    return sendOutcome(reply, outcome);
+  });
+
+  server.post('/api/v2/ledger_operations/capture_authorization', async (request, reply) => {
+    const context = contextOf(request);
+    const body = new ChargebeeBody(request.body, ['authorization_id', 'id', 'amount', 'ledger_operation_timestamp', 'metadata']);
+    rejectClientId(body);
+    const holdId = body.string('authorization_id', { required: true });
+    const amount = body.amount('amount', MOST_PRECISE_SCALE);
+    body.seconds('ledger_operation_timestamp', { required: true });
+    const metadata = body.metadata();
+    const idempotency = idempotencyOf(request, 'capture_authorization', body.raw);
+    const outcome = await inChargebeeTerms(
+      () =>
+        endHold(app, {
+          context,
+          holdId,
+          action: { kind: 'capture', amount: formatAmount(amount), metadata },
+          idempotency,
+          present: (_hold, debit, now, booked) => {
+            const report = bookedReport(booked, debit!.id, { metadata: debit!.metadata, occurredAt: debit!.occurredAt }, now);
+            return { status: 200, body: operationResponse(report) };
+          },
+        }),
+      { id: 'authorization_id' },
+    );
+    return sendOutcome(reply, outcome);
+  });
+
+  server.post('/api/v2/ledger_operations/release_authorization', async (request, reply) => {
+    const context = contextOf(request);
+    const body = new ChargebeeBody(request.body, ['authorization_id', 'id', 'ledger_operation_timestamp', 'metadata']);
+    rejectClientId(body);
+    const holdId = body.string('authorization_id', { required: true });
+    body.seconds('ledger_operation_timestamp', { required: true });
+    // Accepted for compatibility; a release has nothing in Creditbook to carry it.
+    body.metadata();
+    const idempotency = idempotencyOf(request, 'release_authorization', body.raw);
+    const outcome = await inChargebeeTerms(
+      () =>
+        endHold(app, {
+          context,
+          holdId,
+          action: { kind: 'release' },
+          idempotency,
+          present: (hold, _debit, now, booked) => ({ status: 200, body: operationResponse(bookedReport(booked, releaseOperationId(hold.id), {}, now)) }),
+        }),
+      { id: 'authorization_id' },
+    );
+    return sendOutcome(reply, outcome);
+  });
+
+  server.get<{ Params: { id: string } }>('/api/v2/ledger_operations/:id', async (request) => {
+    const { operation, source } = await retrieveOperation(app, contextOf(request), request.params.id);
+    return { ledger_operation: ledgerOperationView(operation, source) };
+  });
+
+  server.get('/api/v2/ledger_operations', async (request) => {
+    const context = contextOf(request);
+    const query = new ChargebeeListQuery(request.query, {
+      filters: { subscription_id: ['is'], unit_id: ['is'], created_at: ['after', 'before', 'on', 'between'], type: ['is', 'in'] },
+      sortable: ['created_at'],
+    });
+    const subscriptionId = query.is('subscription_id', { required: true });
+    const unit = query.is('unit_id');
+    const types = query.oneOf('type', OPERATION_TYPES);
+    const createdAt = query.timeRange('created_at');
+    const offset = query.offset();
+    const page = await listOperations(app, context, {
+      subscriptionId,
+      order: query.sort('created_at').order,
+      limit: query.limit(),
+      ...(unit === undefined ? {} : { unit }),
+      ...(types === undefined ? {} : { types }),
+      ...(createdAt === undefined ? {} : { createdAt }),
+      ...(offset === undefined ? {} : { offset }),
+    });
+    const items = await Promise.all(page.items.map(async (operation) => ({ ledger_operation: ledgerOperationView(operation, await sourceOf(app, context, operation)) })));
+    return listBody(items, page.nextOffset);
+  });
+}
+
+function operationResponse(report: ReturnType<typeof bookedReport>) {
+  return {
+    ledger_operation: report.ledger_operation,
+    ledger_account_balance: report.ledger_account_balance,
+    grant_blocks: report.grant_blocks,
+    ledger_entries: report.ledger_entries,
+  };
+}
+
+/**
+ * Creditbook assigns operation ids (the hold's, the debit's); it has nowhere to
+ * keep a second, caller-chosen id. Refused rather than ignored, since a later
+ * capture_authorization by that id could not find the hold.
+ */
+function rejectClientId(body: ChargebeeBody): void {
+  if (!body.has('id')) return;
+  throw new CreditbookError(
+    'not_supported',
+    "Client-supplied ledger operation ids are not supported: Creditbook assigns the id (use the returned ledger_operation.id as authorization_id). For safe retries, send a chargebee-idempotency-key header.",
+    { param: 'id' },
+  );
+}
+
+/** The wallet a subscription-addressed operation consumes from, and its amount; the subscription must already have credit. */
+async function subscriptionAccount(app: AppDependencies, context: RequestContext, body: ChargebeeBody) {
+  rejectClientId(body);
+  const subscriptionId = body.string('subscription_id', { required: true, maxLength: MAX_ID_LENGTH });
+  const unitId = body.string('unit_id', { required: true });
+  const namedCustomerId = body.string('customer_id', { maxLength: 100 });
+  const unit = await requireCreditUnit(app, context, unitId);
+  const amount = body.amount('amount', unit.scale);
+  const customerId = await requireSubscriptionCustomer(app, context, subscriptionId, namedCustomerId);
+  return { wallet: { customerId, unit: unit.code, walletKey: walletKeyOf(subscriptionId) }, amount };
+}
+
