@@ -24,14 +24,21 @@ function randomBase62(length: number): string {
   return text.length === length ? text : randomBase62(length);
 }
 
+/**
+ * The environment of this mode (the oldest, if there are several), created if
+ * missing. The default environment of a mode has a fixed ID, so nodes starting
+ * at once on an empty database insert it once: the others hit the primary key.
+ */
 export async function ensureEnvironment(dependencies: AppDependencies, mode: EnvironmentMode): Promise<EnvironmentRecord> {
-  return dependencies.store.transaction(async (repository) => {
-    const existing = (await repository.accounts.listEnvironments()).find((environment) => environment.mode === mode);
-    if (existing) return existing;
-    const environment: EnvironmentRecord = { id: dependencies.newId('env'), mode, name: mode, frozenClockAt: null, createdAt: dependencies.clock.now() };
-    await repository.accounts.insertEnvironment(environment);
-    return environment;
-  });
+  const find = () => dependencies.store.read(async (repository) => (await repository.accounts.listEnvironments()).find((candidate) => candidate.mode === mode));
+  const existing = await find();
+  if (existing) return existing;
+  await dependencies.store.transaction((repository) =>
+    repository.accounts.insertEnvironment({ id: `env_default_${mode}`, mode, name: mode, frozenClockAt: null, createdAt: dependencies.clock.now() }),
+  );
+  const environment = await find();
+  if (!environment) throw new Error(`No ${mode} environment after creating one.`);
+  return environment;
 }
 
 export async function createApiKey(dependencies: AppDependencies, mode: EnvironmentMode): Promise<{ key: string; record: ApiKeyRecord }> {

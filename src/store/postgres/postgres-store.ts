@@ -49,8 +49,9 @@ export interface PostgresStoreOptions {
  *   `work` must not have effects outside the transaction (the app's do not).
  * - `read` runs in a REPEATABLE READ READ ONLY transaction, so a read of
  *   several statements (balance as of a time, verify) sees one snapshot.
- * - A resolved `transaction` has committed (synchronous_commit is left at its
- *   default, on).
+ * - A resolved `transaction` has committed. It is durable as long as the
+ *   server keeps synchronous_commit at its default (on); the store does not
+ *   set it per session, since poolers such as PgBouncer reject startup options.
  */
 export class PostgresStore implements Store {
   readonly capabilities = capabilities;
@@ -83,6 +84,8 @@ export class PostgresStore implements Store {
 
   async migrate(): Promise<number[]> {
     const client = await this.pool.connect();
+    const onConnectionError = () => {};
+    client.on('error', onConnectionError);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -111,23 +114,17 @@ export class PostgresStore implements Store {
       broken = await rollback(client);
       throw error;
     } finally {
+      client.removeListener('error', onConnectionError);
       client.release(broken);
     }
   }
 
-  async transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.runInTransaction('BEGIN ISOLATION LEVEL READ COMMITTED', work);
-      } catch (error) {
-        if (attempt >= this.maxAttempts || !isRetryable(error)) throw error;
-        if ((error as pg.DatabaseError).code !== '23505') await delay(Math.random() * 5 * attempt);
-      }
-    }
+  transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    return this.withRetries({ begin: 'BEGIN ISOLATION LEVEL READ COMMITTED', work, retryWork: true });
   }
 
   read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
-    return this.runInTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work);
+    return this.withRetries({ begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work, retryWork: false });
   }
 
   /** Waits for checked-out connections to come back, then closes them all. Safe to call twice. */
@@ -136,20 +133,51 @@ export class PostgresStore implements Store {
     return this.closing;
   }
 
-  private async runInTransaction<T>(begin: string, work: (repository: Repository) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in a transaction, again after a retryable failure (only when
+   * `retryWork`), and always again when the connection failed before COMMIT
+   * was sent (for example a pooled connection the server had closed): the
+   * server then rolled everything back, so running it again is safe.
+   */
+  private async withRetries<T>(input: { begin: string; work: (repository: Repository) => Promise<T>; retryWork: boolean }): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.runInTransaction(input.begin, input.work, !input.retryWork);
+      } catch (error) {
+        const retry = neverCommitted.has(error as object) || (input.retryWork && isRetryable(error));
+        if (attempt >= this.maxAttempts || !retry) throw error;
+        if ((error as pg.DatabaseError).code !== '23505') await delay(Math.random() * 5 * attempt);
+      }
+    }
+  }
+
+  private async runInTransaction<T>(begin: string, work: (repository: Repository) => Promise<T>, readOnly: boolean): Promise<T> {
     const client = await this.pool.connect();
+    // pg-pool listens for errors only on idle clients. A checked-out client whose
+    // connection drops emits 'error', which would crash the process with no listener;
+    // the failure itself reaches us through the query it breaks.
+    const onConnectionError = () => {};
+    client.on('error', onConnectionError);
     const executor = new PostgresExecutor(client, this.statements);
     let broken: Error | undefined;
+    let phase: 'begin' | 'work' | 'commit' = 'begin';
     try {
       await client.query(begin);
+      phase = 'work';
       const result = await work(new Repository(executor, capabilities));
+      phase = 'commit';
       await client.query('COMMIT');
       return result;
     } catch (error) {
       broken = await rollback(client);
+      // A write whose COMMIT failed on a lost connection may or may not have committed, so only
+      // earlier failures are known to have written nothing. A read-only transaction never writes.
+      const safe = phase === 'begin' || (broken !== undefined && (phase === 'work' || readOnly));
+      if (safe && typeof error === 'object' && error !== null) neverCommitted.add(error);
       throw error;
     } finally {
       executor.close();
+      client.removeListener('error', onConnectionError);
       // A connection whose ROLLBACK failed is in an unknown state: destroy it instead of reusing it.
       client.release(broken);
     }
@@ -178,6 +206,9 @@ async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
     return error instanceof Error ? error : new Error(String(error));
   }
 }
+
+/** Errors after which the transaction is known not to have committed anything, whatever the work was. */
+const neverCommitted = new WeakSet<object>();
 
 function isRetryable(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code !== undefined && RETRYABLE_SQLSTATES.has(error.code);

@@ -6,14 +6,14 @@ const INT8 = 20;
 const NUMERIC = 1700;
 
 /**
- * Every BIGINT column holds epoch milliseconds or a per-wallet sequence, both far
- * below 2^53, so they come back as JS numbers. A value that is not a safe
- * integer is refused loudly rather than rounded.
+ * BIGINT columns hold epoch milliseconds, per-wallet sequences and counts (far
+ * below 2^53) and integer minor units of money. They come back as JS numbers,
+ * which is exact for all of them in practice; a value beyond 2^53 comes back as
+ * a bigint instead, so it is never rounded (readMinor and the like take either).
  */
-function parseSafeInteger(text: string): number {
+function parseInt8(text: string): number | bigint {
   const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new Error(`BIGINT value ${text} is not a safe JS integer.`);
-  return value;
+  return Number.isSafeInteger(value) ? value : BigInt(text);
 }
 
 /** NUMERIC stays the exact decimal text PostgreSQL sent; the domain parses it into a bigint. Never a float. */
@@ -28,7 +28,7 @@ function keepText(text: string): string {
 export const typeParsers: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (format === undefined || format === 'text') {
-      if (oid === INT8) return parseSafeInteger;
+      if (oid === INT8) return parseInt8;
       if (oid === NUMERIC) return keepText;
     }
     return pg.types.getTypeParser(oid, format as 'text');

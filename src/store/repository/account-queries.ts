@@ -7,14 +7,16 @@ import { jsonColumn, readJson, readOptionalText, readOptionalTime, readTime, typ
 export class AccountQueries {
   constructor(private readonly executor: SqlExecutor) {}
 
-  async insertEnvironment(environment: EnvironmentRecord): Promise<void> {
-    await this.executor.run('INSERT INTO environments (id, mode, name, frozen_clock_at, created_at) VALUES (?, ?, ?, ?, ?)', [
+  /** Inserts unless an environment with this ID exists; returns whether it inserted. */
+  async insertEnvironment(environment: EnvironmentRecord): Promise<boolean> {
+    const changed = await this.executor.run('INSERT INTO environments (id, mode, name, frozen_clock_at, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
       environment.id,
       environment.mode,
       environment.name,
       environment.frozenClockAt,
       environment.createdAt,
     ]);
+    return changed > 0;
   }
 
   async listEnvironments(): Promise<EnvironmentRecord[]> {

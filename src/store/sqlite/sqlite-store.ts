@@ -37,6 +37,8 @@ export class SqliteStore implements Store {
   private readonly savepoint: { begin: Database.Statement; release: Database.Statement; rollback: Database.Statement };
   private readonly walSync: WalSync;
   private readonly checkpointer: Checkpointer;
+  private readonly readTransaction: { begin: Database.Statement; commit: Database.Statement };
+  private openReads = 0;
   private queue: QueuedWork[] = [];
   private flushScheduled = false;
   private batchesAwaitingSync = 0;
@@ -62,6 +64,7 @@ export class SqliteStore implements Store {
       release: this.writer.prepare('RELEASE operation'),
       rollback: this.writer.prepare('ROLLBACK TO operation'),
     };
+    this.readTransaction = { begin: this.reader.prepare('BEGIN'), commit: this.reader.prepare('COMMIT') };
     this.writeRepository = new Repository(new SqliteExecutor(this.writer), capabilities);
     this.readRepository = new Repository(new SqliteExecutor(this.reader), capabilities);
   }
@@ -99,9 +102,21 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Reads run to completion within one macrotask (SQLite calls are synchronous), so they see one consistent state. */
-  read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
-    return work(this.readRepository);
+  /**
+   * Reads run in a read transaction on the reader connection, so every statement
+   * sees one snapshot even while another process commits to the same file.
+   * Reads started while one is open (they interleave only through microtasks,
+   * since SQLite calls are synchronous) join its snapshot.
+   */
+  async read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    if (this.openReads === 0) this.readTransaction.begin.run();
+    this.openReads += 1;
+    try {
+      return await work(this.readRepository);
+    } finally {
+      this.openReads -= 1;
+      if (this.openReads === 0) this.readTransaction.commit.run();
+    }
   }
 
   private closing: Promise<void> | null = null;

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { createCustomer, listCustomers } from '../../src/app/accounts.ts';
+import { createDebit } from '../../src/app/debits.ts';
+import { createGrant } from '../../src/app/grants.ts';
+import { fingerprintOf, IDEMPOTENCY_RETENTION_MS } from '../../src/app/idempotency.ts';
+import { verifyAll } from '../../src/app/verify.ts';
+import { forEachStore } from '../support/stores.ts';
+import { balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, rejectsWith, T0, tally, walletOf, type Fixture } from './fixtures.ts';
+
+function debitOnce(fixture: Fixture, input: { amount: string; walletKey?: string }, key: string) {
+  const request = { ...walletOf(fixture, input.walletKey), amount: input.amount };
+  return createDebit(fixture.dependencies, {
+    context: fixture.context,
+    input: request,
+    idempotency: { key, fingerprint: fingerprintOf('debits.create', request) },
+    present: presentDebit,
+  });
+}
+
+async function grant(fixture: Fixture, amount: string, walletKey?: string) {
+  return bodyOf(
+    await createGrant(fixture.dependencies, { context: fixture.context, input: { ...walletOf(fixture, walletKey), amount }, present: presentGrant }),
+  );
+}
+
+forEachStore('idempotency', (target) => {
+  it('replays the first response for the same key and request, and 409s a different request', async () => {
+    const fixture = await createFixture(await target.open());
+    await grant(fixture, '10');
+    const first = await debitOnce(fixture, { amount: '3' }, 'debit-1');
+    const again = await debitOnce(fixture, { amount: '3' }, 'debit-1');
+    assert.equal(first.replayed, false);
+    assert.equal(again.replayed, true);
+    assert.equal(again.status, first.status);
+    assert.deepEqual(again.body, first.body);
+    assert.equal((await balanceOf(fixture)).available, '7');
+    const conflict = await rejectsWith(debitOnce(fixture, { amount: '4' }, 'debit-1'), 'idempotency_conflict');
+    assert.equal(conflict.param, 'idempotencyKey');
+    assert.equal((await balanceOf(fixture)).available, '7');
+    // A failed request stores nothing: the key stays free.
+    await rejectsWith(debitOnce(fixture, { amount: '100' }, 'debit-2'), 'insufficient_balance');
+    assert.equal((await debitOnce(fixture, { amount: '1' }, 'debit-2')).replayed, false);
+    assert.equal((await balanceOf(fixture)).available, '6');
+  });
+
+  it('scopes grant keys to the wallet and keeps them forever', async () => {
+    const fixture = await createFixture(await target.open());
+    const grantWithKey = (walletKey: string) => {
+      const input = { ...walletOf(fixture, walletKey), amount: '5' };
+      return createGrant(fixture.dependencies, {
+        context: fixture.context,
+        input,
+        idempotency: { key: 'monthly-2024-01', fingerprint: fingerprintOf('grants.create', input) },
+        present: presentGrant,
+      });
+    };
+    const first = await grantWithKey('a');
+    const otherWallet = await grantWithKey('b');
+    const replay = await grantWithKey('a');
+    assert.equal(otherWallet.replayed, false);
+    assert.notEqual(bodyOf(otherWallet).id, bodyOf(first).id);
+    assert.equal(replay.replayed, true);
+    assert.deepEqual(replay.body, first.body);
+    const stored = await fixture.store.read((repository) =>
+      repository.idempotency.get(fixture.environment.id, `wallet:${bodyOf(first).walletId}`, 'monthly-2024-01'),
+    );
+    assert.equal(stored!.expiresAt, null);
+  });
+
+  it('executes concurrent requests with the same key once', async () => {
+    const fixture = await createFixture(await target.open());
+    await grant(fixture, '100');
+    const results = await Promise.all(Array.from({ length: 20 }, () => debitOnce(fixture, { amount: '7' }, 'same-key')));
+    assert.equal(results.filter((result) => !result.replayed).length, 1);
+    for (const result of results) assert.deepEqual(result.body, results[0]!.body);
+    assert.equal((await balanceOf(fixture)).available, '93');
+    const debits = await fixture.store.read((repository) =>
+      repository.ledger.list(fixture.environment.id, { customerId: fixture.customer.id }, { limit: 100, startingAfter: null }),
+    );
+    assert.equal(debits.data.filter((entry) => entry.type === 'debit').length, 1);
+  });
+
+  it('executes concurrent same-key requests once across two nodes', async () => {
+    const fixture = await createFixture(await target.open());
+    const otherNode = onStore(fixture, await target.open());
+    await grant(fixture, '100');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => debitOnce(index % 2 === 0 ? fixture : otherNode, { amount: '7' }, 'same-key')),
+    );
+    assert.equal(results.filter((result) => !result.replayed).length, 1);
+    for (const result of results) assert.deepEqual(result.body, results[0]!.body);
+    assert.equal((await balanceOf(fixture)).available, '93');
+  });
+
+  it('creates one grant for concurrent same-key requests on a wallet that does not exist yet', async () => {
+    const fixture = await createFixture(await target.open());
+    const otherNode = onStore(fixture, await target.open());
+    const input = { ...walletOf(fixture, 'brand-new'), amount: '12.5' };
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        createGrant((index % 2 ? fixture : otherNode).dependencies, {
+          context: fixture.context,
+          input,
+          idempotency: { key: 'welcome-bonus', fingerprint: fingerprintOf('grants.create', input) },
+          present: presentGrant,
+        }),
+      ),
+    );
+    assert.equal(results.filter((result) => !result.replayed).length, 1);
+    for (const result of results) assert.deepEqual(result.body, results[0]!.body);
+    assert.equal((await balanceOf(fixture, { walletKey: 'brand-new' })).available, '12.5');
+  });
+
+  it('lets one of several concurrent different requests with the same key win, and 409s the rest', async () => {
+    // Different wallets, so no wallet lock orders them: on PostgreSQL the
+    // losers hit the idempotency key's unique index and must run again to see the winner.
+    const fixture = await createFixture(await target.open());
+    const walletKeys = ['w0', 'w1', 'w2', 'w3', 'w4', 'w5'];
+    for (const walletKey of walletKeys) await grant(fixture, '10', walletKey);
+    const settled = await Promise.allSettled(walletKeys.map((walletKey) => debitOnce(fixture, { amount: '1', walletKey }, 'shared-key')));
+    const { values, errors } = tally(settled);
+    assert.equal(values.length, 1);
+    assert.equal(values[0]!.replayed, false);
+    assert.deepEqual(errors, Array(walletKeys.length - 1).fill('idempotency_conflict'));
+    const available = await Promise.all(walletKeys.map(async (walletKey) => (await balanceOf(fixture, { walletKey })).available));
+    assert.deepEqual([...available].sort(), ['10', '10', '10', '10', '10', '9']);
+    assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
+  });
+
+  it('creates one customer for concurrent requests with the same key, with no wallet lock to serialise them', async () => {
+    const fixture = await createFixture(await target.open());
+    const input = { externalId: 'acme', name: 'Acme' };
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        createCustomer(fixture.dependencies, {
+          context: fixture.context,
+          input,
+          idempotency: { key: 'customer-acme', fingerprint: fingerprintOf('customers.create', input) },
+          present: (customer) => ({ status: 201, body: { id: customer.id } }),
+        }),
+      ),
+    );
+    assert.equal(results.filter((result) => !result.replayed).length, 1);
+    for (const result of results) assert.deepEqual(result.body, results[0]!.body);
+    const customers = await listCustomers(fixture.dependencies, fixture.context, { limit: 100, startingAfter: null });
+    assert.equal(customers.data.filter((customer) => customer.externalId === 'acme').length, 1);
+  });
+
+  it('reports a concurrent duplicate externalId as a conflict, never a database error', async () => {
+    const fixture = await createFixture(await target.open());
+    const settled = await Promise.allSettled(
+      Array.from({ length: 6 }, () =>
+        createCustomer(fixture.dependencies, {
+          context: fixture.context,
+          input: { externalId: 'dup' },
+          present: (customer) => ({ status: 201, body: { id: customer.id } }),
+        }),
+      ),
+    );
+    const { values, errors } = tally(settled);
+    assert.equal(values.length, 1);
+    assert.deepEqual(errors, Array(5).fill('state_conflict'));
+  });
+
+  it('stores, finds and expires keys through the repository', async () => {
+    const fixture = await createFixture(await target.open());
+    const environmentId = fixture.environment.id;
+    const record = {
+      environmentId,
+      scope: 'environment',
+      key: 'k-1',
+      fingerprint: 'f'.repeat(64),
+      status: 201,
+      body: JSON.stringify({ amount: '1234567890123456789012345.1234567891', text: 'ünïcode ✓' }),
+      createdAt: T0,
+      expiresAt: T0 + IDEMPOTENCY_RETENTION_MS,
+    };
+    const forever = { ...record, scope: 'wallet:wal_x', expiresAt: null };
+    await fixture.store.transaction(async (repository) => {
+      await repository.idempotency.insert(record);
+      await repository.idempotency.insert(forever);
+    });
+    assert.deepEqual(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'environment', 'k-1')), record);
+    assert.equal(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'environment', 'k-2')), undefined);
+    await fixture.store.transaction(async (repository) => {
+      assert.equal(await repository.idempotency.deleteExpired(T0 + IDEMPOTENCY_RETENTION_MS), 0, 'kept for the whole retention');
+    });
+    const deleted = await fixture.store.transaction((repository) => repository.idempotency.deleteExpired(T0 + IDEMPOTENCY_RETENTION_MS + 1));
+    assert.ok(deleted >= 1);
+    assert.equal(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'environment', 'k-1')), undefined);
+    assert.deepEqual(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'wallet:wal_x', 'k-1')), forever);
+  });
+});

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { verifyAll } from '../../src/app/verify.ts';
+import { createGrant } from '../../src/app/grants.ts';
+import { migrations } from '../../src/store/migrations/migrations.ts';
+import { forEachStore } from '../support/stores.ts';
+import { balanceOf, createFixture, presentGrant, walletOf } from './fixtures.ts';
+
+const allVersions = migrations.map((migration) => migration.version);
+
+forEachStore('migrations, one node after another', (target) => {
+  it('applies every migration once, then nothing', async () => {
+    const first = await target.open({ migrate: false });
+    assert.deepEqual(await first.migrate(), allVersions);
+    assert.deepEqual(await first.migrate(), []);
+    const second = await target.open({ migrate: false });
+    assert.deepEqual(await second.migrate(), []);
+    const fixture = await createFixture(second);
+    await createGrant(fixture.dependencies, { context: fixture.context, input: { ...walletOf(fixture), amount: '1' }, present: presentGrant });
+    assert.equal((await balanceOf(fixture)).available, '1');
+  });
+});
+
+forEachStore('migrations, nodes starting at once', (target) => {
+  it('migrates exactly once when several nodes start together', async () => {
+    const nodes = await Promise.all(Array.from({ length: 5 }, () => target.open({ migrate: false, poolSize: 2 })));
+    const results = await Promise.all(nodes.map((node) => node.migrate()));
+    assert.deepEqual(
+      results.filter((applied) => applied.length > 0),
+      [allVersions],
+      `one node applies the migrations, the others find them done: ${JSON.stringify(results)}`,
+    );
+    assert.deepEqual(await Promise.all(nodes.map((node) => node.migrate())), nodes.map(() => []));
+    const fixture = await createFixture(nodes[4]!);
+    await createGrant(fixture.dependencies, { context: fixture.context, input: { ...walletOf(fixture), amount: '2' }, present: presentGrant });
+    assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
+  });
+});
