@@ -41,10 +41,15 @@ export interface WalletOperation<Result> {
  * so a crash leaves all of them or none.
  */
 export function runWalletOperation<Result>(dependencies: AppDependencies, operation: WalletOperation<Result>): Promise<Outcome> {
-  return dependencies.store.transaction(async (repository) => {
-    const wallet = await lockWallet(dependencies, repository, operation);
-    return operateOnLockedWallet(dependencies, repository, wallet, operation);
-  });
+  const { environmentId, customerId, unit, walletKey } = operation.address;
+  return dependencies.store.transaction(
+    async (repository) => {
+      const wallet = await lockWallet(dependencies, repository, operation);
+      return operateOnLockedWallet(dependencies, repository, wallet, operation);
+    },
+    // Operations on one wallet serialise on its row lock anyway; a store may run concurrent ones together.
+    { coalesceKey: JSON.stringify([environmentId, customerId, unit, walletKey]) },
+  );
 }
 
 /** The pipeline for a wallet whose row lock the current transaction already holds. */

@@ -11,7 +11,12 @@ import type { StoreCapabilities } from './sql-executor.ts';
 export interface Store {
   readonly capabilities: StoreCapabilities;
   migrate(): Promise<number[]>;
-  transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T>;
+  /**
+   * `coalesceKey` names the row the work will serialise on (a wallet): stores
+   * that can may run concurrent transactions with the same key together, in one
+   * database transaction, each still succeeding or failing on its own.
+   */
+  transaction<T>(work: (repository: Repository) => Promise<T>, options?: { coalesceKey?: string }): Promise<T>;
   read<T>(work: (repository: Repository) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

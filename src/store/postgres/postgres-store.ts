@@ -4,6 +4,7 @@ import type { Store } from '../port.ts';
 import { Repository } from '../repository/repository.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
 import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
+import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts';
 import { typeParsers } from './type-parsers.ts';
 
 const capabilities: StoreCapabilities = { dialect: 'postgres', rowLocks: true, skipLocked: true };
@@ -58,6 +59,7 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly statements = new StatementCache();
   private readonly maxAttempts: number;
+  private readonly coalescer = new Coalescer((items) => this.runCoalesced(items));
   private closing: Promise<void> | undefined;
 
   /**
@@ -119,8 +121,51 @@ export class PostgresStore implements Store {
     }
   }
 
-  transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
-    return this.withRetries({ begin: 'BEGIN ISOLATION LEVEL READ COMMITTED', work, retryWork: true });
+  transaction<T>(work: (repository: Repository) => Promise<T>, options: { coalesceKey?: string } = {}): Promise<T> {
+    if (options.coalesceKey === undefined) return this.withRetries({ begin: 'BEGIN ISOLATION LEVEL READ COMMITTED', work, retryWork: true });
+    return this.coalescer.submit(options.coalesceKey, work);
+  }
+
+  /**
+   * One transaction for a batch of coalesced works. A batch of one runs as a
+   * plain transaction. In a larger batch each work runs in its own savepoint:
+   * one that fails rolls back alone, and one that fails retryably (a unique
+   * violation or deadlock) runs again in the same transaction, whose next
+   * statements see what the other side committed.
+   */
+  private async runCoalesced(items: CoalescedItem[]): Promise<BatchOutcome[]> {
+    const works = items.map((item) => item.work as (repository: Repository) => Promise<unknown>);
+    if (works.length === 1) {
+      try {
+        return [{ ok: true, value: await this.transaction(works[0]!) }];
+      } catch (error) {
+        return [{ ok: false, error }];
+      }
+    }
+    return this.withRetries({
+      begin: 'BEGIN ISOLATION LEVEL READ COMMITTED',
+      retryWork: true,
+      work: async (repository, executor) => {
+        const outcomes: BatchOutcome[] = [];
+        for (const work of works) {
+          for (let attempt = 1; ; attempt += 1) {
+            await executor.run('SAVEPOINT coalesced');
+            try {
+              const value = await work(repository);
+              await executor.run('RELEASE SAVEPOINT coalesced');
+              outcomes.push({ ok: true, value });
+              break;
+            } catch (error) {
+              await executor.run('ROLLBACK TO SAVEPOINT coalesced');
+              if (attempt < this.maxAttempts && isRetryable(error)) continue;
+              outcomes.push({ ok: false, error });
+              break;
+            }
+          }
+        }
+        return outcomes;
+      },
+    });
   }
 
   read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
@@ -139,7 +184,11 @@ export class PostgresStore implements Store {
    * was sent (for example a pooled connection the server had closed): the
    * server then rolled everything back, so running it again is safe.
    */
-  private async withRetries<T>(input: { begin: string; work: (repository: Repository) => Promise<T>; retryWork: boolean }): Promise<T> {
+  private async withRetries<T>(input: {
+    begin: string;
+    work: (repository: Repository, executor: PostgresExecutor) => Promise<T>;
+    retryWork: boolean;
+  }): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.runInTransaction(input.begin, input.work, !input.retryWork);
@@ -151,7 +200,11 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async runInTransaction<T>(begin: string, work: (repository: Repository) => Promise<T>, readOnly: boolean): Promise<T> {
+  private async runInTransaction<T>(
+    begin: string,
+    work: (repository: Repository, executor: PostgresExecutor) => Promise<T>,
+    readOnly: boolean,
+  ): Promise<T> {
     const client = await this.pool.connect();
     // pg-pool listens for errors only on idle clients. A checked-out client whose
     // connection drops emits 'error', which would crash the process with no listener;
@@ -164,7 +217,7 @@ export class PostgresStore implements Store {
     try {
       await client.query(begin);
       phase = 'work';
-      const result = await work(new Repository(executor, capabilities));
+      const result = await work(new Repository(executor, capabilities), executor);
       phase = 'commit';
       await client.query('COMMIT');
       return result;
