@@ -4,6 +4,7 @@ import type { GrantState, Instant, WalletSnapshot } from '../domain/types.ts';
 import { WalletTransaction, type WalletTransactionResult } from '../domain/wallet-transaction.ts';
 import type { GrantRecord, HoldRecord, ScheduleRecord, WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
+import { watchBalance } from './balance-alerts.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 
@@ -73,6 +74,8 @@ export async function operateOnLockedWallet<Result>(
   const engine = transaction.result();
   await operation.persist?.(repository, result, engine, transaction.now);
   await persistEngineResult(dependencies, repository, loaded, engine, transaction.now);
+  // Balance alerts and the auto top-up trigger, in this transaction (balance-alerts.ts).
+  await watchBalance(dependencies, repository, { wallet, after: engine.snapshot.wallet, at: transaction.now });
   const response = operation.present(result, engine, loaded, transaction.now);
   if (idempotency) {
     await rememberResponse({

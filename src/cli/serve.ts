@@ -4,6 +4,7 @@ import { sweepDueEvents } from '../app/time-events.ts';
 import { mountDialects, serveDialectPorts, type DialectOptions } from '../compat/serve-dialects.ts';
 import { buildServer } from '../http/server.ts';
 import { openStore } from '../store/open-store.ts';
+import { startPaymentsAndWebhooks } from '../webhooks/background-work.ts';
 
 /** How often each node looks for due expiries; booking is exact-timed however late it runs. */
 export const SWEEP_INTERVAL_MS = 1000;
@@ -35,12 +36,15 @@ export async function serve(options: { database: string; port: number; host: str
   sweepTimer.unref();
   const address = await server.listen({ port: options.port, host: options.host });
   console.log(`Creditbook listening on ${address} (database: ${options.database})`);
+  // Purchase expiry, auto top-ups and webhook deliveries, on every node like the sweep.
+  const backgroundWork = startPaymentsAndWebhooks(dependencies, { address, log: (error, what) => server.log.error({ err: error }, `${what} failed`) });
   const dialectServers = await serveDialectPorts(dependencies, { ports: options.dialects.ports, host: options.host, logLevel: process.env.LOG_LEVEL ?? 'info' });
   for (const { name, address: dialectAddress } of dialectServers) console.log(`${name} dialect listening on ${dialectAddress}`);
   for (const name of options.dialects.mounted) console.log(`${name} dialect mounted at ${address}/compat/${name}`);
   const shutdown = async (signal: string) => {
     server.log.info({ signal }, 'shutting down');
     clearInterval(sweepTimer);
+    await backgroundWork.stop();
     await Promise.all(dialectServers.map(({ server: dialectServer }) => dialectServer.close()));
     await server.close();
     await store.close();

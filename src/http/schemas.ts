@@ -18,13 +18,13 @@ export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String(
 export const FeatureKey = Type.String({ minLength: 1, maxLength: 100 });
 export const IdempotencyKeyField = Type.String({ minLength: 1, maxLength: 255 });
 
-const walletReference = {
+export const walletReference = {
   customerId: Identifier,
   unit: Type.String({ minLength: 1, maxLength: 64 }),
   walletKey: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
 };
 
-function strictObject<Properties extends Record<string, TSchema>>(properties: Properties) {
+export function strictObject<Properties extends Record<string, TSchema>>(properties: Properties) {
   return Type.Object(properties, { additionalProperties: false });
 }
 
@@ -122,7 +122,7 @@ export const CaptureHoldBody = strictObject({
 
 export const AdvanceClockBody = strictObject({ to: Timestamp, idempotencyKey: Type.Optional(IdempotencyKeyField) });
 
-const pageQuery = {
+export const pageQuery = {
   limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1 to 100, default 10' })),
   startingAfter: Type.Optional(Identifier),
 };

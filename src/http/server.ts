@@ -9,11 +9,16 @@ import { parseJsonBody } from './json-body.ts';
 import { installMetrics } from './metrics.ts';
 import type { RouteDependencies } from './route-support.ts';
 import { registerAccountRoutes } from './routes/account-routes.ts';
+import { registerAutoTopUpRoutes } from './routes/auto-top-up-routes.ts';
 import { registerBalanceRoutes } from './routes/balance-routes.ts';
+import { registerCheckoutRoutes } from './routes/checkout-routes.ts';
 import { registerDebitRoutes } from './routes/debit-routes.ts';
 import { registerGrantRoutes, registerScheduleRoutes } from './routes/grant-routes.ts';
 import { registerHoldRoutes } from './routes/hold-routes.ts';
+import { registerPurchaseRoutes } from './routes/purchase-routes.ts';
+import { registerStripeWebhookRoutes } from './routes/stripe-webhook-routes.ts';
 import { registerSystemRoutes } from './routes/system-routes.ts';
+import { registerWebhookEndpointRoutes } from './routes/webhook-endpoint-routes.ts';
 
 export interface ServerOptions {
   dependencies: AppDependencies;
@@ -86,8 +91,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerDebitRoutes(v1, routeDependencies);
       registerHoldRoutes(v1, routeDependencies);
       registerBalanceRoutes(v1, routeDependencies);
+      registerPurchaseRoutes(v1, routeDependencies);
+      registerWebhookEndpointRoutes(v1, routeDependencies);
+      registerAutoTopUpRoutes(v1, routeDependencies);
     },
     { prefix: '/v1' },
   );
+  // Outside /v1 and not behind an API key: customers' browsers and payment providers call these.
+  await registerCheckoutRoutes(server, routeDependencies);
+  await registerStripeWebhookRoutes(server, routeDependencies);
   return server;
 }

@@ -30,7 +30,8 @@ describe('events, test clock and system routes', () => {
         assert.equal(all.hasMore, false);
         assert.deepEqual(
           all.data.map((event: Json) => event.type),
-          ['grant.voided', 'hold.captured', 'hold.created', 'debit.created', 'grant.created'],
+          // Voiding the rest takes the balance to zero: balance.depleted, in the same transaction.
+          ['balance.depleted', 'grant.voided', 'hold.captured', 'hold.created', 'debit.created', 'grant.created'],
         );
         const created = all.data.at(-1);
         assert.match(created.id, /^evt_[0-9a-z]{26}$/);
@@ -40,7 +41,7 @@ describe('events, test clock and system routes', () => {
         assert.equal(created.data.customerId, wallet.customerId);
         assert.equal(created.data.unit, wallet.unit);
         assert.equal(created.data.walletId, grant.walletId);
-        assert.equal(all.data[3].data.debitId, debit.id);
+        assert.equal(all.data[4].data.debitId, debit.id);
 
         const holds = expectStatus(await local.get('/v1/events?type=hold.created'), 200);
         assert.deepEqual(holds.data.map((event: Json) => event.data.holdId), [hold.id]);
@@ -174,6 +175,19 @@ describe('events, test clock and system routes', () => {
         '/v1/events': ['get'],
         '/v1/test-clock': ['get'],
         '/v1/test-clock/advance': ['post'],
+        '/v1/purchases': ['get', 'post'],
+        '/v1/purchases/{id}': ['get'],
+        '/v1/purchases/{id}/cancel': ['post'],
+        '/v1/invoices': ['get'],
+        '/v1/invoices/{id}': ['get'],
+        '/v1/webhook-endpoints': ['get', 'post'],
+        '/v1/webhook-endpoints/{id}': ['delete', 'get'],
+        '/v1/webhook-endpoints/{id}/deliveries': ['get'],
+        '/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/resend': ['post'],
+        '/v1/balance-settings': ['get', 'post'],
+        '/v1/auto-top-ups': ['get'],
+        '/v1/payment-methods': ['get', 'post'],
+        '/v1/payment-methods/{id}': ['get'],
       };
       assert.deepEqual(Object.keys(document.paths).sort(), Object.keys(expected).sort(), 'exactly the /v1 routes; hidden routes stay out');
       const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

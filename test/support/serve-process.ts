@@ -27,7 +27,11 @@ export async function startServe(options: { database: string; env?: Record<strin
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in time:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Nobody gets a handle on a node that never started, so it is killed here rather than left running.
+      child.kill('SIGKILL');
+      reject(new Error(`serve did not start in time:\n${output}`));
+    }, 20_000);
     const check = () => {
       const match = /listening on (http:\/\/[^\s]+)/.exec(output);
       if (match && dialects.every((name) => output.includes(`${name} dialect listening on`))) {

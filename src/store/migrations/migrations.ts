@@ -1,5 +1,6 @@
 import { initialSchema } from './001-initial-schema.ts';
 import { periodsAndRecurringGrants } from './002-periods-and-recurring-grants.ts';
+import { purchasesAndWebhooksSchema } from './003-purchases-and-webhooks.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -13,6 +14,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initialSchema },
   { version: 2, name: 'usage periods and recurring grants', sql: periodsAndRecurringGrants },
+  { version: 3, name: 'purchases and webhooks', sql: purchasesAndWebhooksSchema },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

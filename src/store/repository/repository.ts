@@ -1,10 +1,13 @@
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { AccountQueries } from './account-queries.ts';
+import { AutoTopUpQueries, PaymentMethodQueries, WalletSettingsQueries } from './auto-top-up-queries.ts';
 import { GrantQueries } from './grant-queries.ts';
 import { DebitQueries, HoldQueries } from './hold-and-debit-queries.ts';
 import { EventQueries, IdempotencyQueries, LedgerQueries } from './ledger-queries.ts';
+import { InvoiceQueries, PurchaseQueries } from './purchase-queries.ts';
 import { ScheduleQueries } from './schedule-queries.ts';
 import { WalletQueries } from './wallet-queries.ts';
+import { OutboxQueries, WebhookDeliveryQueries, WebhookEndpointQueries } from './webhook-queries.ts';
 
 /**
  * Every query the app runs, written once for both dialects over a SqlExecutor.
@@ -20,6 +23,14 @@ export class Repository {
   readonly ledger: LedgerQueries;
   readonly idempotency: IdempotencyQueries;
   readonly events: EventQueries;
+  readonly purchases: PurchaseQueries;
+  readonly invoices: InvoiceQueries;
+  readonly paymentMethods: PaymentMethodQueries;
+  readonly walletSettings: WalletSettingsQueries;
+  readonly autoTopUps: AutoTopUpQueries;
+  readonly webhookEndpoints: WebhookEndpointQueries;
+  readonly webhookDeliveries: WebhookDeliveryQueries;
+  readonly outbox: OutboxQueries;
 
   constructor(
     executor: SqlExecutor,
@@ -34,5 +45,13 @@ export class Repository {
     this.ledger = new LedgerQueries(executor);
     this.idempotency = new IdempotencyQueries(executor);
     this.events = new EventQueries(executor);
+    this.purchases = new PurchaseQueries(executor, capabilities);
+    this.invoices = new InvoiceQueries(executor);
+    this.paymentMethods = new PaymentMethodQueries(executor);
+    this.walletSettings = new WalletSettingsQueries(executor);
+    this.autoTopUps = new AutoTopUpQueries(executor, capabilities);
+    this.webhookEndpoints = new WebhookEndpointQueries(executor);
+    this.webhookDeliveries = new WebhookDeliveryQueries(executor, capabilities);
+    this.outbox = new OutboxQueries(executor, capabilities);
   }
 }

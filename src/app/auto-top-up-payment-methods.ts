@@ -1,0 +1,76 @@
+import { notFound, validationError } from '../domain/errors.ts';
+import type { PaymentProviderName } from '../payments/payment-provider.ts';
+import { paymentsOf } from '../payments/payments.ts';
+import type { TestCardBehaviour } from '../payments/test-provider.ts';
+import type { PaymentMethodRecord } from '../store/repository/auto-top-up-queries.ts';
+import type { Page, PageRequest } from '../store/records.ts';
+import { newPaymentMethodId } from './auto-top-up-ids.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
+import { writeOnce } from './webhook-write-once.ts';
+
+export interface CreatePaymentMethodInput {
+  customerId: string;
+  /** Default: the environment's provider (`test` in test environments). */
+  provider?: PaymentProviderName | undefined;
+  /** Test provider: what the simulated saved card does when charged. */
+  testCard?: TestCardBehaviour | undefined;
+  /** Stripe provider: a PaymentMethod attached to a Stripe Customer, set up for off-session use. */
+  stripePaymentMethod?: string | undefined;
+  stripeCustomer?: string | undefined;
+}
+
+/**
+ * Saves a customer's payment method for auto top-up. Creditbook never sees card
+ * numbers: with Stripe it keeps the IDs of a PaymentMethod the customer saved at
+ * Stripe; the test provider simulates a card that succeeds or declines.
+ */
+export async function createPaymentMethod(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; input: CreatePaymentMethodInput; idempotency?: IdempotencyRequest | undefined; present: (method: PaymentMethodRecord) => Presented },
+): Promise<Outcome> {
+  const { context, input } = request;
+  const provider = paymentsOf(dependencies).providerFor(context.environment, input.provider).name;
+  let reference: string;
+  let providerCustomer: string | null = null;
+  let description: string;
+  if (provider === 'test') {
+    if (input.testCard === undefined) throw validationError('testCard', "A test payment method needs 'testCard': succeeds or declines.");
+    if (input.stripePaymentMethod !== undefined || input.stripeCustomer !== undefined) throw validationError('stripePaymentMethod', 'Stripe IDs belong to a stripe payment method.');
+    reference = input.testCard;
+    description = input.testCard === 'succeeds' ? 'Test card (succeeds)' : 'Test card (declines)';
+  } else {
+    if (input.stripePaymentMethod === undefined) throw validationError('stripePaymentMethod', "A stripe payment method needs 'stripePaymentMethod' (pm_…).");
+    if (input.stripeCustomer === undefined) throw validationError('stripeCustomer', "A stripe payment method needs 'stripeCustomer' (cus_…), the Stripe customer it is attached to.");
+    if (input.testCard !== undefined) throw validationError('testCard', 'testCard belongs to a test payment method.');
+    reference = input.stripePaymentMethod;
+    providerCustomer = input.stripeCustomer;
+    description = `Stripe ${input.stripePaymentMethod}`;
+  }
+  return writeOnce(dependencies, request, async (repository) => {
+    const customer = await repository.accounts.getCustomer(context.environment.id, input.customerId);
+    if (!customer) throw notFound('customer', input.customerId, 'customerId');
+    const method: PaymentMethodRecord = {
+      id: newPaymentMethodId(),
+      environmentId: context.environment.id,
+      customerId: input.customerId,
+      provider,
+      reference,
+      providerCustomer,
+      description,
+      createdAt: currentTime(dependencies, context.environment),
+    };
+    await repository.paymentMethods.insert(method);
+    return request.present(method);
+  });
+}
+
+export async function getPaymentMethod(dependencies: AppDependencies, context: RequestContext, id: string): Promise<PaymentMethodRecord> {
+  const method = await dependencies.store.read((repository) => repository.paymentMethods.get(context.environment.id, id));
+  if (!method) throw notFound('payment method', id, 'id');
+  return method;
+}
+
+export function listPaymentMethods(dependencies: AppDependencies, context: RequestContext, filters: { customerId?: string }, page: PageRequest): Promise<Page<PaymentMethodRecord>> {
+  return dependencies.store.read((repository) => repository.paymentMethods.list(context.environment.id, filters, page));
+}

@@ -1,0 +1,160 @@
+import type { Instant } from '../domain/types.ts';
+import type { PaymentProviderName } from '../payments/payment-provider.ts';
+import { paymentsOf } from '../payments/payments.ts';
+import type { AutoTopUpRecord } from '../store/repository/auto-top-up-queries.ts';
+import type { EnvironmentRecord } from '../store/records.ts';
+import { monthStart, nextMonthStart } from './auto-top-up-settings.ts';
+import { currentTime, type AppDependencies } from './dependencies.ts';
+import { fingerprintOf } from './idempotency.ts';
+import { openAutoTopUpPurchase } from './purchases.ts';
+import { closePurchase, completePurchase } from './purchases-transitions.ts';
+import { appendEvents } from './webhook-outbox.ts';
+
+/** How long a node has to run a claimed top-up (a charge included) before another node may take it over. */
+const CLAIM_LEASE_MS = 2 * 60_000;
+/** Runs that failed with an error (not a decline: the provider unreachable, misconfigured) before the top-up is given up. */
+export const MAX_TOP_UP_RUNS = 5;
+/** After the n-th decline in a row, auto top-up pauses for base × 2^(n−1), at most the cap. */
+export const DECLINE_BACKOFF_BASE_MS = 60 * 60_000;
+export const DECLINE_BACKOFF_MAX_MS = 24 * 60 * 60_000;
+
+export function declineBackoff(declines: number): number {
+  return Math.min(DECLINE_BACKOFF_BASE_MS * 2 ** Math.max(0, declines - 1), DECLINE_BACKOFF_MAX_MS);
+}
+
+/**
+ * One pass of the auto top-up worker, on every node. Requested top-ups (written
+ * by a debit's transaction, balance-alerts.ts) are claimed with a lease under
+ * SKIP LOCKED, then each one:
+ * 1. checks the monthly limit (over it: skipped, paused to next month);
+ * 2. opens its purchase (idempotent on the top-up's ID, so a retry finds it);
+ * 3. charges the saved payment method (idempotency key = the top-up's ID, so a
+ *    retry after a crash is the same charge);
+ * 4. completes the purchase (grant active, invoice paid) or fails it (grant
+ *    voided, invoice void, backoff), and clears the wallet's in-flight mark.
+ * Every step is safe to repeat, so a node dying anywhere leaves work the next
+ * lease holder finishes. Returns how many top-ups it finished.
+ */
+export async function runAutoTopUps(
+  dependencies: AppDependencies,
+  options: { limit?: number; onError?: (error: unknown, topUpId: string) => void } = {},
+): Promise<number> {
+  const now = dependencies.clock.now();
+  const claimed = await dependencies.store.transaction((repository) =>
+    repository.autoTopUps.claimDue({ now, leaseUntil: now + CLAIM_LEASE_MS, limit: options.limit ?? 50 }),
+  );
+  let finished = 0;
+  for (const topUpId of claimed) {
+    try {
+      if (await runTopUp(dependencies, topUpId)) finished += 1;
+    } catch (error) {
+      options.onError?.(error, topUpId);
+      if (await giveUpWhenExhausted(dependencies, topUpId, error)) finished += 1;
+    }
+  }
+  return finished;
+}
+
+async function runTopUp(dependencies: AppDependencies, topUpId: string): Promise<boolean> {
+  const loaded = await dependencies.store.read(async (repository) => {
+    const topUp = await repository.autoTopUps.get(topUpId);
+    if (!topUp) return undefined;
+    const environment = (await repository.accounts.getEnvironment(topUp.environmentId))!;
+    const wallet = (await repository.wallets.getById(topUp.environmentId, topUp.walletId, { lock: false }))!;
+    const method = await repository.paymentMethods.get(topUp.environmentId, topUp.paymentMethodId);
+    const spent = await repository.autoTopUps.spentSince(topUp.walletId, monthStart(topUp.createdAt));
+    const settings = await repository.walletSettings.get(topUp.walletId);
+    return { topUp, environment, wallet, method, spent, limit: settings?.autoTopUp?.monthlyLimitMinor ?? null };
+  });
+  if (!loaded || (loaded.topUp.status !== 'processing' && loaded.topUp.status !== 'requested')) return false;
+  const { topUp, environment, wallet, method } = loaded;
+  if (!method) return finish(dependencies, { topUp, environment, status: 'skipped', reason: 'payment_method_missing' });
+  if (topUp.purchaseId === null && loaded.limit !== null && loaded.spent + topUp.priceMinor > loaded.limit) {
+    return finish(dependencies, { topUp, environment, status: 'skipped', reason: 'monthly_limit_reached', pauseUntil: nextMonthStart(topUp.createdAt) });
+  }
+  const provider = paymentsOf(dependencies).provider(method.provider as PaymentProviderName);
+  const context = { environment, requestId: `auto-top-up:${topUp.id}` };
+  let purchaseId = topUp.purchaseId;
+  if (purchaseId === null) {
+    const outcome = await openAutoTopUpPurchase(dependencies, {
+      context,
+      address: { environmentId: wallet.environmentId, customerId: wallet.customerId, unit: wallet.unit, walletKey: wallet.walletKey },
+      amount: topUp.amount,
+      priceMinor: topUp.priceMinor,
+      currency: topUp.currency,
+      provider,
+      idempotency: { key: `auto-top-up:${topUp.id}`, fingerprint: fingerprintOf('auto-top-up', topUp.id) },
+      also: (repository, purchase) => repository.autoTopUps.setPurchase(topUp.id, purchase.id),
+    });
+    purchaseId = (outcome.body as { id: string }).id;
+  }
+  const purchase = (await dependencies.store.read((repository) => repository.purchases.get(topUp.environmentId, purchaseId!)))!;
+  const charge = await provider.chargeSavedMethod({
+    paymentMethod: method,
+    amountMinor: topUp.priceMinor,
+    currency: topUp.currency,
+    description: `Auto top-up: ${purchase.id}`,
+    purchaseId: purchase.id,
+    idempotencyKey: `creditbook-auto-top-up-${topUp.id}`,
+  });
+  const paid = { ...topUp, purchaseId: purchase.id };
+  if (charge.outcome === 'succeeded') {
+    const result = await completePurchase(dependencies, { purchase, paymentReference: charge.paymentReference, requestId: context.requestId });
+    // 'late': the purchase had closed before the charge went through; the payment is recorded on it for a refund.
+    return finish(dependencies, { topUp: paid, environment, status: 'succeeded', reason: result.outcome === 'late' ? 'paid_after_purchase_closed' : null });
+  }
+  await closePurchase(dependencies, { purchase, status: 'failed', requestId: context.requestId });
+  return finish(dependencies, { topUp: paid, environment, status: 'declined', reason: charge.reason });
+}
+
+/**
+ * Ends a top-up once and releases the wallet for the next one, under the wallet
+ * lock (so no debit reads the settings half-way). A decline pauses auto top-up
+ * with exponential backoff; a success clears the backoff.
+ */
+async function finish(
+  dependencies: AppDependencies,
+  input: { topUp: AutoTopUpRecord; environment: EnvironmentRecord; status: 'succeeded' | 'declined' | 'skipped'; reason: string | null; pauseUntil?: Instant },
+): Promise<boolean> {
+  const { topUp, environment } = input;
+  return dependencies.store.transaction(async (repository) => {
+    await repository.wallets.getById(topUp.environmentId, topUp.walletId, { lock: true });
+    const at = currentTime(dependencies, environment);
+    if (!(await repository.autoTopUps.finish(topUp.id, { status: input.status, reason: input.reason, at }))) return false;
+    const settings = await repository.walletSettings.get(topUp.walletId);
+    if (settings) {
+      const declines = input.status === 'declined' ? settings.declines + 1 : input.status === 'succeeded' ? 0 : settings.declines;
+      const pausedUntil = input.status === 'declined' ? at + declineBackoff(declines) : input.status === 'succeeded' ? null : (input.pauseUntil ?? settings.pausedUntil);
+      await repository.walletSettings.upsert({
+        ...settings,
+        topUpInFlight: settings.topUpInFlight === topUp.id ? null : settings.topUpInFlight,
+        declines,
+        pausedUntil,
+        updatedAt: at,
+      });
+    }
+    const data = { autoTopUpId: topUp.id, walletId: topUp.walletId, customerId: topUp.customerId, purchaseId: topUp.purchaseId, reason: input.reason };
+    await appendEvents(dependencies, repository, { environmentId: topUp.environmentId, at, events: [{ type: `auto_top_up.${input.status}`, data }] });
+    return true;
+  });
+}
+
+/**
+ * A top-up whose runs keep failing with an error (not a decline) would hold the
+ * wallet's in-flight mark for ever and block every later top-up. After
+ * MAX_TOP_UP_RUNS it is skipped and its purchase, if any, failed (the pending
+ * grant voided), like a decline but without backoff.
+ */
+async function giveUpWhenExhausted(dependencies: AppDependencies, topUpId: string, error: unknown): Promise<boolean> {
+  const loaded = await dependencies.store.read(async (repository) => {
+    const topUp = await repository.autoTopUps.get(topUpId);
+    if (!topUp || topUp.attempts < MAX_TOP_UP_RUNS) return undefined;
+    const environment = (await repository.accounts.getEnvironment(topUp.environmentId))!;
+    const purchase = topUp.purchaseId === null ? undefined : await repository.purchases.get(topUp.environmentId, topUp.purchaseId);
+    return { topUp, environment, purchase };
+  });
+  if (!loaded) return false;
+  if (loaded.purchase) await closePurchase(dependencies, { purchase: loaded.purchase, status: 'failed', requestId: `auto-top-up:${topUpId}` });
+  const reason = `error: ${(error instanceof Error ? error.message : String(error)).slice(0, 200)}`;
+  return finish(dependencies, { topUp: loaded.topUp, environment: loaded.environment, status: 'skipped', reason });
+}

@@ -1,0 +1,125 @@
+import type { Instant } from '../domain/types.ts';
+import { formatMinor } from '../payments/money.ts';
+import type { EnvironmentRecord, WalletRecord } from '../store/records.ts';
+import type { ClosedPurchaseStatus, PurchaseRecord } from '../store/repository/purchase-queries.ts';
+import type { Repository } from '../store/repository/repository.ts';
+import { currentTime, type AppDependencies } from './dependencies.ts';
+import { purchaseEventData } from './purchases.ts';
+import { operateOnLockedWallet } from './wallet-operation.ts';
+import { appendEvents, type OutboxEvent } from './webhook-outbox.ts';
+
+/**
+ * The transitions of a purchase. Each runs in one transaction that first locks
+ * the purchase's wallet row, then re-reads the purchase: whoever comes second
+ * (a retried notification, another node, the expiry sweep racing a payment)
+ * sees the first one's result and changes nothing. The status update is also
+ * guarded (`WHERE status = 'open'`), so a transition can only ever happen once.
+ *
+ *   open ── payment ──────────────→ paid      invoice paid, grant active, cost basis kept
+ *   open ── expiry / cancel / decline → expired | canceled | failed
+ *                                             invoice void, pending grant voided (never spendable)
+ *
+ * A payment reported for a purchase that has already closed is not credited; it
+ * is recorded on the purchase (`latePayment`) so it can be refunded.
+ */
+
+export type PaymentResult = { outcome: 'paid' | 'already_paid' | 'late'; purchase: PurchaseRecord };
+export type CloseResult = { changed: boolean; purchase: PurchaseRecord };
+
+const noPresentation = () => ({ status: 200, body: null });
+
+export async function completePurchase(
+  dependencies: AppDependencies,
+  input: { purchase: PurchaseRecord; paymentReference: string | null; requestId?: string },
+): Promise<PaymentResult> {
+  return onLockedPurchase(dependencies, input.purchase, async (repository, current, environment, wallet) => {
+    if (current.status === 'paid') return { outcome: 'already_paid', purchase: current };
+    if (current.status !== 'open') {
+      const at = currentTime(dependencies, environment);
+      if (input.paymentReference !== null) await repository.purchases.recordLatePayment(current.id, { at, paymentReference: input.paymentReference });
+      return { outcome: 'late', purchase: { ...current, latePaymentReference: current.latePaymentReference ?? input.paymentReference, latePaymentAt: current.latePaymentAt ?? at } };
+    }
+    let paid = current;
+    await operateOnLockedWallet(dependencies, repository, wallet, {
+      context: { environment, requestId: input.requestId ?? 'payment' },
+      grantIds: [current.grantId],
+      compute: (transaction) => transaction.confirmPayment(current.grantId),
+      persist: async (transactionRepository, _grant, _engine, at) => {
+        await guarded(transactionRepository.purchases.markPaid(current.id, { at, paymentReference: input.paymentReference }), current.id);
+        await transactionRepository.invoices.settle(current.invoiceId, { status: 'paid', at });
+        paid = { ...current, status: 'paid', paidAt: at, paymentReference: input.paymentReference };
+      },
+      present: noPresentation,
+    });
+    // After the engine's own events (grant.updated), in the same transaction.
+    await appendEvents(dependencies, repository, { environmentId: current.environmentId, at: paid.paidAt!, events: paidEvents(paid) });
+    return { outcome: 'paid', purchase: paid };
+  });
+}
+
+export async function closePurchase(
+  dependencies: AppDependencies,
+  input: { purchase: PurchaseRecord; status: ClosedPurchaseStatus; requestId?: string },
+): Promise<CloseResult> {
+  return onLockedPurchase(dependencies, input.purchase, async (repository, current, environment, wallet) => {
+    if (current.status !== 'open') return { changed: false, purchase: current };
+    let closed = current;
+    await operateOnLockedWallet(dependencies, repository, wallet, {
+      context: { environment, requestId: input.requestId ?? 'payment' },
+      grantIds: [current.grantId],
+      compute: (transaction) => transaction.voidGrant(current.grantId),
+      persist: async (transactionRepository, _grant, _engine, at) => {
+        await guarded(transactionRepository.purchases.markClosed(current.id, { status: input.status, at }), current.id);
+        await transactionRepository.invoices.settle(current.invoiceId, { status: 'void', at });
+        closed = { ...current, status: input.status, closedAt: at };
+      },
+      present: noPresentation,
+    });
+    await appendEvents(dependencies, repository, { environmentId: current.environmentId, at: closed.closedAt!, events: closedEvents(closed, closed.closedAt!) });
+    return { changed: true, purchase: closed };
+  });
+}
+
+/** Runs `work` in a transaction holding the purchase's wallet lock, with the purchase as committed now. */
+function onLockedPurchase<Result>(
+  dependencies: AppDependencies,
+  purchase: PurchaseRecord,
+  work: (repository: Repository, current: PurchaseRecord, environment: EnvironmentRecord, wallet: WalletRecord) => Promise<Result>,
+): Promise<Result> {
+  return dependencies.store.transaction(async (repository) => {
+    const environment = await repository.accounts.getEnvironment(purchase.environmentId);
+    const wallet = await repository.wallets.getById(purchase.environmentId, purchase.walletId, { lock: true });
+    const current = await repository.purchases.get(purchase.environmentId, purchase.id);
+    if (!environment || !wallet || !current) throw new Error(`Purchase ${purchase.id} or its wallet vanished.`);
+    return work(repository, current, environment, wallet);
+  });
+}
+
+/** Defence in depth: under the wallet lock the purchase was open, so the guarded update must take. */
+async function guarded(update: Promise<boolean>, purchaseId: string): Promise<void> {
+  if (!(await update)) throw new Error(`Purchase ${purchaseId} changed under its wallet lock.`);
+}
+
+function paidEvents(purchase: PurchaseRecord): OutboxEvent[] {
+  const invoice = {
+    invoiceId: purchase.invoiceId,
+    purchaseId: purchase.id,
+    grantId: purchase.grantId,
+    customerId: purchase.customerId,
+    amount: Number(purchase.priceMinor),
+    currency: purchase.currency,
+  };
+  return [
+    { type: 'purchase.paid', data: { ...purchaseEventData(purchase), paymentReference: purchase.paymentReference } },
+    { type: 'invoice.paid', data: invoice },
+    // Paygentic's shape: consumers correlate the purchase response with the grant it paid for.
+    { type: 'invoice.paid.v0', data: { invoiceId: purchase.invoiceId, grantId: purchase.grantId, customerId: purchase.customerId, amount: formatMinor(purchase.priceMinor, purchase.currency), currency: purchase.currency } },
+  ];
+}
+
+function closedEvents(purchase: PurchaseRecord, at: Instant): OutboxEvent[] {
+  return [
+    { type: `purchase.${purchase.status}`, data: purchaseEventData(purchase) },
+    { type: 'invoice.voided', data: { invoiceId: purchase.invoiceId, purchaseId: purchase.id, customerId: purchase.customerId, voidedAt: new Date(at).toISOString() } },
+  ];
+}

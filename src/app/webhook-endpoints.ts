@@ -1,0 +1,126 @@
+import { notFound, validationError } from '../domain/errors.ts';
+import type { Page, PageRequest } from '../store/records.ts';
+import type { DeliveryStatus, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
+import type { DeliverySettings } from '../webhooks/delivery-settings.ts';
+import { attemptDelivery, leaseMs, type AttemptResult } from '../webhooks/dispatcher.ts';
+import { newWebhookSecret } from '../webhooks/signing.ts';
+import type { AppDependencies, RequestContext } from './dependencies.ts';
+import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
+import { writeOnce } from './webhook-write-once.ts';
+
+export interface CreateWebhookEndpointInput {
+  url: string;
+  /** `*` for all, exact types (`invoice.paid`), or families (`balance.*`). */
+  eventTypes: string[];
+  description?: string | null | undefined;
+}
+
+const EVENT_TYPE_PATTERN = /^(\*|[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?)$/;
+
+/**
+ * Registers a receiver. The response carries the signing secret: the only time
+ * it is shown (an idempotent replay within 24 hours shows the same response).
+ */
+export async function createWebhookEndpoint(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; input: CreateWebhookEndpointInput; idempotency?: IdempotencyRequest | undefined; present: (endpoint: WebhookEndpointRecord) => Presented },
+): Promise<Outcome> {
+  const { context, input } = request;
+  let url: URL;
+  try {
+    url = new URL(input.url);
+  } catch {
+    throw validationError('url', "'url' must be an absolute http or https URL.");
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw validationError('url', "'url' must be an absolute http or https URL.");
+  input.eventTypes.forEach((type, index) => {
+    if (!EVENT_TYPE_PATTERN.test(type)) throw validationError(`eventTypes.${index}`, `'${type}' is not an event type: use '*', a type such as 'invoice.paid', or a family such as 'balance.*'.`);
+  });
+  const endpoint: WebhookEndpointRecord = {
+    id: dependencies.newId('we'),
+    environmentId: context.environment.id,
+    url: input.url,
+    eventTypes: [...new Set(input.eventTypes)],
+    secret: newWebhookSecret(),
+    description: input.description ?? null,
+    createdAt: dependencies.clock.now(),
+    deletedAt: null,
+  };
+  return writeOnce(dependencies, { context, idempotency: request.idempotency }, async (repository) => {
+    await repository.webhookEndpoints.insert(endpoint);
+    return request.present(endpoint);
+  });
+}
+
+export async function getWebhookEndpoint(dependencies: AppDependencies, context: RequestContext, id: string): Promise<WebhookEndpointRecord> {
+  const endpoint = await dependencies.store.read((repository) => repository.webhookEndpoints.get(context.environment.id, id));
+  if (!endpoint) throw notFound('webhook endpoint', id, 'id');
+  return endpoint;
+}
+
+export function listWebhookEndpoints(dependencies: AppDependencies, context: RequestContext, page: PageRequest): Promise<Page<WebhookEndpointRecord>> {
+  return dependencies.store.read((repository) => repository.webhookEndpoints.list(context.environment.id, page));
+}
+
+/** Deletes an endpoint: it receives nothing more, and its pending deliveries are canceled. Its log stays. */
+export async function deleteWebhookEndpoint(dependencies: AppDependencies, context: RequestContext, id: string): Promise<WebhookEndpointRecord> {
+  return dependencies.store.transaction(async (repository) => {
+    const endpoint = await repository.webhookEndpoints.get(context.environment.id, id);
+    if (!endpoint) throw notFound('webhook endpoint', id, 'id');
+    const deletedAt = dependencies.clock.now();
+    await repository.webhookEndpoints.markDeleted(context.environment.id, id, deletedAt);
+    await repository.webhookDeliveries.cancelPending(id);
+    return { ...endpoint, deletedAt };
+  });
+}
+
+export interface DeliveryWithAttempts {
+  delivery: WebhookDeliveryRecord;
+  attempts: WebhookAttemptRecord[];
+}
+
+/** The endpoint's delivery log, newest first, each delivery with its attempts. */
+export async function listDeliveries(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  input: { endpointId: string; status?: DeliveryStatus; page: PageRequest },
+): Promise<Page<DeliveryWithAttempts>> {
+  await getWebhookEndpoint(dependencies, context, input.endpointId);
+  return dependencies.store.read(async (repository) => {
+    const page = await repository.webhookDeliveries.list(
+      context.environment.id,
+      { endpointId: input.endpointId, ...(input.status !== undefined ? { status: input.status } : {}) },
+      input.page,
+    );
+    const attempts = await repository.webhookDeliveries.attemptsOf(page.data.map((delivery) => delivery.id));
+    return { data: page.data.map((delivery) => ({ delivery, attempts: attempts.filter((attempt) => attempt.deliveryId === delivery.id) })), hasMore: page.hasMore };
+  });
+}
+
+/**
+ * Manual resend: the delivery is sent again now, whatever its state (delivered,
+ * failed or still retrying), with the same `webhook-id`, and the attempt is
+ * logged. It is leased first, as a worker's claim would be, so no worker picks
+ * it up meanwhile; receivers drop a duplicate by its `webhook-id` anyway.
+ */
+export async function resendDelivery(
+  dependencies: AppDependencies,
+  settings: DeliverySettings,
+  context: RequestContext,
+  input: { endpointId: string; deliveryId: string },
+): Promise<{ delivery: DeliveryWithAttempts; result: AttemptResult }> {
+  await getWebhookEndpoint(dependencies, context, input.endpointId);
+  const now = dependencies.clock.now();
+  const delivery = await dependencies.store.transaction(async (repository) => {
+    const found = await repository.webhookDeliveries.get(context.environment.id, input.deliveryId);
+    if (!found || found.endpointId !== input.endpointId) throw notFound('delivery', input.deliveryId, 'deliveryId');
+    await repository.webhookDeliveries.reschedule(found.id, now + leaseMs(settings));
+    return { ...found, status: 'pending' as const };
+  });
+  const result = await attemptDelivery(dependencies, settings, { delivery, trigger: 'manual' });
+  const updated = await dependencies.store.read(async (repository) => ({
+    delivery: (await repository.webhookDeliveries.get(context.environment.id, delivery.id))!,
+    attempts: await repository.webhookDeliveries.attemptsOf([delivery.id]),
+  }));
+  return { delivery: updated, result };
+}

@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { createDebit } from '../../app/debits.ts';
+import type { AppDependencies } from '../../app/dependencies.ts';
+import { fingerprintOf } from '../../app/idempotency.ts';
+import { contextOf } from '../../http/route-support.ts';
+import { parseOptionalTimestamp } from '../../http/time.ts';
+import type { DebitRecord, Metadata } from '../../store/records.ts';
+import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging, sendOutcome } from './stigg-route-support.ts';
+import { ConsumptionBody, LedgerQuery, NoQuery } from './stigg-schemas.ts';
+import { checkRequest } from './stigg-validation.ts';
+import { stiggConsumptionView, stiggLedgerEntryView, stiggPageView } from './stigg-views.ts';
+import { findCurrency, walletKeyOf, walletReference } from './stigg-wallets.ts';
+
+/** Stigg's consumption dimensions become the debit's metadata (values as strings). */
+function dimensionsAsMetadata(dimensions: Record<string, string | number | boolean> | undefined): Metadata {
+  return Object.fromEntries(Object.entries(dimensions ?? {}).map(([key, value]) => [key, String(value)]));
+}
+
+export function registerStiggConsumptionRoutes(server: FastifyInstance, app: AppDependencies): void {
+  /**
+   * Direct consumption: a debit in burn order. It may go into overdraft up to the
+   * wallet's overdraft limit (set through the native API; 0 by default), as Stigg
+   * lets usage run past the balance only where an overdraft is allowed. The
+   * idempotency key dedupes it: the same key replays the first answer, and the
+   * same key with other parameters is a 409.
+   */
+  server.post('/api/v1/credits/consumption', async (request, reply) => {
+    checkRequest(NoQuery, request.query, 'query');
+    const body = checkRequest(ConsumptionBody, request.body ?? {}, 'body');
+    const context = contextOf(request);
+    const occurredAt = parseOptionalTimestamp(body.createdAt, 'createdAt') ?? undefined;
+    await findCurrency(app, context, body.currencyId);
+    const { idempotencyKey, ...parameters } = body;
+    const outcome = await createDebit(app, {
+      context,
+      input: {
+        ...walletReference(body),
+        amount: body.amount,
+        onInsufficient: 'overdraft',
+        occurredAt,
+        metadata: dimensionsAsMetadata(body.dimensions),
+      },
+      idempotency: { key: idempotencyKey, fingerprint: fingerprintOf('stigg.consumption', parameters) },
+      present: (debit) => ({ status: 200, body: stiggConsumptionView(debit) }),
+    });
+    return sendOutcome(reply, outcome);
+  });
+
+  /** The credit ledger, newest first, as Stigg events; `pagination.next` continues with `after`. */
+  server.get('/api/v1/credits/ledger', async (request) => {
+    const query = checkRequest(LedgerQuery, request.query, 'query');
+    refuseBackwardPaging(query.before);
+    const environmentId = contextOf(request).environment.id;
+    const filters = {
+      customerId: query.customerId,
+      walletKey: walletKeyOf(query.resourceId),
+      ...(query.currencyId !== undefined ? { unit: query.currencyId } : {}),
+    };
+    const { page, debits } = await app.store.read(async (repository) => {
+      const entries = await repository.ledger.list(environmentId, filters, {
+        limit: query.limit === undefined ? DEFAULT_PAGE_LIMIT : Number(query.limit),
+        startingAfter: query.after ?? null,
+      });
+      // The feature a consumption was for lives on its debit.
+      const found = new Map<string, DebitRecord>();
+      for (const debitId of new Set(entries.data.flatMap((entry) => (entry.debitId ? [entry.debitId] : [])))) {
+        const debit = await repository.debits.get(environmentId, debitId);
+        if (debit) found.set(debitId, debit);
+      }
+      return { page: entries, debits: found };
+    });
+    const data = page.data.map((entry) => stiggLedgerEntryView(entry, entry.debitId ? debits.get(entry.debitId) : undefined));
+    return stiggPageView(data, page.hasMore ? data[data.length - 1]!.eventId : null);
+  });
+}

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import { createUnit, UNIT_CODE_PATTERN } from '../../app/accounts.ts';
+import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
+import { CreditbookError, validationError } from '../../domain/errors.ts';
+import { contextOf } from '../../http/route-support.ts';
+import type { UnitRecord } from '../../store/records.ts';
+import { AutoRechargeQuery, CustomCurrencyBody, NoQuery } from './stigg-schemas.ts';
+import { checkRequest } from './stigg-validation.ts';
+import { stiggAutoRechargeView, stiggCurrencyView } from './stigg-views.ts';
+import { findCurrency, requireCustomer } from './stigg-wallets.ts';
+
+/**
+ * Stigg currencies carry no precision, so a unit created through this dialect
+ * takes the most Creditbook allows (10 decimal places): any amount a Stigg
+ * client can send exactly is accepted. A unit that exists already, whatever its
+ * scale, is that currency.
+ */
+export const STIGG_CURRENCY_SCALE = 10;
+
+function readUnit(app: AppDependencies, context: RequestContext, code: string): Promise<UnitRecord | undefined> {
+  return app.store.read((repository) => repository.accounts.getUnit(context.environment.id, code));
+}
+
+export function registerStiggCurrencyRoutes(server: FastifyInstance, app: AppDependencies): void {
+  /**
+   * A custom currency is a unit: `id` is its code and `displayName` its name.
+   * Units keep nothing else, so description, symbol, units and metadata are
+   * accepted but not kept (the response shows them empty). Creating a currency
+   * that exists returns it (200), so a retried create is safe.
+   */
+  server.post('/api/v1/credits/custom-currencies', async (request, reply) => {
+    checkRequest(NoQuery, request.query, 'query');
+    const body = checkRequest(CustomCurrencyBody, request.body ?? {}, 'body');
+    if (!UNIT_CODE_PATTERN.test(body.id)) {
+      throw validationError('id', `Currency IDs here are lower case letters, digits or _, starting with a letter (at most 64); '${body.id}' is not.`);
+    }
+    const context = contextOf(request);
+    const existing = await readUnit(app, context, body.id);
+    if (existing) return reply.code(200).send(stiggCurrencyView(existing));
+    try {
+      const { unit, created } = await createUnit(app, context, { code: body.id, scale: STIGG_CURRENCY_SCALE, name: body.displayName });
+      return reply.code(created ? 201 : 200).send(stiggCurrencyView(unit));
+    } catch (error) {
+      // Created meanwhile (with another scale, through the native API): it is the currency.
+      const raced = error instanceof CreditbookError && error.code === 'state_conflict' ? await readUnit(app, context, body.id) : undefined;
+      if (!raced) throw error;
+      return reply.code(200).send(stiggCurrencyView(raced));
+    }
+  });
+
+  /** Creditbook has no automatic recharge: Stigg's default configuration, disabled, for a customer and currency that exist. */
+  server.get('/api/v1/credits/auto-recharge', async (request) => {
+    const query = checkRequest(AutoRechargeQuery, request.query, 'query');
+    const context = contextOf(request);
+    await requireCustomer(app, context, query.customerId);
+    await findCurrency(app, context, query.currencyId);
+    return stiggAutoRechargeView(query);
+  });
+}

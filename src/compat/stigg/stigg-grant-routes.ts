@@ -1,0 +1,126 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { currentTime, type AppDependencies } from '../../app/dependencies.ts';
+import { changeGrant, createGrant, getGrant, listGrants } from '../../app/grants.ts';
+import { fingerprintOf, type IdempotencyRequest } from '../../app/idempotency.ts';
+import { parseAmount } from '../../domain/amount.ts';
+import { notFound, validationError } from '../../domain/errors.ts';
+import { grantStatus } from '../../domain/grant-status.ts';
+import type { Instant } from '../../domain/types.ts';
+import { contextOf } from '../../http/route-support.ts';
+import { parseOptionalTimestamp } from '../../http/time.ts';
+import type { GrantRecord } from '../../store/records.ts';
+import { stiggFailure } from './stigg-errors.ts';
+import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging, sendOutcome } from './stigg-route-support.ts';
+import { CreateGrantBody, GrantIdParams, ListGrantsQuery, NoQuery } from './stigg-schemas.ts';
+import { checkRequest } from './stigg-validation.ts';
+import { COMMENT_METADATA, stiggGrantView, stiggPageView } from './stigg-views.ts';
+import { ensureCustomer, findCurrency, isStiggWallet, walletKeyOf } from './stigg-wallets.ts';
+
+/** Stigg's client sends no idempotency key for grants; an `Idempotency-Key` header, when a caller adds one, makes the create replayable. */
+function optionalIdempotency(request: FastifyRequest, operation: string, body: unknown): IdempotencyRequest | undefined {
+  const header = request.headers['idempotency-key'];
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key === undefined) return undefined;
+  if (key.length === 0 || key.length > 255) throw validationError('Idempotency-Key', 'An idempotency key has 1 to 255 characters.');
+  return { key, fingerprint: fingerprintOf(operation, body) };
+}
+
+/** Stigg refuses to void a grant twice (CreditGrantAlreadyVoided) and to void one that has expired. */
+function assertVoidable(grant: GrantRecord, now: Instant): void {
+  const status = grantStatus(grant, now);
+  if (status === 'voided') throw stiggFailure('state_conflict', `Credit grant '${grant.id}' is already voided.`, { param: 'id', reason: 'already_voided' });
+  if (status === 'expired') throw stiggFailure('state_conflict', `Credit grant '${grant.id}' has expired and cannot be voided.`, { param: 'id', reason: 'cannot_be_voided' });
+}
+
+export function registerStiggGrantRoutes(server: FastifyInstance, app: AppDependencies): void {
+  server.post('/api/v1/credits/grants', async (request, reply) => {
+    checkRequest(NoQuery, request.query, 'query');
+    const body = checkRequest(CreateGrantBody, request.body ?? {}, 'body');
+    const context = contextOf(request);
+    if (body.paymentCollectionMethod === 'CHARGE' || body.paymentCollectionMethod === 'INVOICE') {
+      throw stiggFailure('validation_error', 'Collecting payment needs a billing integration, which this server does not have; send paymentCollectionMethod NONE or leave it out.', {
+        param: 'paymentCollectionMethod',
+        reason: 'billing_integration_missing',
+      });
+    }
+    // Every check runs before the customer is created on first use, so a rejected grant writes nothing.
+    parseAmount(body.amount);
+    const now = currentTime(app, context.environment);
+    const effectiveAt = parseOptionalTimestamp(body.effectiveAt, 'effectiveAt') ?? undefined;
+    const expiresAt = parseOptionalTimestamp(body.expireAt, 'expireAt') ?? null;
+    if (expiresAt !== null && expiresAt <= Math.max(effectiveAt ?? now, now)) {
+      throw stiggFailure('validation_error', 'expireAt must be later than effectiveAt and than now.', { param: 'expireAt', reason: 'expire_before_effective' });
+    }
+    const unit = await findCurrency(app, context, body.currencyId);
+    parseAmount(body.amount, { scale: unit.scale });
+    if (body.cost && parseAmount(body.cost.amount, { param: 'cost.amount', positive: false }) < 0n) {
+      throw validationError('cost.amount', "'cost.amount' must not be negative.");
+    }
+    const idempotency = optionalIdempotency(request, 'stigg.grants.create', body);
+    await ensureCustomer(app, context, body.customerId);
+    const outcome = await createGrant(app, {
+      context,
+      input: {
+        customerId: body.customerId,
+        unit: body.currencyId,
+        walletKey: walletKeyOf(body.resourceId),
+        amount: body.amount,
+        category: body.grantType === 'PAID' ? 'paid' : 'promotional',
+        priority: body.priority,
+        effectiveAt,
+        expiresAt,
+        name: body.displayName,
+        metadata: { ...body.metadata, ...(body.comment !== undefined ? { [COMMENT_METADATA]: body.comment } : {}) },
+        cost: body.cost ? { amount: body.cost.amount, currency: body.cost.currency } : null,
+      },
+      idempotency,
+      present: (grant, at) => ({ status: 201, body: { data: stiggGrantView(grant, at) } }),
+    });
+    return sendOutcome(reply, outcome);
+  });
+
+  server.get('/api/v1/credits/grants', async (request) => {
+    const query = checkRequest(ListGrantsQuery, request.query, 'query');
+    refuseBackwardPaging(query.before);
+    const createdAt: Record<string, number> = {};
+    for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
+      const value = parseOptionalTimestamp(query[`createdAt[${bound}]`], `createdAt[${bound}]`);
+      if (value != null) createdAt[bound] = value;
+    }
+    const { page, now } = await listGrants(
+      app,
+      contextOf(request),
+      {
+        customerId: query.customerId,
+        ...(query.currencyId !== undefined ? { unit: query.currencyId } : {}),
+        walletKey: walletKeyOf(query.resourceId),
+        includeVoided: true,
+        createdAt,
+      },
+      { limit: query.limit === undefined ? DEFAULT_PAGE_LIMIT : Number(query.limit), startingAfter: query.after ?? null },
+    );
+    const data = page.data.map((grant) => stiggGrantView(grant, now));
+    return stiggPageView(data, page.hasMore ? data[data.length - 1]!.id : null);
+  });
+
+  server.post('/api/v1/credits/grants/:id/void', async (request, reply) => {
+    const { id } = checkRequest(GrantIdParams, request.params, 'params');
+    checkRequest(NoQuery, request.query, 'query');
+    checkRequest(NoQuery, request.body ?? {}, 'body');
+    const context = contextOf(request);
+    const { grant, now } = await getGrant(app, context, id);
+    if (!isStiggWallet(grant.walletKey)) throw notFound('credit grant', id, 'id');
+    assertVoidable(grant, now);
+    const outcome = await changeGrant(app, {
+      context,
+      grantId: id,
+      action: { kind: 'void' },
+      present: (voided, at) => {
+        // Another request voided it between the check above and this transaction: same answer as the check.
+        if (voided.voidedAt !== null && voided.voidedAt < at) assertVoidable(voided, at);
+        return { status: 200, body: { data: stiggGrantView(voided, at) } };
+      },
+    });
+    return sendOutcome(reply, outcome);
+  });
+}

@@ -1,0 +1,72 @@
+import { createCustomer } from '../../app/accounts.ts';
+import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
+import { findUnit, type WalletReference } from '../../app/wallet-address.ts';
+import { CreditbookError } from '../../domain/errors.ts';
+import type { UnitRecord } from '../../store/records.ts';
+
+/**
+ * How Stigg's names map onto wallets.
+ *
+ * - A Stigg customer is the Creditbook customer with the same ID (the caller's own).
+ *   Granting credits creates the customer on first use, as Stigg's customers are
+ *   provisioned by an API this dialect does not serve; every other call needs it.
+ * - A Stigg currency (`currencyId`) is the Creditbook unit with that code.
+ * - A Stigg resource scopes a wallet: walletKey `resource:<resourceId>`. Without a
+ *   resource, the customer's default wallet (walletKey '') is meant, for lists too,
+ *   as Stigg's own lists only show grants without a resource unless one is named.
+ *
+ * Stigg sees only those wallets: grants of other keyed wallets (a Paygentic
+ * entitlement, a Chargebee subscription) are not found through this dialect.
+ */
+export const RESOURCE_KEY_PREFIX = 'resource:';
+
+export function walletKeyOf(resourceId: string | undefined): string {
+  return resourceId === undefined ? '' : `${RESOURCE_KEY_PREFIX}${resourceId}`;
+}
+
+export function resourceIdOf(walletKey: string): string | null {
+  return walletKey.startsWith(RESOURCE_KEY_PREFIX) ? walletKey.slice(RESOURCE_KEY_PREFIX.length) : null;
+}
+
+export function isStiggWallet(walletKey: string): boolean {
+  return walletKey === '' || walletKey.startsWith(RESOURCE_KEY_PREFIX);
+}
+
+export function walletReference(input: { customerId: string; currencyId: string; resourceId?: string | undefined }): WalletReference {
+  return { customerId: input.customerId, unit: input.currencyId, walletKey: walletKeyOf(input.resourceId) };
+}
+
+/** The unit a Stigg currency names, or a 404 that says how to create it. */
+export async function findCurrency(dependencies: AppDependencies, context: RequestContext, currencyId: string): Promise<UnitRecord> {
+  try {
+    return await findUnit(dependencies, context.environment.id, currencyId);
+  } catch (error) {
+    if (error instanceof CreditbookError && error.code === 'not_found') {
+      throw new CreditbookError('not_found', `No custom currency '${currencyId}'. Create it with POST /api/v1/credits/custom-currencies.`, {
+        param: 'currencyId',
+      });
+    }
+    throw error;
+  }
+}
+
+export async function customerExists(dependencies: AppDependencies, context: RequestContext, customerId: string): Promise<boolean> {
+  return (await dependencies.store.read((repository) => repository.accounts.getCustomer(context.environment.id, customerId))) !== undefined;
+}
+
+/** Creates the customer with the caller's ID unless it exists. Two requests racing to create it both succeed. */
+export async function ensureCustomer(dependencies: AppDependencies, context: RequestContext, customerId: string): Promise<void> {
+  if (await customerExists(dependencies, context, customerId)) return;
+  try {
+    await createCustomer(dependencies, { context, input: { id: customerId }, present: () => ({ status: 201, body: null }) });
+  } catch (error) {
+    if (await customerExists(dependencies, context, customerId)) return;
+    throw error;
+  }
+}
+
+export async function requireCustomer(dependencies: AppDependencies, context: RequestContext, customerId: string): Promise<void> {
+  if (!(await customerExists(dependencies, context, customerId))) {
+    throw new CreditbookError('not_found', `No customer with id '${customerId}'.`, { param: 'customerId' });
+  }
+}

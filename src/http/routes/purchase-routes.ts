@@ -1,0 +1,58 @@
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { cancelPurchase } from '../../app/purchases-checkout.ts';
+import { getInvoice, getPurchase, listInvoices, listPurchases } from '../../app/purchases-reads.ts';
+import { createPurchase } from '../../app/purchases.ts';
+import type { InvoiceStatus, PurchaseStatus } from '../../store/repository/purchase-queries.ts';
+import { listView } from '../presenters.ts';
+import { CreatePurchaseBody, ListInvoicesQuery, ListPurchasesQuery } from '../purchase-schemas.ts';
+import { invoiceView, purchaseView } from '../purchase-presenters.ts';
+import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { EmptyActionBody, IdParams } from '../schemas.ts';
+import { parseOptionalTimestamp } from '../time.ts';
+
+/** Purchases of credits (checkout, pending grant, invoice) and their invoices. */
+export function registerPurchaseRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
+  server.post<{ Body: Static<typeof CreatePurchaseBody> }>('/purchases', { schema: { tags: ['purchases'], body: CreatePurchaseBody } }, async (request, reply) => {
+    const { idempotencyKey: _key, effectiveAt, expiresAt, paymentExpiresAt, ...input } = request.body;
+    const outcome = await createPurchase(app, {
+      context: contextOf(request),
+      input: {
+        ...input,
+        effectiveAt: parseOptionalTimestamp(effectiveAt, 'effectiveAt') ?? undefined,
+        expiresAt: parseOptionalTimestamp(expiresAt, 'expiresAt'),
+        paymentExpiresAt: parseOptionalTimestamp(paymentExpiresAt, 'paymentExpiresAt') ?? undefined,
+      },
+      idempotency: idempotencyOf(request, 'purchases.create'),
+      present: (purchase) => ({ status: 201, body: purchaseView(purchase) }),
+    });
+    return sendOutcome(reply, outcome);
+  });
+
+  server.get<{ Params: Static<typeof IdParams> }>('/purchases/:id', { schema: { tags: ['purchases'], params: IdParams } }, async (request) =>
+    purchaseView(await getPurchase(app, contextOf(request), request.params.id)),
+  );
+
+  server.get<{ Querystring: Static<typeof ListPurchasesQuery> }>('/purchases', { schema: { tags: ['purchases'], querystring: ListPurchasesQuery } }, async (request) => {
+    const { customerId, status } = request.query;
+    const filters = { ...(customerId !== undefined ? { customerId } : {}), ...(status !== undefined ? { status: status as PurchaseStatus } : {}) };
+    return listView(await listPurchases(app, contextOf(request), filters, pageOf(request.query)), purchaseView);
+  });
+
+  /** Cancels an open purchase: its invoice is voided and its pending grant with it. Canceling again returns it unchanged. */
+  server.post<{ Params: Static<typeof IdParams> }>(
+    '/purchases/:id/cancel',
+    { schema: { tags: ['purchases'], params: IdParams, body: EmptyActionBody } },
+    async (request) => purchaseView(await cancelPurchase(app, contextOf(request), request.params.id)),
+  );
+
+  server.get<{ Params: Static<typeof IdParams> }>('/invoices/:id', { schema: { tags: ['invoices'], params: IdParams } }, async (request) =>
+    invoiceView(await getInvoice(app, contextOf(request), request.params.id)),
+  );
+
+  server.get<{ Querystring: Static<typeof ListInvoicesQuery> }>('/invoices', { schema: { tags: ['invoices'], querystring: ListInvoicesQuery } }, async (request) => {
+    const { customerId, status } = request.query;
+    const filters = { ...(customerId !== undefined ? { customerId } : {}), ...(status !== undefined ? { status: status as InvoiceStatus } : {}) };
+    return listView(await listInvoices(app, contextOf(request), filters, pageOf(request.query)), invoiceView);
+  });
+}

@@ -1,0 +1,59 @@
+import type { Instant } from '../domain/types.ts';
+import type { PaymentMethodRecord } from '../store/repository/auto-top-up-queries.ts';
+
+export type PaymentProviderName = 'test' | 'stripe';
+export const paymentProviderNames: readonly PaymentProviderName[] = ['test', 'stripe'];
+
+export interface CheckoutRequest {
+  purchaseId: string;
+  environmentId: string;
+  customerId: string;
+  amountMinor: bigint;
+  currency: string;
+  /** What is bought, for the customer: "1000 ai_credits". */
+  description: string;
+  successUrl: string | null;
+  cancelUrl: string | null;
+  expiresAt: Instant;
+}
+
+export interface CheckoutSession {
+  id: string;
+  url: string;
+}
+
+/** What the provider says when a session's time is up: closed for good, or paid after all. */
+export type SessionClosing = { outcome: 'closed' } | { outcome: 'paid'; paymentReference: string | null };
+
+export interface SavedMethodCharge {
+  paymentMethod: PaymentMethodRecord;
+  amountMinor: bigint;
+  currency: string;
+  description: string;
+  purchaseId: string;
+  /** The same key for every attempt of one top-up, so a retry after a crash never charges twice. */
+  idempotencyKey: string;
+}
+
+export type ChargeResult = { outcome: 'succeeded'; paymentReference: string } | { outcome: 'declined'; reason: string };
+
+/**
+ * One interface over every way Creditbook takes a payment. A provider only talks
+ * to the outside world; the purchase's state lives in Creditbook and changes
+ * through app/purchases-transitions.ts, once per transition.
+ *
+ * - `createCheckoutSession` returns where to send the customer. It is called
+ *   before the purchase is written, never inside a database transaction.
+ * - `closeCheckoutSession` is called when the payment window has passed: the
+ *   provider either closes the session for good or reports that it was paid.
+ * - `chargeSavedMethod` charges a saved payment method without the customer (auto
+ *   top-up). A network error throws and is retried with the same idempotency key.
+ */
+export interface PaymentProvider {
+  readonly name: PaymentProviderName;
+  /** Checks a payment window the provider would refuse (Stripe: 30 minutes to 24 hours). */
+  checkPaymentWindow(input: { now: Instant; expiresAt: Instant }): void;
+  createCheckoutSession(request: CheckoutRequest): Promise<CheckoutSession>;
+  closeCheckoutSession(session: { sessionId: string | null }): Promise<SessionClosing>;
+  chargeSavedMethod(request: SavedMethodCharge): Promise<ChargeResult>;
+}

@@ -1,0 +1,280 @@
+import type { Amount } from '../../domain/amount.ts';
+import type { Instant } from '../../domain/types.ts';
+import type { Metadata, Page, PageRequest, WalletAddress } from '../records.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
+import { fetchPage } from './pagination.ts';
+import { amountColumn, jsonColumn, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+
+export type PurchaseStatus = 'open' | 'paid' | 'expired' | 'canceled' | 'failed';
+/** How a purchase was started: a customer at a checkout, or an auto top-up charging a saved payment method. */
+export type PurchaseSource = 'checkout' | 'auto_top_up';
+export type ClosedPurchaseStatus = Exclude<PurchaseStatus, 'open' | 'paid'>;
+
+export interface PurchaseRecord extends WalletAddress {
+  id: string;
+  walletId: string;
+  grantId: string;
+  invoiceId: string;
+  status: PurchaseStatus;
+  source: PurchaseSource;
+  /** Credits bought. */
+  amount: Amount;
+  /** What the customer pays, in minor units of `currency`. */
+  priceMinor: bigint;
+  currency: string;
+  provider: string;
+  sessionId: string | null;
+  sessionUrl: string | null;
+  paymentExpiresAt: Instant;
+  paymentReference: string | null;
+  successUrl: string | null;
+  cancelUrl: string | null;
+  metadata: Metadata;
+  createdAt: Instant;
+  paidAt: Instant | null;
+  closedAt: Instant | null;
+  /** A payment the provider reported after the purchase had closed: never credited, to be refunded. */
+  latePaymentReference: string | null;
+  latePaymentAt: Instant | null;
+}
+
+export type InvoiceStatus = 'open' | 'paid' | 'void';
+
+export interface InvoiceLine {
+  description: string;
+  /** Credits, as a decimal string. */
+  quantity: string;
+  unit: string;
+  /** Minor units of the invoice currency. */
+  amount: number;
+}
+
+export interface InvoiceRecord {
+  id: string;
+  environmentId: string;
+  customerId: string;
+  purchaseId: string;
+  status: InvoiceStatus;
+  currency: string;
+  amountMinor: bigint;
+  lines: InvoiceLine[];
+  createdAt: Instant;
+  paidAt: Instant | null;
+  voidedAt: Instant | null;
+}
+
+export class PurchaseQueries {
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
+
+  async insert(purchase: PurchaseRecord): Promise<void> {
+    await this.executor.run(
+      `INSERT INTO purchases (id, environment_id, customer_id, wallet_id, unit, wallet_key, grant_id, invoice_id, status, source, amount,
+         price_minor, currency, provider, session_id, session_url, payment_expires_at, payment_reference, success_url, cancel_url, metadata,
+         created_at, paid_at, closed_at, claimed_until, late_payment_reference, late_payment_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`,
+      [
+        purchase.id,
+        purchase.environmentId,
+        purchase.customerId,
+        purchase.walletId,
+        purchase.unit,
+        purchase.walletKey,
+        purchase.grantId,
+        purchase.invoiceId,
+        purchase.status,
+        purchase.source,
+        amountColumn(purchase.amount),
+        purchase.priceMinor.toString(),
+        purchase.currency,
+        purchase.provider,
+        purchase.sessionId,
+        purchase.sessionUrl,
+        purchase.paymentExpiresAt,
+        purchase.paymentReference,
+        purchase.successUrl,
+        purchase.cancelUrl,
+        jsonColumn(purchase.metadata),
+        purchase.createdAt,
+        purchase.paidAt,
+        purchase.closedAt,
+      ],
+    );
+  }
+
+  async get(environmentId: string, id: string): Promise<PurchaseRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM purchases WHERE environment_id = ? AND id = ?', [environmentId, id]);
+    return row && mapPurchase(row);
+  }
+
+  /** By the provider's session: provider notifications and the hosted checkout name a session, not an environment. */
+  async findBySession(provider: string, sessionId: string): Promise<PurchaseRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM purchases WHERE provider = ? AND session_id = ?', [provider, sessionId]);
+    return row && mapPurchase(row);
+  }
+
+  /** open → paid, once: returns false when the purchase was not open any more. */
+  async markPaid(id: string, input: { at: Instant; paymentReference: string | null }): Promise<boolean> {
+    const changed = await this.executor.run("UPDATE purchases SET status = 'paid', paid_at = ?, payment_reference = ? WHERE id = ? AND status = 'open'", [
+      input.at,
+      input.paymentReference,
+      id,
+    ]);
+    return changed === 1;
+  }
+
+  /** open → expired | canceled | failed, once. */
+  async markClosed(id: string, input: { status: ClosedPurchaseStatus; at: Instant }): Promise<boolean> {
+    const changed = await this.executor.run("UPDATE purchases SET status = ?, closed_at = ? WHERE id = ? AND status = 'open'", [
+      input.status,
+      input.at,
+      id,
+    ]);
+    return changed === 1;
+  }
+
+  /** Remembers the first payment reported for an already closed purchase. */
+  async recordLatePayment(id: string, input: { at: Instant; paymentReference: string }): Promise<boolean> {
+    const changed = await this.executor.run(
+      "UPDATE purchases SET late_payment_reference = ?, late_payment_at = ? WHERE id = ? AND status IN ('expired', 'canceled', 'failed') AND late_payment_reference IS NULL",
+      [input.paymentReference, input.at, id],
+    );
+    return changed === 1;
+  }
+
+  /**
+   * Claims open purchases whose payment window has closed, on the environment's
+   * clock (a frozen test clock, or `now`), and leases them until `leaseUntil` so
+   * no other node takes them meanwhile. With SKIP LOCKED, nodes claim disjoint rows.
+   */
+  async claimExpired(input: { now: Instant; leaseUntil: Instant; limit: number }): Promise<Array<{ id: string; environmentId: string }>> {
+    const skipLocked = this.capabilities.skipLocked ? ' FOR UPDATE OF purchases SKIP LOCKED' : '';
+    const rows = await this.executor.all<Row>(
+      `SELECT purchases.id AS id, purchases.environment_id AS environment_id FROM purchases
+       JOIN environments ON environments.id = purchases.environment_id
+       WHERE purchases.status = 'open' AND purchases.payment_expires_at <= COALESCE(environments.frozen_clock_at, ?)
+         AND (purchases.claimed_until IS NULL OR purchases.claimed_until <= ?)
+       ORDER BY purchases.payment_expires_at LIMIT ?${skipLocked}`,
+      [input.now, input.now, input.limit],
+    );
+    for (const row of rows) await this.executor.run('UPDATE purchases SET claimed_until = ? WHERE id = ?', [input.leaseUntil, row.id]);
+    return rows.map((row) => ({ id: String(row.id), environmentId: String(row.environment_id) }));
+  }
+
+  list(environmentId: string, filters: { customerId?: string; status?: PurchaseStatus }, page: PageRequest): Promise<Page<PurchaseRecord>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filters.customerId !== undefined) {
+      where.push('customer_id = ?');
+      params.push(filters.customerId);
+    }
+    if (filters.status !== undefined) {
+      where.push('status = ?');
+      params.push(filters.status);
+    }
+    return fetchPage({ executor: this.executor, table: 'purchases', environmentId, where, params, page, map: mapPurchase });
+  }
+}
+
+export class InvoiceQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async insert(invoice: InvoiceRecord): Promise<void> {
+    await this.executor.run(
+      `INSERT INTO invoices (id, environment_id, customer_id, purchase_id, status, currency, amount_minor, lines, created_at, paid_at, voided_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        invoice.id,
+        invoice.environmentId,
+        invoice.customerId,
+        invoice.purchaseId,
+        invoice.status,
+        invoice.currency,
+        invoice.amountMinor.toString(),
+        jsonColumn(invoice.lines),
+        invoice.createdAt,
+        invoice.paidAt,
+        invoice.voidedAt,
+      ],
+    );
+  }
+
+  async get(environmentId: string, id: string): Promise<InvoiceRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM invoices WHERE environment_id = ? AND id = ?', [environmentId, id]);
+    return row && mapInvoice(row);
+  }
+
+  /** open → paid | void, once. */
+  async settle(id: string, input: { status: 'paid' | 'void'; at: Instant }): Promise<boolean> {
+    const column = input.status === 'paid' ? 'paid_at' : 'voided_at';
+    const changed = await this.executor.run(`UPDATE invoices SET status = ?, ${column} = ? WHERE id = ? AND status = 'open'`, [input.status, input.at, id]);
+    return changed === 1;
+  }
+
+  list(environmentId: string, filters: { customerId?: string; status?: InvoiceStatus }, page: PageRequest): Promise<Page<InvoiceRecord>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filters.customerId !== undefined) {
+      where.push('customer_id = ?');
+      params.push(filters.customerId);
+    }
+    if (filters.status !== undefined) {
+      where.push('status = ?');
+      params.push(filters.status);
+    }
+    return fetchPage({ executor: this.executor, table: 'invoices', environmentId, where, params, page, map: mapInvoice });
+  }
+}
+
+export function readMinor(value: unknown): bigint {
+  return BigInt(String(value));
+}
+
+function mapPurchase(row: Row): PurchaseRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    customerId: String(row.customer_id),
+    walletId: String(row.wallet_id),
+    unit: String(row.unit),
+    walletKey: String(row.wallet_key),
+    grantId: String(row.grant_id),
+    invoiceId: String(row.invoice_id),
+    status: row.status as PurchaseStatus,
+    source: row.source as PurchaseSource,
+    amount: readAmount(row.amount),
+    priceMinor: readMinor(row.price_minor),
+    currency: String(row.currency),
+    provider: String(row.provider),
+    sessionId: readOptionalText(row.session_id),
+    sessionUrl: readOptionalText(row.session_url),
+    paymentExpiresAt: readTime(row.payment_expires_at),
+    paymentReference: readOptionalText(row.payment_reference),
+    successUrl: readOptionalText(row.success_url),
+    cancelUrl: readOptionalText(row.cancel_url),
+    metadata: readJson(row.metadata),
+    createdAt: readTime(row.created_at),
+    paidAt: readOptionalTime(row.paid_at),
+    closedAt: readOptionalTime(row.closed_at),
+    latePaymentReference: readOptionalText(row.late_payment_reference),
+    latePaymentAt: readOptionalTime(row.late_payment_at),
+  };
+}
+
+function mapInvoice(row: Row): InvoiceRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    customerId: String(row.customer_id),
+    purchaseId: String(row.purchase_id),
+    status: row.status as InvoiceStatus,
+    currency: String(row.currency),
+    amountMinor: readMinor(row.amount_minor),
+    lines: readJson(row.lines),
+    createdAt: readTime(row.created_at),
+    paidAt: readOptionalTime(row.paid_at),
+    voidedAt: readOptionalTime(row.voided_at),
+  };
+}

@@ -1,0 +1,107 @@
+import type { AppDependencies } from '../app/dependencies.ts';
+import type { EventRecord } from '../store/records.ts';
+import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
+import { retryDelay, type DeliverySettings } from './delivery-settings.ts';
+import { newAttemptId } from './ids.ts';
+import { signedHeaders } from './signing.ts';
+
+/** What a receiver gets: the event as GET /v1/events shows it. */
+export function webhookPayload(event: EventRecord): string {
+  return JSON.stringify({ id: event.id, type: event.type, timestamp: new Date(event.createdAt).toISOString(), data: event.data });
+}
+
+export interface AttemptResult {
+  delivered: boolean;
+  statusCode: number | null;
+  error: string | null;
+}
+
+/**
+ * One pass of the delivery worker, on every node: claims deliveries that are due
+ * (leasing them, under SKIP LOCKED, so no other node sends them meanwhile), sends
+ * them outside any transaction, then records each outcome. Returns how many it sent.
+ */
+export async function deliverDueWebhooks(dependencies: AppDependencies, settings: DeliverySettings, options: { limit?: number } = {}): Promise<number> {
+  const now = dependencies.clock.now();
+  const claimed = await dependencies.store.transaction((repository) =>
+    repository.webhookDeliveries.claimDue({ now, leaseUntil: now + leaseMs(settings), limit: options.limit ?? 100 }),
+  );
+  if (claimed.length === 0) return 0;
+  const queue = [...claimed];
+  const workers = Array.from({ length: Math.min(settings.concurrency, queue.length) }, async () => {
+    for (let delivery = queue.shift(); delivery; delivery = queue.shift()) await attemptDelivery(dependencies, settings, { delivery, trigger: 'automatic' });
+  });
+  await Promise.all(workers);
+  return claimed.length;
+}
+
+/** Long enough for an attempt to finish before another node may take the delivery over. */
+export function leaseMs(settings: DeliverySettings): number {
+  return settings.timeoutMs * 3 + 30_000;
+}
+
+/**
+ * Sends one delivery (which the caller has leased) and records the attempt in the
+ * delivery log: 2xx delivers it; anything else schedules the next attempt with
+ * exponential backoff, until `maxAttempts`, when it is `failed`.
+ */
+export async function attemptDelivery(
+  dependencies: AppDependencies,
+  settings: DeliverySettings,
+  input: { delivery: WebhookDeliveryRecord; trigger: 'automatic' | 'manual' },
+): Promise<AttemptResult> {
+  const { delivery } = input;
+  const found = await dependencies.store.read(async (repository) => ({
+    endpoint: await repository.webhookEndpoints.get(delivery.environmentId, delivery.endpointId),
+    event: await repository.outbox.get(delivery.eventId),
+  }));
+  if (!found.endpoint || !found.event) return { delivered: false, statusCode: null, error: 'endpoint deleted' };
+  const startedAt = dependencies.clock.now();
+  const result = await send(found.endpoint, found.event, { settings, at: new Date(startedAt) });
+  const finishedAt = dependencies.clock.now();
+  const attempt = delivery.attempts + 1;
+  const status = result.delivered ? 'delivered' : attempt >= settings.maxAttempts ? 'failed' : 'pending';
+  await dependencies.store.transaction(async (repository) => {
+    await repository.webhookDeliveries.recordAttempt(delivery.id, {
+      status,
+      attemptedAt: startedAt,
+      statusCode: result.statusCode,
+      error: result.error,
+      nextAttemptAt: status === 'pending' ? finishedAt + retryDelay(settings, attempt) : null,
+    });
+    await repository.webhookDeliveries.insertAttempt({
+      id: newAttemptId(),
+      environmentId: delivery.environmentId,
+      endpointId: delivery.endpointId,
+      deliveryId: delivery.id,
+      attempt,
+      trigger: input.trigger,
+      startedAt,
+      durationMs: finishedAt - startedAt,
+      statusCode: result.statusCode,
+      error: result.error,
+      responseBody: result.responseBody,
+    });
+  });
+  return { delivered: result.delivered, statusCode: result.statusCode, error: result.error };
+}
+
+async function send(endpoint: WebhookEndpointRecord, event: EventRecord, { settings, at }: { settings: DeliverySettings; at: Date }): Promise<AttemptResult & { responseBody: string | null }> {
+  const body = webhookPayload(event);
+  try {
+    const response = await fetch(endpoint.url, {
+      method: 'POST',
+      headers: signedHeaders({ secret: endpoint.secret, messageId: event.id, at, body }),
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(settings.timeoutMs),
+    });
+    const responseBody = (await response.text()).slice(0, 1000);
+    const delivered = response.status >= 200 && response.status < 300;
+    return { delivered, statusCode: response.status, error: delivered ? null : `HTTP ${response.status}`, responseBody };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const message = cause?.code ?? cause?.message ?? (error as Error).message;
+    return { delivered: false, statusCode: null, error: String(message).slice(0, 500), responseBody: null };
+  }
+}

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  createEntitlement,
+  expectPaygenticError,
+  expectShape,
+  nativeOk,
+  startPaygenticServer,
+  type Json,
+  type PaygenticServer,
+} from './paygentic-harness.ts';
+import { PaygenticGrant, PaygenticGrantList } from './paygentic-response-schemas.ts';
+
+const DAY = 86_400_000;
+const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString();
+
+/**
+ * Paygentic entitlement grants through /compat/paygentic on the real `serve`
+ * command: pagination, idempotency, amounts, rollover, bad input, environments.
+ */
+describe('paygentic dialect: entitlement grants', () => {
+  let server: PaygenticServer;
+  let counter = 0;
+  const newEntitlement = async (options: { scale?: number; unit?: string } = {}) => {
+    counter += 1;
+    const entitlementId = `ent_test${counter}`;
+    await createEntitlement(server, { entitlementId, customerId: `cus-pg-${counter}`, ...options });
+    return entitlementId;
+  };
+  const grants = (entitlementId: string) => `/v1/entitlements/${entitlementId}/grants`;
+  const createGrant = async (entitlementId: string, body: Record<string, unknown>): Promise<Json> => {
+    const response = await server.paygentic('POST', grants(entitlementId), { body });
+    assert.equal(response.status, 201, response.text);
+    return expectShape(PaygenticGrant, response.body);
+  };
+  const list = async (entitlementId: string, query = '?includeVoided=false&limit=20&offset=0'): Promise<Json> => {
+    const response = await server.paygentic('GET', `${grants(entitlementId)}${query}`);
+    assert.equal(response.status, 200, response.text);
+    return expectShape(PaygenticGrantList, response.body);
+  };
+
+  before(async () => {
+    server = await startPaygenticServer();
+  });
+
+  after(async () => server?.close());
+
+  it('replays a create with the same idempotency key; other parameters are a 409; the key is scoped to the entitlement', async () => {
+    const entitlementId = await newEntitlement();
+    const body = { amount: 75, idempotencyKey: 'topup-1', expiresAt: isoIn(30 * DAY) };
+    const first = await createGrant(entitlementId, body);
+    const replay = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body }));
+    assert.equal(replay.status, 201);
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(expectShape(PaygenticGrant, replay.body), first);
+    const conflict = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: { ...body, amount: 76 } }));
+    expectPaygenticError(conflict, 409, 'IDEMPOTENCY_CONFLICT');
+    // The same key on another entitlement is another grant.
+    const other = await newEntitlement();
+    const elsewhere = await createGrant(other, body);
+    assert.notEqual(elsewhere.id, first.id);
+    assert.equal((await list(entitlementId)).pagination.total, 1);
+  });
+
+  it('pages with limit and offset, newest first, with the total', async () => {
+    const entitlementId = await newEntitlement();
+    const ids: string[] = [];
+    for (let index = 1; index <= 5; index += 1) ids.push((await createGrant(entitlementId, { amount: index, idempotencyKey: `page-${index}` })).id);
+    const newestFirst = [...ids].reverse();
+    const pages = [];
+    for (const offset of [0, 2, 4]) pages.push(await list(entitlementId, `?includeVoided=false&limit=2&offset=${offset}`));
+    assert.deepEqual(pages.map((page) => page.data.map((grant: Json) => grant.id)), [newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4)]);
+    assert.deepEqual(pages.map((page) => page.pagination), [
+      { total: 5, limit: 2, offset: 0 },
+      { total: 5, limit: 2, offset: 2 },
+      { total: 5, limit: 2, offset: 4 },
+    ]);
+    const beyond = await list(entitlementId, '?includeVoided=false&limit=20&offset=10');
+    assert.deepEqual([beyond.data, beyond.pagination.total], [[], 5]);
+    await server.paygentic('DELETE', `${grants(entitlementId)}/${ids[0]}`);
+    assert.equal((await list(entitlementId)).pagination.total, 4);
+    assert.equal((await list(entitlementId, '?includeVoided=true&limit=20&offset=0')).pagination.total, 5);
+    for (const query of ['?limit=0', '?limit=101', '?offset=-1', '?includeVoided=yes', '?page=2']) {
+      expectPaygenticError(await server.paygentic('GET', `${grants(entitlementId)}${query}`), 400, 'VALIDATION_ERROR');
+    }
+  });
+
+  it('reads amounts exactly: shortest decimal form, the unit scale, no rounding', async () => {
+    const entitlementId = await newEntitlement({ unit: 'precise', scale: 4 });
+    const grant = await createGrant(entitlementId, { amount: 0.1, idempotencyKey: 'tenth' });
+    assert.equal(grant.amount, 0.1);
+    assert.equal((await nativeOk(server, 'GET', `/v1/grants/${grant.id}`)).amount, '0.1');
+    const fromString = await createGrant(entitlementId, { amount: '12.3456', idempotencyKey: 'string-amount' });
+    assert.equal(fromString.amount, 12.3456);
+    const cases: Array<[string, RegExp]> = [
+      ['{"amount":0.12345,"idempotencyKey":"k1"}', /decimal places/],
+      ['{"amount":0.1000000000000000055511151231257827,"idempotencyKey":"k2"}', /cannot be represented exactly/],
+      ['{"amount":12345678901234567890,"idempotencyKey":"k3"}', /cannot be represented exactly/],
+      ['{"amount":0,"idempotencyKey":"k4"}', /amount/],
+      ['{"amount":-5,"idempotencyKey":"k5"}', /amount/],
+      ['{"amount":"1e3","idempotencyKey":"k6"}', /amount/],
+    ];
+    for (const [rawBody, message] of cases) {
+      const response = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { rawBody }));
+      expectPaygenticError(response, 400, 'VALIDATION_ERROR', message);
+      assert.equal(response.body.details.param, 'amount');
+    }
+  });
+
+  it('takes effectiveAt and expiresAt (null: never expires), and checks their order', async () => {
+    const entitlementId = await newEntitlement();
+    const effectiveAt = new Date(Math.ceil(Date.now() / DAY) * DAY + DAY).toISOString();
+    const expiresAt = new Date(Date.parse(effectiveAt) + 30 * DAY).toISOString();
+    const scheduled = await createGrant(entitlementId, { amount: 10, idempotencyKey: 'later', effectiveAt, expiresAt });
+    assert.deepEqual([scheduled.effectiveAt, scheduled.expiresAt], [effectiveAt, expiresAt]);
+    const open = await createGrant(entitlementId, { amount: 10, idempotencyKey: 'open', expiresAt: null });
+    assert.equal(open.expiresAt, null);
+    const offset = await createGrant(entitlementId, { amount: 1, idempotencyKey: 'offset', effectiveAt: '2020-01-01T02:00:00+02:00' });
+    assert.equal(offset.effectiveAt, '2020-01-01T00:00:00.000Z');
+    const backwards = await server.expectNoWrites(() =>
+      server.paygentic('POST', grants(entitlementId), { body: { amount: 1, idempotencyKey: 'backwards', effectiveAt: expiresAt, expiresAt: effectiveAt } }),
+    );
+    expectPaygenticError(backwards, 400, 'VALIDATION_ERROR', /expiresAt/);
+    const notADate = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: { amount: 1, idempotencyKey: 'x', effectiveAt: 'soon' } }));
+    expectPaygenticError(notADate, 400, 'VALIDATION_ERROR', /effectiveAt/);
+  });
+
+  it('keeps resetMaxRollover/resetMinRollover (echoed, applied at usage-period resets); refuses a recurrencePeriod', async () => {
+    const entitlementId = await newEntitlement();
+    const capped = await createGrant(entitlementId, { amount: 100, idempotencyKey: 'capped', resetMaxRollover: 30, resetMinRollover: 5 });
+    assert.deepEqual([capped.resetMaxRollover, capped.resetMinRollover], [30, 5]);
+    const native = await nativeOk(server, 'GET', `/v1/grants/${capped.id}`);
+    assert.deepEqual([native.resetMaxRollover, native.resetMinRollover], ['30', '5']);
+    const plain = await createGrant(entitlementId, { amount: 5, idempotencyKey: 'nulls', resetMaxRollover: null, resetMinRollover: null, recurrencePeriod: null });
+    assert.equal(plain.recurrencePeriod, null);
+    assert.equal('resetMaxRollover' in plain, false);
+    for (const [extra, status, code, param] of [
+      [{ recurrencePeriod: 'P1M' }, 501, 'NOT_SUPPORTED', 'recurrencePeriod'],
+      [{ resetMaxRollover: -1 }, 400, 'VALIDATION_ERROR', 'resetMaxRollover'],
+      [{ resetMaxRollover: 1, resetMinRollover: 2 }, 400, 'VALIDATION_ERROR', 'resetMinRollover'],
+      [{ resetMaxRollover: 0.001 }, 400, 'VALIDATION_ERROR', 'resetMaxRollover'],
+    ] as const) {
+      const response = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: { amount: 5, idempotencyKey: 'roll', ...extra } }));
+      const error = expectPaygenticError(response, status, code);
+      assert.equal(error.details.param, param);
+    }
+  });
+
+  it('applies the rollover cap at the usage-period boundary and defaults effectiveAt to the period start', async () => {
+    const entitlementId = await newEntitlement();
+    // A daily usage period whose next boundary is two seconds away.
+    const boundary = Date.now() + 2000;
+    const periodStart = new Date(boundary - DAY).toISOString();
+    await nativeOk(server, 'POST', '/v1/wallets', { customerId: `cus-pg-${counter}`, unit: 'api_calls', walletKey: `entitlement:${entitlementId}`, usagePeriod: { period: 'P1D', anchor: periodStart } });
+    const grant = await createGrant(entitlementId, { amount: 100, idempotencyKey: 'period', resetMaxRollover: 30 });
+    assert.equal(grant.effectiveAt, periodStart, "effectiveAt defaults to the entitlement's current period start");
+    await nativeOk(server, 'POST', '/v1/debits', { customerId: `cus-pg-${counter}`, unit: 'api_calls', walletKey: `entitlement:${entitlementId}`, amount: '10' });
+    let detail = (await server.paygentic('GET', `/v1/entitlements/${entitlementId}`)).body;
+    assert.deepEqual(
+      [detail.balance, detail.usageInPeriod, detail.currentPeriodStart, detail.currentPeriodEnd],
+      [90, 10, periodStart, new Date(boundary).toISOString()],
+    );
+    await new Promise((resolve) => setTimeout(resolve, boundary - Date.now() + 300));
+    detail = (await server.paygentic('GET', `/v1/entitlements/${entitlementId}`)).body;
+    // 90 was left; only 30 carried over the reset, and the new period has no usage yet.
+    assert.deepEqual([detail.balance, detail.usageInPeriod, detail.currentPeriodStart], [30, 0, new Date(boundary).toISOString()]);
+  });
+
+  it('rejects bad requests in the flat error shape, writing nothing', async () => {
+    const entitlementId = await newEntitlement();
+    const cases: Array<[{ body?: unknown; rawBody?: string }, number, string, RegExp?]> = [
+      [{ body: { amount: 5 } }, 400, 'VALIDATION_ERROR', /idempotencyKey/],
+      [{ body: { amount: 5, idempotencyKey: '' } }, 400, 'VALIDATION_ERROR', /idempotencyKey/],
+      [{ body: { amount: 5, idempotencyKey: 'x'.repeat(256) } }, 400, 'VALIDATION_ERROR', /idempotencyKey/],
+      [{ body: { amount: 5, idempotencyKey: 'k', priority: 1 } }, 400, 'VALIDATION_ERROR', /priority/],
+      [{ body: [] }, 400, 'VALIDATION_ERROR'],
+      [{ rawBody: '{"amount": 5,' }, 400, 'INVALID_JSON'],
+    ];
+    for (const [request, status, code, message] of cases) {
+      expectPaygenticError(await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), request)), status, code, message);
+    }
+    const purchase = await server.expectNoWrites(() => server.paygentic('POST', `${grants(entitlementId)}/purchase`, { body: { amount: 5, price: 'five', idempotencyKey: 'p' } }));
+    expectPaygenticError(purchase, 400, 'VALIDATION_ERROR', /price/);
+  });
+
+  it('answers 404 for unknown entitlements and for grants of another entitlement', async () => {
+    const first = await newEntitlement();
+    const second = await newEntitlement();
+    const grant = await createGrant(first, { amount: 3, idempotencyKey: 'mine' });
+    expectPaygenticError(await server.expectNoWrites(() => server.paygentic('POST', grants('ent_missing'), { body: { amount: 1, idempotencyKey: 'k' } })), 404, 'NOT_FOUND');
+    expectPaygenticError(await server.paygentic('GET', `${grants('ent_missing')}?includeVoided=false&limit=20&offset=0`), 404, 'NOT_FOUND');
+    expectPaygenticError(await server.paygentic('GET', `${grants(second)}/${grant.id}`), 404, 'NOT_FOUND');
+    expectPaygenticError(await server.expectNoWrites(() => server.paygentic('DELETE', `${grants(second)}/${grant.id}`)), 404, 'NOT_FOUND');
+    expectPaygenticError(await server.paygentic('GET', `${grants(first)}/grt_missing`), 404, 'NOT_FOUND');
+    assert.equal((await server.paygentic('GET', `${grants(first)}/${grant.id}`)).body.voidedAt, null);
+  });
+
+  it('authenticates with a Bearer key and keeps environments apart', async () => {
+    const entitlementId = await newEntitlement();
+    const grant = await createGrant(entitlementId, { amount: 8, idempotencyKey: 'env' });
+    expectPaygenticError(await server.paygentic('GET', grants(entitlementId), { key: null }), 401, 'UNAUTHENTICATED');
+    expectPaygenticError(await server.paygentic('GET', grants(entitlementId), { key: 'cb_test_nope' }), 401, 'UNAUTHENTICATED');
+    const live = server.liveKey();
+    expectPaygenticError(await server.paygentic('GET', `${grants(entitlementId)}/${grant.id}`, { key: live }), 404, 'NOT_FOUND');
+    expectPaygenticError(await server.paygentic('DELETE', `${grants(entitlementId)}/${grant.id}`, { key: live }), 404, 'NOT_FOUND');
+    expectPaygenticError(
+      await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: { amount: 1, idempotencyKey: 'live' }, key: live })),
+      404,
+      'NOT_FOUND',
+    );
+    assert.equal((await list(entitlementId)).pagination.total, 1);
+  });
+});

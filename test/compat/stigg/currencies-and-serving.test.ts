@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { expectShape, expectStiggError, nativeOk, startStiggServer, type StiggServer } from './stigg-harness.ts';
+import { AutoRechargeResponse, CustomCurrencyResponse, GrantListResponse, GrantResponse, StiggErrorResponse } from './stigg-response-schemas.ts';
+
+describe('stigg dialect: custom currencies and auto-recharge', () => {
+  let server: StiggServer;
+
+  before(async () => {
+    server = await startStiggServer();
+  });
+
+  after(async () => server?.close());
+
+  it('creates a custom currency as a unit (201), and answers a repeated create with the same currency (200)', async () => {
+    const body = { id: 'ai_credits', displayName: 'AI credits', description: 'Credits for AI features', symbol: '¢', units: { singular: 'credit', plural: 'credits' }, metadata: { team: 'ml' } };
+    const created = await server.stigg('POST', '/api/v1/credits/custom-currencies', { body });
+    assert.equal(created.status, 201, created.text);
+    const currency = expectShape(CustomCurrencyResponse, created.body).data;
+    assert.equal(currency.id, 'ai_credits');
+    assert.equal(currency.displayName, 'AI credits');
+    assert.equal(currency.archivedAt, null);
+    // Units keep no description, symbol, labels or metadata: shown empty, not echoed back as if kept.
+    assert.deepEqual([currency.description, currency.symbol, currency.units, currency.metadata], [null, null, null, {}]);
+    const unit = (await nativeOk(server, 'GET', '/v1/units')).data.find((candidate: { code: string }) => candidate.code === 'ai_credits');
+    assert.deepEqual([unit.name, unit.scale], ['AI credits', 10]);
+
+    const again = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/custom-currencies', { body }));
+    assert.equal(again.status, 200);
+    assert.deepEqual(again.body, created.body);
+  });
+
+  it('takes a unit made natively, whatever its scale, as the currency', async () => {
+    await nativeOk(server, 'POST', '/v1/units', { code: 'usd_cents', scale: 0, name: 'Cents' });
+    const response = await server.stigg('POST', '/api/v1/credits/custom-currencies', { body: { id: 'usd_cents', displayName: 'Other name' } });
+    assert.equal(response.status, 200);
+    assert.equal(expectShape(CustomCurrencyResponse, response.body).data.displayName, 'Cents');
+    // Its scale still applies to Stigg amounts.
+    const grant = await server.stigg('POST', '/api/v1/credits/grants', {
+      body: { displayName: 'x', amount: 1.5, grantType: 'PAID', customerId: 'cents-customer', currencyId: 'usd_cents' },
+    });
+    expectStiggError(grant, 400, 'BadUserInput', /decimal places/);
+  });
+
+  it('rejects currency IDs that cannot be unit codes, and bad bodies, writing nothing', async () => {
+    for (const body of [
+      { id: 'currencyId', displayName: 'Mixed case' },
+      { id: 'has-dash', displayName: 'Dash' },
+      { id: 'fine' },
+      { id: 'fine', displayName: 'Fine', units: { singular: 'x' } },
+      { id: 'fine', displayName: 'Fine', colour: 'red' },
+    ]) {
+      const response = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/custom-currencies', { body }));
+      expectShape(StiggErrorResponse, response.body);
+      expectStiggError(response, 400, 'BadUserInput');
+    }
+  });
+
+  it("answers auto-recharge with Stigg's disabled default for a customer and currency that exist", async () => {
+    await nativeOk(server, 'POST', '/v1/units', { code: 'recharge_units', scale: 2 });
+    await nativeOk(server, 'POST', '/v1/customers', { id: 'recharge-customer' });
+    const response = await server.stigg('GET', '/api/v1/credits/auto-recharge', { query: { customerId: 'recharge-customer', currencyId: 'recharge_units' } });
+    assert.equal(response.status, 200, response.text);
+    const config = expectShape(AutoRechargeResponse, response.body).data;
+    assert.deepEqual(config, {
+      id: null,
+      createdAt: null,
+      updatedAt: null,
+      currencyId: 'recharge_units',
+      customerId: 'recharge-customer',
+      grantExpirationPeriod: '1_MONTH',
+      isEnabled: false,
+      maxSpendLimit: null,
+      targetBalance: 0,
+      thresholdType: 'CREDIT_AMOUNT',
+      thresholdValue: 0,
+    });
+    expectStiggError(await server.stigg('GET', '/api/v1/credits/auto-recharge', { query: { customerId: 'nobody', currencyId: 'recharge_units' } }), 404, 'NotFound');
+    expectStiggError(await server.stigg('GET', '/api/v1/credits/auto-recharge', { query: { customerId: 'recharge-customer', currencyId: 'nope' } }), 404, 'NotFound');
+    expectStiggError(await server.stigg('GET', '/api/v1/credits/auto-recharge', { query: { customerId: 'recharge-customer' } }), 400, 'BadUserInput', /currencyId/);
+    const live = await server.stigg('GET', '/api/v1/credits/auto-recharge', { query: { customerId: 'recharge-customer', currencyId: 'recharge_units' }, key: server.liveKey() });
+    expectStiggError(live, 404, 'NotFound');
+  });
+
+  it('answers unknown routes in Stigg shape', async () => {
+    expectStiggError(await server.stigg('GET', '/api/v1/credits/nothing-here'), 404, 'NotFound');
+  });
+});
+
+describe('stigg dialect on its own port', () => {
+  let server: StiggServer;
+
+  before(async () => {
+    server = await startStiggServer({ ownPort: true });
+  });
+
+  after(async () => server?.close());
+
+  it('serves the same API at the root of --stigg-port, and is not mounted on the main port', async () => {
+    assert.notEqual(new URL(server.stiggUrl).port, new URL(server.served.baseUrl).port);
+    assert.equal((await server.stigg('POST', '/api/v1/credits/custom-currencies', { body: { id: 'credits', displayName: 'Credits' } })).status, 201);
+    const created = await server.stigg('POST', '/api/v1/credits/grants', {
+      body: { displayName: 'Welcome', amount: 25, grantType: 'PROMOTIONAL', customerId: 'port-customer', currencyId: 'credits' },
+    });
+    assert.equal(created.status, 201, created.text);
+    const grant = expectShape(GrantResponse, created.body).data;
+    const listed = expectShape(GrantListResponse, (await server.stigg('GET', '/api/v1/credits/grants', { query: { customerId: 'port-customer' } })).body);
+    assert.deepEqual(listed.data.map((item: { id: string }) => item.id), [grant.id]);
+    assert.equal((await nativeOk(server, 'GET', `/v1/grants/${grant.id}`)).amount, '25');
+
+    // A malformed URL is refused by the router before any route runs: still in Stigg's shape.
+    expectStiggError(await server.stigg('POST', '/api/v1/credits/grants/%zz/void'), 400, 'BadUserInput', /URL/);
+
+    const notMounted = await fetch(`${server.served.baseUrl}/compat/stigg/api/v1/credits/grants?customerId=port-customer`, { headers: { 'x-api-key': server.testKey } });
+    assert.equal(notMounted.status, 404);
+    assert.ok('error' in ((await notMounted.json()) as object), 'the main port answers in the native error shape');
+  });
+});

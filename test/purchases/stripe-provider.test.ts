@@ -1,0 +1,332 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Stripe from 'stripe';
+import Database from 'better-sqlite3';
+import { MAX_TOP_UP_RUNS, runAutoTopUps } from '../../src/app/auto-top-up-runs.ts';
+import { expireDuePurchases } from '../../src/app/purchases-expiry.ts';
+import { configurePayments } from '../../src/payments/payments.ts';
+import { apiClient, startServe, type ServedProcess } from '../support/serve-process.ts';
+import { expectError, expectStatus, HOUR, iso, startTestApi, type ApiResponse, type Json, type TestApi } from '../support/test-api.ts';
+import { StripeRecorder } from './stripe-recorder.ts';
+
+const WEBHOOK_SECRET = 'whsec_creditbook_test_secret';
+
+/**
+ * The Stripe provider against a local server that records what the official
+ * `stripe` client sends, and Stripe's webhooks signed the way Stripe signs them
+ * (the stripe package's own test header), good and bad.
+ */
+describe('the stripe payment provider', () => {
+  let api: TestApi;
+  let recorder: StripeRecorder;
+  let eventCounter = 0;
+
+  before(async () => {
+    recorder = await StripeRecorder.start();
+    api = await startTestApi();
+    configurePayments(api.dependencies, {
+      stripe: { secretKey: 'sk_test_recorded', webhookSecret: WEBHOOK_SECRET, host: '127.0.0.1', port: recorder.port, protocol: 'http' },
+    });
+  });
+
+  after(async () => {
+    await api.close();
+    await recorder.stop();
+  });
+
+  const buy = async (wallet: { customerId: string; unit: string }, extra: Record<string, unknown> = {}, idempotencyKey?: string) =>
+    expectStatus(
+      await api.post(
+        '/v1/purchases',
+        { ...wallet, amount: '1000', price: '5.00', provider: 'stripe', successUrl: 'https://shop.example/ok', cancelUrl: 'https://shop.example/no', ...extra },
+        idempotencyKey === undefined ? {} : { idempotencyKey },
+      ),
+      201,
+    );
+
+  function stripeEvent(type: string, session: Record<string, unknown>): string {
+    eventCounter += 1;
+    return JSON.stringify({ id: `evt_test_${eventCounter}`, object: 'event', type, api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), data: { object: { object: 'checkout.session', ...session } } });
+  }
+
+  function notify(payload: string, signature: string | null): Promise<ApiResponse> {
+    return api.request({
+      method: 'POST',
+      url: '/webhooks/stripe',
+      key: null,
+      payload,
+      headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'stripe-signature': signature }) },
+    });
+  }
+
+  const signed = (payload: string, secret = WEBHOOK_SECRET) => Stripe.webhooks.generateTestHeaderString({ payload, secret });
+  const completed = (sessionId: string, paymentIntent = 'pi_123') =>
+    stripeEvent('checkout.session.completed', { id: sessionId, status: 'complete', payment_status: 'paid', payment_intent: paymentIntent });
+  const purchaseOf = async (purchase: Json) => expectStatus(await api.get(`/v1/purchases/${purchase.id}`), 200);
+  const grantOf = async (purchase: Json) => expectStatus(await api.get(`/v1/grants/${purchase.grantId}`), 200);
+
+  it('creates a Checkout Session with the official client: one line, the price in minor units, the redirect URLs; a replay makes no second session', async () => {
+    const wallet = await api.wallet();
+    const now = await api.now();
+    const before = recorder.calls('POST /v1/checkout/sessions').length;
+    const purchase = await buy(wallet, { paymentExpiresAt: iso(now + 2 * HOUR) }, 'stripe-buy-1');
+    const calls = recorder.calls('POST /v1/checkout/sessions').slice(before);
+    assert.equal(calls.length, 1);
+    const [call] = calls;
+    assert.equal(call!.headers.authorization, 'Bearer sk_test_recorded');
+
+    assert.deepEqual(
+      {
+        mode: call!.form.mode,
+        quantity: call!.form['line_items[0][quantity]'],
+        unitAmount: call!.form['line_items[0][price_data][unit_amount]'],
+        currency: call!.form['line_items[0][price_data][currency]'],
+        name: call!.form['line_items[0][price_data][product_data][name]'],
+        successUrl: call!.form.success_url,
+        cancelUrl: call!.form.cancel_url,
+        expiresAt: call!.form.expires_at,
+        reference: call!.form.client_reference_id,
+        metadata: call!.form['metadata[creditbook_purchase_id]'],
+      },
+      {
+        mode: 'payment',
+        quantity: '1',
+        unitAmount: '500',
+        currency: 'usd',
+        name: `1000 ${wallet.unit}`,
+        successUrl: 'https://shop.example/ok',
+        cancelUrl: 'https://shop.example/no',
+        expiresAt: String(Math.floor((now + 2 * HOUR) / 1000)),
+        reference: purchase.id,
+        metadata: purchase.id,
+      },
+    );
+    assert.match(purchase.paymentSession.id, /^cs_test_recorded_\d+$/);
+    assert.deepEqual(purchase.paymentSession, { id: purchase.paymentSession.id, url: `https://checkout.stripe.com/c/pay/${purchase.paymentSession.id}`, expiresAt: iso(now + 2 * HOUR), amount: 500 });
+    assert.equal(purchase.provider, 'stripe');
+    assert.equal((await grantOf(purchase)).status, 'payment_pending');
+
+    // A replay answers from Creditbook's record: no second session.
+    const replay = await api.post('/v1/purchases', { ...wallet, amount: '1000', price: '5.00', provider: 'stripe', successUrl: 'https://shop.example/ok', cancelUrl: 'https://shop.example/no', paymentExpiresAt: iso(now + 2 * HOUR) }, { idempotencyKey: 'stripe-buy-1' });
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    assert.equal(replay.body.id, purchase.id);
+    assert.equal(recorder.calls('POST /v1/checkout/sessions').length, before + 1);
+  });
+
+  it('refuses a payment window Stripe would refuse', async () => {
+    const wallet = await api.wallet();
+    const now = await api.now();
+    const before = recorder.requests.length;
+    await api.expectNoWrites(async () =>
+      expectError(await api.post('/v1/purchases', { ...wallet, amount: '1', price: '1.00', provider: 'stripe', paymentExpiresAt: iso(now + 10 * 60_000) }), {
+        status: 400,
+        code: 'validation_error',
+        param: 'paymentExpiresAt',
+      }),
+    );
+    assert.equal(recorder.requests.length, before, 'nothing was sent to Stripe');
+  });
+
+  it('a bad, missing or mismatched signature is a 400 and changes nothing', async () => {
+    const wallet = await api.wallet();
+    const purchase = await buy(wallet);
+    const payload = completed(purchase.paymentSession.id);
+    for (const signature of [signed(payload, 'whsec_someone_else'), null, 't=1700000000,v1=deadbeef', signed(completed(purchase.paymentSession.id, 'pi_other'))]) {
+      const response = await api.expectNoWrites(() => notify(payload, signature));
+      expectError(response, { status: 400, code: 'validation_error', param: 'Stripe-Signature' });
+    }
+    // A signature older than the five-minute tolerance does not verify either.
+    const stale = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET, timestamp: Math.floor(Date.now() / 1000) - 3600 });
+    expectError(await api.expectNoWrites(() => notify(payload, stale)), { status: 400, code: 'validation_error' });
+    assert.equal((await purchaseOf(purchase)).status, 'open');
+    assert.equal((await grantOf(purchase)).status, 'payment_pending');
+    assert.equal((await api.balance(wallet)).available, '0');
+  });
+
+  it('checkout.session.completed pays the purchase once, however often it arrives', async () => {
+    const wallet = await api.wallet();
+    const purchase = await buy(wallet);
+    const payload = completed(purchase.paymentSession.id, 'pi_paid_1');
+    const first = await notify(payload, signed(payload));
+    assert.equal(first.status, 200);
+    assert.deepEqual(first.body, { received: true, result: 'paid' });
+    const paid = await purchaseOf(purchase);
+    assert.deepEqual({ status: paid.status, invoice: paid.invoice.status, reference: paid.paymentReference }, { status: 'paid', invoice: 'paid', reference: 'pi_paid_1' });
+    assert.equal((await grantOf(purchase)).status, 'active');
+    assert.equal((await api.balance(wallet)).available, '1000');
+
+    // Stripe retries: the same event again, and again with a fresh signature.
+    for (const signature of [signed(payload), signed(payload)]) {
+      const duplicate = await api.expectNoWrites(() => notify(payload, signature));
+      assert.equal(duplicate.status, 200);
+      assert.equal(duplicate.body.result, 'already_paid');
+    }
+    assert.equal((await api.balance(wallet)).available, '1000');
+  });
+
+  it('checkout.session.expired voids it; a completed that arrives after is not credited but recorded', async () => {
+    const wallet = await api.wallet();
+    const purchase = await buy(wallet);
+    const expired = stripeEvent('checkout.session.expired', { id: purchase.paymentSession.id, status: 'expired', payment_status: 'unpaid', payment_intent: null });
+    const response = await notify(expired, signed(expired));
+    assert.deepEqual([response.status, response.body.result], [200, 'expired']);
+    assert.deepEqual([(await purchaseOf(purchase)).status, (await grantOf(purchase)).status], ['expired', 'voided']);
+
+    const late = completed(purchase.paymentSession.id, 'pi_late');
+    const lateResponse = await notify(late, signed(late));
+    assert.deepEqual([lateResponse.status, lateResponse.body.result], [200, 'late']);
+    const after = await purchaseOf(purchase);
+    assert.equal(after.status, 'expired');
+    assert.equal(after.invoice.status, 'void');
+    assert.equal(after.latePayment.reference, 'pi_late', 'kept for a refund');
+    assert.equal((await grantOf(purchase)).available, '0');
+    assert.equal((await api.balance(wallet)).available, '0');
+    // The duplicate of the expiry changes nothing either.
+    assert.equal((await api.expectNoWrites(() => notify(expired, signed(expired)))).body.result, 'unchanged');
+  });
+
+  it('other event types and sessions Creditbook did not make are acknowledged and ignored', async () => {
+    const other = JSON.stringify({ id: 'evt_other', object: 'event', type: 'customer.created', data: { object: { id: 'cus_1', object: 'customer' } } });
+    const ignored = await api.expectNoWrites(() => notify(other, signed(other)));
+    assert.deepEqual([ignored.status, ignored.body.result], [200, 'ignored']);
+    const stranger = completed('cs_test_not_ours');
+    const unknown = await api.expectNoWrites(() => notify(stranger, signed(stranger)));
+    assert.deepEqual([unknown.status, unknown.body.result], [200, 'unknown_session']);
+  });
+
+  it('the expiry sweep expires the session at Stripe first, and completes it instead if Stripe says it was paid', async () => {
+    const wallet = await api.wallet();
+    const now = await api.now();
+    const unpaid = await buy(wallet, { paymentExpiresAt: iso(now + HOUR) });
+    const paidAtStripe = await buy(wallet, { paymentExpiresAt: iso(now + HOUR) });
+    recorder.complete(paidAtStripe.paymentSession.id, 'pi_raced');
+    await api.advanceClock(now + HOUR);
+    assert.equal(await expireDuePurchases(api.dependencies), 1);
+    assert.equal(recorder.calls(`POST /v1/checkout/sessions/${unpaid.paymentSession.id}/expire`).length, 1);
+    assert.equal(recorder.sessions.get(unpaid.paymentSession.id)!.status, 'expired');
+    assert.deepEqual([(await purchaseOf(unpaid)).status, (await grantOf(unpaid)).status], ['expired', 'voided']);
+    const raced = await purchaseOf(paidAtStripe);
+    assert.deepEqual([raced.status, raced.paymentReference], ['paid', 'pi_raced']);
+    assert.equal((await api.balance(wallet)).available, '1000');
+  });
+
+  it('auto top-up charges a saved Stripe payment method off-session, with an idempotency key; a card error is a decline', async () => {
+    const wallet = await api.wallet();
+    await api.grant({ ...wallet, amount: '100' });
+    const card = expectStatus(await api.post('/v1/payment-methods', { customerId: wallet.customerId, provider: 'stripe', stripePaymentMethod: 'pm_card_visa', stripeCustomer: 'cus_stripe_1' }), 201);
+    expectStatus(await api.post('/v1/balance-settings', { ...wallet, autoTopUp: { threshold: '50', amount: '200', unitPrice: '0.05', paymentMethodId: card.id } }), 200);
+    await api.debit({ ...wallet, amount: '60' });
+    const before = recorder.calls('POST /v1/payment_intents').length;
+    assert.equal(await runAutoTopUps(api.dependencies), 1);
+    const [charge] = recorder.calls('POST /v1/payment_intents').slice(before);
+    assert.deepEqual(
+      { amount: charge!.form.amount, currency: charge!.form.currency, customer: charge!.form.customer, method: charge!.form.payment_method, offSession: charge!.form.off_session, confirm: charge!.form.confirm },
+      { amount: '1000', currency: 'usd', customer: 'cus_stripe_1', method: 'pm_card_visa', offSession: 'true', confirm: 'true' },
+    );
+    assert.match(String(charge!.headers['idempotency-key']), /^creditbook-auto-top-up-atu_/);
+    assert.equal((await api.balance(wallet)).available, '240');
+
+    const declining = expectStatus(
+      await api.post('/v1/payment-methods', { customerId: wallet.customerId, provider: 'stripe', stripePaymentMethod: 'pm_card_chargeDeclined', stripeCustomer: 'cus_stripe_1' }),
+      201,
+    );
+    expectStatus(await api.post('/v1/balance-settings', { ...wallet, autoTopUp: { threshold: '50', amount: '200', unitPrice: '0.05', paymentMethodId: declining.id } }), 200);
+    await api.debit({ ...wallet, amount: '200' });
+    assert.equal(await runAutoTopUps(api.dependencies), 1);
+    const topUps = expectStatus(await api.get(`/v1/auto-top-ups?customerId=${wallet.customerId}&unit=${wallet.unit}`), 200);
+    assert.deepEqual(
+      topUps.data.map((topUp: Json) => [topUp.status, topUp.reason]),
+      [
+        ['declined', 'generic_decline'],
+        ['succeeded', null],
+      ],
+    );
+    assert.equal((await api.balance(wallet)).available, '40');
+  });
+
+  it('a top-up whose charge keeps failing with an error (not a decline) is given up after a few runs, freeing the wallet', async () => {
+    const wallet = await api.wallet();
+    await api.grant({ ...wallet, amount: '100' });
+    const broken = expectStatus(await api.post('/v1/payment-methods', { customerId: wallet.customerId, provider: 'stripe', stripePaymentMethod: 'pm_detached', stripeCustomer: 'cus_stripe_1' }), 201);
+    expectStatus(await api.post('/v1/balance-settings', { ...wallet, autoTopUp: { threshold: '50', amount: '200', unitPrice: '0.05', paymentMethodId: broken.id } }), 200);
+    await api.debit({ ...wallet, amount: '60' });
+    const errors: unknown[] = [];
+    const writer = new Database(api.databasePath);
+    try {
+      for (let run = 1; run <= MAX_TOP_UP_RUNS; run += 1) {
+        await runAutoTopUps(api.dependencies, { onError: (error) => errors.push(error) });
+        // The lease of the failed run runs out (two minutes in real life).
+        writer.prepare('UPDATE auto_top_ups SET claimed_until = 0 WHERE claimed_until IS NOT NULL').run();
+      }
+    } finally {
+      writer.close();
+    }
+    assert.equal(errors.length, MAX_TOP_UP_RUNS);
+    const [topUp] = expectStatus(await api.get(`/v1/auto-top-ups?customerId=${wallet.customerId}&unit=${wallet.unit}`), 200).data;
+    assert.equal(topUp.status, 'skipped');
+    assert.match(topUp.reason, /^error: No such PaymentMethod/);
+    const purchase = expectStatus(await api.get(`/v1/purchases/${topUp.purchaseId}`), 200);
+    assert.deepEqual([purchase.status, purchase.invoice.status], ['failed', 'void']);
+    const settings = expectStatus(await api.get(`/v1/balance-settings?customerId=${wallet.customerId}&unit=${wallet.unit}`), 200);
+    assert.equal(settings.autoTopUpState.inFlight, null, 'the next debit may try again');
+    assert.equal((await api.balance(wallet)).available, '40');
+  });
+});
+
+/** The same provider configured the way a deployment does it: environment variables of the real `serve` command. */
+describe('the stripe payment provider, configured by environment variables of the real serve command', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-stripe-'));
+  let recorder: StripeRecorder;
+  let served: ServedProcess;
+
+  before(async () => {
+    recorder = await StripeRecorder.start();
+    served = await startServe({
+      database: join(directory, 'stripe.db'),
+      env: {
+        STRIPE_SECRET_KEY: 'sk_test_from_env',
+        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        STRIPE_API_HOST: '127.0.0.1',
+        STRIPE_API_PORT: String(recorder.port),
+        STRIPE_API_PROTOCOL: 'http',
+      },
+    });
+  });
+
+  after(async () => {
+    await served?.stop();
+    await recorder?.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('creates the session at the configured host and completes the purchase from a signed webhook over HTTP', async () => {
+    const call = apiClient(served.baseUrl, served.testKey!);
+    await call('POST', '/v1/units', { code: 'credits', scale: 0 });
+    const customerId = (await call('POST', '/v1/customers', {})).body.id;
+    const purchase = await call('POST', '/v1/purchases', { customerId, unit: 'credits', amount: '300', price: '3.00', provider: 'stripe' });
+    assert.equal(purchase.status, 201, JSON.stringify(purchase.body));
+    const [created] = recorder.calls('POST /v1/checkout/sessions');
+    assert.equal(created!.headers.authorization, 'Bearer sk_test_from_env');
+    assert.equal(created!.form.success_url, `${served.baseUrl}/checkout/done`, 'without successUrl, Stripe returns the customer to the built-in page');
+
+    const payload = JSON.stringify({
+      id: 'evt_serve_1',
+      object: 'event',
+      type: 'checkout.session.completed',
+      data: { object: { id: purchase.body.paymentSession.id, object: 'checkout.session', status: 'complete', payment_status: 'paid', payment_intent: 'pi_serve' } },
+    });
+    const post = (signature: string) =>
+      fetch(`${served.baseUrl}/webhooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': signature }, body: payload });
+    const forged = await post(Stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_forged' }));
+    assert.equal(forged.status, 400);
+    assert.equal((await call('GET', `/v1/purchases/${purchase.body.id}`)).body.status, 'open');
+    const genuine = await post(Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET }));
+    assert.equal(genuine.status, 200);
+    const paid = await call('GET', `/v1/purchases/${purchase.body.id}`);
+    assert.deepEqual([paid.body.status, paid.body.paymentReference], ['paid', 'pi_serve']);
+    assert.equal((await call('GET', `/v1/balances?customerId=${customerId}&unit=credits`)).body.available, '300');
+  });
+});
