@@ -228,6 +228,13 @@ describe('stigg dialect: credit grants', () => {
     const customerId = newCustomer();
     const grant = await createGrant({ customerId, amount: 5, expireAt: isoIn(1200) });
     await sleep(1500);
+    // The background sweep books the expiry on its own schedule; wait for it, so it cannot land in the no-writes window below.
+    for (let waited = 0; ; waited += 100) {
+      const entries = await nativeOk(server, 'GET', `/v1/ledger-entries?grantId=${grant.id}`);
+      if (entries.data.some((entry: Json) => entry.type === 'expiry')) break;
+      assert.ok(waited < 15_000, 'the sweep booked the expiry');
+      await sleep(100);
+    }
     const listed = expectShape(GrantListResponse, (await server.stigg('GET', '/api/v1/credits/grants', { query: { customerId } })).body);
     assert.equal(listed.data[0].status, 'EXPIRED');
     const response = await server.expectNoWrites(() => server.stigg('POST', `/api/v1/credits/grants/${grant.id}/void`));
