@@ -1,4 +1,4 @@
-import { formatAmount, ZERO, type Amount } from '../../domain/amount.ts';
+import { formatAmount, ZERO } from '../../domain/amount.ts';
 import type { BalanceView } from '../../domain/balance.ts';
 import { grantStatus } from '../../domain/grant-status.ts';
 import type { GrantState, Instant } from '../../domain/types.ts';
@@ -24,10 +24,14 @@ function metadataOf(metadata: Metadata | undefined): { metadata?: unknown } {
   return value === undefined ? {} : { metadata: value };
 }
 
-/** What a block is, in Chargebee's words: promotional grants, else a paid allocation (top-up), or a recurring issue. */
-function grantSourceOf(grant: GrantState): 'promotional_grants' | 'top_up' | 'grant_renewal' {
-  // `source` exists once recurring grants do; read it without depending on it.
-  if ((grant as { source?: string }).source === 'recurring') return 'grant_renewal';
+/**
+ * What a block is, in Chargebee's words: credit carried across a period boundary
+ * is a rollover; a recurring schedule's issue is a grant renewal; otherwise a
+ * promotional grant, or a paid allocation (top-up).
+ */
+export function grantSourceOf(grant: GrantState): 'promotional_grants' | 'top_up' | 'grant_renewal' | 'rollover' {
+  if (grant.rolledOver > 0n) return 'rollover';
+  if (grant.source === 'recurring') return 'grant_renewal';
   return grant.category === 'promotional' ? 'promotional_grants' : 'top_up';
 }
 
@@ -51,7 +55,6 @@ function blockStatus(grant: GrantState, now: Instant): 'available' | 'exhausted'
 
 export function grantBlockView(grant: GrantState & { metadata?: Metadata }, wallet: { walletKey: string; unit: string }, now: Instant) {
   const changedAt = Math.max(grant.createdAt, grant.activatedAt ?? 0, grant.expiredAt ?? 0, grant.voidedAt ?? 0);
-  const rolledOver = (grant as { rolledOver?: Amount }).rolledOver ?? ZERO;
   return {
     id: grant.id,
     ...subscriptionOf(wallet.walletKey),
@@ -65,7 +68,7 @@ export function grantBlockView(grant: GrantState & { metadata?: Metadata }, wall
     hold_amount: formatAmount(grant.held),
     used_amount: formatAmount(grant.consumed),
     expired_amount: formatAmount(grant.expired),
-    rolled_over_amount: formatAmount(rolledOver),
+    rolled_over_amount: formatAmount(grant.rolledOver),
     voided_amount: formatAmount(grant.voided),
     status: blockStatus(grant, now),
     grant_source: grantSourceOf(grant),
