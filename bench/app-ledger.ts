@@ -3,31 +3,36 @@ import { ensureEnvironment } from '../src/app/api-keys.ts';
 import { createDebit } from '../src/app/debits.ts';
 import { createDependencies, type AppDependencies, type RequestContext } from '../src/app/dependencies.ts';
 import { createGrant } from '../src/app/grants.ts';
+import type { Store } from '../src/store/port.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALLET_COUNT } from './workload.ts';
 
 /**
  * Creditbook in-process: the app layer (createDebit) on a SqliteStore over a
  * temp file, which runs WAL with synchronous=FULL and group commit exactly as
- * the server does. Wallets and grants follow the shared workload.
+ * the server does, or on any other Store (the PostgreSQL bench passes a
+ * PostgresStore). Wallets and grants follow the shared workload; with
+ * `hotWallet`, one more wallet with the same grants takes every `debitHot`.
  */
 export class AppLedger {
   private constructor(
-    private readonly store: SqliteStore,
+    private readonly store: Store,
     private readonly dependencies: AppDependencies,
     private readonly context: RequestContext,
     private readonly customerIds: string[],
+    private readonly hotCustomerId: string | undefined,
   ) {}
 
-  static async open(path: string): Promise<AppLedger> {
-    const store = new SqliteStore(path);
+  /** A SQLite file path, or a store to use (closed by `close()`). */
+  static async open(location: string | Store, options: { hotWallet?: boolean } = {}): Promise<AppLedger> {
+    const store = typeof location === 'string' ? new SqliteStore(location) : location;
     await store.migrate();
     const dependencies = createDependencies(store);
     const environment = await ensureEnvironment(dependencies, 'test');
     const context: RequestContext = { environment, requestId: 'bench' };
     await createUnit(dependencies, context, { code: UNIT_CODE, scale: UNIT_SCALE });
     const customerIds: string[] = [];
-    for (let wallet = 0; wallet < WALLET_COUNT; wallet += 1) {
+    for (let wallet = 0; wallet < WALLET_COUNT + (options.hotWallet ? 1 : 0); wallet += 1) {
       const outcome = await createCustomer(dependencies, { context, input: {}, present: (customer) => ({ status: 201, body: customer.id }) });
       customerIds.push(outcome.body as string);
     }
@@ -44,7 +49,8 @@ export class AppLedger {
         }
       }),
     );
-    return new AppLedger(store, dependencies, context, customerIds);
+    const hotCustomerId = options.hotWallet ? customerIds.pop() : undefined;
+    return new AppLedger(store, dependencies, context, customerIds, hotCustomerId);
   }
 
   /** Debit number `index` of the shared workload through createDebit. */
@@ -53,6 +59,16 @@ export class AppLedger {
     return createDebit(this.dependencies, {
       context: this.context,
       input: { customerId: this.customerIds[planned.wallet]!, unit: UNIT_CODE, amount: planned.amount },
+      present: (debit) => ({ status: 201, body: { id: debit.id } }),
+    });
+  }
+
+  /** Debit number `index`'s amount, always from the one hot wallet. */
+  debitHot(index: number): Promise<unknown> {
+    if (this.hotCustomerId === undefined) throw new Error('AppLedger was opened without a hot wallet.');
+    return createDebit(this.dependencies, {
+      context: this.context,
+      input: { customerId: this.hotCustomerId, unit: UNIT_CODE, amount: plannedDebit(index).amount },
       present: (debit) => ({ status: 201, body: { id: debit.id } }),
     });
   }

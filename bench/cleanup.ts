@@ -10,7 +10,14 @@ import { join } from 'node:path';
  */
 const children = new Set<ChildProcess>();
 const tempDirectories = new Set<string>();
+const cleanupTasks = new Set<() => void>();
 let installed = false;
+
+/** A synchronous last-resort task for cleanupNow (e.g. dropping a scratch database); returns its remover. */
+export function onCleanup(task: () => void): () => void {
+  cleanupTasks.add(task);
+  return () => cleanupTasks.delete(task);
+}
 
 export function trackChild(child: ChildProcess): ChildProcess {
   children.add(child);
@@ -56,6 +63,14 @@ export function cleanupNow(): void {
   children.clear();
   for (const directory of tempDirectories) rmSync(directory, { recursive: true, force: true });
   tempDirectories.clear();
+  for (const task of cleanupTasks) {
+    try {
+      task();
+    } catch {
+      // Best effort: the run is ending anyway.
+    }
+  }
+  cleanupTasks.clear();
 }
 
 export function installCleanupHandlers(): void {

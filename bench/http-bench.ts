@@ -37,7 +37,7 @@ function client(baseUrl: string, key: string) {
 }
 
 /** A unit, customers and big grants (three per customer, so debits walk a real burn order), all over HTTP. */
-async function setUpLedger(server: ServerProcess, key: string, customers: number): Promise<string[]> {
+export async function setUpLedger(server: ServerProcess, key: string, customers: number): Promise<string[]> {
   const call = client(server.baseUrl, key);
   await call('POST', '/v1/units', { code: UNIT, scale: 4 });
   const customerIds: string[] = new Array(customers);

@@ -6,6 +6,7 @@ import { trackChild } from './cleanup.ts';
 import { PROJECT_ROOT } from './processes.ts';
 
 const WORKER_PATH = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
+const PACED_WORKER_PATH = fileURLToPath(new URL('./paced-load-worker.ts', import.meta.url));
 
 export interface LoadConfig {
   baseUrl: string;
@@ -19,6 +20,22 @@ export interface LoadConfig {
   overallRate?: number;
   seconds: number;
   /** A run with the same settings before the measured one, not recorded. */
+  warmupSeconds: number;
+}
+
+/**
+ * The open-loop load of paced-load-worker.ts: for each target in turn, GETs of
+ * its `paths` started at evenly spaced instants; all targets `rounds` times,
+ * so a burst of other work on the machine falls on every target alike.
+ */
+export interface PacedLoadConfig {
+  targets: Array<{ baseUrl: string; paths: string[]; headers: Record<string, string> }>;
+  /** Requests started per second, evenly spaced. */
+  rate: number;
+  /** Seconds per target per round. */
+  seconds: number;
+  rounds: number;
+  /** Unrecorded load on each target before the first round. */
   warmupSeconds: number;
 }
 
@@ -36,10 +53,19 @@ export interface LoadResult {
 let configCount = 0;
 
 /** Runs autocannon in a child process (bench/load-worker.ts) and returns its summary. */
-export async function runLoad(config: LoadConfig, workDirectory: string): Promise<LoadResult> {
+export function runLoad(config: LoadConfig, workDirectory: string): Promise<LoadResult> {
+  return runWorker(WORKER_PATH, config, workDirectory);
+}
+
+/** Runs the open-loop paced GET load (bench/paced-load-worker.ts) in a child process; one summary per target. */
+export function runPacedLoad(config: PacedLoadConfig, workDirectory: string): Promise<LoadResult[]> {
+  return runWorker(PACED_WORKER_PATH, config, workDirectory);
+}
+
+async function runWorker<Result>(workerPath: string, config: unknown, workDirectory: string): Promise<Result> {
   const configPath = join(workDirectory, `load-${(configCount += 1)}.json`);
   writeFileSync(configPath, JSON.stringify(config));
-  const child = trackChild(spawn(process.execPath, ['--import', 'tsx', WORKER_PATH, configPath], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = trackChild(spawn(process.execPath, ['--import', 'tsx', workerPath, configPath], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -48,7 +74,7 @@ export async function runLoad(config: LoadConfig, workDirectory: string): Promis
   const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode: number | null) => resolve(exitCode)));
   if (code !== 0) throw new Error(`load worker exited with ${code}:\n${stderr}`);
   const line = stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as LoadResult;
+  return JSON.parse(line) as Result;
 }
 
 /** Describes what went wrong in a run, if anything (non-2xx, socket errors, timeouts). */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -43,7 +43,7 @@ async function healthy(baseUrl: string): Promise<boolean> {
 }
 
 /** Spawns `node <args>` and polls /healthz every 2 ms until it answers 200. */
-async function startServer(name: string, args: string[], port: number, env: Record<string, string>): Promise<ServerProcess> {
+export async function startServer(name: string, args: string[], port: number, env: Record<string, string>): Promise<ServerProcess> {
   const baseUrl = `http://127.0.0.1:${port}`;
   const startedAt = performance.now();
   const child = trackChild(
@@ -76,6 +76,13 @@ export async function startCreditbook(database: string): Promise<ServerProcess> 
 export async function startBareFastify(): Promise<ServerProcess> {
   const port = await freePort();
   return startServer('bare Fastify', ['--import', 'tsx', BARE_SERVER_PATH], port, { PORT: String(port) });
+}
+
+/** Runs a `creditbook` CLI command to completion and returns its stdout (throws on a non-zero exit). */
+export function runCreditbookCli(args: string[]): string {
+  const result = spawnSync(process.execPath, [CLI_PATH, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+  if (result.status !== 0) throw new Error(`creditbook ${args.join(' ')} exited with ${result.status}:\n${result.stderr}`);
+  return result.stdout;
 }
 
 /** The test API key `serve` prints on an empty database. */

@@ -13,21 +13,21 @@ import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALL
 const SCALE = 10n ** 10n;
 
 /** `prefix_` + 10 characters of start time + a 16-character counter: unique, increasing, ULID-sized. */
-function idFactory(): (prefix: string) => string {
+export function idFactory(): (prefix: string) => string {
   const start = Date.now().toString(32).padStart(10, '0');
   let counter = 0;
   return (prefix) => `${prefix}_${start}${(counter++).toString(32).padStart(16, '0')}`;
 }
 const DECIMAL = /^(-)?(\d+)(?:\.(\d+))?$/;
 
-function toScaled(text: string): bigint {
+export function toScaled(text: string): bigint {
   const match = DECIMAL.exec(text);
   if (!match) throw new Error(`not a decimal: ${text}`);
   const magnitude = BigInt(match[2]!) * SCALE + BigInt((match[3] ?? '').padEnd(10, '0'));
   return match[1] ? -magnitude : magnitude;
 }
 
-function toText(value: bigint): string {
+export function toText(value: bigint): string {
   const negative = value < 0n;
   const magnitude = negative ? -value : value;
   const fraction = (magnitude % SCALE).toString().padStart(10, '0').replace(/0+$/, '');

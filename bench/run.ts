@@ -6,6 +6,7 @@ import { sectionHeading } from './format.ts';
 import { runFootprintBench } from './footprint-bench.ts';
 import { runHttpBench } from './http-bench.ts';
 import { runInProcessBench } from './in-process-bench.ts';
+import { runPostgresBench } from './postgres-bench.ts';
 
 /**
  * `npm run bench`: every creditbook figure beside a baseline doing the same
@@ -16,7 +17,19 @@ const settings = {
   inProcess: { seconds: 4, warmupSeconds: 1, inFlight: 256, rawBatchSize: 256 },
   http: { seconds: 10, fixedRate: 2000, fixedRateConnections: 32, saturationConnections: 64, customers: 200 },
   footprint: { customers: 10_000, grantsPerCustomer: 10, concurrency: 256, balanceReads: 20 },
+  postgres: {
+    adminUrl: process.env.CREDITBOOK_BENCH_POSTGRES_URL ?? process.env.CREDITBOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    seconds: 1.5,
+    rounds: 2,
+    warmupSeconds: 1,
+    clients: [8, 32],
+    hotClients: 32,
+    http: { rate: 1000, seconds: 2.5, rounds: 2, warmupSeconds: 1, customers: 100 },
+  },
 };
+
+/** `npm run bench -- --postgres-only` runs only section 5. */
+const postgresOnly = process.argv.includes('--postgres-only');
 
 function formatLoad(): string {
   return loadavg()
@@ -48,15 +61,20 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   console.log(header().join('\n'));
 
-  console.log(sectionHeading('1. In-process debits (SQLite temp file, WAL, synchronous=FULL; 100 wallets x 5 grants)'));
-  for (const line of await runInProcessBench(settings.inProcess)) console.log(line);
+  if (!postgresOnly) {
+    console.log(sectionHeading('1. In-process debits (SQLite temp file, WAL, synchronous=FULL; 100 wallets x 5 grants)'));
+    for (const line of await runInProcessBench(settings.inProcess)) console.log(line);
 
-  console.log(sectionHeading('2-3. HTTP (real `creditbook serve` vs bare Fastify; autocannon in its own process)'));
-  const http = await runHttpBench(settings.http);
-  for (const line of http.lines) console.log(line);
+    console.log(sectionHeading('2-3. HTTP (real `creditbook serve` vs bare Fastify; autocannon in its own process)'));
+    const http = await runHttpBench(settings.http);
+    for (const line of http.lines) console.log(line);
 
-  console.log(sectionHeading('4. Start-up and memory (no baseline)'));
-  for (const line of await runFootprintBench(settings.footprint, http.coldStartEmptyMs)) console.log(line);
+    console.log(sectionHeading('4. Start-up and memory (no baseline)'));
+    for (const line of await runFootprintBench(settings.footprint, http.coldStartEmptyMs)) console.log(line);
+  }
+
+  console.log(sectionHeading('5. PostgreSQL (scratch databases on the local server; baselines: naive = FOR UPDATE transaction of several statements, one-statement = one CTE)'));
+  for (const line of await runPostgresBench(settings.postgres)) console.log(line);
 
   console.log(`\nbench took ${((performance.now() - startedAt) / 1000).toFixed(0)} s; load average at end: ${formatLoad()}`);
 }

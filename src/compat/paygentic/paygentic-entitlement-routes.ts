@@ -4,7 +4,7 @@ import type { AppDependencies } from '../../app/dependencies.ts';
 import { contextOf } from '../../http/route-support.ts';
 import { findEntitlement, usageSinceStart } from './paygentic-entitlements.ts';
 import { EntitlementParams, NoQuery } from './paygentic-schemas.ts';
-import { checkRequest } from './paygentic-validation.ts';
+import { checkRequest } from '../check-request.ts';
 import { entitlementView } from './paygentic-views.ts';
 
 /** The metered entitlement detail: its wallet's balance now, what was used, and any overage. */

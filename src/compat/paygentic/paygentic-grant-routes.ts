@@ -9,7 +9,7 @@ import { parseOptionalTimestamp } from '../../http/time.ts';
 import type { GrantRecord, WalletRecord } from '../../store/records.ts';
 import { currentPeriodStart, findEntitlement } from './paygentic-entitlements.ts';
 import { CreateGrantBody, EntitlementParams, GrantParams, ListGrantsQuery, NoQuery, PurchaseGrantBody } from './paygentic-schemas.ts';
-import { checkRequest } from './paygentic-validation.ts';
+import { checkRequest } from '../check-request.ts';
 import { grantListView, grantView, IDEMPOTENCY_KEY_METADATA, purchaseView } from './paygentic-views.ts';
 
 const DEFAULT_LIMIT = 20;

@@ -7,7 +7,7 @@ import { parseOptionalTimestamp } from '../../http/time.ts';
 import type { DebitRecord, Metadata } from '../../store/records.ts';
 import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging, sendOutcome } from './stigg-route-support.ts';
 import { ConsumptionBody, LedgerQuery, NoQuery } from './stigg-schemas.ts';
-import { checkRequest } from './stigg-validation.ts';
+import { checkRequest } from '../check-request.ts';
 import { stiggConsumptionView, stiggLedgerEntryView, stiggPageView } from './stigg-views.ts';
 import { findCurrency, walletKeyOf, walletReference } from './stigg-wallets.ts';
 

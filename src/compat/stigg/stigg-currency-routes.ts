@@ -5,7 +5,7 @@ import { CreditbookError, validationError } from '../../domain/errors.ts';
 import { contextOf } from '../../http/route-support.ts';
 import type { UnitRecord } from '../../store/records.ts';
 import { AutoRechargeQuery, CustomCurrencyBody, NoQuery } from './stigg-schemas.ts';
-import { checkRequest } from './stigg-validation.ts';
+import { checkRequest } from '../check-request.ts';
 import { stiggAutoRechargeView, stiggCurrencyView } from './stigg-views.ts';
 import { findCurrency, requireCustomer } from './stigg-wallets.ts';
 

@@ -12,7 +12,7 @@ import type { GrantRecord } from '../../store/records.ts';
 import { stiggFailure } from './stigg-errors.ts';
 import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging, sendOutcome } from './stigg-route-support.ts';
 import { CreateGrantBody, GrantIdParams, ListGrantsQuery, NoQuery } from './stigg-schemas.ts';
-import { checkRequest } from './stigg-validation.ts';
+import { checkRequest } from '../check-request.ts';
 import { COMMENT_METADATA, stiggGrantView, stiggPageView } from './stigg-views.ts';
 import { ensureCustomer, findCurrency, isStiggWallet, walletKeyOf } from './stigg-wallets.ts';
 

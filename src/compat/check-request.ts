@@ -1,9 +1,9 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { TypeCompiler, ValueErrorType, type TypeCheck } from '@sinclair/typebox/compiler';
-import { validationError } from '../../domain/errors.ts';
+import { validationError } from '../domain/errors.ts';
 
 /**
- * Request validation for the Stigg dialect. It runs in the handlers, not
+ * Request validation for the JSON dialects (Stigg, Paygentic). It runs in the handlers, not
  * through Fastify's schema option, so it behaves the same whether the dialect
  * sits on its own port or is mounted on the main server (their Ajv settings differ).
  * Unknown fields are rejected; nothing is coerced.

@@ -1,0 +1,102 @@
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { LoadResult, PacedLoadConfig } from './load.ts';
+
+/**
+ * An open-loop GET load generator, run in its own process (`node --import tsx
+ * bench/paced-load-worker.ts <config.json>`). Requests start at evenly spaced
+ * instants (`rate` per second), whether or not earlier ones have been answered,
+ * over keep-alive connections opened as needed. autocannon's `overallRate` sends
+ * a burst per connection at the start of each second; this offers the rate
+ * smoothly, which is what "p99 at 1,000 offered/s" means. The targets take turns,
+ * `rounds` times.
+ *
+ * Latency runs from the moment a request is handed to the socket pool to its
+ * last response byte, 2xx only. Prints one JSON array of LoadResult (one per
+ * target, all rounds together) on stdout.
+ */
+
+type Target = PacedLoadConfig['targets'][number];
+
+const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as PacedLoadConfig;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+interface Tally {
+  latencies: number[];
+  non2xx: number;
+  errors: number;
+  seconds: number;
+}
+
+function send(target: Target, url: URL, path: string, tally: Tally | undefined): Promise<void> {
+  const startedAt = performance.now();
+  return new Promise((resolve) => {
+    const request = http.get({ agent, hostname: url.hostname, port: url.port, path, headers: target.headers, timeout: 10_000 }, (response) => {
+      response.on('data', () => {});
+      response.on('end', () => {
+        const status = response.statusCode ?? 0;
+        if (tally) {
+          if (status >= 200 && status < 300) tally.latencies.push(performance.now() - startedAt);
+          else tally.non2xx += 1;
+        }
+        resolve();
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', () => {
+      if (tally) tally.errors += 1;
+      resolve();
+    });
+  });
+}
+
+/** Offers `rate`/s to one target for `seconds`; records into `tally` unless warming up. */
+async function run(target: Target, seconds: number, tally: Tally | undefined): Promise<void> {
+  const url = new URL(target.baseUrl);
+  const total = Math.round(config.rate * seconds);
+  const interval = 1000 / config.rate;
+  const startedAt = performance.now();
+  const pending: Array<Promise<void>> = [];
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor((performance.now() - startedAt) / interval) + 1);
+      while (sent < due) {
+        pending.push(send(target, url, target.paths[sent % target.paths.length]!, tally));
+        sent += 1;
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, Math.max(0, startedAt + sent * interval - performance.now()));
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  if (tally) tally.seconds += (performance.now() - startedAt) / 1000;
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
+}
+
+const tallies: Tally[] = config.targets.map(() => ({ latencies: [], non2xx: 0, errors: 0, seconds: 0 }));
+if (config.warmupSeconds > 0) for (const target of config.targets) await run(target, config.warmupSeconds, undefined);
+for (let round = 0; round < config.rounds; round += 1) {
+  for (const [index, target] of config.targets.entries()) await run(target, config.seconds, tallies[index]);
+}
+const results: LoadResult[] = tallies.map((tally) => {
+  const sorted = tally.latencies.sort((left, right) => left - right);
+  return {
+    seconds: tally.seconds,
+    ok: sorted.length,
+    okPerSecond: sorted.length / tally.seconds,
+    non2xx: tally.non2xx,
+    errors: tally.errors,
+    timeouts: 0,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+  };
+});
+agent.destroy();
+process.stdout.write(`${JSON.stringify(results)}\n`);
