@@ -1,7 +1,7 @@
 import type { GrantState, GrantStatus } from '../../domain/types.ts';
 import type { GrantRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { fetchPage } from './pagination.ts';
+import { equalityFilters, fetchPage } from './pagination.ts';
 import {
   amountColumn,
   jsonColumn,
@@ -124,17 +124,7 @@ export class GrantQueries {
   }
 
   list(environmentId: string, filters: GrantFilters, page: PageRequest): Promise<Page<GrantRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    for (const [column, value] of [
-      ['customer_id', filters.customerId],
-      ['unit', filters.unit],
-      ['wallet_key', filters.walletKey],
-    ] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
+    const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey });
     if (filters.status) {
       const condition = statusCondition(filters.status.status);
       where.push(condition);

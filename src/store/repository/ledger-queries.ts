@@ -1,6 +1,6 @@
 import type { EventRecord, IdempotencyRecord, LedgerEntryRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { fetchPage } from './pagination.ts';
+import { equalityFilters, fetchPage } from './pagination.ts';
 import { amountColumn, jsonColumn, placeholders, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 const ENTRY_COLUMNS =
@@ -27,18 +27,7 @@ export class LedgerQueries {
   }
 
   list(environmentId: string, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    for (const [column, value] of [
-      ['customer_id', filters.customerId],
-      ['unit', filters.unit],
-      ['wallet_key', filters.walletKey],
-      ['grant_id', filters.grantId],
-    ] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
+    const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, grant_id: filters.grantId });
     return fetchPage({ executor: this.executor, table: 'ledger_entries', environmentId, where, params, page, map: mapEntry });
   }
 

@@ -36,3 +36,9 @@ export async function fetchPage<T>(input: {
   );
   return { data: rows.slice(0, input.page.limit).map(input.map), hasMore: rows.length > input.page.limit };
 }
+
+/** `column = ?` conditions for the filters that are set; an undefined value means "no filter". */
+export function equalityFilters(filters: Record<string, unknown>): { where: string[]; params: unknown[] } {
+  const set = Object.entries(filters).filter(([, value]) => value !== undefined);
+  return { where: set.map(([column]) => `${column} = ?`), params: set.map(([, value]) => value) };
+}

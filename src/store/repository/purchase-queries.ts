@@ -2,7 +2,7 @@ import type { Amount } from '../../domain/amount.ts';
 import type { Instant } from '../../domain/types.ts';
 import type { Metadata, Page, PageRequest, WalletAddress } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { fetchPage } from './pagination.ts';
+import { equalityFilters, fetchPage } from './pagination.ts';
 import { amountColumn, jsonColumn, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export type PurchaseStatus = 'open' | 'paid' | 'expired' | 'canceled' | 'failed';
@@ -164,16 +164,7 @@ export class PurchaseQueries {
   }
 
   list(environmentId: string, filters: { customerId?: string; status?: PurchaseStatus }, page: PageRequest): Promise<Page<PurchaseRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filters.customerId !== undefined) {
-      where.push('customer_id = ?');
-      params.push(filters.customerId);
-    }
-    if (filters.status !== undefined) {
-      where.push('status = ?');
-      params.push(filters.status);
-    }
+    const { where, params } = equalityFilters({ customer_id: filters.customerId, status: filters.status });
     return fetchPage({ executor: this.executor, table: 'purchases', environmentId, where, params, page, map: mapPurchase });
   }
 }
@@ -214,16 +205,7 @@ export class InvoiceQueries {
   }
 
   list(environmentId: string, filters: { customerId?: string; status?: InvoiceStatus }, page: PageRequest): Promise<Page<InvoiceRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filters.customerId !== undefined) {
-      where.push('customer_id = ?');
-      params.push(filters.customerId);
-    }
-    if (filters.status !== undefined) {
-      where.push('status = ?');
-      params.push(filters.status);
-    }
+    const { where, params } = equalityFilters({ customer_id: filters.customerId, status: filters.status });
     return fetchPage({ executor: this.executor, table: 'invoices', environmentId, where, params, page, map: mapInvoice });
   }
 }

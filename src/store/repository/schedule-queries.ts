@@ -1,7 +1,7 @@
 import type { ScheduleState } from '../../domain/types.ts';
 import type { Page, PageRequest, ScheduleRecord } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { fetchPage } from './pagination.ts';
+import { equalityFilters, fetchPage } from './pagination.ts';
 import { amountColumn, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 /** Recurring grant schedules. A wallet has few, so every one of them is loaded with the wallet. */
@@ -57,16 +57,7 @@ export class ScheduleQueries {
   }
 
   list(environmentId: string, filters: { customerId?: string; unit?: string }, page: PageRequest): Promise<Page<ScheduleRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filters.customerId !== undefined) {
-      where.push('customer_id = ?');
-      params.push(filters.customerId);
-    }
-    if (filters.unit !== undefined) {
-      where.push('unit = ?');
-      params.push(filters.unit);
-    }
+    const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit });
     return fetchPage({ executor: this.executor, table: 'grant_schedules', environmentId, where, params, page, map: mapSchedule });
   }
 }

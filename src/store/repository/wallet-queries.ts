@@ -1,6 +1,6 @@
 import type { Page, PageRequest, WalletAddress, WalletRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { fetchPage } from './pagination.ts';
+import { equalityFilters, fetchPage } from './pagination.ts';
 import { amountColumn, readAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class WalletQueries {
@@ -79,20 +79,7 @@ export class WalletQueries {
   }
 
   list(environmentId: string, filters: { customerId?: string; unit?: string; walletKey?: string }, page: PageRequest): Promise<Page<WalletRecord>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filters.customerId !== undefined) {
-      where.push('customer_id = ?');
-      params.push(filters.customerId);
-    }
-    if (filters.unit !== undefined) {
-      where.push('unit = ?');
-      params.push(filters.unit);
-    }
-    if (filters.walletKey !== undefined) {
-      where.push('wallet_key = ?');
-      params.push(filters.walletKey);
-    }
+    const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey });
     return fetchPage({ executor: this.executor, table: 'wallets', environmentId, where, params, page, map: mapWallet });
   }
 

@@ -161,13 +161,14 @@ describe('stripe dialect: credit grants', () => {
   });
 
   it('answers 404 resource_missing for a grant or customer that does not exist', async () => {
+    // Each request starts only when awaited: started together, a later rejection would go unhandled meanwhile.
     for (const request of [
-      server.stripe.billing.creditGrants.retrieve('credgr_01aaaaaaaaaaaaaaaaaaaaaaaa'),
-      server.stripe.billing.creditGrants.retrieve('grt_not_a_stripe_id'),
-      server.stripe.billing.creditGrants.voidGrant('credgr_01aaaaaaaaaaaaaaaaaaaaaaaa'),
-      server.stripe.customers.retrieve('cus_doesnotexist'),
+      () => server.stripe.billing.creditGrants.retrieve('credgr_01aaaaaaaaaaaaaaaaaaaaaaaa'),
+      () => server.stripe.billing.creditGrants.retrieve('grt_not_a_stripe_id'),
+      () => server.stripe.billing.creditGrants.voidGrant('credgr_01aaaaaaaaaaaaaaaaaaaaaaaa'),
+      () => server.stripe.customers.retrieve('cus_doesnotexist'),
     ]) {
-      const error = await stripeError(request);
+      const error = await stripeError(request());
       assert.equal(error.statusCode, 404);
       assert.equal(error.code, 'resource_missing');
       assert.match(error.message, /^No such (credit grant|customer): '/);
