@@ -26,7 +26,8 @@ Options:
   --chargebee-port <n>          Serve the Chargebee dialect at the root of this port (also $CHARGEBEE_PORT)
   --stigg-port <n>              Serve the Stigg dialect at the root of this port (also $STIGG_PORT)
   --paygentic-port <n>          Serve the Paygentic dialect at the root of this port (also $PAYGENTIC_PORT)
-  --compat <list>               Mount dialects under /compat/<vendor> on the main port, e.g. stigg,paygentic (also $COMPAT)`;
+  --compat <list>               Mount dialects under /compat/<vendor> on the main port, e.g. stigg,paygentic (also $COMPAT)
+  --rate-limit <n>              Requests a second per API key on each node, 429 beyond it (also $RATE_LIMIT; default: none)`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -42,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
       'stigg-port': { type: 'string' },
       'paygentic-port': { type: 'string' },
       compat: { type: 'string' },
+      'rate-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,7 +64,16 @@ async function main(argv: string[]): Promise<number> {
     for (const name of mounted) {
       if (!dialectNames.includes(name as DialectName)) throw new Error(`Unknown dialect '${name}' in --compat; choose from ${dialectNames.join(', ')}.`);
     }
-    await serve({ database, port, host: values.host ?? process.env.HOST ?? '127.0.0.1', dialects: { ports: dialectPorts, mounted: mounted as DialectName[] } });
+    const rateLimit = values['rate-limit'] ?? process.env.RATE_LIMIT;
+    const rateLimitPerSecond = rateLimit === undefined ? 0 : Number(rateLimit);
+    if (!Number.isFinite(rateLimitPerSecond) || rateLimitPerSecond < 0) throw new Error(`Invalid --rate-limit: ${rateLimit}`);
+    await serve({
+      database,
+      port,
+      host: values.host ?? process.env.HOST ?? '127.0.0.1',
+      dialects: { ports: dialectPorts, mounted: mounted as DialectName[] },
+      rateLimitPerSecond,
+    });
     return -1; // keeps running
   }
   const store = await openStore(database);

@@ -9,7 +9,7 @@ import { startPaymentsAndWebhooks } from '../webhooks/background-work.ts';
 /** How often each node looks for due expiries; booking is exact-timed however late it runs. */
 export const SWEEP_INTERVAL_MS = 1000;
 
-export async function serve(options: { database: string; port: number; host: string; dialects: DialectOptions }): Promise<void> {
+export async function serve(options: { database: string; port: number; host: string; dialects: DialectOptions; rateLimitPerSecond?: number }): Promise<void> {
   const store = await openStore(options.database);
   await store.migrate();
   const dependencies = createDependencies(store);
@@ -17,7 +17,7 @@ export async function serve(options: { database: string; port: number; host: str
     const { key } = await createApiKey(dependencies, 'test');
     console.log(`Created a test environment. Test API key (shown once): ${key}`);
   }
-  const server = await buildServer({ dependencies });
+  const server = await buildServer({ dependencies, ...(options.rateLimitPerSecond ? { rateLimitPerSecond: options.rateLimitPerSecond } : {}) });
   await mountDialects(server, dependencies, options.dialects.mounted);
   let sweeping = false;
   let sweeps = 0;

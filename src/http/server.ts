@@ -6,6 +6,7 @@ import { createIdFactory } from '../app/ids.ts';
 import { CreditbookError } from '../domain/errors.ts';
 import { installErrorHandling, sendError } from './errors.ts';
 import { parseJsonBody } from './json-body.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { installMetrics } from './metrics.ts';
 import type { RouteDependencies } from './route-support.ts';
 import { registerAccountRoutes } from './routes/account-routes.ts';
@@ -24,6 +25,8 @@ export interface ServerOptions {
   dependencies: AppDependencies;
   /** pino options; false for silence. */
   logger?: boolean | { level: string };
+  /** Requests a second per API key on this node (429 with Retry-After beyond it); 0 or absent: no limit. */
+  rateLimitPerSecond?: number;
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -67,12 +70,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app: options.dependencies,
     authenticator: new ApiKeyAuthenticator(options.dependencies),
   };
+  const rateLimiter = options.rateLimitPerSecond ? new RateLimiter(options.rateLimitPerSecond) : undefined;
   server.addHook('onRequest', async (request, reply) => {
     reply.header('Request-Id', request.id);
     if (!request.url.startsWith('/v1/')) return;
     const authorization = request.headers.authorization;
     const bearer = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
     const environment = await routeDependencies.authenticator.authenticate(bearer);
+    const waitMs = rateLimiter?.take(bearer!, Date.now()) ?? 0;
+    if (waitMs > 0) {
+      reply.header('Retry-After', String(Math.ceil(waitMs / 1000)));
+      throw new CreditbookError('rate_limited', `Too many requests for this API key; retry after ${Math.ceil(waitMs / 1000)} s.`);
+    }
     request.creditbookContext = { environment, requestId: request.id };
   });
   server.addHook('preValidation', async (request) => {
