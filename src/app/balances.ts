@@ -38,8 +38,9 @@ export async function getBalance(
     // so live grants can differ from the past even when no entry follows `at`.
     if (request.at === undefined || at >= now) {
       const grants = await repository.grants.loadLive(wallet.id);
-      const holds = await repository.holds.loadActive(wallet.id);
-      const schedules = await repository.schedules.loadForWallet(wallet.id);
+      // Nothing held means no active hold; no schedule ever means none to load (see wallet-operation.ts).
+      const holds = wallet.held === 0n ? [] : await repository.holds.loadActive(wallet.id);
+      const schedules = wallet.hasSchedules ? await repository.schedules.loadForWallet(wallet.id) : [];
       return { wallet, balance: computeBalance({ wallet, grants, holds, schedules }, at), walletExists: true };
     }
     const snapshot = replayWallet({

@@ -119,6 +119,7 @@ export function emptyWallet(dependencies: AppDependencies, address: WalletAddres
     periodAnchor: null,
     periodStart: null,
     periodUsage: ZERO,
+    hasSchedules: false,
   };
 }
 
@@ -133,13 +134,14 @@ async function loadWallet(repository: Repository, wallet: WalletRecord, operatio
     const grant = await repository.grants.get(wallet.environmentId, grantId);
     if (grant && grant.walletId === wallet.id) grants.set(grant.id, grant);
   }
-  const holds = new Map((await repository.holds.loadActive(wallet.id)).map((hold) => [hold.id, hold]));
+  // An active hold always holds something, so a wallet holding nothing has none: skip the query.
+  const holds = new Map(wallet.held === 0n ? [] : (await repository.holds.loadActive(wallet.id)).map((hold) => [hold.id, hold]));
   for (const holdId of operation.holdIds ?? []) {
     if (holds.has(holdId)) continue;
     const hold = await repository.holds.get(wallet.environmentId, holdId);
     if (hold && hold.walletId === wallet.id) holds.set(hold.id, hold);
   }
-  const schedules = new Map((await repository.schedules.loadForWallet(wallet.id)).map((schedule) => [schedule.id, schedule]));
+  const schedules = new Map(wallet.hasSchedules ? (await repository.schedules.loadForWallet(wallet.id)).map((schedule) => [schedule.id, schedule]) : []);
   return { wallet, grants, holds, schedules };
 }
 
@@ -194,7 +196,7 @@ async function persistEngineResult(
       })),
     );
   }
-  await repository.wallets.update({ ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot) });
+  await repository.wallets.update({ ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot), hasSchedules: snapshot.schedules.length > 0 });
   if (engine.events.length > 0) {
     await repository.events.insertMany(
       engine.events.map((event) => {

@@ -63,6 +63,8 @@ export interface WalletRecord extends WalletState, WalletAddress {
   createdAt: Instant;
   /** Earliest time-driven event (activation, expiry) not yet booked; what the sweep looks for. */
   nextEventAt: Instant | null;
+  /** Whether any recurring schedule was ever created on this wallet (so its schedules must be loaded). */
+  hasSchedules: boolean;
 }
 
 export interface GrantRecord extends GrantState, WalletAddress {

@@ -174,6 +174,7 @@ forEachStore('exact round trips', (target) => {
       periodStart: T0 + DAY,
       periodUsage: amount(WIDEST_AMOUNT),
       nextEventAt: null,
+      hasSchedules: false,
       createdAt: 0,
     };
     const grant: GrantRecord = {

@@ -7,6 +7,7 @@ ALTER TABLE wallets ADD COLUMN period TEXT;
 ALTER TABLE wallets ADD COLUMN period_anchor {{time}};
 ALTER TABLE wallets ADD COLUMN period_start {{time}};
 ALTER TABLE wallets ADD COLUMN period_usage {{amount}} NOT NULL DEFAULT '0';
+ALTER TABLE wallets ADD COLUMN has_schedules INTEGER NOT NULL DEFAULT 0;
 -- Dialects address wallets by key alone (a Paygentic entitlement, a Chargebee subscription).
 CREATE INDEX wallets_key ON wallets (environment_id, wallet_key);
 

@@ -30,8 +30,8 @@ export class WalletQueries {
   async insert(wallet: WalletRecord): Promise<boolean> {
     const changed = await this.executor.run(
       `INSERT INTO wallets (id, environment_id, customer_id, unit, wallet_key, overdraft_limit, overdraft, balance, held, sequence,
-         grant_count, advanced_to, next_event_at, created_at, period, period_anchor, period_start, period_usage)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+         grant_count, advanced_to, next_event_at, created_at, period, period_anchor, period_start, period_usage, has_schedules)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       [
         wallet.id,
         wallet.environmentId,
@@ -51,6 +51,7 @@ export class WalletQueries {
         wallet.periodAnchor,
         wallet.periodStart,
         amountColumn(wallet.periodUsage),
+        wallet.hasSchedules ? 1 : 0,
       ],
     );
     return changed > 0;
@@ -59,7 +60,7 @@ export class WalletQueries {
   async update(wallet: WalletRecord): Promise<void> {
     await this.executor.run(
       `UPDATE wallets SET overdraft_limit = ?, overdraft = ?, balance = ?, held = ?, sequence = ?, grant_count = ?,
-         advanced_to = ?, next_event_at = ?, period = ?, period_anchor = ?, period_start = ?, period_usage = ? WHERE id = ?`,
+         advanced_to = ?, next_event_at = ?, period = ?, period_anchor = ?, period_start = ?, period_usage = ?, has_schedules = ? WHERE id = ?`,
       [
         amountColumn(wallet.overdraftLimit),
         amountColumn(wallet.overdraft),
@@ -73,6 +74,7 @@ export class WalletQueries {
         wallet.periodAnchor,
         wallet.periodStart,
         amountColumn(wallet.periodUsage),
+        wallet.hasSchedules ? 1 : 0,
         wallet.id,
       ],
     );
@@ -136,5 +138,6 @@ export function mapWallet(row: Row): WalletRecord {
     periodAnchor: readOptionalTime(row.period_anchor),
     periodStart: readOptionalTime(row.period_start),
     periodUsage: readAmount(row.period_usage),
+    hasSchedules: Number(row.has_schedules) === 1,
   };
 }

@@ -159,6 +159,21 @@ export class SqliteStore implements Store {
       this.afterFlush();
       return;
     }
+    // A lone commit with nothing queued behind it: fsync inline, as synchronous=FULL would.
+    if (batch.length === 1 && this.queue.length === 0) {
+      try {
+        this.walSync.syncNow();
+      } catch (error) {
+        batch[0]!.reject(error);
+        this.afterFlush();
+        return;
+      }
+      const outcome = outcomes[0]!;
+      if (outcome.ok) batch[0]!.resolve(outcome.value);
+      else batch[0]!.reject(outcome.error);
+      this.afterFlush();
+      return;
+    }
     // The next batch may run while this one's fsync is in flight; nobody hears of this one until it is durable.
     const durable = this.walSync.afterCommit();
     this.batchesAwaitingSync += 1;

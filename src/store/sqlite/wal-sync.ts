@@ -1,4 +1,4 @@
-import { fdatasync, openSync, closeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 
 /**
  * Makes committed WAL frames durable without blocking the event loop.
@@ -35,6 +35,15 @@ export class WalSync {
       () => this.startNext(),
     );
     return this.next;
+  }
+
+  /**
+   * The same fsync, on this thread: for a lone commit with nothing waiting, the
+   * thread-pool round trip costs more than blocking does.
+   */
+  syncNow(): void {
+    this.fileDescriptor ??= openSync(this.walPath, 'r+');
+    fdatasyncSync(this.fileDescriptor);
   }
 
   close(): void {
