@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   console.log(header().join('\n'));
 
   if (!postgresOnly) {
-    console.log(sectionHeading('1. In-process debits (SQLite temp file, WAL, synchronous=FULL; 100 wallets x 5 grants)'));
+    console.log(sectionHeading('1. In-process debits (SQLite temp file, WAL; baseline synchronous=FULL, creditbook an fdatasync of the WAL per commit, the same durability; 100 wallets x 5 grants)'));
     for (const line of await runInProcessBench(settings.inProcess)) console.log(line);
 
     console.log(sectionHeading('2-3. HTTP (real `creditbook serve` vs bare Fastify; autocannon in its own process)'));
