@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { CreditbookError } from '../domain/errors.ts';
 
@@ -47,4 +48,16 @@ function throwOnInexact(value: unknown, path: string[]): void {
   if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) throwOnInexact(item, [...path, key]);
   }
+}
+
+/** Makes `parseJsonBody` the only JSON parser of a Fastify scope: amounts never pass through a rounded double. */
+export function installExactJsonParser(server: FastifyInstance): void {
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 }

@@ -5,7 +5,7 @@ import type { AppDependencies } from '../app/dependencies.ts';
 import { createIdFactory } from '../app/ids.ts';
 import { CreditbookError } from '../domain/errors.ts';
 import { installErrorHandling, sendError } from './errors.ts';
-import { parseJsonBody } from './json-body.ts';
+import { installExactJsonParser } from './json-body.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { installMetrics } from './metrics.ts';
 import type { RouteDependencies } from './route-support.ts';
@@ -48,14 +48,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
   });
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  installExactJsonParser(server);
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',

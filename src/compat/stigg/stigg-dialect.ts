@@ -1,10 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { ApiKeyAuthenticator } from '../../app/api-keys.ts';
 import type { AppDependencies } from '../../app/dependencies.ts';
-import { CreditbookError } from '../../domain/errors.ts';
-import { toCreditbookError } from '../../http/errors.ts';
-import { parseJsonBody } from '../../http/json-body.ts';
 import type { Dialect } from '../dialect.ts';
+import { setUpJsonDialect } from '../json-dialect.ts';
 import { registerStiggConsumptionRoutes } from './stigg-consumption-routes.ts';
 import { registerStiggCurrencyRoutes } from './stigg-currency-routes.ts';
 import { sendStiggError, stiggError } from './stigg-errors.ts';
@@ -22,30 +19,13 @@ export const stiggDialect: Dialect = {
   acceptsBasePath: true,
   errorResponse: stiggError,
   async register(server: FastifyInstance, dependencies: AppDependencies) {
-    const authenticator = new ApiKeyAuthenticator(dependencies);
-    server.removeAllContentTypeParsers();
-    // Numbers are kept exactly as sent or rejected (json-body.ts): amounts never pass through a rounded double.
-    server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-      try {
-        done(null, parseJsonBody(body as string));
-      } catch (error) {
-        done(error as Error, undefined);
-      }
-    });
-    server.setErrorHandler((error, request, reply) => {
-      const mapped = toCreditbookError(error);
-      if (mapped.code === 'internal_error') request.log.error({ err: error }, 'unhandled error');
-      return sendStiggError(reply, mapped);
-    });
-    server.setNotFoundHandler((request, reply) =>
-      sendStiggError(reply, new CreditbookError('not_found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
-    );
-    server.addHook('onRequest', async (request) => {
-      const header = request.headers['x-api-key'];
-      const key = (Array.isArray(header) ? header[0] : header)?.trim();
-      if (!key) throw new CreditbookError('unauthenticated', 'Missing API key. Send a Creditbook API key in the X-API-KEY header.');
-      const environment = await authenticator.authenticate(key);
-      request.creditbookContext = { environment, requestId: request.id };
+    setUpJsonDialect(server, dependencies, {
+      presentedKey: (request) => {
+        const header = request.headers['x-api-key'];
+        return (Array.isArray(header) ? header[0] : header)?.trim();
+      },
+      missingKeyMessage: 'Missing API key. Send a Creditbook API key in the X-API-KEY header.',
+      sendError: sendStiggError,
     });
     registerStiggGrantRoutes(server, dependencies);
     registerStiggConsumptionRoutes(server, dependencies);
