@@ -3,7 +3,8 @@ import { parsePeriod } from '../domain/periods.ts';
 import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
 import type { CustomerRecord, Metadata, Page, PageRequest, UnitRecord, WalletRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { idempotentWrite } from './idempotent-write.ts';
+import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
@@ -21,25 +22,13 @@ export async function createCustomer(
 ): Promise<Outcome> {
   const { context, input } = request;
   const environmentId = context.environment.id;
-  return dependencies.store.transaction(async (repository) => {
-    if (request.idempotency) {
-      const replay = await findReplay({ repository, environmentId, scope: 'environment', request: request.idempotency });
-      if (replay) return replay;
-    }
+  return idempotentWrite(dependencies, request, async (repository) => {
     if (input.id !== undefined && (await repository.accounts.getCustomer(environmentId, input.id))) {
       throw new CreditbookError('state_conflict', `A customer with id '${input.id}' already exists.`, { param: 'id' });
     }
     if (input.externalId && (await repository.accounts.findCustomerByExternalId(environmentId, input.externalId))) {
-      // No row lock orders two requests with the same key here. On PostgreSQL
-      // (READ COMMITTED) the first may have committed between the replay check
-      // above and this read: look again, so the second replays instead of conflicting.
-      if (request.idempotency) {
-        const replay = await findReplay({ repository, environmentId, scope: 'environment', request: request.idempotency });
-        if (replay) return replay;
-      }
       throw new CreditbookError('state_conflict', `A customer with externalId '${input.externalId}' already exists.`, { param: 'externalId' });
     }
-    const now = currentTime(dependencies, context.environment);
     const customer: CustomerRecord = {
       id: input.id ?? dependencies.newId('cus'),
       environmentId,
@@ -47,14 +36,10 @@ export async function createCustomer(
       name: input.name ?? null,
       email: input.email ?? null,
       metadata: input.metadata ?? {},
-      createdAt: now,
+      createdAt: currentTime(dependencies, context.environment),
     };
     await repository.accounts.insertCustomer(customer);
-    const response = request.present(customer);
-    if (request.idempotency) {
-      await rememberResponse({ repository, environmentId, scope: 'environment', request: request.idempotency, response, now, keepForever: false });
-    }
-    return { ...response, replayed: false };
+    return request.present(customer);
   });
 }
 

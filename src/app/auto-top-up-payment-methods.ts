@@ -7,7 +7,7 @@ import type { Page, PageRequest } from '../store/records.ts';
 import { newPaymentMethodId } from './auto-top-up-ids.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
-import { writeOnce } from './webhook-write-once.ts';
+import { idempotentWrite } from './idempotent-write.ts';
 
 export interface CreatePaymentMethodInput {
   customerId: string;
@@ -47,7 +47,7 @@ export async function createPaymentMethod(
     providerCustomer = input.stripeCustomer;
     description = `Stripe ${input.stripePaymentMethod}`;
   }
-  return writeOnce(dependencies, request, async (repository) => {
+  return idempotentWrite(dependencies, request, async (repository) => {
     const customer = await repository.accounts.getCustomer(context.environment.id, input.customerId);
     if (!customer) throw notFound('customer', input.customerId, 'customerId');
     const method: PaymentMethodRecord = {

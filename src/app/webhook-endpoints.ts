@@ -6,7 +6,7 @@ import { attemptDelivery, leaseMs, type AttemptResult } from '../webhooks/dispat
 import { newWebhookSecret } from '../webhooks/signing.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
-import { writeOnce } from './webhook-write-once.ts';
+import { idempotentWrite } from './idempotent-write.ts';
 
 export interface CreateWebhookEndpointInput {
   url: string;
@@ -46,7 +46,7 @@ export async function createWebhookEndpoint(
     createdAt: dependencies.clock.now(),
     deletedAt: null,
   };
-  return writeOnce(dependencies, { context, idempotency: request.idempotency }, async (repository) => {
+  return idempotentWrite(dependencies, { context, idempotency: request.idempotency }, async (repository) => {
     await repository.webhookEndpoints.insert(endpoint);
     return request.present(endpoint);
   });
