@@ -1,4 +1,5 @@
 import { AMOUNT_SCALE, type Amount } from '../domain/amount.ts';
+import { currencyScale } from '../domain/currencies.ts';
 import { validationError } from '../domain/errors.ts';
 
 /**
@@ -6,21 +7,17 @@ import { validationError } from '../domain/errors.ts';
  * for USD), as payment providers count it. Never a float; never rounded without
  * saying so.
  *
- * Most currencies have 2 decimals. These follow the payment providers' lists of
- * zero- and three-decimal currencies.
+ * The decimals of each currency come from domain/currencies.ts.
  */
-const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
-const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
 const PRICE_PATTERN = /^(\d{1,12})(?:\.(\d+))?$/;
 /** The smallest price a purchase may have, as in Paygentic: 0.50 of the major unit. */
 export const MINIMUM_PRICE = '0.50';
 /** Above what providers accept for one payment (Stripe: 8 digits of minor units for most currencies). */
 const MAXIMUM_MINOR = 99_999_999_999n;
 
+/** The currency's minor-unit decimals (domain/currencies.ts); 2 for a code not in the table. */
 export function currencyDecimals(currency: string): number {
-  if (ZERO_DECIMAL.has(currency)) return 0;
-  if (THREE_DECIMAL.has(currency)) return 3;
-  return 2;
+  return currencyScale(currency) ?? 2;
 }
 
 /** 0.50 of the major unit in minor units; for a zero-decimal currency 1, the smallest price not below 0.50. */
