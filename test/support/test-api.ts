@@ -8,6 +8,7 @@ import { createApiKey } from '../../src/app/api-keys.ts';
 import { createDependencies, type AppDependencies } from '../../src/app/dependencies.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { countRows } from './row-counts.ts';
 
 /**
  * An in-process Creditbook API on a temp SQLite file, for HTTP tests.
@@ -203,14 +204,7 @@ export class TestApi {
 
   /** Row counts of every table, read through a separate connection. */
   tableCounts(): Record<string, number> {
-    const connection = this.readConnection();
-    const tables = connection
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-      .pluck()
-      .all() as string[];
-    const counts: Record<string, number> = {};
-    for (const table of tables) counts[table] = connection.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get() as number;
-    return counts;
+    return countRows(this.readConnection());
   }
 
   /** Runs `action` and asserts that no table gained or lost a row. Returns what `action` returned. */

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import Database from 'better-sqlite3';
+import { expectShape, sendRaw, type Json, type RawResponse } from '../../support/raw-http.ts';
+import { countRows } from '../../support/row-counts.ts';
 import { apiClient, runCli, startServe, type ServedProcess } from '../../support/serve-process.ts';
 import { PaygenticError } from './paygentic-response-schemas.ts';
 
@@ -15,15 +15,9 @@ import { PaygenticError } from './paygentic-response-schemas.ts';
  * a JSON body only on POST, and the list defaults in the query string.
  */
 
-// Response bodies are JSON of many shapes; tests read them field by field after a schema check.
-export type Json = any;
+export type { Json };
 
-export interface PaygenticResponse {
-  status: number;
-  headers: Headers;
-  body: Json;
-  text: string;
-}
+export type PaygenticResponse = RawResponse;
 
 const CLIENT_HEADERS = {
   accept: 'application/json',
@@ -44,28 +38,13 @@ export function paygenticClient(baseUrl: string, defaultKey: string) {
       ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
       ...options.headers,
     };
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
-    const text = await response.text();
-    let body: Json;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    return { status: response.status, headers: response.headers, body, text };
+    return sendRaw(`${baseUrl}${path}`, { method, headers, payload });
   };
 }
 
 export type PaygenticCall = ReturnType<typeof paygenticClient>;
 
-/** Asserts that `value` matches `schema` exactly (no missing, extra or mistyped field) and returns it. */
-export function expectShape(schema: TSchema, value: unknown, what = 'response'): Json {
-  if (!Value.Check(schema, value)) {
-    const errors = [...Value.Errors(schema, value)].slice(0, 5).map((error) => `${error.path || '/'}: ${error.message}`);
-    assert.fail(`${what} does not match its schema:\n  ${errors.join('\n  ')}\n${JSON.stringify(value, null, 2)}`);
-  }
-  return value;
-}
+export { expectShape };
 
 export interface PaygenticServer {
   served: ServedProcess;
@@ -90,8 +69,7 @@ export async function startPaygenticServer(options: { ownPort?: boolean } = {}):
   let counts: Database.Database | undefined;
   const tableCounts = () => {
     counts ??= new Database(databasePath, { readonly: true, fileMustExist: true });
-    const tables = counts.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
-    return Object.fromEntries(tables.map((table) => [table, counts!.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get() as number]));
+    return countRows(counts);
   };
   return {
     served,

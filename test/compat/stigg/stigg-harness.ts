@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import Database from 'better-sqlite3';
+import { expectShape, sendRaw, type Json, type RawResponse } from '../../support/raw-http.ts';
+import { countRows } from '../../support/row-counts.ts';
 import { apiClient, runCli, startServe, type ServedProcess } from '../../support/serve-process.ts';
 
 /**
@@ -15,15 +15,9 @@ import { apiClient, runCli, startServe, type ServedProcess } from '../../support
  * and nested query objects as %-encoded brackets (`createdAt%5Bgte%5D=…`).
  */
 
-// Response bodies are JSON of many shapes; tests read them field by field after a schema check.
-export type Json = any;
+export type { Json };
 
-export interface StiggResponse {
-  status: number;
-  headers: Headers;
-  body: Json;
-  text: string;
-}
+export type StiggResponse = RawResponse;
 
 export interface StiggRequest {
   query?: Record<string, string | number | Record<string, string>>;
@@ -69,28 +63,13 @@ export function stiggClient(baseUrl: string, defaultKey: string) {
       ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
       ...options.headers,
     };
-    const response = await fetch(`${baseUrl}${path}${stiggQuery(options.query ?? {})}`, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
-    const text = await response.text();
-    let body: Json;
-    try {
-      body = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    return { status: response.status, headers: response.headers, body, text };
+    return sendRaw(`${baseUrl}${path}${stiggQuery(options.query ?? {})}`, { method, headers, payload });
   };
 }
 
 export type StiggCall = ReturnType<typeof stiggClient>;
 
-/** Asserts that `value` matches `schema` exactly (no missing, extra or mistyped field) and returns it. */
-export function expectShape(schema: TSchema, value: unknown, what = 'response'): Json {
-  if (!Value.Check(schema, value)) {
-    const errors = [...Value.Errors(schema, value)].slice(0, 5).map((error) => `${error.path || '/'}: ${error.message}`);
-    assert.fail(`${what} does not match its schema:\n  ${errors.join('\n  ')}\n${JSON.stringify(value, null, 2)}`);
-  }
-  return value;
-}
+export { expectShape };
 
 export interface StiggServer {
   served: ServedProcess;
@@ -121,8 +100,7 @@ export async function startStiggServer(options: { ownPort?: boolean } = {}): Pro
   let counts: Database.Database | undefined;
   const tableCounts = () => {
     counts ??= new Database(databasePath, { readonly: true, fileMustExist: true });
-    const tables = counts.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
-    return Object.fromEntries(tables.map((table) => [table, counts!.prepare(`SELECT COUNT(*) FROM "${table}"`).pluck().get() as number]));
+    return countRows(counts);
   };
   return {
     served,
