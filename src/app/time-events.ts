@@ -53,8 +53,8 @@ export async function sweepDueEvents(dependencies: AppDependencies, limit = 500)
  * wallet by wallet and each in time order, everything due by then.
  */
 export async function advanceTestClock(dependencies: AppDependencies, context: RequestContext, to: Instant): Promise<EnvironmentRecord> {
+  assertTestEnvironment(context);
   const environment = context.environment;
-  if (environment.mode !== 'test') throw new CreditbookError('forbidden', 'The test clock exists only in test environments.');
   const current = currentTime(dependencies, environment);
   if (to < current) throw validationError('to', `The test clock can only move forward; it is at ${new Date(current).toISOString()}.`);
   await dependencies.store.transaction((repository) => repository.accounts.setFrozenClock(environment.id, to));

@@ -75,6 +75,7 @@ export function registerAccountRoutes(server: FastifyInstance, { app }: RouteDep
 
   server.post<{ Body: Static<typeof AdvanceClockBody> }>('/test-clock/advance', { schema: { tags: ['test clock'], body: AdvanceClockBody } }, async (request) => {
     const context = contextOf(request);
+    // Before parsing `to`: a live key is refused as such, whatever it sent.
     assertTestEnvironment(context);
     const environment = await advanceTestClock(app, context, parseTimestamp(request.body.to, 'to'));
     return { object: 'test_clock', frozen: true, now: toTimestamp(environment.frozenClockAt!) };
