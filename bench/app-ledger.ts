@@ -1,7 +1,8 @@
 import { createCustomer, createUnit } from '../src/app/accounts.ts';
 import { ensureEnvironment } from '../src/app/api-keys.ts';
 import { createDebit } from '../src/app/debits.ts';
-import { createDependencies, type AppDependencies, type RequestContext } from '../src/app/dependencies.ts';
+import { type AppDependencies, type RequestContext } from '../src/app/dependencies.ts';
+import { composeDependencies } from '../src/cli/composition-root.ts';
 import { createGrant } from '../src/app/grants.ts';
 import type { Store } from '../src/store/port.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
@@ -27,7 +28,7 @@ export class AppLedger {
   static async open(location: string | Store, options: { hotWallet?: boolean } = {}): Promise<AppLedger> {
     const store = typeof location === 'string' ? new SqliteStore(location) : location;
     await store.migrate();
-    const dependencies = createDependencies(store);
+    const dependencies = composeDependencies(store);
     const environment = await ensureEnvironment(dependencies, 'test');
     const context: RequestContext = { environment, requestId: 'bench' };
     await createUnit(dependencies, context, { code: UNIT_CODE, scale: UNIT_SCALE });

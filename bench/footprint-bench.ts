@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createCustomer, createUnit } from '../src/app/accounts.ts';
 import { createApiKey } from '../src/app/api-keys.ts';
-import { createDependencies } from '../src/app/dependencies.ts';
+import { composeDependencies } from '../src/cli/composition-root.ts';
 import { createGrant } from '../src/app/grants.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
@@ -29,7 +29,7 @@ async function seedGrants(path: string, options: FootprintOptions): Promise<Seed
   const store = new SqliteStore(path);
   try {
     await store.migrate();
-    const dependencies = createDependencies(store);
+    const dependencies = composeDependencies(store);
     const { key, record } = await createApiKey(dependencies, 'test');
     const environment = (await store.read((repository) => repository.accounts.getEnvironment(record.environmentId)))!;
     const context = { environment, requestId: 'bench-seed' };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { createDependencies } from '../src/app/dependencies.ts';
+import { composeDependencies } from '../src/cli/composition-root.ts';
 import { buildServer } from '../src/http/server.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 
@@ -17,7 +17,7 @@ export async function generateClientFiles(): Promise<{ document: string; types: 
   const store = new SqliteStore(join(directory, 'openapi.db'));
   try {
     await store.migrate();
-    const server = await buildServer({ dependencies: createDependencies(store), logger: false });
+    const server = await buildServer({ dependencies: composeDependencies(store), logger: false });
     await server.ready();
     const document = server.swagger() as Record<string, unknown>;
     await server.close();

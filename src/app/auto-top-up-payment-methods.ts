@@ -1,10 +1,8 @@
 import { notFound, validationError } from '../domain/errors.ts';
 import type { PaymentProviderName } from '../payments/payment-provider.ts';
-import { paymentsOf } from '../payments/payments.ts';
 import type { TestCardBehaviour } from '../payments/test-provider.ts';
 import type { PaymentMethodRecord } from '../store/repository/auto-top-up-queries.ts';
 import type { Page, PageRequest } from '../store/records.ts';
-import { newPaymentMethodId } from './auto-top-up-ids.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { idempotentWrite } from './idempotent-write.ts';
@@ -30,7 +28,7 @@ export async function createPaymentMethod(
   request: { context: RequestContext; input: CreatePaymentMethodInput; idempotency?: IdempotencyRequest | undefined; present: (method: PaymentMethodRecord) => Presented },
 ): Promise<Outcome> {
   const { context, input } = request;
-  const provider = paymentsOf(dependencies).providerFor(context.environment, input.provider).name;
+  const provider = dependencies.payments.providerFor(context.environment, input.provider).name;
   let reference: string;
   let providerCustomer: string | null = null;
   let description: string;
@@ -51,7 +49,7 @@ export async function createPaymentMethod(
     const customer = await repository.accounts.getCustomer(context.environment.id, input.customerId);
     if (!customer) throw notFound('customer', input.customerId, 'customerId');
     const method: PaymentMethodRecord = {
-      id: newPaymentMethodId(),
+      id: dependencies.newId('pm'),
       environmentId: context.environment.id,
       customerId: input.customerId,
       provider,

@@ -1,6 +1,5 @@
 import type { Instant } from '../domain/types.ts';
 import type { PaymentProviderName } from '../payments/payment-provider.ts';
-import { paymentsOf } from '../payments/payments.ts';
 import type { AutoTopUpRecord } from '../store/repository/auto-top-up-queries.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
 import { monthStart, nextMonthStart } from './auto-top-up-settings.ts';
@@ -72,7 +71,7 @@ async function runTopUp(dependencies: AppDependencies, topUpId: string): Promise
   if (topUp.purchaseId === null && loaded.limit !== null && loaded.spent + topUp.priceMinor > loaded.limit) {
     return finish(dependencies, { topUp, environment, status: 'skipped', reason: 'monthly_limit_reached', pauseUntil: nextMonthStart(topUp.createdAt) });
   }
-  const provider = paymentsOf(dependencies).provider(method.provider as PaymentProviderName);
+  const provider = dependencies.payments.provider(method.provider as PaymentProviderName);
   const context = { environment, requestId: `auto-top-up:${topUp.id}` };
   let purchaseId = topUp.purchaseId;
   if (purchaseId === null) {

@@ -3,7 +3,6 @@ import { notFound, validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import { MINIMUM_PRICE, minimumPriceMinor, parsePrice, priceOfCredits } from '../payments/money.ts';
 import type { PaymentProviderName } from '../payments/payment-provider.ts';
-import { paymentsOf } from '../payments/payments.ts';
 import type { AutoTopUpConfig, AutoTopUpQuantity, AutoTopUpRecord, WalletSettingsRecord } from '../store/repository/auto-top-up-queries.ts';
 import type { Page, PageRequest, WalletAddress } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
@@ -124,7 +123,7 @@ async function parseAutoTopUp(
   if ((input.amount === undefined) === (input.targetBalance === undefined)) {
     throw validationError(param('amount'), 'Give exactly one of autoTopUp.amount (credits to buy) and autoTopUp.targetBalance (balance to top up to).');
   }
-  const currency = input.currency ?? paymentsOf(dependencies).settings.defaultCurrency;
+  const currency = input.currency ?? dependencies.payments.settings.defaultCurrency;
   if (!/^[a-z]{3}$/.test(currency)) throw validationError(param('currency'), "'autoTopUp.currency' must be a lower-case ISO 4217 code such as \"usd\".");
   const unitPrice = parseAmount(input.unitPrice, { param: param('unitPrice') });
   const monthlyLimitMinor = input.monthlyLimit == null ? null : parsePrice(input.monthlyLimit, currency, param('monthlyLimit'));
@@ -148,7 +147,7 @@ async function parseAutoTopUp(
   const method = await dependencies.store.read((repository) => repository.paymentMethods.get(context.environment.id, input.paymentMethodId));
   if (!method || method.customerId !== wallet.customerId) throw notFound('payment method of this customer', input.paymentMethodId, param('paymentMethodId'));
   // A test card cannot pay for live credits (providerFor refuses it).
-  paymentsOf(dependencies).providerFor(context.environment, method.provider as PaymentProviderName);
+  dependencies.payments.providerFor(context.environment, method.provider as PaymentProviderName);
   return { ...quantity, threshold, unitPrice, currency, paymentMethodId: method.id, monthlyLimitMinor };
 }
 

@@ -4,7 +4,6 @@ import { priceOfCredits } from '../payments/money.ts';
 import type { WalletRecord } from '../store/records.ts';
 import type { AutoTopUpConfig, WalletSettingsRecord } from '../store/repository/auto-top-up-queries.ts';
 import type { Repository } from '../store/repository/repository.ts';
-import { newAutoTopUpId } from './auto-top-up-ids.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { appendEvents, type OutboxEvent } from './webhook-outbox.ts';
 
@@ -68,7 +67,7 @@ export async function watchBalance(
     (type) => ({ type, data }),
   );
   if (settings?.autoTopUp && topUpIsDue(settings, after.balance, at)) {
-    const topUpId = await requestTopUp(repository, { wallet, settings, config: settings.autoTopUp, balance: after.balance, at });
+    const topUpId = await requestTopUp(dependencies, repository, { wallet, settings, config: settings.autoTopUp, balance: after.balance, at });
     if (topUpId) events.push({ type: 'auto_top_up.requested', data: { ...data, autoTopUpId: topUpId } });
   }
   await appendEvents(dependencies, repository, { environmentId: wallet.environmentId, at, events });
@@ -87,12 +86,13 @@ export function topUpCredits(config: AutoTopUpConfig, balance: Amount): Amount {
 }
 
 async function requestTopUp(
+  dependencies: AppDependencies,
   repository: Repository,
   input: { wallet: WalletRecord; settings: WalletSettingsRecord; config: AutoTopUpConfig; balance: Amount; at: Instant },
 ): Promise<string | null> {
   const credits = topUpCredits(input.config, input.balance);
   if (credits <= 0n) return null;
-  const id = newAutoTopUpId();
+  const id = dependencies.newId('atu');
   await repository.autoTopUps.insert({
     id,
     environmentId: input.wallet.environmentId,

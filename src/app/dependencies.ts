@@ -1,7 +1,9 @@
 import type { Instant } from '../domain/types.ts';
-import { createIdFactory } from './ids.ts';
+import type { Payments } from '../payments/payments.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
 import type { Store } from '../store/port.ts';
+import type { Lookups } from './lookups.ts';
+import type { WebhookDelivery } from './webhook-delivery.ts';
 
 /** The only clock the app reads; tests inject their own. */
 export interface Clock {
@@ -10,17 +12,41 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * Every collaborator of the app, built once by the composition root
+ * (`cli/composition-root.ts`) from the configuration and passed down: nothing
+ * below reads the environment or keeps state of its own.
+ */
 export interface AppDependencies {
   store: Store;
   clock: Clock;
+  /** Every ID the process makes, prefixed and time-sortable (`ids.ts`). */
   newId: (prefix: IdPrefix) => string;
+  payments: Payments;
+  /** Webhook delivery, reached through this port (implemented in `webhooks/`). */
+  webhooks: WebhookDelivery;
+  lookups: Lookups;
 }
 
-export type IdPrefix = 'env' | 'key' | 'cus' | 'wal' | 'grt' | 'sch' | 'dbt' | 'hld' | 'le' | 'evt' | 'pur' | 'inv' | 'we';
-
-export function createDependencies(store: Store, clock: Clock = systemClock): AppDependencies {
-  return { store, clock, newId: createIdFactory() };
-}
+export type IdPrefix =
+  | 'env'
+  | 'key'
+  | 'cus'
+  | 'wal'
+  | 'grt'
+  | 'sch'
+  | 'dbt'
+  | 'hld'
+  | 'le'
+  | 'evt'
+  | 'pur'
+  | 'inv'
+  | 'we'
+  | 'pm'
+  | 'atu'
+  | 'whd'
+  | 'wha'
+  | 'req';
 
 /** What a caller is acting as: one environment, one request. */
 export interface RequestContext {

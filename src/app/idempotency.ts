@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CreditbookError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import type { Repository } from '../store/repository/repository.ts';
+import type { AppDependencies } from './dependencies.ts';
 
 /** Other keys are kept for 24 hours; grant keys are kept forever (DESIGN.md §1). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -75,4 +76,9 @@ function stableStringify(value: unknown): string {
     .filter(([, item]) => item !== undefined)
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
   return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableStringify(item)}`).join(',')}}`;
+}
+
+/** Deletes idempotency records past their retention (grant keys are never deleted); the background sweep calls it. */
+export function purgeExpiredIdempotencyKeys(dependencies: AppDependencies): Promise<number> {
+  return dependencies.store.transaction((repository) => repository.idempotency.deleteExpired(dependencies.clock.now()));
 }

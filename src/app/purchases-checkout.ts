@@ -1,6 +1,5 @@
 import { stateConflict } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
-import { paymentsOf } from '../payments/payments.ts';
 import { testPaymentReference } from '../payments/test-provider.ts';
 import type { ClosedPurchaseStatus, PurchaseRecord } from '../store/repository/purchase-queries.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
@@ -56,7 +55,7 @@ export async function closeWithProvider(
   dependencies: AppDependencies,
   input: { purchase: PurchaseRecord; status: ClosedPurchaseStatus; requestId: string },
 ): Promise<PurchaseRecord> {
-  const provider = paymentsOf(dependencies).provider(input.purchase.provider);
+  const provider = dependencies.payments.provider(input.purchase.provider);
   const closing = await provider.closeCheckoutSession({ sessionId: input.purchase.sessionId });
   if (closing.outcome === 'paid') {
     return (await completePurchase(dependencies, { purchase: input.purchase, paymentReference: closing.paymentReference, requestId: input.requestId })).purchase;

@@ -3,7 +3,6 @@ import { validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import { formatMinor, minorToAmount, parsePrice } from '../payments/money.ts';
 import type { PaymentProvider, PaymentProviderName } from '../payments/payment-provider.ts';
-import { paymentsOf } from '../payments/payments.ts';
 import type { GrantRecord, Metadata, WalletAddress } from '../store/records.ts';
 import type { InvoiceRecord, PurchaseRecord, PurchaseSource } from '../store/repository/purchase-queries.ts';
 import type { Repository } from '../store/repository/repository.ts';
@@ -64,7 +63,7 @@ export async function createPurchase(
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
   const amount = parseAmount(input.amount, { scale: unit.scale });
-  const payments = paymentsOf(dependencies);
+  const payments = dependencies.payments;
   const currency = input.currency ?? payments.settings.defaultCurrency;
   if (!/^[a-z]{3}$/.test(currency)) throw validationError('currency', "'currency' must be a lower-case ISO 4217 code such as \"usd\".");
   const priceMinor = parsePrice(input.price, currency);

@@ -1,12 +1,10 @@
 import { notFound, validationError } from '../domain/errors.ts';
 import type { Page, PageRequest } from '../store/records.ts';
 import type { DeliveryStatus, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
-import type { DeliverySettings } from '../webhooks/delivery-settings.ts';
-import { attemptDelivery, leaseMs, type AttemptResult } from '../webhooks/dispatcher.ts';
-import { newWebhookSecret } from '../webhooks/signing.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { idempotentWrite } from './idempotent-write.ts';
+import type { AttemptResult } from './webhook-delivery.ts';
 
 export interface CreateWebhookEndpointInput {
   url: string;
@@ -41,7 +39,7 @@ export async function createWebhookEndpoint(
     environmentId: context.environment.id,
     url: input.url,
     eventTypes: [...new Set(input.eventTypes)],
-    secret: newWebhookSecret(),
+    secret: dependencies.webhooks.newSecret(),
     description: input.description ?? null,
     createdAt: dependencies.clock.now(),
     deletedAt: null,
@@ -105,7 +103,6 @@ export async function listDeliveries(
  */
 export async function resendDelivery(
   dependencies: AppDependencies,
-  settings: DeliverySettings,
   context: RequestContext,
   input: { endpointId: string; deliveryId: string },
 ): Promise<{ delivery: DeliveryWithAttempts; result: AttemptResult }> {
@@ -114,10 +111,10 @@ export async function resendDelivery(
   const delivery = await dependencies.store.transaction(async (repository) => {
     const found = await repository.webhookDeliveries.get(context.environment.id, input.deliveryId);
     if (!found || found.endpointId !== input.endpointId) throw notFound('delivery', input.deliveryId, 'deliveryId');
-    await repository.webhookDeliveries.reschedule(found.id, now + leaseMs(settings));
+    await repository.webhookDeliveries.reschedule(found.id, now + dependencies.webhooks.leaseMs);
     return { ...found, status: 'pending' as const };
   });
-  const result = await attemptDelivery(dependencies, settings, { delivery, trigger: 'manual' });
+  const result = await dependencies.webhooks.attempt(delivery, 'manual');
   const updated = await dependencies.store.read(async (repository) => ({
     delivery: (await repository.webhookDeliveries.get(context.environment.id, delivery.id))!,
     attempts: await repository.webhookDeliveries.attemptsOf([delivery.id]),

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { createApiKey, isEmptyDatabase, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
-import { createDependencies } from '../app/dependencies.ts';
+import type { AppDependencies } from '../app/dependencies.ts';
 import { verifyAll } from '../app/verify.ts';
 import { DEFAULT_DATABASE, openStore } from '../store/open-store.ts';
-import type { DialectName } from '../compat/dialect.ts';
-import { dialectNames } from '../compat/dialects.ts';
+import { composeDependencies } from './composition-root.ts';
+import { readConfiguration } from './configuration.ts';
 import { serve } from './serve.ts';
 
 const usage = `Usage: creditbook <command> [options]
@@ -52,34 +52,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command || values.help ? 0 : 1;
   }
-  const database = values.db ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE;
+  const { help: _help, env, ...flags } = values;
+  const configuration = readConfiguration(flags, process.env);
   if (command === 'serve') {
-    const port = parsePort(values.port ?? process.env.PORT ?? '8080', 'port');
-    const dialectPorts: Partial<Record<DialectName, number>> = {};
-    for (const name of dialectNames) {
-      const value = values[`${name}-port`] ?? process.env[`${name.toUpperCase()}_PORT`];
-      if (value !== undefined) dialectPorts[name] = parsePort(value, `${name}-port`);
-    }
-    const mounted = (values.compat ?? process.env.COMPAT ?? '').split(',').map((name) => name.trim()).filter(Boolean);
-    for (const name of mounted) {
-      if (!dialectNames.includes(name as DialectName)) throw new Error(`Unknown dialect '${name}' in --compat; choose from ${dialectNames.join(', ')}.`);
-    }
-    const rateLimit = values['rate-limit'] ?? process.env.RATE_LIMIT;
-    const rateLimitPerSecond = rateLimit === undefined ? 0 : Number(rateLimit);
-    if (!Number.isFinite(rateLimitPerSecond) || rateLimitPerSecond < 0) throw new Error(`Invalid --rate-limit: ${rateLimit}`);
-    await serve({
-      database,
-      port,
-      host: values.host ?? process.env.HOST ?? '127.0.0.1',
-      dialects: { ports: dialectPorts, mounted: mounted as DialectName[] },
-      rateLimitPerSecond,
-    });
+    await serve(configuration);
     return -1; // keeps running
   }
-  const store = await openStore(database);
+  const store = await openStore(configuration.database);
   try {
     await store.migrate();
-    const dependencies = createDependencies(store);
+    const dependencies = composeDependencies(store, { configuration });
     switch (command) {
       case 'migrate':
         console.error('Migrations are up to date.');
@@ -91,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
         return report.problems.length === 0 ? 0 : 1;
       }
       case 'keys':
-        return await keys(dependencies, subcommand, { env: values.env, argument, emptyBefore: await isEmptyDatabase(dependencies) });
+        return await keys(dependencies, subcommand, { env, argument, emptyBefore: await isEmptyDatabase(dependencies) });
       default:
         console.error(`Unknown command '${command}'.\n\n${usage}`);
         return 1;
@@ -101,14 +83,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function parsePort(value: string, option: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid --${option}: ${value}`);
-  return port;
-}
-
 async function keys(
-  dependencies: ReturnType<typeof createDependencies>,
+  dependencies: AppDependencies,
   subcommand: string | undefined,
   options: { env: string | undefined; argument: string | undefined; emptyBefore: boolean },
 ): Promise<number> {

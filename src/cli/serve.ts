@@ -1,49 +1,40 @@
 import { createApiKey, isEmptyDatabase } from '../app/api-keys.ts';
-import { createDependencies } from '../app/dependencies.ts';
-import { sweepDueEvents } from '../app/time-events.ts';
-import { mountDialects, serveDialectPorts, type DialectOptions } from '../compat/serve-dialects.ts';
+import { startBackgroundWork } from '../background/background-work.ts';
+import { mountDialects, serveDialectPorts } from '../compat/serve-dialects.ts';
 import { buildServer } from '../http/server.ts';
 import { openStore } from '../store/open-store.ts';
-import { startPaymentsAndWebhooks } from '../webhooks/background-work.ts';
+import { composeDependencies } from './composition-root.ts';
+import type { Configuration } from './configuration.ts';
 
-/** How often each node looks for due expiries; booking is exact-timed however late it runs. */
-export const SWEEP_INTERVAL_MS = 1000;
-
-export async function serve(options: { database: string; port: number; host: string; dialects: DialectOptions; rateLimitPerSecond?: number }): Promise<void> {
-  const store = await openStore(options.database);
+export async function serve(configuration: Configuration): Promise<void> {
+  const { server: settings } = configuration;
+  const store = await openStore(configuration.database);
   await store.migrate();
-  const dependencies = createDependencies(store);
+  // Until it listens (on port 0 the port is not known before), the hosted checkout's address is the configured one.
+  let listeningAt = `http://${settings.host}:${settings.port}`;
+  const dependencies = composeDependencies(store, { configuration, publicUrl: () => settings.publicUrl ?? listeningAt });
   if (await isEmptyDatabase(dependencies)) {
     const { key } = await createApiKey(dependencies, 'test');
     console.log(`Created a test environment. Test API key (shown once): ${key}`);
   }
-  const server = await buildServer({ dependencies, ...(options.rateLimitPerSecond ? { rateLimitPerSecond: options.rateLimitPerSecond } : {}) });
-  await mountDialects(server, dependencies, options.dialects.mounted);
-  let sweeping = false;
-  let sweeps = 0;
-  const sweepTimer = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    sweeps += 1;
-    // Idempotency keys other than grant keys are kept 24 hours; purge once a minute.
-    const purge = sweeps % 60 === 0 ? store.transaction((repository) => repository.idempotency.deleteExpired(dependencies.clock.now())) : Promise.resolve(0);
-    Promise.all([purge, sweepDueEvents(dependencies)])
-      .catch((error: unknown) => server.log.error({ err: error }, 'expiry sweep failed'))
-      .finally(() => {
-        sweeping = false;
-      });
-  }, SWEEP_INTERVAL_MS);
-  sweepTimer.unref();
-  const address = await server.listen({ port: options.port, host: options.host });
-  console.log(`Creditbook listening on ${address} (database: ${options.database})`);
-  // Purchase expiry, auto top-ups and webhook deliveries, on every node like the sweep.
-  const backgroundWork = startPaymentsAndWebhooks(dependencies, { address, log: (error, what) => server.log.error({ err: error }, `${what} failed`) });
-  const dialectServers = await serveDialectPorts(dependencies, { ports: options.dialects.ports, host: options.host, logLevel: process.env.LOG_LEVEL ?? 'info' });
+  const server = await buildServer({
+    dependencies,
+    logger: { level: settings.logLevel },
+    ...(settings.rateLimitPerSecond ? { rateLimitPerSecond: settings.rateLimitPerSecond } : {}),
+  });
+  await mountDialects(server, dependencies, configuration.dialects.mounted);
+  const address = await server.listen({ port: settings.port, host: settings.host });
+  listeningAt = address;
+  console.log(`Creditbook listening on ${address} (database: ${configuration.database})`);
+  const backgroundWork = startBackgroundWork(dependencies, {
+    intervalMs: configuration.backgroundIntervalMs,
+    log: (error, what) => server.log.error({ err: error }, `${what} failed`),
+  });
+  const dialectServers = await serveDialectPorts(dependencies, { ports: configuration.dialects.ports, host: settings.host, logLevel: settings.logLevel });
   for (const { name, address: dialectAddress } of dialectServers) console.log(`${name} dialect listening on ${dialectAddress}`);
-  for (const name of options.dialects.mounted) console.log(`${name} dialect mounted at ${address}/compat/${name}`);
+  for (const name of configuration.dialects.mounted) console.log(`${name} dialect mounted at ${address}/compat/${name}`);
   const shutdown = async (signal: string) => {
     server.log.info({ signal }, 'shutting down');
-    clearInterval(sweepTimer);
     await backgroundWork.stop();
     await Promise.all(dialectServers.map(({ server: dialectServer }) => dialectServer.close()));
     await server.close();

@@ -2,7 +2,6 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
-import { createIdFactory } from '../app/ids.ts';
 import { CreditbookError } from '../domain/errors.ts';
 import { installErrorHandling, sendError } from './errors.ts';
 import { installExactJsonParser } from './json-body.ts';
@@ -32,10 +31,9 @@ export interface ServerOptions {
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const requestIds = createIdFactory();
   const server = Fastify({
-    logger: options.logger ?? { level: process.env.LOG_LEVEL ?? 'info' },
-    genReqId: () => requestIds('req'),
+    logger: options.logger ?? { level: 'info' },
+    genReqId: () => options.dependencies.newId('req'),
     // One log line per request is written in onResponse instead of Fastify's two.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,

@@ -1,4 +1,3 @@
-import type { AppDependencies } from '../app/dependencies.ts';
 import { CreditbookError, validationError } from '../domain/errors.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
 import type { PaymentProvider, PaymentProviderName } from './payment-provider.ts';
@@ -6,42 +5,12 @@ import { StripePaymentProvider, type StripeSettings } from './stripe-provider.ts
 import { TestPaymentProvider } from './test-provider.ts';
 
 export interface PaymentSettings {
-  /** Where this server is reachable by customers' browsers: the hosted checkout is `<publicUrl>/checkout/…`. */
-  publicUrl: string;
   /** Lower-case ISO 4217; a purchase without `currency` uses it. */
   defaultCurrency: string;
   /** How long a checkout stays payable when the request does not say (paymentExpiresAt). */
   paymentWindowMs: number;
+  /** Null: Stripe is not configured. */
   stripe: StripeSettings | null;
-}
-
-export const DEFAULT_PAYMENT_WINDOW_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Settings from the environment:
- * PUBLIC_URL, DEFAULT_CURRENCY (usd), STRIPE_SECRET_KEY + STRIPE_WEBHOOK_SECRET
- * (enable Stripe), STRIPE_API_HOST / STRIPE_API_PORT / STRIPE_API_PROTOCOL.
- */
-export function paymentSettingsFromEnvironment(environment: NodeJS.ProcessEnv = process.env): PaymentSettings {
-  const secretKey = environment.STRIPE_SECRET_KEY;
-  const webhookSecret = environment.STRIPE_WEBHOOK_SECRET;
-  const protocol = environment.STRIPE_API_PROTOCOL;
-  if (protocol !== undefined && protocol !== 'http' && protocol !== 'https') throw new Error(`STRIPE_API_PROTOCOL must be http or https, not '${protocol}'.`);
-  return {
-    publicUrl: environment.PUBLIC_URL ?? `http://${environment.HOST ?? '127.0.0.1'}:${environment.PORT ?? '8080'}`,
-    defaultCurrency: (environment.DEFAULT_CURRENCY ?? 'usd').toLowerCase(),
-    paymentWindowMs: DEFAULT_PAYMENT_WINDOW_MS,
-    stripe:
-      secretKey && webhookSecret
-        ? {
-            secretKey,
-            webhookSecret,
-            ...(environment.STRIPE_API_HOST ? { host: environment.STRIPE_API_HOST } : {}),
-            ...(environment.STRIPE_API_PORT ? { port: Number(environment.STRIPE_API_PORT) } : {}),
-            ...(protocol ? { protocol } : {}),
-          }
-        : null,
-  };
 }
 
 /**
@@ -53,9 +22,17 @@ export class Payments {
   private readonly test: TestPaymentProvider;
   private readonly stripeProvider: StripePaymentProvider | null;
 
-  constructor(readonly settings: PaymentSettings) {
-    this.test = new TestPaymentProvider(() => this.settings.publicUrl);
-    this.stripeProvider = settings.stripe ? new StripePaymentProvider(settings.stripe, () => `${this.settings.publicUrl.replace(/\/$/, '')}/checkout/done`) : null;
+  /**
+   * `publicUrl` is where customers' browsers reach this server (the hosted
+   * checkout is `<publicUrl>/checkout/…`); asked at each use, since a server
+   * that listens on port 0 learns its address after the payments are built.
+   */
+  constructor(
+    readonly settings: PaymentSettings,
+    publicUrl: () => string,
+  ) {
+    this.test = new TestPaymentProvider(publicUrl);
+    this.stripeProvider = settings.stripe ? new StripePaymentProvider(settings.stripe, () => `${publicUrl().replace(/\/$/, '')}/checkout/done`) : null;
   }
 
   /** The provider a new purchase in `environment` uses (`requested`, or the environment's default). */
@@ -80,21 +57,4 @@ export class Payments {
     }
     return this.stripeProvider;
   }
-}
-
-const configured = new WeakMap<AppDependencies, Payments>();
-
-/**
- * Sets the payment settings of a running app (serve does this once it knows its
- * address). Anything not given comes from the environment variables.
- */
-export function configurePayments(dependencies: AppDependencies, settings: Partial<PaymentSettings> = {}): Payments {
-  const payments = new Payments({ ...paymentSettingsFromEnvironment(), ...settings });
-  configured.set(dependencies, payments);
-  return payments;
-}
-
-/** The payments of an app; configured from the environment variables on first use if nobody configured them. */
-export function paymentsOf(dependencies: AppDependencies): Payments {
-  return configured.get(dependencies) ?? configurePayments(dependencies);
 }

@@ -1,8 +1,8 @@
 import type { AppDependencies } from '../app/dependencies.ts';
+import type { AttemptResult } from '../app/webhook-delivery.ts';
 import type { EventRecord } from '../store/records.ts';
 import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
 import { retryDelay, type DeliverySettings } from './delivery-settings.ts';
-import { newAttemptId } from './ids.ts';
 import { signedHeaders } from './signing.ts';
 
 /** What a receiver gets: the event as GET /v1/events shows it. */
@@ -10,18 +10,15 @@ export function webhookPayload(event: EventRecord): string {
   return JSON.stringify({ id: event.id, type: event.type, timestamp: new Date(event.createdAt).toISOString(), data: event.data });
 }
 
-export interface AttemptResult {
-  delivered: boolean;
-  statusCode: number | null;
-  error: string | null;
-}
+/** What delivery needs of the app: its store, clock and IDs. */
+export type DeliveryDependencies = Pick<AppDependencies, 'store' | 'clock' | 'newId'>;
 
 /**
  * One pass of the delivery worker, on every node: claims deliveries that are due
  * (leasing them, under SKIP LOCKED, so no other node sends them meanwhile), sends
  * them outside any transaction, then records each outcome. Returns how many it sent.
  */
-export async function deliverDueWebhooks(dependencies: AppDependencies, settings: DeliverySettings, options: { limit?: number } = {}): Promise<number> {
+export async function deliverDueWebhooks(dependencies: DeliveryDependencies, settings: DeliverySettings, options: { limit?: number } = {}): Promise<number> {
   const now = dependencies.clock.now();
   const claimed = await dependencies.store.transaction((repository) =>
     repository.webhookDeliveries.claimDue({ now, leaseUntil: now + leaseMs(settings), limit: options.limit ?? 100 }),
@@ -46,7 +43,7 @@ export function leaseMs(settings: DeliverySettings): number {
  * exponential backoff, until `maxAttempts`, when it is `failed`.
  */
 export async function attemptDelivery(
-  dependencies: AppDependencies,
+  dependencies: DeliveryDependencies,
   settings: DeliverySettings,
   input: { delivery: WebhookDeliveryRecord; trigger: 'automatic' | 'manual' },
 ): Promise<AttemptResult> {
@@ -70,7 +67,7 @@ export async function attemptDelivery(
       nextAttemptAt: status === 'pending' ? finishedAt + retryDelay(settings, attempt) : null,
     });
     await repository.webhookDeliveries.insertAttempt({
-      id: newAttemptId(),
+      id: dependencies.newId('wha'),
       environmentId: delivery.environmentId,
       endpointId: delivery.endpointId,
       deliveryId: delivery.id,

@@ -1,6 +1,5 @@
-import type { AppDependencies } from '../app/dependencies.ts';
+import type { DeliveryDependencies } from './dispatcher.ts';
 import type { WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
-import { newDeliveryId } from './ids.ts';
 
 /** Whether an endpoint subscribed to an event type: `*`, the exact type, or a family such as `purchase.*`. */
 export function subscribes(endpoint: Pick<WebhookEndpointRecord, 'eventTypes'>, type: string): boolean {
@@ -16,7 +15,7 @@ export function subscribes(endpoint: Pick<WebhookEndpointRecord, 'eventTypes'>, 
  * late commit). An endpoint receives the events fanned out after it was created.
  * Returns how many events it fanned out.
  */
-export async function fanOutEvents(dependencies: AppDependencies, options: { limit?: number } = {}): Promise<number> {
+export async function fanOutEvents(dependencies: DeliveryDependencies, options: { limit?: number } = {}): Promise<number> {
   const limit = options.limit ?? 500;
   let total = 0;
   for (;;) {
@@ -29,7 +28,7 @@ export async function fanOutEvents(dependencies: AppDependencies, options: { lim
         for (const endpoint of endpoints) {
           if (endpoint.environmentId !== event.environmentId || !subscribes(endpoint, event.type)) continue;
           await repository.webhookDeliveries.insert({
-            id: newDeliveryId(),
+            id: dependencies.newId('whd'),
             environmentId: event.environmentId,
             endpointId: endpoint.id,
             eventId: event.id,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { createApiKey } from '../../src/app/api-keys.ts';
-import { createDependencies } from '../../src/app/dependencies.ts';
+import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
@@ -13,7 +13,7 @@ it('answers 429 with Retry-After past the per-key rate, and writes nothing', asy
   const store = new SqliteStore(join(directory, 'rate.db'));
   try {
     await store.migrate();
-    const dependencies = createDependencies(store);
+    const dependencies = composeDependencies(store);
     const { key } = await createApiKey(dependencies, 'test');
     const { key: otherKey } = await createApiKey(dependencies, 'test');
     const server = await buildServer({ dependencies, logger: false, rateLimitPerSecond: 2 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { createCreditbookClient } from '../../clients/typescript/index.ts';
 import { createApiKey } from '../../src/app/api-keys.ts';
-import { createDependencies } from '../../src/app/dependencies.ts';
+import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { CLIENT_DIRECTORY, generateClientFiles } from '../../scripts/generate-client.ts';
@@ -21,7 +21,7 @@ it('the generated client makes a grant, a debit and reads the balance', async ()
   const store = new SqliteStore(join(directory, 'client.db'));
   try {
     await store.migrate();
-    const dependencies = createDependencies(store);
+    const dependencies = composeDependencies(store);
     const { key } = await createApiKey(dependencies, 'test');
     const server = await buildServer({ dependencies, logger: false });
     const address = await server.listen({ port: 0, host: '127.0.0.1' });

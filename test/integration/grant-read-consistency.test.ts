@@ -6,7 +6,8 @@ import { after, it } from 'node:test';
 import { createCustomer, createUnit } from '../../src/app/accounts.ts';
 import { ensureEnvironment } from '../../src/app/api-keys.ts';
 import { getBalance } from '../../src/app/balances.ts';
-import { createDependencies, type RequestContext } from '../../src/app/dependencies.ts';
+import { type RequestContext } from '../../src/app/dependencies.ts';
+import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { createGrant, getGrant, listGrants } from '../../src/app/grants.ts';
 import { createHold } from '../../src/app/holds.ts';
 import { formatAmount } from '../../src/domain/amount.ts';
@@ -20,7 +21,7 @@ after(() => rmSync(directory, { recursive: true, force: true }));
 it('a grant read agrees with the balance before the sweep books a hold expiry', async () => {
   const store = new SqliteStore(join(directory, 'read.db'));
   await store.migrate();
-  const dependencies = createDependencies(store);
+  const dependencies = composeDependencies(store);
   const environment = await ensureEnvironment(dependencies, 'test');
   const t0 = Date.UTC(2030, 0, 1);
   const at = (instant: number): RequestContext => ({ environment: { ...environment, frozenClockAt: instant }, requestId: 'test' });

@@ -6,7 +6,8 @@ import { after, it } from 'node:test';
 import { createCustomer, createUnit, upsertWallet } from '../../src/app/accounts.ts';
 import { ensureEnvironment } from '../../src/app/api-keys.ts';
 import { getBalance } from '../../src/app/balances.ts';
-import { createDependencies, type RequestContext } from '../../src/app/dependencies.ts';
+import { type RequestContext } from '../../src/app/dependencies.ts';
+import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { advanceTestClock } from '../../src/app/time-events.ts';
 import { verifyAll } from '../../src/app/verify.ts';
@@ -25,7 +26,7 @@ const ignore = () => ({ status: 200, body: null });
 async function setUp(name: string) {
   const store = new SqliteStore(join(directory, `${name}.db`));
   await store.migrate();
-  const dependencies = createDependencies(store);
+  const dependencies = composeDependencies(store);
   let context: RequestContext = { environment: await ensureEnvironment(dependencies, 'test'), requestId: name };
   context = { ...context, environment: await advanceTestClock(dependencies, context, anchor) };
   const wallet = { customerId: 'acme', unit: 'credits' };

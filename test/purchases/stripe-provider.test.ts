@@ -7,7 +7,6 @@ import Stripe from 'stripe';
 import Database from 'better-sqlite3';
 import { MAX_TOP_UP_RUNS, runAutoTopUps } from '../../src/app/auto-top-up-runs.ts';
 import { expireDuePurchases } from '../../src/app/purchases-expiry.ts';
-import { configurePayments } from '../../src/payments/payments.ts';
 import { apiClient, startServe, type ServedProcess } from '../support/serve-process.ts';
 import { expectError, expectStatus, HOUR, iso, startTestApi, type ApiResponse, type Json, type TestApi } from '../support/test-api.ts';
 import { StripeRecorder } from './stripe-recorder.ts';
@@ -26,9 +25,11 @@ describe('the stripe payment provider', () => {
 
   before(async () => {
     recorder = await StripeRecorder.start();
-    api = await startTestApi();
-    configurePayments(api.dependencies, {
-      stripe: { secretKey: 'sk_test_recorded', webhookSecret: WEBHOOK_SECRET, host: '127.0.0.1', port: recorder.port, protocol: 'http' },
+    api = await startTestApi({
+      configure: (configuration) => ({
+        ...configuration,
+        payments: { ...configuration.payments, stripe: { secretKey: 'sk_test_recorded', webhookSecret: WEBHOOK_SECRET, host: '127.0.0.1', port: recorder.port, protocol: 'http' } },
+      }),
     });
   });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createCustomer, createUnit } from '../../src/app/accounts.ts';
 import { getBalance } from '../../src/app/balances.ts';
-import { createDependencies, type AppDependencies, type Clock, type RequestContext } from '../../src/app/dependencies.ts';
+import { type AppDependencies, type Clock, type RequestContext } from '../../src/app/dependencies.ts';
+import { composeDependencies } from '../../src/cli/composition-root.ts';
 import type { PresentDebit } from '../../src/app/debits.ts';
 import type { PresentGrant } from '../../src/app/grants.ts';
 import type { PresentHold } from '../../src/app/holds.ts';
@@ -58,7 +59,7 @@ export async function createFixture(
   options: { mode?: EnvironmentMode; frozenClockAt?: Instant | null; scale?: number; clock?: ManualClock } = {},
 ): Promise<Fixture> {
   const clock = options.clock ?? new ManualClock();
-  const dependencies = createDependencies(store, clock);
+  const dependencies = composeDependencies(store, { clock });
   const environment: EnvironmentRecord = {
     id: dependencies.newId('env'),
     mode: options.mode ?? 'test',
@@ -76,7 +77,7 @@ export async function createFixture(
 
 /** The same environment seen through another store (another node on the same database). */
 export function onStore(fixture: Fixture, store: Store): Fixture {
-  const dependencies = createDependencies(store, fixture.clock);
+  const dependencies = composeDependencies(store, { clock: fixture.clock });
   return { ...fixture, store, dependencies };
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { ensureEnvironment } from '../../src/app/api-keys.ts';
-import { createDependencies } from '../../src/app/dependencies.ts';
+import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { verifyAll } from '../../src/app/verify.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { migrations } from '../../src/store/migrations/migrations.ts';
@@ -42,7 +42,7 @@ forEachStore('migrations, nodes starting at once', (target) => {
 forEachStore('first start of several nodes', (target) => {
   it('creates one default test environment, whichever node gets there first', async () => {
     const nodes = await Promise.all(Array.from({ length: 3 }, () => target.open({ poolSize: 2 })));
-    const environments = await Promise.all(nodes.map((node) => ensureEnvironment(createDependencies(node), 'test')));
+    const environments = await Promise.all(nodes.map((node) => ensureEnvironment(composeDependencies(node), 'test')));
     assert.equal(new Set(environments.map((environment) => environment.id)).size, 1);
     const stored = await nodes[0]!.read((repository) => repository.accounts.listEnvironments());
     assert.equal(stored.filter((environment) => environment.mode === 'test').length, 1);

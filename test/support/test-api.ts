@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../../src/app/api-keys.ts';
-import { createDependencies, type AppDependencies } from '../../src/app/dependencies.ts';
+import { type AppDependencies } from '../../src/app/dependencies.ts';
+import { composeDependencies } from '../../src/cli/composition-root.ts';
+import { defaultConfiguration, type Configuration } from '../../src/cli/configuration.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { countRows } from './row-counts.ts';
@@ -61,6 +63,12 @@ export interface WalletInput {
   walletKey?: string | null;
 }
 
+export interface TestApiOptions {
+  freezeClock?: boolean;
+  /** Changes the default configuration (payments, webhook delivery, …) the API is built with. */
+  configure?: (configuration: Configuration) => Configuration;
+}
+
 export class TestApi {
   /** The instant the test clock was frozen at by `start()` (when frozen). */
   readonly t0: number;
@@ -80,12 +88,12 @@ export class TestApi {
     this.t0 = t0;
   }
 
-  static async start(options: { freezeClock?: boolean } = {}): Promise<TestApi> {
+  static async start(options: TestApiOptions = {}): Promise<TestApi> {
     const directory = mkdtempSync(join(tmpdir(), 'creditbook-http-'));
     const databasePath = join(directory, 'api.db');
     const store = new SqliteStore(databasePath);
     await store.migrate();
-    const dependencies = createDependencies(store);
+    const dependencies = composeDependencies(store, { configuration: options.configure?.(defaultConfiguration()) ?? defaultConfiguration() });
     const testKey = (await createApiKey(dependencies, 'test')).key;
     const liveKey = (await createApiKey(dependencies, 'live')).key;
     const server = await buildServer({ dependencies, logger: false });
@@ -216,7 +224,7 @@ export class TestApi {
   }
 }
 
-export function startTestApi(options: { freezeClock?: boolean } = {}): Promise<TestApi> {
+export function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   return TestApi.start(options);
 }
 

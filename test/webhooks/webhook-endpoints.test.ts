@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { configureDeliveries, type DeliverySettings } from '../../src/webhooks/delivery-settings.ts';
+import type { DeliverySettings } from '../../src/webhooks/delivery-settings.ts';
 import { deliverDueWebhooks } from '../../src/webhooks/dispatcher.ts';
 import { fanOutEvents } from '../../src/webhooks/fan-out.ts';
 import { expectError, expectStatus, startTestApi, type ExpectedError, type Json, type RequestOptions, type TestApi } from '../support/test-api.ts';
@@ -19,8 +19,7 @@ describe('webhook endpoints and deliveries', () => {
   let receiver: WebhookReceiver;
 
   before(async () => {
-    api = await startTestApi();
-    configureDeliveries(api.dependencies, settings);
+    api = await startTestApi({ configure: (configuration) => ({ ...configuration, webhooks: settings }) });
     receiver = await WebhookReceiver.start();
   });
 

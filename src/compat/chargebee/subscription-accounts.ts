@@ -1,5 +1,6 @@
 import { createCustomer, getCustomer } from '../../app/accounts.ts';
 import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
+import { lookupKey } from '../../app/lookups.ts';
 import { findUnit } from '../../app/wallet-address.ts';
 import { CreditbookError } from '../../domain/errors.ts';
 import type { UnitRecord, WalletRecord } from '../../store/records.ts';
@@ -26,16 +27,11 @@ export function subscriptionIdOf(walletKey: string): string | undefined {
 }
 
 /**
- * A subscription's customer never changes once one of its wallets exists
- * (wallets are never deleted or moved), so a found customer is remembered.
- */
-const knownCustomers = new Map<string, string>();
-const CACHE_LIMIT = 50_000;
-
-/**
  * The customer a subscription's wallets belong to, found through any of them.
  * Undefined when the subscription has no wallet yet. `customer_id` (a
- * Creditbook extension to Chargebee's parameters) must agree when given.
+ * Creditbook extension to Chargebee's parameters) must agree when given. A
+ * subscription's customer never changes once one of its wallets exists
+ * (wallets are never deleted or moved), so a found customer is remembered.
  */
 export async function findSubscriptionCustomer(
   dependencies: AppDependencies,
@@ -43,8 +39,8 @@ export async function findSubscriptionCustomer(
   subscriptionId: string,
   namedCustomerId?: string,
 ): Promise<string | undefined> {
-  const cacheKey = `${context.environment.id}\u0000${subscriptionId}`;
-  let customerId = knownCustomers.get(cacheKey);
+  const cacheKey = lookupKey(context.environment.id, subscriptionId);
+  let customerId = dependencies.lookups.subscriptionCustomers.get(cacheKey);
   if (customerId === undefined) {
     const wallets = await subscriptionWallets(dependencies, context, subscriptionId, undefined, 20);
     const customers = new Set(wallets.map((wallet) => wallet.customerId));
@@ -55,8 +51,7 @@ export async function findSubscriptionCustomer(
     }
     customerId = wallets[0]?.customerId;
     if (customerId !== undefined) {
-      if (knownCustomers.size >= CACHE_LIMIT) knownCustomers.clear();
-      knownCustomers.set(cacheKey, customerId);
+      dependencies.lookups.subscriptionCustomers.set(cacheKey, customerId);
     }
   }
   if (customerId !== undefined && namedCustomerId !== undefined && namedCustomerId !== customerId) {

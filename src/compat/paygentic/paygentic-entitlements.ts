@@ -1,9 +1,10 @@
 import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
+import { lookupKey } from '../../app/lookups.ts';
 import { sumAmounts, type Amount } from '../../domain/amount.ts';
 import { CreditbookError } from '../../domain/errors.ts';
 import { parsePeriod, periodAt } from '../../domain/periods.ts';
 import type { Instant } from '../../domain/types.ts';
-import type { WalletAddress, WalletRecord } from '../../store/records.ts';
+import type { WalletRecord } from '../../store/records.ts';
 
 /**
  * A Paygentic entitlement is a Creditbook wallet whose key is `entitlement:<id>`.
@@ -28,14 +29,11 @@ export function entitlementWalletKey(entitlementId: string): string {
  * never deleted and never change address, and later reads are point lookups.
  * The wallet row itself is read fresh every time.
  */
-const knownAddresses = new Map<string, WalletAddress>();
-const ADDRESS_CACHE_LIMIT = 10_000;
-
 export async function findEntitlement(dependencies: AppDependencies, context: RequestContext, entitlementId: string): Promise<WalletRecord> {
   const environmentId = context.environment.id;
   const walletKey = entitlementWalletKey(entitlementId);
-  const cacheKey = `${environmentId}\u0000${walletKey}`;
-  const known = knownAddresses.get(cacheKey);
+  const cacheKey = lookupKey(environmentId, walletKey);
+  const known = dependencies.lookups.entitlementWallets.get(cacheKey);
   if (known) {
     const wallet = await dependencies.store.read((repository) => repository.wallets.find(known, { lock: false }));
     if (wallet) return wallet;
@@ -54,8 +52,7 @@ export async function findEntitlement(dependencies: AppDependencies, context: Re
     });
   }
   const wallet = page.data[0]!;
-  if (knownAddresses.size >= ADDRESS_CACHE_LIMIT) knownAddresses.clear();
-  knownAddresses.set(cacheKey, { environmentId, customerId: wallet.customerId, unit: wallet.unit, walletKey });
+  dependencies.lookups.entitlementWallets.set(cacheKey, { environmentId, customerId: wallet.customerId, unit: wallet.unit, walletKey });
   return wallet;
 }
 

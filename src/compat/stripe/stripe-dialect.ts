@@ -1,5 +1,4 @@
 import { ApiKeyAuthenticator } from '../../app/api-keys.ts';
-import { createIdFactory } from '../../app/ids.ts';
 import { CreditbookError } from '../../domain/errors.ts';
 import type { Dialect } from '../dialect.ts';
 import { registerCreditBalanceRoutes } from './credit-balance-routes.ts';
@@ -21,7 +20,6 @@ export const stripeDialect: Dialect = {
   errorResponse: stripeErrorResponse,
   async register(server, dependencies) {
     const authenticator = new ApiKeyAuthenticator(dependencies);
-    const requestIds = createIdFactory();
     installFormParser(server);
 
     server.setErrorHandler((error, request, reply) => {
@@ -35,7 +33,7 @@ export const stripeDialect: Dialect = {
     });
 
     server.addHook('onRequest', async (request, reply) => {
-      const requestId = requestIds('req');
+      const requestId = dependencies.newId('req');
       reply.header('Request-Id', requestId);
       const idempotencyKey = request.headers['idempotency-key'];
       if (typeof idempotencyKey === 'string' && request.method === 'POST') reply.header('Idempotency-Key', idempotencyKey);

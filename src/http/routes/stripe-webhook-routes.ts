@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { applyStripeNotification } from '../../app/purchases-notifications.ts';
-import { paymentsOf } from '../../payments/payments.ts';
 import type { RouteDependencies } from '../route-support.ts';
 
 /**
@@ -16,7 +15,7 @@ export async function registerStripeWebhookRoutes(server: FastifyInstance, { app
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     scope.post('/webhooks/stripe', { schema: { hide: true } }, async (request) => {
-      const stripe = paymentsOf(app).stripe();
+      const stripe = app.payments.stripe();
       const signature = request.headers['stripe-signature'];
       const notification = stripe.readNotification(typeof request.body === 'string' ? request.body : '', Array.isArray(signature) ? signature[0] : signature);
       return { received: true, result: await applyStripeNotification(app, notification) };

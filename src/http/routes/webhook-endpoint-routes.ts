@@ -9,7 +9,6 @@ import {
   resendDelivery,
 } from '../../app/webhook-endpoints.ts';
 import type { DeliveryStatus } from '../../store/repository/webhook-queries.ts';
-import { deliverySettingsOf } from '../../webhooks/delivery-settings.ts';
 import { listView } from '../presenters.ts';
 import { CreateWebhookEndpointBody, DeliveryParams, ListDeliveriesQuery } from '../purchase-schemas.ts';
 import { deliveryView, webhookEndpointView } from '../purchase-presenters.ts';
@@ -60,7 +59,7 @@ export function registerWebhookEndpointRoutes(server: FastifyInstance, { app }: 
     '/webhook-endpoints/:id/deliveries/:deliveryId/resend',
     { schema: { tags: ['webhooks'], params: DeliveryParams, body: EmptyActionBody } },
     async (request) => {
-      const { delivery } = await resendDelivery(app, deliverySettingsOf(app), contextOf(request), { endpointId: request.params.id, deliveryId: request.params.deliveryId });
+      const { delivery } = await resendDelivery(app, contextOf(request), { endpointId: request.params.id, deliveryId: request.params.deliveryId });
       return deliveryView(delivery);
     },
   );

@@ -1,0 +1,37 @@
+import { systemClock, type AppDependencies, type Clock } from '../app/dependencies.ts';
+import { createIdFactory } from '../app/ids.ts';
+import { createLookups } from '../app/lookups.ts';
+import { Payments } from '../payments/payments.ts';
+import type { Store } from '../store/port.ts';
+import { createWebhookDelivery } from '../webhooks/webhook-delivery-service.ts';
+import { defaultConfiguration, type Configuration } from './configuration.ts';
+
+/**
+ * The one place collaborators are built: every part of a running Creditbook
+ * gets what it needs from here, through `AppDependencies`, and nothing below
+ * reads the environment or keeps module state. Tests call it with any
+ * configuration (default: `defaultConfiguration()`) and clock.
+ */
+export function composeDependencies(
+  store: Store,
+  options: {
+    configuration?: Configuration;
+    clock?: Clock;
+    /** Where customers' browsers reach the server; default: the configured public URL, else the configured listen address. */
+    publicUrl?: () => string;
+  } = {},
+): AppDependencies {
+  const configuration = options.configuration ?? defaultConfiguration();
+  const { server } = configuration;
+  const publicUrl = options.publicUrl ?? (() => server.publicUrl ?? `http://${server.host}:${server.port}`);
+  const clock = options.clock ?? systemClock;
+  const newId = createIdFactory();
+  return {
+    store,
+    clock,
+    newId,
+    payments: new Payments(configuration.payments, publicUrl),
+    webhooks: createWebhookDelivery({ store, clock, newId }, configuration.webhooks),
+    lookups: createLookups(),
+  };
+}
