@@ -46,7 +46,8 @@ export type IdPrefix =
   | 'atu'
   | 'whd'
   | 'wha'
-  | 'req';
+  | 'req'
+  | 'prc';
 
 /** What a caller is acting as: one environment, one request. */
 export interface RequestContext {

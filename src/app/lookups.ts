@@ -1,4 +1,4 @@
-import type { UnitRecord, WalletAddress } from '../store/records.ts';
+import type { FeatureRecord, UnitRecord, WalletAddress } from '../store/records.ts';
 
 /**
  * A bounded memory of facts that never change once found (customers, units and
@@ -24,6 +24,8 @@ export class LookupCache<Value> {
 export interface Lookups {
   units: LookupCache<UnitRecord>;
   customers: LookupCache<true>;
+  /** Features never change once created. */
+  features: LookupCache<FeatureRecord>;
   /** A Paygentic entitlement ID's wallet (found by scanning its environment's wallets). */
   entitlementWallets: LookupCache<WalletAddress>;
   /** A Chargebee subscription's customer (found through any of its wallets). */
@@ -34,6 +36,7 @@ export function createLookups(): Lookups {
   return {
     units: new LookupCache(50_000),
     customers: new LookupCache(50_000),
+    features: new LookupCache(10_000),
     entitlementWallets: new LookupCache(10_000),
     subscriptionCustomers: new LookupCache(50_000),
   };

@@ -6,6 +6,12 @@ export type Instant = number;
 export type GrantCategory = 'paid' | 'promotional';
 export type GrantStatus = 'payment_pending' | 'scheduled' | 'active' | 'expired' | 'voided';
 export type InsufficientPolicy = 'reject' | 'partial' | 'overdraft';
+/**
+ * How a debit treats missing credit: a caller's `InsufficientPolicy`, or `usage` for
+ * rated usage, which already happened and so is never refused: grants pay first,
+ * then the overdraft up to its limit, and the rest is recorded as shortfall.
+ */
+export type DebitPolicy = InsufficientPolicy | 'usage';
 export type HoldStatus = 'active' | 'captured' | 'released' | 'expired';
 /** Where a grant came from: made directly, issued by a recurring schedule, or bought. */
 export type GrantSource = 'manual' | 'recurring' | 'purchase';

@@ -1,10 +1,10 @@
-import { formatAmount, minAmount, sumAmounts, ZERO, type Amount } from './amount.ts';
+import { formatAmount, maxAmount, minAmount, sumAmounts, ZERO, type Amount } from './amount.ts';
 import { sortInBurnOrder } from './burn-order.ts';
 import { CreditbookError, notFound, stateConflict, validationError } from './errors.ts';
 import { isSpendable } from './grant-status.ts';
 import { parsePeriod, periodAt } from './periods.ts';
 import { advanceTo, endHold, forfeit } from './time-event-booking.ts';
-import type { Allocation, GrantState, HoldState, InsufficientPolicy, Instant, ScheduleState } from './types.ts';
+import type { Allocation, DebitPolicy, GrantState, HoldState, Instant, ScheduleState } from './types.ts';
 import { WalletLedger, type LedgerOptions, type NewGrant } from './wallet-ledger.ts';
 
 export type { NewGrant, WalletTransactionResult } from './wallet-ledger.ts';
@@ -13,7 +13,7 @@ export interface DebitCommand {
   debitId: string;
   amount: Amount;
   feature: string | null;
-  policy: InsufficientPolicy;
+  policy: DebitPolicy;
 }
 
 export interface DebitOutcome {
@@ -149,21 +149,15 @@ export class WalletTransaction extends WalletLedger {
       grant.consumed += amount;
       this.book('debit', grant.id, -amount, ZERO, this.now, { debitId: command.debitId });
     });
-    let overdrawn = ZERO;
-    if (missing > 0n && command.policy === 'overdraft') {
-      overdrawn = missing;
-      wallet.overdraft += missing;
-      this.book('overdraft', null, -missing, ZERO, this.now, { debitId: command.debitId });
+    const overdrawn = command.policy === 'overdraft' ? missing : command.policy === 'usage' ? minAmount(missing, maxAmount(overdraftRoom, ZERO)) : ZERO;
+    if (overdrawn > 0n) {
+      wallet.overdraft += overdrawn;
+      this.book('overdraft', null, -overdrawn, ZERO, this.now, { debitId: command.debitId });
     }
-    wallet.periodUsage += command.amount - (command.policy === 'partial' ? missing : ZERO);
+    const shortfall = command.policy === 'partial' || command.policy === 'usage' ? missing - overdrawn : ZERO;
+    wallet.periodUsage += command.amount - shortfall;
     this.emit({ type: 'debit.created', debitId: command.debitId });
-    return {
-      debitId: command.debitId,
-      requested: command.amount,
-      allocations,
-      overdrawn,
-      shortfall: command.policy === 'partial' ? missing : ZERO,
-    };
+    return { debitId: command.debitId, requested: command.amount, allocations, overdrawn, shortfall };
   }
 
   placeHold(input: { holdId: string; amount: Amount; feature: string | null; expiresAt: Instant }): HoldState {

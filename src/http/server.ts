@@ -15,6 +15,7 @@ import { registerCheckoutRoutes } from './routes/checkout-routes.ts';
 import { registerDebitRoutes } from './routes/debit-routes.ts';
 import { registerGrantRoutes, registerScheduleRoutes } from './routes/grant-routes.ts';
 import { registerHoldRoutes } from './routes/hold-routes.ts';
+import { registerPricingRoutes } from './routes/pricing-routes.ts';
 import { registerPurchaseRoutes } from './routes/purchase-routes.ts';
 import { registerStripeWebhookRoutes } from './routes/stripe-webhook-routes.ts';
 import { registerSystemRoutes } from './routes/system-routes.ts';
@@ -94,6 +95,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerPurchaseRoutes(v1, routeDependencies);
       registerWebhookEndpointRoutes(v1, routeDependencies);
       registerAutoTopUpRoutes(v1, routeDependencies);
+      registerPricingRoutes(v1, routeDependencies);
     },
     { prefix: '/v1' },
   );

@@ -1,9 +1,10 @@
 import type { Amount } from '../domain/amount.ts';
+import type { Dimensions, FeatureDefinition, PriceDefinition } from '../domain/rating.ts';
 import type {
   Allocation,
   GrantState,
   HoldState,
-  InsufficientPolicy,
+  DebitPolicy,
   Instant,
   LedgerEntryDraft,
   ScheduleState,
@@ -97,7 +98,7 @@ export interface DebitRecord extends WalletAddress {
   overdrawn: Amount;
   shortfall: Amount;
   feature: string | null;
-  policy: InsufficientPolicy;
+  policy: DebitPolicy;
   holdId: string | null;
   allocations: Allocation[];
   occurredAt: Instant;
@@ -143,3 +144,38 @@ export interface Page<T> {
 }
 
 export type { GrantState, HoldState };
+
+export interface FeatureRecord extends FeatureDefinition {
+  environmentId: string;
+  name: string | null;
+  createdAt: Instant;
+}
+
+export interface PriceRecord extends PriceDefinition {
+  environmentId: string;
+  metadata: Metadata;
+  createdAt: Instant;
+}
+
+/** A rated usage event as booked. consumed + overdrawn + shortfall = cost. */
+export interface UsageEventRecord extends WalletAddress {
+  /** The caller's ID, unique per environment forever. */
+  id: string;
+  walletId: string;
+  feature: string;
+  quantity: Amount;
+  dimensions: Dimensions;
+  /** When the usage happened (rated at this instant's price); booked at createdAt. */
+  occurredAt: Instant;
+  priceId: string;
+  cost: Amount;
+  consumed: Amount;
+  overdrawn: Amount;
+  shortfall: Amount;
+  allocations: Allocation[];
+  /** The debit that booked it; null when it cost nothing. */
+  debitId: string | null;
+  reservationId: string | null;
+  metadata: Metadata;
+  createdAt: Instant;
+}

@@ -1,6 +1,7 @@
 import { initialSchema } from './001-initial-schema.ts';
 import { periodsAndRecurringGrants } from './002-periods-and-recurring-grants.ts';
 import { purchasesAndWebhooksSchema } from './003-purchases-and-webhooks.ts';
+import { ratedUsageSchema } from './009-rated-usage.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,6 +16,7 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initialSchema },
   { version: 2, name: 'usage periods and recurring grants', sql: periodsAndRecurringGrants },
   { version: 3, name: 'purchases and webhooks', sql: purchasesAndWebhooksSchema },
+  { version: 9, name: 'rated usage', sql: ratedUsageSchema },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

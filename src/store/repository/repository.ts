@@ -6,6 +6,7 @@ import { DebitQueries, HoldQueries } from './hold-and-debit-queries.ts';
 import { EventQueries, IdempotencyQueries, LedgerQueries } from './ledger-queries.ts';
 import { InvoiceQueries, PurchaseQueries } from './purchase-queries.ts';
 import { ScheduleQueries } from './schedule-queries.ts';
+import { FeatureQueries, PriceQueries, UsageEventQueries } from './usage-queries.ts';
 import { WalletQueries } from './wallet-queries.ts';
 import { OutboxQueries, WebhookDeliveryQueries, WebhookEndpointQueries } from './webhook-queries.ts';
 
@@ -31,6 +32,9 @@ export class Repository {
   readonly webhookEndpoints: WebhookEndpointQueries;
   readonly webhookDeliveries: WebhookDeliveryQueries;
   readonly outbox: OutboxQueries;
+  readonly features: FeatureQueries;
+  readonly prices: PriceQueries;
+  readonly usageEvents: UsageEventQueries;
 
   constructor(
     executor: SqlExecutor,
@@ -53,5 +57,8 @@ export class Repository {
     this.webhookEndpoints = new WebhookEndpointQueries(executor);
     this.webhookDeliveries = new WebhookDeliveryQueries(executor, capabilities);
     this.outbox = new OutboxQueries(executor, capabilities);
+    this.features = new FeatureQueries(executor, capabilities);
+    this.prices = new PriceQueries(executor);
+    this.usageEvents = new UsageEventQueries(executor);
   }
 }

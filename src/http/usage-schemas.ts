@@ -1,0 +1,34 @@
+import { Type } from '@sinclair/typebox';
+import { Amount, FeatureKey, Identifier, IdempotencyKeyField, Metadata, pageQuery, strictObject, Timestamp, walletReference } from './schemas.ts';
+
+/** Requests of features, prices, usage events, entitlement checks and usage reports. */
+const DimensionName = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,39}$' });
+export const DimensionValues = Type.Record(DimensionName, Type.String({ minLength: 1, maxLength: 200 }), {
+  maxProperties: 10,
+  description: 'Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}.',
+});
+
+export const CreateFeatureBody = strictObject({
+  key: FeatureKey,
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+  dimensions: Type.Optional(Type.Array(DimensionName, { maxItems: 10, description: 'The dimension names events and price filters may use.' })),
+  quantityScale: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'Decimal places a quantity may have; 10 unless set (0 for tokens).' })),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
+
+export const FeatureParams = strictObject({ key: FeatureKey });
+
+export const CreatePriceBody = strictObject({
+  feature: FeatureKey,
+  unit: walletReference.unit,
+  amount: Amount,
+  per: Type.Optional(Amount),
+  dimensions: Type.Optional(DimensionValues),
+  customerId: Type.Optional(Type.Union([Identifier, Type.Null()])),
+  minimum: Type.Optional(Type.Union([Amount, Type.Null()])),
+  effectiveAt: Type.Optional(Timestamp),
+  metadata: Type.Optional(Metadata),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
+
+export const ListPricesQuery = strictObject({ ...pageQuery, feature: Type.Optional(FeatureKey), customerId: Type.Optional(Identifier) });
