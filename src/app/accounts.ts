@@ -1,7 +1,7 @@
 import { parseAmount } from '../domain/amount.ts';
 import { parsePeriod } from '../domain/periods.ts';
 import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
-import type { CustomerRecord, Metadata, Page, PageRequest, UnitRecord, WalletRecord } from '../store/records.ts';
+import type { CustomerRecord, GrantRecord, Metadata, Page, PageRequest, UnitRecord, WalletAddress, WalletRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { idempotentWrite } from './idempotent-write.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
@@ -44,9 +44,13 @@ export async function createCustomer(
 }
 
 export async function getCustomer(dependencies: AppDependencies, context: RequestContext, id: string): Promise<CustomerRecord> {
-  const customer = await dependencies.store.read((repository) => repository.accounts.getCustomer(context.environment.id, id));
+  const customer = await findCustomer(dependencies, context, id);
   if (!customer) throw notFound('customer', id, 'id');
   return customer;
+}
+
+export function findCustomer(dependencies: AppDependencies, context: RequestContext, id: string): Promise<CustomerRecord | undefined> {
+  return dependencies.store.read((repository) => repository.accounts.getCustomer(context.environment.id, id));
 }
 
 export function listCustomers(dependencies: AppDependencies, context: RequestContext, page: PageRequest): Promise<Page<CustomerRecord>> {
@@ -82,6 +86,11 @@ export async function createUnit(
     }
     return { unit: existing, created: false };
   });
+}
+
+/** The unit with this code, read now (`findUnit` in wallet-address.ts remembers units for the write path). */
+export function findUnitByCode(dependencies: AppDependencies, context: RequestContext, code: string): Promise<UnitRecord | undefined> {
+  return dependencies.store.read((repository) => repository.accounts.getUnit(context.environment.id, code));
 }
 
 export function listUnits(dependencies: AppDependencies, context: RequestContext): Promise<UnitRecord[]> {
@@ -120,9 +129,19 @@ export async function upsertWallet(
 export function listWallets(
   dependencies: AppDependencies,
   context: RequestContext,
-  filters: { customerId?: string; unit?: string },
+  filters: { customerId?: string; unit?: string; walletKey?: string },
   page: PageRequest,
 ): Promise<Page<WalletRecord>> {
   return dependencies.store.read((repository) => repository.wallets.list(context.environment.id, filters, page));
+}
+
+/** The wallet at an address of the caller's environment, if it exists. */
+export function findWallet(dependencies: AppDependencies, context: RequestContext, address: Omit<WalletAddress, 'environmentId'>): Promise<WalletRecord | undefined> {
+  return dependencies.store.read((repository) => repository.wallets.find({ ...address, environmentId: context.environment.id }, { lock: false }));
+}
+
+/** Every grant of a wallet the caller found (live and ended), oldest first, as stored. */
+export function listAllWalletGrants(dependencies: AppDependencies, wallet: WalletRecord): Promise<GrantRecord[]> {
+  return dependencies.store.read((repository) => repository.grants.loadAll(wallet.id));
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ApiKeyAuthenticator } from '../../app/api-keys.ts';
-import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
+import type { RequestContext } from '../../app/dependencies.ts';
 import { CreditbookError } from '../../domain/errors.ts';
 
 /**
@@ -8,7 +8,7 @@ import { CreditbookError } from '../../domain/errors.ts';
  * key is a Creditbook key, so it names the environment; the password is empty
  * and ignored.
  */
-export async function authenticateChargebee(request: FastifyRequest, authenticator: ApiKeyAuthenticator, dependencies: AppDependencies): Promise<RequestContext> {
+export async function authenticateChargebee(request: FastifyRequest, authenticator: ApiKeyAuthenticator): Promise<RequestContext> {
   const header = request.headers.authorization;
   const match = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!match) {
@@ -18,13 +18,8 @@ export async function authenticateChargebee(request: FastifyRequest, authenticat
   const separator = decoded.indexOf(':');
   const key = separator === -1 ? decoded : decoded.slice(0, separator);
   try {
-    let environment = await authenticator.authenticate(key || undefined);
-    // The authenticator caches environments briefly, and only the native API's cache is told when
-    // a test clock moves: read a frozen clock afresh, so this dialect sees the same "now".
-    if (environment.frozenClockAt !== null) {
-      const id = environment.id;
-      environment = (await dependencies.store.read((repository) => repository.accounts.getEnvironment(id))) ?? environment;
-    }
+    // The authenticator reads a test environment afresh on every request, so a test-clock advance is seen at once.
+    const environment = await authenticator.authenticate(key || undefined);
     return { environment, requestId: request.id };
   } catch (error) {
     if (error instanceof CreditbookError && error.code === 'unauthenticated') {

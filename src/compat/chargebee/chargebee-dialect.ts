@@ -44,7 +44,7 @@ export const chargebeeDialect: Dialect = {
       sendChargebeeError(reply, new CreditbookError('not_found', `Sorry, the resource ${request.method} ${request.url.split('?')[0]} is not available here.`)),
     );
     server.addHook('onRequest', async (request) => {
-      request.creditbookContext = await authenticateChargebee(request, authenticator, dependencies);
+      request.creditbookContext = await authenticateChargebee(request, authenticator);
     });
     registerCreditUnitRoutes(server, dependencies);
     registerGrantRoutes(server, dependencies);

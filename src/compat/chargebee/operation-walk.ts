@@ -1,4 +1,5 @@
 import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
+import { findEntryOwner, findEntrySource, listLedgerEntries } from '../../app/ledger-reads.ts';
 import { amountFromDecimalString, formatAmount, type Amount } from '../../domain/amount.ts';
 import type { WalletRecord } from '../../store/records.ts';
 import { decodeOffset, encodeOffset } from './chargebee-cursor.ts';
@@ -71,20 +72,9 @@ export async function retrieveOperation(
   operationId: string,
 ): Promise<{ operation: LedgerOperationFacts; source: OperationSource }> {
   const missing = () => noSuch('Ledger operation', operationId, 'ledger_operation_id');
-  const environmentId = context.environment.id;
   const parsed = parseOperationId(operationId);
-  const origin = await dependencies.store.read(async (repository) => {
-    const objectId = parsed.kind === 'release' ? parsed.holdId : parsed.kind === 'entry' ? parsed.ownerId : parsed.id;
-    const record =
-      (objectId.startsWith('hld_') && (await repository.holds.get(environmentId, objectId))) ||
-      (objectId.startsWith('dbt_') && (await repository.debits.get(environmentId, objectId))) ||
-      (await repository.grants.get(environmentId, objectId)) ||
-      (parsed.kind === 'entry' && (await repository.wallets.getById(environmentId, objectId, { lock: false })));
-    if (!record) return undefined;
-    const walletId = 'walletId' in record ? record.walletId : record.id;
-    const wallet = await repository.wallets.getById(environmentId, walletId, { lock: false });
-    return wallet && { wallet, createdAt: record.createdAt };
-  });
+  const objectId = parsed.kind === 'release' ? parsed.holdId : parsed.kind === 'entry' ? parsed.ownerId : parsed.id;
+  const origin = await findEntryOwner(dependencies, context, objectId, { orWallet: parsed.kind === 'entry' });
   if (!origin) throw missing();
   const { wallet } = origin;
   let found: LedgerOperationFacts | undefined;
@@ -107,19 +97,11 @@ export async function retrieveOperation(
 export async function sourceOf(dependencies: AppDependencies, context: RequestContext, operation: LedgerOperationFacts): Promise<OperationSource> {
   const source = operation.source;
   if (!source || operation.type === 'release_authorization' || operation.type === 'expiry' || operation.type === 'void') return {};
-  const environmentId = context.environment.id;
-  return dependencies.store.read(async (repository): Promise<OperationSource> => {
-    if (source.kind === 'debit') {
-      const debit = await repository.debits.get(environmentId, source.id);
-      return debit ? { metadata: debit.metadata, occurredAt: debit.occurredAt } : {};
-    }
-    if (source.kind === 'hold') {
-      const hold = await repository.holds.get(environmentId, source.id);
-      return hold ? { metadata: hold.metadata, autoReleaseAt: hold.expiresAt } : {};
-    }
-    const grant = await repository.grants.get(environmentId, source.id);
-    return grant ? { metadata: grant.metadata } : {};
-  });
+  const found = await findEntrySource(dependencies, context, source);
+  if (!found) return {};
+  if (found.kind === 'debit') return { metadata: found.debit.metadata, occurredAt: found.debit.occurredAt };
+  if (found.kind === 'hold') return { metadata: found.hold.metadata, autoReleaseAt: found.hold.expiresAt };
+  return { metadata: found.grant.metadata };
 }
 
 interface Checkpoint {
@@ -159,9 +141,7 @@ async function walk(
     scanned,
   });
   for (;;) {
-    const page = await dependencies.store
-      .read((repository) => repository.ledger.list(context.environment.id, input.address, { limit: BATCH, startingAfter: fetchAfter, order: input.order }))
-      .catch((error: unknown) => {
+    const page = await listLedgerEntries(dependencies, context, input.address, { limit: BATCH, startingAfter: fetchAfter, order: input.order }).catch((error: unknown) => {
         throw (error as { param?: string }).param === 'startingAfter' ? parameterError('offset', "'offset' is not a next_offset of this list.") : error;
       });
     for (const entry of page.data) {

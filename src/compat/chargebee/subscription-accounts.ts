@@ -1,4 +1,4 @@
-import { createCustomer, getCustomer } from '../../app/accounts.ts';
+import { createCustomer, getCustomer, listWallets } from '../../app/accounts.ts';
 import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
 import { lookupKey } from '../../app/lookups.ts';
 import { findUnit } from '../../app/wallet-address.ts';
@@ -120,9 +120,7 @@ export async function subscriptionWallets(
   const found: WalletRecord[] = [];
   let startingAfter: string | null = null;
   for (;;) {
-    const page = await dependencies.store.read((repository) =>
-      repository.wallets.list(context.environment.id, { walletKey, ...(unit === undefined ? {} : { unit }) }, { limit: 100, startingAfter }),
-    );
+    const page = await listWallets(dependencies, context, { walletKey, ...(unit === undefined ? {} : { unit }) }, { limit: 100, startingAfter });
     found.push(...page.data);
     if (!page.hasMore || page.data.length === 0 || found.length >= max) break;
     startingAfter = page.data[page.data.length - 1]!.id;

@@ -15,7 +15,7 @@ export function registerPaygenticEntitlementRoutes(server: FastifyInstance, app:
     const context = contextOf(request);
     const wallet = await findEntitlement(app, context, entitlementId);
     const { balance } = await getBalance(app, context, { customerId: wallet.customerId, unit: wallet.unit, walletKey: wallet.walletKey });
-    const usageWithoutPeriod = balance.period ? balance.period.usage : await usageSinceStart(app, { walletId: wallet.id, overdraft: balance.overdraft });
+    const usageWithoutPeriod = balance.period ? balance.period.usage : await usageSinceStart(app, { wallet, overdraft: balance.overdraft });
     return entitlementView({ wallet, balance, usageWithoutPeriod });
   });
 }

@@ -5,6 +5,7 @@ import { CreditbookError } from '../../domain/errors.ts';
 import { parsePeriod, periodAt } from '../../domain/periods.ts';
 import type { Instant } from '../../domain/types.ts';
 import type { WalletRecord } from '../../store/records.ts';
+import { findWallet, listAllWalletGrants, listWallets } from '../../app/accounts.ts';
 
 /**
  * A Paygentic entitlement is a Creditbook wallet whose key is `entitlement:<id>`.
@@ -35,10 +36,10 @@ export async function findEntitlement(dependencies: AppDependencies, context: Re
   const cacheKey = lookupKey(environmentId, walletKey);
   const known = dependencies.lookups.entitlementWallets.get(cacheKey);
   if (known) {
-    const wallet = await dependencies.store.read((repository) => repository.wallets.find(known, { lock: false }));
+    const wallet = await findWallet(dependencies, context, known);
     if (wallet) return wallet;
   }
-  const page = await dependencies.store.read((repository) => repository.wallets.list(environmentId, { walletKey }, { limit: 2, startingAfter: null }));
+  const page = await listWallets(dependencies, context, { walletKey }, { limit: 2, startingAfter: null });
   if (page.data.length === 0) {
     throw new CreditbookError(
       'not_found',
@@ -73,7 +74,7 @@ export function currentPeriodStart(wallet: WalletRecord, now: Instant): Instant 
  * to the repaying grant, so nothing is counted twice). With a usage period, the
  * engine counts the period's usage itself (BalanceView.period).
  */
-export async function usageSinceStart(dependencies: AppDependencies, input: { walletId: string; overdraft: Amount }): Promise<Amount> {
-  const grants = await dependencies.store.read((repository) => repository.grants.loadAll(input.walletId));
+export async function usageSinceStart(dependencies: AppDependencies, input: { wallet: WalletRecord; overdraft: Amount }): Promise<Amount> {
+  const grants = await listAllWalletGrants(dependencies, input.wallet);
   return sumAmounts(grants.map((grant) => grant.consumed)) + input.overdraft;
 }

@@ -11,6 +11,7 @@ import { currentPeriodStart, findEntitlement } from './paygentic-entitlements.ts
 import { CreateGrantBody, EntitlementParams, GrantParams, ListGrantsQuery, NoQuery, PurchaseGrantBody } from './paygentic-schemas.ts';
 import { checkRequest } from '../check-request.ts';
 import { grantListView, grantView, IDEMPOTENCY_KEY_METADATA, purchaseView } from './paygentic-views.ts';
+import { listAllWalletGrants } from '../../app/accounts.ts';
 
 const DEFAULT_LIMIT = 20;
 
@@ -97,7 +98,7 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
     const context = contextOf(request);
     const wallet = await findEntitlement(app, context, entitlementId);
     // Offset pages with a total: an entitlement's grants are read whole (top-ups, not usage), newest first.
-    const all = await app.store.read((repository) => repository.grants.loadAll(wallet.id));
+    const all = await listAllWalletGrants(app, wallet);
     const matching = all.filter((grant) => isPaygenticGrant(grant) && (includeVoided || grant.voidedAt === null)).reverse();
     const page = matching.slice(offset, offset + limit).map((grant) => grantView(grant));
     return grantListView(page, { total: matching.length, limit, offset });

@@ -4,12 +4,13 @@ import type { AppDependencies } from '../../app/dependencies.ts';
 import { fingerprintOf } from '../../app/idempotency.ts';
 import { contextOf } from '../../http/route-support.ts';
 import { parseOptionalTimestamp } from '../../http/time.ts';
-import type { DebitRecord, Metadata } from '../../store/records.ts';
+import type { Metadata } from '../../store/records.ts';
 import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging, sendOutcome } from './stigg-route-support.ts';
 import { ConsumptionBody, LedgerQuery, NoQuery } from './stigg-schemas.ts';
 import { checkRequest } from '../check-request.ts';
 import { stiggConsumptionView, stiggLedgerEntryView, stiggPageView } from './stigg-views.ts';
 import { findCurrency, walletKeyOf, walletReference } from './stigg-wallets.ts';
+import { listLedgerEntriesWithDebits } from '../../app/ledger-reads.ts';
 
 /** Stigg's consumption dimensions become the debit's metadata (values as strings). */
 function dimensionsAsMetadata(dimensions: Record<string, string | number | boolean> | undefined): Metadata {
@@ -50,24 +51,15 @@ export function registerStiggConsumptionRoutes(server: FastifyInstance, app: App
   server.get('/api/v1/credits/ledger', async (request) => {
     const query = checkRequest(LedgerQuery, request.query, 'query');
     refuseBackwardPaging(query.before);
-    const environmentId = contextOf(request).environment.id;
     const filters = {
       customerId: query.customerId,
       walletKey: walletKeyOf(query.resourceId),
       ...(query.currencyId !== undefined ? { unit: query.currencyId } : {}),
     };
-    const { page, debits } = await app.store.read(async (repository) => {
-      const entries = await repository.ledger.list(environmentId, filters, {
-        limit: query.limit === undefined ? DEFAULT_PAGE_LIMIT : Number(query.limit),
-        startingAfter: query.after ?? null,
-      });
-      // The feature a consumption was for lives on its debit.
-      const found = new Map<string, DebitRecord>();
-      for (const debitId of new Set(entries.data.flatMap((entry) => (entry.debitId ? [entry.debitId] : [])))) {
-        const debit = await repository.debits.get(environmentId, debitId);
-        if (debit) found.set(debitId, debit);
-      }
-      return { page: entries, debits: found };
+    // The feature a consumption was for lives on its debit.
+    const { page, debits } = await listLedgerEntriesWithDebits(app, contextOf(request), filters, {
+      limit: query.limit === undefined ? DEFAULT_PAGE_LIMIT : Number(query.limit),
+      startingAfter: query.after ?? null,
     });
     const data = page.data.map((entry) => stiggLedgerEntryView(entry, entry.debitId ? debits.get(entry.debitId) : undefined));
     return stiggPageView(data, page.hasMore ? data[data.length - 1]!.eventId : null);

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { createUnit, UNIT_CODE_PATTERN } from '../../app/accounts.ts';
-import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
+import { createUnit, findUnitByCode, UNIT_CODE_PATTERN } from '../../app/accounts.ts';
+import type { AppDependencies } from '../../app/dependencies.ts';
 import { CreditbookError, validationError } from '../../domain/errors.ts';
 import { contextOf } from '../../http/route-support.ts';
-import type { UnitRecord } from '../../store/records.ts';
 import { AutoRechargeQuery, CustomCurrencyBody, NoQuery } from './stigg-schemas.ts';
 import { checkRequest } from '../check-request.ts';
 import { stiggAutoRechargeView, stiggCurrencyView } from './stigg-views.ts';
@@ -16,10 +15,6 @@ import { findCurrency, requireCustomer } from './stigg-wallets.ts';
  * scale, is that currency.
  */
 export const STIGG_CURRENCY_SCALE = 10;
-
-function readUnit(app: AppDependencies, context: RequestContext, code: string): Promise<UnitRecord | undefined> {
-  return app.store.read((repository) => repository.accounts.getUnit(context.environment.id, code));
-}
 
 export function registerStiggCurrencyRoutes(server: FastifyInstance, app: AppDependencies): void {
   /**
@@ -35,14 +30,14 @@ export function registerStiggCurrencyRoutes(server: FastifyInstance, app: AppDep
       throw validationError('id', `Currency IDs here are lower case letters, digits or _, starting with a letter (at most 64); '${body.id}' is not.`);
     }
     const context = contextOf(request);
-    const existing = await readUnit(app, context, body.id);
+    const existing = await findUnitByCode(app, context, body.id);
     if (existing) return reply.code(200).send(stiggCurrencyView(existing));
     try {
       const { unit, created } = await createUnit(app, context, { code: body.id, scale: STIGG_CURRENCY_SCALE, name: body.displayName });
       return reply.code(created ? 201 : 200).send(stiggCurrencyView(unit));
     } catch (error) {
       // Created meanwhile (with another scale, through the native API): it is the currency.
-      const raced = error instanceof CreditbookError && error.code === 'state_conflict' ? await readUnit(app, context, body.id) : undefined;
+      const raced = error instanceof CreditbookError && error.code === 'state_conflict' ? await findUnitByCode(app, context, body.id) : undefined;
       if (!raced) throw error;
       return reply.code(200).send(stiggCurrencyView(raced));
     }

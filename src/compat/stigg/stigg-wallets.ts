@@ -3,6 +3,7 @@ import type { AppDependencies, RequestContext } from '../../app/dependencies.ts'
 import { findUnit, type WalletReference } from '../../app/wallet-address.ts';
 import { CreditbookError } from '../../domain/errors.ts';
 import type { UnitRecord } from '../../store/records.ts';
+import { findCustomer } from '../../app/accounts.ts';
 
 /**
  * How Stigg's names map onto wallets.
@@ -51,7 +52,7 @@ export async function findCurrency(dependencies: AppDependencies, context: Reque
 }
 
 export async function customerExists(dependencies: AppDependencies, context: RequestContext, customerId: string): Promise<boolean> {
-  return (await dependencies.store.read((repository) => repository.accounts.getCustomer(context.environment.id, customerId))) !== undefined;
+  return (await findCustomer(dependencies, context, customerId)) !== undefined;
 }
 
 /** Creates the customer with the caller's ID unless it exists. Two requests racing to create it both succeed. */

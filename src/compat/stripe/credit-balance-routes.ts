@@ -14,6 +14,7 @@ import { creditBalanceSummaryObject, creditBalanceTransactionObject, listObject,
 import { callerOf, orNoSuch, type StripeCaller } from './stripe-request.ts';
 import { stripeTransactionKind } from './stripe-transactions.ts';
 import { requireCustomer, stripeScaleOf, stripeWalletsOf } from './stripe-wallets.ts';
+import { findLedgerEntry, listLedgerEntries } from '../../app/ledger-reads.ts';
 
 /** Which grants of a wallet a summary counts: all of them, or those a filter's scope selects. */
 type GrantFilter = (grant: GrantBalance['grant']) => boolean;
@@ -86,7 +87,7 @@ export function registerCreditBalanceRoutes(server: FastifyInstance, app: AppDep
     const filters = { customerId: customer.id, walletKey: '', ...(grant ? { grantId: grant.id } : {}) };
     const page = await collectPage({
       ...list,
-      fetch: (pageRequest) => app.store.read((repository) => repository.ledger.list(caller.context.environment.id, filters, pageRequest)),
+      fetch: (pageRequest) => listLedgerEntries(app, caller.context, filters, pageRequest),
       idOf: (entry) => entry.id,
       keep: (entry) => transactionObject(caller, entry),
     });
@@ -100,7 +101,7 @@ export function registerCreditBalanceRoutes(server: FastifyInstance, app: AppDep
     params.finish();
     const stripeId = request.params.id;
     const entryId = fromStripeTransactionId(stripeId);
-    const entry = entryId === undefined ? undefined : await app.store.read((repository) => repository.ledger.get(caller.context.environment.id, entryId));
+    const entry = entryId === undefined ? undefined : await findLedgerEntry(app, caller.context, entryId);
     const view = entry && (await transactionObject(caller, entry));
     if (!view) throw noSuch('credit balance transaction', stripeId);
     return view;

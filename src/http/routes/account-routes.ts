@@ -7,6 +7,7 @@ import { customerView, eventView, listView, unitView, walletView } from '../pres
 import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
 import { AdvanceClockBody, CreateCustomerBody, CreateUnitBody, IdParams, ListEventsQuery, ListQuery, ListWalletsQuery, UpsertWalletBody } from '../schemas.ts';
 import { parseTimestamp, toTimestamp } from '../time.ts';
+import { listEvents } from '../../app/events.ts';
 
 /** Customers, units, wallets, events and the test clock. */
 export function registerAccountRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
@@ -60,10 +61,8 @@ export function registerAccountRoutes(server: FastifyInstance, { app }: RouteDep
   });
 
   server.get<{ Querystring: Static<typeof ListEventsQuery> }>('/events', { schema: { tags: ['events'], querystring: ListEventsQuery } }, async (request) => {
-    const context = contextOf(request);
     const filters = request.query.type === undefined ? {} : { type: request.query.type };
-    const page = await app.store.read((repository) => repository.events.list(context.environment.id, filters, pageOf(request.query)));
-    return listView(page, eventView);
+    return listView(await listEvents(app, contextOf(request), filters, pageOf(request.query)), eventView);
   });
 
   server.get('/test-clock', { schema: { tags: ['test clock'] } }, async (request) => {

@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { getBalance } from '../../app/balances.ts';
+import { listLedgerEntries } from '../../app/ledger-reads.ts';
 import { balanceView, ledgerEntryView, listView } from '../presenters.ts';
 import { contextOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { BalanceQuery, ListLedgerQuery } from '../schemas.ts';
@@ -18,9 +19,7 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
     { schema: { tags: ['ledger'], querystring: ListLedgerQuery } },
     async (request) => {
       const { limit: _limit, startingAfter: _cursor, ...filters } = request.query;
-      const context = contextOf(request);
-      const page = await app.store.read((repository) => repository.ledger.list(context.environment.id, filters, pageOf(request.query)));
-      return listView(page, ledgerEntryView);
+      return listView(await listLedgerEntries(app, contextOf(request), filters, pageOf(request.query)), ledgerEntryView);
     },
   );
 }

@@ -1,0 +1,78 @@
+import type { DebitRecord, GrantRecord, HoldRecord, LedgerEntryRecord, Page, PageRequest, WalletRecord } from '../store/records.ts';
+import type { LedgerFilters } from '../store/repository/ledger-queries.ts';
+import type { AppDependencies, RequestContext } from './dependencies.ts';
+
+/**
+ * Reads of the ledger and of what its entries point at, for the edges (the
+ * native API and every dialect show the same history through these).
+ */
+export function listLedgerEntries(dependencies: AppDependencies, context: RequestContext, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
+  return dependencies.store.read((repository) => repository.ledger.list(context.environment.id, filters, page));
+}
+
+/** A page of ledger entries with the debits they name (where a consumption's feature and metadata live), from one snapshot. */
+export function listLedgerEntriesWithDebits(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  filters: LedgerFilters,
+  page: PageRequest,
+): Promise<{ page: Page<LedgerEntryRecord>; debits: Map<string, DebitRecord> }> {
+  const environmentId = context.environment.id;
+  return dependencies.store.read(async (repository) => {
+    const entries = await repository.ledger.list(environmentId, filters, page);
+    const debits = new Map<string, DebitRecord>();
+    for (const debitId of new Set(entries.data.flatMap((entry) => (entry.debitId ? [entry.debitId] : [])))) {
+      const debit = await repository.debits.get(environmentId, debitId);
+      if (debit) debits.set(debitId, debit);
+    }
+    return { page: entries, debits };
+  });
+}
+
+export function findLedgerEntry(dependencies: AppDependencies, context: RequestContext, id: string): Promise<LedgerEntryRecord | undefined> {
+  return dependencies.store.read((repository) => repository.ledger.get(context.environment.id, id));
+}
+
+/**
+ * The wallet an object that books entries belongs to, and when the object was
+ * made (no entry of it is older): a hold (`hld_…`), a debit (`dbt_…`), a grant,
+ * or, with `orWallet`, the wallet itself.
+ */
+export function findEntryOwner(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  objectId: string,
+  options: { orWallet: boolean },
+): Promise<{ wallet: WalletRecord; createdAt: number } | undefined> {
+  const environmentId = context.environment.id;
+  return dependencies.store.read(async (repository) => {
+    const record =
+      (objectId.startsWith('hld_') && (await repository.holds.get(environmentId, objectId))) ||
+      (objectId.startsWith('dbt_') && (await repository.debits.get(environmentId, objectId))) ||
+      (await repository.grants.get(environmentId, objectId)) ||
+      (options.orWallet && (await repository.wallets.getById(environmentId, objectId, { lock: false })));
+    if (!record) return undefined;
+    const walletId = 'walletId' in record ? record.walletId : record.id;
+    const wallet = await repository.wallets.getById(environmentId, walletId, { lock: false });
+    return wallet && { wallet, createdAt: record.createdAt };
+  });
+}
+
+export type EntrySource = { kind: 'debit'; debit: DebitRecord } | { kind: 'hold'; hold: HoldRecord } | { kind: 'grant'; grant: GrantRecord };
+
+/** The stored object an entry came from, as stored (a grant without the as-of-now projection `getGrant` applies). */
+export function findEntrySource(dependencies: AppDependencies, context: RequestContext, source: { kind: EntrySource['kind']; id: string }): Promise<EntrySource | undefined> {
+  const environmentId = context.environment.id;
+  return dependencies.store.read(async (repository): Promise<EntrySource | undefined> => {
+    if (source.kind === 'debit') {
+      const debit = await repository.debits.get(environmentId, source.id);
+      return debit && { kind: 'debit', debit };
+    }
+    if (source.kind === 'hold') {
+      const hold = await repository.holds.get(environmentId, source.id);
+      return hold && { kind: 'hold', hold };
+    }
+    const grant = await repository.grants.get(environmentId, source.id);
+    return grant && { kind: 'grant', grant };
+  });
+}
