@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { createApiKey, isEmptyDatabase, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { verifyAll } from '../app/verify.ts';
-import { DEFAULT_DATABASE, openStore } from '../store/open-store.ts';
+import { migrations } from '../store/migrations/migrations.ts';
+import { DEFAULT_DATABASE, describeDatabase, isMissingDatabase, openStore } from '../store/open-store.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 import { composeDependencies } from './composition-root.ts';
 import { readConfiguration } from './configuration.ts';
 import { serve } from './serve.ts';
@@ -10,14 +12,17 @@ import { serve } from './serve.ts';
 const usage = `Usage: creditbook <command> [options]
 
 Commands:
-  serve                         Serve the API (migrates first; on an empty database prints a test key)
-  migrate                       Apply pending migrations
+  serve                         Serve the API (migrates first, creating the database if needed; on an empty one prints a test key)
+  migrate                       Create the database if needed and apply pending migrations
   verify                        Recompute every balance from the ledger; exit 1 on any difference
   keys create --env test|live   Create an API key; prints only the key
   keys list                     List API keys (never the keys themselves)
   keys revoke <keyId>           Revoke an API key
 
+Every command but serve and migrate needs an existing database (exit 2 otherwise).
+
 Options:
+  --version                     Print the version
   --db <path | postgres://…>    Database (default: $DATABASE_URL or ${DEFAULT_DATABASE})
   --port <n>                    Port for serve (default: $PORT or 8080)
   --host <address>              Address for serve (default: $HOST or 127.0.0.1)
@@ -45,9 +50,14 @@ async function main(argv: string[]): Promise<number> {
       compat: { type: 'string' },
       'rate-limit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   });
   const [command, subcommand, argument] = positionals;
+  if (values.version) {
+    console.log(packageJson.version);
+    return 0;
+  }
   if (values.help || !command) {
     console.log(usage);
     return command || values.help ? 0 : 1;
@@ -58,18 +68,24 @@ async function main(argv: string[]): Promise<number> {
     await serve(configuration);
     return -1; // keeps running
   }
-  const store = await openStore(configuration.database);
+  if (command === 'migrate') return migrate(configuration.database);
+  let store: Awaited<ReturnType<typeof openStore>>;
   try {
+    // Only serve and migrate create a database: a mistyped path must not look like an empty, healthy one.
+    store = await openStore(configuration.database, { create: false });
     await store.migrate();
+  } catch (error) {
+    if (!isMissingDatabase(error)) throw error;
+    console.error(`creditbook ${command}: the database ${describeDatabase(configuration.database)} does not exist. Check --db (or DATABASE_URL); \`creditbook migrate\` creates one.`);
+    return 2;
+  }
+  try {
     const dependencies = composeDependencies(store, { configuration });
     switch (command) {
-      case 'migrate':
-        console.error('Migrations are up to date.');
-        return 0;
       case 'verify': {
         const report = await verifyAll(dependencies);
         for (const problem of report.problems) console.error(problem);
-        console.log(`verify: ${report.walletsChecked} wallets checked, ${report.problems.length} problems`);
+        console.log(`verify ${describeDatabase(configuration.database)}: ${report.walletsChecked} wallets checked, ${report.problems.length} problems`);
         return report.problems.length === 0 ? 0 : 1;
       }
       case 'keys':
@@ -78,6 +94,23 @@ async function main(argv: string[]): Promise<number> {
         console.error(`Unknown command '${command}'.\n\n${usage}`);
         return 1;
     }
+  } finally {
+    await store.close();
+  }
+}
+
+async function migrate(database: string): Promise<number> {
+  const store = await openStore(database);
+  try {
+    const applied = await store.migrate();
+    const { migrationVersion } = await store.health();
+    const names = applied.map((version) => `${version} (${migrations.find((migration) => migration.version === version)?.name})`);
+    console.error(
+      applied.length === 0
+        ? `${describeDatabase(database)}: migrations are up to date (version ${migrationVersion}).`
+        : `${describeDatabase(database)}: applied migration${applied.length === 1 ? '' : 's'} ${names.join(', ')}; now at version ${migrationVersion}.`,
+    );
+    return 0;
   } finally {
     await store.close();
   }

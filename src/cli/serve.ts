@@ -2,7 +2,7 @@ import { createApiKey, isEmptyDatabase } from '../app/api-keys.ts';
 import { startBackgroundWork } from '../background/background-work.ts';
 import { mountDialects, serveDialectPorts } from '../compat/serve-dialects.ts';
 import { buildServer } from '../http/server.ts';
-import { openStore } from '../store/open-store.ts';
+import { describeDatabase, openStore } from '../store/open-store.ts';
 import { composeDependencies } from './composition-root.ts';
 import type { Configuration } from './configuration.ts';
 
@@ -13,10 +13,7 @@ export async function serve(configuration: Configuration): Promise<void> {
   // Until it listens (on port 0 the port is not known before), the hosted checkout's address is the configured one.
   let listeningAt = `http://${settings.host}:${settings.port}`;
   const dependencies = composeDependencies(store, { configuration, publicUrl: () => settings.publicUrl ?? listeningAt });
-  if (await isEmptyDatabase(dependencies)) {
-    const { key } = await createApiKey(dependencies, 'test');
-    console.log(`Created a test environment. Test API key (shown once): ${key}`);
-  }
+  const firstStart = await isEmptyDatabase(dependencies);
   const server = await buildServer({
     dependencies,
     logger: { level: settings.logLevel },
@@ -25,14 +22,20 @@ export async function serve(configuration: Configuration): Promise<void> {
   await mountDialects(server, dependencies, configuration.dialects.mounted);
   const address = await server.listen({ port: settings.port, host: settings.host });
   listeningAt = address;
-  console.log(`Creditbook listening on ${address} (database: ${configuration.database})`);
+  // stdout carries only the JSON log; lines meant for a person go to stderr. The key is made only once
+  // the port is ours, so a start that fails (a busy port) does not use up the one-time key.
+  if (firstStart) {
+    const { key } = await createApiKey(dependencies, 'test');
+    console.error(`Created a test environment. Test API key (shown once): ${key}`);
+  }
+  console.error(`Creditbook listening on ${address} (database: ${describeDatabase(configuration.database)})`);
   const backgroundWork = startBackgroundWork(dependencies, {
     intervalMs: configuration.backgroundIntervalMs,
     log: (error, what) => server.log.error({ err: error }, `${what} failed`),
   });
   const dialectServers = await serveDialectPorts(dependencies, { ports: configuration.dialects.ports, host: settings.host, logLevel: settings.logLevel });
-  for (const { name, address: dialectAddress } of dialectServers) console.log(`${name} dialect listening on ${dialectAddress}`);
-  for (const name of configuration.dialects.mounted) console.log(`${name} dialect mounted at ${address}/compat/${name}`);
+  for (const { name, address: dialectAddress } of dialectServers) console.error(`${name} dialect listening on ${dialectAddress}`);
+  for (const name of configuration.dialects.mounted) console.error(`${name} dialect mounted at ${address}/compat/${name}`);
   const shutdown = async (signal: string) => {
     server.log.info({ signal }, 'shutting down');
     await backgroundWork.stop();

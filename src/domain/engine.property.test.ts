@@ -46,6 +46,8 @@ interface ModelGrant {
   startsAt: number;
   expiresAt: number | null;
   appliesTo: string[];
+  /** Bought and not paid yet: it starts only once paid. */
+  awaitsPayment: boolean;
   started: boolean;
   isVoided: boolean;
   isExpired: boolean;
@@ -118,13 +120,13 @@ class ReferenceModel {
   advance(to: number): void {
     for (;;) {
       const due = [
-        ...this.grants.filter((grant) => !grant.isVoided && !grant.started).map((grant) => grant.startsAt),
+        ...this.grants.filter((grant) => this.waitsToStart(grant)).map((grant) => grant.startsAt),
         ...this.holds.filter((hold) => hold.active).map((hold) => hold.expiresAt),
         ...this.grants.filter((grant) => grant.started && !grant.isVoided && !grant.isExpired && grant.expiresAt !== null).map((grant) => grant.expiresAt!),
       ].filter((time) => time <= to);
       if (due.length === 0) break;
       const instant = Math.min(...due);
-      for (const grant of this.grants) if (!grant.isVoided && !grant.started && grant.startsAt === instant) this.start(grant);
+      for (const grant of this.grants) if (this.waitsToStart(grant) && grant.startsAt === instant) this.start(grant);
       for (const hold of this.holds) if (hold.active && hold.expiresAt === instant) this.endHold(hold);
       for (const grant of this.grants) {
         if (grant.started && !grant.isVoided && !grant.isExpired && grant.expiresAt === instant) this.expire(grant);
@@ -133,7 +135,20 @@ class ReferenceModel {
     this.now = Math.max(this.now, to);
   }
 
-  addGrant(input: { id: string; amount: bigint; category: GrantCategory; priority: number; effectiveAt: number; expiresAt: number | null; appliesTo: string[] }): void {
+  private waitsToStart(grant: ModelGrant): boolean {
+    return !grant.isVoided && !grant.started && !grant.awaitsPayment;
+  }
+
+  addGrant(input: {
+    id: string;
+    amount: bigint;
+    category: GrantCategory;
+    priority: number;
+    effectiveAt: number;
+    expiresAt: number | null;
+    appliesTo: string[];
+    awaitsPayment: boolean;
+  }): void {
     const startsAt = Math.max(input.effectiveAt, this.now);
     if (input.expiresAt !== null && input.expiresAt <= startsAt) throw new ModelError('validation_error');
     this.grants.push({
@@ -149,6 +164,18 @@ class ReferenceModel {
       isVoided: false,
       isExpired: false,
     });
+    this.advance(this.now);
+  }
+
+  /** Payment arrived: the grant starts now, or at its effectiveAt if that is later. */
+  pay(grantId: string): void {
+    const grant = this.grant(grantId);
+    if (grant.isVoided) throw new ModelError('state_conflict');
+    if (!grant.awaitsPayment) return;
+    grant.awaitsPayment = false;
+    grant.effectiveAt = grant.startsAt = Math.max(grant.effectiveAt, this.now);
+    // Paid too late: it starts and expires when paid.
+    if (grant.expiresAt !== null && grant.expiresAt < grant.startsAt) grant.expiresAt = grant.startsAt;
     this.advance(this.now);
   }
 
@@ -233,7 +260,7 @@ class ReferenceModel {
 
   balance(): BalanceObservation {
     const active = this.grants.filter((grant) => grant.started && !grant.isVoided && !grant.isExpired);
-    const scheduled = this.grants.filter((grant) => !grant.started && !grant.isVoided);
+    const scheduled = this.grants.filter((grant) => this.waitsToStart(grant));
     return {
       available: active.reduce((sum, grant) => sum + grant.available, 0n),
       held: this.grants.reduce((sum, grant) => sum + grant.held, 0n),
@@ -329,7 +356,9 @@ type Command =
       effectiveInMinutes: number;
       lifetimeMinutes: number | null;
       appliesTo: Feature[];
+      awaitsPayment: boolean;
     }
+  | { kind: 'pay'; pick: number }
   | { kind: 'debit'; units: number; feature: Feature | null; policy: InsufficientPolicy }
   | { kind: 'hold'; units: number; feature: Feature | null; expiresInMinutes: number }
   | { kind: 'capture'; pick: number; units: number | null }
@@ -359,8 +388,11 @@ const commandArbitrary: fc.Arbitrary<Command> = fc.oneof(
       // Counted from effectiveAt: a backdated grant may thereby be invalid (expired before now).
       lifetimeMinutes: fc.option(fc.integer({ min: 1, max: 300 }), { nil: null }),
       appliesTo: fc.constantFrom<Feature[]>([], [], [], ['chat'], ['image'], ['chat', 'image']),
+      // A purchase: pending until paid, so past reads must keep showing it pending.
+      awaitsPayment: fc.constantFrom(false, false, false, true),
     }),
   },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('pay' as const), pick: fc.nat() }) },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -491,9 +523,20 @@ function runScenario(scenario: Scenario): ScenarioRun {
           effectiveAt,
           expiresAt: command.lifetimeMinutes === null ? null : effectiveAt + command.lifetimeMinutes * MINUTE,
           appliesTo: command.appliesTo,
+          awaitsPayment: command.awaitsPayment,
         };
-        engineOutcome = onEngine((transaction) => transaction.addGrant(input));
+        engineOutcome = onEngine((transaction) => {
+          const { awaitsPayment, ...grant } = input;
+          transaction.addGrant({ ...grant, paymentPending: awaitsPayment });
+        });
         modelOutcome = onModel(() => model.addGrant(input));
+        break;
+      }
+      case 'pay': {
+        const grantId = pickGrant(command.pick);
+        if (!grantId) return;
+        engineOutcome = onEngine((transaction) => transaction.confirmPayment(grantId));
+        modelOutcome = onModel(() => model.pay(grantId));
         break;
       }
       case 'debit': {
@@ -749,6 +792,7 @@ describe('engine scenarios through the reference model', () => {
     effectiveInMinutes: 0,
     lifetimeMinutes: null,
     appliesTo: [],
+    awaitsPayment: false,
     ...overrides,
   });
 

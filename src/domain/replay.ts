@@ -51,6 +51,9 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
       expiredAt: null,
       lastResetAt: null,
       voidedAt: definition.voidedAt !== null && definition.voidedAt <= input.at ? definition.voidedAt : null,
+      // Paid after `at`: it was still awaiting payment then, whatever it is now.
+      paymentPending: definition.paymentPending || (definition.paidAt !== null && definition.paidAt > input.at),
+      paidAt: definition.paidAt !== null && definition.paidAt <= input.at ? definition.paidAt : null,
     });
   }
   const wallet: WalletState = {

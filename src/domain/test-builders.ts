@@ -73,6 +73,7 @@ export function grantState(overrides: Partial<GrantState> = {}): GrantState {
     expiredAt: null,
     voidedAt: null,
     paymentPending: false,
+    paidAt: null,
     appliesTo: [],
     source: 'manual',
     scheduleId: null,

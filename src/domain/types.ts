@@ -55,6 +55,8 @@ export interface GrantState {
   expiredAt: Instant | null;
   voidedAt: Instant | null;
   paymentPending: boolean;
+  /** When its payment was confirmed; null if it never awaited one or still does. Reads as of an earlier time see it pending. */
+  paidAt: Instant | null;
   /** Feature keys this grant may pay for; empty means every feature. */
   appliesTo: readonly string[];
   source: GrantSource;

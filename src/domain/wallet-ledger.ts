@@ -132,6 +132,7 @@ export class WalletLedger {
       expiredAt: null,
       voidedAt: null,
       paymentPending: input.paymentPending ?? false,
+      paidAt: null,
       appliesTo: [...input.appliesTo],
       source: input.source ?? 'manual',
       scheduleId: input.scheduleId ?? null,

@@ -230,14 +230,18 @@ export class WalletTransaction extends WalletLedger {
   /**
    * Payment arrived for a `payment_pending` grant: it becomes spendable now (or at
    * its effectiveAt if that is later), never earlier, so no entry is booked into
-   * the past. Confirming a paid grant changes nothing; a voided one is a conflict.
+   * the past; paid after its expiresAt, it expires at once. Confirming a paid
+   * grant changes nothing; a voided one is a conflict.
    */
   confirmPayment(grantId: string): GrantState {
     const grant = this.grant(grantId);
     if (grant.voidedAt !== null) throw stateConflict(`Grant '${grantId}' is voided; its payment cannot activate it.`);
     if (!grant.paymentPending) return grant;
     grant.paymentPending = false;
+    grant.paidAt = this.now;
     grant.effectiveAt = Math.max(grant.effectiveAt, this.now);
+    // Paid after its expiresAt: it starts and expires at once, now; no entry is booked into the past.
+    if (grant.expiresAt !== null && grant.expiresAt < grant.effectiveAt) grant.expiresAt = grant.effectiveAt;
     this.changedGrant(grant);
     this.emit({ type: 'grant.updated', grantId: grant.id });
     advanceTo(this, this.now);

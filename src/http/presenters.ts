@@ -26,6 +26,7 @@ function allocationsView(allocations: readonly Allocation[]) {
 }
 
 export function grantView(grant: GrantRecord, now: Instant) {
+  const status = grantStatus(grant, now);
   return {
     object: 'grant',
     id: grant.id,
@@ -34,12 +35,13 @@ export function grantView(grant: GrantRecord, now: Instant) {
     walletKey: walletKeyView(grant.walletKey),
     walletId: grant.walletId,
     amount: formatAmount(grant.amount),
-    available: formatAmount(grant.available),
+    // Awaiting payment, nothing of it can be spent yet (the balance leaves it out too).
+    available: status === 'payment_pending' ? '0' : formatAmount(grant.available),
     held: formatAmount(grant.held),
     consumed: formatAmount(grant.consumed),
     expired: formatAmount(grant.expired),
     voided: formatAmount(grant.voided),
-    status: grantStatus(grant, now),
+    status,
     category: grant.category,
     priority: grant.priority,
     effectiveAt: toTimestamp(grant.effectiveAt),

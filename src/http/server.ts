@@ -83,7 +83,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   server.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
-  registerSystemRoutes(server);
+  registerSystemRoutes(server, routeDependencies);
   await server.register(
     async (v1) => {
       registerAccountRoutes(v1, routeDependencies);

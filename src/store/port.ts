@@ -1,6 +1,12 @@
 import type { Repository } from './repository/repository.ts';
 import type { StoreCapabilities } from './sql-executor.ts';
 
+export interface StoreHealth {
+  store: 'sqlite' | 'postgresql';
+  /** The highest migration version applied; 0 before any. */
+  migrationVersion: number;
+}
+
 /**
  * The store port. The app needs nothing else from a database:
  * - `transaction` runs work atomically; when its promise resolves the work is
@@ -11,6 +17,8 @@ import type { StoreCapabilities } from './sql-executor.ts';
 export interface Store {
   readonly capabilities: StoreCapabilities;
   migrate(): Promise<number[]>;
+  /** What an operator's health check reports: which store, and the last migration applied. */
+  health(): Promise<StoreHealth>;
   /**
    * `coalesceKey` names the row the work will serialise on (a wallet): stores
    * that can may run concurrent transactions with the same key together, in one

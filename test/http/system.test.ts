@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import packageJson from '../../package.json' with { type: 'json' };
+import { migrations } from '../../src/store/migrations/migrations.ts';
 import { DAY, expectError, expectStatus, HOUR, iso, MINUTE, startTestApi, type Json, type TestApi } from '../support/test-api.ts';
 
 /** Events, the test clock, and the routes outside /v1: health, OpenAPI, metrics, unknown routes, 500s. */
@@ -137,10 +139,10 @@ describe('events, test clock and system routes', () => {
   });
 
   describe('routes outside /v1', () => {
-    it('GET /healthz answers ok without a key', async () => {
+    it('GET /healthz answers ok without a key, with the version, the store and its migration version', async () => {
       const response = await api.get('/healthz', { key: null });
       assert.equal(response.status, 200);
-      assert.deepEqual(response.body, { status: 'ok' });
+      assert.deepEqual(response.body, { status: 'ok', version: packageJson.version, store: 'sqlite', migrationVersion: Math.max(...migrations.map((migration) => migration.version)) });
       assert.match(String(response.headers['request-id']), /^req_/);
     });
 

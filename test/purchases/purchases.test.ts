@@ -54,8 +54,8 @@ describe('purchases', () => {
 
     const grant = await grantOf(purchase);
     assert.deepEqual(
-      { status: grant.status, category: grant.category, amount: grant.amount, cost: grant.cost, metadata: grant.metadata },
-      { status: 'payment_pending', category: 'paid', amount: '1000', cost: { amount: '5', currency: 'usd' }, metadata: { order: 'o_1' } },
+      { status: grant.status, category: grant.category, amount: grant.amount, available: grant.available, cost: grant.cost, metadata: grant.metadata },
+      { status: 'payment_pending', category: 'paid', amount: '1000', available: '0', cost: { amount: '5', currency: 'usd' }, metadata: { order: 'o_1' } },
     );
     const balance = await api.balance(wallet);
     assert.deepEqual({ available: balance.available, scheduled: balance.scheduled }, { available: '0', scheduled: '0' });
@@ -106,6 +106,20 @@ describe('purchases', () => {
     assert.deepEqual(await eventsFor(purchase.invoiceId, 'invoiceId'), ['purchase.created', 'purchase.paid', 'invoice.paid', 'invoice.paid.v0']);
     const ledger = expectStatus(await api.get(`/v1/ledger-entries?grantId=${purchase.grantId}`), 200);
     assert.equal(ledger.data.filter((entry: Json) => entry.type === 'grant').length, 1, 'one grant entry, however often it is paid');
+  });
+
+  it('a balance as of a moment before the payment still shows the grant pending, not scheduled', async () => {
+    const wallet = await api.wallet();
+    const purchase = await buy(wallet, { effectiveAt: iso(api.t0 + 10 * DAY) });
+    const before = await api.now();
+    const pending = await api.balance(wallet);
+    await api.advanceClock(before + MINUTE);
+    await pay(purchase);
+    assert.equal((await grantOf(purchase)).status, 'scheduled', 'paid, effective later');
+    assert.equal((await api.balance(wallet)).scheduled, '1000');
+    const past = expectStatus(await api.get(`/v1/balances?customerId=${wallet.customerId}&unit=${wallet.unit}&at=${iso(before)}`), 200);
+    assert.deepEqual({ available: past.available, scheduled: past.scheduled }, { available: pending.available, scheduled: pending.scheduled });
+    assert.equal(past.scheduled, '0');
   });
 
   it('invoice.paid.v0 carries invoiceId and grantId for Paygentic-style consumers', async () => {

@@ -200,6 +200,7 @@ forEachStore('exact round trips', (target) => {
       expiredAt: null,
       voidedAt: null,
       paymentPending: false,
+      paidAt: LAST_INSTANT - 2,
       appliesTo: ['gpt-4o', 'ünïcode'],
       source: 'recurring',
       scheduleId: 'sch_ünïcode',

@@ -11,6 +11,8 @@ export interface ServedProcess {
   /** Base URLs of dialects served on their own port (`--<name>-port`), by dialect name. */
   dialectUrls: Record<string, string>;
   output: () => string;
+  /** What the process wrote to each stream. */
+  streams: () => { stdout: string; stderr: string };
   stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
@@ -24,8 +26,13 @@ export async function startServe(options: { database: string; env?: Record<strin
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const streams = { stdout: '', stderr: '' };
+  for (const name of ['stdout', 'stderr'] as const) {
+    child[name]!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      streams[name] += chunk.toString();
+    });
+  }
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       // Nobody gets a handle on a node that never started, so it is killed here rather than left running.
@@ -40,6 +47,7 @@ export async function startServe(options: { database: string; env?: Record<strin
       }
     };
     child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`serve exited with ${code}:\n${output}`));
@@ -51,6 +59,7 @@ export async function startServe(options: { database: string; env?: Record<strin
     testKey: /(cb_test_[A-Za-z0-9]+)/.exec(output)?.[1],
     dialectUrls: Object.fromEntries(dialects.map((name) => [name, new RegExp(`${name} dialect listening on (http://\\S+)`).exec(output)![1]!])),
     output: () => output,
+    streams: () => ({ ...streams }),
     stop: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

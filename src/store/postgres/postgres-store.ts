@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { migrations, migrationSql } from '../migrations/migrations.ts';
-import type { Store } from '../port.ts';
+import type { Store, StoreHealth } from '../port.ts';
 import { Repository } from '../repository/repository.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
 import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
@@ -119,6 +119,11 @@ export class PostgresStore implements Store {
       client.removeListener('error', onConnectionError);
       client.release(broken);
     }
+  }
+
+  async health(): Promise<StoreHealth> {
+    const { rows } = await this.pool.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations');
+    return { store: 'postgresql', migrationVersion: rows[0]?.version ?? 0 };
   }
 
   transaction<T>(work: (repository: Repository) => Promise<T>, options: { coalesceKey?: string } = {}): Promise<T> {

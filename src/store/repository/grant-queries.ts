@@ -68,8 +68,8 @@ export class GrantQueries {
       `INSERT INTO grants (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, available, held, consumed, expired,
          voided, category, priority, effective_at, expires_at, created_at, activated_at, expired_at, voided_at, ordinal,
          source, schedule_id, reset_max_rollover, reset_min_rollover, rolled_over, last_reset_at,
-         payment_pending, applies_to, name, metadata, cost_amount, cost_currency, live, recurrence_period)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         payment_pending, paid_at, applies_to, name, metadata, cost_amount, cost_currency, live, recurrence_period)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         grant.id,
         grant.environmentId,
@@ -82,6 +82,7 @@ export class GrantQueries {
         grant.ordinal,
         ...this.rolloverColumns(grant),
         grant.paymentPending ? 1 : 0,
+        grant.paidAt,
         jsonColumn(grant.appliesTo),
         grant.name,
         jsonColumn(grant.metadata),
@@ -99,9 +100,9 @@ export class GrantQueries {
       `UPDATE grants SET available = ?, held = ?, consumed = ?, expired = ?, voided = ?, category = ?, priority = ?,
          effective_at = ?, expires_at = ?, created_at = ?, activated_at = ?, expired_at = ?, voided_at = ?,
          source = ?, schedule_id = ?, reset_max_rollover = ?, reset_min_rollover = ?, rolled_over = ?, last_reset_at = ?,
-         payment_pending = ?, live = ?, amount = ?
+         payment_pending = ?, paid_at = ?, live = ?, amount = ?
        WHERE id = ?`,
-      [...this.stateColumns(grant), ...this.rolloverColumns(grant), grant.paymentPending ? 1 : 0, isLive(grant) ? 1 : 0, amountColumn(grant.amount), grant.id],
+      [...this.stateColumns(grant), ...this.rolloverColumns(grant), grant.paymentPending ? 1 : 0, grant.paidAt, isLive(grant) ? 1 : 0, amountColumn(grant.amount), grant.id],
     );
   }
 
@@ -170,7 +171,7 @@ export class GrantQueries {
 }
 
 const ENGINE_COLUMNS =
-  'id, amount, available, held, consumed, expired, voided, category, priority, effective_at, expires_at, created_at, ordinal, activated_at, expired_at, voided_at, payment_pending, applies_to, source, schedule_id, reset_max_rollover, reset_min_rollover, rolled_over, last_reset_at';
+  'id, amount, available, held, consumed, expired, voided, category, priority, effective_at, expires_at, created_at, ordinal, activated_at, expired_at, voided_at, payment_pending, paid_at, applies_to, source, schedule_id, reset_max_rollover, reset_min_rollover, rolled_over, last_reset_at';
 
 function mapGrantState(row: Row): GrantState {
   return {
@@ -191,6 +192,7 @@ function mapGrantState(row: Row): GrantState {
     expiredAt: readOptionalTime(row.expired_at),
     voidedAt: readOptionalTime(row.voided_at),
     paymentPending: Number(row.payment_pending) === 1,
+    paidAt: readOptionalTime(row.paid_at),
     appliesTo: readJson<string[]>(row.applies_to),
     source: row.source as GrantState['source'],
     scheduleId: readOptionalText(row.schedule_id),

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { migrations, migrationSql } from '../migrations/migrations.ts';
-import type { Store } from '../port.ts';
+import type { Store, StoreHealth } from '../port.ts';
 import { Repository } from '../repository/repository.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { WalSync } from './wal-sync.ts';
@@ -90,6 +90,11 @@ export class SqliteStore implements Store {
     });
     migrateAll.immediate();
     return applied;
+  }
+
+  async health(): Promise<StoreHealth> {
+    const version = this.reader.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get() as number | null;
+    return { store: 'sqlite', migrationVersion: version ?? 0 };
   }
 
   transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {

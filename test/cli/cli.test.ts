@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import packageJson from '../../package.json' with { type: 'json' };
+import { migrations } from '../../src/store/migrations/migrations.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/postgres-cluster.ts';
+import { CLI_PATH, runCli, startServe } from '../support/serve-process.ts';
+import { spawnSync } from 'node:child_process';
+
+/** The CLI as an operator meets it: databases that do not exist, migrate's report, --version, a busy port. */
+describe('creditbook CLI', () => {
+  let directory: string;
+
+  before(() => {
+    directory = mkdtempSync(join(tmpdir(), 'creditbook-cli-'));
+  });
+
+  after(() => {
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('verify and keys refuse a database that does not exist, with exit 2, naming it, and create nothing', () => {
+    const missing = join(directory, 'no', 'such', 'dir', 'x.db');
+    for (const args of [['verify'], ['keys', 'list'], ['keys', 'create', '--env', 'test']]) {
+      const result = runCli([...args, '--db', missing]);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.ok(result.stderr.includes(missing), `${args.join(' ')} names the database: ${result.stderr}`);
+      assert.match(result.stderr, /does not exist/);
+      assert.equal(result.stdout, '', 'prints no key and no report');
+    }
+    assert.equal(existsSync(join(directory, 'no')), false, 'no folder was created');
+  });
+
+  it('a missing PostgreSQL database is refused the same way, and its password is never shown', () => {
+    const url = 'postgres://postgres:supersecret@127.0.0.1:5432/creditbook_cli_no_such_database';
+    const result = runCli(['verify', '--db', url]);
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /creditbook_cli_no_such_database/);
+    assert.ok(!`${result.stdout}${result.stderr}`.includes('supersecret'), result.stderr);
+  });
+
+  it('migrate says what it applied, then that nothing was pending; verify names the database it checked', () => {
+    const database = join(directory, 'migrated.db');
+    const first = runCli(['migrate', '--db', database]);
+    assert.equal(first.status, 0, first.stderr);
+    const latest = Math.max(...migrations.map((migration) => migration.version));
+    for (const migration of migrations) assert.ok(first.stderr.includes(`${migration.version} (${migration.name})`), first.stderr);
+    assert.match(first.stderr, new RegExp(`now at version ${latest}`));
+    const second = runCli(['migrate', '--db', database]);
+    assert.equal(second.status, 0);
+    assert.match(second.stderr, new RegExp(`migrations are up to date \\(version ${latest}\\)`));
+    const verify = runCli(['verify', '--db', database]);
+    assert.equal(verify.status, 0, verify.stderr);
+    assert.equal(verify.stdout.trim(), `verify ${database}: 0 wallets checked, 0 problems`);
+  });
+
+  it('--version prints the version', () => {
+    const result = runCli(['--version']);
+    assert.equal(result.status, 0);
+    assert.equal(result.stdout.trim(), packageJson.version);
+  });
+
+  it('a busy port fails the start without using up the one-time key; the next start prints it', async () => {
+    const database = join(directory, 'busy.db');
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const failed = spawnSync(process.execPath, [CLI_PATH, 'serve', '--db', database, '--port', String(port)], { encoding: 'utf8', timeout: 30_000 });
+      assert.notEqual(failed.status, 0);
+      assert.match(failed.stderr, /EADDRINUSE/);
+      assert.doesNotMatch(`${failed.stdout}${failed.stderr}`, /cb_test_/, 'no key was shown for a start that failed');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    const served = await startServe({ database, env: { LOG_LEVEL: 'info' } });
+    try {
+      assert.match(served.testKey ?? '', /^cb_test_/, 'the key is printed on the first start that listens');
+      const response = await fetch(`${served.baseUrl}/v1/units`, { headers: { authorization: `Bearer ${served.testKey}` } });
+      assert.equal(response.status, 200);
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('stdout is JSON lines only; the key and other lines for a person go to stderr', async () => {
+    const database = join(directory, 'json.db');
+    const served = await startServe({ database, env: { LOG_LEVEL: 'info' } });
+    try {
+      await fetch(`${served.baseUrl}/healthz`);
+    } finally {
+      await served.stop();
+    }
+    const { stdout, stderr } = served.streams();
+    const lines = stdout.split('\n').filter(Boolean);
+    assert.ok(lines.length > 0, 'the request was logged');
+    for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON on stdout: ${line}`);
+    assert.match(stderr, /Test API key \(shown once\): cb_test_/);
+  });
+
+  it('serve never prints a database password', async (t) => {
+    let scratch: ScratchDatabase | undefined;
+    t.after(() => scratch?.drop());
+    scratch = await createScratchDatabase('creditbook_cli');
+    const url = new URL(scratch.url);
+    url.password = 'supersecret';
+    const served = await startServe({ database: url.toString(), env: { LOG_LEVEL: 'info' } });
+    try {
+      await fetch(`${served.baseUrl}/healthz`);
+    } finally {
+      await served.stop();
+    }
+    assert.ok(!served.output().includes('supersecret'), served.output());
+    assert.match(served.output(), /postgres:\/\/postgres:\*\*\*@/);
+  });
+});
