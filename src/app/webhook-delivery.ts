@@ -14,6 +14,11 @@ export interface AttemptResult {
 export interface WebhookDelivery {
   /** A new endpoint's signing secret. */
   newSecret(): string;
+  /**
+   * Why webhooks may not go to this URL whatever DNS says (it names an internal
+   * address or `localhost`, and WEBHOOK_ALLOWED_HOSTS does not allow it), or null.
+   */
+  urlRefusal(url: URL): string | null;
   /** How long a delivery is leased for one attempt, so no other node sends it meanwhile. */
   readonly leaseMs: number;
   /** Sends one delivery the caller has leased and logs the attempt. */

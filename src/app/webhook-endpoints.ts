@@ -24,13 +24,7 @@ export async function createWebhookEndpoint(
   request: { context: RequestContext; input: CreateWebhookEndpointInput; idempotency?: IdempotencyRequest | undefined; present: (endpoint: WebhookEndpointRecord) => Presented },
 ): Promise<Outcome> {
   const { context, input } = request;
-  let url: URL;
-  try {
-    url = new URL(input.url);
-  } catch {
-    throw validationError('url', "'url' must be an absolute http or https URL.");
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw validationError('url', "'url' must be an absolute http or https URL.");
+  checkWebhookUrl(dependencies, input.url);
   input.eventTypes.forEach((type, index) => {
     if (!EVENT_TYPE_PATTERN.test(type)) throw validationError(`eventTypes.${index}`, `'${type}' is not an event type: use '*', a type such as 'invoice.paid', or a family such as 'balance.*'.`);
   });
@@ -48,6 +42,29 @@ export async function createWebhookEndpoint(
     await repository.webhookEndpoints.insert(endpoint);
     return request.present(endpoint);
   });
+}
+
+/**
+ * Refuses what can be refused before any DNS lookup: a URL that is not http(s),
+ * or that names an internal address or `localhost` (unless WEBHOOK_ALLOWED_HOSTS
+ * allows it). A host name is checked again, with every address it resolves to,
+ * at each delivery.
+ */
+function checkWebhookUrl(dependencies: AppDependencies, text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw validationError('url', "'url' must be an absolute http or https URL.");
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw validationError('url', "'url' must be an absolute http or https URL.");
+  const refusal = dependencies.webhooks.urlRefusal(url);
+  if (refusal !== null) {
+    throw validationError(
+      'url',
+      `'url' points at an internal address (${url.hostname}: ${refusal}); webhooks are sent only to public addresses. To deliver to a receiver on your own machine or network, start the server with WEBHOOK_ALLOWED_HOSTS listing it.`,
+    );
+  }
 }
 
 export async function getWebhookEndpoint(dependencies: AppDependencies, context: RequestContext, id: string): Promise<WebhookEndpointRecord> {

@@ -3,6 +3,7 @@ import { createIdFactory } from '../app/ids.ts';
 import { createLookups } from '../app/lookups.ts';
 import { Payments } from '../payments/payments.ts';
 import type { Store } from '../store/port.ts';
+import { systemResolver, type HostResolver } from '../webhooks/outbound-post.ts';
 import { createWebhookDelivery } from '../webhooks/webhook-delivery-service.ts';
 import { defaultConfiguration, type Configuration } from './configuration.ts';
 
@@ -19,6 +20,8 @@ export function composeDependencies(
     clock?: Clock;
     /** Where customers' browsers reach the server; default: the configured public URL, else the configured listen address. */
     publicUrl?: () => string;
+    /** How webhook hosts are resolved; default: the system resolver (tests inject their own). */
+    resolveHost?: HostResolver;
   } = {},
 ): AppDependencies {
   const configuration = options.configuration ?? defaultConfiguration();
@@ -31,7 +34,10 @@ export function composeDependencies(
     clock,
     newId,
     payments: new Payments(configuration.payments, publicUrl),
-    webhooks: createWebhookDelivery({ store, clock, newId }, configuration.webhooks),
+    webhooks: createWebhookDelivery(
+      { store, clock, newId, outbound: { allowed: configuration.webhookAllowedHosts, resolve: options.resolveHost ?? systemResolver } },
+      configuration.webhooks,
+    ),
     lookups: createLookups(),
   };
 }

@@ -21,6 +21,15 @@ describe('configuration', () => {
     assert.deepEqual(configuration.webhooks, { ...defaultConfiguration().webhooks, retryBaseMs: 200, maxAttempts: 5 });
   });
 
+  it('reads WEBHOOK_ALLOWED_HOSTS: names, addresses and networks', () => {
+    const { webhookAllowedHosts } = readConfiguration({}, { WEBHOOK_ALLOWED_HOSTS: ' LocalHost. , 127.0.0.1, [::1], 10.0.0.0/8, ::ffff:192.168.0.0/112' });
+    assert.deepEqual([...webhookAllowedHosts.names], ['localhost']);
+    assert.deepEqual(
+      webhookAllowedHosts.networks.map(([address, bits]) => `${address.toString()}/${bits}`),
+      ['127.0.0.1/32', '::1/128', '10.0.0.0/8', '192.168.0.0/16'],
+    );
+  });
+
   it('enables Stripe with both secrets', () => {
     const { payments } = readConfiguration({}, { STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_API_PORT: '12111', STRIPE_API_PROTOCOL: 'http' });
     assert.deepEqual(payments.stripe, { secretKey: 'sk_test_x', webhookSecret: 'whsec_x', port: 12111, protocol: 'http' });
@@ -32,5 +41,6 @@ describe('configuration', () => {
     assert.throws(() => readConfiguration({}, { COMPAT: 'paypal' }), /Unknown dialect 'paypal'/);
     assert.throws(() => readConfiguration({ 'rate-limit': '-1' }, {}), /--rate-limit/);
     assert.throws(() => readConfiguration({}, { STRIPE_API_PROTOCOL: 'ftp' }), /STRIPE_API_PROTOCOL/);
+    assert.throws(() => readConfiguration({}, { WEBHOOK_ALLOWED_HOSTS: 'localhost,http://x/' }), /WEBHOOK_ALLOWED_HOSTS: 'http:\/\/x\/'/);
   });
 });

@@ -3,6 +3,7 @@ import { dialectNames } from '../compat/dialects.ts';
 import type { PaymentSettings } from '../payments/payments.ts';
 import { DEFAULT_DATABASE } from '../store/open-store.ts';
 import { DEFAULT_DELIVERY_SETTINGS, type DeliverySettings } from '../webhooks/delivery-settings.ts';
+import { NO_ALLOWED_HOSTS, parseAllowedHosts, type AllowedHosts } from '../webhooks/outbound-address.ts';
 
 /**
  * Everything a Creditbook process is told from outside, read once, here, from
@@ -34,6 +35,8 @@ export interface Configuration {
   };
   payments: PaymentSettings;
   webhooks: DeliverySettings;
+  /** Internal hosts and networks webhooks may reach all the same (WEBHOOK_ALLOWED_HOSTS); by default none. */
+  webhookAllowedHosts: AllowedHosts;
   /** How often each node runs purchase expiry, auto top-ups and webhook delivery. */
   backgroundIntervalMs: number;
 }
@@ -53,6 +56,7 @@ export function defaultConfiguration(): Configuration {
     dialects: { ports: {}, mounted: [] },
     payments: { defaultCurrency: 'usd', paymentWindowMs: DEFAULT_PAYMENT_WINDOW_MS, stripe: null },
     webhooks: { ...DEFAULT_DELIVERY_SETTINGS },
+    webhookAllowedHosts: NO_ALLOWED_HOSTS,
     backgroundIntervalMs: 1000,
   };
 }
@@ -105,6 +109,7 @@ export function readConfiguration(flags: ConfigurationFlags, environment: Enviro
       timeoutMs: positive('WEBHOOK_TIMEOUT_MS', defaults.webhooks.timeoutMs),
       concurrency: defaults.webhooks.concurrency,
     },
+    webhookAllowedHosts: parseAllowedHosts(setting(null, 'WEBHOOK_ALLOWED_HOSTS')),
     backgroundIntervalMs: positive('BACKGROUND_INTERVAL_MS', defaults.backgroundIntervalMs),
   };
 }

@@ -3,6 +3,7 @@ import type { AttemptResult } from '../app/webhook-delivery.ts';
 import type { EventRecord } from '../store/records.ts';
 import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
 import { retryDelay, type DeliverySettings } from './delivery-settings.ts';
+import { OutboundError, postGuarded, type OutboundPolicy } from './outbound-post.ts';
 import { signedHeaders } from './signing.ts';
 
 /** What a receiver gets: the event as GET /v1/events shows it. */
@@ -10,8 +11,8 @@ export function webhookPayload(event: EventRecord): string {
   return JSON.stringify({ id: event.id, type: event.type, timestamp: new Date(event.createdAt).toISOString(), data: event.data });
 }
 
-/** What delivery needs of the app: its store, clock and IDs. */
-export type DeliveryDependencies = Pick<AppDependencies, 'store' | 'clock' | 'newId'>;
+/** What delivery needs: the app's store, clock and IDs, and where webhooks may go. */
+export type DeliveryDependencies = Pick<AppDependencies, 'store' | 'clock' | 'newId'> & { outbound: OutboundPolicy };
 
 /**
  * One pass of the delivery worker, on every node: claims deliveries that are due
@@ -54,7 +55,7 @@ export async function attemptDelivery(
   }));
   if (!found.endpoint || !found.event) return { delivered: false, statusCode: null, error: 'endpoint deleted' };
   const startedAt = dependencies.clock.now();
-  const result = await send(found.endpoint, found.event, { settings, at: new Date(startedAt) });
+  const result = await send(dependencies, found.endpoint, found.event, { settings, at: new Date(startedAt) });
   const finishedAt = dependencies.clock.now();
   const attempt = delivery.attempts + 1;
   const status = result.delivered ? 'delivered' : attempt >= settings.maxAttempts ? 'failed' : 'pending';
@@ -83,22 +84,24 @@ export async function attemptDelivery(
   return { delivered: result.delivered, statusCode: result.statusCode, error: result.error };
 }
 
-async function send(endpoint: WebhookEndpointRecord, event: EventRecord, { settings, at }: { settings: DeliverySettings; at: Date }): Promise<AttemptResult & { responseBody: string | null }> {
+async function send(
+  dependencies: DeliveryDependencies,
+  endpoint: WebhookEndpointRecord,
+  event: EventRecord,
+  { settings, at }: { settings: DeliverySettings; at: Date },
+): Promise<AttemptResult & { responseBody: string | null }> {
   const body = webhookPayload(event);
   try {
-    const response = await fetch(endpoint.url, {
-      method: 'POST',
+    const reply = await postGuarded(new URL(endpoint.url), {
       headers: signedHeaders({ secret: endpoint.secret, messageId: event.id, at, body }),
       body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(settings.timeoutMs),
+      timeoutMs: settings.timeoutMs,
+      policy: dependencies.outbound,
     });
-    const responseBody = (await response.text()).slice(0, 1000);
-    const delivered = response.status >= 200 && response.status < 300;
-    return { delivered, statusCode: response.status, error: delivered ? null : `HTTP ${response.status}`, responseBody };
+    const delivered = reply.statusCode >= 200 && reply.statusCode < 300;
+    return { delivered, statusCode: reply.statusCode, error: delivered ? null : `HTTP ${reply.statusCode}`, responseBody: reply.excerpt };
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-    const message = cause?.code ?? cause?.message ?? (error as Error).message;
-    return { delivered: false, statusCode: null, error: String(message).slice(0, 500), responseBody: null };
+    // Only generic texts reach the delivery log: a system error would map the network behind the server.
+    return { delivered: false, statusCode: null, error: error instanceof OutboundError ? error.message : 'connection failed', responseBody: null };
   }
 }

@@ -32,7 +32,7 @@ describe('purchase through the hosted checkout in a real browser, against the re
   let customerId = '';
 
   before(async () => {
-    served = await startServe({ database: join(directory, 'checkout.db'), env: { BACKGROUND_INTERVAL_MS: '100' } });
+    served = await startServe({ database: join(directory, 'checkout.db'), env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', BACKGROUND_INTERVAL_MS: '100' } });
     assert.ok(served.testKey);
     call = apiClient(served.baseUrl, served.testKey);
     receiver = await WebhookReceiver.start();

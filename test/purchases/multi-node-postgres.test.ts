@@ -28,7 +28,7 @@ describe('two serve nodes on PostgreSQL share purchases, auto top-up and webhook
   const database = `creditbook_purchases_${randomBytes(6).toString('hex')}`;
   const url = new URL(ADMIN_URL);
   url.pathname = `/${database}`;
-  const env = { BACKGROUND_INTERVAL_MS: '50', WEBHOOK_RETRY_BASE_MS: '200' };
+  const env = { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', BACKGROUND_INTERVAL_MS: '50', WEBHOOK_RETRY_BASE_MS: '200' };
   const nodes: ServedProcess[] = [];
   const calls: Array<ReturnType<typeof apiClient>> = [];
   let receiver: WebhookReceiver;

@@ -10,6 +10,7 @@ import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { defaultConfiguration, type Configuration } from '../../src/cli/configuration.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { HostResolver } from '../../src/webhooks/outbound-post.ts';
 import { countRows } from './row-counts.ts';
 
 /**
@@ -67,6 +68,8 @@ export interface TestApiOptions {
   freezeClock?: boolean;
   /** Changes the default configuration (payments, webhook delivery, …) the API is built with. */
   configure?: (configuration: Configuration) => Configuration;
+  /** Replaces DNS for webhook hosts. */
+  resolveHost?: HostResolver;
 }
 
 export class TestApi {
@@ -93,7 +96,10 @@ export class TestApi {
     const databasePath = join(directory, 'api.db');
     const store = new SqliteStore(databasePath);
     await store.migrate();
-    const dependencies = composeDependencies(store, { configuration: options.configure?.(defaultConfiguration()) ?? defaultConfiguration() });
+    const dependencies = composeDependencies(store, {
+      configuration: options.configure?.(defaultConfiguration()) ?? defaultConfiguration(),
+      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+    });
     const testKey = (await createApiKey(dependencies, 'test')).key;
     const liveKey = (await createApiKey(dependencies, 'live')).key;
     const server = await buildServer({ dependencies, logger: false });

@@ -20,7 +20,7 @@ describe('a webhook receiver that is down, then up, gets every event exactly onc
   before(async () => {
     served = await startServe({
       database: join(directory, 'outage.db'),
-      env: { BACKGROUND_INTERVAL_MS: '100', WEBHOOK_RETRY_BASE_MS: '200', WEBHOOK_RETRY_MAX_MS: '800', WEBHOOK_MAX_ATTEMPTS: '1000' },
+      env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', BACKGROUND_INTERVAL_MS: '100', WEBHOOK_RETRY_BASE_MS: '200', WEBHOOK_RETRY_MAX_MS: '800', WEBHOOK_MAX_ATTEMPTS: '1000' },
     });
     call = apiClient(served.baseUrl, served.testKey!);
   });
@@ -71,7 +71,7 @@ describe('a webhook receiver that is down, then up, gets every event exactly onc
     }, 'every delivery to have failed at least twice');
     const failing = await call('GET', `/v1/webhook-endpoints/${endpoint.body.id}/deliveries?status=pending&limit=1`);
     assert.equal(failing.body.data[0].lastStatusCode, null);
-    assert.match(failing.body.data[0].lastError, /ECONNREFUSED/);
+    assert.equal(failing.body.data[0].lastError, 'connection refused');
 
     receiver = await WebhookReceiver.start(port);
     receiver.useSecret(endpoint.body.secret);
@@ -94,6 +94,6 @@ describe('a webhook receiver that is down, then up, gets every event exactly onc
     assert.ok(backlog.length >= 15, 'the first round needed retries');
     const retried = backlog[0];
     assert.deepEqual(retried.attempts.at(-1).statusCode, 204);
-    assert.ok(retried.attempts.slice(0, -1).every((attempt: { statusCode: number | null; error: string }) => attempt.statusCode === null && /ECONNREFUSED/.test(attempt.error)));
+    assert.ok(retried.attempts.slice(0, -1).every((attempt: { statusCode: number | null; error: string }) => attempt.statusCode === null && attempt.error === 'connection refused'));
   });
 });

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DeliverySettings } from '../../src/webhooks/delivery-settings.ts';
-import { deliverDueWebhooks } from '../../src/webhooks/dispatcher.ts';
-import { fanOutEvents } from '../../src/webhooks/fan-out.ts';
+import { parseAllowedHosts } from '../../src/webhooks/outbound-address.ts';
 import { expectError, expectStatus, startTestApi, type ExpectedError, type Json, type RequestOptions, type TestApi } from '../support/test-api.ts';
 import { waitUntil, WebhookReceiver } from './webhook-receiver.ts';
 
@@ -19,7 +18,8 @@ describe('webhook endpoints and deliveries', () => {
   let receiver: WebhookReceiver;
 
   before(async () => {
-    api = await startTestApi({ configure: (configuration) => ({ ...configuration, webhooks: settings }) });
+    // The receiver listens on 127.0.0.1: the WEBHOOK_ALLOWED_HOSTS opt-in lets webhooks reach it.
+    api = await startTestApi({ configure: (configuration) => ({ ...configuration, webhooks: settings, webhookAllowedHosts: parseAllowedHosts('127.0.0.1') }) });
     receiver = await WebhookReceiver.start();
   });
 
@@ -30,8 +30,8 @@ describe('webhook endpoints and deliveries', () => {
 
   /** Fans out and sends everything due, as the background loop does. */
   const pump = async () => {
-    await fanOutEvents(api.dependencies);
-    await deliverDueWebhooks(api.dependencies, settings);
+    await api.dependencies.webhooks.fanOut();
+    await api.dependencies.webhooks.deliverDue();
   };
 
   async function endpoint(body: Record<string, unknown>): Promise<Json> {
@@ -114,10 +114,10 @@ describe('webhook endpoints and deliveries', () => {
     try {
       const wallet = await api.wallet();
       await api.grant({ ...wallet, amount: '5' });
-      await fanOutEvents(api.dependencies);
+      await api.dependencies.webhooks.fanOut();
       const attempted: Json[] = [];
       await waitUntil(async () => {
-        await deliverDueWebhooks(api.dependencies, settings);
+        await api.dependencies.webhooks.deliverDue();
         const [delivery] = await deliveriesOf(hook.id);
         attempted.push(delivery);
         return delivery.status === 'failed';
