@@ -2030,6 +2030,221 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/usage-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Your ID for the event: unique per environment, forever. A resend replays the first answer. */
+                        id: string;
+                        customerId: string;
+                        feature: string;
+                        /**
+                         * @description An exact decimal quantity (string to be exact).
+                         * @example 1840
+                         */
+                        quantity: string | number;
+                        /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
+                        dimensions?: {
+                            [key: string]: string;
+                        };
+                        walletKey?: string | null;
+                        /**
+                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        timestamp?: string;
+                        reservationId?: string | null;
+                        /** @description Up to 50 string key-value pairs. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage-events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        events: {
+                            /** @description Your ID for the event: unique per environment, forever. A resend replays the first answer. */
+                            id: string;
+                            customerId: string;
+                            feature: string;
+                            /**
+                             * @description An exact decimal quantity (string to be exact).
+                             * @example 1840
+                             */
+                            quantity: string | number;
+                            /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
+                            dimensions?: {
+                                [key: string]: string;
+                            };
+                            walletKey?: string | null;
+                            /**
+                             * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            timestamp?: string;
+                            reservationId?: string | null;
+                            /** @description Up to 50 string key-value pairs. */
+                            metadata?: {
+                                [key: string]: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage-events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/entitlements/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        feature: string;
+                        /**
+                         * @description An exact decimal quantity (string to be exact).
+                         * @example 1840
+                         */
+                        quantity: string | number;
+                        /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
+                        dimensions?: {
+                            [key: string]: string;
+                        };
+                        walletKey?: string | null;
+                        reserve?: boolean;
+                        /** @description How long a reservation lasts; 3600 unless set, at most 30 days. */
+                        ttlSeconds?: number;
+                        idempotencyKey?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

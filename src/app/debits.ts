@@ -104,7 +104,7 @@ export async function createDebitBatch(
   );
 }
 
-function withParamPrefix(error: CreditbookError, prefix: string): CreditbookError {
+export function withParamPrefix(error: CreditbookError, prefix: string): CreditbookError {
   const param = error.param === undefined ? prefix : `${prefix}.${error.param}`;
   return new CreditbookError(error.code, error.message, { param, ...(error.details ? { details: error.details } : {}) });
 }

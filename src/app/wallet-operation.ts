@@ -20,7 +20,11 @@ export interface WalletOperation<Result> {
   address: WalletAddress;
   /** A wallet is created on first use by writes that add credit; others need it to exist. */
   createIfMissing: boolean;
-  idempotency?: IdempotencyRequest & { scope: 'wallet' | 'environment' };
+  /**
+   * `environment`: a caller's key, kept 24 hours. `wallet`: a grant's key, kept forever.
+   * `usage-event`: a usage event's own ID, unique per environment and kept forever.
+   */
+  idempotency?: IdempotencyRequest & { scope: 'wallet' | 'environment' | 'usage-event' };
   /** Grants to load besides the live ones (for example the grant being voided). */
   grantIds?: string[];
   /** Holds to load besides the active ones. */
@@ -62,7 +66,7 @@ export async function operateOnLockedWallet<Result>(
 ): Promise<Outcome> {
   const environmentId = operation.context.environment.id;
   const idempotency = operation.idempotency;
-  const scope = idempotency?.scope === 'wallet' ? `wallet:${wallet.id}` : 'environment';
+  const scope = idempotency?.scope === 'wallet' ? `wallet:${wallet.id}` : (idempotency?.scope ?? 'environment');
   if (idempotency) {
     const replay = await findReplay({ repository, environmentId, scope, request: idempotency });
     if (replay) return replay;
@@ -85,7 +89,7 @@ export async function operateOnLockedWallet<Result>(
       request: idempotency,
       response,
       now: transaction.now,
-      keepForever: idempotency.scope === 'wallet',
+      keepForever: idempotency.scope !== 'environment',
     });
   }
   return { ...response, replayed: false };

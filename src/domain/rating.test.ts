@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatAmount } from './amount.ts';
-import { CreditbookError } from './errors.ts';
-import { checkDimensions, checkQuantity, costOf, priceConflict, ratePrice, selectPrice, type PriceDefinition } from './rating.ts';
+import { checkDimensions, checkQuantity, costOf, priceConflict, selectPrice, type PriceDefinition } from './rating.ts';
 import { credits, DAY, T0 } from './test-builders.ts';
 
 function price(overrides: Partial<PriceDefinition> & { id: string }): PriceDefinition {
@@ -59,13 +58,6 @@ describe('selectPrice', () => {
   it("prefers the customer's override to any list price, and ignores other customers' overrides", () => {
     assert.equal(selectPrice([list, modelOutput, override], usage({ dimensions: { model: 'gpt-4o', direction: 'output' } }))?.id, 'override');
     assert.equal(selectPrice([list, override], usage({ customerId: 'other' }))?.id, 'list');
-  });
-
-  it('says which feature has no price', () => {
-    assert.throws(
-      () => ratePrice([model], usage(), () => 2),
-      (error: unknown) => error instanceof CreditbookError && error.code === 'not_found' && error.param === 'feature',
-    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { AMOUNT_SCALE, assertScale, maxAmount, type Amount } from './amount.ts';
-import { CreditbookError, validationError } from './errors.ts';
+import { validationError } from './errors.ts';
 import type { Instant } from './types.ts';
 
 /**
@@ -53,11 +53,6 @@ export interface UsageToRate {
   at: Instant;
 }
 
-export interface Rating {
-  price: PriceDefinition;
-  cost: Amount;
-}
-
 /** Canonical text of a dimension filter: sorted keys, so equal filters compare equal. */
 export function dimensionsKey(dimensions: Dimensions): string {
   return JSON.stringify(Object.keys(dimensions).sort().map((name) => [name, dimensions[name]]));
@@ -103,16 +98,6 @@ export function costOf(price: Pick<PriceDefinition, 'amount' | 'per' | 'minimum'
   const cost = maxAmount(steps * step, price.minimum ?? 0n);
   assertScale(cost, unitScale, 'quantity');
   return cost;
-}
-
-export function ratePrice(prices: readonly PriceDefinition[], usage: UsageToRate, unitScaleOf: (unit: string) => number): Rating {
-  const price = selectPrice(prices, usage);
-  if (!price) {
-    throw new CreditbookError('not_found', `No price for feature '${usage.feature}' matches these dimensions at ${new Date(usage.at).toISOString()}.`, {
-      param: 'feature',
-    });
-  }
-  return { price, cost: costOf(price, usage.quantity, unitScaleOf(price.unit)) };
 }
 
 /** Quantities are exact, positive and no finer than the feature allows. */

@@ -17,6 +17,7 @@ import { registerGrantRoutes, registerScheduleRoutes } from './routes/grant-rout
 import { registerHoldRoutes } from './routes/hold-routes.ts';
 import { registerPricingRoutes } from './routes/pricing-routes.ts';
 import { registerPurchaseRoutes } from './routes/purchase-routes.ts';
+import { registerUsageRoutes } from './routes/usage-routes.ts';
 import { registerStripeWebhookRoutes } from './routes/stripe-webhook-routes.ts';
 import { registerSystemRoutes } from './routes/system-routes.ts';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoint-routes.ts';
@@ -96,6 +97,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerWebhookEndpointRoutes(v1, routeDependencies);
       registerAutoTopUpRoutes(v1, routeDependencies);
       registerPricingRoutes(v1, routeDependencies);
+      registerUsageRoutes(v1, routeDependencies);
     },
     { prefix: '/v1' },
   );

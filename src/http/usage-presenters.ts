@@ -1,5 +1,7 @@
 import { formatAmount } from '../domain/amount.ts';
-import type { FeatureRecord, PriceRecord } from '../store/records.ts';
+import type { Booked } from '../app/booked.ts';
+import type { EntitlementAnswer } from '../app/entitlements.ts';
+import type { FeatureRecord, PriceRecord, UsageEventRecord } from '../store/records.ts';
 import { toTimestamp } from './time.ts';
 
 export function featureView(feature: FeatureRecord) {
@@ -27,5 +29,59 @@ export function priceView(price: PriceRecord) {
     effectiveAt: toTimestamp(price.effectiveAt),
     metadata: price.metadata,
     createdAt: toTimestamp(price.createdAt),
+  };
+}
+
+function usageWalletKey(walletKey: string): string | null {
+  return walletKey === '' ? null : walletKey;
+}
+
+/** An event as booked, with the price it was rated by; a new event's answer also shows the balance after it. */
+export function usageEventView(event: UsageEventRecord, price: PriceRecord, booked?: Booked) {
+  return {
+    object: 'usage_event',
+    id: event.id,
+    customerId: event.customerId,
+    feature: event.feature,
+    quantity: formatAmount(event.quantity),
+    dimensions: event.dimensions,
+    timestamp: toTimestamp(event.occurredAt),
+    unit: event.unit,
+    walletKey: usageWalletKey(event.walletKey),
+    price: priceView(price),
+    cost: formatAmount(event.cost),
+    consumed: formatAmount(event.consumed),
+    overdrawn: formatAmount(event.overdrawn),
+    shortfall: formatAmount(event.shortfall),
+    allocations: event.allocations.map((allocation) => ({ grantId: allocation.grantId, amount: formatAmount(allocation.amount) })),
+    debitId: event.debitId,
+    reservationId: event.reservationId,
+    metadata: event.metadata,
+    createdAt: toTimestamp(event.createdAt),
+    ...(booked ? { balanceAfter: balanceAfterView(booked) } : {}),
+  };
+}
+
+function balanceAfterView(booked: Booked) {
+  const wallet = booked.wallet;
+  return { available: formatAmount(wallet.balance + wallet.overdraft), held: formatAmount(wallet.held), overdraft: formatAmount(wallet.overdraft) };
+}
+
+export function entitlementView(answer: EntitlementAnswer) {
+  return {
+    object: 'entitlement_check',
+    allowed: answer.allowed,
+    cost: formatAmount(answer.cost),
+    available: formatAmount(answer.available),
+    reason: answer.reason,
+    customerId: answer.rated.address.customerId,
+    feature: answer.rated.feature.key,
+    quantity: formatAmount(answer.rated.quantity),
+    unit: answer.rated.unit.code,
+    walletKey: usageWalletKey(answer.rated.address.walletKey),
+    price: priceView(answer.price),
+    reservationId: answer.reservation?.id ?? null,
+    reservationExpiresAt: answer.reservation ? toTimestamp(answer.reservation.expiresAt) : null,
+    checkedAt: toTimestamp(answer.now),
   };
 }

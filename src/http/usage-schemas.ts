@@ -32,3 +32,29 @@ export const CreatePriceBody = strictObject({
 });
 
 export const ListPricesQuery = strictObject({ ...pageQuery, feature: Type.Optional(FeatureKey), customerId: Type.Optional(Identifier) });
+
+const usageFields = {
+  customerId: Identifier,
+  feature: FeatureKey,
+  quantity: Type.Union([Type.String({ pattern: '^-?\\d+(\\.\\d+)?$' }), Type.Number()], { description: 'An exact decimal quantity (string to be exact).', examples: ['1840'] }),
+  dimensions: Type.Optional(DimensionValues),
+  walletKey: walletReference.walletKey,
+};
+
+const usageEventFields = {
+  id: Type.String({ minLength: 1, maxLength: 255, description: 'Your ID for the event: unique per environment, forever. A resend replays the first answer.' }),
+  ...usageFields,
+  timestamp: Type.Optional(Timestamp),
+  reservationId: Type.Optional(Type.Union([Identifier, Type.Null()])),
+  metadata: Type.Optional(Metadata),
+};
+export const CreateUsageEventBody = strictObject(usageEventFields);
+export const UsageEventBatchBody = strictObject({ events: Type.Array(strictObject(usageEventFields), { minItems: 1, maxItems: 1000 }) });
+export const UsageEventParams = strictObject({ id: Type.String({ minLength: 1, maxLength: 255 }) });
+
+export const EntitlementCheckBody = strictObject({
+  ...usageFields,
+  reserve: Type.Optional(Type.Boolean()),
+  ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, description: 'How long a reservation lasts; 3600 unless set, at most 30 days.' })),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});

@@ -73,7 +73,16 @@ export class PriceQueries {
     return row && mapPrice(row);
   }
 
-  /** Every version of every price of a feature: what rating chooses from. */
+  /** The versions in effect by `at` of a feature's list prices and one customer's overrides: what rating chooses from. */
+  async candidates(environmentId: string, feature: string, customerId: string, at: number): Promise<PriceRecord[]> {
+    const rows = await this.executor.all<Row>(
+      "SELECT * FROM prices WHERE environment_id = ? AND feature = ? AND customer_id IN ('', ?) AND effective_at <= ?",
+      [environmentId, feature, customerId, at],
+    );
+    return rows.map(mapPrice);
+  }
+
+  /** Every version of every price of a feature: what a new price must not tie with. */
   async forFeature(environmentId: string, feature: string): Promise<PriceRecord[]> {
     return (await this.executor.all<Row>('SELECT * FROM prices WHERE environment_id = ? AND feature = ?', [environmentId, feature])).map(mapPrice);
   }

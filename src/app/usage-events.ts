@@ -1,0 +1,174 @@
+import { formatAmount } from '../domain/amount.ts';
+import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
+import { bookUsage } from '../domain/usage-booking.ts';
+import type { DebitRecord, Metadata, PriceRecord, UsageEventRecord } from '../store/records.ts';
+import { bookedOf, type Booked } from './booked.ts';
+import { withParamPrefix } from './debits.ts';
+import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { fingerprintOf, type Outcome, type Presented } from './idempotency.ts';
+import { rateUsage, type UsageRequest } from './usage-rating.ts';
+import { appendEvents } from './webhook-outbox.ts';
+import { runWalletOperation } from './wallet-operation.ts';
+
+export interface UsageEventInput extends UsageRequest {
+  /** The caller's ID: unique per environment, forever. */
+  id: string;
+  /** A reservation from an entitlement check to capture against. */
+  reservationId?: string | null | undefined;
+  metadata?: Metadata | undefined;
+}
+
+export type PresentUsageEvent = (event: UsageEventRecord, price: PriceRecord, booked: Booked) => Presented;
+
+export const MAX_USAGE_BATCH = 1000;
+
+/**
+ * Rates a usage event at its timestamp and books its cost now, in one wallet
+ * operation: the event row, its debit, ledger entries, outbox events and the
+ * record that answers a resend are one transaction. The event's ID is its
+ * idempotency key, kept forever: a resend with the same contents replays the
+ * first answer (the edge marks it `duplicate`), with other contents it is a 409.
+ * What nothing covers is recorded as shortfall and announced as `usage.uncovered`.
+ */
+export async function recordUsageEvent(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; input: UsageEventInput; present: PresentUsageEvent },
+): Promise<Outcome> {
+  const { context, input } = request;
+  const rated = await rateUsage(dependencies, context, input);
+  const reservationId = input.reservationId ?? null;
+  const fingerprint = fingerprintOf('usage-events.create', {
+    customerId: input.customerId,
+    feature: rated.feature.key,
+    quantity: formatAmount(rated.quantity),
+    dimensions: rated.dimensions,
+    walletKey: rated.address.walletKey,
+    timestamp: input.timestamp ?? null,
+    reservationId,
+    metadata: input.metadata ?? {},
+  });
+  const debitId = dependencies.newId('dbt');
+  let debit: DebitRecord | null = null;
+  try {
+    return await runWalletOperation(dependencies, {
+      context,
+      address: rated.address,
+      // Usage is never lost: a customer's first usage creates the wallet, which then records it as shortfall.
+      createIfMissing: true,
+      idempotency: { key: input.id, fingerprint, scope: 'usage-event' },
+      holdIds: reservationId === null ? [] : [reservationId],
+      compute: (transaction, loaded) => {
+        if (reservationId !== null && !loaded.holds.has(reservationId)) throw notFound('reservation', reservationId, 'reservationId');
+        const booking = bookUsage(transaction, { debitId, cost: rated.cost, feature: rated.feature.key, reservationId });
+        const consumed = booking.allocations.reduce((total, allocation) => total + allocation.amount, 0n);
+        const event: UsageEventRecord = {
+          ...rated.address,
+          id: input.id,
+          walletId: loaded.wallet.id,
+          feature: rated.feature.key,
+          quantity: rated.quantity,
+          dimensions: rated.dimensions,
+          occurredAt: rated.occurredAt,
+          priceId: rated.price.id,
+          cost: rated.cost,
+          consumed,
+          overdrawn: booking.overdrawn,
+          shortfall: booking.shortfall,
+          allocations: booking.allocations,
+          debitId: rated.cost > 0n ? debitId : null,
+          reservationId,
+          metadata: input.metadata ?? {},
+          createdAt: transaction.now,
+        };
+        if (event.debitId !== null) {
+          debit = {
+            ...rated.address,
+            id: debitId,
+            walletId: loaded.wallet.id,
+            amount: rated.cost,
+            consumed,
+            overdrawn: booking.overdrawn,
+            shortfall: booking.shortfall,
+            feature: rated.feature.key,
+            policy: 'usage',
+            holdId: booking.reservationUsed ? reservationId : null,
+            allocations: booking.allocations,
+            occurredAt: rated.occurredAt,
+            metadata: { ...event.metadata, usageEventId: input.id },
+            createdAt: transaction.now,
+          };
+        }
+        return event;
+      },
+      persist: async (repository, event, _engine, now) => {
+        if (debit) await repository.debits.insert(debit);
+        await repository.usageEvents.insert(event);
+        if (event.shortfall > 0n) {
+          await appendEvents(dependencies, repository, {
+            environmentId: event.environmentId,
+            at: now,
+            events: [
+              {
+                type: 'usage.uncovered',
+                data: {
+                  usageEventId: event.id,
+                  customerId: event.customerId,
+                  unit: event.unit,
+                  walletKey: event.walletKey,
+                  walletId: event.walletId,
+                  feature: event.feature,
+                  cost: formatAmount(event.cost),
+                  shortfall: formatAmount(event.shortfall),
+                },
+              },
+            ],
+          });
+        }
+      },
+      present: (event, engine, loaded) => request.present(event, rated.price, bookedOf(engine, loaded)),
+      missingWallet: () => new Error('unreachable: usage events create their wallet'),
+    });
+  } catch (error) {
+    if (error instanceof CreditbookError && error.code === 'idempotency_conflict') {
+      throw new CreditbookError('idempotency_conflict', `Usage event '${input.id}' was already recorded with other contents; an event ID is never reused.`, { param: 'id' });
+    }
+    throw error;
+  }
+}
+
+export type UsageBatchResult = { index: number; outcome: Outcome } | { index: number; error: CreditbookError };
+
+/**
+ * Up to 1,000 events, each its own operation with its own result (on SQLite they
+ * share one group commit). A repeated ID in one batch books once; the repeats
+ * answer as duplicates.
+ */
+export async function recordUsageEvents(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; items: UsageEventInput[]; present: PresentUsageEvent },
+): Promise<UsageBatchResult[]> {
+  if (request.items.length === 0 || request.items.length > MAX_USAGE_BATCH) {
+    throw validationError('events', `A batch holds between 1 and ${MAX_USAGE_BATCH} usage events.`);
+  }
+  return Promise.all(
+    request.items.map(async (input, index): Promise<UsageBatchResult> => {
+      try {
+        return { index, outcome: await recordUsageEvent(dependencies, { context: request.context, input, present: request.present }) };
+      } catch (error) {
+        if (error instanceof CreditbookError) return { index, error: withParamPrefix(error, `events.${index}`) };
+        throw error;
+      }
+    }),
+  );
+}
+
+/** A booked event and the price it was rated by. */
+export async function getUsageEvent(dependencies: AppDependencies, context: RequestContext, id: string): Promise<{ event: UsageEventRecord; price: PriceRecord }> {
+  const environmentId = context.environment.id;
+  const found = await dependencies.store.read(async (repository) => {
+    const event = await repository.usageEvents.get(environmentId, id);
+    return event && { event, price: (await repository.prices.get(environmentId, event.priceId))! };
+  });
+  if (!found) throw notFound('usage event', id, 'id');
+  return found;
+}

@@ -1,0 +1,66 @@
+import { parseAmount, type Amount } from '../domain/amount.ts';
+import { checkDimensions, checkQuantity, costOf, selectPrice, type Dimensions } from '../domain/rating.ts';
+import { CreditbookError, validationError } from '../domain/errors.ts';
+import type { Instant } from '../domain/types.ts';
+import type { FeatureRecord, PriceRecord, UnitRecord, WalletAddress } from '../store/records.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { findFeature } from './pricing.ts';
+import { findUnit, resolveWallet } from './wallet-address.ts';
+
+export interface UsageRequest {
+  customerId: string;
+  feature: string;
+  quantity: unknown;
+  dimensions?: Dimensions | undefined;
+  walletKey?: string | null | undefined;
+  /** When the usage happened; now unless given. Never in the future. */
+  timestamp?: Instant | undefined;
+}
+
+export interface RatedUsage {
+  feature: FeatureRecord;
+  quantity: Amount;
+  dimensions: Dimensions;
+  occurredAt: Instant;
+  now: Instant;
+  price: PriceRecord;
+  cost: Amount;
+  unit: UnitRecord;
+  /** The wallet the cost is booked on: the customer's, in the price's unit. */
+  address: WalletAddress;
+}
+
+/**
+ * Validates a usage and rates it at its timestamp: what an event would cost and
+ * which wallet pays. Used alike by usage events and entitlement checks, so a
+ * check answers exactly what the event will be charged. Reads only: prices never
+ * change once in effect (pricing.ts), so rating before the write is the rating
+ * the write books.
+ */
+export async function rateUsage(dependencies: AppDependencies, context: RequestContext, request: UsageRequest): Promise<RatedUsage> {
+  const environmentId = context.environment.id;
+  const feature = await findFeature(dependencies, environmentId, request.feature);
+  const quantity = parseAmount(request.quantity, { param: 'quantity', positive: false });
+  checkQuantity(feature, quantity);
+  const dimensions = request.dimensions ?? {};
+  checkDimensions(feature, dimensions);
+  const now = currentTime(dependencies, context.environment);
+  const occurredAt = request.timestamp ?? now;
+  if (occurredAt > now) throw validationError('timestamp', 'timestamp must not be in the future.');
+  const prices = await dependencies.store.read((repository) => repository.prices.candidates(environmentId, feature.key, request.customerId, occurredAt));
+  const price = selectPrice(prices, { customerId: request.customerId, feature: feature.key, quantity, dimensions, at: occurredAt }) as PriceRecord | undefined;
+  if (!price) {
+    throw new CreditbookError('not_found', `No price of feature '${feature.key}' matches ${describeUsage(dimensions)} at ${new Date(occurredAt).toISOString()}.`, {
+      param: 'feature',
+    });
+  }
+  const unit = await findUnit(dependencies, environmentId, price.unit);
+  const cost = costOf(price, quantity, unit.scale);
+  const { address } = await resolveWallet(dependencies, context, { customerId: request.customerId, unit: unit.code, walletKey: request.walletKey });
+  return { feature, quantity, dimensions, occurredAt, now, price, cost, unit, address };
+}
+
+function describeUsage(dimensions: Dimensions): string {
+  const entries = Object.entries(dimensions);
+  return entries.length === 0 ? 'a usage without dimensions' : `dimensions ${entries.map(([name, value]) => `${name}=${value}`).join(', ')}`;
+}
