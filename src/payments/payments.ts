@@ -29,10 +29,15 @@ export class Payments {
    */
   constructor(
     readonly settings: PaymentSettings,
-    publicUrl: () => string,
+    private readonly publicUrl: () => string,
   ) {
     this.test = new TestPaymentProvider(publicUrl);
     this.stripeProvider = settings.stripe ? new StripePaymentProvider(settings.stripe, () => `${publicUrl().replace(/\/$/, '')}/checkout/done`) : null;
+  }
+
+  /** The origin customers' browsers see the hosted checkout at (`https://credits.example`). */
+  publicOrigin(): string {
+    return new URL(this.publicUrl()).origin;
   }
 
   /** The provider a new purchase in `environment` uses (`requested`, or the environment's default). */

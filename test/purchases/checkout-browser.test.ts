@@ -38,6 +38,13 @@ describe('purchase through the hosted checkout in a real browser, against the re
     receiver = await WebhookReceiver.start();
     // The merchant's site the checkout sends customers back to.
     shop = createServer((request, response) => {
+      const forged = new URL(request.url ?? '/', 'http://shop').searchParams.get('post');
+      if (forged) {
+        // Another site's page that posts to a checkout's Pay or Cancel as soon as it loads (cross-site request forgery).
+        const form = `<form id="forged" method="post" action="${forged}"></form><script>document.getElementById('forged').submit()</script>`;
+        response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Win a prize</title>${form}`);
+        return;
+      }
       const page = request.url?.startsWith('/thanks') ? 'Thanks for your purchase!' : 'Your cart';
       response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Shop</title><h1>${page}</h1>`);
     });
@@ -118,6 +125,23 @@ describe('purchase through the hosted checkout in a real browser, against the re
     assert.equal(await page.getByTestId('pay').count(), 0);
     await page.screenshot({ path: join(ARTIFACTS, 'checkout-paid.png'), fullPage: true });
     await page.close();
+  });
+
+  it("another site's page cannot pay or cancel a checkout: 403, the purchase stays open", async () => {
+    const purchase = await buy('300', '3.00');
+    const page = await browser.newPage();
+    for (const action of ['pay', 'cancel']) {
+      const [response] = await Promise.all([
+        page.waitForResponse((answer) => answer.url() === `${purchase.paymentSession.url}/${action}`),
+        page.goto(`${shopUrl}/prize?post=${encodeURIComponent(`${purchase.paymentSession.url}/${action}`)}`),
+      ]);
+      assert.equal(response.status(), 403, action);
+      await page.waitForURL(`${purchase.paymentSession.url}/${action}`);
+      assert.equal(await page.locator('h1').textContent(), 'Not allowed');
+    }
+    await page.close();
+    const still = await call('GET', `/v1/purchases/${purchase.id}`);
+    assert.deepEqual([still.body.status, still.body.invoice.status], ['open', 'open']);
   });
 
   it('cancels: back to the cart, invoice void, grant voided, nothing spendable', async () => {

@@ -151,6 +151,30 @@ describe('purchases', () => {
     assert.deepEqual(await eventsFor(purchase.id, 'purchaseId'), ['purchase.created', 'purchase.canceled', 'invoice.voided']);
   });
 
+  it('Pay and Cancel refuse a post from another site (Origin, Sec-Fetch-Site) and change nothing; the page itself may post', async () => {
+    const wallet = await api.wallet();
+    const purchase = await buy(wallet, { successUrl: 'https://shop.example/ok' });
+    const forged: Array<Record<string, string>> = [{ origin: 'https://evil.example' }, { origin: 'null' }, { origin: 'http://localhost:8081' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }];
+    for (const headers of forged) {
+      for (const action of ['pay', 'cancel']) {
+        const response = await api.expectNoWrites(() =>
+          api.request({ method: 'POST', url: `${checkoutPath(purchase)}/${action}`, key: null, payload: '', headers: { ...form, ...headers } }),
+        );
+        assert.equal(response.status, 403, `${action} ${JSON.stringify(headers)}`);
+        assert.match(response.text, /only from the checkout page itself/);
+      }
+    }
+    assert.equal((await purchaseOf(purchase)).status, 'open');
+    // The checkout page's own origin (the public URL, or the Host it was served from) may post.
+    const own = { ...form, origin: new URL(purchase.paymentSession.url).origin, 'sec-fetch-site': 'same-origin' };
+    const paid = await api.request({ method: 'POST', url: `${checkoutPath(purchase)}/pay`, key: null, payload: '', headers: own });
+    assert.deepEqual([paid.status, paid.headers.location], [303, 'https://shop.example/ok']);
+    const other = await buy(wallet);
+    const byHost = await api.request({ method: 'POST', url: `${checkoutPath(other)}/cancel`, key: null, payload: '', headers: { ...form, origin: 'http://localhost', host: 'localhost:80' } });
+    assert.equal(byHost.status, 303);
+    assert.equal((await purchaseOf(other)).status, 'canceled');
+  });
+
   it('POST /v1/purchases/{id}/cancel cancels an open purchase; a paid one is a conflict', async () => {
     const wallet = await api.wallet();
     const open = await buy(wallet);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cancelCheckout, findCheckout, payCheckout } from '../../app/purchases-checkout.ts';
 import { renderCheckoutPage, renderMessagePage } from '../../payments/checkout-page.ts';
 import type { PurchaseRecord } from '../../store/repository/purchase-queries.ts';
@@ -21,7 +21,14 @@ export async function registerCheckoutRoutes(server: FastifyInstance, { app }: R
       if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
         reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'");
         reply.header('cache-control', 'no-store');
-        reply.header('referrer-policy', 'no-referrer');
+        // `same-origin`, not `no-referrer`: with no-referrer a browser sends `Origin: null` even on the page's own form posts.
+        reply.header('referrer-policy', 'same-origin');
+      }
+    });
+    // Pay and Cancel change a purchase: only the checkout page itself may post them (no cross-site request forgery).
+    scope.addHook('preHandler', async (request, reply) => {
+      if (request.method === 'POST' && !fromOwnPage(request, app.payments.publicOrigin())) {
+        return html(reply, 403, renderMessagePage('Not allowed', 'Pay and Cancel work only from the checkout page itself. Open the checkout link again.'));
       }
     });
 
@@ -50,6 +57,28 @@ export async function registerCheckoutRoutes(server: FastifyInstance, { app }: R
       return reply.redirect(purchase.status === 'canceled' && purchase.cancelUrl ? purchase.cancelUrl : pageOf(purchase), 303);
     });
   });
+}
+
+/**
+ * Whether a form post comes from the checkout page itself. A browser names the
+ * page that posts in `Origin` (always, for a cross-site POST): it must be this
+ * server, as the public URL or the `Host` the request came to. Without `Origin`,
+ * `Sec-Fetch-Site` must not say another site. A request with neither comes from
+ * no browser (curl, a test), and no browser can be made to send it.
+ */
+function fromOwnPage(request: FastifyRequest, publicOrigin: string): boolean {
+  const origin = request.headers.origin;
+  if (origin !== undefined) {
+    if (origin === publicOrigin) return true;
+    try {
+      const { protocol, host } = new URL(origin);
+      return request.headers.host !== undefined && host === new URL(`${protocol}//${request.headers.host}`).host;
+    } catch {
+      return false; // `null` (an opaque origin: a sandboxed frame, a data: URL) and anything unparsable
+    }
+  }
+  const site = request.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin';
 }
 
 /** Back to the checkout page, which then shows the outcome: its public URL, as the customer first opened it. */
