@@ -13,6 +13,8 @@ export interface paths {
                     /** @description 1 to 100, default 10 */
                     limit?: string;
                     startingAfter?: string;
+                    /** @description A part of the ID, name, external ID or email; case-insensitive. */
+                    search?: string;
                 };
                 header?: never;
                 path?: never;
@@ -260,7 +262,9 @@ export interface paths {
                     /** @description 1 to 100, default 10 */
                     limit?: string;
                     startingAfter?: string;
+                    /** @description An exact type such as 'invoice.paid', or a family such as 'balance.*'. */
                     type?: string;
+                    customerId?: string;
                 };
                 header?: never;
                 path?: never;
@@ -734,7 +738,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["listDebits"];
         put?: never;
         post: {
             parameters: {
@@ -848,6 +852,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/debits/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getDebit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/holds": {
         parameters: {
             query?: never;
@@ -855,7 +875,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: operations["listHolds"];
         put?: never;
         post: {
             parameters: {
@@ -1076,6 +1096,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/balances/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getBalanceHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/balances/runway": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getRunway"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ledger-entries": {
         parameters: {
             query?: never;
@@ -1093,6 +1145,17 @@ export interface paths {
                     unit?: string;
                     walletKey?: string;
                     grantId?: string;
+                    type?: "grant" | "debit" | "hold" | "release" | "capture" | "expiry" | "void" | "overdraft" | "repayment" | "adjustment";
+                    /**
+                     * @description Entries effective at or after this time.
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    from?: string;
+                    /**
+                     * @description Entries effective before this time.
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    to?: string;
                 };
                 header?: never;
                 path?: never;
@@ -2256,4 +2319,265 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    listDebits: {
+        parameters: {
+            query?: {
+                /** @description 1 to 100, default 10 */
+                limit?: string;
+                startingAfter?: string;
+                customerId?: string;
+                unit?: string;
+                walletKey?: string;
+                feature?: string;
+                holdId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getDebit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listHolds: {
+        parameters: {
+            query?: {
+                /** @description 1 to 100, default 10 */
+                limit?: string;
+                startingAfter?: string;
+                customerId?: string;
+                unit?: string;
+                walletKey?: string;
+                /** @description The status now: an active hold past its expiry is expired. */
+                status?: "active" | "captured" | "released" | "expired";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getBalanceHistory: {
+        parameters: {
+            query: {
+                customerId: string;
+                unit: string;
+                walletKey?: string;
+                /**
+                 * @description Start of the range (exclusive); default 30 intervals before `to`.
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                from?: string;
+                /**
+                 * @description End of the range (inclusive); default now. The last point is the balance at `to`.
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                to?: string;
+                /** @description Buckets split at UTC calendar boundaries (weeks start on Monday); default day. */
+                interval?: "hour" | "day" | "week" | "month";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "balance_history";
+                        customerId: string;
+                        unit: string;
+                        walletKey: string | null;
+                        interval: string;
+                        /** @description RFC 3339, UTC, milliseconds. */
+                        from: string;
+                        /** @description RFC 3339, UTC, milliseconds. */
+                        to: string;
+                        /** @description The balance at `from`. */
+                        opening: {
+                            /** @description RFC 3339, UTC, milliseconds. */
+                            at: string;
+                            /**
+                             * @description An exact decimal amount.
+                             * @example 87.5
+                             */
+                            available: string;
+                            /**
+                             * @description An exact decimal amount.
+                             * @example 87.5
+                             */
+                            held: string;
+                            /**
+                             * @description available − overdraft.
+                             * @example 87.5
+                             */
+                            net: string;
+                        };
+                        /** @description One point per bucket: the balance at its `end`, and what the ledger moved within it. The last point is the balance at `to`. */
+                        data: {
+                            /** @description RFC 3339, UTC, milliseconds. */
+                            start: string;
+                            /** @description RFC 3339, UTC, milliseconds. */
+                            end: string;
+                            /**
+                             * @description An exact decimal amount.
+                             * @example 87.5
+                             */
+                            available: string;
+                            /**
+                             * @description An exact decimal amount.
+                             * @example 87.5
+                             */
+                            held: string;
+                            /**
+                             * @description available − overdraft.
+                             * @example 87.5
+                             */
+                            net: string;
+                            /**
+                             * @description Grants activated and floor top-ups in (start, end].
+                             * @example 87.5
+                             */
+                            granted: string;
+                            /**
+                             * @description Debits (with overdraft) and captured holds in (start, end].
+                             * @example 87.5
+                             */
+                            consumed: string;
+                            /**
+                             * @description An exact decimal amount.
+                             * @example 87.5
+                             */
+                            expired: string;
+                            /**
+                             * @description An exact decimal amount.
+                             * @example 87.5
+                             */
+                            voided: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    getRunway: {
+        parameters: {
+            query: {
+                customerId: string;
+                unit: string;
+                walletKey?: string;
+                /** @description Days of consumption the burn rate is measured over, 1 to 365; default 30. */
+                windowDays?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "runway";
+                        customerId: string;
+                        unit: string;
+                        walletKey: string | null;
+                        /** @description RFC 3339, UTC, milliseconds. */
+                        at: string;
+                        /**
+                         * @description An exact decimal amount.
+                         * @example 87.5
+                         */
+                        available: string;
+                        /** @description When nothing is left at the measured burn rate, with expiries applied; null if never. */
+                        depletesAt: string | null;
+                        burnRate: {
+                            /** @description RFC 3339, UTC, milliseconds. */
+                            windowStart: string;
+                            /** @description RFC 3339, UTC, milliseconds. */
+                            windowEnd: string;
+                            /**
+                             * @description An exact decimal amount.
+                             * @example 87.5
+                             */
+                            consumed: string;
+                            /**
+                             * @description consumed per day over the window, rounded down to 10 decimal places.
+                             * @example 87.5
+                             */
+                            perDay: string;
+                        };
+                        /**
+                         * @description An exact decimal amount.
+                         * @example 87.5
+                         */
+                        expiringIn7Days: string;
+                        /**
+                         * @description An exact decimal amount.
+                         * @example 87.5
+                         */
+                        expiringIn30Days: string;
+                        expiring: {
+                            grantId: string;
+                            /**
+                             * @description An exact decimal amount.
+                             * @example 87.5
+                             */
+                            available: string;
+                            /** @description RFC 3339, UTC, milliseconds. */
+                            expiresAt: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+}

@@ -53,8 +53,9 @@ export function findCustomer(dependencies: AppDependencies, context: RequestCont
   return dependencies.store.read((repository) => repository.accounts.getCustomer(context.environment.id, id));
 }
 
-export function listCustomers(dependencies: AppDependencies, context: RequestContext, page: PageRequest): Promise<Page<CustomerRecord>> {
-  return dependencies.store.read((repository) => repository.accounts.listCustomers(context.environment.id, page));
+/** `search` matches a part of the ID, name, external ID or email, ignoring case. */
+export function listCustomers(dependencies: AppDependencies, context: RequestContext, page: PageRequest, search?: string): Promise<Page<CustomerRecord>> {
+  return dependencies.store.read((repository) => repository.accounts.listCustomers(context.environment.id, page, search));
 }
 
 /**

@@ -2,7 +2,8 @@ import { computeBalance, type BalanceView } from '../domain/balance.ts';
 import { validationError } from '../domain/errors.ts';
 import { replayWallet } from '../domain/replay.ts';
 import type { Instant } from '../domain/types.ts';
-import type { WalletRecord } from '../store/records.ts';
+import type { WalletAddress, WalletRecord } from '../store/records.ts';
+import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { emptyWallet } from './wallet-operation.ts';
@@ -28,30 +29,40 @@ export async function getBalance(
   const now = currentTime(dependencies, context.environment);
   const at = request.at ?? now;
   if (at > now) throw validationError('at', 'at must not be in the future.');
-  return dependencies.store.read(async (repository) => {
-    const wallet = await repository.wallets.find(address, { lock: false });
-    if (!wallet) {
-      const empty = emptyWallet(dependencies, address, at);
-      return { wallet: empty, balance: computeBalance({ wallet: empty, grants: [], holds: [], schedules: [] }, at), walletExists: false };
-    }
-    // Not `at >= wallet.advancedTo`: creating or voiding a scheduled grant books no entry,
-    // so live grants can differ from the past even when no entry follows `at`.
-    if (request.at === undefined || at >= now) {
-      const grants = await repository.grants.loadLive(wallet.id);
-      // Nothing held means no active hold; no schedule ever means none to load (see wallet-operation.ts).
-      const holds = wallet.held === 0n ? [] : await repository.holds.loadActive(wallet.id);
-      const schedules = wallet.hasSchedules ? await repository.schedules.loadForWallet(wallet.id) : [];
-      return { wallet, balance: computeBalance({ wallet, grants, holds, schedules }, at), walletExists: true };
-    }
-    const snapshot = replayWallet({
-      wallet,
-      grants: await repository.grants.loadAll(wallet.id),
-      holds: await repository.holds.loadAll(wallet.id),
-      schedules: await repository.schedules.loadForWallet(wallet.id),
-      // All entries: replay applies those up to `at`, and reads later floor top-ups to undo them on grants not yet effective then.
-      entries: await repository.ledger.loadForWallet(wallet.id),
-      at,
-    });
-    return { wallet, balance: computeBalance(snapshot, at), walletExists: true };
-  });
+  return dependencies.store.read((repository) => readBalance(dependencies, repository, address, at, now));
+}
+
+/** The balance at `at` (not after `now`) inside one read snapshot; what GET /v1/balances answers. */
+export async function readBalance(dependencies: AppDependencies, repository: Repository, address: WalletAddress, at: Instant, now: Instant): Promise<BalanceResult> {
+  const wallet = await repository.wallets.find(address, { lock: false });
+  if (!wallet) {
+    const empty = emptyWallet(dependencies, address, at);
+    return { wallet: empty, balance: computeBalance({ wallet: empty, grants: [], holds: [], schedules: [] }, at), walletExists: false };
+  }
+  // Not `at >= wallet.advancedTo`: creating or voiding a scheduled grant books no entry,
+  // so live grants can differ from the past even when no entry follows `at`.
+  if (at >= now) {
+    const grants = await repository.grants.loadLive(wallet.id);
+    // Nothing held means no active hold; no schedule ever means none to load (see wallet-operation.ts).
+    const holds = wallet.held === 0n ? [] : await repository.holds.loadActive(wallet.id);
+    const schedules = wallet.hasSchedules ? await repository.schedules.loadForWallet(wallet.id) : [];
+    return { wallet, balance: computeBalance({ wallet, grants, holds, schedules }, at), walletExists: true };
+  }
+  return { wallet, balance: (await loadWalletHistory(repository, wallet)).balanceAt(at), walletExists: true };
+}
+
+/**
+ * Everything a replay needs, loaded once: `balanceAt(t)` then answers for any
+ * past `t` without another read (history charts ask for many points).
+ */
+export async function loadWalletHistory(repository: Repository, wallet: WalletRecord) {
+  const grants = await repository.grants.loadAll(wallet.id);
+  const holds = await repository.holds.loadAll(wallet.id);
+  const schedules = await repository.schedules.loadForWallet(wallet.id);
+  // All entries: replay applies those up to `at`, and reads later floor top-ups to undo them on grants not yet effective then.
+  const entries = await repository.ledger.loadForWallet(wallet.id);
+  return {
+    entries,
+    balanceAt: (at: Instant): BalanceView => computeBalance(replayWallet({ wallet, grants, holds, schedules, entries, at }), at),
+  };
 }

@@ -1,7 +1,7 @@
 import { parseAmount, sumAmounts } from '../domain/amount.ts';
 import { notFound, validationError } from '../domain/errors.ts';
-import type { Instant } from '../domain/types.ts';
-import type { DebitRecord, HoldRecord, Metadata } from '../store/records.ts';
+import type { HoldStatus, Instant } from '../domain/types.ts';
+import type { DebitRecord, HoldRecord, Metadata, Page, PageRequest } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { findUnit, resolveWallet, type WalletReference } from './wallet-address.ts';
@@ -61,8 +61,27 @@ export async function getHold(dependencies: AppDependencies, context: RequestCon
   const hold = await dependencies.store.read((repository) => repository.holds.get(context.environment.id, holdId));
   if (!hold) throw notFound('hold', holdId, 'id');
   const now = currentTime(dependencies, context.environment);
-  const expiredUnbooked = hold.status === 'active' && hold.expiresAt <= now;
-  return { hold: expiredUnbooked ? { ...hold, status: 'expired', endedAt: hold.expiresAt } : hold, now };
+  return { hold: asOf(hold, now), now };
+}
+
+/** An active hold past its expiresAt is expired, even before the sweep books its release. */
+function asOf(hold: HoldRecord, now: Instant): HoldRecord {
+  return hold.status === 'active' && hold.expiresAt <= now ? { ...hold, status: 'expired', endedAt: hold.expiresAt } : hold;
+}
+
+/** Holds newest first; `status` is the status now (an active hold past its expiry is expired). */
+export function listHolds(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  filters: { customerId?: string; unit?: string; walletKey?: string; status?: HoldStatus },
+  page: PageRequest,
+): Promise<{ page: Page<HoldRecord>; now: Instant }> {
+  const now = currentTime(dependencies, context.environment);
+  const { status, ...stored } = filters;
+  return dependencies.store.read(async (repository) => {
+    const found = await repository.holds.list(context.environment.id, { ...stored, ...(status ? { status: { status, now } } : {}) }, page);
+    return { page: { ...found, data: found.data.map((hold) => asOf(hold, now)) }, now };
+  });
 }
 
 /** Capture (all, or `amount` with the rest released) or release a hold. */

@@ -139,14 +139,6 @@ export const ListGrantsQuery = strictObject({
   ),
   includeVoided: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
 });
-export const ListLedgerQuery = strictObject({
-  ...pageQuery,
-  customerId: Type.Optional(Identifier),
-  unit: Type.Optional(Type.String()),
-  walletKey: Type.Optional(Type.String()),
-  grantId: Type.Optional(Identifier),
-});
-export const ListEventsQuery = strictObject({ ...pageQuery, type: Type.Optional(Type.String()) });
 export const BalanceQuery = strictObject({ ...walletReference, walletKey: Type.Optional(Type.String({ maxLength: 200 })), at: Type.Optional(Timestamp) });
 export const IdParams = strictObject({ id: Identifier });
 export const ListSchedulesQuery = strictObject({ ...pageQuery, customerId: Type.Optional(Identifier), unit: Type.Optional(Type.String()) });

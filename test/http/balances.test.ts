@@ -281,7 +281,7 @@ describe('balances and the ledger', () => {
     });
 
     it('rejects unknown filters and bad paging', async () => {
-      expectError(await ledger.get('/v1/ledger-entries?type=debit'), { status: 400, code: 'validation_error', param: 'type' });
+      expectError(await ledger.get('/v1/ledger-entries?kind=debit'), { status: 400, code: 'validation_error', param: 'kind' });
       expectError(await ledger.get('/v1/ledger-entries?limit=abc'), { status: 400, code: 'validation_error', param: 'limit' });
       expectError(await ledger.get('/v1/ledger-entries?startingAfter=le_missing'), { status: 400, code: 'validation_error', param: 'startingAfter' });
     });

@@ -5,7 +5,8 @@ import { currentTime } from '../../app/dependencies.ts';
 import { advanceTestClock, assertTestEnvironment } from '../../app/time-events.ts';
 import { customerView, eventView, listView, unitView, walletView } from '../presenters.ts';
 import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
-import { AdvanceClockBody, CreateCustomerBody, CreateUnitBody, IdParams, ListEventsQuery, ListQuery, ListWalletsQuery, UpsertWalletBody } from '../schemas.ts';
+import { ListCustomersQuery, ListEventsQuery } from '../read-schemas.ts';
+import { AdvanceClockBody, CreateCustomerBody, CreateUnitBody, IdParams, ListWalletsQuery, UpsertWalletBody } from '../schemas.ts';
 import { parseTimestamp, toTimestamp } from '../time.ts';
 import { listEvents } from '../../app/events.ts';
 
@@ -26,8 +27,8 @@ export function registerAccountRoutes(server: FastifyInstance, { app }: RouteDep
     customerView(await getCustomer(app, contextOf(request), request.params.id)),
   );
 
-  server.get<{ Querystring: Static<typeof ListQuery> }>('/customers', { schema: { tags: ['customers'], querystring: ListQuery } }, async (request) =>
-    listView(await listCustomers(app, contextOf(request), pageOf(request.query)), customerView),
+  server.get<{ Querystring: Static<typeof ListCustomersQuery> }>('/customers', { schema: { tags: ['customers'], querystring: ListCustomersQuery } }, async (request) =>
+    listView(await listCustomers(app, contextOf(request), pageOf(request.query), request.query.search), customerView),
   );
 
   server.post<{ Body: Static<typeof CreateUnitBody> }>('/units', { schema: { tags: ['units'], body: CreateUnitBody } }, async (request, reply) => {
@@ -61,7 +62,7 @@ export function registerAccountRoutes(server: FastifyInstance, { app }: RouteDep
   });
 
   server.get<{ Querystring: Static<typeof ListEventsQuery> }>('/events', { schema: { tags: ['events'], querystring: ListEventsQuery } }, async (request) => {
-    const filters = request.query.type === undefined ? {} : { type: request.query.type };
+    const { limit: _limit, startingAfter: _cursor, ...filters } = request.query;
     return listView(await listEvents(app, contextOf(request), filters, pageOf(request.query)), eventView);
   });
 

@@ -1,11 +1,13 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { getDebit, listDebits } from '../../app/debit-reads.ts';
 import { createDebit, createDebitBatch } from '../../app/debits.ts';
 import type { DebitRecord } from '../../store/records.ts';
 import { errorBody, nativeErrorStatus } from '../errors.ts';
-import { debitView } from '../presenters.ts';
-import { contextOf, idempotencyOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
-import { CreateDebitBody, DebitBatchBody } from '../schemas.ts';
+import { debitView, listView } from '../presenters.ts';
+import { ListDebitsQuery } from '../read-schemas.ts';
+import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { CreateDebitBody, DebitBatchBody, IdParams } from '../schemas.ts';
 import { parseOptionalTimestamp } from '../time.ts';
 
 const presentDebit = (debit: DebitRecord) => ({ status: 201, body: debitView(debit) });
@@ -45,4 +47,13 @@ export function registerDebitRoutes(server: FastifyInstance, { app }: RouteDepen
       hasMore: false,
     };
   });
+
+  server.get<{ Querystring: Static<typeof ListDebitsQuery> }>('/debits', { schema: { tags: ['debits'], operationId: 'listDebits', querystring: ListDebitsQuery } }, async (request) => {
+    const { limit: _limit, startingAfter: _cursor, ...filters } = request.query;
+    return listView(await listDebits(app, contextOf(request), filters, pageOf(request.query)), debitView);
+  });
+
+  server.get<{ Params: Static<typeof IdParams> }>('/debits/:id', { schema: { tags: ['debits'], operationId: 'getDebit', params: IdParams } }, async (request) =>
+    debitView(await getDebit(app, contextOf(request), request.params.id)),
+  );
 }

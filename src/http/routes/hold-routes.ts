@@ -1,9 +1,10 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { createHold, endHold, getHold } from '../../app/holds.ts';
+import { createHold, endHold, getHold, listHolds } from '../../app/holds.ts';
 import type { DebitRecord, HoldRecord } from '../../store/records.ts';
-import { holdView } from '../presenters.ts';
-import { contextOf, idempotencyOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { holdView, listView } from '../presenters.ts';
+import { ListHoldsQuery } from '../read-schemas.ts';
+import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
 import { CaptureHoldBody, CreateHoldBody, EmptyActionBody, IdParams } from '../schemas.ts';
 import { parseOptionalTimestamp } from '../time.ts';
 
@@ -19,6 +20,12 @@ export function registerHoldRoutes(server: FastifyInstance, { app }: RouteDepend
       present: presentHold(201),
     });
     return sendOutcome(reply, outcome);
+  });
+
+  server.get<{ Querystring: Static<typeof ListHoldsQuery> }>('/holds', { schema: { tags: ['holds'], operationId: 'listHolds', querystring: ListHoldsQuery } }, async (request) => {
+    const { limit: _limit, startingAfter: _cursor, ...filters } = request.query;
+    const { page } = await listHolds(app, contextOf(request), filters, pageOf(request.query));
+    return listView(page, (hold) => holdView(hold, null));
   });
 
   server.get<{ Params: Static<typeof IdParams> }>('/holds/:id', { schema: { tags: ['holds'], params: IdParams } }, async (request) => {

@@ -2,6 +2,7 @@ import { initialSchema } from './001-initial-schema.ts';
 import { periodsAndRecurringGrants } from './002-periods-and-recurring-grants.ts';
 import { purchasesAndWebhooksSchema } from './003-purchases-and-webhooks.ts';
 import { paymentTimesEnvironmentsOperationIds } from './007-payment-times-environments-operation-ids.ts';
+import { portalSessionsAndEventCustomers } from './008-portal-sessions-and-event-customers.ts';
 import { ratedUsageSchema } from './009-rated-usage.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -18,12 +19,13 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'usage periods and recurring grants', sql: periodsAndRecurringGrants },
   { version: 3, name: 'purchases and webhooks', sql: purchasesAndWebhooksSchema },
   { version: 7, name: 'payment times, deleted environments, caller operation ids', sql: paymentTimesEnvironmentsOperationIds },
+  { version: 8, name: 'portal sessions and event customers', sql: portalSessionsAndEventCustomers },
   { version: 9, name: 'rated usage', sql: ratedUsageSchema },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {
-  sqlite: { amount: 'TEXT', time: 'INTEGER', json: 'TEXT', without_rowid: ' WITHOUT ROWID' },
-  postgres: { amount: 'NUMERIC(38, 10)', time: 'BIGINT', json: 'TEXT', without_rowid: '' },
+  sqlite: { amount: 'TEXT', time: 'INTEGER', json: 'TEXT', without_rowid: ' WITHOUT ROWID', event_customer_from_data: "json_extract(data, '$.customerId')" },
+  postgres: { amount: 'NUMERIC(38, 10)', time: 'BIGINT', json: 'TEXT', without_rowid: '', event_customer_from_data: "(data::json ->> 'customerId')" },
 };
 
 /** The migration's SQL with the dialect's column types filled in. */

@@ -1,6 +1,6 @@
 import type { ApiKeyRecord, CustomerRecord, EnvironmentRecord, Page, PageRequest, UnitRecord } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { fetchPage } from './pagination.ts';
+import { fetchPage, searchFilter } from './pagination.ts';
 import { jsonColumn, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 /** Environments, API keys, units and customers. */
@@ -86,8 +86,10 @@ export class AccountQueries {
     return row && mapCustomer(row);
   }
 
-  listCustomers(environmentId: string, page: PageRequest): Promise<Page<CustomerRecord>> {
-    return fetchPage({ executor: this.executor, table: 'customers', environmentId, where: [], params: [], page, map: mapCustomer });
+  /** `search`: a case-insensitive part of the ID, name, external ID or email. */
+  listCustomers(environmentId: string, page: PageRequest, search?: string): Promise<Page<CustomerRecord>> {
+    const { where, params } = searchFilter(['id', 'name', 'external_id', 'email'], search);
+    return fetchPage({ executor: this.executor, table: 'customers', environmentId, where, params, page, map: mapCustomer });
   }
 }
 

@@ -1,7 +1,7 @@
 import type { GrantState, GrantStatus } from '../../domain/types.ts';
 import type { GrantRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { equalityFilters, fetchPage } from './pagination.ts';
+import { equalityFilters, fetchPage, rangeFilters, type TimeRange } from './pagination.ts';
 import {
   amountColumn,
   jsonColumn,
@@ -25,14 +25,8 @@ export interface GrantFilters {
   createdAt?: CreatedAtRange;
 }
 
-export interface CreatedAtRange {
-  gt?: number;
-  gte?: number;
-  lt?: number;
-  lte?: number;
-}
-
-const CREATED_AT_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+/** Bounds on created_at; the same shape as every list's time range. */
+export type CreatedAtRange = TimeRange;
 
 function statusCondition(status: GrantStatus): string {
   switch (status) {
@@ -131,12 +125,9 @@ export class GrantQueries {
       where.push(condition);
       for (let count = condition.split('?').length - 1; count > 0; count -= 1) params.push(filters.status.now);
     } else if (!filters.includeVoided) where.push('voided_at IS NULL');
-    for (const [bound, operator] of Object.entries(CREATED_AT_OPERATORS) as Array<[keyof CreatedAtRange, string]>) {
-      const value = filters.createdAt?.[bound];
-      if (value === undefined) continue;
-      where.push(`created_at ${operator} ?`);
-      params.push(value);
-    }
+    const createdAt = rangeFilters('created_at', filters.createdAt);
+    where.push(...createdAt.where);
+    params.push(...createdAt.params);
     return fetchPage({ executor: this.executor, table: 'grants', environmentId, where, params, page, map: mapGrant });
   }
 

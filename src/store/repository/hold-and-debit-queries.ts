@@ -1,5 +1,5 @@
-import type { HoldState } from '../../domain/types.ts';
-import type { DebitRecord, HoldRecord } from '../records.ts';
+import type { HoldState, HoldStatus } from '../../domain/types.ts';
+import type { DebitRecord, HoldRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
 import {
   allocationsColumn,
@@ -13,6 +13,22 @@ import {
   readTime,
   type Row,
 } from './row-mapping.ts';
+import { allFilters, equalityFilters, fetchPage } from './pagination.ts';
+
+export interface HoldFilters {
+  customerId?: string;
+  unit?: string;
+  walletKey?: string;
+  status?: { status: HoldStatus; now: number };
+}
+
+export interface DebitFilters {
+  customerId?: string;
+  unit?: string;
+  walletKey?: string;
+  feature?: string;
+  holdId?: string;
+}
 
 export class HoldQueries {
   constructor(private readonly executor: SqlExecutor) {}
@@ -59,6 +75,24 @@ export class HoldQueries {
     return row && mapHold(row);
   }
 
+  /**
+   * Holds newest first. `status` is the status at `now`: an active hold past its
+   * expiresAt is expired even before the sweep books it.
+   */
+  list(environmentId: string, filters: HoldFilters, page: PageRequest): Promise<Page<HoldRecord>> {
+    const status = filters.status;
+    const statusCondition =
+      status === undefined
+        ? { where: [], params: [] }
+        : status.status === 'active'
+        ? { where: ["status = 'active' AND expires_at > ?"], params: [status.now] }
+        : status.status === 'expired'
+        ? { where: ["(status = 'expired' OR (status = 'active' AND expires_at <= ?))"], params: [status.now] }
+        : { where: ['status = ?'], params: [status.status] };
+    const { where, params } = allFilters(equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey }), statusCondition);
+    return fetchPage({ executor: this.executor, table: 'holds', environmentId, where, params, page, map: mapHold });
+  }
+
   async loadActive(walletId: string): Promise<HoldRecord[]> {
     return (await this.executor.all<Row>("SELECT * FROM holds WHERE wallet_id = ? AND status = 'active'", [walletId])).map(mapHold);
   }
@@ -101,6 +135,11 @@ export class DebitQueries {
   async get(environmentId: string, id: string): Promise<DebitRecord | undefined> {
     const row = await this.executor.get<Row>('SELECT * FROM debits WHERE environment_id = ? AND id = ?', [environmentId, id]);
     return row && mapDebit(row);
+  }
+
+  list(environmentId: string, filters: DebitFilters, page: PageRequest): Promise<Page<DebitRecord>> {
+    const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, feature: filters.feature, hold_id: filters.holdId });
+    return fetchPage({ executor: this.executor, table: 'debits', environmentId, where, params, page, map: mapDebit });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { EventRecord, IdempotencyRecord, LedgerEntryRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { equalityFilters, fetchPage } from './pagination.ts';
+import { allFilters, equalityFilters, fetchPage, prefixFilter, rangeFilters, type TimeRange } from './pagination.ts';
 import { amountColumn, jsonColumn, placeholders, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 const ENTRY_COLUMNS =
@@ -14,6 +14,15 @@ export interface LedgerFilters {
   unit?: string;
   walletKey?: string;
   grantId?: string;
+  type?: LedgerEntryRecord['type'];
+  /** Bounds on when entries took effect (epoch milliseconds). */
+  effectiveAt?: TimeRange;
+}
+
+export interface EventFilters {
+  /** An exact type, or a family such as `balance.*` (every type that starts with `balance.`). */
+  type?: string;
+  customerId?: string;
 }
 
 export class LedgerQueries {
@@ -27,7 +36,10 @@ export class LedgerQueries {
   }
 
   list(environmentId: string, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
-    const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, grant_id: filters.grantId });
+    const { where, params } = allFilters(
+      equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, grant_id: filters.grantId, type: filters.type }),
+      rangeFilters('effective_at', filters.effectiveAt),
+    );
     return fetchPage({ executor: this.executor, table: 'ledger_entries', environmentId, where, params, page, map: mapEntry });
   }
 
@@ -36,9 +48,11 @@ export class LedgerQueries {
     return row && mapEntry(row);
   }
 
-  /** A wallet's entries in sequence order. */
-  async loadForWallet(walletId: string): Promise<LedgerEntryRecord[]> {
-    return (await this.executor.all<Row>('SELECT * FROM ledger_entries WHERE wallet_id = ? ORDER BY sequence', [walletId])).map(mapEntry);
+  /** A wallet's entries in sequence order, optionally only those effective within `effectiveAt`. */
+  async loadForWallet(walletId: string, effectiveAt?: TimeRange): Promise<LedgerEntryRecord[]> {
+    const range = rangeFilters('effective_at', effectiveAt);
+    const sql = `SELECT * FROM ledger_entries WHERE ${['wallet_id = ?', ...range.where].join(' AND ')} ORDER BY sequence`;
+    return (await this.executor.all<Row>(sql, [walletId, ...range.params])).map(mapEntry);
   }
 }
 
@@ -89,19 +103,24 @@ export class EventQueries {
 
   async insertMany(events: readonly EventRecord[]): Promise<void> {
     for (const event of events) {
-      await this.executor.run('INSERT INTO events (id, environment_id, type, data, created_at) VALUES (?, ?, ?, ?, ?)', [
+      const customerId = event.data.customerId;
+      await this.executor.run('INSERT INTO events (id, environment_id, type, customer_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
         event.id,
         event.environmentId,
         event.type,
+        typeof customerId === 'string' ? customerId : null,
         jsonColumn(event.data),
         event.createdAt,
       ]);
     }
   }
 
-  list(environmentId: string, filters: { type?: string }, page: PageRequest): Promise<Page<EventRecord>> {
-    const where = filters.type === undefined ? [] : ['type = ?'];
-    const params = filters.type === undefined ? [] : [filters.type];
+  list(environmentId: string, filters: EventFilters, page: PageRequest): Promise<Page<EventRecord>> {
+    const family = filters.type?.endsWith('.*') ? filters.type.slice(0, -1) : undefined;
+    const { where, params } = allFilters(
+      equalityFilters({ type: family === undefined ? filters.type : undefined, customer_id: filters.customerId }),
+      prefixFilter('type', family),
+    );
     return fetchPage({
       executor: this.executor,
       table: 'events',

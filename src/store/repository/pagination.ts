@@ -42,3 +42,40 @@ export function equalityFilters(filters: Record<string, unknown>): { where: stri
   const set = Object.entries(filters).filter(([, value]) => value !== undefined);
   return { where: set.map(([column]) => `${column} = ?`), params: set.map(([, value]) => value) };
 }
+
+export interface TimeRange {
+  gt?: number;
+  gte?: number;
+  lt?: number;
+  lte?: number;
+}
+
+const RANGE_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+/** `column >= ?`-style conditions for the bounds that are set. */
+export function rangeFilters(column: string, range: TimeRange | undefined): { where: string[]; params: unknown[] } {
+  const set = (Object.keys(RANGE_OPERATORS) as Array<keyof TimeRange>).filter((bound) => range?.[bound] !== undefined);
+  return { where: set.map((bound) => `${column} ${RANGE_OPERATORS[bound]} ?`), params: set.map((bound) => range![bound]) };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+
+/** `column` starts with `prefix` (taken literally); no condition when the prefix is undefined. */
+export function prefixFilter(column: string, prefix: string | undefined): { where: string[]; params: unknown[] } {
+  if (prefix === undefined) return { where: [], params: [] };
+  return { where: [`${column} LIKE ? ESCAPE '\\'`], params: [`${escapeLike(prefix)}%`] };
+}
+
+/** A case-insensitive substring match on any of `columns`; `%`, `_` and `\` in the text match themselves. */
+export function searchFilter(columns: readonly string[], text: string | undefined): { where: string[]; params: unknown[] } {
+  if (text === undefined || text === '') return { where: [], params: [] };
+  const pattern = `%${escapeLike(text.toLowerCase())}%`;
+  return { where: [`(${columns.map((column) => `LOWER(${column}) LIKE ? ESCAPE '\\'`).join(' OR ')})`], params: columns.map(() => pattern) };
+}
+
+/** Combines filter fragments into one where/params pair. */
+export function allFilters(...parts: Array<{ where: string[]; params: unknown[] }>): { where: string[]; params: unknown[] } {
+  return { where: parts.flatMap((part) => part.where), params: parts.flatMap((part) => part.params) };
+}

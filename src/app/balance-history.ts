@@ -1,0 +1,61 @@
+import { addFlows, historyBuckets, intervalsBefore, NO_FLOWS, type Flows, type HistoryInterval } from '../domain/balance-history.ts';
+import type { BalanceView } from '../domain/balance.ts';
+import { validationError } from '../domain/errors.ts';
+import type { Instant } from '../domain/types.ts';
+import type { WalletRecord } from '../store/records.ts';
+import { loadWalletHistory, readBalance } from './balances.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { resolveWallet, type WalletReference } from './wallet-address.ts';
+
+export interface HistoryPoint extends Flows {
+  start: Instant;
+  end: Instant;
+  /** The balance at `end`. */
+  balance: BalanceView;
+}
+
+export interface BalanceHistory {
+  wallet: WalletRecord;
+  from: Instant;
+  to: Instant;
+  interval: HistoryInterval;
+  /** The balance at `from`. */
+  opening: BalanceView;
+  points: HistoryPoint[];
+}
+
+export const DEFAULT_HISTORY_BUCKETS = 30;
+
+/**
+ * One point per bucket of (from, to]: the balance at the bucket's end and what
+ * the ledger moved within it. Computed from the ledger in one read snapshot. The
+ * last point is `readBalance` at `to`, the same function GET /v1/balances uses, so
+ * the two agree exactly; earlier points replay the ledger to their end.
+ */
+export async function getBalanceHistory(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  request: WalletReference & { from?: Instant | undefined; to?: Instant | undefined; interval: HistoryInterval },
+): Promise<BalanceHistory> {
+  const { address } = await resolveWallet(dependencies, context, request);
+  const now = currentTime(dependencies, context.environment);
+  const to = request.to ?? now;
+  if (to > now) throw validationError('to', "'to' must not be in the future.");
+  const from = request.from ?? intervalsBefore(request.interval, to, DEFAULT_HISTORY_BUCKETS);
+  const buckets = historyBuckets(from, to, request.interval);
+  return dependencies.store.read(async (repository) => {
+    const last = await readBalance(dependencies, repository, address, to, now);
+    const history = last.walletExists ? await loadWalletHistory(repository, last.wallet) : undefined;
+    const balanceAt = (at: Instant) => (at === to ? last.balance : history ? history.balanceAt(at) : last.balance);
+    const entries = history?.entries ?? [];
+    let next = entries.findIndex((entry) => entry.effectiveAt > from);
+    if (next < 0) next = entries.length;
+    const points = buckets.map(({ start, end }) => {
+      let flows = NO_FLOWS;
+      // Entries are in sequence order, which is effective-time order: each bucket takes the next run.
+      while (next < entries.length && entries[next]!.effectiveAt <= end) flows = addFlows(flows, entries[next++]!);
+      return { start, end, balance: balanceAt(end), ...flows };
+    });
+    return { wallet: last.wallet, from, to, interval: request.interval, opening: balanceAt(from), points };
+  });
+}
