@@ -1,6 +1,7 @@
 import { formatAmount } from '../domain/amount.ts';
 import type { Booked } from '../app/booked.ts';
 import type { EntitlementAnswer } from '../app/entitlements.ts';
+import type { UsageReport } from '../app/usage-report.ts';
 import type { FeatureRecord, PriceRecord, UsageEventRecord } from '../store/records.ts';
 import { toTimestamp } from './time.ts';
 
@@ -83,5 +84,29 @@ export function entitlementView(answer: EntitlementAnswer) {
     reservationId: answer.reservation?.id ?? null,
     reservationExpiresAt: answer.reservation ? toTimestamp(answer.reservation.expiresAt) : null,
     checkedAt: toTimestamp(answer.now),
+  };
+}
+
+export function usageReportView(report: UsageReport) {
+  const { request } = report;
+  return {
+    object: 'usage_report',
+    customerId: request.customerId,
+    feature: request.feature ?? null,
+    from: toTimestamp(request.from),
+    to: toTimestamp(request.to),
+    interval: request.interval,
+    groupBy: request.groupBy ?? null,
+    data: report.rows.map((row) => ({
+      start: toTimestamp(row.start),
+      end: toTimestamp(row.end),
+      group: row.group,
+      unit: row.unit,
+      events: row.events,
+      quantity: formatAmount(row.quantity),
+      cost: formatAmount(row.cost),
+      charged: formatAmount(row.charged),
+      shortfall: formatAmount(row.shortfall),
+    })),
   };
 }

@@ -58,3 +58,14 @@ export const EntitlementCheckBody = strictObject({
   ttlSeconds: Type.Optional(Type.Integer({ minimum: 1, description: 'How long a reservation lasts; 3600 unless set, at most 30 days.' })),
   idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
+
+export const UsageReportQuery = strictObject({
+  customerId: Identifier,
+  feature: Type.Optional(FeatureKey),
+  from: Timestamp,
+  to: Timestamp,
+  interval: Type.Optional(
+    Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('month'), Type.Literal('total')], { description: 'UTC buckets; total (the default) is one bucket [from, to).' }),
+  ),
+  groupBy: Type.Optional(Type.String({ maxLength: 60, description: "'feature' or 'dimension.<name>'." })),
+});

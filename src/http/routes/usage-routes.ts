@@ -2,12 +2,13 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { checkEntitlement } from '../../app/entitlements.ts';
 import type { Outcome } from '../../app/idempotency.ts';
+import { usageReport } from '../../app/usage-report.ts';
 import { getUsageEvent, recordUsageEvent, recordUsageEvents, type UsageEventInput } from '../../app/usage-events.ts';
 import { errorBody, nativeErrorStatus } from '../errors.ts';
 import { contextOf, idempotencyOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
-import { parseOptionalTimestamp } from '../time.ts';
-import { CreateUsageEventBody, EntitlementCheckBody, UsageEventBatchBody, UsageEventParams } from '../usage-schemas.ts';
-import { entitlementView, usageEventView } from '../usage-presenters.ts';
+import { parseOptionalTimestamp, parseTimestamp } from '../time.ts';
+import { CreateUsageEventBody, EntitlementCheckBody, UsageEventBatchBody, UsageEventParams, UsageReportQuery } from '../usage-schemas.ts';
+import { entitlementView, usageEventView, usageReportView } from '../usage-presenters.ts';
 
 const presentUsageEvent = (...args: Parameters<typeof usageEventView>) => ({ status: 201, body: usageEventView(...args) });
 
@@ -70,4 +71,10 @@ export function registerUsageRoutes(server: FastifyInstance, { app }: RouteDepen
       return sendOutcome(reply, outcome);
     },
   );
+
+  server.get<{ Querystring: Static<typeof UsageReportQuery> }>('/usage', { schema: { tags: ['usage'], querystring: UsageReportQuery } }, async (request) => {
+    const { from, to, ...query } = request.query;
+    const report = await usageReport(app, contextOf(request), { ...query, from: parseTimestamp(from, 'from'), to: parseTimestamp(to, 'to') });
+    return usageReportView(report);
+  });
 }
