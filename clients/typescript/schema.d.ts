@@ -1877,55 +1877,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["listFeatures"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        key: string;
-                        name?: string | null;
-                        /** @description The dimension names events and price filters may use. */
-                        dimensions?: string[];
-                        /** @description Decimal places a quantity may have; 10 unless set (0 for tokens). */
-                        quantityScale?: number;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["createFeature"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1939,26 +1893,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    key: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getFeature"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1974,84 +1909,9 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description 1 to 100, default 10 */
-                    limit?: string;
-                    startingAfter?: string;
-                    feature?: string;
-                    customerId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["listPrices"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        feature: string;
-                        unit: string;
-                        /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
-                         * @example 100
-                         * @example 12.5
-                         */
-                        amount: string | number;
-                        /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
-                         * @example 100
-                         * @example 12.5
-                         */
-                        per?: string | number;
-                        /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
-                        dimensions?: {
-                            [key: string]: string;
-                        };
-                        customerId?: string | null;
-                        minimum?: (string | number) | null;
-                        /**
-                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                         * @example 2026-01-31T00:00:00.000Z
-                         */
-                        effectiveAt?: string;
-                        /** @description Up to 50 string key-value pairs. */
-                        metadata?: {
-                            [key: string]: string;
-                        };
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["createPrice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2065,26 +1925,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getPrice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2102,53 +1943,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description Your ID for the event: unique per environment, forever. A resend replays the first answer. */
-                        id: string;
-                        customerId: string;
-                        feature: string;
-                        /**
-                         * @description An exact decimal quantity (string to be exact).
-                         * @example 1840
-                         */
-                        quantity: string | number;
-                        /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
-                        dimensions?: {
-                            [key: string]: string;
-                        };
-                        walletKey?: string | null;
-                        /**
-                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                         * @example 2026-01-31T00:00:00.000Z
-                         */
-                        timestamp?: string;
-                        reservationId?: string | null;
-                        /** @description Up to 50 string key-value pairs. */
-                        metadata?: {
-                            [key: string]: string;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["createUsageEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2164,55 +1959,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        events: {
-                            /** @description Your ID for the event: unique per environment, forever. A resend replays the first answer. */
-                            id: string;
-                            customerId: string;
-                            feature: string;
-                            /**
-                             * @description An exact decimal quantity (string to be exact).
-                             * @example 1840
-                             */
-                            quantity: string | number;
-                            /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
-                            dimensions?: {
-                                [key: string]: string;
-                            };
-                            walletKey?: string | null;
-                            /**
-                             * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                             * @example 2026-01-31T00:00:00.000Z
-                             */
-                            timestamp?: string;
-                            reservationId?: string | null;
-                            /** @description Up to 50 string key-value pairs. */
-                            metadata?: {
-                                [key: string]: string;
-                            };
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["createUsageEventBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2226,26 +1973,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        get: operations["getUsageEvent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2263,45 +1991,23 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        customerId: string;
-                        feature: string;
-                        /**
-                         * @description An exact decimal quantity (string to be exact).
-                         * @example 1840
-                         */
-                        quantity: string | number;
-                        /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
-                        dimensions?: {
-                            [key: string]: string;
-                        };
-                        walletKey?: string | null;
-                        reserve?: boolean;
-                        /** @description How long a reservation lasts; 3600 unless set, at most 30 days. */
-                        ttlSeconds?: number;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
+        post: operations["checkEntitlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get: operations["getUsageReport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2577,6 +2283,361 @@ export interface operations {
                         }[];
                     };
                 };
+            };
+        };
+    };
+    listFeatures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    createFeature: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                    name?: string | null;
+                    /** @description The dimension names events and price filters may use. */
+                    dimensions?: string[];
+                    /** @description Decimal places a quantity may have; 10 unless set (0 for tokens). */
+                    quantityScale?: number;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getFeature: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    listPrices: {
+        parameters: {
+            query?: {
+                /** @description 1 to 100, default 10 */
+                limit?: string;
+                startingAfter?: string;
+                feature?: string;
+                customerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    createPrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    feature: string;
+                    unit: string;
+                    /**
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                     * @example 100
+                     * @example 12.5
+                     */
+                    amount: string | number;
+                    /**
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                     * @example 100
+                     * @example 12.5
+                     */
+                    per?: string | number;
+                    /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
+                    dimensions?: {
+                        [key: string]: string;
+                    };
+                    customerId?: string | null;
+                    minimum?: (string | number) | null;
+                    /**
+                     * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    effectiveAt?: string;
+                    /** @description Up to 50 string key-value pairs. */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getPrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    createUsageEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Your ID for the event: unique per environment, forever. A resend replays the first answer. */
+                    id: string;
+                    customerId: string;
+                    feature: string;
+                    /**
+                     * @description An exact decimal quantity (string to be exact).
+                     * @example 1840
+                     */
+                    quantity: string | number;
+                    /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
+                    dimensions?: {
+                        [key: string]: string;
+                    };
+                    walletKey?: string | null;
+                    /**
+                     * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    timestamp?: string;
+                    reservationId?: string | null;
+                    /** @description Up to 50 string key-value pairs. */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    createUsageEventBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        /** @description Your ID for the event: unique per environment, forever. A resend replays the first answer. */
+                        id: string;
+                        customerId: string;
+                        feature: string;
+                        /**
+                         * @description An exact decimal quantity (string to be exact).
+                         * @example 1840
+                         */
+                        quantity: string | number;
+                        /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
+                        dimensions?: {
+                            [key: string]: string;
+                        };
+                        walletKey?: string | null;
+                        /**
+                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        timestamp?: string;
+                        reservationId?: string | null;
+                        /** @description Up to 50 string key-value pairs. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getUsageEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    checkEntitlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    feature: string;
+                    /**
+                     * @description An exact decimal quantity (string to be exact).
+                     * @example 1840
+                     */
+                    quantity: string | number;
+                    /** @description Dimension name → value, e.g. {"model":"gpt-4o","direction":"output"}. */
+                    dimensions?: {
+                        [key: string]: string;
+                    };
+                    walletKey?: string | null;
+                    reserve?: boolean;
+                    /** @description How long a reservation lasts; 3600 unless set, at most 30 days. */
+                    ttlSeconds?: number;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getUsageReport: {
+        parameters: {
+            query: {
+                customerId: string;
+                feature?: string;
+                /**
+                 * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                from: string;
+                /**
+                 * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                to: string;
+                /** @description UTC buckets; total (the default) is one bucket [from, to). */
+                interval?: "hour" | "day" | "month" | "total";
+                /** @description 'feature' or 'dimension.<name>'. */
+                groupBy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -252,7 +252,7 @@ describe('rated usage against a reference model (property)', () => {
           const entries = expectStatus(await api.get(`/v1/ledger-entries?customerId=${customerId}&unit=${unit}&limit=100`), 200).data as Json[];
           const consumed = entries
             .filter((entry) => entry.type === 'debit' || entry.type === 'overdraft')
-            .reduce((sum, entry) => sum - signedAtPlaces(entry.amount), 0n);
+            .reduce<bigint>((sum, entry) => sum - signedAtPlaces(entry.amount), 0n);
           assert.equal(consumed, charged.get(customerId), 'what the ledger booked for usage is what the events were charged');
           ledgerConsumption += consumed;
           const report = expectStatus(await api.get(`/v1/usage?${new URLSearchParams({ customerId, from: iso(base), to: iso(base + 3 * HOUR) })}`), 200);

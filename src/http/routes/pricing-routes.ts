@@ -10,22 +10,22 @@ import { featureView, priceView } from '../usage-presenters.ts';
 
 /** Features and their prices. */
 export function registerPricingRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
-  server.post<{ Body: Static<typeof CreateFeatureBody> }>('/features', { schema: { tags: ['features'], body: CreateFeatureBody } }, async (request, reply) => {
+  server.post<{ Body: Static<typeof CreateFeatureBody> }>('/features', { schema: { tags: ['features'], operationId: 'createFeature', body: CreateFeatureBody } }, async (request, reply) => {
     const { idempotencyKey: _key, ...input } = request.body;
     const { feature, created } = await createFeature(app, contextOf(request), input);
     return reply.code(created ? 201 : 200).send(featureView(feature));
   });
 
-  server.get('/features', { schema: { tags: ['features'] } }, async (request) => {
+  server.get('/features', { schema: { tags: ['features'], operationId: 'listFeatures' } }, async (request) => {
     const features = await listFeatures(app, contextOf(request));
     return { object: 'list', data: features.map(featureView), hasMore: false };
   });
 
-  server.get<{ Params: Static<typeof FeatureParams> }>('/features/:key', { schema: { tags: ['features'], params: FeatureParams } }, async (request) =>
+  server.get<{ Params: Static<typeof FeatureParams> }>('/features/:key', { schema: { tags: ['features'], operationId: 'getFeature', params: FeatureParams } }, async (request) =>
     featureView(await findFeature(app, contextOf(request).environment.id, request.params.key, 'key')),
   );
 
-  server.post<{ Body: Static<typeof CreatePriceBody> }>('/prices', { schema: { tags: ['prices'], body: CreatePriceBody } }, async (request, reply) => {
+  server.post<{ Body: Static<typeof CreatePriceBody> }>('/prices', { schema: { tags: ['prices'], operationId: 'createPrice', body: CreatePriceBody } }, async (request, reply) => {
     const { idempotencyKey: _key, effectiveAt, ...input } = request.body;
     const outcome = await createPrice(app, {
       context: contextOf(request),
@@ -36,11 +36,11 @@ export function registerPricingRoutes(server: FastifyInstance, { app }: RouteDep
     return sendOutcome(reply, outcome);
   });
 
-  server.get<{ Params: Static<typeof IdParams> }>('/prices/:id', { schema: { tags: ['prices'], params: IdParams } }, async (request) =>
+  server.get<{ Params: Static<typeof IdParams> }>('/prices/:id', { schema: { tags: ['prices'], operationId: 'getPrice', params: IdParams } }, async (request) =>
     priceView(await getPrice(app, contextOf(request), request.params.id)),
   );
 
-  server.get<{ Querystring: Static<typeof ListPricesQuery> }>('/prices', { schema: { tags: ['prices'], querystring: ListPricesQuery } }, async (request) => {
+  server.get<{ Querystring: Static<typeof ListPricesQuery> }>('/prices', { schema: { tags: ['prices'], operationId: 'listPrices', querystring: ListPricesQuery } }, async (request) => {
     const { limit: _limit, startingAfter: _cursor, ...filters } = request.query;
     return listView(await listPrices(app, contextOf(request), filters, pageOf(request.query)), priceView);
   });

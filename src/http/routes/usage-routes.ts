@@ -26,7 +26,7 @@ function withDuplicateFlag(outcome: Outcome): Outcome {
 export function registerUsageRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
   server.post<{ Body: Static<typeof CreateUsageEventBody> }>(
     '/usage-events',
-    { schema: { tags: ['usage'], body: CreateUsageEventBody } },
+    { schema: { tags: ['usage'], operationId: 'createUsageEvent', body: CreateUsageEventBody } },
     async (request, reply) => {
       const outcome = await recordUsageEvent(app, { context: contextOf(request), input: usageEventInput(request.body, ''), present: presentUsageEvent });
       return sendOutcome(reply, withDuplicateFlag(outcome));
@@ -36,7 +36,7 @@ export function registerUsageRoutes(server: FastifyInstance, { app }: RouteDepen
   /** Per-item results: 200 with `{object:"list", data:[{status, usageEvent | error}]}`, in request order. */
   server.post<{ Body: Static<typeof UsageEventBatchBody> }>(
     '/usage-events/batch',
-    { schema: { tags: ['usage'], body: UsageEventBatchBody } },
+    { schema: { tags: ['usage'], operationId: 'createUsageEventBatch', body: UsageEventBatchBody } },
     async (request) => {
       const items = request.body.events.map((item, index) => usageEventInput(item, `events.${index}.`));
       const results = await recordUsageEvents(app, { context: contextOf(request), items, present: presentUsageEvent });
@@ -52,14 +52,14 @@ export function registerUsageRoutes(server: FastifyInstance, { app }: RouteDepen
     },
   );
 
-  server.get<{ Params: Static<typeof UsageEventParams> }>('/usage-events/:id', { schema: { tags: ['usage'], params: UsageEventParams } }, async (request) => {
+  server.get<{ Params: Static<typeof UsageEventParams> }>('/usage-events/:id', { schema: { tags: ['usage'], operationId: 'getUsageEvent', params: UsageEventParams } }, async (request) => {
     const { event, price } = await getUsageEvent(app, contextOf(request), request.params.id);
     return usageEventView(event, price);
   });
 
   server.post<{ Body: Static<typeof EntitlementCheckBody> }>(
     '/entitlements/check',
-    { schema: { tags: ['usage'], body: EntitlementCheckBody } },
+    { schema: { tags: ['usage'], operationId: 'checkEntitlement', body: EntitlementCheckBody } },
     async (request, reply) => {
       const { idempotencyKey: _key, ...input } = request.body;
       const outcome = await checkEntitlement(app, {
@@ -72,7 +72,7 @@ export function registerUsageRoutes(server: FastifyInstance, { app }: RouteDepen
     },
   );
 
-  server.get<{ Querystring: Static<typeof UsageReportQuery> }>('/usage', { schema: { tags: ['usage'], querystring: UsageReportQuery } }, async (request) => {
+  server.get<{ Querystring: Static<typeof UsageReportQuery> }>('/usage', { schema: { tags: ['usage'], operationId: 'getUsageReport', querystring: UsageReportQuery } }, async (request) => {
     const { from, to, ...query } = request.query;
     const report = await usageReport(app, contextOf(request), { ...query, from: parseTimestamp(from, 'from'), to: parseTimestamp(to, 'to') });
     return usageReportView(report);
