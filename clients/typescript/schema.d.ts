@@ -2014,6 +2014,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/portal-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["createPortalSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getPortalSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal-session/purchases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["buyPortalPack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2631,6 +2679,134 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    createPortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    returnUrl?: string | null;
+                    /** @description Seconds the link works; default 3600. */
+                    expiresIn?: number;
+                    /** @description What the customer may buy in the portal (through the ordinary checkout). */
+                    packs?: {
+                        unit: string;
+                        /**
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                         * @example 100
+                         * @example 12.5
+                         */
+                        amount: string | number;
+                        /**
+                         * @description What the customer pays, a decimal string in the currency.
+                         * @example 5.00
+                         */
+                        price: string;
+                        currency?: string;
+                        name?: string | null;
+                    }[];
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "portal_session";
+                        id: string;
+                        customerId: string;
+                        /** @description Open this in the customer's browser. The token is in the fragment; it is shown only in this response. */
+                        url: string;
+                        returnUrl: string | null;
+                        packs: {
+                            unit: string;
+                            amount: string;
+                            price: string;
+                            currency: string | null;
+                            name: string | null;
+                        }[];
+                        expiresAt: string;
+                        createdAt: string;
+                    };
+                };
+            };
+        };
+    };
+    getPortalSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "portal_session";
+                        id: string;
+                        customer: {
+                            id: string;
+                            name: string | null;
+                        };
+                        livemode: boolean;
+                        returnUrl: string | null;
+                        packs: {
+                            unit: string;
+                            amount: string;
+                            price: string;
+                            currency: string | null;
+                            name: string | null;
+                        }[];
+                        expiresAt: string;
+                    };
+                };
+            };
+        };
+    };
+    buyPortalPack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Index into the session's packs. */
+                    pack: number;
+                    idempotencyKey?: string;
+                };
+            };
+        };
         responses: {
             /** @description Default Response */
             200: {

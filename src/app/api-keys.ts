@@ -14,7 +14,7 @@ export function hashApiKey(key: string): string {
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-function randomBase62(length: number): string {
+export function randomBase62(length: number): string {
   const bytes = randomBytes(length * 2);
   let text = '';
   for (let index = 0; text.length < length && index < bytes.length; index += 1) {

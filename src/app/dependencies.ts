@@ -1,6 +1,7 @@
 import type { Instant } from '../domain/types.ts';
 import type { Payments } from '../payments/payments.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
+import type { PortalSessionRecord } from '../store/repository/portal-session-queries.ts';
 import type { Store } from '../store/port.ts';
 import type { Lookups } from './lookups.ts';
 import type { WebhookDelivery } from './webhook-delivery.ts';
@@ -26,6 +27,8 @@ export interface AppDependencies {
   /** Webhook delivery, reached through this port (implemented in `webhooks/`). */
   webhooks: WebhookDelivery;
   lookups: Lookups;
+  /** Where customers' browsers reach this server (portal links, hosted checkout). */
+  publicUrl: () => string;
 }
 
 export type IdPrefix =
@@ -47,12 +50,15 @@ export type IdPrefix =
   | 'whd'
   | 'wha'
   | 'req'
-  | 'prc';
+  | 'prc'
+  | 'ps';
 
 /** What a caller is acting as: one environment, one request. */
 export interface RequestContext {
   environment: EnvironmentRecord;
   requestId: string;
+  /** Set when the caller is a customer portal session rather than an API key: it may act only for this customer. */
+  portalSession?: PortalSessionRecord | undefined;
 }
 
 /** A test environment with a frozen clock reads that clock; everything else reads the injected clock. */

@@ -257,7 +257,7 @@ async function findWalletReplay(dependencies: AppDependencies, address: WalletAd
 }
 
 /** Redirect targets must be absolute http(s) URLs: the browser goes there after paying or cancelling. */
-function checkedUrl(value: string | null | undefined, param: string): string | null {
+export function checkedUrl(value: string | null | undefined, param: string): string | null {
   if (value === undefined || value === null) return null;
   let url: URL;
   try {

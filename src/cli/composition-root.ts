@@ -39,5 +39,6 @@ export function composeDependencies(
       configuration.webhooks,
     ),
     lookups: createLookups(),
+    publicUrl,
   };
 }

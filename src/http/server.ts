@@ -7,6 +7,7 @@ import { installErrorHandling, sendError } from './errors.ts';
 import { installExactJsonParser } from './json-body.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { installMetrics } from './metrics.ts';
+import { isPortalToken, portalContext, scopeToPortalCustomer } from './portal-access.ts';
 import type { RouteDependencies } from './route-support.ts';
 import { registerAccountRoutes } from './routes/account-routes.ts';
 import { registerAutoTopUpRoutes } from './routes/auto-top-up-routes.ts';
@@ -16,6 +17,7 @@ import { registerDebitRoutes } from './routes/debit-routes.ts';
 import { registerGrantRoutes, registerScheduleRoutes } from './routes/grant-routes.ts';
 import { registerHoldRoutes } from './routes/hold-routes.ts';
 import { registerPricingRoutes } from './routes/pricing-routes.ts';
+import { registerPortalRoutes } from './routes/portal-routes.ts';
 import { registerPurchaseRoutes } from './routes/purchase-routes.ts';
 import { registerUsageRoutes } from './routes/usage-routes.ts';
 import { registerStripeWebhookRoutes } from './routes/stripe-webhook-routes.ts';
@@ -69,17 +71,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (!request.url.startsWith('/v1/')) return;
     const authorization = request.headers.authorization;
     const bearer = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
-    const environment = await routeDependencies.authenticator.authenticate(bearer);
+    const context = isPortalToken(bearer)
+      ? await portalContext(routeDependencies.app, request, bearer)
+      : { environment: await routeDependencies.authenticator.authenticate(bearer), requestId: request.id };
     const waitMs = rateLimiter?.take(bearer!, Date.now()) ?? 0;
     if (waitMs > 0) {
       reply.header('Retry-After', String(Math.ceil(waitMs / 1000)));
       throw new CreditbookError('rate_limited', `Too many requests for this API key; retry after ${Math.ceil(waitMs / 1000)} s.`);
     }
-    request.creditbookContext = { environment, requestId: request.id };
+    request.creditbookContext = context;
   });
   server.addHook('preValidation', async (request) => {
     // A POST without a body has no parameters: validate it as {} so the error names what is missing.
     if (request.body === undefined && request.method === 'POST') request.body = {};
+    scopeToPortalCustomer(request);
   });
   server.addHook('onResponse', async (request, reply) => {
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
@@ -98,6 +103,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerAutoTopUpRoutes(v1, routeDependencies);
       registerPricingRoutes(v1, routeDependencies);
       registerUsageRoutes(v1, routeDependencies);
+      registerPortalRoutes(v1, routeDependencies);
     },
     { prefix: '/v1' },
   );

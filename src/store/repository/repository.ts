@@ -4,6 +4,7 @@ import { AutoTopUpQueries, PaymentMethodQueries, WalletSettingsQueries } from '.
 import { GrantQueries } from './grant-queries.ts';
 import { DebitQueries, HoldQueries } from './hold-and-debit-queries.ts';
 import { EventQueries, IdempotencyQueries, LedgerQueries } from './ledger-queries.ts';
+import { PortalSessionQueries } from './portal-session-queries.ts';
 import { InvoiceQueries, PurchaseQueries } from './purchase-queries.ts';
 import { ScheduleQueries } from './schedule-queries.ts';
 import { FeatureQueries, PriceQueries, UsageEventQueries } from './usage-queries.ts';
@@ -32,6 +33,7 @@ export class Repository {
   readonly webhookEndpoints: WebhookEndpointQueries;
   readonly webhookDeliveries: WebhookDeliveryQueries;
   readonly outbox: OutboxQueries;
+  readonly portalSessions: PortalSessionQueries;
   readonly features: FeatureQueries;
   readonly prices: PriceQueries;
   readonly usageEvents: UsageEventQueries;
@@ -57,6 +59,7 @@ export class Repository {
     this.webhookEndpoints = new WebhookEndpointQueries(executor);
     this.webhookDeliveries = new WebhookDeliveryQueries(executor, capabilities);
     this.outbox = new OutboxQueries(executor, capabilities);
+    this.portalSessions = new PortalSessionQueries(executor);
     this.features = new FeatureQueries(executor, capabilities);
     this.prices = new PriceQueries(executor);
     this.usageEvents = new UsageEventQueries(executor);

@@ -1,0 +1,99 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { findCustomer } from '../../app/accounts.ts';
+import { buyPortalPack, createPortalSession, MAX_PORTAL_SESSION_SECONDS } from '../../app/portal-sessions.ts';
+import { CreditbookError } from '../../domain/errors.ts';
+import type { PortalSessionRecord } from '../../store/repository/portal-session-queries.ts';
+import { purchaseView } from '../purchase-presenters.ts';
+import { contextOf, idempotencyOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { Amount, IdempotencyKeyField, Identifier, strictObject } from '../schemas.ts';
+import { toTimestamp } from '../time.ts';
+
+const Pack = strictObject({
+  unit: Type.String({ minLength: 1, maxLength: 64 }),
+  amount: Amount,
+  price: Type.String({ pattern: '^\\d{1,12}(\\.\\d+)?$', description: 'What the customer pays, a decimal string in the currency.', examples: ['5.00'] }),
+  currency: Type.Optional(Type.String({ pattern: '^[a-z]{3}$' })),
+  name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+});
+
+export const CreatePortalSessionBody = strictObject({
+  customerId: Identifier,
+  returnUrl: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 2000 }), Type.Null()])),
+  expiresIn: Type.Optional(Type.Integer({ minimum: 60, maximum: MAX_PORTAL_SESSION_SECONDS, description: 'Seconds the link works; default 3600.' })),
+  packs: Type.Optional(Type.Array(Pack, { maxItems: 10, description: 'What the customer may buy in the portal (through the ordinary checkout).' })),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
+
+const BuyPackBody = strictObject({ pack: Type.Integer({ minimum: 0, maximum: 9, description: 'Index into the session\'s packs.' }), idempotencyKey: Type.Optional(IdempotencyKeyField) });
+
+const PackView = Type.Object({ unit: Type.String(), amount: Type.String(), price: Type.String(), currency: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]) });
+const PortalSessionResponse = Type.Object({
+  object: Type.Literal('portal_session'),
+  id: Type.String(),
+  customerId: Type.String(),
+  url: Type.String({ description: 'Open this in the customer\'s browser. The token is in the fragment; it is shown only in this response.' }),
+  returnUrl: Type.Union([Type.String(), Type.Null()]),
+  packs: Type.Array(PackView),
+  expiresAt: Type.String(),
+  createdAt: Type.String(),
+});
+const PortalSelfResponse = Type.Object({
+  object: Type.Literal('portal_session'),
+  id: Type.String(),
+  customer: Type.Object({ id: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+  livemode: Type.Boolean(),
+  returnUrl: Type.Union([Type.String(), Type.Null()]),
+  packs: Type.Array(PackView),
+  expiresAt: Type.String(),
+});
+
+function sessionFields(session: PortalSessionRecord) {
+  return { id: session.id, returnUrl: session.returnUrl, packs: session.packs, expiresAt: toTimestamp(session.expiresAt) };
+}
+
+/** Customer portal sessions: made with an API key; the token then reads its own session and buys offered packs. */
+export function registerPortalRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
+  server.post<{ Body: Static<typeof CreatePortalSessionBody> }>(
+    '/portal-sessions',
+    { schema: { tags: ['portal'], operationId: 'createPortalSession', body: CreatePortalSessionBody, response: { 201: PortalSessionResponse } } },
+    async (request, reply) => {
+      const { idempotencyKey: _key, ...input } = request.body;
+      const { session, url } = await createPortalSession(app, contextOf(request), input);
+      return reply.code(201).send({ object: 'portal_session', customerId: session.customerId, url, ...sessionFields(session), createdAt: toTimestamp(session.createdAt) });
+    },
+  );
+
+  server.get('/portal-session', { schema: { tags: ['portal'], operationId: 'getPortalSession', response: { 200: PortalSelfResponse } } }, async (request) => {
+    const context = contextOf(request);
+    const session = portalSessionOf(context);
+    const customer = await findCustomer(app, context, session.customerId);
+    return {
+      object: 'portal_session',
+      customer: { id: session.customerId, name: customer?.name ?? null },
+      livemode: context.environment.mode === 'live',
+      ...sessionFields(session),
+    };
+  });
+
+  server.post<{ Body: Static<typeof BuyPackBody> }>(
+    '/portal-session/purchases',
+    { schema: { tags: ['portal'], operationId: 'buyPortalPack', body: BuyPackBody } },
+    async (request, reply) => {
+      const context = contextOf(request);
+      const outcome = await buyPortalPack(app, {
+        context,
+        session: portalSessionOf(context),
+        pack: request.body.pack,
+        idempotency: idempotencyOf(request, 'portal.purchases.create'),
+        present: (purchase) => ({ status: 201, body: purchaseView(purchase) }),
+      });
+      return sendOutcome(reply, outcome);
+    },
+  );
+}
+
+function portalSessionOf(context: ReturnType<typeof contextOf>): PortalSessionRecord {
+  if (!context.portalSession) throw new CreditbookError('forbidden', 'This route is for customer portal sessions; open the portal link.');
+  return context.portalSession;
+}
