@@ -44,6 +44,11 @@ export function boundary(anchor: Instant, period: Period, index: number): Instan
   return Date.UTC(year, month, day) + timeOfDay;
 }
 
+/** The shortest a period can be (a month is at least 28 days, a year 365): no two of its boundaries are closer. */
+export function shortestLengthMs(period: Period): number {
+  return { day: DAY_MS, week: 7 * DAY_MS, month: 28 * DAY_MS, year: 365 * DAY_MS }[period.unit] * period.count;
+}
+
 /** The index of the period containing `at` (the last boundary <= at), or -1 before the anchor. */
 export function periodIndexAt(anchor: Instant, period: Period, at: Instant): number {
   if (at < anchor) return -1;

@@ -28,7 +28,7 @@ async function setUp(name: string) {
   await store.migrate();
   const dependencies = composeDependencies(store);
   let context: RequestContext = { environment: await ensureEnvironment(dependencies, 'test'), requestId: name };
-  context = { ...context, environment: await advanceTestClock(dependencies, context, anchor) };
+  context = { ...context, environment: (await advanceTestClock(dependencies, context, anchor)).environment };
   const wallet = { customerId: 'acme', unit: 'credits' };
   await createUnit(dependencies, context, { code: 'credits', scale: 2 });
   await createCustomer(dependencies, { context, input: { id: 'acme' }, present: ignore });
@@ -60,7 +60,7 @@ it('advancing the test clock 14 months at once books the same as stepping a mont
   await advanceTestClock(jumped.dependencies, jumped.context, end);
   let context = stepped.context;
   for (let month = 1; month <= 14; month += 1) {
-    context = { ...context, environment: await advanceTestClock(stepped.dependencies, context, boundary(anchor, monthly, month)) };
+    context = { ...context, environment: (await advanceTestClock(stepped.dependencies, context, boundary(anchor, monthly, month))).environment };
   }
   await advanceTestClock(stepped.dependencies, context, end);
 

@@ -104,7 +104,7 @@ forEachStore('time-driven events', (target) => {
     fixture.clock.set(T0 + 10 * DAY);
     assert.equal(await sweepDueEvents(dependencies), 0);
 
-    const environment = await advanceTestClock(dependencies, context, T0 + 4 * HOUR);
+    const { environment } = await advanceTestClock(dependencies, context, T0 + 4 * HOUR);
     context = { ...context, environment };
     const at = { ...fixture, context };
     assert.deepEqual(summary(await entriesOf(fixture, scheduled.walletId)), [

@@ -77,7 +77,7 @@ export function registerAccountRoutes(server: FastifyInstance, { app }: RouteDep
     const context = contextOf(request);
     // Before parsing `to`: a live key is refused as such, whatever it sent.
     assertTestEnvironment(context);
-    const environment = await advanceTestClock(app, context, parseTimestamp(request.body.to, 'to'));
-    return { object: 'test_clock', frozen: true, now: toTimestamp(environment.frozenClockAt!) };
+    const { environment, complete } = await advanceTestClock(app, context, parseTimestamp(request.body.to, 'to'));
+    return { object: 'test_clock', frozen: true, now: toTimestamp(environment.frozenClockAt!), complete };
   });
 }

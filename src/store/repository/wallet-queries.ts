@@ -100,13 +100,28 @@ export class WalletQueries {
     );
   }
 
-  /** Wallets of one environment with an event due by `until` (test-clock advance). */
-  async listDueInEnvironment(environmentId: string, until: number): Promise<string[]> {
-    const rows = await this.executor.all<Row>('SELECT id FROM wallets WHERE environment_id = ? AND next_event_at <= ? ORDER BY id', [
+  /** Wallets of one environment with an event due by `until` (test-clock advance), at most `limit`. */
+  async listDueInEnvironment(environmentId: string, until: number, limit: number): Promise<string[]> {
+    const rows = await this.executor.all<Row>('SELECT id FROM wallets WHERE environment_id = ? AND next_event_at <= ? ORDER BY id LIMIT ?', [
       environmentId,
       until,
+      limit,
     ]);
     return rows.map((row) => String(row.id));
+  }
+
+  /**
+   * Every period that makes boundaries in this environment: wallets' usage
+   * periods and schedules' recurrence periods (a cancelled schedule's grants
+   * still reset at its boundaries).
+   */
+  async recurrencePeriodsInEnvironment(environmentId: string): Promise<string[]> {
+    const rows = await this.executor.all<Row>(
+      `SELECT DISTINCT period FROM wallets WHERE environment_id = ? AND period IS NOT NULL
+       UNION SELECT DISTINCT recurrence_period FROM grant_schedules WHERE environment_id = ?`,
+      [environmentId, environmentId],
+    );
+    return rows.map((row) => String(row.period));
   }
 
   async allIds(): Promise<Array<{ id: string; environmentId: string }>> {
