@@ -9,11 +9,16 @@ import Fastify from 'fastify';
 const server = Fastify({ logger: false });
 const debitResponse = { object: 'debit', id: 'dbt_baseline', amount: '1' };
 const balanceResponse = { object: 'balance', available: '100', held: '0' };
+const checkResponse = { object: 'entitlement_check', allowed: true, cost: '0.28', available: '100', reason: 'ok' };
 
 server.get('/healthz', async () => ({ status: 'ok' }));
 server.post('/v1/debits', async (request, reply) => {
   if (typeof request.body !== 'object' || request.body === null) return reply.code(400).send({ error: 'body' });
   return reply.code(201).send(debitResponse);
+});
+server.post('/v1/entitlements/check', async (request, reply) => {
+  if (typeof request.body !== 'object' || request.body === null) return reply.code(400).send({ error: 'body' });
+  return checkResponse;
 });
 server.get('/v1/balances', async (request, reply) => {
   const query = request.query as Record<string, string | undefined>;

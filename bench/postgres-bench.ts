@@ -49,7 +49,7 @@ export interface PostgresBenchOptions {
 
 const BALANCE_SERVER_PATH = fileURLToPath(new URL('./postgres-balance-server.ts', import.meta.url));
 
-interface ScratchDatabase {
+export interface ScratchDatabase {
   url: string;
   drop: () => Promise<void>;
 }
@@ -64,7 +64,7 @@ async function adminQuery(adminUrl: string, sql: string): Promise<void> {
   }
 }
 
-async function createDatabase(adminUrl: string, purpose: string): Promise<ScratchDatabase> {
+export async function createDatabase(adminUrl: string, purpose: string): Promise<ScratchDatabase> {
   const name = `creditbook_bench_${purpose}_${randomBytes(4).toString('hex')}`;
   await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
   const dropSql = `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`;

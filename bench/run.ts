@@ -7,6 +7,7 @@ import { runFootprintBench } from './footprint-bench.ts';
 import { runHttpBench } from './http-bench.ts';
 import { runInProcessBench } from './in-process-bench.ts';
 import { runPostgresBench } from './postgres-bench.ts';
+import { runUsageBench } from './usage-bench.ts';
 
 /**
  * `npm run bench`: every creditbook figure beside a baseline doing the same
@@ -26,10 +27,18 @@ const settings = {
     hotClients: 32,
     http: { rate: 1000, seconds: 2.5, rounds: 2, warmupSeconds: 1, customers: 100 },
   },
+  usage: {
+    seconds: 2,
+    rounds: 2,
+    batchSize: 1000,
+    postgresAdminUrl: process.env.CREDITBOOK_BENCH_POSTGRES_URL ?? process.env.CREDITBOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    check: { rate: 2000, connections: 32, seconds: 10 },
+  },
 };
 
-/** `npm run bench -- --postgres-only` runs only section 5. */
+/** `npm run bench -- --postgres-only` runs only section 5; `--usage-only` only section 6. */
 const postgresOnly = process.argv.includes('--postgres-only');
+const usageOnly = process.argv.includes('--usage-only');
 
 function formatLoad(): string {
   return loadavg()
@@ -61,7 +70,7 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   console.log(header().join('\n'));
 
-  if (!postgresOnly) {
+  if (!postgresOnly && !usageOnly) {
     console.log(sectionHeading('1. In-process debits (SQLite temp file, WAL; baseline synchronous=FULL, creditbook an fdatasync of the WAL per commit, the same durability; 100 wallets x 5 grants)'));
     for (const line of await runInProcessBench(settings.inProcess)) console.log(line);
 
@@ -73,8 +82,15 @@ async function main(): Promise<void> {
     for (const line of await runFootprintBench(settings.footprint, http.coldStartEmptyMs)) console.log(line);
   }
 
-  console.log(sectionHeading('5. PostgreSQL (scratch databases on the local server; baselines: naive = FOR UPDATE transaction of several statements, one-statement = one CTE)'));
-  for (const line of await runPostgresBench(settings.postgres)) console.log(line);
+  if (!usageOnly) {
+    console.log(sectionHeading('5. PostgreSQL (scratch databases on the local server; baselines: naive = FOR UPDATE transaction of several statements, one-statement = one CTE)'));
+    for (const line of await runPostgresBench(settings.postgres)) console.log(line);
+  }
+
+  if (!postgresOnly) {
+    console.log(sectionHeading('6. Rated usage (batched ingest beside a raw script doing the same rating and writes; check latency beside bare Fastify)'));
+    for (const line of await runUsageBench(settings.usage)) console.log(line);
+  }
 
   console.log(`\nbench took ${((performance.now() - startedAt) / 1000).toFixed(0)} s; load average at end: ${formatLoad()}`);
 }
