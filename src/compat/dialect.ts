@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../app/dependencies.ts';
-import type { CreditbookError } from '../domain/errors.ts';
+import type { ErrorResponse } from '../edge/errors.ts';
 
 export type DialectName = 'stripe' | 'chargebee' | 'stigg' | 'paygentic';
 
@@ -20,10 +20,6 @@ export interface Dialect {
   /** Whether the vendor's official client can add a path prefix (so the dialect may be mounted on the main port). */
   acceptsBasePath: boolean;
   register(server: FastifyInstance, dependencies: AppDependencies): Promise<void>;
-  /**
-   * The vendor's status and body for an error. Used for errors raised before a
-   * route runs (a malformed URL) on the dialect's own port; without it those get
-   * a plain `{message}` 400.
-   */
-  errorResponse?(error: CreditbookError): { status: number; body: unknown };
+  /** The vendor's status and body for an error: the dialect's one mapping of error codes, also for errors raised before a route runs. */
+  errorResponse: ErrorResponse;
 }

@@ -1,6 +1,7 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../app/dependencies.ts';
-import { CreditbookError } from '../domain/errors.ts';
+import { createEdgeServer } from '../edge/edge-server.ts';
+import { sendErrorResponse } from '../edge/errors.ts';
 import type { DialectName } from './dialect.ts';
 import { loadDialect } from './dialects.ts';
 
@@ -30,17 +31,8 @@ export async function serveDialectPorts(
   const started: Array<{ name: DialectName; server: FastifyInstance; address: string }> = [];
   for (const [name, port] of Object.entries(options.ports) as Array<[DialectName, number]>) {
     const dialect = await loadDialect(name);
-    const server = Fastify({
-      logger: { level: options.logLevel },
-      bodyLimit: 1024 * 1024,
-      // As on the main server: an over-long ID reaches the route's own validation, and router errors keep the vendor's shape.
-      routerOptions: { maxParamLength: 1000 },
-      frameworkErrors: (error, _request, reply: FastifyReply) => {
-        const mapped = new CreditbookError('validation_error', `The URL is not valid: ${error.message}`);
-        const { status, body } = dialect.errorResponse?.(mapped) ?? { status: 400, body: { message: mapped.message } };
-        void reply.code(status).send(body);
-      },
-    });
+    // As on the main server: request IDs, one log line per request, and router errors in the vendor's shape.
+    const server = createEdgeServer({ newId: dependencies.newId, logger: { level: options.logLevel }, sendError: sendErrorResponse(dialect.errorResponse) });
     await server.register(async (scope) => dialect.register(scope, dependencies));
     const address = await server.listen({ port, host: options.host });
     started.push({ name, server, address });

@@ -3,7 +3,7 @@ import type { RunwayResult } from '../app/runway.ts';
 import { formatAmount } from '../domain/amount.ts';
 import type { BalanceView } from '../domain/balance.ts';
 import { Type } from '@sinclair/typebox';
-import { toOptionalTimestamp, toTimestamp } from './time.ts';
+import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
 
 /** Views of balance history and runway; amounts are decimal strings, times RFC 3339. */
 function figures(balance: BalanceView) {

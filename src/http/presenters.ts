@@ -14,7 +14,7 @@ import type {
   UnitRecord,
   WalletRecord,
 } from '../store/records.ts';
-import { toOptionalTimestamp, toTimestamp } from './time.ts';
+import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
 
 /** Native API views: camelCase, amounts as decimal strings, times as RFC 3339 with milliseconds and Z. */
 function walletKeyView(walletKey: string): string | null {

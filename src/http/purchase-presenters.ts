@@ -6,7 +6,7 @@ import { formatMinor } from '../payments/money.ts';
 import type { AutoTopUpRecord, PaymentMethodRecord } from '../store/repository/auto-top-up-queries.ts';
 import type { InvoiceRecord } from '../store/repository/purchase-queries.ts';
 import type { WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
-import { toOptionalTimestamp, toTimestamp } from './time.ts';
+import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
 
 /**
  * Views of purchases, invoices, webhooks and auto top-up. Credits are decimal

@@ -1,24 +1,15 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDependencies, RequestContext } from '../app/dependencies.ts';
-import { fingerprintOf, type IdempotencyRequest, type Outcome } from '../app/idempotency.ts';
+import type { FastifyRequest } from 'fastify';
 import type { ApiKeyAuthenticator } from '../app/api-keys.ts';
-import { CreditbookError, validationError } from '../domain/errors.ts';
+import type { AppDependencies } from '../app/dependencies.ts';
+import type { IdempotencyRequest } from '../app/idempotency.ts';
+import { validationError } from '../domain/errors.ts';
+import { idempotencyRequest, MAX_IDEMPOTENCY_KEY_LENGTH } from '../edge/idempotency-key.ts';
+import { headerValue } from '../edge/request-context.ts';
 import type { PageRequest } from '../store/records.ts';
 
 export interface RouteDependencies {
   app: AppDependencies;
   authenticator: ApiKeyAuthenticator;
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    creditbookContext?: RequestContext;
-  }
-}
-
-export function contextOf(request: FastifyRequest): RequestContext {
-  if (!request.creditbookContext) throw new CreditbookError('unauthenticated', 'Missing API key.');
-  return request.creditbookContext;
 }
 
 /**
@@ -27,8 +18,7 @@ export function contextOf(request: FastifyRequest): RequestContext {
  * route, its path parameters and the body without the key itself.
  */
 export function idempotencyOf(request: FastifyRequest, operation: string): IdempotencyRequest | undefined {
-  const header = request.headers['idempotency-key'];
-  const headerKey = Array.isArray(header) ? header[0] : header;
+  const headerKey = headerValue(request, 'idempotency-key');
   const body = (request.body ?? {}) as Record<string, unknown>;
   const bodyKey = typeof body.idempotencyKey === 'string' ? body.idempotencyKey : undefined;
   if (headerKey !== undefined && bodyKey !== undefined && headerKey !== bodyKey) {
@@ -36,14 +26,9 @@ export function idempotencyOf(request: FastifyRequest, operation: string): Idemp
   }
   const key = headerKey ?? bodyKey;
   if (key === undefined) return undefined;
-  if (key.length === 0 || key.length > 255) throw validationError('idempotencyKey', 'An idempotency key has 1 to 255 characters.');
+  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw validationError('idempotencyKey', `An idempotency key has 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
   const { idempotencyKey: _ignored, ...rest } = body;
-  return { key, fingerprint: fingerprintOf(operation, { params: request.params, body: rest }) };
-}
-
-export function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply {
-  if (outcome.replayed) reply.header('Idempotent-Replayed', 'true');
-  return reply.code(outcome.status).send(outcome.body);
+  return idempotencyRequest(key, operation, { params: request.params, body: rest });
 }
 
 export function pageOf(query: { limit?: string; startingAfter?: string }): PageRequest {

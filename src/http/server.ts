@@ -1,11 +1,12 @@
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ApiKeyAuthenticator } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
-import { CreditbookError } from '../domain/errors.ts';
+import { createEdgeServer } from '../edge/edge-server.ts';
+import { authenticateRequest, bearerKey } from '../edge/request-context.ts';
 import { installErrorHandling, sendError } from './errors.ts';
-import { installExactJsonParser } from './json-body.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { installExactJsonParser } from '../edge/json-body.ts';
+import { RateLimiter } from '../edge/rate-limit.ts';
 import { installMetrics } from './metrics.ts';
 import { isPortalToken, portalContext, scopeToPortalCustomer } from './portal-access.ts';
 import type { RouteDependencies } from './route-support.ts';
@@ -32,24 +33,8 @@ export interface ServerOptions {
   rateLimitPerSecond?: number;
 }
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
-
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const server = Fastify({
-    logger: options.logger ?? { level: 'info' },
-    genReqId: () => options.dependencies.newId('req'),
-    // One log line per request is written in onResponse instead of Fastify's two.
-    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES,
-    // Longer than any ID (at most 100), so an over-long `:id` reaches schema validation: a 400 naming it, not a bare 414.
-    routerOptions: { maxParamLength: 1000 },
-    // The router's own errors (a malformed %-escape in the path, a parameter beyond maxParamLength) keep the documented error body.
-    frameworkErrors: (error, request, reply) => {
-      reply.header('Request-Id', request.id);
-      sendError(reply, request, new CreditbookError('validation_error', `The URL is not valid: ${error.message}`));
-    },
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
-  });
+  const server = createEdgeServer({ newId: options.dependencies.newId, logger: options.logger ?? { level: 'info' }, sendError });
   installExactJsonParser(server);
   await server.register(swagger, {
     openapi: {
@@ -67,27 +52,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   };
   const rateLimiter = options.rateLimitPerSecond ? new RateLimiter(options.rateLimitPerSecond) : undefined;
   server.addHook('onRequest', async (request, reply) => {
-    reply.header('Request-Id', request.id);
     if (!request.url.startsWith('/v1/')) return;
-    const authorization = request.headers.authorization;
-    const bearer = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
-    const context = isPortalToken(bearer)
-      ? await portalContext(routeDependencies.app, request, bearer)
-      : { environment: await routeDependencies.authenticator.authenticate(bearer), requestId: request.id };
-    const waitMs = rateLimiter?.take(bearer!, Date.now()) ?? 0;
-    if (waitMs > 0) {
-      reply.header('Retry-After', String(Math.ceil(waitMs / 1000)));
-      throw new CreditbookError('rate_limited', `Too many requests for this API key; retry after ${Math.ceil(waitMs / 1000)} s.`);
-    }
-    request.creditbookContext = context;
+    await authenticateRequest(request, reply, {
+      authenticator: routeDependencies.authenticator,
+      key: bearerKey(request),
+      rateLimiter,
+      otherCredential: (key) => (isPortalToken(key) ? portalContext(routeDependencies.app, request, key) : undefined),
+    });
   });
   server.addHook('preValidation', async (request) => {
     // A POST without a body has no parameters: validate it as {} so the error names what is missing.
     if (request.body === undefined && request.method === 'POST') request.body = {};
     scopeToPortalCustomer(request);
-  });
-  server.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
   registerSystemRoutes(server, routeDependencies);
   await server.register(

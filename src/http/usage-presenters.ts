@@ -3,7 +3,7 @@ import type { Booked } from '../app/booked.ts';
 import type { EntitlementAnswer } from '../app/entitlements.ts';
 import type { UsageReport } from '../app/usage-report.ts';
 import type { FeatureRecord, PriceRecord, UsageEventRecord } from '../store/records.ts';
-import { toTimestamp } from './time.ts';
+import { toTimestamp } from '../edge/time.ts';
 
 export function featureView(feature: FeatureRecord) {
   return {

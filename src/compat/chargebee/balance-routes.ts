@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { getBalance } from '../../app/balances.ts';
 import type { AppDependencies } from '../../app/dependencies.ts';
-import { contextOf } from '../../http/route-support.ts';
+import { contextOf } from '../../edge/request-context.ts';
 import { decodeOffset, encodeOffset } from './chargebee-cursor.ts';
 import { ChargebeeListQuery } from './chargebee-list-query.ts';
 import { ledgerAccountBalanceView } from './chargebee-presenters.ts';

@@ -1,14 +1,15 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyAuthenticator } from '../../app/api-keys.ts';
 import type { RequestContext } from '../../app/dependencies.ts';
 import { CreditbookError } from '../../domain/errors.ts';
+import { authenticateRequest } from '../../edge/request-context.ts';
 
 /**
  * Chargebee's client sends `Authorization: Basic base64(apiKey + ':')`. The API
  * key is a Creditbook key, so it names the environment; the password is empty
  * and ignored.
  */
-export async function authenticateChargebee(request: FastifyRequest, authenticator: ApiKeyAuthenticator): Promise<RequestContext> {
+export async function authenticateChargebee(request: FastifyRequest, reply: FastifyReply, authenticator: ApiKeyAuthenticator): Promise<RequestContext> {
   const header = request.headers.authorization;
   const match = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!match) {
@@ -17,14 +18,5 @@ export async function authenticateChargebee(request: FastifyRequest, authenticat
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const separator = decoded.indexOf(':');
   const key = separator === -1 ? decoded : decoded.slice(0, separator);
-  try {
-    // The authenticator reads a test environment afresh on every request, so a test-clock advance is seen at once.
-    const environment = await authenticator.authenticate(key || undefined);
-    return { environment, requestId: request.id };
-  } catch (error) {
-    if (error instanceof CreditbookError && error.code === 'unauthenticated') {
-      throw new CreditbookError('unauthenticated', 'Sorry, authentication failed. Invalid or revoked API key.');
-    }
-    throw error;
-  }
+  return authenticateRequest(request, reply, { authenticator, key: key || undefined, invalid: () => 'Sorry, authentication failed. Invalid or revoked API key.' });
 }

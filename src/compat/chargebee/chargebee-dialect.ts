@@ -1,11 +1,11 @@
 import qs from 'qs';
 import { ApiKeyAuthenticator } from '../../app/api-keys.ts';
-import { CreditbookError } from '../../domain/errors.ts';
-import { parseJsonBody } from '../../http/json-body.ts';
+import { installErrorHandlers, pathOf, sendErrorResponse } from '../../edge/errors.ts';
+import { parseJsonBody } from '../../edge/json-body.ts';
 import type { Dialect } from '../dialect.ts';
 import { registerBalanceRoutes } from './balance-routes.ts';
 import { authenticateChargebee } from './chargebee-auth.ts';
-import { chargebeeErrorBody, sendChargebeeError, toChargebeeError } from './chargebee-errors.ts';
+import { CHARGEBEE_WORDING, chargebeeErrorResponse } from './chargebee-errors.ts';
 import { registerCreditUnitRoutes } from './credit-unit-routes.ts';
 import { registerGrantRoutes } from './grant-routes.ts';
 import { registerLedgerOperationRoutes } from './ledger-operation-routes.ts';
@@ -35,24 +35,19 @@ export const chargebeeDialect: Dialect = {
     server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
       done(null, qs.parse(body as string, { depth: 5, arrayLimit: 100, parameterLimit: 1000 }));
     });
-    server.setErrorHandler((error, request, reply) => {
-      const mapped = toChargebeeError(error);
-      if (mapped.code === 'internal_error') request.log.error({ err: error }, 'unhandled error in the chargebee dialect');
-      return sendChargebeeError(reply, mapped);
+    installErrorHandlers(server, {
+      send: sendErrorResponse(chargebeeErrorResponse),
+      notFound: (request) => `Sorry, the resource ${request.method} ${pathOf(request)} is not available here.`,
+      wording: CHARGEBEE_WORDING,
+      logLabel: 'unhandled error in the chargebee dialect',
     });
-    server.setNotFoundHandler((request, reply) =>
-      sendChargebeeError(reply, new CreditbookError('not_found', `Sorry, the resource ${request.method} ${request.url.split('?')[0]} is not available here.`)),
-    );
-    server.addHook('onRequest', async (request) => {
-      request.creditbookContext = await authenticateChargebee(request, authenticator);
+    server.addHook('onRequest', async (request, reply) => {
+      await authenticateChargebee(request, reply, authenticator);
     });
     registerCreditUnitRoutes(server, dependencies);
     registerGrantRoutes(server, dependencies);
     registerLedgerOperationRoutes(server, dependencies);
     registerBalanceRoutes(server, dependencies);
   },
-  errorResponse(error) {
-    const body = chargebeeErrorBody(error);
-    return { status: body.http_status_code, body };
-  },
+  errorResponse: chargebeeErrorResponse,
 };

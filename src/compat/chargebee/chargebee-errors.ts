@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply } from 'fastify';
+import type { FrameworkWording } from '../../edge/errors.ts';
 import { CreditbookError, type ErrorCode } from '../../domain/errors.ts';
 
 /**
@@ -42,11 +42,6 @@ export function chargebeeErrorBody(error: CreditbookError): ChargebeeErrorBody {
     error_code: error.code,
     http_status_code: mapped.status,
   };
-}
-
-export function sendChargebeeError(reply: FastifyReply, error: CreditbookError): FastifyReply {
-  const body = chargebeeErrorBody(error);
-  return reply.code(body.http_status_code).send(body);
 }
 
 /** A Chargebee parameter error (400, `param_wrong_value`). */
@@ -99,18 +94,13 @@ export async function inChargebeeTerms<T>(work: () => Promise<T>, extra: Record<
   }
 }
 
-/** Anything thrown in the dialect, as a CreditbookError; unknown errors become internal_error with no internals. */
-export function toChargebeeError(error: unknown): CreditbookError {
-  if (error instanceof CreditbookError) return error;
-  const fastifyError = error as Partial<FastifyError>;
-  switch (fastifyError.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new CreditbookError('payload_too_large', 'The request body is too large (at most 1 MiB).');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new CreditbookError('validation_error', 'Send the body as application/json (credit endpoints) or application/x-www-form-urlencoded (credit_units).');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new CreditbookError('invalid_json', 'The body is empty; send a JSON object.');
-    default:
-      return new CreditbookError('internal_error', 'Sorry, something went wrong when trying to process the request.');
-  }
+/** How Chargebee's framework failures are worded. */
+export const CHARGEBEE_WORDING: FrameworkWording = {
+  unsupportedMediaType: 'Send the body as application/json (credit endpoints) or application/x-www-form-urlencoded (credit_units).',
+  internal: 'Sorry, something went wrong when trying to process the request.',
+};
+
+export function chargebeeErrorResponse(error: CreditbookError): { status: number; body: unknown } {
+  const body = chargebeeErrorBody(error);
+  return { status: body.http_status_code, body };
 }

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { fingerprintOf, type IdempotencyRequest, type Outcome } from '../../app/idempotency.ts';
+import type { IdempotencyRequest, Outcome } from '../../app/idempotency.ts';
+import { idempotencyKeyHeader, idempotencyRequest } from '../../edge/idempotency-key.ts';
+import { sendOutcome as sendEdgeOutcome } from '../../edge/outcome.ts';
 import { parameterError } from './chargebee-errors.ts';
 
 export const IDEMPOTENCY_HEADER = 'chargebee-idempotency-key';
@@ -14,19 +16,17 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 100;
  * the operation and every parameter sent.
  */
 export function idempotencyOf(request: FastifyRequest, operation: string, parameters: unknown): IdempotencyRequest | undefined {
-  const header = request.headers[IDEMPOTENCY_HEADER];
-  const key = Array.isArray(header) ? header[0] : header;
-  if (key === undefined) return undefined;
-  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw parameterError(IDEMPOTENCY_HEADER, `The ${IDEMPOTENCY_HEADER} header must have 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
-  }
-  return { key: `chargebee:${operation}:${key}`, fingerprint: fingerprintOf(`chargebee.${operation}`, parameters) };
+  const key = idempotencyKeyHeader(request, {
+    header: IDEMPOTENCY_HEADER,
+    maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+    invalid: () => parameterError(IDEMPOTENCY_HEADER, `The ${IDEMPOTENCY_HEADER} header must have 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`),
+  });
+  return key === undefined ? undefined : idempotencyRequest(`chargebee:${operation}:${key}`, `chargebee.${operation}`, parameters);
 }
 
 /** Sends a use case's outcome; a replay says so in the header the Chargebee client reads (`isIdempotencyReplayed`). */
 export function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply {
-  if (outcome.replayed) reply.header(REPLAYED_HEADER, 'true');
-  return reply.code(outcome.status).send(outcome.body);
+  return sendEdgeOutcome(reply, outcome, REPLAYED_HEADER);
 }
 
 export function listBody<Item>(items: Item[], nextOffset: string | undefined): { list: Item[]; next_offset?: string } {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createUnit, listUnits } from '../../app/accounts.ts';
 import type { AppDependencies } from '../../app/dependencies.ts';
 import { CreditbookError } from '../../domain/errors.ts';
-import { contextOf } from '../../http/route-support.ts';
+import { contextOf } from '../../edge/request-context.ts';
 import { decodeOffset, encodeOffset } from './chargebee-cursor.ts';
 import { inChargebeeTerms, parameterError } from './chargebee-errors.ts';
 import { ChargebeeListQuery } from './chargebee-list-query.ts';

@@ -6,7 +6,7 @@ import type { Presented } from '../../app/idempotency.ts';
 import { formatAmount } from '../../domain/amount.ts';
 import type { GrantCategory, Instant } from '../../domain/types.ts';
 import type { GrantRecord } from '../../store/records.ts';
-import { contextOf } from '../../http/route-support.ts';
+import { contextOf } from '../../edge/request-context.ts';
 import { bookedReport } from './booked-report.ts';
 import { decodeOffset, encodeOffset } from './chargebee-cursor.ts';
 import { inChargebeeTerms, parameterError } from './chargebee-errors.ts';

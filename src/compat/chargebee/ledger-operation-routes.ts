@@ -4,7 +4,7 @@ import { createDebit } from '../../app/debits.ts';
 import { createHold, endHold } from '../../app/holds.ts';
 import { formatAmount } from '../../domain/amount.ts';
 import { CreditbookError } from '../../domain/errors.ts';
-import { contextOf } from '../../http/route-support.ts';
+import { contextOf } from '../../edge/request-context.ts';
 import { bookedReport } from './booked-report.ts';
 import { inChargebeeTerms } from './chargebee-errors.ts';
 import { ChargebeeListQuery } from './chargebee-list-query.ts';

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app/dependencies.ts';
 import type { Dialect } from '../dialect.ts';
+import { bearerKey } from '../../edge/request-context.ts';
 import { setUpJsonDialect } from '../json-dialect.ts';
 import { registerPaygenticEntitlementRoutes } from './paygentic-entitlement-routes.ts';
-import { paygenticError, sendPaygenticError } from './paygentic-errors.ts';
+import { paygenticError } from './paygentic-errors.ts';
 import { registerPaygenticGrantRoutes } from './paygentic-grant-routes.ts';
 
 /**
@@ -18,12 +19,9 @@ export const paygenticDialect: Dialect = {
   errorResponse: paygenticError,
   async register(server: FastifyInstance, dependencies: AppDependencies) {
     setUpJsonDialect(server, dependencies, {
-      presentedKey: (request) => {
-        const authorization = request.headers.authorization;
-        return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
-      },
+      presentedKey: bearerKey,
       missingKeyMessage: 'Missing API key. Send it as `Authorization: Bearer <key>`.',
-      sendError: sendPaygenticError,
+      errorResponse: paygenticError,
     });
     registerPaygenticEntitlementRoutes(server, dependencies);
     registerPaygenticGrantRoutes(server, dependencies);

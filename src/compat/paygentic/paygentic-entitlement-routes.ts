@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { getBalance } from '../../app/balances.ts';
 import type { AppDependencies } from '../../app/dependencies.ts';
-import { contextOf } from '../../http/route-support.ts';
+import { contextOf } from '../../edge/request-context.ts';
 import { findEntitlement, usageSinceStart } from './paygentic-entitlements.ts';
 import { EntitlementParams, NoQuery } from './paygentic-schemas.ts';
 import { checkRequest } from '../check-request.ts';

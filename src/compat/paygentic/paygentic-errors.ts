@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import type { CreditbookError, ErrorCode } from '../../domain/errors.ts';
 
 /**
@@ -38,9 +37,4 @@ export function paygenticError(error: CreditbookError): { status: number; body: 
     status: mapped.status,
     body: { message: error.message, error: mapped.error, code: mapped.code, ...(Object.keys(details).length > 0 ? { details } : {}) },
   };
-}
-
-export function sendPaygenticError(reply: FastifyReply, error: CreditbookError): FastifyReply {
-  const { status, body } = paygenticError(error);
-  return reply.code(status).send(body);
 }

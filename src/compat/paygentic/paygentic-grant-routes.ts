@@ -1,24 +1,20 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { currentTime, type AppDependencies, type RequestContext } from '../../app/dependencies.ts';
 import { changeGrant, createGrant, getGrant } from '../../app/grants.ts';
-import { fingerprintOf, type Outcome } from '../../app/idempotency.ts';
 import { createPurchase } from '../../app/purchases.ts';
 import { CreditbookError, notFound } from '../../domain/errors.ts';
-import { contextOf } from '../../http/route-support.ts';
-import { parseOptionalTimestamp } from '../../http/time.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { parseOptionalTimestamp } from '../../edge/time.ts';
 import type { GrantRecord, WalletRecord } from '../../store/records.ts';
 import { currentPeriodStart, findEntitlement } from './paygentic-entitlements.ts';
 import { CreateGrantBody, EntitlementParams, GrantParams, ListGrantsQuery, NoQuery, PurchaseGrantBody } from './paygentic-schemas.ts';
 import { checkRequest } from '../check-request.ts';
 import { grantListView, grantView, IDEMPOTENCY_KEY_METADATA, purchaseView } from './paygentic-views.ts';
 import { listAllWalletGrants } from '../../app/accounts.ts';
+import { idempotencyRequest } from '../../edge/idempotency-key.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
 
 const DEFAULT_LIMIT = 20;
-
-function send(reply: FastifyReply, outcome: Outcome): FastifyReply {
-  if (outcome.replayed) reply.header('Idempotent-Replayed', 'true');
-  return reply.code(outcome.status).send(outcome.body);
-}
 
 /**
  * Paygentic's grant requests carry no recurrence: a recurring grant is made
@@ -83,10 +79,10 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
         metadata: { [IDEMPOTENCY_KEY_METADATA]: idempotencyKey },
       },
       // Scoped to the entitlement's wallet and kept forever (createGrant's grant-key rule).
-      idempotency: { key: idempotencyKey, fingerprint: fingerprintOf('paygentic.grants.create', { entitlementId, ...parameters }) },
+      idempotency: idempotencyRequest(idempotencyKey, 'paygentic.grants.create', { entitlementId, ...parameters }),
       present: (grant) => ({ status: 201, body: grantView(grant) }),
     });
-    return send(reply, outcome);
+    return sendOutcome(reply, outcome);
   });
 
   server.get('/v1/entitlements/:entitlementId/grants', async (request) => {
@@ -125,7 +121,7 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
       action: { kind: 'void' },
       present: (grant) => ({ status: 200, body: grantView(grant) }),
     });
-    return send(reply, outcome);
+    return sendOutcome(reply, outcome);
   });
 
   /**
@@ -160,9 +156,9 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
         paymentExpiresAt: parseOptionalTimestamp(body.paymentExpiresAt, 'paymentExpiresAt') ?? undefined,
         metadata: { [IDEMPOTENCY_KEY_METADATA]: idempotencyKey },
       },
-      idempotency: { key: `purchase:${idempotencyKey}`, fingerprint: fingerprintOf('paygentic.grants.purchase', { entitlementId, ...parameters }) },
+      idempotency: idempotencyRequest(`purchase:${idempotencyKey}`, 'paygentic.grants.purchase', { entitlementId, ...parameters }),
       present: ({ purchase, invoice }) => ({ status: 201, body: purchaseView({ purchase, invoice, entitlementId }) }),
     });
-    return send(reply, outcome);
+    return sendOutcome(reply, outcome);
   });
 }

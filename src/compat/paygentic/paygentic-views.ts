@@ -3,7 +3,7 @@ import type { BalanceView } from '../../domain/balance.ts';
 import { formatMinor } from '../../payments/money.ts';
 import type { GrantRecord, WalletRecord } from '../../store/records.ts';
 import type { InvoiceRecord, PurchaseRecord } from '../../store/repository/purchase-queries.ts';
-import { toOptionalTimestamp, toTimestamp } from '../../http/time.ts';
+import { toOptionalTimestamp, toTimestamp } from '../../edge/time.ts';
 import { ENTITLEMENT_KEY_PREFIX } from './paygentic-entitlements.ts';
 
 /**

@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { createDebit } from '../../app/debits.ts';
 import type { AppDependencies } from '../../app/dependencies.ts';
-import { fingerprintOf } from '../../app/idempotency.ts';
-import { contextOf } from '../../http/route-support.ts';
-import { parseOptionalTimestamp } from '../../http/time.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { parseOptionalTimestamp } from '../../edge/time.ts';
 import type { Metadata } from '../../store/records.ts';
-import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging, sendOutcome } from './stigg-route-support.ts';
+import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging } from './stigg-route-support.ts';
 import { ConsumptionBody, LedgerQuery, NoQuery } from './stigg-schemas.ts';
 import { checkRequest } from '../check-request.ts';
 import { stiggConsumptionView, stiggLedgerEntryView, stiggPageView } from './stigg-views.ts';
 import { findCurrency, walletKeyOf, walletReference } from './stigg-wallets.ts';
 import { listLedgerEntriesWithDebits } from '../../app/ledger-reads.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { idempotencyRequest } from '../../edge/idempotency-key.ts';
 
 /** Stigg's consumption dimensions become the debit's metadata (values as strings). */
 function dimensionsAsMetadata(dimensions: Record<string, string | number | boolean> | undefined): Metadata {
@@ -41,7 +42,7 @@ export function registerStiggConsumptionRoutes(server: FastifyInstance, app: App
         occurredAt,
         metadata: dimensionsAsMetadata(body.dimensions),
       },
-      idempotency: { key: idempotencyKey, fingerprint: fingerprintOf('stigg.consumption', parameters) },
+      idempotency: idempotencyRequest(idempotencyKey, 'stigg.consumption', parameters),
       present: (debit) => ({ status: 200, body: stiggConsumptionView(debit) }),
     });
     return sendOutcome(reply, outcome);

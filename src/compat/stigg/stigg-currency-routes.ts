@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createUnit, findUnitByCode, UNIT_CODE_PATTERN } from '../../app/accounts.ts';
 import type { AppDependencies } from '../../app/dependencies.ts';
 import { CreditbookError, validationError } from '../../domain/errors.ts';
-import { contextOf } from '../../http/route-support.ts';
+import { contextOf } from '../../edge/request-context.ts';
 import { AutoRechargeQuery, CustomCurrencyBody, NoQuery } from './stigg-schemas.ts';
 import { checkRequest } from '../check-request.ts';
 import { stiggAutoRechargeView, stiggCurrencyView } from './stigg-views.ts';

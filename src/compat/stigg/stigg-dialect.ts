@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app/dependencies.ts';
 import type { Dialect } from '../dialect.ts';
+import { headerValue } from '../../edge/request-context.ts';
 import { setUpJsonDialect } from '../json-dialect.ts';
 import { registerStiggConsumptionRoutes } from './stigg-consumption-routes.ts';
 import { registerStiggCurrencyRoutes } from './stigg-currency-routes.ts';
-import { sendStiggError, stiggError } from './stigg-errors.ts';
+import { stiggError } from './stigg-errors.ts';
 import { registerStiggGrantRoutes } from './stigg-grant-routes.ts';
 
 /**
@@ -20,12 +21,9 @@ export const stiggDialect: Dialect = {
   errorResponse: stiggError,
   async register(server: FastifyInstance, dependencies: AppDependencies) {
     setUpJsonDialect(server, dependencies, {
-      presentedKey: (request) => {
-        const header = request.headers['x-api-key'];
-        return (Array.isArray(header) ? header[0] : header)?.trim();
-      },
+      presentedKey: (request) => headerValue(request, 'x-api-key')?.trim(),
       missingKeyMessage: 'Missing API key. Send a Creditbook API key in the X-API-KEY header.',
-      sendError: sendStiggError,
+      errorResponse: stiggError,
     });
     registerStiggGrantRoutes(server, dependencies);
     registerStiggConsumptionRoutes(server, dependencies);

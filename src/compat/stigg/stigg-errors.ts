@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import { CreditbookError, type ErrorCode } from '../../domain/errors.ts';
 
 /**
@@ -67,9 +66,4 @@ export function stiggError(error: CreditbookError): { status: number; body: { me
   const renamed = error.param !== undefined ? STIGG_PARAMS[error.param] : undefined;
   const message = renamed ? error.message.replaceAll(error.param!, renamed) : error.message;
   return { status: mapped.status, body: { message, code: mapped.code } };
-}
-
-export function sendStiggError(reply: FastifyReply, error: CreditbookError): FastifyReply {
-  const { status, body } = stiggError(error);
-  return reply.code(status).send(body);
 }

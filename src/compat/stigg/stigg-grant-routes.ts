@@ -1,28 +1,27 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { currentTime, type AppDependencies } from '../../app/dependencies.ts';
 import { changeGrant, createGrant, getGrant, listGrants } from '../../app/grants.ts';
-import { fingerprintOf, type IdempotencyRequest } from '../../app/idempotency.ts';
+import type { IdempotencyRequest } from '../../app/idempotency.ts';
 import { parseAmount } from '../../domain/amount.ts';
 import { notFound, validationError } from '../../domain/errors.ts';
 import { grantStatus } from '../../domain/grant-status.ts';
 import type { Instant } from '../../domain/types.ts';
-import { contextOf } from '../../http/route-support.ts';
-import { parseOptionalTimestamp } from '../../http/time.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { parseOptionalTimestamp } from '../../edge/time.ts';
 import type { GrantRecord } from '../../store/records.ts';
 import { stiggFailure } from './stigg-errors.ts';
-import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging, sendOutcome } from './stigg-route-support.ts';
+import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging } from './stigg-route-support.ts';
 import { CreateGrantBody, GrantIdParams, ListGrantsQuery, NoQuery } from './stigg-schemas.ts';
 import { checkRequest } from '../check-request.ts';
 import { COMMENT_METADATA, stiggGrantView, stiggPageView } from './stigg-views.ts';
 import { ensureCustomer, findCurrency, isStiggWallet, walletKeyOf } from './stigg-wallets.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { idempotencyKeyHeader, idempotencyRequest, MAX_IDEMPOTENCY_KEY_LENGTH } from '../../edge/idempotency-key.ts';
 
 /** Stigg's client sends no idempotency key for grants; an `Idempotency-Key` header, when a caller adds one, makes the create replayable. */
 function optionalIdempotency(request: FastifyRequest, operation: string, body: unknown): IdempotencyRequest | undefined {
-  const header = request.headers['idempotency-key'];
-  const key = Array.isArray(header) ? header[0] : header;
-  if (key === undefined) return undefined;
-  if (key.length === 0 || key.length > 255) throw validationError('Idempotency-Key', 'An idempotency key has 1 to 255 characters.');
-  return { key, fingerprint: fingerprintOf(operation, body) };
+  const key = idempotencyKeyHeader(request, { invalid: () => validationError('Idempotency-Key', `An idempotency key has 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`) });
+  return key === undefined ? undefined : idempotencyRequest(key, operation, body);
 }
 
 /** Stigg refuses to void a grant twice (CreditGrantAlreadyVoided) and to void one that has expired. */

@@ -1,14 +1,7 @@
-import type { FastifyReply } from 'fastify';
-import type { Outcome } from '../../app/idempotency.ts';
 import { stiggFailure } from './stigg-errors.ts';
 
 /** Stigg lists page 20 items unless `limit` (1 to 100) says otherwise. */
 export const DEFAULT_PAGE_LIMIT = 20;
-
-export function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply {
-  if (outcome.replayed) reply.header('Idempotent-Replayed', 'true');
-  return reply.code(outcome.status).send(outcome.body);
-}
 
 /** Lists page forward only (newest first, `after` = the last item's cursor); `before` is refused, not ignored. */
 export function refuseBackwardPaging(before: string | undefined): void {

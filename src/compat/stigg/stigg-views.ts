@@ -1,7 +1,7 @@
 import { formatAmount, type Amount } from '../../domain/amount.ts';
 import { grantStatus } from '../../domain/grant-status.ts';
 import type { GrantStatus, Instant, LedgerEntryType } from '../../domain/types.ts';
-import { toOptionalTimestamp, toTimestamp } from '../../http/time.ts';
+import { toOptionalTimestamp, toTimestamp } from '../../edge/time.ts';
 import type { DebitRecord, GrantRecord, LedgerEntryRecord, UnitRecord } from '../../store/records.ts';
 import { resourceIdOf } from './stigg-wallets.ts';
 

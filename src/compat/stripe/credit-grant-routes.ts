@@ -10,8 +10,9 @@ import { noSuch, stripeParameterError } from './stripe-errors.ts';
 import { fromStripeGrantId } from './stripe-ids.ts';
 import { StripeParams } from './stripe-params.ts';
 import { creditGrantObject, listObject } from './stripe-presenters.ts';
-import { callerOf, idempotencyOf, orNoSuch, sendOutcome, type StripeCaller } from './stripe-request.ts';
+import { callerOf, idempotencyOf, orNoSuch, type StripeCaller } from './stripe-request.ts';
 import { ensureCurrencyUnit, requireCurrency, requireCustomer, stripeScaleOf } from './stripe-wallets.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
 
 const MAX_PRICES = 20;
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;

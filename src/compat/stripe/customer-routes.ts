@@ -4,8 +4,9 @@ import type { AppDependencies } from '../../app/dependencies.ts';
 import { stripeQuery } from './form-encoding.ts';
 import { StripeParams } from './stripe-params.ts';
 import { customerObject } from './stripe-presenters.ts';
-import { callerOf, idempotencyOf, sendOutcome } from './stripe-request.ts';
+import { callerOf, idempotencyOf } from './stripe-request.ts';
 import { requireCustomer } from './stripe-wallets.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
 
 /**
  * A minimal `POST /v1/customers` and `GET /v1/customers/{id}`: enough for a grant

@@ -1,6 +1,7 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyAuthenticator } from '../../app/api-keys.ts';
-import { CreditbookError } from '../../domain/errors.ts';
-import type { EnvironmentRecord } from '../../store/records.ts';
+import type { RequestContext } from '../../app/dependencies.ts';
+import { authenticateRequest } from '../../edge/request-context.ts';
 
 /**
  * Stripe's auth forms, mapped to a Creditbook API key: `Authorization: Bearer <key>`
@@ -20,20 +21,12 @@ export function presentedStripeKey(authorization: string | undefined): string | 
   return undefined;
 }
 
-export async function authenticateStripeRequest(authenticator: ApiKeyAuthenticator, authorization: string | undefined): Promise<EnvironmentRecord> {
-  const key = presentedStripeKey(authorization);
-  if (key === undefined) {
-    throw new CreditbookError(
-      'unauthenticated',
+export function authenticateStripeRequest(request: FastifyRequest, reply: FastifyReply, authenticator: ApiKeyAuthenticator): Promise<RequestContext> {
+  return authenticateRequest(request, reply, {
+    authenticator,
+    key: presentedStripeKey(request.headers.authorization),
+    missing:
       "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
-    );
-  }
-  try {
-    return await authenticator.authenticate(key);
-  } catch (error) {
-    if (error instanceof CreditbookError && error.code === 'unauthenticated') {
-      throw new CreditbookError('unauthenticated', `Invalid API Key provided: ${key.slice(0, 12)}${'*'.repeat(4)}`);
-    }
-    throw error;
-  }
+    invalid: (key) => `Invalid API Key provided: ${key.slice(0, 12)}${'*'.repeat(4)}`,
+  });
 }

@@ -1,12 +1,13 @@
 import { ApiKeyAuthenticator } from '../../app/api-keys.ts';
-import { CreditbookError } from '../../domain/errors.ts';
+import { installErrorHandlers, pathOf, sendErrorResponse } from '../../edge/errors.ts';
+import { headerValue } from '../../edge/request-context.ts';
 import type { Dialect } from '../dialect.ts';
 import { registerCreditBalanceRoutes } from './credit-balance-routes.ts';
 import { registerCreditGrantRoutes } from './credit-grant-routes.ts';
 import { registerCustomerRoutes } from './customer-routes.ts';
 import { installFormParser } from './form-encoding.ts';
 import { authenticateStripeRequest } from './stripe-auth.ts';
-import { stripeErrorResponse, toCreditbookError } from './stripe-errors.ts';
+import { STRIPE_WORDING, stripeErrorResponse } from './stripe-errors.ts';
 
 /**
  * Stripe's billing-credits API, as the official `stripe` client calls it, over
@@ -21,24 +22,16 @@ export const stripeDialect: Dialect = {
   async register(server, dependencies) {
     const authenticator = new ApiKeyAuthenticator(dependencies);
     installFormParser(server);
-
-    server.setErrorHandler((error, request, reply) => {
-      const mapped = toCreditbookError(error);
-      if (mapped.code === 'internal_error') request.log.error({ err: error }, 'unhandled error in the stripe dialect');
-      const { status, body } = stripeErrorResponse(mapped);
-      return reply.code(status).send(body);
+    installErrorHandlers(server, {
+      send: sendErrorResponse(stripeErrorResponse),
+      notFound: (request) => `Unrecognized request URL (${request.method}: ${pathOf(request)}).`,
+      wording: STRIPE_WORDING,
+      logLabel: 'unhandled error in the stripe dialect',
     });
-    server.setNotFoundHandler(async (request) => {
-      throw new CreditbookError('not_found', `Unrecognized request URL (${request.method}: ${request.url.split('?')[0]}).`);
-    });
-
     server.addHook('onRequest', async (request, reply) => {
-      const requestId = dependencies.newId('req');
-      reply.header('Request-Id', requestId);
-      const idempotencyKey = request.headers['idempotency-key'];
-      if (typeof idempotencyKey === 'string' && request.method === 'POST') reply.header('Idempotency-Key', idempotencyKey);
-      const environment = await authenticateStripeRequest(authenticator, request.headers.authorization);
-      request.stripeCaller = { context: { environment, requestId }, livemode: environment.mode === 'live' };
+      const idempotencyKey = headerValue(request, 'idempotency-key');
+      if (idempotencyKey !== undefined && request.method === 'POST') reply.header('Idempotency-Key', idempotencyKey);
+      await authenticateStripeRequest(request, reply, authenticator);
     });
 
     registerCustomerRoutes(server, dependencies);

@@ -1,4 +1,4 @@
-import type { FastifyError } from 'fastify';
+import type { FrameworkWording } from '../../edge/errors.ts';
 import { CreditbookError, type ErrorCode } from '../../domain/errors.ts';
 
 /**
@@ -86,15 +86,8 @@ export function stripeErrorResponse(error: CreditbookError): StripeErrorResponse
   };
 }
 
-/** Anything thrown, as a CreditbookError; unknown errors become internal_error with no internals. */
-export function toCreditbookError(error: unknown): CreditbookError {
-  if (error instanceof CreditbookError) return error;
-  switch ((error as Partial<FastifyError>).code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new CreditbookError('payload_too_large', 'The request body is too large (at most 1 MiB).');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new CreditbookError('validation_error', 'Send the body as application/x-www-form-urlencoded, as Stripe clients do.');
-    default:
-      return new CreditbookError('internal_error', 'An error occurred with our API. Quote the Request-Id header when reporting it.');
-  }
-}
+/** How Stripe's framework failures are worded. */
+export const STRIPE_WORDING: FrameworkWording = {
+  unsupportedMediaType: 'Send the body as application/x-www-form-urlencoded, as Stripe clients do.',
+  internal: 'An error occurred with our API. Quote the Request-Id header when reporting it.',
+};

@@ -1,7 +1,9 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../app/dependencies.ts';
-import { fingerprintOf, type IdempotencyRequest, type Outcome } from '../../app/idempotency.ts';
+import type { IdempotencyRequest } from '../../app/idempotency.ts';
 import { CreditbookError } from '../../domain/errors.ts';
+import { idempotencyKeyHeader, idempotencyRequest, MAX_IDEMPOTENCY_KEY_LENGTH } from '../../edge/idempotency-key.ts';
+import { contextOf } from '../../edge/request-context.ts';
 import { stripeParameterError } from './stripe-errors.ts';
 
 /** What a Stripe request acts as: a Creditbook environment, and whether that is Stripe's live mode. */
@@ -10,18 +12,10 @@ export interface StripeCaller {
   livemode: boolean;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    stripeCaller?: StripeCaller;
-  }
-}
-
 export function callerOf(request: FastifyRequest): StripeCaller {
-  if (!request.stripeCaller) throw new CreditbookError('unauthenticated', 'You did not provide an API key.');
-  return request.stripeCaller;
+  const context = contextOf(request);
+  return { context, livemode: context.environment.mode === 'live' };
 }
-
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 /**
  * Stripe's idempotency: the `Idempotency-Key` header (the official client sends
@@ -30,19 +24,10 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
  * response and the same key with other parameters is Stripe's `idempotency_error`.
  */
 export function idempotencyOf(request: FastifyRequest, operation: string): IdempotencyRequest | undefined {
-  const header = request.headers['idempotency-key'];
-  const key = Array.isArray(header) ? header[0] : header;
-  if (key === undefined) return undefined;
-  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw stripeParameterError('Idempotency-Key', `Idempotency keys have 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`);
-  }
-  return { key, fingerprint: fingerprintOf(`stripe.${operation}`, { path: request.params ?? {}, params: request.body ?? {} }) };
-}
-
-/** Sends an outcome of a write; a replay says so with Stripe's `Idempotent-Replayed: true`. */
-export function sendOutcome(reply: FastifyReply, outcome: Outcome): FastifyReply {
-  if (outcome.replayed) reply.header('Idempotent-Replayed', 'true');
-  return reply.code(outcome.status).send(outcome.body);
+  const key = idempotencyKeyHeader(request, {
+    invalid: () => stripeParameterError('Idempotency-Key', `Idempotency keys have 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`),
+  });
+  return key === undefined ? undefined : idempotencyRequest(key, `stripe.${operation}`, { path: request.params ?? {}, params: request.body ?? {} });
 }
 
 /** Runs a lookup, answering Stripe's "No such …" (with the Stripe ID, never ours) when the object is missing. */

@@ -4,10 +4,12 @@ import { createCustomer, createUnit, getCustomer, listCustomers, listUnits, list
 import { currentTime } from '../../app/dependencies.ts';
 import { advanceTestClock, assertTestEnvironment } from '../../app/time-events.ts';
 import { customerView, eventView, listView, unitView, walletView } from '../presenters.ts';
-import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { ListCustomersQuery, ListEventsQuery } from '../read-schemas.ts';
 import { AdvanceClockBody, CreateCustomerBody, CreateUnitBody, IdParams, ListWalletsQuery, UpsertWalletBody } from '../schemas.ts';
-import { parseTimestamp, toTimestamp } from '../time.ts';
+import { parseTimestamp, toTimestamp } from '../../edge/time.ts';
 import { listEvents } from '../../app/events.ts';
 
 /** Customers, units, wallets, events and the test clock. */

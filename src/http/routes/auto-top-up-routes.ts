@@ -5,7 +5,9 @@ import { getBalanceSettings, listAutoTopUps, setBalanceSettings } from '../../ap
 import { listView } from '../presenters.ts';
 import { CreatePaymentMethodBody, ListAutoTopUpsQuery, ListPaymentMethodsQuery, SetBalanceSettingsBody, WalletQuery } from '../purchase-schemas.ts';
 import { autoTopUpView, balanceSettingsView, paymentMethodView } from '../purchase-presenters.ts';
-import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { IdParams } from '../schemas.ts';
 
 /** Balance alerts and auto top-up per wallet, saved payment methods, and the auto top-ups made. */

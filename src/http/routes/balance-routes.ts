@@ -7,9 +7,10 @@ import { getRunway } from '../../app/runway.ts';
 import { balanceHistoryView, BalanceHistoryResponse, runwayView, RunwayResponse } from '../history-presenters.ts';
 import { balanceView, ledgerEntryView, listView } from '../presenters.ts';
 import { BalanceHistoryQuery, ListLedgerQuery, RunwayQuery } from '../read-schemas.ts';
-import { contextOf, pageOf, type RouteDependencies } from '../route-support.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { pageOf, type RouteDependencies } from '../route-support.ts';
 import { BalanceQuery } from '../schemas.ts';
-import { parseOptionalTimestamp } from '../time.ts';
+import { parseOptionalTimestamp } from '../../edge/time.ts';
 
 export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
   server.get<{ Querystring: Static<typeof BalanceQuery> }>('/balances', { schema: { tags: ['balances'], querystring: BalanceQuery } }, async (request) => {

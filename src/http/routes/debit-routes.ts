@@ -6,9 +6,11 @@ import type { DebitRecord } from '../../store/records.ts';
 import { errorBody, nativeErrorStatus } from '../errors.ts';
 import { debitView, listView } from '../presenters.ts';
 import { ListDebitsQuery } from '../read-schemas.ts';
-import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { CreateDebitBody, DebitBatchBody, IdParams } from '../schemas.ts';
-import { parseOptionalTimestamp } from '../time.ts';
+import { parseOptionalTimestamp } from '../../edge/time.ts';
 
 const presentDebit = (debit: DebitRecord) => ({ status: 201, body: debitView(debit) });
 

@@ -4,9 +4,11 @@ import { changeGrant, createGrant, getGrant, listGrants } from '../../app/grants
 import type { GrantStatus } from '../../domain/types.ts';
 import { cancelSchedule, getSchedule, listSchedules } from '../../app/schedules.ts';
 import { grantView, listView, scheduleView } from '../presenters.ts';
-import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { CreateGrantBody, EmptyActionBody, IdParams, ListGrantsQuery, ListSchedulesQuery, UpdateGrantBody } from '../schemas.ts';
-import { parseOptionalTimestamp } from '../time.ts';
+import { parseOptionalTimestamp } from '../../edge/time.ts';
 import type { GrantRecord } from '../../store/records.ts';
 
 const presentGrant = (status: number) => (grant: GrantRecord, now: number) => ({ status, body: grantView(grant, now) });

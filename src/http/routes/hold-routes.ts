@@ -4,9 +4,11 @@ import { createHold, endHold, getHold, listHolds } from '../../app/holds.ts';
 import type { DebitRecord, HoldRecord } from '../../store/records.ts';
 import { holdView, listView } from '../presenters.ts';
 import { ListHoldsQuery } from '../read-schemas.ts';
-import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { CaptureHoldBody, CreateHoldBody, EmptyActionBody, IdParams } from '../schemas.ts';
-import { parseOptionalTimestamp } from '../time.ts';
+import { parseOptionalTimestamp } from '../../edge/time.ts';
 
 const presentHold = (status: number) => (hold: HoldRecord, debit: DebitRecord | null) => ({ status, body: holdView(hold, debit) });
 

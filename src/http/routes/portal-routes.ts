@@ -5,9 +5,11 @@ import { buyPortalPack, createPortalSession, MAX_PORTAL_SESSION_SECONDS } from '
 import { CreditbookError } from '../../domain/errors.ts';
 import type { PortalSessionRecord } from '../../store/repository/portal-session-queries.ts';
 import { purchaseView } from '../purchase-presenters.ts';
-import { contextOf, idempotencyOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, type RouteDependencies } from '../route-support.ts';
 import { Amount, IdempotencyKeyField, Identifier, strictObject } from '../schemas.ts';
-import { toTimestamp } from '../time.ts';
+import { toTimestamp } from '../../edge/time.ts';
 
 const Pack = strictObject({
   unit: Type.String({ minLength: 1, maxLength: 64 }),

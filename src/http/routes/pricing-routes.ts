@@ -2,9 +2,11 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { createFeature, createPrice, findFeature, getPrice, listFeatures, listPrices } from '../../app/pricing.ts';
 import { listView } from '../presenters.ts';
-import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { IdParams } from '../schemas.ts';
-import { parseOptionalTimestamp } from '../time.ts';
+import { parseOptionalTimestamp } from '../../edge/time.ts';
 import { CreateFeatureBody, CreatePriceBody, FeatureParams, ListPricesQuery } from '../usage-schemas.ts';
 import { featureView, priceView } from '../usage-presenters.ts';
 

@@ -7,9 +7,11 @@ import type { InvoiceStatus, PurchaseStatus } from '../../store/repository/purch
 import { listView } from '../presenters.ts';
 import { CreatePurchaseBody, ListInvoicesQuery, ListPurchasesQuery } from '../purchase-schemas.ts';
 import { invoiceView, purchaseView } from '../purchase-presenters.ts';
-import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { EmptyActionBody, IdParams } from '../schemas.ts';
-import { parseOptionalTimestamp } from '../time.ts';
+import { parseOptionalTimestamp } from '../../edge/time.ts';
 
 /** Purchases of credits (checkout, pending grant, invoice) and their invoices. */
 export function registerPurchaseRoutes(server: FastifyInstance, { app }: RouteDependencies): void {

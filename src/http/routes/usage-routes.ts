@@ -5,8 +5,10 @@ import type { Outcome } from '../../app/idempotency.ts';
 import { usageReport } from '../../app/usage-report.ts';
 import { getUsageEvent, recordUsageEvent, recordUsageEvents, type UsageEventInput } from '../../app/usage-events.ts';
 import { errorBody, nativeErrorStatus } from '../errors.ts';
-import { contextOf, idempotencyOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
-import { parseOptionalTimestamp, parseTimestamp } from '../time.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, type RouteDependencies } from '../route-support.ts';
+import { parseOptionalTimestamp, parseTimestamp } from '../../edge/time.ts';
 import { CreateUsageEventBody, EntitlementCheckBody, UsageEventBatchBody, UsageEventParams, UsageReportQuery } from '../usage-schemas.ts';
 import { entitlementView, usageEventView, usageReportView } from '../usage-presenters.ts';
 

@@ -12,7 +12,9 @@ import type { DeliveryStatus } from '../../store/repository/webhook-queries.ts';
 import { listView } from '../presenters.ts';
 import { CreateWebhookEndpointBody, DeliveryParams, ListDeliveriesQuery } from '../purchase-schemas.ts';
 import { deliveryView, webhookEndpointView } from '../purchase-presenters.ts';
-import { contextOf, idempotencyOf, pageOf, sendOutcome, type RouteDependencies } from '../route-support.ts';
+import { sendOutcome } from '../../edge/outcome.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { EmptyActionBody, IdParams, ListQuery } from '../schemas.ts';
 
 /** Webhook endpoints, their delivery log and manual resend. */

@@ -1,3 +1,6 @@
+import type { FastifyReply } from 'fastify';
+import { CreditbookError } from '../domain/errors.ts';
+
 /**
  * A token bucket per API key: `perSecond` requests a second on average, in
  * bursts of up to `perSecond`. In-process, so the limit applies per node;
@@ -21,4 +24,13 @@ export class RateLimiter {
     }
     return Math.ceil(((1 - bucket.tokens) / this.perSecond) * 1000);
   }
+}
+
+/** Takes a token for `key`; past the rate, answers 429 `rate_limited` with `Retry-After` (whole seconds). */
+export function enforceRateLimit(limiter: RateLimiter, key: string, reply: FastifyReply, now: number = Date.now()): void {
+  const waitMs = limiter.take(key, now);
+  if (waitMs <= 0) return;
+  const seconds = Math.ceil(waitMs / 1000);
+  reply.header('Retry-After', String(seconds));
+  throw new CreditbookError('rate_limited', `Too many requests for this API key; retry after ${seconds} s.`);
 }

@@ -1,0 +1,37 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { AppDependencies } from '../app/dependencies.ts';
+import { CreditbookError } from '../domain/errors.ts';
+import type { SendError } from './errors.ts';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * A Fastify server as every edge needs one, on the main port or a dialect's
+ * own: request IDs from the app's ID factory (`req_…`, also the `Request-Id`
+ * header of every response), one log line per request, 1 MiB bodies, and the
+ * router's own errors (a malformed %-escape in the path, a parameter beyond
+ * maxParamLength) in the edge's error shape (`sendError`).
+ */
+export function createEdgeServer(options: { newId: AppDependencies['newId']; logger: boolean | { level: string }; sendError: SendError }): FastifyInstance {
+  const server = Fastify({
+    logger: options.logger,
+    genReqId: () => options.newId('req'),
+    // One log line per request is written in onResponse instead of Fastify's two.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Longer than any ID (at most 100), so an over-long `:id` reaches validation: a 400 naming it, not a bare 414.
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: (error, request, reply) => {
+      reply.header('Request-Id', request.id);
+      options.sendError(reply, request, new CreditbookError('validation_error', `The URL is not valid: ${error.message}`));
+    },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
+  });
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+  return server;
+}
