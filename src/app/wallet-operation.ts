@@ -7,6 +7,7 @@ import type { Repository } from '../store/repository/repository.ts';
 import { watchBalance } from './balance-alerts.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { loadGrantsThrough } from './wallet-grants.ts';
 
 export interface LoadedWallet {
   wallet: WalletRecord;
@@ -71,8 +72,8 @@ export async function operateOnLockedWallet<Result>(
     const replay = await findReplay({ repository, environmentId, scope, request: idempotency });
     if (replay) return replay;
   }
-  const loaded = await loadWallet(repository, wallet, operation);
   const now = currentTime(dependencies, operation.context.environment);
+  const loaded = await loadWallet(repository, wallet, operation, now);
   const transaction = new WalletTransaction(snapshotOf(loaded), now, { issuedGrantId: () => dependencies.newId('grt') });
   const result = operation.compute(transaction, loaded);
   const engine = transaction.result();
@@ -131,8 +132,10 @@ export function snapshotOf(loaded: LoadedWallet): WalletSnapshot {
   return { wallet: loaded.wallet, grants: [...loaded.grants.values()], holds: [...loaded.holds.values()], schedules: [...loaded.schedules.values()] };
 }
 
-async function loadWallet(repository: Repository, wallet: WalletRecord, operation: { grantIds?: string[]; holdIds?: string[] }): Promise<LoadedWallet> {
-  const grants = new Map<string, GrantState>((await repository.grants.loadLive(wallet.id)).map((grant) => [grant.id, grant]));
+async function loadWallet(repository: Repository, wallet: WalletRecord, operation: { grantIds?: string[]; holdIds?: string[] }, now: Instant): Promise<LoadedWallet> {
+  // No schedule ever means none to load.
+  const schedules = new Map(wallet.hasSchedules ? (await repository.schedules.loadForWallet(wallet.id)).map((schedule) => [schedule.id, schedule]) : []);
+  const grants = new Map<string, GrantState>((await loadGrantsThrough(repository, wallet, [...schedules.values()], now)).map((grant) => [grant.id, grant]));
   for (const grantId of operation.grantIds ?? []) {
     if (grants.has(grantId)) continue;
     const grant = await repository.grants.get(wallet.environmentId, grantId);
@@ -145,7 +148,6 @@ async function loadWallet(repository: Repository, wallet: WalletRecord, operatio
     const hold = await repository.holds.get(wallet.environmentId, holdId);
     if (hold && hold.walletId === wallet.id) holds.set(hold.id, hold);
   }
-  const schedules = new Map(wallet.hasSchedules ? (await repository.schedules.loadForWallet(wallet.id)).map((schedule) => [schedule.id, schedule]) : []);
   return { wallet, grants, holds, schedules };
 }
 

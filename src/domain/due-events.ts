@@ -1,13 +1,19 @@
 import { activationInstant } from './grant-status.ts';
-import { boundary, nextBoundaryAfter, parsePeriod } from './periods.ts';
+import { boundary, nextBoundaryAfter, parsePeriod, periodIndexAt } from './periods.ts';
 import type { GrantState, HoldState, Instant, ScheduleState, WalletSnapshot } from './types.ts';
 
 /**
  * Every kind of time-driven event, in the order they are booked when several fall
  * on the same instant: a grant starts; a hold lapses (its credit returns); a grant
- * expires; grants reset at a period boundary (carry, expire the rest, top up to a
- * floor; a schedule's grants reset together); a recurring schedule issues its
- * next grant; the usage period turns over.
+ * expires; grants of their own reset at a period boundary (carry, expire the rest,
+ * top up to a floor), then recurring schedules' grants (each schedule's together);
+ * a recurring schedule issues its next grant; the usage period turns over.
+ *
+ * Invariant: the order never depends on which grants a store loaded or in what
+ * order. Events of one kind at one instant go in creation order: grants by ordinal,
+ * holds and schedules as the snapshot lists them (creation order: stores load them
+ * by their time-sortable IDs). So a jump over many boundaries books exactly what
+ * stepping through them would, although a step loads fewer grants.
  */
 export type DueEvent =
   | { kind: 'activation'; at: Instant; grant: GrantState }
@@ -23,46 +29,56 @@ const rank: Record<DueEvent['kind'], number> = {
   'hold-expiry': 1,
   'grant-expiry': 2,
   'grant-reset': 3,
-  'schedule-reset': 3,
-  'schedule-issue': 4,
-  'period-turnover': 5,
+  'schedule-reset': 4,
+  'schedule-issue': 5,
+  'period-turnover': 6,
 };
 
 /** The earliest event due by `to` (ties: by kind as above, then creation order), or null. */
 export function nextDueEvent(snapshot: WalletSnapshot, to: Instant): DueEvent | null {
   let best: DueEvent | null = null;
-  const consider = (candidate: DueEvent) => {
+  let bestOrder = 0;
+  /** `order`: creation order among events of one kind (a grant's ordinal, a hold's or schedule's position). */
+  const consider = (candidate: DueEvent, order: number) => {
     if (candidate.at > to) return;
-    if (!best || candidate.at < best.at || (candidate.at === best.at && rank[candidate.kind] < rank[best.kind])) best = candidate;
+    if (best && !isEarlier(candidate, order, best, bestOrder)) return;
+    best = candidate;
+    bestOrder = order;
   };
   for (const grant of snapshot.grants) {
     if (grant.voidedAt !== null || grant.paymentPending) continue;
     if (grant.activatedAt === null) {
-      consider({ kind: 'activation', at: activationInstant(grant), grant });
+      consider({ kind: 'activation', at: activationInstant(grant), grant }, grant.ordinal);
       continue;
     }
     if (grant.expiredAt !== null) continue;
-    if (grant.expiresAt !== null) consider({ kind: 'grant-expiry', at: grant.expiresAt, grant });
+    if (grant.expiresAt !== null) consider({ kind: 'grant-expiry', at: grant.expiresAt, grant }, grant.ordinal);
     const resetAt = nextResetAt(snapshot, grant);
     if (resetAt === null) continue;
     // A schedule's grants reset together, as one event (see resetSchedule).
-    const schedule = grant.scheduleId === null ? undefined : snapshot.schedules.find((candidate) => candidate.id === grant.scheduleId);
-    if (schedule) consider({ kind: 'schedule-reset', at: resetAt, schedule });
-    else consider({ kind: 'grant-reset', at: resetAt, grant });
+    const scheduleIndex = grant.scheduleId === null ? -1 : snapshot.schedules.findIndex((candidate) => candidate.id === grant.scheduleId);
+    if (scheduleIndex >= 0) consider({ kind: 'schedule-reset', at: resetAt, schedule: snapshot.schedules[scheduleIndex]! }, scheduleIndex);
+    else consider({ kind: 'grant-reset', at: resetAt, grant }, grant.ordinal);
   }
-  for (const hold of snapshot.holds) {
-    if (hold.status === 'active') consider({ kind: 'hold-expiry', at: hold.expiresAt, hold });
-  }
-  for (const schedule of snapshot.schedules) {
+  snapshot.holds.forEach((hold, index) => {
+    if (hold.status === 'active') consider({ kind: 'hold-expiry', at: hold.expiresAt, hold }, index);
+  });
+  snapshot.schedules.forEach((schedule, index) => {
     const at = nextIssueAt(schedule);
-    if (at !== null) consider({ kind: 'schedule-issue', at, schedule });
-  }
+    if (at !== null) consider({ kind: 'schedule-issue', at, schedule }, index);
+  });
   const wallet = snapshot.wallet;
   if (wallet.period !== null && wallet.periodAnchor !== null) {
     const at = wallet.periodStart === null ? wallet.periodAnchor : nextBoundaryAfter(wallet.periodAnchor, parsePeriod(wallet.period), wallet.periodStart);
-    consider({ kind: 'period-turnover', at });
+    consider({ kind: 'period-turnover', at }, 0);
   }
   return best;
+}
+
+function isEarlier(event: DueEvent, order: number, than: DueEvent, thanOrder: number): boolean {
+  if (event.at !== than.at) return event.at < than.at;
+  if (rank[event.kind] !== rank[than.kind]) return rank[event.kind] < rank[than.kind];
+  return order < thanOrder;
 }
 
 /** When a schedule issues next: boundary `issuedCount`, unless it is cancelled or has ended by then. */
@@ -77,7 +93,7 @@ export function nextIssueAt(schedule: ScheduleState): Instant | null {
  * has one, else the period of the schedule that issued the grant. A grant with
  * neither cap nor floor never resets: all that is left carries over.
  */
-export function resetPeriodOf(snapshot: WalletSnapshot, grant: GrantState): { anchor: Instant; period: string } | null {
+export function resetPeriodOf(snapshot: Pick<WalletSnapshot, 'wallet' | 'schedules'>, grant: GrantState): { anchor: Instant; period: string } | null {
   if (grant.resetMaxRollover === null && grant.resetMinRollover === null) return null;
   const wallet = snapshot.wallet;
   if (wallet.period !== null && wallet.periodAnchor !== null) return { anchor: wallet.periodAnchor, period: wallet.period };
@@ -85,9 +101,42 @@ export function resetPeriodOf(snapshot: WalletSnapshot, grant: GrantState): { an
   return schedule ? { anchor: schedule.anchor, period: schedule.recurrencePeriod } : null;
 }
 
-export function nextResetAt(snapshot: WalletSnapshot, grant: GrantState): Instant | null {
+export function nextResetAt(snapshot: Pick<WalletSnapshot, 'wallet' | 'schedules'>, grant: GrantState): Instant | null {
   if (grant.activatedAt === null || grant.voidedAt !== null || grant.expiredAt !== null) return null;
   const resetPeriod = resetPeriodOf(snapshot, grant);
   if (!resetPeriod) return null;
   return nextBoundaryAfter(resetPeriod.anchor, parsePeriod(resetPeriod.period), grant.lastResetAt ?? grant.activatedAt!);
+}
+
+/**
+ * The first boundary after `after` at which a grant with nothing left may be
+ * topped up to its floor, or null: the wallet's usage period, else the period of
+ * each schedule with a floor (cancelled or not: its grants keep resetting). Stores
+ * load grants that are drained but have a floor only when a step crosses such a
+ * boundary (they need nothing before), so the hot path never reads them.
+ */
+export function nextFloorBoundaryAfter(snapshot: Pick<WalletSnapshot, 'wallet' | 'schedules'>, after: Instant): Instant | null {
+  const wallet = snapshot.wallet;
+  if (wallet.period !== null && wallet.periodAnchor !== null) return nextBoundaryAfter(wallet.periodAnchor, parsePeriod(wallet.period), after);
+  let next: Instant | null = null;
+  for (const schedule of snapshot.schedules) {
+    if (schedule.resetMinRollover === null || schedule.resetMinRollover <= 0n) continue;
+    const at = nextBoundaryAfter(schedule.anchor, parsePeriod(schedule.recurrencePeriod), after);
+    if (next === null || at < next) next = at;
+  }
+  return next;
+}
+
+/**
+ * A grant that missed resets up to `bookedUntil` (drained before floors brought
+ * such grants back, so never loaded at those boundaries) resumes at the first
+ * boundary after it, with nothing booked for those it missed: entries are never
+ * booked into the past.
+ */
+export function resumeResets(snapshot: Pick<WalletSnapshot, 'wallet' | 'schedules'>, grant: GrantState, bookedUntil: Instant): GrantState {
+  const next = nextResetAt(snapshot, grant);
+  if (next === null || next > bookedUntil) return grant;
+  const resetPeriod = resetPeriodOf(snapshot, grant)!;
+  const period = parsePeriod(resetPeriod.period);
+  return { ...grant, lastResetAt: boundary(resetPeriod.anchor, period, periodIndexAt(resetPeriod.anchor, period, bookedUntil)) };
 }

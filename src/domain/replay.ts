@@ -1,6 +1,7 @@
 import { ZERO } from './amount.ts';
 import { resetPeriodOf } from './due-events.ts';
-import { boundary, parsePeriod, periodAt, periodIndexAt } from './periods.ts';
+import { nextBoundaryAfter, parsePeriod, periodAt } from './periods.ts';
+import { planReset } from './time-event-booking.ts';
 import type { GrantState, HoldState, Instant, LedgerEntryDraft, ScheduleState, WalletSnapshot, WalletState } from './types.ts';
 
 export interface ReplayInput {
@@ -46,7 +47,7 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
       consumed: ZERO,
       expired: ZERO,
       voided: ZERO,
-      rolledOver: definition.rolledOver,
+      rolledOver: ZERO,
       activatedAt: null,
       expiredAt: null,
       lastResetAt: null,
@@ -70,10 +71,18 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
     wallet.periodStart = periodAt(wallet.periodAnchor, parsePeriod(wallet.period), bookedUntil)?.start ?? null;
   }
   const heldByHold = new Map<string, Map<string, bigint>>();
-  for (const entry of input.entries) {
-    if (entry.effectiveAt > input.at) break;
-    applyEntry({ wallet, grants, heldByHold }, entry);
+  const resets = new ResetReplay(input, wallet, grants);
+  const applied = input.entries.filter((entry) => entry.effectiveAt <= input.at);
+  for (let index = 0; index < applied.length; ) {
+    const instant = applied[index]!.effectiveAt;
+    let end = index;
+    while (end < applied.length && applied[end]!.effectiveAt === instant) end += 1;
+    const atInstant = applied.slice(index, end);
+    resets.through(instant, atInstant);
+    for (const entry of atInstant) applyEntry({ wallet, grants, heldByHold }, entry);
+    index = end;
   }
+  resets.through(bookedUntil, []);
   for (const [id, grant] of grants) {
     if (grant.activatedAt !== null) continue;
     // Not activated by `at`: no entry exists; the whole amount is scheduled, or voided. The stored
@@ -84,9 +93,7 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
     grant.voided = grant.amount - grant.available;
   }
   const schedules = replaySchedules(input, grants);
-  const snapshot: WalletSnapshot = { wallet, grants: [...grants.values()], holds: replayHolds(input, heldByHold), schedules };
-  for (const grant of snapshot.grants) grant.lastResetAt = lastResetBefore(snapshot, grant, bookedUntil);
-  return snapshot;
+  return { wallet, grants: [...grants.values()], holds: replayHolds(input, heldByHold), schedules };
 }
 
 function applyEntry(
@@ -174,13 +181,75 @@ function replaySchedules(input: ReplayInput, grants: Map<string, GrantState>): S
     }));
 }
 
-/** The last reset boundary booked for a grant by `bookedUntil`: boundaries after its activation, up to then. */
-function lastResetBefore(snapshot: WalletSnapshot, grant: GrantState, bookedUntil: Instant): Instant | null {
-  const resetPeriod = resetPeriodOf(snapshot, grant);
-  if (!resetPeriod || grant.activatedAt === null) return null;
-  const period = parsePeriod(resetPeriod.period);
-  const index = periodIndexAt(resetPeriod.anchor, period, bookedUntil);
-  if (index < 0) return null;
-  const last = boundary(resetPeriod.anchor, period, index);
-  return last > grant.activatedAt ? last : null;
+/**
+ * The resets booked by `bookedUntil`, boundary by boundary, and what each grant
+ * carried at each (its `rolledOver` then). A reset books no entry when nothing is
+ * above the cap or below the floor, so which grants reset at a boundary is read
+ * from the stored grant: resets go boundary by boundary from its start, up to its
+ * stored `lastResetAt` (the last one booked). What a grant had left at a boundary
+ * is its credit after every earlier entry, plus what holds lapsing at that very
+ * instant returned (booked before resets); entries after it at that instant
+ * (the reset's own, then operations) come later. A reset that would top up but
+ * has no `adjustment` entry was not booked (a grant drained before floors
+ * brought such grants back): it carried nothing.
+ */
+class ResetReplay {
+  private readonly stored: Map<string, GrantState>;
+  private readonly holdExpiries: Map<string, Instant>;
+  private readonly rhythm: Pick<WalletSnapshot, 'wallet' | 'schedules'>;
+
+  constructor(
+    input: ReplayInput,
+    wallet: WalletState,
+    private readonly grants: Map<string, GrantState>,
+  ) {
+    this.stored = new Map(input.grants.map((grant) => [grant.id, grant]));
+    this.holdExpiries = new Map(input.holds.map((hold) => [hold.id, hold.expiresAt]));
+    this.rhythm = { wallet, schedules: input.schedules };
+  }
+
+  /** Replays every reset up to `until`, before the entries at `until` (`atUntil`: read for what lapsing holds returned). */
+  through(until: Instant, atUntil: LedgerEntryDraft[]): void {
+    for (;;) {
+      let at: Instant | null = null;
+      for (const grant of this.grants.values()) {
+        const next = this.nextResetOf(grant);
+        if (next !== null && next <= until && (at === null || next < at)) at = next;
+      }
+      if (at === null) return;
+      const groups = new Map<string, GrantState[]>();
+      for (const grant of this.grants.values()) {
+        if (this.nextResetOf(grant) !== at) continue;
+        const key = grant.scheduleId ?? `grant:${grant.id}`;
+        groups.set(key, [...(groups.get(key) ?? []), grant]);
+      }
+      for (const group of groups.values()) this.reset(group, at, at === until ? atUntil : []);
+    }
+  }
+
+  private reset(group: GrantState[], at: Instant, atInstant: LedgerEntryDraft[]): void {
+    const returned = (grantId: string) =>
+      atInstant.reduce(
+        (sum, entry) => (entry.type === 'release' && entry.grantId === grantId && this.holdExpiries.get(entry.holdId ?? '') === at ? sum + entry.amount : sum),
+        ZERO,
+      );
+    const before = group.map((grant) => ({ ...grant, available: grant.available + returned(grant.id) }));
+    const { ordered, expire, topUp } = planReset(before);
+    const newest = ordered[ordered.length - 1]!;
+    const booked = topUp === 0n || atInstant.some((entry) => entry.type === 'adjustment' && entry.grantId === newest.id);
+    ordered.forEach((state, index) => {
+      const grant = this.grants.get(state.id)!;
+      if (booked) grant.rolledOver += state.available - expire[index]! + (state === newest ? topUp : ZERO);
+      grant.lastResetAt = at;
+    });
+  }
+
+  private nextResetOf(grant: GrantState): Instant | null {
+    const lastBooked = this.stored.get(grant.id)?.lastResetAt ?? null;
+    if (grant.activatedAt === null || lastBooked === null) return null;
+    const resetPeriod = resetPeriodOf(this.rhythm, grant);
+    if (!resetPeriod) return null;
+    const next = nextBoundaryAfter(resetPeriod.anchor, parsePeriod(resetPeriod.period), grant.lastResetAt ?? grant.activatedAt);
+    return next <= lastBooked ? next : null;
+  }
 }

@@ -64,38 +64,46 @@ function repayOverdraft(ledger: WalletLedger, grant: GrantState, at: Instant): v
 }
 
 /**
- * At a period boundary: what is left carries over as min(max, max(min, left)).
- * Above the cap expires (`expiry` entries, oldest grant first); below the floor
- * is topped up on the newest grant (an `adjustment` entry, and that grant's
- * amount grows by it). Held credit is not "left": it belongs to its hold.
- *
- * `grants` is one grant, or every grant of one recurring schedule due at this
- * boundary: a plan of "1000 a month, carry at most 200" carries at most 200 in
- * all, not 200 per past month.
+ * What a reset does to `grants` (one grant, or every grant of one recurring
+ * schedule due at the boundary): what is left carries over as
+ * min(max, max(min, left)), in all, so a plan of "1000 a month, carry at most
+ * 200" carries at most 200, not 200 per past month. Above the cap expires, oldest
+ * grant first; below the floor is topped up on the newest grant. Held credit is
+ * not "left": it belongs to its hold. Pure: replay uses it to know what each
+ * grant carried.
  */
-function resetGrants(ledger: WalletLedger, grants: GrantState[], at: Instant): void {
+export function planReset(grants: readonly GrantState[]): { ordered: GrantState[]; expire: Amount[]; topUp: Amount } {
   const ordered = [...grants].sort((left, right) => left.ordinal - right.ordinal);
-  const template = ordered[ordered.length - 1]!;
+  const newest = ordered[ordered.length - 1]!;
   const left = ordered.reduce((total, grant) => total + grant.available, ZERO);
-  const floored = template.resetMinRollover === null ? left : maxAmount(template.resetMinRollover, left);
-  const carried = template.resetMaxRollover === null ? floored : minAmount(template.resetMaxRollover, floored);
+  const floored = newest.resetMinRollover === null ? left : maxAmount(newest.resetMinRollover, left);
+  const carried = newest.resetMaxRollover === null ? floored : minAmount(newest.resetMaxRollover, floored);
   let excess = left > carried ? left - carried : ZERO;
-  for (const grant of ordered) {
-    const expired = minAmount(excess, grant.available);
-    if (expired > 0n) {
-      grant.available -= expired;
-      grant.expired += expired;
-      excess -= expired;
-      ledger.book('expiry', grant.id, -expired, ZERO, at);
-      ledger.emit({ type: 'grant.updated', grantId: grant.id });
-    }
-  }
-  if (carried > left) {
-    const topUp = carried - left;
-    template.amount += topUp;
-    template.available += topUp;
-    ledger.book('adjustment', template.id, topUp, ZERO, at);
-    ledger.emit({ type: 'grant.updated', grantId: template.id });
+  const expire = ordered.map((grant) => {
+    const part = minAmount(excess, grant.available);
+    excess -= part;
+    return part;
+  });
+  return { ordered, expire, topUp: carried > left ? carried - left : ZERO };
+}
+
+/** Books a reset (see planReset): `expiry` entries for the excess, an `adjustment` for a top-up (the grant's amount grows by it). */
+function resetGrants(ledger: WalletLedger, grants: GrantState[], at: Instant): void {
+  const { ordered, expire, topUp } = planReset(grants);
+  ordered.forEach((grant, index) => {
+    const expired = expire[index]!;
+    if (expired === 0n) return;
+    grant.available -= expired;
+    grant.expired += expired;
+    ledger.book('expiry', grant.id, -expired, ZERO, at);
+    ledger.emit({ type: 'grant.updated', grantId: grant.id });
+  });
+  if (topUp > 0n) {
+    const newest = ordered[ordered.length - 1]!;
+    newest.amount += topUp;
+    newest.available += topUp;
+    ledger.book('adjustment', newest.id, topUp, ZERO, at);
+    ledger.emit({ type: 'grant.updated', grantId: newest.id });
   }
   for (const grant of ordered) {
     grant.rolledOver += grant.available;

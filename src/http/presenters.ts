@@ -149,7 +149,8 @@ export function balanceView(wallet: WalletRecord, balance: BalanceView) {
     currentPeriodEnd: balance.period && toTimestamp(balance.period.end),
     usageInPeriod: balance.period && formatAmount(balance.period.usage),
     grants: balance.grants
-      .filter(({ status, grant }) => status === 'active' || status === 'scheduled' || grant.held > 0n)
+      // What can be spent, is still to come, or is held: not grants used up (a read now does not load them, a past one would list them).
+      .filter(({ status, grant }) => (status === 'active' && grant.available > 0n) || status === 'scheduled' || grant.held > 0n)
       .map(({ grant, status }) => ({
         grantId: grant.id,
         status,

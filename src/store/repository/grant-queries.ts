@@ -114,6 +114,20 @@ export class GrantQueries {
     return (await this.executor.all<Row>(`SELECT ${ENGINE_COLUMNS} FROM grants WHERE wallet_id = ? AND live = 1`, [walletId])).map(mapGrantState);
   }
 
+  /**
+   * Grants with nothing left or held that a period boundary may still top up to
+   * their floor (not live, so the hot path never reads them): read only when a
+   * step crosses such a boundary.
+   */
+  async loadDrainedWithFloor(walletId: string): Promise<GrantState[]> {
+    const rows = await this.executor.all<Row>(
+      `SELECT ${ENGINE_COLUMNS} FROM grants WHERE wallet_id = ? AND live = 0 AND reset_min_rollover IS NOT NULL
+         AND activated_at IS NOT NULL AND voided_at IS NULL AND expired_at IS NULL`,
+      [walletId],
+    );
+    return rows.map(mapGrantState).filter((grant) => grant.resetMinRollover! > 0n);
+  }
+
   async loadAll(walletId: string): Promise<GrantRecord[]> {
     return (await this.executor.all<Row>('SELECT * FROM grants WHERE wallet_id = ? ORDER BY ordinal', [walletId])).map(mapGrant);
   }

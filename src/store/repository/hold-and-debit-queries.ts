@@ -94,7 +94,8 @@ export class HoldQueries {
   }
 
   async loadActive(walletId: string): Promise<HoldRecord[]> {
-    return (await this.executor.all<Row>("SELECT * FROM holds WHERE wallet_id = ? AND status = 'active'", [walletId])).map(mapHold);
+    // In creation order (time-sortable IDs): holds lapsing at one instant are booked in that order.
+    return (await this.executor.all<Row>("SELECT * FROM holds WHERE wallet_id = ? AND status = 'active' ORDER BY id", [walletId])).map(mapHold);
   }
 
   async loadAll(walletId: string): Promise<HoldRecord[]> {
