@@ -6,7 +6,7 @@ import type { WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
-import { loadGrantsThrough } from './wallet-grants.ts';
+import { loadSnapshotThrough } from './wallet-grants.ts';
 import { emptyWallet } from './wallet-operation.ts';
 
 export interface BalanceResult {
@@ -43,11 +43,7 @@ export async function readBalance(dependencies: AppDependencies, repository: Rep
   // Not `at >= wallet.advancedTo`: creating or voiding a scheduled grant books no entry,
   // so live grants can differ from the past even when no entry follows `at`.
   if (at >= now) {
-    // Nothing held means no active hold; no schedule ever means none to load (see wallet-operation.ts).
-    const holds = wallet.held === 0n ? [] : await repository.holds.loadActive(wallet.id);
-    const schedules = wallet.hasSchedules ? await repository.schedules.loadForWallet(wallet.id) : [];
-    const grants = await loadGrantsThrough(repository, wallet, schedules, at);
-    return { wallet, balance: computeBalance({ wallet, grants, holds, schedules }, at), walletExists: true };
+    return { wallet, balance: computeBalance(await loadSnapshotThrough(repository, wallet, at), at), walletExists: true };
   }
   return { wallet, balance: (await loadWalletHistory(repository, wallet)).balanceAt(at), walletExists: true };
 }

@@ -8,6 +8,7 @@ import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { createHold } from './holds.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { rateUsage, type RatedUsage, type UsageRequest } from './usage-rating.ts';
+import { loadSnapshotThrough } from './wallet-grants.ts';
 
 export interface EntitlementCheckInput extends Omit<UsageRequest, 'timestamp'> {
   /** Also hold the cost (from grants) until a usage event captures it or the TTL ends. */
@@ -80,10 +81,7 @@ async function spendableNow(dependencies: AppDependencies, rated: RatedUsage): P
   return dependencies.store.read(async (repository) => {
     const wallet = await repository.wallets.find(rated.address, { lock: false });
     if (!wallet) return { grants: 0n, overdraftRoom: 0n };
-    const grants = await repository.grants.loadLive(wallet.id);
-    const holds = wallet.held === 0n ? [] : await repository.holds.loadActive(wallet.id);
-    const schedules = wallet.hasSchedules ? await repository.schedules.loadForWallet(wallet.id) : [];
     // Time events due by now (an expiry the sweep has not booked yet) count as booked.
-    return availableForFeature(advanceSnapshot({ wallet, grants, holds, schedules }, rated.now), rated.now, rated.feature.key);
+    return availableForFeature(advanceSnapshot(await loadSnapshotThrough(repository, wallet, rated.now), rated.now), rated.now, rated.feature.key);
   });
 }

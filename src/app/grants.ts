@@ -11,7 +11,7 @@ import { currentTime, type AppDependencies, type RequestContext } from './depend
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
-import { loadGrantsThrough } from './wallet-grants.ts';
+import { loadSnapshotThrough } from './wallet-grants.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
 export type PresentGrant = (grant: GrantRecord, now: Instant, booked: Booked) => Presented;
@@ -133,9 +133,7 @@ async function grantsAsOf(repository: Repository, grants: GrantRecord[], now: In
   for (const walletId of new Set(grants.filter((grant) => grant.held > 0n).map((grant) => grant.walletId))) {
     const wallet = await repository.wallets.getById(grants[0]!.environmentId, walletId, { lock: false });
     if (!wallet) continue;
-    const schedules = await repository.schedules.loadForWallet(walletId);
-    const snapshot = { wallet, grants: await loadGrantsThrough(repository, wallet, schedules, now), holds: await repository.holds.loadActive(walletId), schedules };
-    for (const grant of advanceSnapshot(snapshot, now).grants) advanced.set(grant.id, grant);
+    for (const grant of advanceSnapshot(await loadSnapshotThrough(repository, wallet, now), now).grants) advanced.set(grant.id, grant);
   }
   return grants.map((grant) => {
     const state = advanced.get(grant.id);

@@ -7,7 +7,7 @@ import type { Repository } from '../store/repository/repository.ts';
 import { watchBalance } from './balance-alerts.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
-import { loadGrantsThrough } from './wallet-grants.ts';
+import { loadSnapshotThrough } from './wallet-grants.ts';
 
 export interface LoadedWallet {
   wallet: WalletRecord;
@@ -133,22 +133,20 @@ export function snapshotOf(loaded: LoadedWallet): WalletSnapshot {
 }
 
 async function loadWallet(repository: Repository, wallet: WalletRecord, operation: { grantIds?: string[]; holdIds?: string[] }, now: Instant): Promise<LoadedWallet> {
-  // No schedule ever means none to load.
-  const schedules = new Map(wallet.hasSchedules ? (await repository.schedules.loadForWallet(wallet.id)).map((schedule) => [schedule.id, schedule]) : []);
-  const grants = new Map<string, GrantState>((await loadGrantsThrough(repository, wallet, [...schedules.values()], now)).map((grant) => [grant.id, grant]));
+  const stored = await loadSnapshotThrough(repository, wallet, now);
+  const grants = new Map<string, GrantState>(stored.grants.map((grant) => [grant.id, grant]));
   for (const grantId of operation.grantIds ?? []) {
     if (grants.has(grantId)) continue;
     const grant = await repository.grants.get(wallet.environmentId, grantId);
     if (grant && grant.walletId === wallet.id) grants.set(grant.id, grant);
   }
-  // An active hold always holds something, so a wallet holding nothing has none: skip the query.
-  const holds = new Map(wallet.held === 0n ? [] : (await repository.holds.loadActive(wallet.id)).map((hold) => [hold.id, hold]));
+  const holds = new Map(stored.holds.map((hold) => [hold.id, hold]));
   for (const holdId of operation.holdIds ?? []) {
     if (holds.has(holdId)) continue;
     const hold = await repository.holds.get(wallet.environmentId, holdId);
     if (hold && hold.walletId === wallet.id) holds.set(hold.id, hold);
   }
-  return { wallet, grants, holds, schedules };
+  return { wallet, grants, holds, schedules: new Map(stored.schedules.map((schedule) => [schedule.id, schedule])) };
 }
 
 async function persistEngineResult(
