@@ -51,7 +51,7 @@ export async function createPortalSession(
       throw notFound('unit', pack.unit, `packs.${index}.unit`);
     });
     const amount = parseAmount(pack.amount, { param: `packs.${index}.amount`, scale: unit.scale, positive: true });
-    packs.push({ unit: unit.code, amount: formatAmount(amount), price: pack.price, currency: pack.currency ?? null, name: pack.name ?? null });
+    packs.push({ unit: unit.code, amount: formatAmount(amount), price: pack.price, currency: pack.currency ?? dependencies.payments.settings.defaultCurrency, name: pack.name ?? null });
   }
   const customer = await dependencies.store.read((repository) => repository.accounts.getCustomer(environmentId, input.customerId));
   if (!customer) throw notFound('customer', input.customerId, 'customerId');

@@ -4,6 +4,7 @@ import { mountDialects, serveDialectPorts } from '../compat/serve-dialects.ts';
 import { buildServer } from '../http/server.ts';
 import { describeDatabase, openStore } from '../store/open-store.ts';
 import { composeDependencies } from './composition-root.ts';
+import { buildWebAssets } from './web-assets.ts';
 import type { Configuration } from './configuration.ts';
 
 export async function serve(configuration: Configuration): Promise<void> {
@@ -16,6 +17,7 @@ export async function serve(configuration: Configuration): Promise<void> {
   const firstStart = await isEmptyDatabase(dependencies);
   const server = await buildServer({
     dependencies,
+    webAssets: await buildWebAssets(),
     logger: { level: settings.logLevel },
     ...(settings.rateLimitPerSecond ? { rateLimitPerSecond: settings.rateLimitPerSecond } : {}),
   });

@@ -19,6 +19,7 @@ import { registerGrantRoutes, registerScheduleRoutes } from './routes/grant-rout
 import { registerHoldRoutes } from './routes/hold-routes.ts';
 import { registerPricingRoutes } from './routes/pricing-routes.ts';
 import { registerPortalRoutes } from './routes/portal-routes.ts';
+import { registerWebRoutes, type WebAssets } from './routes/web-routes.ts';
 import { registerPurchaseRoutes } from './routes/purchase-routes.ts';
 import { registerUsageRoutes } from './routes/usage-routes.ts';
 import { registerStripeWebhookRoutes } from './routes/stripe-webhook-routes.ts';
@@ -29,6 +30,8 @@ export interface ServerOptions {
   dependencies: AppDependencies;
   /** pino options; false for silence. */
   logger?: boolean | { level: string };
+  /** The console and portal bundles; without them (in-process API tests) those pages are not served. */
+  webAssets?: WebAssets;
   /** Requests a second per API key on this node (429 with Retry-After beyond it); 0 or absent: no limit. */
   rateLimitPerSecond?: number;
 }
@@ -86,5 +89,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Outside /v1 and not behind an API key: customers' browsers and payment providers call these.
   await registerCheckoutRoutes(server, routeDependencies);
   await registerStripeWebhookRoutes(server, routeDependencies);
+  if (options.webAssets) registerWebRoutes(server, options.webAssets);
   return server;
 }

@@ -25,7 +25,7 @@ describe('portal sessions', () => {
     const created = await session({ customerId: a.customerId, returnUrl: 'https://shop.example/account', packs: [{ unit: a.unit, amount: '500', price: '5.00', name: 'Starter' }] });
     assert.match(created.url, /\/portal#cb_portal_[0-9A-Za-z]{40}$/);
     assert.equal(created.customerId, a.customerId);
-    assert.deepEqual(created.packs, [{ unit: a.unit, amount: '500', price: '5.00', currency: null, name: 'Starter' }]);
+    assert.deepEqual(created.packs, [{ unit: a.unit, amount: '500', price: '5.00', currency: 'usd', name: 'Starter' }], 'the default currency is filled in');
     token = created.url.split('#')[1];
   });
 

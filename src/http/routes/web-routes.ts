@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+
+/** Built bundles by file name (console.js, console.css, portal.js, portal.css). */
+export type WebAssets = Record<string, string>;
+
+const CONTENT_TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+
+/**
+ * The console (/console/…) and the customer portal (/portal): one HTML shell
+ * each, whose script renders every page from the API. Any path under /console
+ * serves the shell, so every page's URL can be shared and reloaded.
+ */
+export function registerWebRoutes(server: FastifyInstance, assets: WebAssets): void {
+  const version = String(Object.values(assets).reduce((sum, text) => sum + text.length, 0));
+  const shell = (name: 'console' | 'portal', title: string) =>
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<meta name="referrer" content="no-referrer"><title>${title}</title><link rel="stylesheet" href="/assets/${name}.css?v=${version}"></head>` +
+    `<body><div id="root"></div><script type="module" src="/assets/${name}.js?v=${version}"></script></body></html>`;
+  const html = { console: shell('console', 'Creditbook console'), portal: shell('portal', 'Your credits') };
+  const security = {
+    'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+  server.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console'));
+  for (const path of ['/console', '/console/*']) {
+    server.get(path, { schema: { hide: true } }, async (_request, reply) => reply.headers(security).type('text/html; charset=utf-8').send(html.console));
+  }
+  server.get('/portal', { schema: { hide: true } }, async (_request, reply) => reply.headers(security).type('text/html; charset=utf-8').send(html.portal));
+  server.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (request, reply) => {
+    const text = assets[request.params.file];
+    if (text === undefined) return reply.code(404).type('text/plain').send('Not found');
+    return reply.headers({ ...security, 'cache-control': 'public, max-age=3600' }).type(CONTENT_TYPES[request.params.file.split('.').pop() ?? ''] ?? 'text/plain').send(text);
+  });
+}

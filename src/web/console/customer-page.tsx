@@ -1,0 +1,251 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { unwrap } from '../shared/api.ts';
+import { GrantsTable, PurchasesTable, UsageByFeature, useGrants, useWallets, WalletOverview } from '../shared/customer-views.tsx';
+import { formatTime } from '../shared/format.ts';
+import { Link, navigate, withQuery } from '../shared/router.tsx';
+import type { Customer, Grant, Hold, LedgerEntry, List, Purchase } from '../shared/types.ts';
+import { ActionDialog, Amount, ErrorNotice, Field, Loading, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
+import { LedgerTable } from './ledger-page.tsx';
+import type { ConsoleContext } from './main.tsx';
+
+const idempotent = (key: string) => ({ headers: { 'Idempotency-Key': key } });
+const optional = (form: FormData, name: string) => {
+  const value = String(form.get(name) ?? '').trim();
+  return value === '' ? undefined : value;
+};
+/** datetime-local inputs are read as UTC, like every time on these pages. */
+const utc = (value: string | undefined) => (value === undefined ? undefined : `${value}:00.000Z`);
+
+/** /console/customers/{id}?unit=…: one customer's wallets, chart, grants, holds, ledger, purchases and usage, with actions. */
+export function CustomerPage(props: { context: ConsoleContext; customerId: string; unit: string | undefined }) {
+  const { client } = props.context;
+  const queryClient = useQueryClient();
+  const refresh = () => void queryClient.invalidateQueries();
+  const [checkoutLink, setCheckoutLink] = useState<string | null>(null);
+  const customer = useQuery({
+    queryKey: ['customer', props.customerId],
+    queryFn: () => unwrap<Customer>(client.GET('/v1/customers/{id}', { params: { path: { id: props.customerId } } })),
+  });
+  const wallets = useWallets(client, props.customerId);
+  const clock = useQuery({ queryKey: ['test-clock'], queryFn: () => unwrap<{ now: string }>(client.GET('/v1/test-clock')), enabled: props.context.testMode });
+  const now = clock.data ? Date.parse(clock.data.now) : Date.now();
+  const units = [...new Set((wallets.data?.data ?? []).map((wallet) => wallet.unit))];
+  const unit = props.unit ?? units[0] ?? props.context.units[0]?.code;
+  const grants = useGrants(client, props.customerId, unit);
+  const holds = useQuery({
+    queryKey: ['holds', props.customerId, unit],
+    queryFn: () => unwrap<List<Hold>>(client.GET('/v1/holds', { params: { query: { customerId: props.customerId, unit, status: 'active', limit: '50' } } })),
+    enabled: unit !== undefined,
+  });
+  const ledger = useQuery({
+    queryKey: ['ledger', props.customerId, unit],
+    queryFn: () => unwrap<List<LedgerEntry>>(client.GET('/v1/ledger-entries', { params: { query: { customerId: props.customerId, unit, limit: '10' } } })),
+    enabled: unit !== undefined,
+  });
+  useDocumentTitle(`${customer.data?.name ?? props.customerId} · Creditbook console`);
+  if (customer.error) return <ErrorNotice error={customer.error} />;
+  if (!customer.data) return <Loading />;
+  const grantActions = (grant: Grant) =>
+    grant.status === 'active' || grant.status === 'scheduled' ? (
+      <div className="button-row">
+        <ActionDialog
+          label="Void"
+          title={`Void grant ${grant.id}?`}
+          confirmLabel="Void grant"
+          tone="danger"
+          buttonClass="button button-small button-danger-quiet"
+          testId={`void-${grant.id}`}
+          run={(key) => unwrap(client.POST('/v1/grants/{id}/void', { params: { path: { id: grant.id } }, body: {}, ...idempotent(key) }))}
+          done={refresh}
+        >
+          <p>
+            What is left of it (<Amount value={grant.available} unit={grant.unit} />) stops being spendable now. This cannot be undone.
+          </p>
+        </ActionDialog>
+        <ActionDialog
+          label="Expire"
+          title={`Expire grant ${grant.id} now?`}
+          confirmLabel="Expire grant"
+          tone="danger"
+          buttonClass="button button-small button-danger-quiet"
+          run={(key) => unwrap(client.POST('/v1/grants/{id}/expire', { params: { path: { id: grant.id } }, body: {}, ...idempotent(key) }))}
+          done={refresh}
+        >
+          <p>
+            <Amount value={grant.available} unit={grant.unit} /> expire now, as if its expiry had come.
+          </p>
+        </ActionDialog>
+      </div>
+    ) : null;
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/console/customers">Customers</Link> / <span>{customer.data.id}</span>
+      </nav>
+      <header className="page-header">
+        <div>
+          <h1 data-testid="customer-name">{customer.data.name ?? customer.data.id}</h1>
+          <p className="muted">
+            <code>{customer.data.id}</code>
+            {customer.data.externalId ? ` · external ${customer.data.externalId}` : ''}
+            {customer.data.email ? ` · ${customer.data.email}` : ''}
+          </p>
+        </div>
+        {unit ? (
+          <div className="button-row">
+            <ActionDialog
+              label="Grant credits"
+              title={`Grant ${unit} to ${customer.data.name ?? customer.data.id}`}
+              confirmLabel="Grant"
+              buttonClass="button button-primary"
+              testId="grant-credits"
+              run={(key, form) =>
+                unwrap(
+                  client.POST('/v1/grants', {
+                    body: {
+                      customerId: props.customerId,
+                      unit,
+                      amount: String(form.get('amount')),
+                      category: String(form.get('category')) as 'paid' | 'promotional',
+                      name: optional(form, 'name') ?? null,
+                      ...(optional(form, 'expiresAt') ? { expiresAt: utc(optional(form, 'expiresAt')) } : {}),
+                    },
+                    ...idempotent(key),
+                  }),
+                )
+              }
+              done={refresh}
+            >
+              <Field label={`Amount (${unit})`}>{(id) => <input id={id} name="amount" inputMode="decimal" required pattern="^\d+(\.\d+)?$" data-testid="grant-amount" />}</Field>
+              <Field label="Category">
+                {(id) => (
+                  <select id={id} name="category" defaultValue="promotional">
+                    <option value="promotional">promotional (a gift)</option>
+                    <option value="paid">paid</option>
+                  </select>
+                )}
+              </Field>
+              <Field label="Name (optional)">{(id) => <input id={id} name="name" maxLength={200} placeholder="Goodwill credit" />}</Field>
+              <Field label="Expires at, UTC (optional)">{(id) => <input id={id} name="expiresAt" type="datetime-local" data-testid="grant-expires" />}</Field>
+            </ActionDialog>
+            <ActionDialog
+              label="Debit"
+              title={`Debit ${unit}`}
+              confirmLabel="Debit"
+              testId="debit"
+              run={(key, form) =>
+                unwrap(client.POST('/v1/debits', { body: { customerId: props.customerId, unit, amount: String(form.get('amount')), feature: optional(form, 'feature') ?? null }, ...idempotent(key) }))
+              }
+              done={refresh}
+            >
+              <Field label={`Amount (${unit})`}>{(id) => <input id={id} name="amount" inputMode="decimal" required pattern="^\d+(\.\d+)?$" />}</Field>
+              <Field label="Feature (optional)">{(id) => <input id={id} name="feature" maxLength={100} />}</Field>
+            </ActionDialog>
+            <ActionDialog
+              label="Purchase link"
+              title={`Create a purchase link for ${unit}`}
+              confirmLabel="Create link"
+              testId="purchase-link"
+              run={(key, form) =>
+                unwrap<Purchase>(
+                  client.POST('/v1/purchases', { body: { customerId: props.customerId, unit, amount: String(form.get('amount')), price: String(form.get('price')) }, ...idempotent(key) }),
+                )
+              }
+              done={(purchase) => {
+                refresh();
+                setCheckoutLink((purchase as Purchase).paymentSession?.url ?? null);
+              }}
+            >
+              <Field label={`Credits (${unit})`}>{(id) => <input id={id} name="amount" inputMode="decimal" required pattern="^\d+(\.\d+)?$" />}</Field>
+              <Field label="Price" hint="In the default currency, e.g. 5.00">
+                {(id) => <input id={id} name="price" inputMode="decimal" required pattern="^\d+(\.\d+)?$" />}
+              </Field>
+            </ActionDialog>
+          </div>
+        ) : null}
+      </header>
+      {checkoutLink ? (
+        <div className="notice" role="status">
+          <label htmlFor="checkout-link">Checkout link for the customer:</label>
+          <input id="checkout-link" readOnly value={checkoutLink} onFocus={(event) => event.currentTarget.select()} data-testid="checkout-link" />
+        </div>
+      ) : null}
+      {units.length > 1 ? (
+        <nav aria-label="Wallets" className="tabs">
+          {units.map((code) => (
+            <Link key={code} to={withQuery(`/console/customers/${encodeURIComponent(props.customerId)}`, { unit: code })} current={code === unit}>
+              {code}
+            </Link>
+          ))}
+        </nav>
+      ) : null}
+      {!unit ? (
+        <p className="muted">No units yet: create one with POST /v1/units.</p>
+      ) : (
+        <div className="grid">
+          <div className="span-2">
+            <WalletOverview client={client} customerId={props.customerId} unit={unit} now={now} grants={grants.data?.data ?? []} grantsLoaded={grants.data !== undefined} />
+          </div>
+          <div className="span-2">
+            <Section title="Grants" id="grants">
+              <ErrorNotice error={grants.error} />
+              {grants.data ? <GrantsTable grants={grants.data.data} now={now} actions={grantActions} /> : <Loading />}
+            </Section>
+          </div>
+          <Section title="Active holds">
+            {!holds.data ? (
+              <Loading />
+            ) : holds.data.data.length === 0 ? (
+              <p className="muted">Nothing held.</p>
+            ) : (
+              <ul className="plain-list">
+                {holds.data.data.map((hold) => (
+                  <li key={hold.id} className="list-row">
+                    <span>
+                      <Amount value={hold.amount} unit={hold.unit} /> {hold.feature ? `for ${hold.feature}` : ''} <StatusBadge status={hold.status} />
+                      <br />
+                      <small className="muted">until {formatTime(hold.expiresAt)}</small>
+                    </span>
+                    <ActionDialog
+                      label="Release"
+                      title="Release this hold?"
+                      confirmLabel="Release"
+                      buttonClass="button button-small"
+                      run={(key) => unwrap(client.POST('/v1/holds/{id}/release', { params: { path: { id: hold.id } }, body: {}, ...idempotent(key) }))}
+                      done={refresh}
+                    >
+                      <p>
+                        <Amount value={hold.amount} unit={hold.unit} /> become available again.
+                      </p>
+                    </ActionDialog>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Section>
+          <Section title="Usage by feature">
+            <UsageByFeature client={client} customerId={props.customerId} />
+          </Section>
+          <div className="span-2">
+            <Section
+              title="Recent ledger entries"
+              actions={
+                <button type="button" className="button button-small" onClick={() => navigate(withQuery('/console/ledger', { customerId: props.customerId, unit }))}>
+                  Open in ledger
+                </button>
+              }
+            >
+              {ledger.data ? <LedgerTable entries={ledger.data.data} /> : <Loading />}
+            </Section>
+          </div>
+          <div className="span-2">
+            <Section title="Purchases and invoices">
+              <PurchasesTable client={client} customerId={props.customerId} />
+            </Section>
+          </div>
+        </div>
+      )}
+    </>
+  );
+}

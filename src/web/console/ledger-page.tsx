@@ -1,0 +1,175 @@
+import { useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { unwrap } from '../shared/api.ts';
+import { formatTime } from '../shared/format.ts';
+import { Link, navigate, withQuery } from '../shared/router.tsx';
+import type { LedgerEntry, List } from '../shared/types.ts';
+import { ErrorNotice, Field, Loading, Section, useDocumentTitle } from '../shared/ui.tsx';
+import type { ConsoleContext } from './main.tsx';
+
+const ENTRY_TYPES = ['grant', 'debit', 'hold', 'release', 'capture', 'expiry', 'void', 'overdraft', 'repayment', 'adjustment'] as const;
+const FILTERS = ['customerId', 'unit', 'type', 'grantId', 'from', 'to'] as const;
+const CSV_COLUMNS = ['id', 'effectiveAt', 'createdAt', 'customerId', 'unit', 'walletKey', 'sequence', 'type', 'amount', 'heldAmount', 'balanceAfter', 'grantId', 'debitId', 'holdId'] as const;
+
+export function LedgerTable(props: { entries: LedgerEntry[] }) {
+  if (props.entries.length === 0) return <p className="muted">No entries.</p>;
+  return (
+    <div className="table-wrap">
+      <table data-testid="ledger-table" className="stack">
+        <thead>
+          <tr>
+            <th scope="col">Effective</th>
+            <th scope="col">Type</th>
+            <th scope="col" className="num">Amount</th>
+            <th scope="col" className="num">Balance after</th>
+            <th scope="col">Customer · unit</th>
+            <th scope="col">Refers to</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.entries.map((entry) => (
+            <tr key={entry.id}>
+              <td data-label="Effective">{formatTime(entry.effectiveAt)}</td>
+              <td data-label="Type">
+                <span className={`entry-type entry-${entry.type}`}>{entry.type}</span>
+              </td>
+              <td data-label="Amount" className="num">
+                <span className="amount-value">{entry.amount}</span>
+                {entry.heldAmount !== '0' ? <small className="muted"> held {entry.heldAmount}</small> : null}
+              </td>
+              <td data-label="Balance after" className="num">
+                <span className="amount-value">{entry.balanceAfter}</span> <span className="amount-unit">{entry.unit}</span>
+              </td>
+              <td data-label="Customer">
+                <Link to={`/console/customers/${encodeURIComponent(entry.customerId)}`}>{entry.customerId}</Link>
+                {entry.walletKey ? <small className="muted"> ({entry.walletKey})</small> : null}
+              </td>
+              <td data-label="Refers to">
+                <code className="small">{entry.grantId ?? entry.debitId ?? entry.holdId ?? '—'}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** RFC 4180: quote a field when it holds a comma, quote or line break; a leading =, + or @ is quoted too, so a spreadsheet never runs it (a leading - stays: amounts are negative). */
+function csvField(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  return /[",\r\n]/.test(text) || /^[=+@]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function ledgerCsv(entries: LedgerEntry[]): string {
+  return [CSV_COLUMNS.join(','), ...entries.map((entry) => CSV_COLUMNS.map((column) => csvField(entry[column])).join(','))].join('\r\n') + '\r\n';
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = name;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** /console/ledger?customerId&unit&type&grantId&from&to: every entry, filtered and paged; the page shown downloads as CSV. */
+export function LedgerPage(props: { context: ConsoleContext; query: URLSearchParams }) {
+  useDocumentTitle('Ledger · Creditbook console');
+  const filters = Object.fromEntries(FILTERS.map((name) => [name, props.query.get(name) ?? undefined])) as Record<(typeof FILTERS)[number], string | undefined>;
+  const [cursors, setCursors] = useState<string[]>([]);
+  const after = cursors.at(-1);
+  const key = JSON.stringify(filters);
+  const entries = useQuery({
+    queryKey: ['ledger-page', key, after],
+    queryFn: () =>
+      unwrap<List<LedgerEntry>>(
+        props.context.client.GET('/v1/ledger-entries', {
+          params: {
+            query: {
+              ...filters,
+              type: filters.type as (typeof ENTRY_TYPES)[number] | undefined,
+              from: filters.from ? `${filters.from}:00.000Z` : undefined,
+              to: filters.to ? `${filters.to}:00.000Z` : undefined,
+              limit: '50',
+              startingAfter: after,
+            },
+          },
+        }),
+      ),
+  });
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setCursors([]);
+    navigate(withQuery('/console/ledger', Object.fromEntries(FILTERS.map((name) => [name, String(form.get(name) ?? '').trim()]))));
+  };
+  return (
+    <>
+      <h1>Ledger</h1>
+      <form className="filters" onSubmit={submit} key={key} aria-label="Ledger filters">
+        <Field label="Customer ID">{(id) => <input id={id} name="customerId" defaultValue={filters.customerId} />}</Field>
+        <Field label="Unit">
+          {(id) => (
+            <select id={id} name="unit" defaultValue={filters.unit ?? ''}>
+              <option value="">any</option>
+              {props.context.units.map((unit) => (
+                <option key={unit.code}>{unit.code}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Entry type">
+          {(id) => (
+            <select id={id} name="type" defaultValue={filters.type ?? ''} data-testid="ledger-type">
+              <option value="">any</option>
+              {ENTRY_TYPES.map((type) => (
+                <option key={type}>{type}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Grant ID">{(id) => <input id={id} name="grantId" defaultValue={filters.grantId} />}</Field>
+        <Field label="From (UTC)">{(id) => <input id={id} name="from" type="datetime-local" defaultValue={filters.from} />}</Field>
+        <Field label="To (UTC)">{(id) => <input id={id} name="to" type="datetime-local" defaultValue={filters.to} />}</Field>
+        <div className="filters-actions">
+          <button type="submit" className="button button-primary">
+            Apply
+          </button>
+          <Link to="/console/ledger" className="button button-quiet">
+            Clear
+          </Link>
+        </div>
+      </form>
+      <Section
+        title="Entries"
+        actions={
+          <button
+            type="button"
+            className="button button-small"
+            disabled={!entries.data?.data.length}
+            data-testid="download-csv"
+            onClick={() => download(`ledger-${new Date().toISOString().slice(0, 19).replace(/:/g, '')}.csv`, ledgerCsv(entries.data!.data))}
+          >
+            Download CSV
+          </button>
+        }
+      >
+        <ErrorNotice error={entries.error} />
+        {entries.data ? <LedgerTable entries={entries.data.data} /> : <Loading />}
+        <div className="pager">
+          <button type="button" className="button button-small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+            Previous
+          </button>
+          <span className="muted small">Page {cursors.length + 1}</span>
+          <button type="button" className="button button-small" disabled={!entries.data?.hasMore} onClick={() => setCursors([...cursors, entries.data!.data.at(-1)!.id])} data-testid="next-page">
+            Next
+          </button>
+        </div>
+      </Section>
+    </>
+  );
+}

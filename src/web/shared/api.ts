@@ -1,0 +1,43 @@
+import { createCreditbookClient } from '../../../clients/typescript/index.ts';
+
+/**
+ * The console and portal call the API only through the client generated from
+ * /openapi.json, so a page cannot ask for what the API does not offer. Errors
+ * are shown as the API states them.
+ */
+export type Client = ReturnType<typeof createCreditbookClient>;
+
+export function createClient(key: string): Client {
+  return createCreditbookClient(window.location.origin, key);
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+interface Answer {
+  data?: unknown;
+  error?: unknown;
+  response: Response;
+}
+
+/** The data of a call, or an ApiError with the API's own code and message. */
+export async function unwrap<T>(call: Promise<Answer>): Promise<T> {
+  const { data, error, response } = await call;
+  if (error !== undefined || !response.ok) {
+    const body = (error ?? {}) as { error?: { code?: string; message?: string; requestId?: string } };
+    throw new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? `HTTP ${response.status}`, body.error?.requestId);
+  }
+  return data as T;
+}
+
+export function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}

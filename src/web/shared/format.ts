@@ -1,0 +1,21 @@
+/** Dates are shown in UTC, as the API stores them, so two operators never see different days. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  return iso ? iso.slice(0, 10) : '—';
+}
+
+/** "in 3 days", "2 hours ago", relative to `now` (the environment's clock). */
+export function relative(iso: string, now: number): string {
+  const delta = Date.parse(iso) - now;
+  const abs = Math.abs(delta);
+  const [value, unit] =
+    abs >= 86_400_000 ? [Math.round(abs / 86_400_000), 'day'] : abs >= 3_600_000 ? [Math.round(abs / 3_600_000), 'hour'] : [Math.max(1, Math.round(abs / 60_000)), 'minute'];
+  const text = `${value} ${unit}${value === 1 ? '' : 's'}`;
+  return delta >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+export const DAY_MS = 86_400_000;

@@ -1,0 +1,134 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { ApiError, newIdempotencyKey } from './api.ts';
+
+/** An amount exactly as the API gave it, with its unit's code. */
+export function Amount(props: { value: string; unit: string; testId?: string }) {
+  return (
+    <span className="amount" data-testid={props.testId}>
+      <span className="amount-value">{props.value}</span> <span className="amount-unit">{props.unit}</span>
+    </span>
+  );
+}
+
+export function ErrorNotice(props: { error: unknown }) {
+  if (!props.error) return null;
+  const error = props.error;
+  const text = error instanceof ApiError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+  return (
+    <p className="error" role="alert">
+      {text}
+      {error instanceof ApiError && error.requestId ? <span className="muted"> (request {error.requestId})</span> : null}
+    </p>
+  );
+}
+
+export function Loading() {
+  return <p className="muted" aria-live="polite">Loading…</p>;
+}
+
+export function Badge(props: { tone: 'good' | 'warn' | 'bad' | 'neutral' | 'info'; children: ReactNode }) {
+  return <span className={`badge badge-${props.tone}`}>{props.children}</span>;
+}
+
+export function StatusBadge(props: { status: string }) {
+  const tone = ({ active: 'good', paid: 'good', delivered: 'good', scheduled: 'info', open: 'info', pending: 'info', expired: 'neutral', released: 'neutral', captured: 'neutral', voided: 'bad', failed: 'bad', canceled: 'neutral', void: 'neutral', payment_pending: 'warn' } as const)[
+    props.status
+  ];
+  return <Badge tone={tone ?? 'neutral'}>{props.status.replace('_', ' ')}</Badge>;
+}
+
+export function Section(props: { title: string; actions?: ReactNode; children: ReactNode; id?: string }) {
+  const headingId = useId();
+  return (
+    <section className="card" aria-labelledby={headingId} id={props.id}>
+      <header className="card-header">
+        <h2 id={headingId}>{props.title}</h2>
+        {props.actions ? <div className="card-actions">{props.actions}</div> : null}
+      </header>
+      {props.children}
+    </section>
+  );
+}
+
+export function Field(props: { label: string; children: (id: string) => ReactNode; hint?: string }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      {props.children(id)}
+      {props.hint ? <small className="muted">{props.hint}</small> : null}
+    </div>
+  );
+}
+
+/**
+ * An action behind a confirmation dialog. The idempotency key is made when the
+ * dialog opens and sent with every submit of it, so a double click or a retry
+ * books once. The API's error is shown as it is, and the dialog stays open.
+ */
+export function ActionDialog(props: {
+  label: string;
+  title: string;
+  confirmLabel: string;
+  tone?: 'danger' | 'primary';
+  buttonClass?: string;
+  testId?: string;
+  children?: ReactNode;
+  run: (idempotencyKey: string, form: FormData) => Promise<unknown>;
+  done?: (result: unknown) => void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [key, setKey] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const titleId = useId();
+  const open = () => {
+    setKey(newIdempotencyKey());
+    setError(null);
+    dialog.current?.showModal();
+  };
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await props.run(key, new FormData(event.currentTarget));
+      dialog.current?.close();
+      props.done?.(result);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" className={props.buttonClass ?? 'button'} onClick={open} data-testid={props.testId}>
+        {props.label}
+      </button>
+      <dialog ref={dialog} aria-labelledby={titleId} className="dialog">
+        <form method="dialog" onSubmit={submit}>
+          <h3 id={titleId}>{props.title}</h3>
+          {props.children}
+          <ErrorNotice error={error} />
+          <div className="dialog-actions">
+            <button type="button" className="button button-quiet" onClick={() => dialog.current?.close()}>
+              Cancel
+            </button>
+            <button type="submit" className={`button ${props.tone === 'danger' ? 'button-danger' : 'button-primary'}`} disabled={busy} data-testid="confirm">
+              {busy ? 'Working…' : props.confirmLabel}
+            </button>
+          </div>
+          <p className="muted small">Idempotency key: <code>{key}</code></p>
+        </form>
+      </dialog>
+    </>
+  );
+}
+
+/** Each page names itself, so tabs, history and screen readers say where you are. */
+export function useDocumentTitle(title: string): void {
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
+}

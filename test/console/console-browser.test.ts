@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { apiClient, startServe, type ServedProcess } from '../support/serve-process.ts';
+import { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/console/', import.meta.url));
+const DAY = 86_400_000;
+const PHONE = { width: 390, height: 844 };
+const LAPTOP = { width: 1280, height: 900 };
+
+/**
+ * The console and the customer portal in Debian's chromium (playwright-core)
+ * against the real `serve` command. Screenshots of the main pages, at laptop
+ * and phone widths, go to test-artifacts/console/.
+ */
+describe('console and portal in a real browser, against the real serve command', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-console-'));
+  let served: ServedProcess;
+  let call: ReturnType<typeof apiClient>;
+  let receiver: WebhookReceiver;
+  let browser: Browser;
+  let key = '';
+
+  const shoot = async (page: Page, name: string) => {
+    const path = join(ARTIFACTS, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    assert.ok(statSync(path).size > 10_000, `${name}.png has content`);
+  };
+  /** Polls until `read` gives `expected` (pages refetch after an action). */
+  const eventually = async (read: () => Promise<string | null>, expected: string, what: string) => {
+    let last: string | null = null;
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      last = await read();
+      if (last === expected) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.fail(`${what}: expected ${expected}, still ${last}`);
+  };
+  const balanceOf = async (customerId: string) => (await call('GET', `/v1/balances?customerId=${customerId}&unit=ai_credits`)).body;
+  const signedIn = async (path: string, viewport = LAPTOP) => {
+    const page = await browser.newPage({ viewport, acceptDownloads: true });
+    await page.goto(`${served.baseUrl}${path}`);
+    await page.getByTestId('api-key').fill(key);
+    await page.getByTestId('sign-in').click();
+    return page;
+  };
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    served = await startServe({ database: join(directory, 'console.db'), env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', BACKGROUND_INTERVAL_MS: '100' } });
+    key = served.testKey!;
+    call = apiClient(served.baseUrl, key);
+    receiver = await WebhookReceiver.start();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+
+    const endpoint = await call('POST', '/v1/webhook-endpoints', { url: receiver.url, eventTypes: ['grant.*'] });
+    receiver.useSecret(endpoint.body.secret);
+    assert.equal((await call('POST', '/v1/units', { code: 'ai_credits', scale: 2, name: 'AI credits' })).status, 201);
+    for (const customer of [{ id: 'acme', name: 'Acme Inc', externalId: 'crm-4417' }, { id: 'globex', name: 'Globex' }]) {
+      assert.equal((await call('POST', '/v1/customers', customer)).status, 201);
+    }
+    const clock = (await call('GET', '/v1/test-clock')).body;
+    const now = Date.parse(clock.now);
+    // A month of history: grants, then daily usage, moving the test clock.
+    const start = now - 20 * DAY;
+    await call('POST', '/v1/test-clock/advance', { to: new Date(now).toISOString() });
+    const grant = (body: Record<string, unknown>) => call('POST', '/v1/grants', { customerId: 'acme', unit: 'ai_credits', ...body });
+    assert.equal((await grant({ amount: '500', name: 'Annual plan', category: 'paid' })).status, 201);
+    assert.equal((await grant({ amount: '80.25', name: 'Welcome bonus', category: 'promotional', expiresAt: new Date(now + 8 * DAY).toISOString() })).status, 201);
+    assert.equal((await grant({ amount: '40', name: 'Spring promo', category: 'promotional', expiresAt: new Date(now + 25 * DAY).toISOString() })).status, 201);
+    assert.equal((await call('POST', '/v1/grants', { customerId: 'globex', unit: 'ai_credits', amount: '10' })).status, 201);
+    for (let day = 1; day <= 6; day += 1) {
+      await call('POST', '/v1/test-clock/advance', { to: new Date(now + day * DAY).toISOString() });
+      const debit = await call('POST', '/v1/debits', { customerId: 'acme', unit: 'ai_credits', amount: `${7 + day}.5`, feature: day % 2 ? 'chat' : 'images' });
+      assert.equal(debit.status, 201, JSON.stringify(debit.body));
+    }
+    assert.equal((await call('POST', '/v1/holds', { customerId: 'acme', unit: 'ai_credits', amount: '12', feature: 'batch', ttlSeconds: 86400 })).status, 201);
+    void start;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await served?.stop();
+    await receiver?.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('signs in, finds a customer, shows the API balance exactly, grants, voids, and the chart and ledger follow', async () => {
+    const page = await signedIn('/console/customers?search=acm');
+    assert.ok(await page.getByTestId('test-mode').isVisible(), 'test mode is marked');
+    await page.getByTestId('customer-acme').click();
+    await page.waitForURL(`${served.baseUrl}/console/customers/acme`);
+    const available = page.getByTestId('available-ai_credits').locator('.amount-value');
+    const before = await balanceOf('acme');
+    await page.getByTestId('burn-down-chart').locator('canvas').waitFor();
+    assert.equal(await available.textContent(), before.available, 'the balance is the API string, character for character');
+    await page.getByText('expires in 2 days').first().waitFor();
+    await shoot(page, 'customer-desktop');
+
+    // Grant from the page; a double click on Confirm books once (one idempotency key per dialog).
+    const grantsBefore = (await call('GET', '/v1/grants?customerId=acme&limit=100')).body.data.length;
+    await page.getByTestId('grant-credits').click();
+    await page.getByTestId('grant-amount').fill('12.34');
+    await page.getByTestId('confirm').filter({ visible: true }).dblclick();
+    const after = await (async () => {
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const balance = await balanceOf('acme');
+        if (balance.available !== before.available) return balance;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('the grant did not land');
+    })();
+    await eventually(() => available.textContent(), after.available, 'the balance after the grant');
+    assert.equal((await call('GET', '/v1/grants?customerId=acme&limit=100')).body.data.length, grantsBefore + 1, 'booked once');
+    await eventually(() => page.getByTestId('burn-down-chart').getAttribute('data-last-available'), after.available, "the chart's last point");
+    await page.getByTestId('ledger-table').locator('tbody tr').first().getByText('12.34', { exact: true }).waitFor();
+
+    // Void the welcome bonus from its row.
+    const grants = (await call('GET', '/v1/grants?customerId=acme&limit=100')).body.data;
+    const bonus = grants.find((grant: { name: string }) => grant.name === 'Welcome bonus');
+    await page.getByTestId(`void-${bonus.id}`).click();
+    await page.getByTestId('confirm').filter({ visible: true }).click();
+    await page.getByTestId(`grant-${bonus.id}`).getByText('voided').waitFor();
+    assert.equal((await call('GET', `/v1/grants/${bonus.id}`)).body.status, 'voided');
+    await eventually(() => available.textContent(), (await balanceOf('acme')).available, 'the balance after the void');
+
+    await page.setViewportSize(PHONE);
+    await shoot(page, 'customer-phone');
+    await page.close();
+  });
+
+  it('explores the ledger with filters and paging, and downloads what is shown as CSV', async () => {
+    const page = await signedIn('/console/ledger?customerId=acme&type=debit');
+    await page.getByTestId('ledger-table').waitFor();
+    const shown = (await call('GET', '/v1/ledger-entries?customerId=acme&type=debit&limit=50')).body.data;
+    assert.equal(await page.getByTestId('ledger-table').locator('tbody tr').count(), shown.length);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+    assert.equal(csv[0], 'id,effectiveAt,createdAt,customerId,unit,walletKey,sequence,type,amount,heldAmount,balanceAfter,grantId,debitId,holdId');
+    assert.deepEqual(
+      csv.slice(1).map((line) => line.split(',')[8]),
+      shown.map((entry: { amount: string }) => entry.amount),
+      'the CSV has the exact amounts shown',
+    );
+    await shoot(page, 'ledger-desktop');
+    // A reload keeps the filters: the URL is the page.
+    await page.reload();
+    await page.getByTestId('ledger-table').waitFor();
+    assert.equal(await page.getByTestId('ledger-type').inputValue(), 'debit');
+    await page.setViewportSize(PHONE);
+    await shoot(page, 'ledger-phone');
+    await page.close();
+  });
+
+  it('shows webhook deliveries with their attempts and resends one', async () => {
+    await receiver.waitFor(() => receiver.received.length > 0, 'a first webhook');
+    const page = await signedIn('/console/webhooks');
+    const delivery = page.locator('[data-testid^="delivery-"]').first();
+    await delivery.waitFor();
+    const deliveryId = (await delivery.getAttribute('data-testid'))!.replace('delivery-', '');
+    await page.getByTestId(`delivery-${deliveryId}`).getByText('HTTP 204').first().waitFor({ timeout: 10_000 }).catch(async () => {
+      await page.reload();
+      await page.getByTestId(`delivery-${deliveryId}`).locator('.attempts').waitFor();
+    });
+    const endpoints = (await call('GET', '/v1/webhook-endpoints')).body.data;
+    const log = async () => (await call('GET', `/v1/webhook-endpoints/${endpoints[0].id}/deliveries?limit=100`)).body.data.find((item: { id: string }) => item.id === deliveryId);
+    const before = await log();
+    const received = receiver.received.filter((webhook) => webhook.id === before.eventId).length;
+    await page.getByTestId(`resend-${deliveryId}`).click();
+    await page.getByTestId('confirm').filter({ visible: true }).click();
+    await receiver.waitFor(() => receiver.received.filter((webhook) => webhook.id === before.eventId).length === received + 1, 'the resent webhook');
+    for (let attempt = 0; attempt < 50 && (await log()).attempts.length === before.attempts.length; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal((await log()).attempts.length, before.attempts.length + 1);
+    await shoot(page, 'webhooks-desktop');
+    await page.goto(`${served.baseUrl}/console/events?type=grant.*`);
+    await page.locator('.event').first().waitFor();
+    await shoot(page, 'events-desktop');
+    await page.close();
+  });
+
+  it('portal: reads only its customer, buys a pack through the checkout, and the grant is active; an expired link is refused', async () => {
+    const session = await call('POST', '/v1/portal-sessions', {
+      customerId: 'acme',
+      returnUrl: 'https://acme.example/account',
+      packs: [
+        { unit: 'ai_credits', amount: '1000', price: '10.00', name: 'Top-up' },
+        { unit: 'ai_credits', amount: '5000', price: '40.00', name: 'Big pack' },
+      ],
+    });
+    assert.equal(session.status, 201, JSON.stringify(session.body));
+    const token = session.body.url.split('#')[1];
+    // Over HTTP against the real server: customer B is not there for this token, and writes are refused.
+    const portalCall = apiClient(served.baseUrl, token);
+    assert.equal((await portalCall('GET', '/v1/balances?customerId=globex&unit=ai_credits')).status, 404);
+    assert.equal((await portalCall('GET', '/v1/ledger-entries?customerId=globex')).status, 404);
+    assert.equal((await portalCall('GET', '/v1/customers/globex')).status, 403);
+    assert.equal((await portalCall('POST', '/v1/debits', { customerId: 'acme', unit: 'ai_credits', amount: '1' })).status, 403);
+
+    const page = await browser.newPage({ viewport: PHONE });
+    await page.goto(session.body.url);
+    const available = page.getByTestId('available-ai_credits').locator('.amount-value');
+    await available.waitFor();
+    assert.equal(await available.textContent(), (await balanceOf('acme')).available);
+    assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
+    await page.getByTestId('burn-down-chart').locator('canvas').waitFor();
+    await shoot(page, 'portal-phone');
+    await page.setViewportSize(LAPTOP);
+    await shoot(page, 'portal-desktop');
+
+    const before = (await balanceOf('acme')).available;
+    await Promise.all([page.waitForURL(/\/checkout\//), page.getByTestId('buy-0').click()]);
+    await Promise.all([page.waitForURL(/\/portal\?purchase=paid/), page.getByTestId('pay').click()]);
+    const purchases = (await call('GET', '/v1/purchases?customerId=acme')).body.data;
+    assert.equal(purchases[0].status, 'paid');
+    assert.equal((await call('GET', `/v1/grants/${purchases[0].grantId}`)).body.status, 'active');
+    const paid = (await balanceOf('acme')).available;
+    assert.notEqual(paid, before);
+    await eventually(() => page.getByTestId('available-ai_credits').locator('.amount-value').textContent(), paid, 'the portal balance after buying');
+    await page.close();
+
+    const short = await call('POST', '/v1/portal-sessions', { customerId: 'acme', expiresIn: 60 });
+    const clock = (await call('GET', '/v1/test-clock')).body;
+    await call('POST', '/v1/test-clock/advance', { to: new Date(Date.parse(clock.now) + 120_000).toISOString() });
+    const expired = await browser.newPage({ viewport: PHONE });
+    await expired.goto(short.body.url);
+    await expired.getByText('This link has expired').waitFor();
+    assert.equal((await apiClient(served.baseUrl, short.body.url.split('#')[1])('GET', '/v1/portal-session')).status, 401);
+    await expired.close();
+  });
+});
