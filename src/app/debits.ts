@@ -1,5 +1,6 @@
 import { parseAmount, sumAmounts } from '../domain/amount.ts';
-import { CreditbookError, validationError } from '../domain/errors.ts';
+import { validationError } from '../domain/errors.ts';
+import { runBatch, type BatchItemResult } from './batch.ts';
 import type { InsufficientPolicy, Instant } from '../domain/types.ts';
 import type { DebitRecord, Metadata } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
@@ -70,41 +71,21 @@ export async function createDebit(
   });
 }
 
-export type BatchItemResult = { index: number; outcome: Outcome } | { index: number; error: CreditbookError };
-
 /**
- * Many debits at once. Each item is its own operation with its own result; on
- * SQLite they share one group-committed transaction, so the batch costs one fsync.
+ * Many debits at once, each its own operation with its own result (`runBatch`).
  * With a batch idempotency key, item i uses the key `<key>:<i>`.
  */
-export async function createDebitBatch(
+export function createDebitBatch(
   dependencies: AppDependencies,
   request: { context: RequestContext; items: Array<CreateDebitInput & { idempotencyKey?: string }>; idempotency?: IdempotencyRequest | undefined; present: PresentDebit },
 ): Promise<BatchItemResult[]> {
-  if (request.items.length === 0 || request.items.length > MAX_BATCH_DEBITS) {
-    throw validationError('debits', `A batch holds between 1 and ${MAX_BATCH_DEBITS} debits.`);
-  }
-  return Promise.all(
-    request.items.map(async (item, index): Promise<BatchItemResult> => {
-      const { idempotencyKey, ...input } = item;
-      const key = idempotencyKey ?? (request.idempotency ? `${request.idempotency.key}:${index}` : undefined);
-      try {
-        const outcome = await createDebit(dependencies, {
-          context: request.context,
-          input,
-          idempotency: key === undefined ? undefined : { key, fingerprint: fingerprintOf('debits.create', input) },
-          present: request.present,
-        });
-        return { index, outcome };
-      } catch (error) {
-        if (error instanceof CreditbookError) return { index, error: withParamPrefix(error, `debits.${index}`) };
-        throw error;
-      }
-    }),
-  );
-}
-
-export function withParamPrefix(error: CreditbookError, prefix: string): CreditbookError {
-  const param = error.param === undefined ? prefix : `${prefix}.${error.param}`;
-  return new CreditbookError(error.code, error.message, { param, ...(error.details ? { details: error.details } : {}) });
+  return runBatch(request.items, { param: 'debits', max: MAX_BATCH_DEBITS, noun: 'debits' }, ({ idempotencyKey, ...input }, index) => {
+    const key = idempotencyKey ?? (request.idempotency ? `${request.idempotency.key}:${index}` : undefined);
+    return createDebit(dependencies, {
+      context: request.context,
+      input,
+      idempotency: key === undefined ? undefined : { key, fingerprint: fingerprintOf('debits.create', input) },
+      present: request.present,
+    });
+  });
 }

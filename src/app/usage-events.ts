@@ -1,9 +1,9 @@
 import { formatAmount } from '../domain/amount.ts';
-import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
+import { CreditbookError, notFound } from '../domain/errors.ts';
 import { bookUsage } from '../domain/usage-booking.ts';
 import type { DebitRecord, Metadata, PriceRecord, UsageEventRecord } from '../store/records.ts';
 import { bookedOf, type Booked } from './booked.ts';
-import { withParamPrefix } from './debits.ts';
+import { runBatch, type BatchItemResult } from './batch.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { fingerprintOf, type Outcome, type Presented } from './idempotency.ts';
 import { rateUsage, type UsageRequest } from './usage-rating.ts';
@@ -136,29 +136,13 @@ export async function recordUsageEvent(
   }
 }
 
-export type UsageBatchResult = { index: number; outcome: Outcome } | { index: number; error: CreditbookError };
-
-/**
- * Up to 1,000 events, each its own operation with its own result (on SQLite they
- * share one group commit). A repeated ID in one batch books once; the repeats
- * answer as duplicates.
- */
-export async function recordUsageEvents(
+/** Up to 1,000 events (`runBatch`). A repeated ID in one batch books once; the repeats answer as duplicates. */
+export function recordUsageEvents(
   dependencies: AppDependencies,
   request: { context: RequestContext; items: UsageEventInput[]; present: PresentUsageEvent },
-): Promise<UsageBatchResult[]> {
-  if (request.items.length === 0 || request.items.length > MAX_USAGE_BATCH) {
-    throw validationError('events', `A batch holds between 1 and ${MAX_USAGE_BATCH} usage events.`);
-  }
-  return Promise.all(
-    request.items.map(async (input, index): Promise<UsageBatchResult> => {
-      try {
-        return { index, outcome: await recordUsageEvent(dependencies, { context: request.context, input, present: request.present }) };
-      } catch (error) {
-        if (error instanceof CreditbookError) return { index, error: withParamPrefix(error, `events.${index}`) };
-        throw error;
-      }
-    }),
+): Promise<BatchItemResult[]> {
+  return runBatch(request.items, { param: 'events', max: MAX_USAGE_BATCH, noun: 'usage events' }, (input) =>
+    recordUsageEvent(dependencies, { context: request.context, input, present: request.present }),
   );
 }
 

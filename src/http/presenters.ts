@@ -17,11 +17,11 @@ import type {
 import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
 
 /** Native API views: camelCase, amounts as decimal strings, times as RFC 3339 with milliseconds and Z. */
-function walletKeyView(walletKey: string): string | null {
+export function walletKeyView(walletKey: string): string | null {
   return walletKey === '' ? null : walletKey;
 }
 
-function allocationsView(allocations: readonly Allocation[]) {
+export function allocationsView(allocations: readonly Allocation[]) {
   return allocations.map((allocation) => ({ grantId: allocation.grantId, amount: formatAmount(allocation.amount) }));
 }
 

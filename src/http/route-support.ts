@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
+import type { BatchItemResult } from '../app/batch.ts';
+import { errorBody, nativeErrorStatus } from './errors.ts';
 import type { ApiKeyAuthenticator } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
-import type { IdempotencyRequest } from '../app/idempotency.ts';
+import type { IdempotencyRequest, Outcome } from '../app/idempotency.ts';
 import { validationError } from '../domain/errors.ts';
 import { idempotencyRequest, MAX_IDEMPOTENCY_KEY_LENGTH } from '../edge/idempotency-key.ts';
 import { headerValue } from '../edge/request-context.ts';
@@ -33,4 +35,17 @@ export function idempotencyOf(request: FastifyRequest, operation: string): Idemp
 
 export function pageOf(query: { limit?: string; startingAfter?: string }): PageRequest {
   return { limit: query.limit === undefined ? 10 : Number(query.limit), startingAfter: query.startingAfter ?? null };
+}
+
+/** A batch's answer: 200 with `{object:"list", data:[{status:"succeeded", …} | {status:"failed", httpStatus, error}]}`, in request order. */
+export function batchResultsView(results: readonly BatchItemResult[], requestId: string, succeeded: (outcome: Outcome) => Record<string, unknown>) {
+  return {
+    object: 'list',
+    data: results.map((result) =>
+      'outcome' in result
+        ? { status: 'succeeded', ...succeeded(result.outcome) }
+        : { status: 'failed', httpStatus: nativeErrorStatus[result.error.code].status, ...errorBody(result.error, requestId) },
+    ),
+    hasMore: false,
+  };
 }

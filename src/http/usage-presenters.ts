@@ -4,6 +4,7 @@ import type { EntitlementAnswer } from '../app/entitlements.ts';
 import type { UsageReport } from '../app/usage-report.ts';
 import type { FeatureRecord, PriceRecord, UsageEventRecord } from '../store/records.ts';
 import { toTimestamp } from '../edge/time.ts';
+import { allocationsView, walletKeyView } from './presenters.ts';
 
 export function featureView(feature: FeatureRecord) {
   return {
@@ -33,10 +34,6 @@ export function priceView(price: PriceRecord) {
   };
 }
 
-function usageWalletKey(walletKey: string): string | null {
-  return walletKey === '' ? null : walletKey;
-}
-
 /** An event as booked, with the price it was rated by; a new event's answer also shows the balance after it. */
 export function usageEventView(event: UsageEventRecord, price: PriceRecord, booked?: Booked) {
   return {
@@ -48,13 +45,13 @@ export function usageEventView(event: UsageEventRecord, price: PriceRecord, book
     dimensions: event.dimensions,
     timestamp: toTimestamp(event.occurredAt),
     unit: event.unit,
-    walletKey: usageWalletKey(event.walletKey),
+    walletKey: walletKeyView(event.walletKey),
     price: priceView(price),
     cost: formatAmount(event.cost),
     consumed: formatAmount(event.consumed),
     overdrawn: formatAmount(event.overdrawn),
     shortfall: formatAmount(event.shortfall),
-    allocations: event.allocations.map((allocation) => ({ grantId: allocation.grantId, amount: formatAmount(allocation.amount) })),
+    allocations: allocationsView(event.allocations),
     debitId: event.debitId,
     reservationId: event.reservationId,
     metadata: event.metadata,
@@ -79,7 +76,7 @@ export function entitlementView(answer: EntitlementAnswer) {
     feature: answer.rated.feature.key,
     quantity: formatAmount(answer.rated.quantity),
     unit: answer.rated.unit.code,
-    walletKey: usageWalletKey(answer.rated.address.walletKey),
+    walletKey: walletKeyView(answer.rated.address.walletKey),
     price: priceView(answer.price),
     reservationId: answer.reservation?.id ?? null,
     reservationExpiresAt: answer.reservation ? toTimestamp(answer.reservation.expiresAt) : null,

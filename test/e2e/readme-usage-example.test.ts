@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { printedBodies, readReadme, runReadmeScript } from '../support/readme-script.ts';
 import { startServe, type ServedProcess } from '../support/serve-process.ts';
-
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 /** The README's rated-usage worked example, run as written (only the key and the port are swapped in). */
 describe('README rated-usage example', () => {
@@ -24,17 +21,7 @@ describe('README rated-usage example', () => {
   });
 
   it('works as written and answers what the README says', () => {
-    const readme = readFileSync(README, 'utf8');
-    const section = readme.slice(readme.indexOf('### Worked example: a model priced'), readme.indexOf('### Prices'));
-    const script = /```bash\n([\s\S]*?)```/.exec(section)?.[1];
-    assert.ok(script, 'the worked example has a bash block');
-    const runnable = `export KEY=${served.testKey}\n${script.replaceAll('localhost:8080', served.baseUrl.replace(/^http:\/\//, ''))}`;
-    const output = execFileSync('bash', ['-euo', 'pipefail', '-c', runnable], { encoding: 'utf8' });
-    const responses = output
-      .split(/(?<=\})\n?(?=\{)/)
-      .map((part) => part.trim())
-      .filter(Boolean)
-      .map((part) => JSON.parse(part));
+    const responses = printedBodies(runReadmeScript(served, { from: '### Worked example: a model priced', to: '### Prices' }));
     const ofType = (object: string) => responses.filter((response) => response.object === object);
     const [check] = ofType('entitlement_check');
     assert.deepEqual([check.allowed, check.cost, check.available, check.reason], [true, '12', '43', 'ok']);
@@ -49,6 +36,7 @@ describe('README rated-usage example', () => {
       ['output', '1840', '18.4'],
     ]);
     assert.equal(ofType('balance')[0].available, '33.51');
+    const readme = readReadme();
     for (const claim of ['"cost":"12","available":"43"', 'costs `18.4`', '`36.6`', '`3.09`', '"available":"33.51"']) assert.ok(readme.includes(claim), `README says ${claim}`);
   });
 });

@@ -3,12 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { getDebit, listDebits } from '../../app/debit-reads.ts';
 import { createDebit, createDebitBatch } from '../../app/debits.ts';
 import type { DebitRecord } from '../../store/records.ts';
-import { errorBody, nativeErrorStatus } from '../errors.ts';
 import { debitView, listView } from '../presenters.ts';
 import { ListDebitsQuery } from '../read-schemas.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 import { contextOf } from '../../edge/request-context.ts';
-import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
+import { batchResultsView, idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
 import { CreateDebitBody, DebitBatchBody, IdParams } from '../schemas.ts';
 import { parseOptionalTimestamp } from '../../edge/time.ts';
 
@@ -39,15 +38,7 @@ export function registerDebitRoutes(server: FastifyInstance, { app }: RouteDepen
     });
     const batchKey = idempotencyOf(request, 'debits.batch');
     const results = await createDebitBatch(app, { context: contextOf(request), items, idempotency: batchKey, present: presentDebit });
-    return {
-      object: 'list',
-      data: results.map((result) =>
-        'outcome' in result
-          ? { status: 'succeeded', replayed: result.outcome.replayed, debit: result.outcome.body }
-          : { status: 'failed', httpStatus: nativeErrorStatus[result.error.code].status, ...errorBody(result.error, request.id) },
-      ),
-      hasMore: false,
-    };
+    return batchResultsView(results, request.id, (outcome) => ({ replayed: outcome.replayed, debit: outcome.body }));
   });
 
   server.get<{ Querystring: Static<typeof ListDebitsQuery> }>('/debits', { schema: { tags: ['debits'], operationId: 'listDebits', querystring: ListDebitsQuery } }, async (request) => {

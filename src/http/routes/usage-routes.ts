@@ -4,10 +4,9 @@ import { checkEntitlement } from '../../app/entitlements.ts';
 import type { Outcome } from '../../app/idempotency.ts';
 import { usageReport } from '../../app/usage-report.ts';
 import { getUsageEvent, recordUsageEvent, recordUsageEvents, type UsageEventInput } from '../../app/usage-events.ts';
-import { errorBody, nativeErrorStatus } from '../errors.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 import { contextOf } from '../../edge/request-context.ts';
-import { idempotencyOf, type RouteDependencies } from '../route-support.ts';
+import { batchResultsView, idempotencyOf, type RouteDependencies } from '../route-support.ts';
 import { parseOptionalTimestamp, parseTimestamp } from '../../edge/time.ts';
 import { CreateUsageEventBody, EntitlementCheckBody, UsageEventBatchBody, UsageEventParams, UsageReportQuery } from '../usage-schemas.ts';
 import { entitlementView, usageEventView, usageReportView } from '../usage-presenters.ts';
@@ -42,15 +41,7 @@ export function registerUsageRoutes(server: FastifyInstance, { app }: RouteDepen
     async (request) => {
       const items = request.body.events.map((item, index) => usageEventInput(item, `events.${index}.`));
       const results = await recordUsageEvents(app, { context: contextOf(request), items, present: presentUsageEvent });
-      return {
-        object: 'list',
-        data: results.map((result) =>
-          'outcome' in result
-            ? { status: 'succeeded', usageEvent: withDuplicateFlag(result.outcome).body }
-            : { status: 'failed', httpStatus: nativeErrorStatus[result.error.code].status, ...errorBody(result.error, request.id) },
-        ),
-        hasMore: false,
-      };
+      return batchResultsView(results, request.id, (outcome) => ({ usageEvent: withDuplicateFlag(outcome).body }));
     },
   );
 
