@@ -116,14 +116,13 @@ export async function upsertWallet(
   return runWalletOperation(dependencies, {
     context,
     address,
-    createIfMissing: true,
-    compute: (transaction) => {
-      if (limit !== undefined) transaction.setOverdraftLimit(limit);
-      if (input.usagePeriod !== undefined) transaction.setUsagePeriod(input.usagePeriod);
-      return transaction.snapshot.wallet;
+    ifMissing: 'create',
+    compute: (engine) => {
+      if (limit !== undefined) engine.setOverdraftLimit(limit);
+      if (input.usagePeriod !== undefined) engine.setUsagePeriod(input.usagePeriod);
+      return engine.snapshot.wallet;
     },
-    present: (_, engine, loaded) => request.present({ ...loaded.wallet, ...engine.snapshot.wallet }),
-    missingWallet: () => new Error('unreachable'),
+    present: (_, effects, loaded) => request.present({ ...loaded.wallet, ...effects.snapshot.wallet }),
   });
 }
 

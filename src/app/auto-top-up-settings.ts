@@ -59,17 +59,12 @@ export async function setBalanceSettings(
       ? input.lowBalanceThreshold
       : parseAmount(input.lowBalanceThreshold, { param: 'lowBalanceThreshold', scale: unit.scale });
   const autoTopUp = input.autoTopUp ? await parseAutoTopUp(dependencies, context, input.autoTopUp, { scale: unit.scale, customerId: address.customerId }) : input.autoTopUp;
-  let saved: BalanceSettings | undefined;
-  let walletId = '';
   return runWalletOperation(dependencies, {
     context,
     address,
-    createIfMissing: true,
-    compute: (_transaction, loaded) => {
-      walletId = loaded.wallet.id;
-      return null;
-    },
-    persist: async (repository, _result, _engine, at) => {
+    ifMissing: 'create',
+    compute: (_engine, loaded) => loaded.wallet.id,
+    persist: async (repository, walletId, _effects, at): Promise<BalanceSettings> => {
       const existing = await repository.walletSettings.get(walletId);
       const settings: WalletSettingsRecord = {
         walletId,
@@ -83,10 +78,9 @@ export async function setBalanceSettings(
         updatedAt: at,
       };
       await repository.walletSettings.upsert(settings);
-      saved = { address, settings, spentThisMonth: await repository.autoTopUps.spentSince(walletId, monthStart(at)), now: at };
+      return { address, settings, spentThisMonth: await repository.autoTopUps.spentSince(walletId, monthStart(at)), now: at };
     },
-    present: () => request.present(saved!),
-    missingWallet: () => new Error('unreachable: settings create their wallet'),
+    present: (saved) => request.present(saved),
   });
 }
 

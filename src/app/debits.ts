@@ -38,16 +38,15 @@ export async function createDebit(
   }
   const debitId = dependencies.newId('dbt');
   const policy = input.onInsufficient ?? 'reject';
-  let debit: DebitRecord | undefined;
   return runWalletOperation(dependencies, {
     context,
     address,
     // A failed debit rolls back with its transaction, so creating the wallet here never leaves an empty one behind.
-    createIfMissing: true,
+    ifMissing: 'create',
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
-    compute: (transaction, loaded) => {
-      const outcome = transaction.debit({ debitId, amount, feature: input.feature ?? null, policy });
-      debit = {
+    compute: (engine, loaded) => {
+      const outcome = engine.debit({ debitId, amount, feature: input.feature ?? null, policy });
+      const debit: DebitRecord = {
         ...address,
         id: debitId,
         walletId: loaded.wallet.id,
@@ -59,15 +58,17 @@ export async function createDebit(
         policy,
         holdId: null,
         allocations: outcome.allocations,
-        occurredAt: input.occurredAt ?? transaction.now,
+        occurredAt: input.occurredAt ?? engine.now,
         metadata: input.metadata ?? {},
-        createdAt: transaction.now,
+        createdAt: engine.now,
       };
       return debit;
     },
-    persist: (repository, record) => repository.debits.insert(record),
-    present: (record, engine, loaded) => request.present(record, bookedOf(engine, loaded)),
-    missingWallet: () => new Error('unreachable: debits create their wallet'),
+    persist: async (repository, debit) => {
+      await repository.debits.insert(debit);
+      return debit;
+    },
+    present: (record, effects, loaded) => request.present(record, bookedOf(effects, loaded)),
   });
 }
 

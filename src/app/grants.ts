@@ -56,14 +56,12 @@ export async function createGrant(
   if (input.expiresAt != null && input.effectiveAt !== undefined && input.expiresAt <= input.effectiveAt) {
     throw validationError('expiresAt', 'expiresAt must be later than effectiveAt.');
   }
-  let created: GrantRecord | undefined;
-  let schedule: ScheduleRecord | null = null;
   return runWalletOperation(dependencies, {
     context,
     address,
-    createIfMissing: true,
+    ifMissing: 'create',
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'wallet' as const } } : {}),
-    compute: (transaction, loaded) => {
+    compute: (engine, loaded) => {
       const newGrant = {
         id: grantId,
         amount,
@@ -74,21 +72,20 @@ export async function createGrant(
         appliesTo: input.appliesTo ?? [],
         ...rollover,
       } as const;
-      let state;
-      if (scheduleId !== null) {
-        const made = transaction.createSchedule({
-          scheduleId,
-          firstGrant: newGrant,
-          recurrencePeriod: input.recurrencePeriod!,
-          endsAt: input.recurrenceEndsAt ?? null,
-        });
-        state = made.grant;
-        schedule = { ...made.schedule, ...address, walletId: loaded.wallet.id, name: input.name ?? null, metadata: input.metadata ?? {}, createdAt: transaction.now };
-      } else {
-        state = transaction.addGrant(newGrant);
-      }
-      created = {
-        ...state,
+      const made =
+        scheduleId === null
+          ? { grant: engine.addGrant(newGrant), schedule: null }
+          : engine.createSchedule({ scheduleId, firstGrant: newGrant, recurrencePeriod: input.recurrencePeriod!, endsAt: input.recurrenceEndsAt ?? null });
+      const schedule: ScheduleRecord | null = made.schedule && {
+        ...made.schedule,
+        ...address,
+        walletId: loaded.wallet.id,
+        name: input.name ?? null,
+        metadata: input.metadata ?? {},
+        createdAt: engine.now,
+      };
+      const grant: GrantRecord = {
+        ...made.grant,
         ...address,
         walletId: loaded.wallet.id,
         recurrencePeriod: input.recurrencePeriod ?? null,
@@ -97,18 +94,15 @@ export async function createGrant(
         costAmount: cost?.amount ?? null,
         costCurrency: cost?.currency ?? null,
       };
-      return state;
+      return { grant, schedule };
     },
-    persist: async (repository, state, engine) => {
-      if (schedule) {
-        schedule = { ...schedule, ...engine.snapshot.schedules.find((candidate) => candidate.id === schedule!.id) };
-        await repository.schedules.insert(schedule);
-      }
-      created = { ...created!, ...state };
-      await repository.grants.insert(created);
+    persist: async (repository, { grant, schedule }, effects) => {
+      // The schedule as the engine left it (its first issue is booked).
+      if (schedule) await repository.schedules.insert({ ...schedule, ...effects.snapshot.schedules.find((candidate) => candidate.id === schedule.id) });
+      await repository.grants.insert(grant);
+      return grant;
     },
-    present: (_state, engine, loaded, presentedAt) => request.present(created!, presentedAt, bookedOf(engine, loaded)),
-    missingWallet: () => new Error('unreachable: grants create their wallet'),
+    present: (grant, effects, loaded, presentedAt) => request.present(grant, presentedAt, bookedOf(effects, loaded)),
   });
 }
 
@@ -173,32 +167,31 @@ export async function changeGrant(
   const { context, grantId, action } = request;
   const existing = await dependencies.store.read((repository) => repository.grants.get(context.environment.id, grantId));
   if (!existing) throw notFound('grant', grantId, 'id');
-  let details = { name: existing.name, metadata: existing.metadata };
   return runWalletOperation(dependencies, {
     context,
     address: existing,
-    createIfMissing: false,
+    ifMissing: () => notFound('grant', grantId),
     grantIds: [grantId],
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
-    compute: (transaction) => {
-      if (action.kind === 'void') return transaction.voidGrant(grantId);
-      if (action.kind === 'expire') return transaction.expireGrant(grantId);
+    compute: (engine): GrantRecord => {
+      if (action.kind === 'void') return { ...existing, ...engine.voidGrant(grantId) };
+      if (action.kind === 'expire') return { ...existing, ...engine.expireGrant(grantId) };
       const { changes } = action;
       const engineChanges: { expiresAt?: Instant | null; priority?: number } = {};
       if (changes.expiresAt !== undefined) engineChanges.expiresAt = changes.expiresAt;
       if (changes.priority !== undefined) engineChanges.priority = changes.priority;
-      const grant = transaction.updateGrant(grantId, engineChanges);
-      details = {
+      return {
+        ...existing,
+        ...engine.updateGrant(grantId, engineChanges),
         name: changes.name !== undefined ? changes.name : existing.name,
         metadata: changes.metadata !== undefined ? mergeMetadata(existing.metadata, changes.metadata) : existing.metadata,
       };
+    },
+    persist: async (repository, grant) => {
+      if (action.kind === 'update') await repository.grants.updateDetails(grantId, { name: grant.name, metadata: grant.metadata });
       return grant;
     },
-    persist: async (repository) => {
-      if (action.kind === 'update') await repository.grants.updateDetails(grantId, details);
-    },
-    present: (state, engine, loaded, now) => request.present({ ...existing, ...state, ...details }, now, bookedOf(engine, loaded)),
-    missingWallet: () => notFound('grant', grantId),
+    present: (grant, effects, loaded, now) => request.present(grant, now, bookedOf(effects, loaded)),
   });
 }
 

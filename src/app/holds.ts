@@ -39,20 +39,21 @@ export async function createHold(
     throw validationError(input.expiresAt !== undefined ? 'expiresAt' : 'ttlSeconds', 'A hold may last at most 30 days.');
   }
   const holdId = dependencies.newId('hld');
-  let hold: HoldRecord | undefined;
   return runWalletOperation(dependencies, {
     context,
     address,
-    createIfMissing: true,
+    ifMissing: 'create',
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
-    compute: (transaction, loaded) => {
-      const state = transaction.placeHold({ holdId, amount, feature: input.feature ?? null, expiresAt });
-      hold = { ...state, ...address, walletId: loaded.wallet.id, metadata: input.metadata ?? {} };
+    compute: (engine, loaded) => {
+      const state = engine.placeHold({ holdId, amount, feature: input.feature ?? null, expiresAt });
+      const hold: HoldRecord = { ...state, ...address, walletId: loaded.wallet.id, metadata: input.metadata ?? {} };
       return hold;
     },
-    persist: (repository, record) => repository.holds.insert(record),
-    present: (record, engine, loaded, presentedAt) => request.present(record, null, presentedAt, bookedOf(engine, loaded)),
-    missingWallet: () => new Error('unreachable: holds create their wallet'),
+    persist: async (repository, hold) => {
+      await repository.holds.insert(hold);
+      return hold;
+    },
+    present: (record, effects, loaded, presentedAt) => request.present(record, null, presentedAt, bookedOf(effects, loaded)),
   });
 }
 
@@ -101,18 +102,17 @@ export async function endHold(
   const unit = await findUnit(dependencies, context.environment.id, existing.unit);
   const captureAmount = action.kind === 'capture' && action.amount !== undefined ? parseAmount(action.amount, { scale: unit.scale }) : null;
   const debitId = dependencies.newId('dbt');
-  let debit: DebitRecord | null = null;
   return runWalletOperation(dependencies, {
     context,
     address: existing,
-    createIfMissing: false,
+    ifMissing: () => notFound('hold', holdId),
     holdIds: [holdId],
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
-    compute: (transaction, loaded) => {
-      if (action.kind === 'release') return { ...existing, ...transaction.release(holdId) };
-      const captured = transaction.capture({ holdId, debitId, amount: captureAmount });
+    compute: (engine, loaded): { hold: HoldRecord; debit: DebitRecord | null } => {
+      if (action.kind === 'release') return { hold: { ...existing, ...engine.release(holdId) }, debit: null };
+      const captured = engine.capture({ holdId, debitId, amount: captureAmount });
       const consumed = sumAmounts(captured.allocations.map((allocation) => allocation.amount));
-      debit = {
+      const debit: DebitRecord = {
         ...existing,
         id: debitId,
         walletId: loaded.wallet.id,
@@ -124,16 +124,16 @@ export async function endHold(
         policy: 'reject',
         holdId,
         allocations: captured.allocations,
-        occurredAt: transaction.now,
+        occurredAt: engine.now,
         metadata: action.metadata ?? existing.metadata,
-        createdAt: transaction.now,
+        createdAt: engine.now,
       };
-      return { ...existing, ...captured.hold };
+      return { hold: { ...existing, ...captured.hold }, debit };
     },
-    persist: async (repository) => {
-      if (debit) await repository.debits.insert(debit);
+    persist: async (repository, ended) => {
+      if (ended.debit) await repository.debits.insert(ended.debit);
+      return ended;
     },
-    present: (hold, engine, loaded, now) => request.present(hold, debit, now, bookedOf(engine, loaded)),
-    missingWallet: () => notFound('hold', holdId),
+    present: ({ hold, debit }, effects, loaded, now) => request.present(hold, debit, now, bookedOf(effects, loaded)),
   });
 }

@@ -5,7 +5,7 @@ import type { ClosedPurchaseStatus, PurchaseRecord } from '../store/repository/p
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies } from './dependencies.ts';
 import { purchaseEventData } from './purchases.ts';
-import { operateOnLockedWallet } from './wallet-operation.ts';
+import { bookOnLockedWallet } from './wallet-operation.ts';
 import { appendEvents, type OutboxEvent } from './webhook-outbox.ts';
 
 /**
@@ -26,8 +26,6 @@ import { appendEvents, type OutboxEvent } from './webhook-outbox.ts';
 export type PaymentResult = { outcome: 'paid' | 'already_paid' | 'late'; purchase: PurchaseRecord };
 export type CloseResult = { changed: boolean; purchase: PurchaseRecord };
 
-const noPresentation = () => ({ status: 200, body: null });
-
 export async function completePurchase(
   dependencies: AppDependencies,
   input: { purchase: PurchaseRecord; paymentReference: string | null; requestId?: string },
@@ -39,17 +37,15 @@ export async function completePurchase(
       if (input.paymentReference !== null) await repository.purchases.recordLatePayment(current.id, { at, paymentReference: input.paymentReference });
       return { outcome: 'late', purchase: { ...current, latePaymentReference: current.latePaymentReference ?? input.paymentReference, latePaymentAt: current.latePaymentAt ?? at } };
     }
-    let paid = current;
-    await operateOnLockedWallet(dependencies, repository, wallet, {
+    const paid = await bookOnLockedWallet(dependencies, repository, wallet, {
       context: { environment, requestId: input.requestId ?? 'payment' },
       grantIds: [current.grantId],
-      compute: (transaction) => transaction.confirmPayment(current.grantId),
-      persist: async (transactionRepository, _grant, _engine, at) => {
+      compute: (engine) => engine.confirmPayment(current.grantId),
+      persist: async (transactionRepository, _grant, _effects, at): Promise<PurchaseRecord> => {
         await guarded(transactionRepository.purchases.markPaid(current.id, { at, paymentReference: input.paymentReference }), current.id);
         await transactionRepository.invoices.settle(current.invoiceId, { status: 'paid', at });
-        paid = { ...current, status: 'paid', paidAt: at, paymentReference: input.paymentReference };
+        return { ...current, status: 'paid', paidAt: at, paymentReference: input.paymentReference };
       },
-      present: noPresentation,
     });
     // After the engine's own events (grant.updated), in the same transaction.
     await appendEvents(dependencies, repository, { environmentId: current.environmentId, at: paid.paidAt!, events: paidEvents(paid) });
@@ -63,17 +59,15 @@ export async function closePurchase(
 ): Promise<CloseResult> {
   return onLockedPurchase(dependencies, input.purchase, async (repository, current, environment, wallet) => {
     if (current.status !== 'open') return { changed: false, purchase: current };
-    let closed = current;
-    await operateOnLockedWallet(dependencies, repository, wallet, {
+    const closed = await bookOnLockedWallet(dependencies, repository, wallet, {
       context: { environment, requestId: input.requestId ?? 'payment' },
       grantIds: [current.grantId],
-      compute: (transaction) => transaction.voidGrant(current.grantId),
-      persist: async (transactionRepository, _grant, _engine, at) => {
+      compute: (engine) => engine.voidGrant(current.grantId),
+      persist: async (transactionRepository, _grant, _effects, at): Promise<PurchaseRecord> => {
         await guarded(transactionRepository.purchases.markClosed(current.id, { status: input.status, at }), current.id);
         await transactionRepository.invoices.settle(current.invoiceId, { status: 'void', at });
-        closed = { ...current, status: input.status, closedAt: at };
+        return { ...current, status: input.status, closedAt: at };
       },
-      present: noPresentation,
     });
     await appendEvents(dependencies, repository, { environmentId: current.environmentId, at: closed.closedAt!, events: closedEvents(closed, closed.closedAt!) });
     return { changed: true, purchase: closed };

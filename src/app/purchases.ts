@@ -165,28 +165,26 @@ function writePurchase(dependencies: AppDependencies, plan: PurchasePlan): Promi
   const grantId = dependencies.newId('grt');
   const invoiceId = dependencies.newId('inv');
   const metadata = terms.metadata ?? {};
-  let written: PurchaseWithInvoice | undefined;
-  let walletId = '';
   return runWalletOperation(dependencies, {
     context,
     address,
-    createIfMissing: true,
+    ifMissing: 'create',
     ...(plan.idempotency ? { idempotency: { ...plan.idempotency, scope: 'wallet' as const } } : {}),
-    compute: (transaction, loaded) => {
-      walletId = loaded.wallet.id;
-      return transaction.addGrant({
+    compute: (engine, loaded) => ({
+      walletId: loaded.wallet.id,
+      state: engine.addGrant({
         id: grantId,
         amount: plan.amount,
         category: 'paid',
         priority: terms.priority ?? DEFAULT_PRIORITY,
-        effectiveAt: terms.effectiveAt ?? transaction.now,
+        effectiveAt: terms.effectiveAt ?? engine.now,
         expiresAt: terms.expiresAt ?? null,
         appliesTo: terms.appliesTo ?? [],
         paymentPending: true,
         source: 'purchase',
-      });
-    },
-    persist: async (repository, state, _engine, at) => {
+      }),
+    }),
+    persist: async (repository, { walletId, state }, _effects, at): Promise<PurchaseWithInvoice> => {
       const grant: GrantRecord = {
         ...state,
         ...address,
@@ -240,10 +238,9 @@ function writePurchase(dependencies: AppDependencies, plan: PurchasePlan): Promi
       await repository.invoices.insert(invoice);
       await appendEvents(dependencies, repository, { environmentId: address.environmentId, at, events: [{ type: 'purchase.created', data: purchaseEventData(purchase) }] });
       await plan.also?.(repository, purchase);
-      written = { purchase, invoice };
+      return { purchase, invoice };
     },
-    present: (_state, _engine, _loaded, at) => plan.present(written!, at),
-    missingWallet: () => new Error('unreachable: purchases create their wallet'),
+    present: (written, _effects, _loaded, at) => plan.present(written, at),
   });
 }
 

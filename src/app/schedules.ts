@@ -29,10 +29,9 @@ export async function cancelSchedule(
   return runWalletOperation(dependencies, {
     context: request.context,
     address: existing,
-    createIfMissing: false,
+    ifMissing: () => notFound('grant schedule', request.scheduleId, 'id'),
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
-    compute: (transaction) => transaction.cancelSchedule(request.scheduleId),
+    compute: (engine) => engine.cancelSchedule(request.scheduleId),
     present: (state) => request.present({ ...existing, ...state }),
-    missingWallet: () => notFound('grant schedule', request.scheduleId, 'id'),
   });
 }

@@ -3,19 +3,16 @@ import { parsePeriod, shortestLengthMs } from '../domain/periods.ts';
 import type { Instant } from '../domain/types.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import { operateOnLockedWallet } from './wallet-operation.ts';
-
-const noPresentation = () => ({ status: 200, body: null });
+import { bookOnLockedWallet } from './wallet-operation.ts';
 
 /** Books the due events (activations, expiries, hold expiries) of one locked wallet, at their own instants. */
 async function bookDueEvents(dependencies: AppDependencies, environment: EnvironmentRecord, walletId: string): Promise<boolean> {
   return dependencies.store.transaction(async (repository) => {
     const wallet = await repository.wallets.getById(environment.id, walletId, { lock: true });
     if (!wallet) return false;
-    await operateOnLockedWallet(dependencies, repository, wallet, {
+    await bookOnLockedWallet(dependencies, repository, wallet, {
       context: { environment, requestId: 'sweep' },
       compute: () => null,
-      present: noPresentation,
     });
     return true;
   });
@@ -36,10 +33,9 @@ export async function sweepDueEvents(dependencies: AppDependencies, limit = 500)
       if (!due) return false;
       const environment = (await repository.accounts.getEnvironment(due.environmentId))!;
       const wallet = (await repository.wallets.getById(due.environmentId, due.id, { lock: true }))!;
-      await operateOnLockedWallet(dependencies, repository, wallet, {
+      await bookOnLockedWallet(dependencies, repository, wallet, {
         context: { environment, requestId: 'sweep' },
         compute: () => null,
-        present: noPresentation,
       });
       return true;
     });

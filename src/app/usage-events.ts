@@ -48,18 +48,17 @@ export async function recordUsageEvent(
     metadata: input.metadata ?? {},
   });
   const debitId = dependencies.newId('dbt');
-  let debit: DebitRecord | null = null;
   try {
     return await runWalletOperation(dependencies, {
       context,
       address: rated.address,
       // Usage is never lost: a customer's first usage creates the wallet, which then records it as shortfall.
-      createIfMissing: true,
+      ifMissing: 'create',
       idempotency: { key: input.id, fingerprint, scope: 'usage-event' },
       holdIds: reservationId === null ? [] : [reservationId],
-      compute: (transaction, loaded) => {
+      compute: (engine, loaded): { event: UsageEventRecord; debit: DebitRecord | null } => {
         if (reservationId !== null && !loaded.holds.has(reservationId)) throw notFound('reservation', reservationId, 'reservationId');
-        const booking = bookUsage(transaction, { debitId, cost: rated.cost, feature: rated.feature.key, reservationId });
+        const booking = bookUsage(engine, { debitId, cost: rated.cost, feature: rated.feature.key, reservationId });
         const consumed = booking.allocations.reduce((total, allocation) => total + allocation.amount, 0n);
         const event: UsageEventRecord = {
           ...rated.address,
@@ -78,29 +77,30 @@ export async function recordUsageEvent(
           debitId: rated.cost > 0n ? debitId : null,
           reservationId,
           metadata: input.metadata ?? {},
-          createdAt: transaction.now,
+          createdAt: engine.now,
         };
-        if (event.debitId !== null) {
-          debit = {
-            ...rated.address,
-            id: debitId,
-            walletId: loaded.wallet.id,
-            amount: rated.cost,
-            consumed,
-            overdrawn: booking.overdrawn,
-            shortfall: booking.shortfall,
-            feature: rated.feature.key,
-            policy: 'usage',
-            holdId: booking.reservationUsed ? reservationId : null,
-            allocations: booking.allocations,
-            occurredAt: rated.occurredAt,
-            metadata: { ...event.metadata, usageEventId: input.id },
-            createdAt: transaction.now,
-          };
-        }
-        return event;
+        const debit: DebitRecord | null =
+          event.debitId === null
+            ? null
+            : {
+                ...rated.address,
+                id: debitId,
+                walletId: loaded.wallet.id,
+                amount: rated.cost,
+                consumed,
+                overdrawn: booking.overdrawn,
+                shortfall: booking.shortfall,
+                feature: rated.feature.key,
+                policy: 'usage',
+                holdId: booking.reservationUsed ? reservationId : null,
+                allocations: booking.allocations,
+                occurredAt: rated.occurredAt,
+                metadata: { ...event.metadata, usageEventId: input.id },
+                createdAt: engine.now,
+              };
+        return { event, debit };
       },
-      persist: async (repository, event, _engine, now) => {
+      persist: async (repository, { event, debit }, _effects, now) => {
         if (debit) await repository.debits.insert(debit);
         await repository.usageEvents.insert(event);
         if (event.shortfall > 0n) {
@@ -124,9 +124,9 @@ export async function recordUsageEvent(
             ],
           });
         }
+        return event;
       },
-      present: (event, engine, loaded) => request.present(event, rated.price, bookedOf(engine, loaded)),
-      missingWallet: () => new Error('unreachable: usage events create their wallet'),
+      present: (event, effects, loaded) => request.present(event, rated.price, bookedOf(effects, loaded)),
     });
   } catch (error) {
     if (error instanceof CreditbookError && error.code === 'idempotency_conflict') {

@@ -16,11 +16,16 @@ export interface LoadedWallet {
   schedules: Map<string, ScheduleRecord>;
 }
 
-export interface WalletOperation<Result> {
+/**
+ * One write to one wallet. `compute` runs the engine and returns what the
+ * operation made (`Result`); `persist` writes it and returns what the response
+ * shows (`Shown`, by default the result itself); `present` shapes the response.
+ */
+export interface WalletOperation<Result, Shown = Result> {
   context: RequestContext;
   address: WalletAddress;
-  /** A wallet is created on first use by writes that add credit; others need it to exist. */
-  createIfMissing: boolean;
+  /** When the wallet does not exist: `create` it (writes that add or book credit), or throw this error. */
+  ifMissing: 'create' | (() => Error);
   /**
    * `environment`: a caller's key, kept 24 hours. `wallet`: a grant's key, kept forever.
    * `usage-event`: a usage event's own ID, unique per environment and kept forever.
@@ -30,13 +35,11 @@ export interface WalletOperation<Result> {
   grantIds?: string[];
   /** Holds to load besides the active ones. */
   holdIds?: string[];
-  /** Pure: runs the engine. */
-  compute: (transaction: WalletTransaction, loaded: LoadedWallet) => Result;
-  /** Writes rows the generic step cannot (new grants, holds, debits), after the engine ran. */
-  persist?: (repository: Repository, result: Result, engine: WalletTransactionResult, now: Instant) => Promise<void>;
-  present: (result: Result, engine: WalletTransactionResult, loaded: LoadedWallet, now: Instant) => Presented;
-  /** Called when the wallet does not exist and createIfMissing is false. */
-  missingWallet: () => Error;
+  /** Pure: runs the engine on the loaded wallet and returns what the operation made. */
+  compute: (engine: WalletTransaction, loaded: LoadedWallet) => Result;
+  /** Writes rows the generic step cannot (new grants, holds, debits), after the engine ran; returns what the response shows. */
+  persist?: (repository: Repository, result: Result, effects: WalletTransactionResult, now: Instant) => Promise<Shown>;
+  present: (shown: Shown, effects: WalletTransactionResult, loaded: LoadedWallet, now: Instant) => Presented;
 }
 
 /**
@@ -46,7 +49,7 @@ export interface WalletOperation<Result> {
  * outbox events and the idempotency record are written in the same transaction,
  * so a crash leaves all of them or none.
  */
-export function runWalletOperation<Result>(dependencies: AppDependencies, operation: WalletOperation<Result>): Promise<Outcome> {
+export function runWalletOperation<Result, Shown = Result>(dependencies: AppDependencies, operation: WalletOperation<Result, Shown>): Promise<Outcome> {
   const { environmentId, customerId, unit, walletKey } = operation.address;
   return dependencies.store.transaction(
     async (repository) => {
@@ -59,11 +62,11 @@ export function runWalletOperation<Result>(dependencies: AppDependencies, operat
 }
 
 /** The pipeline for a wallet whose row lock the current transaction already holds. */
-export async function operateOnLockedWallet<Result>(
+async function operateOnLockedWallet<Result, Shown = Result>(
   dependencies: AppDependencies,
   repository: Repository,
   wallet: WalletRecord,
-  operation: Omit<WalletOperation<Result>, 'address' | 'createIfMissing' | 'missingWallet'>,
+  operation: Omit<WalletOperation<Result, Shown>, 'address' | 'ifMissing'>,
 ): Promise<Outcome> {
   const environmentId = operation.context.environment.id;
   const idempotency = operation.idempotency;
@@ -72,16 +75,8 @@ export async function operateOnLockedWallet<Result>(
     const replay = await findReplay({ repository, environmentId, scope, request: idempotency });
     if (replay) return replay;
   }
-  const now = currentTime(dependencies, operation.context.environment);
-  const loaded = await loadWallet(repository, wallet, operation, now);
-  const transaction = new WalletTransaction(snapshotOf(loaded), now, { issuedGrantId: () => dependencies.newId('grt') });
-  const result = operation.compute(transaction, loaded);
-  const engine = transaction.result();
-  await operation.persist?.(repository, result, engine, transaction.now);
-  await persistEngineResult(dependencies, repository, loaded, engine, transaction.now);
-  // Balance alerts and the auto top-up trigger, in this transaction (balance-alerts.ts).
-  await watchBalance(dependencies, repository, { wallet, after: engine.snapshot.wallet, at: transaction.now });
-  const response = operation.present(result, engine, loaded, transaction.now);
+  const { shown, effects, loaded, now } = await book(dependencies, repository, wallet, operation);
+  const response = operation.present(shown, effects, loaded, now);
   if (idempotency) {
     await rememberResponse({
       repository,
@@ -89,17 +84,54 @@ export async function operateOnLockedWallet<Result>(
       scope,
       request: idempotency,
       response,
-      now: transaction.now,
+      now,
       keepForever: idempotency.scope !== 'environment',
     });
   }
   return { ...response, replayed: false };
 }
 
-async function lockWallet<Result>(dependencies: AppDependencies, repository: Repository, operation: WalletOperation<Result>): Promise<WalletRecord> {
+/**
+ * The same pipeline for work no caller waits on (payment outcomes, the sweep):
+ * no idempotency key and no response; returns what `persist` returned.
+ */
+export async function bookOnLockedWallet<Result, Shown = Result>(
+  dependencies: AppDependencies,
+  repository: Repository,
+  wallet: WalletRecord,
+  operation: Pick<WalletOperation<Result, Shown>, 'context' | 'grantIds' | 'holdIds' | 'compute' | 'persist'>,
+): Promise<Shown> {
+  return (await book(dependencies, repository, wallet, operation)).shown;
+}
+
+/** load → engine → persist, on a locked wallet. */
+async function book<Result, Shown>(
+  dependencies: AppDependencies,
+  repository: Repository,
+  wallet: WalletRecord,
+  operation: Pick<WalletOperation<Result, Shown>, 'context' | 'grantIds' | 'holdIds' | 'compute' | 'persist'>,
+): Promise<{ shown: Shown; effects: WalletTransactionResult; loaded: LoadedWallet; now: Instant }> {
+  const now = currentTime(dependencies, operation.context.environment);
+  const loaded = await loadWallet(repository, wallet, operation, now);
+  const engine = new WalletTransaction(snapshotOf(loaded), now, { issuedGrantId: () => dependencies.newId('grt') });
+  const result = operation.compute(engine, loaded);
+  const effects = engine.result();
+  // Without a persist step the response shows the computed result (Shown defaults to Result).
+  const shown = operation.persist ? await operation.persist(repository, result, effects, engine.now) : (result as unknown as Shown);
+  await persistEffects(dependencies, repository, loaded, effects, engine.now);
+  // Balance alerts and the auto top-up trigger, in this transaction (balance-alerts.ts).
+  await watchBalance(dependencies, repository, { wallet, after: effects.snapshot.wallet, at: engine.now });
+  return { shown, effects, loaded, now: engine.now };
+}
+
+async function lockWallet(
+  dependencies: AppDependencies,
+  repository: Repository,
+  operation: Pick<WalletOperation<unknown>, 'address' | 'ifMissing' | 'context'>,
+): Promise<WalletRecord> {
   const existing = await repository.wallets.find(operation.address, { lock: true });
   if (existing) return existing;
-  if (!operation.createIfMissing) throw operation.missingWallet();
+  if (operation.ifMissing !== 'create') throw operation.ifMissing();
   await repository.wallets.insert(emptyWallet(dependencies, operation.address, currentTime(dependencies, operation.context.environment)));
   // Another node may have inserted it first; either way, lock the row that now exists.
   const created = await repository.wallets.find(operation.address, { lock: true });
@@ -149,27 +181,28 @@ async function loadWallet(repository: Repository, wallet: WalletRecord, operatio
   return { wallet, grants, holds, schedules: new Map(stored.schedules.map((schedule) => [schedule.id, schedule])) };
 }
 
-async function persistEngineResult(
+/** Writes what the engine did: changed grants, holds and schedules, issued grants, ledger entries, the wallet row, events. */
+async function persistEffects(
   dependencies: AppDependencies,
   repository: Repository,
   loaded: LoadedWallet,
-  engine: WalletTransactionResult,
+  effects: WalletTransactionResult,
   now: Instant,
 ): Promise<void> {
-  const { snapshot } = engine;
+  const { snapshot } = effects;
   for (const grant of snapshot.grants) {
-    if (engine.changedGrantIds.has(grant.id) && loaded.grants.has(grant.id)) await repository.grants.updateState(grant);
+    if (effects.changedGrantIds.has(grant.id) && loaded.grants.has(grant.id)) await repository.grants.updateState(grant);
   }
   for (const hold of snapshot.holds) {
-    if (engine.changedHoldIds.has(hold.id) && loaded.holds.has(hold.id)) await repository.holds.updateState(hold);
+    if (effects.changedHoldIds.has(hold.id) && loaded.holds.has(hold.id)) await repository.holds.updateState(hold);
   }
   for (const schedule of snapshot.schedules) {
-    if (engine.changedScheduleIds.has(schedule.id) && loaded.schedules.has(schedule.id)) await repository.schedules.updateState(schedule);
+    if (effects.changedScheduleIds.has(schedule.id) && loaded.schedules.has(schedule.id)) await repository.schedules.updateState(schedule);
   }
   const wallet = loaded.wallet;
   // Grants a schedule issued while the clock moved: the operation did not create them, so they are inserted here.
   for (const grant of snapshot.grants) {
-    if (!engine.issuedGrantIds.has(grant.id)) continue;
+    if (!effects.issuedGrantIds.has(grant.id)) continue;
     const schedule = snapshot.schedules.find((candidate) => candidate.id === grant.scheduleId) as ScheduleRecord | undefined;
     const issued: GrantRecord = {
       ...grant,
@@ -186,9 +219,9 @@ async function persistEngineResult(
     };
     await repository.grants.insert(issued);
   }
-  if (engine.entries.length > 0) {
+  if (effects.entries.length > 0) {
     await repository.ledger.insertMany(
-      engine.entries.map((entry) => ({
+      effects.entries.map((entry) => ({
         ...entry,
         id: dependencies.newId('le'),
         environmentId: wallet.environmentId,
@@ -201,9 +234,9 @@ async function persistEngineResult(
     );
   }
   await repository.wallets.update({ ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot), hasSchedules: snapshot.schedules.length > 0 });
-  if (engine.events.length > 0) {
+  if (effects.events.length > 0) {
     await repository.events.insertMany(
-      engine.events.map((event) => {
+      effects.events.map((event) => {
         const { type, ...data } = event;
         return {
           id: dependencies.newId('evt'),
