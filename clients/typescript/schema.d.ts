@@ -10,7 +10,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     /** @description A part of the ID, name, external ID or email; case-insensitive. */
@@ -42,7 +42,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Your own ID for the customer; generated (cus_…) when omitted. */
+                        /** @description Up to 100 letters, digits, _ . : or -, starting with a letter or digit: your own ID for the customer (generated, cus_…, when omitted). */
                         id?: string;
                         externalId?: string | null;
                         name?: string | null;
@@ -175,7 +175,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     customerId?: string;
@@ -211,7 +211,7 @@ export interface paths {
                         unit: string;
                         walletKey?: string | null;
                         /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                          * @example 100
                          * @example 12.5
                          */
@@ -219,7 +219,7 @@ export interface paths {
                         /** @description The usage period: boundaries at anchor + k × period (calendar-correct, UTC). Resets and usage counting follow it. null removes it. */
                         usagePeriod?: {
                             /**
-                             * @description ISO 8601 duration of one unit: PnD, PnW, PnM or PnY.
+                             * @description An ISO 8601 duration of one unit: PnD, PnW, PnM or PnY (n from 1 to 9999).
                              * @example P1M
                              */
                             period: string;
@@ -259,7 +259,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     /** @description An exact type such as 'invoice.paid', or a family such as 'balance.*'. */
@@ -376,7 +376,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     customerId?: string;
@@ -415,7 +415,7 @@ export interface paths {
                         unit: string;
                         walletKey?: string | null;
                         /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                          * @example 100
                          * @example 12.5
                          */
@@ -435,11 +435,15 @@ export interface paths {
                         };
                         cost?: {
                             /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                              * @example 100
                              * @example 12.5
                              */
                             amount: string | number;
+                            /**
+                             * @description A lower-case ISO 4217 currency code, such as "usd".
+                             * @example usd
+                             */
                             currency: string;
                         } | null;
                         appliesTo?: string[];
@@ -626,7 +630,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     customerId?: string;
@@ -754,7 +758,7 @@ export interface paths {
                         unit: string;
                         walletKey?: string | null;
                         /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                          * @example 100
                          * @example 12.5
                          */
@@ -814,7 +818,7 @@ export interface paths {
                             unit: string;
                             walletKey?: string | null;
                             /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                              * @example 100
                              * @example 12.5
                              */
@@ -891,7 +895,7 @@ export interface paths {
                         unit: string;
                         walletKey?: string | null;
                         /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                          * @example 100
                          * @example 12.5
                          */
@@ -984,7 +988,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                          * @example 100
                          * @example 12.5
                          */
@@ -1138,7 +1142,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     customerId?: string;
@@ -1190,7 +1194,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     customerId?: string;
@@ -1226,7 +1230,7 @@ export interface paths {
                         unit: string;
                         walletKey?: string | null;
                         /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                          * @example 100
                          * @example 12.5
                          */
@@ -1237,7 +1241,7 @@ export interface paths {
                          */
                         price: string;
                         /**
-                         * @description Lower-case ISO 4217 code.
+                         * @description A lower-case ISO 4217 currency code, such as "usd".
                          * @example usd
                          */
                         currency?: string;
@@ -1403,7 +1407,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     customerId?: string;
@@ -1442,7 +1446,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                 };
@@ -1560,7 +1564,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     status?: "pending" | "delivered" | "failed" | "canceled";
@@ -1678,31 +1682,31 @@ export interface paths {
                         lowBalanceThreshold?: (string | number) | null;
                         autoTopUp?: {
                             /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                              * @example 100
                              * @example 12.5
                              */
                             threshold: string | number;
                             /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                              * @example 100
                              * @example 12.5
                              */
                             amount?: string | number;
                             /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                              * @example 100
                              * @example 12.5
                              */
                             targetBalance?: string | number;
                             /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                              * @example 100
                              * @example 12.5
                              */
                             unitPrice: string | number;
                             /**
-                             * @description Lower-case ISO 4217 code.
+                             * @description A lower-case ISO 4217 currency code, such as "usd".
                              * @example usd
                              */
                             currency?: string;
@@ -1739,7 +1743,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     customerId: string;
@@ -1779,7 +1783,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description 1 to 100, default 10 */
+                    /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
                     customerId?: string;
@@ -2077,7 +2081,7 @@ export interface operations {
     listDebits: {
         parameters: {
             query?: {
-                /** @description 1 to 100, default 10 */
+                /** @description A whole number from 1 to 100 (default 10). */
                 limit?: string;
                 startingAfter?: string;
                 customerId?: string;
@@ -2124,7 +2128,7 @@ export interface operations {
     listHolds: {
         parameters: {
             query?: {
-                /** @description 1 to 100, default 10 */
+                /** @description A whole number from 1 to 100 (default 10). */
                 limit?: string;
                 startingAfter?: string;
                 customerId?: string;
@@ -2405,7 +2409,7 @@ export interface operations {
     listPrices: {
         parameters: {
             query?: {
-                /** @description 1 to 100, default 10 */
+                /** @description A whole number from 1 to 100 (default 10). */
                 limit?: string;
                 startingAfter?: string;
                 feature?: string;
@@ -2439,13 +2443,13 @@ export interface operations {
                     feature: string;
                     unit: string;
                     /**
-                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                      * @example 100
                      * @example 12.5
                      */
                     amount: string | number;
                     /**
-                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                      * @example 100
                      * @example 12.5
                      */
@@ -2707,7 +2711,7 @@ export interface operations {
                     packs?: {
                         unit: string;
                         /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                          * @example 100
                          * @example 12.5
                          */

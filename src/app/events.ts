@@ -1,8 +1,16 @@
 import type { EventRecord, Page, PageRequest } from '../store/records.ts';
 import type { EventFilters } from '../store/repository/ledger-queries.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { requireEventTypePattern } from './event-types.ts';
 
-/** The environment's events (the outbox webhooks are made from), newest first, by exact type or family (`balance.*`) and by customer. */
+/**
+ * The environment's events (the outbox webhooks are made from), newest first, by
+ * customer and by what a webhook endpoint subscribes with: a type, a family
+ * (`debit.*`) or `*`. A type or family that does not exist is a 400 naming those that do.
+ */
 export function listEvents(dependencies: AppDependencies, context: RequestContext, filters: EventFilters, page: PageRequest): Promise<Page<EventRecord>> {
-  return dependencies.store.read((repository) => repository.events.list(context.environment.id, filters, page));
+  if (filters.type !== undefined && filters.type !== '*') requireEventTypePattern(filters.type, 'type');
+  const { type, ...rest } = filters;
+  const checked: EventFilters = type === undefined || type === '*' ? rest : { ...rest, type };
+  return dependencies.store.read((repository) => repository.events.list(context.environment.id, checked, page));
 }

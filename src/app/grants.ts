@@ -1,3 +1,4 @@
+import { requireCurrency } from '../domain/currencies.ts';
 import { parseAmount, type Amount } from '../domain/amount.ts';
 import { parsePeriod } from '../domain/periods.ts';
 import { notFound, validationError } from '../domain/errors.ts';
@@ -44,7 +45,7 @@ export async function createGrant(
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
   const amount = parseAmount(input.amount, { scale: unit.scale });
-  const cost = input.cost ? { amount: parseAmount(input.cost.amount, { param: 'cost.amount', positive: false }), currency: input.cost.currency } : null;
+  const cost = input.cost ? { amount: parseAmount(input.cost.amount, { param: 'cost.amount', positive: false }), currency: requireCurrency(input.cost.currency, 'cost.currency') } : null;
   if (cost && cost.amount < 0n) throw validationError('cost.amount', "'cost.amount' must not be negative.");
   const rollover = parseRollover(input, unit.scale);
   const grantId = dependencies.newId('grt');

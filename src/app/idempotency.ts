@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { formatAmount, parseAmount } from '../domain/amount.ts';
 import { CreditbookError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import type { Repository } from '../store/repository/repository.ts';
@@ -67,15 +68,32 @@ export async function rememberResponse(input: {
   });
 }
 
-function stableStringify(value: unknown): string {
+/**
+ * Parameters that hold amounts: a retry that spells one otherwise ("12.50", 12.5,
+ * "1.25e1" for "12.5") asks for the same thing, so they are compared by value.
+ */
+const AMOUNT_PARAMETERS = new Set(['amount', 'overdraftLimit', 'resetMaxRollover', 'resetMinRollover', 'threshold', 'price']);
+
+/** An amount's one spelling; anything that is not an amount stays as sent (and is refused later). */
+function canonicalAmount(value: unknown): unknown {
+  if (typeof value !== 'string' && typeof value !== 'number') return value;
+  try {
+    return formatAmount(parseAmount(value, { positive: false }));
+  } catch {
+    return value;
+  }
+}
+
+function stableStringify(value: unknown, key?: string): string {
+  if (key !== undefined && AMOUNT_PARAMETERS.has(key)) value = canonicalAmount(value);
   if (value === undefined) return 'null';
   if (typeof value === 'bigint') return JSON.stringify(value.toString());
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((item) => stableStringify(item)).join(',')}]`;
   const entries = Object.entries(value as Record<string, unknown>)
     .filter(([, item]) => item !== undefined)
     .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableStringify(item)}`).join(',')}}`;
+  return `{${entries.map(([name, item]) => `${JSON.stringify(name)}:${stableStringify(item, name)}`).join(',')}}`;
 }
 
 /** Deletes idempotency records past their retention (grant keys are never deleted); the background sweep calls it. */

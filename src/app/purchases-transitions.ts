@@ -69,7 +69,7 @@ export async function closePurchase(
         return { ...current, status: input.status, closedAt: at };
       },
     });
-    await appendEvents(dependencies, repository, { environmentId: current.environmentId, at: closed.closedAt!, events: closedEvents(closed, closed.closedAt!) });
+    await appendEvents(dependencies, repository, { environmentId: current.environmentId, at: closed.closedAt!, events: closedEvents(closed, input.status, closed.closedAt!) });
     return { changed: true, purchase: closed };
   });
 }
@@ -111,9 +111,9 @@ function paidEvents(purchase: PurchaseRecord): OutboxEvent[] {
   ];
 }
 
-function closedEvents(purchase: PurchaseRecord, at: Instant): OutboxEvent[] {
+function closedEvents(purchase: PurchaseRecord, status: ClosedPurchaseStatus, at: Instant): OutboxEvent[] {
   return [
-    { type: `purchase.${purchase.status}`, data: purchaseEventData(purchase) },
+    { type: `purchase.${status}`, data: purchaseEventData(purchase) },
     { type: 'invoice.voided', data: { invoiceId: purchase.invoiceId, purchaseId: purchase.id, customerId: purchase.customerId, voidedAt: new Date(at).toISOString() } },
   ];
 }

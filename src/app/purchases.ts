@@ -1,6 +1,7 @@
 import { formatAmount, parseAmount, type Amount } from '../domain/amount.ts';
 import { validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
+import { requireCurrency } from '../domain/currencies.ts';
 import { formatMinor, minorToAmount, parsePrice } from '../payments/money.ts';
 import type { PaymentProvider, PaymentProviderName } from '../payments/payment-provider.ts';
 import type { GrantRecord, Metadata, WalletAddress } from '../store/records.ts';
@@ -65,7 +66,7 @@ export async function createPurchase(
   const amount = parseAmount(input.amount, { scale: unit.scale });
   const payments = dependencies.payments;
   const currency = input.currency ?? payments.settings.defaultCurrency;
-  if (!/^[a-z]{3}$/.test(currency)) throw validationError('currency', "'currency' must be a lower-case ISO 4217 code such as \"usd\".");
+  requireCurrency(currency, 'currency');
   const priceMinor = parsePrice(input.price, currency);
   const provider = payments.providerFor(context.environment, input.provider);
   if (input.expiresAt != null && input.effectiveAt !== undefined && input.expiresAt <= input.effectiveAt) {

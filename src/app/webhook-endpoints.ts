@@ -2,6 +2,7 @@ import { notFound, validationError } from '../domain/errors.ts';
 import type { Page, PageRequest } from '../store/records.ts';
 import type { DeliveryStatus, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { requireEventTypePattern } from './event-types.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { idempotentWrite } from './idempotent-write.ts';
 import type { AttemptResult } from './webhook-delivery.ts';
@@ -13,8 +14,6 @@ export interface CreateWebhookEndpointInput {
   description?: string | null | undefined;
 }
 
-const EVENT_TYPE_PATTERN = /^(\*|[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?)$/;
-
 /**
  * Registers a receiver. The response carries the signing secret: the only time
  * it is shown (an idempotent replay within 24 hours shows the same response).
@@ -25,9 +24,7 @@ export async function createWebhookEndpoint(
 ): Promise<Outcome> {
   const { context, input } = request;
   checkWebhookUrl(dependencies, input.url);
-  input.eventTypes.forEach((type, index) => {
-    if (!EVENT_TYPE_PATTERN.test(type)) throw validationError(`eventTypes.${index}`, `'${type}' is not an event type: use '*', a type such as 'invoice.paid', or a family such as 'balance.*'.`);
-  });
+  input.eventTypes.forEach((type, index) => requireEventTypePattern(type, `eventTypes.${index}`));
   const endpoint: WebhookEndpointRecord = {
     id: dependencies.newId('we'),
     environmentId: context.environment.id,

@@ -1,9 +1,10 @@
 import type { Instant } from '../domain/types.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import type { AppDependencies } from './dependencies.ts';
+import type { EventType } from './event-types.ts';
 
 export interface OutboxEvent {
-  type: string;
+  type: EventType;
   data: Record<string, unknown>;
 }
 

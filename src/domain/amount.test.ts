@@ -54,8 +54,20 @@ describe('amountFromDecimalString', () => {
     assert.equal(amountFromDecimalString('1.00000000000000'), ONE);
   });
 
-  it('rejects anything that is not a plain decimal string', () => {
-    for (const text of ['', '1.', '.5', '+1', ' 1', '1 ', '1e5', '1E5', 'NaN', 'Infinity', '-', '1,5', '0x10', '1.2.3', '--1', '١']) {
+  it('reads exponent notation exactly, as the JSON number with the same digits is read', () => {
+    assert.equal(amountFromDecimalString('1e3'), amountFromNumber(1e3));
+    assert.equal(amountFromDecimalString('1E5'), 100_000n * ONE);
+    assert.equal(amountFromDecimalString('1.25e1'), amountFromDecimalString('12.5'));
+    assert.equal(amountFromDecimalString('125e-1'), amountFromDecimalString('12.5'));
+    assert.equal(amountFromDecimalString('-1e-10'), -1n);
+    assertValidationError(() => amountFromDecimalString('1e-11'), 'amount', /11 decimal places/);
+    assertValidationError(() => amountFromDecimalString('1e25'), 'amount', /more than 25 digits/);
+    // An exponent beyond any amount is not expanded at all, so it costs nothing.
+    assertValidationError(() => amountFromDecimalString('1e999999999'), 'amount', /must be a decimal number/);
+  });
+
+  it('rejects anything that is not a decimal string', () => {
+    for (const text of ['', '1.', '.5', '+1', ' 1', '1 ', '1e', 'e5', '1e+', '1.e5', 'NaN', 'Infinity', '-', '1,5', '0x10', '1.2.3', '--1', '١']) {
       assertValidationError(() => amountFromDecimalString(text), 'amount', /must be a decimal number/);
     }
   });

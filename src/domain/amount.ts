@@ -26,6 +26,9 @@ export function amountFromDecimalString(text: string, param = 'amount'): Amount 
   if (text.length > 0 && text.length <= 15 && INTEGER_PATTERN.test(text)) return BigInt(text) * FACTOR;
   const match = DECIMAL_PATTERN.exec(text);
   if (!match) {
+    // "1e3" reads as 1000, as the JSON number 1e3 does: one amount, however it is spelled.
+    const expanded = expandExponent(text);
+    if (expanded !== undefined) return amountFromDecimalString(expanded, param);
     throw validationError(param, `'${param}' must be a decimal number such as "12.5", got ${JSON.stringify(text)}.`);
   }
   const [, sign, integerPart = '0', fractionPart = ''] = match;
@@ -52,7 +55,8 @@ export function amountFromNumber(value: number, param = 'amount'): Amount {
   if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
     throw validationError(param, `'${param}' is too large to be sent exactly as a JSON number; send it as a string.`);
   }
-  return amountFromDecimalString(expandExponent(String(value)), param);
+  const text = String(value);
+  return amountFromDecimalString(expandExponent(text) ?? text, param);
 }
 
 /** Parses a request amount (string or number) and checks it against a unit's scale. */
@@ -113,10 +117,14 @@ export function sumAmounts(amounts: Iterable<Amount>): Amount {
   return total;
 }
 
-/** `String(1e-7)` is "1e-7": rewrite exponent notation as plain decimal digits, exactly. */
-function expandExponent(text: string): string {
-  const match = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
-  if (!match) return text;
+/**
+ * Exponent notation ("1e-7", "1.5E3") as plain decimal digits, exactly; undefined
+ * when `text` is not in it. An exponent beyond any amount's digits is left
+ * unexpanded (undefined), so "1e999999999" costs nothing.
+ */
+function expandExponent(text: string): string | undefined {
+  const match = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d{1,3})$/.exec(text);
+  if (!match) return undefined;
   const [, sign = '', integerDigits = '', fractionDigits = '', exponentText = '0'] = match;
   const exponent = Number(exponentText);
   const digits = integerDigits + fractionDigits;

@@ -1,3 +1,5 @@
+import { validationError } from './errors.ts';
+
 /**
  * ISO 4217 currencies with the number of decimals of the minor unit that
  * payment providers (Stripe first) count in. A currency used as a Creditbook
@@ -27,3 +29,11 @@ export function currencyScale(currency: string): number | undefined {
   return SCALES.get(currency);
 }
 
+
+/** Refuses a currency that is not a known ISO 4217 code (lower case), naming the parameter. */
+export function requireCurrency(currency: string, param: string): string {
+  if (currencyScale(currency) === undefined) {
+    throw validationError(param, `'${param}' must be a lower-case ISO 4217 currency code such as "usd" or "eur"; ${JSON.stringify(currency)} is not one.`);
+  }
+  return currency;
+}

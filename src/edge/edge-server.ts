@@ -25,7 +25,8 @@ export function createEdgeServer(options: { newId: AppDependencies['newId']; log
       reply.header('Request-Id', request.id);
       options.sendError(reply, request, new CreditbookError('validation_error', `The URL is not valid: ${error.message}`));
     },
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false } },
+    // verbose: a violation carries its schema, so an error can quote the schema's description of what is allowed.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false, verbose: true } },
   });
   server.addHook('onRequest', async (request, reply) => {
     reply.header('Request-Id', request.id);

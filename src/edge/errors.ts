@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CreditbookError } from '../domain/errors.ts';
+import { violationError, type SchemaViolation } from './schema-messages.ts';
 
 export type SendError = (reply: FastifyReply, request: FastifyRequest, error: CreditbookError) => FastifyReply;
 
@@ -16,13 +17,11 @@ export const NATIVE_WORDING: FrameworkWording = {
   internal: 'Something went wrong on our side. Quote the requestId when reporting it.',
 };
 
-type SchemaViolation = { instancePath: string; message?: string; params: Record<string, unknown>; keyword: string };
-
 /** Turns anything thrown into a CreditbookError; unknown errors become internal_error with no internals exposed. */
 export function toCreditbookError(error: unknown, wording: FrameworkWording = NATIVE_WORDING): CreditbookError {
   if (error instanceof CreditbookError) return error;
   const fastifyError = error as Partial<FastifyError> & { validation?: SchemaViolation[] };
-  if (fastifyError.validation && fastifyError.validation.length > 0) return fromSchemaViolation(fastifyError.validation[0]!, fastifyError.validationContext);
+  if (fastifyError.validation && fastifyError.validation.length > 0) return violationError(fastifyError.validation, fastifyError.validationContext);
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new CreditbookError('payload_too_large', 'The request body is too large (at most 1 MiB).');
@@ -33,23 +32,6 @@ export function toCreditbookError(error: unknown, wording: FrameworkWording = NA
     default:
       return new CreditbookError('internal_error', wording.internal);
   }
-}
-
-function fromSchemaViolation(violation: SchemaViolation, context: string | undefined): CreditbookError {
-  const path = violation.instancePath.replace(/^\//, '').split('/').filter(Boolean);
-  if (violation.keyword === 'required') path.push(String(violation.params.missingProperty));
-  if (violation.keyword === 'additionalProperties') path.push(String(violation.params.additionalProperty));
-  const param = path.join('.') || (context ?? 'body');
-  const isAmount = /(^|\.)(amount|overdraftLimit)$/.test(param);
-  const message =
-    isAmount && (violation.keyword === 'type' || violation.keyword === 'pattern' || violation.keyword === 'anyOf')
-      ? `'${param}' must be a decimal string such as "12.5", or a number.`
-      : violation.keyword === 'required'
-      ? `'${param}' is required.`
-      : violation.keyword === 'additionalProperties'
-        ? `Unknown parameter '${param}'.`
-        : `'${param}' ${violation.message ?? 'is invalid'}.`;
-  return new CreditbookError('validation_error', message, { param });
 }
 
 /**

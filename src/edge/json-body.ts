@@ -20,20 +20,91 @@ const MAYBE_INEXACT = /\d[\d.]{15,}|\d[eE]/;
 export function parseJsonBody(text: string): unknown {
   // An empty body means "no parameters" (action routes such as void; Stripe's client sends these).
   if (text.trim() === '') return {};
+  let parsed: unknown;
   try {
-    if (!MAYBE_INEXACT.test(text)) return JSON.parse(text);
-    let sawInexact = false;
-    const parsed = parseLossless(text, null, (literal: string) => {
-      if (isSafeNumber(literal, { approx: false })) return Number(literal);
-      sawInexact = true;
-      return new InexactNumber(literal);
-    });
-    if (sawInexact) throwOnInexact(parsed, []);
-    return parsed;
+    parsed = parseNumbersExactly(text);
   } catch (error) {
     if (error instanceof CreditbookError) throw error;
+    // lossless-json refuses some duplicate keys itself; say so in the same words as below.
+    throwOnDuplicateKey(text);
     throw new CreditbookError('invalid_json', `The body is not valid JSON: ${(error as Error).message}`);
   }
+  // JSON.parse keeps the last of two equal keys; which one the sender meant is unknowable, so neither is taken.
+  throwOnDuplicateKey(text);
+  return parsed;
+}
+
+function throwOnDuplicateKey(text: string): void {
+  const duplicate = duplicateKey(text);
+  if (!duplicate) return;
+  const where = duplicate.path.length === 0 ? '' : ` in '${duplicate.path.join('.')}'`;
+  throw new CreditbookError('invalid_json', `The body has the key '${duplicate.key}' more than once${where}; send each parameter once.`, {
+    param: [...duplicate.path, duplicate.key].join('.'),
+  });
+}
+
+function parseNumbersExactly(text: string): unknown {
+  if (!MAYBE_INEXACT.test(text)) return JSON.parse(text);
+  let sawInexact = false;
+  const parsed = parseLossless(text, null, (literal: string) => {
+    if (isSafeNumber(literal, { approx: false })) return Number(literal);
+    sawInexact = true;
+    return new InexactNumber(literal);
+  });
+  if (sawInexact) throwOnInexact(parsed, []);
+  return parsed;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+
+/**
+ * The first key that appears twice in one object of a valid JSON text, with the
+ * path to that object; undefined when there is none. One pass over the text.
+ */
+export function duplicateKey(text: string): { key: string; path: string[] } | undefined {
+  // One frame per open object (its keys so far) or array (its index); `name` is what the frame is called in the path.
+  const frames: Array<{ keys: Set<string> | null; index: number; name: string | null }> = [];
+  let lastKey: string | null = null;
+  for (let position = 0; position < text.length; position += 1) {
+    const code = text.charCodeAt(position);
+    if (code === QUOTE) {
+      const start = position;
+      for (position += 1; position < text.length && text.charCodeAt(position) !== QUOTE; position += 1) {
+        if (text.charCodeAt(position) === BACKSLASH) position += 1;
+      }
+      let next = position + 1;
+      while (next < text.length && /\s/.test(text[next]!)) next += 1;
+      const frame = frames.at(-1);
+      if (text[next] !== ':' || !frame?.keys) continue;
+      const key = decodeKey(text.slice(start, position + 1));
+      if (frame.keys.has(key)) return { key, path: pathOf(frames) };
+      frame.keys.add(key);
+      lastKey = key;
+    } else if (code === 123 /* { */ || code === 91 /* [ */) {
+      const parent = frames.at(-1);
+      const name = parent ? (parent.keys ? lastKey : String(parent.index)) : null;
+      frames.push({ keys: code === 123 ? new Set() : null, index: 0, name });
+    } else if (code === 125 /* } */ || code === 93 /* ] */) {
+      frames.pop();
+    } else if (code === 44 /* , */) {
+      const frame = frames.at(-1);
+      if (frame && !frame.keys) frame.index += 1;
+    }
+  }
+  return undefined;
+}
+
+function decodeKey(literal: string): string {
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return literal;
+  }
+}
+
+function pathOf(frames: Array<{ name: string | null }>): string[] {
+  return frames.flatMap((frame) => (frame.name === null ? [] : [frame.name]));
 }
 
 function throwOnInexact(value: unknown, path: string[]): void {

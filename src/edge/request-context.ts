@@ -55,10 +55,14 @@ async function environmentOf(authenticator: ApiKeyAuthenticator, key: string | u
   }
 }
 
-/** The credentials of `Authorization: Bearer <key>`. */
+/**
+ * The credentials of `Authorization: Bearer <key>`. The scheme is
+ * case-insensitive (RFC 9110 §11.1), so `bearer` and `BEARER` work too.
+ */
 export function bearerKey(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
-  return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : undefined;
+  const match = authorization === undefined ? null : /^bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
+  return match?.[1];
 }
 
 /** A header's first value. */

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import { Amount, FeatureKey, IdempotencyKeyField, Identifier, Metadata, pageQuery, strictObject, Timestamp, walletReference } from './schemas.ts';
+import { Amount, Currency, FeatureKey, IdempotencyKeyField, Identifier, Metadata, pageQuery, strictObject, Timestamp, walletReference } from './schemas.ts';
 
 /** Request schemas of purchases, invoices, webhooks, balance alerts and auto top-up (validation and /openapi.json). */
 
-const Currency = Type.String({ pattern: '^[a-z]{3}$', description: 'Lower-case ISO 4217 code.', examples: ['usd'] });
 const Price = Type.String({ pattern: '^\\d{1,12}(\\.\\d+)?$', description: 'A decimal string in the currency, at least "0.50".', examples: ['5.00'] });
 const RedirectUrl = Type.Union([Type.String({ minLength: 1, maxLength: 2000 }), Type.Null()]);
 const ProviderName = Type.Union([Type.Literal('test'), Type.Literal('stripe')]);

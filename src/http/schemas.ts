@@ -5,10 +5,11 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
  * fields rejected) and generate /openapi.json, so the document cannot drift
  * from what the server accepts.
  */
-export const Amount = Type.Union([Type.String({ pattern: '^-?\\d+(\\.\\d+)?$' }), Type.Number()], {
-  description: 'A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form.',
+export const Amount = Type.Union([Type.String({ pattern: '^-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?$' }), Type.Number()], {
+  description: 'A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.',
   examples: ['100', '12.5'],
 });
+export const Currency = Type.String({ pattern: '^[a-z]{3}$', description: 'A lower-case ISO 4217 currency code, such as "usd".', examples: ['usd'] });
 export const Timestamp = Type.String({ description: 'RFC 3339, e.g. 2026-01-31T00:00:00.000Z', examples: ['2026-01-31T00:00:00.000Z'] });
 export const Identifier = Type.String({ minLength: 1, maxLength: 100 });
 export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
@@ -29,7 +30,10 @@ export function strictObject<Properties extends Record<string, TSchema>>(propert
 }
 
 export const CreateCustomerBody = strictObject({
-  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$', description: 'Your own ID for the customer; generated (cus_…) when omitted.' })),
+  id: Type.Optional(Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$',
+      description: 'Up to 100 letters, digits, _ . : or -, starting with a letter or digit: your own ID for the customer (generated, cus_…, when omitted).',
+    })),
   externalId: Type.Optional(Type.Union([Identifier, Type.Null()])),
   name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   email: Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()])),
@@ -48,7 +52,7 @@ export const CreateUnitBody = strictObject({
   idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
 
-export const PeriodText = Type.String({ pattern: '^P[1-9][0-9]{0,3}[DWMY]$', description: 'ISO 8601 duration of one unit: PnD, PnW, PnM or PnY.', examples: ['P1M'] });
+export const PeriodText = Type.String({ pattern: '^P[1-9][0-9]{0,3}[DWMY]$', description: 'An ISO 8601 duration of one unit: PnD, PnW, PnM or PnY (n from 1 to 9999).', examples: ['P1M'] });
 
 export const UpsertWalletBody = strictObject({
   ...walletReference,
@@ -70,7 +74,7 @@ export const CreateGrantBody = strictObject({
   expiresAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
   name: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   metadata: Type.Optional(Metadata),
-  cost: Type.Optional(Type.Union([strictObject({ amount: Amount, currency: Type.String({ pattern: '^[a-z]{3}$' }) }), Type.Null()])),
+  cost: Type.Optional(Type.Union([strictObject({ amount: Amount, currency: Currency }), Type.Null()])),
   appliesTo: Type.Optional(Type.Array(FeatureKey, { maxItems: 100 })),
   recurrencePeriod: Type.Optional(Type.Union([PeriodText, Type.Null()])),
   recurrenceEndsAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
@@ -123,7 +127,7 @@ export const CaptureHoldBody = strictObject({
 export const AdvanceClockBody = strictObject({ to: Timestamp, idempotencyKey: Type.Optional(IdempotencyKeyField) });
 
 export const pageQuery = {
-  limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: '1 to 100, default 10' })),
+  limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: 'A whole number from 1 to 100 (default 10).' })),
   startingAfter: Type.Optional(Identifier),
 };
 

@@ -59,6 +59,8 @@ export class ChargebeeBody {
     if (value === undefined || value === null) throw parameterError(name, `'${name}' is required.`);
     if (typeof value !== 'string') throw parameterError(name, `'${name}' must be a decimal string such as "12.5", not a JSON ${typeof value}.`);
     if (value.length > MAX_AMOUNT_LENGTH) throw parameterError(name, `'${name}' has more than ${MAX_AMOUNT_LENGTH} characters.`);
+    // Chargebee's format is plain digits; the exponent notation the native API also reads is not Chargebee's.
+    if (!/^-?\d+(\.\d+)?$/.test(value)) throw parameterError(name, `'${name}' must be a decimal string such as "12.5", got ${JSON.stringify(value)}.`);
     const amount = amountFromDecimalString(value, name);
     if (amount <= 0n) throw parameterError(name, `'${name}' must be greater than zero.`);
     assertScale(amount, scale, name);
