@@ -262,7 +262,7 @@ export interface paths {
                     /** @description A whole number from 1 to 100 (default 10). */
                     limit?: string;
                     startingAfter?: string;
-                    /** @description An exact type such as 'invoice.paid', or a family such as 'balance.*'. */
+                    /** @description '*', an exact type such as 'invoice.paid', or a family such as 'balance.*' (as webhook endpoints subscribe). */
                     type?: string;
                     customerId?: string;
                 };

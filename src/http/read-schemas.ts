@@ -29,7 +29,11 @@ export const ListLedgerQuery = strictObject({
 export const ListEventsQuery = strictObject({
   ...pageQuery,
   type: Type.Optional(
-    Type.String({ maxLength: 100, pattern: '^[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*(\\.\\*)?$', description: "An exact type such as 'invoice.paid', or a family such as 'balance.*'." }),
+    Type.String({
+      maxLength: 100,
+      pattern: '^(\\*|[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*(\\.\\*)?)$',
+      description: "'*', an exact type such as 'invoice.paid', or a family such as 'balance.*' (as webhook endpoints subscribe).",
+    }),
   ),
   customerId: Type.Optional(Identifier),
 });

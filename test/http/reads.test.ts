@@ -88,8 +88,8 @@ describe('read API for the console and portal', () => {
     const family = expectStatus(await api.get(`/v1/events?customerId=${wallet.customerId}&type=grant.*&limit=100`), 200);
     assert.ok(family.data.length > 0);
     assert.ok(family.data.every((event: Json) => event.type.startsWith('grant.')));
-    const exact = expectStatus(await api.get(`/v1/events?customerId=${wallet.customerId}&type=grant&limit=100`), 200);
-    assert.deepEqual(exact.data, [], 'a type without .* is exact');
+    // A type without .* is exact, and 'grant' is no event type: refused as a webhook endpoint refuses it.
+    expectError(await api.get(`/v1/events?customerId=${wallet.customerId}&type=grant&limit=100`), { status: 400, code: 'validation_error', param: 'type' });
     expectError(await api.get('/v1/events?type=grant%25'), { status: 400, code: 'validation_error', param: 'type' });
   });
 
