@@ -43,7 +43,7 @@ export async function createPaymentMethod(
     if (input.testCard !== undefined) throw validationError('testCard', 'testCard belongs to a test payment method.');
     reference = input.stripePaymentMethod;
     providerCustomer = input.stripeCustomer;
-    description = `Stripe ${input.stripePaymentMethod}`;
+    description = 'Stripe payment method';
   }
   return idempotentWrite(dependencies, request, async (repository) => {
     const customer = await repository.accounts.getCustomer(context.environment.id, input.customerId);
@@ -58,7 +58,7 @@ export async function createPaymentMethod(
       description,
       createdAt: currentTime(dependencies, context.environment),
     };
-    await repository.paymentMethods.insert(method);
+    await repository.paymentMethods.insert(sealPaymentMethod(dependencies, method));
     return request.present(method);
   });
 }
@@ -66,9 +66,38 @@ export async function createPaymentMethod(
 export async function getPaymentMethod(dependencies: AppDependencies, context: RequestContext, id: string): Promise<PaymentMethodRecord> {
   const method = await dependencies.store.read((repository) => repository.paymentMethods.get(context.environment.id, id));
   if (!method) throw notFound('payment method', id, 'id');
-  return method;
+  return openPaymentMethod(dependencies, method);
 }
 
-export function listPaymentMethods(dependencies: AppDependencies, context: RequestContext, filters: { customerId?: string }, page: PageRequest): Promise<Page<PaymentMethodRecord>> {
-  return dependencies.store.read((repository) => repository.paymentMethods.list(context.environment.id, filters, page));
+export async function listPaymentMethods(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  filters: { customerId?: string },
+  page: PageRequest,
+): Promise<Page<PaymentMethodRecord>> {
+  const found = await dependencies.store.read((repository) => repository.paymentMethods.list(context.environment.id, filters, page));
+  return { ...found, data: found.data.map((method) => openPaymentMethod(dependencies, method)) };
+}
+
+/**
+ * A payment provider's references (the Stripe PaymentMethod and Customer IDs, which
+ * the server's Stripe key can charge) are stored sealed by the secret box, so
+ * with ENCRYPTION_KEY they are encrypted at rest; every read opens them here.
+ */
+function sealPaymentMethod(dependencies: AppDependencies, method: PaymentMethodRecord): PaymentMethodRecord {
+  const { secrets } = dependencies;
+  return {
+    ...method,
+    reference: secrets.seal(method.reference, method.id),
+    providerCustomer: method.providerCustomer === null ? null : secrets.seal(method.providerCustomer, method.id),
+  };
+}
+
+export function openPaymentMethod(dependencies: AppDependencies, method: PaymentMethodRecord): PaymentMethodRecord {
+  const { secrets } = dependencies;
+  return {
+    ...method,
+    reference: secrets.open(method.reference, method.id),
+    providerCustomer: method.providerCustomer === null ? null : secrets.open(method.providerCustomer, method.id),
+  };
 }

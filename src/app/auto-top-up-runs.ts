@@ -2,6 +2,7 @@ import type { Instant } from '../domain/types.ts';
 import type { PaymentProviderName } from '../payments/payment-provider.ts';
 import type { AutoTopUpRecord } from '../store/repository/auto-top-up-queries.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
+import { openPaymentMethod } from './auto-top-up-payment-methods.ts';
 import { monthStart, nextMonthStart } from './auto-top-up-settings.ts';
 import { currentTime, type AppDependencies } from './dependencies.ts';
 import { fingerprintOf } from './idempotency.ts';
@@ -60,7 +61,8 @@ async function runTopUp(dependencies: AppDependencies, topUpId: string): Promise
     if (!topUp) return undefined;
     const environment = (await repository.accounts.getEnvironment(topUp.environmentId))!;
     const wallet = (await repository.wallets.getById(topUp.environmentId, topUp.walletId, { lock: false }))!;
-    const method = await repository.paymentMethods.get(topUp.environmentId, topUp.paymentMethodId);
+    const stored = await repository.paymentMethods.get(topUp.environmentId, topUp.paymentMethodId);
+    const method = stored && openPaymentMethod(dependencies, stored);
     const spent = await repository.autoTopUps.spentSince(topUp.walletId, monthStart(topUp.createdAt));
     const settings = await repository.walletSettings.get(topUp.walletId);
     return { topUp, environment, wallet, method, spent, limit: settings?.autoTopUp?.monthlyLimitMinor ?? null };

@@ -4,6 +4,7 @@ import type { EnvironmentRecord } from '../store/records.ts';
 import type { PortalSessionRecord } from '../store/repository/portal-session-queries.ts';
 import type { Store } from '../store/port.ts';
 import type { Lookups } from './lookups.ts';
+import type { SecretBox } from './secret-box.ts';
 import type { WebhookDelivery } from './webhook-delivery.ts';
 
 /** The only clock the app reads; tests inject their own. */
@@ -27,6 +28,8 @@ export interface AppDependencies {
   /** Webhook delivery, reached through this port (implemented in `webhooks/`). */
   webhooks: WebhookDelivery;
   lookups: Lookups;
+  /** Seals secrets before they are stored and opens them after they are read (encrypted at rest with ENCRYPTION_KEY). */
+  secrets: SecretBox;
   /** Where customers' browsers reach this server (portal links, hosted checkout). */
   publicUrl: () => string;
 }

@@ -14,13 +14,21 @@ export interface CreateWebhookEndpointInput {
   description?: string | null | undefined;
 }
 
+/** Presents an endpoint, with its (opened) secret or without. */
+export type PresentEndpoint = (endpoint: WebhookEndpointRecord, options: { withSecret: boolean }) => Presented;
+
+/** A rotation's grace period when the request names none, and the longest allowed. */
+export const DEFAULT_SECRET_GRACE_MS = 24 * 60 * 60 * 1000;
+export const MAX_SECRET_GRACE_MS = 7 * DEFAULT_SECRET_GRACE_MS;
+
 /**
- * Registers a receiver. The response carries the signing secret: the only time
- * it is shown (an idempotent replay within 24 hours shows the same response).
+ * Registers a receiver. The response carries the signing secret. The secret is
+ * kept only on the endpoint (sealed by the secret box), never in the stored
+ * idempotent reply: a replay within 24 hours reads it from the endpoint.
  */
 export async function createWebhookEndpoint(
   dependencies: AppDependencies,
-  request: { context: RequestContext; input: CreateWebhookEndpointInput; idempotency?: IdempotencyRequest | undefined; present: (endpoint: WebhookEndpointRecord) => Presented },
+  request: { context: RequestContext; input: CreateWebhookEndpointInput; idempotency?: IdempotencyRequest | undefined; present: PresentEndpoint },
 ): Promise<Outcome> {
   const { context, input } = request;
   checkWebhookUrl(dependencies, input.url);
@@ -31,14 +39,62 @@ export async function createWebhookEndpoint(
     url: input.url,
     eventTypes: [...new Set(input.eventTypes)],
     secret: dependencies.webhooks.newSecret(),
+    previousSecret: null,
+    previousSecretExpiresAt: null,
     description: input.description ?? null,
     createdAt: dependencies.clock.now(),
     deletedAt: null,
   };
-  return idempotentWrite(dependencies, { context, idempotency: request.idempotency }, async (repository) => {
-    await repository.webhookEndpoints.insert(endpoint);
-    return request.present(endpoint);
+  const outcome = await idempotentWrite(dependencies, { context, idempotency: request.idempotency }, async (repository) => {
+    await repository.webhookEndpoints.insert({ ...endpoint, secret: dependencies.secrets.seal(endpoint.secret, endpoint.id) });
+    return request.present(endpoint, { withSecret: false });
   });
+  return withSecret(dependencies, context, outcome, request.present);
+}
+
+/**
+ * Issues a new signing secret. For `gracePeriodMs` (default 24 hours, at most 7
+ * days; 0 ends it at once) every delivery is signed with the new and the old
+ * secret, so receivers can switch over without dropping a webhook; then the old
+ * one stops. The answer carries the new secret (as a create's does).
+ */
+export async function rotateWebhookSecret(
+  dependencies: AppDependencies,
+  request: { context: RequestContext; endpointId: string; gracePeriodMs: number; idempotency?: IdempotencyRequest | undefined; present: PresentEndpoint },
+): Promise<Outcome> {
+  const { context, endpointId } = request;
+  if (!Number.isInteger(request.gracePeriodMs) || request.gracePeriodMs < 0 || request.gracePeriodMs > MAX_SECRET_GRACE_MS) {
+    throw validationError('gracePeriodSeconds', `'gracePeriodSeconds' must be a whole number from 0 to ${MAX_SECRET_GRACE_MS / 1000}.`);
+  }
+  const outcome = await idempotentWrite(dependencies, { context, idempotency: request.idempotency }, async (repository) => {
+    const endpoint = await repository.webhookEndpoints.get(context.environment.id, endpointId);
+    if (!endpoint) throw notFound('webhook endpoint', endpointId, 'id');
+    const { secrets } = dependencies;
+    const keepOld = request.gracePeriodMs > 0;
+    const rotation = {
+      secret: secrets.seal(dependencies.webhooks.newSecret(), endpoint.id),
+      // Opened and sealed again: a secret stored before ENCRYPTION_KEY was set is encrypted now.
+      previousSecret: keepOld ? secrets.seal(secrets.open(endpoint.secret, endpoint.id), endpoint.id) : null,
+      previousSecretExpiresAt: keepOld ? dependencies.clock.now() + request.gracePeriodMs : null,
+    };
+    await repository.webhookEndpoints.rotateSecret(context.environment.id, endpoint.id, rotation);
+    return request.present({ ...endpoint, ...rotation }, { withSecret: false });
+  });
+  return withSecret(dependencies, context, outcome, request.present);
+}
+
+/**
+ * A successful create or rotate answers with the endpoint's current secret,
+ * read from the endpoint (a replay too, while the endpoint exists), since the
+ * stored reply never holds it.
+ */
+async function withSecret(dependencies: AppDependencies, context: RequestContext, outcome: Outcome, present: PresentEndpoint): Promise<Outcome> {
+  const id = (outcome.body as { id?: unknown }).id;
+  if (typeof id !== 'string') return outcome;
+  const endpoint = await dependencies.store.read((repository) => repository.webhookEndpoints.get(context.environment.id, id));
+  if (!endpoint) return outcome;
+  const secret = dependencies.secrets.open(endpoint.secret, endpoint.id);
+  return { ...present({ ...endpoint, secret }, { withSecret: true }), replayed: outcome.replayed };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { systemClock, type AppDependencies, type Clock } from '../app/dependencies.ts';
 import { createIdFactory } from '../app/ids.ts';
 import { createLookups } from '../app/lookups.ts';
+import { createSecretBox } from '../app/secret-box.ts';
 import { Payments } from '../payments/payments.ts';
 import type { Store } from '../store/port.ts';
 import { systemResolver, type HostResolver } from '../webhooks/outbound-post.ts';
@@ -29,16 +30,18 @@ export function composeDependencies(
   const publicUrl = options.publicUrl ?? (() => server.publicUrl ?? `http://${server.host}:${server.port}`);
   const clock = options.clock ?? systemClock;
   const newId = createIdFactory();
+  const secrets = createSecretBox(configuration.encryptionKey);
   return {
     store,
     clock,
     newId,
     payments: new Payments(configuration.payments, publicUrl),
     webhooks: createWebhookDelivery(
-      { store, clock, newId, outbound: { allowed: configuration.webhookAllowedHosts, resolve: options.resolveHost ?? systemResolver } },
+      { store, clock, newId, secrets, outbound: { allowed: configuration.webhookAllowedHosts, resolve: options.resolveHost ?? systemResolver } },
       configuration.webhooks,
     ),
     lookups: createLookups(),
+    secrets,
     publicUrl,
   };
 }

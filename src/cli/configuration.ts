@@ -1,3 +1,4 @@
+import { parseEncryptionKey } from '../app/secret-box.ts';
 import type { DialectName } from '../compat/dialect.ts';
 import { dialectNames } from '../compat/dialects.ts';
 import type { PaymentSettings } from '../payments/payments.ts';
@@ -37,6 +38,8 @@ export interface Configuration {
   webhooks: DeliverySettings;
   /** Internal hosts and networks webhooks may reach all the same (WEBHOOK_ALLOWED_HOSTS); by default none. */
   webhookAllowedHosts: AllowedHosts;
+  /** ENCRYPTION_KEY: when set, webhook secrets and payment providers' references are encrypted at rest (AES-256-GCM). */
+  encryptionKey: Buffer | null;
   /** How often each node runs purchase expiry, auto top-ups and webhook delivery. */
   backgroundIntervalMs: number;
 }
@@ -57,6 +60,7 @@ export function defaultConfiguration(): Configuration {
     payments: { defaultCurrency: 'usd', paymentWindowMs: DEFAULT_PAYMENT_WINDOW_MS, stripe: null },
     webhooks: { ...DEFAULT_DELIVERY_SETTINGS },
     webhookAllowedHosts: NO_ALLOWED_HOSTS,
+    encryptionKey: null,
     backgroundIntervalMs: 1000,
   };
 }
@@ -77,6 +81,7 @@ export function readConfiguration(flags: ConfigurationFlags, environment: Enviro
   for (const name of mounted) {
     if (!dialectNames.includes(name as DialectName)) throw new Error(`Unknown dialect '${name}' in --compat; choose from ${dialectNames.join(', ')}.`);
   }
+  const encryptionKey = setting(null, 'ENCRYPTION_KEY');
   const rateLimit = setting('rate-limit', 'RATE_LIMIT');
   const rateLimitPerSecond = rateLimit === undefined ? 0 : Number(rateLimit);
   if (!Number.isFinite(rateLimitPerSecond) || rateLimitPerSecond < 0) throw new Error(`Invalid --rate-limit: ${rateLimit}`);
@@ -110,6 +115,7 @@ export function readConfiguration(flags: ConfigurationFlags, environment: Enviro
       concurrency: defaults.webhooks.concurrency,
     },
     webhookAllowedHosts: parseAllowedHosts(setting(null, 'WEBHOOK_ALLOWED_HOSTS')),
+    encryptionKey: encryptionKey === undefined ? null : parseEncryptionKey(encryptionKey),
     backgroundIntervalMs: positive('BACKGROUND_INTERVAL_MS', defaults.backgroundIntervalMs),
   };
 }

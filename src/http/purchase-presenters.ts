@@ -64,7 +64,7 @@ export function purchaseView({ purchase, invoice }: PurchaseWithInvoice) {
   };
 }
 
-/** The secret is in the view only when the endpoint is created. */
+/** The secret is in the view only when the endpoint is created or its secret rotated (opened by the app). */
 export function webhookEndpointView(endpoint: WebhookEndpointRecord, options: { withSecret: boolean } = { withSecret: false }) {
   return {
     object: 'webhook_endpoint',
@@ -73,6 +73,8 @@ export function webhookEndpointView(endpoint: WebhookEndpointRecord, options: { 
     eventTypes: endpoint.eventTypes,
     description: endpoint.description,
     createdAt: toTimestamp(endpoint.createdAt),
+    /** Until then, deliveries are signed with the secret before the last rotation as well. */
+    previousSecretExpiresAt: toOptionalTimestamp(endpoint.previousSecretExpiresAt),
     ...(options.withSecret ? { secret: endpoint.secret } : {}),
   };
 }

@@ -41,6 +41,13 @@ export const CreateWebhookEndpointBody = strictObject({
   idempotencyKey: Type.Optional(IdempotencyKeyField),
 });
 
+export const RotateWebhookSecretBody = strictObject({
+  gracePeriodSeconds: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600, description: 'How long deliveries are signed with the old secret as well (default 86400, one day; 0 stops it at once).' }),
+  ),
+  idempotencyKey: Type.Optional(IdempotencyKeyField),
+});
+
 const DeliveryStatus = Type.Union(['pending', 'delivered', 'failed', 'canceled'].map((status) => Type.Literal(status)));
 export const ListDeliveriesQuery = strictObject({ ...pageQuery, status: Type.Optional(DeliveryStatus) });
 export const DeliveryParams = strictObject({ id: Identifier, deliveryId: Identifier });

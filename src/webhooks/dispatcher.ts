@@ -12,7 +12,7 @@ export function webhookPayload(event: EventRecord): string {
 }
 
 /** What delivery needs: the app's store, clock and IDs, and where webhooks may go. */
-export type DeliveryDependencies = Pick<AppDependencies, 'store' | 'clock' | 'newId'> & { outbound: OutboundPolicy };
+export type DeliveryDependencies = Pick<AppDependencies, 'store' | 'clock' | 'newId' | 'secrets'> & { outbound: OutboundPolicy };
 
 /**
  * One pass of the delivery worker, on every node: claims deliveries that are due
@@ -84,6 +84,15 @@ export async function attemptDelivery(
   return { delivered: result.delivered, statusCode: result.statusCode, error: result.error };
 }
 
+/** The endpoint's secret, opened, and its previous one while the rotation's grace period lasts. */
+function signingSecrets(dependencies: DeliveryDependencies, endpoint: WebhookEndpointRecord, now: number): string[] {
+  const secrets = [dependencies.secrets.open(endpoint.secret, endpoint.id)];
+  if (endpoint.previousSecret !== null && endpoint.previousSecretExpiresAt !== null && now < endpoint.previousSecretExpiresAt) {
+    secrets.push(dependencies.secrets.open(endpoint.previousSecret, endpoint.id));
+  }
+  return secrets;
+}
+
 async function send(
   dependencies: DeliveryDependencies,
   endpoint: WebhookEndpointRecord,
@@ -91,9 +100,15 @@ async function send(
   { settings, at }: { settings: DeliverySettings; at: Date },
 ): Promise<AttemptResult & { responseBody: string | null }> {
   const body = webhookPayload(event);
+  let secrets: string[];
+  try {
+    secrets = signingSecrets(dependencies, endpoint, at.getTime());
+  } catch {
+    return { delivered: false, statusCode: null, error: 'signing secret does not open (ENCRYPTION_KEY)', responseBody: null };
+  }
   try {
     const reply = await postGuarded(new URL(endpoint.url), {
-      headers: signedHeaders({ secret: endpoint.secret, messageId: event.id, at, body }),
+      headers: signedHeaders({ secrets, messageId: event.id, at, body }),
       body,
       timeoutMs: settings.timeoutMs,
       policy: dependencies.outbound,

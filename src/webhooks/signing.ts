@@ -14,12 +14,18 @@ export function newWebhookSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
-export function signedHeaders(input: { secret: string; messageId: string; at: Date; body: string }): Record<string, string> {
+/**
+ * The headers of one attempt. With several secrets (the current one and, while
+ * a rotation's grace period lasts, the previous one) `webhook-signature` carries
+ * one signature per secret, space-separated, as the spec allows: a receiver
+ * verifying with either secret accepts it.
+ */
+export function signedHeaders(input: { secrets: readonly string[]; messageId: string; at: Date; body: string }): Record<string, string> {
   return {
     'content-type': 'application/json',
     'user-agent': 'Creditbook-Webhooks/1',
     'webhook-id': input.messageId,
     'webhook-timestamp': String(Math.floor(input.at.getTime() / 1000)),
-    'webhook-signature': new Webhook(input.secret).sign(input.messageId, input.at, input.body),
+    'webhook-signature': input.secrets.map((secret) => new Webhook(secret).sign(input.messageId, input.at, input.body)).join(' '),
   };
 }

@@ -193,6 +193,7 @@ describe('events, test clock and system routes', () => {
         '/v1/webhook-endpoints/{id}': ['delete', 'get'],
         '/v1/webhook-endpoints/{id}/deliveries': ['get'],
         '/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/resend': ['post'],
+        '/v1/webhook-endpoints/{id}/rotate-secret': ['post'],
         '/v1/balance-settings': ['get', 'post'],
         '/v1/auto-top-ups': ['get'],
         '/v1/payment-methods': ['get', 'post'],

@@ -107,7 +107,7 @@ describe('webhooks never reach internal addresses (SSRF)', () => {
     const id = api.dependencies.newId('we');
     const environmentId = api.rows("SELECT id FROM environments WHERE mode = 'test'")[0].id;
     await api.dependencies.store.transaction((repository) =>
-      repository.webhookEndpoints.insert({ id, environmentId, url, eventTypes: ['grant.created'], secret: newWebhookSecret(), description: null, createdAt: Date.now(), deletedAt: null }),
+      repository.webhookEndpoints.insert({ id, environmentId, url, eventTypes: ['grant.created'], secret: newWebhookSecret(), previousSecret: null, previousSecretExpiresAt: null, description: null, createdAt: Date.now(), deletedAt: null }),
     );
     return id;
   }

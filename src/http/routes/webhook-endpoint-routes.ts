@@ -2,15 +2,17 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import {
   createWebhookEndpoint,
+  DEFAULT_SECRET_GRACE_MS,
   deleteWebhookEndpoint,
   getWebhookEndpoint,
   listDeliveries,
   listWebhookEndpoints,
   resendDelivery,
+  rotateWebhookSecret,
 } from '../../app/webhook-endpoints.ts';
 import type { DeliveryStatus } from '../../store/repository/webhook-queries.ts';
 import { listView } from '../presenters.ts';
-import { CreateWebhookEndpointBody, DeliveryParams, ListDeliveriesQuery } from '../purchase-schemas.ts';
+import { CreateWebhookEndpointBody, DeliveryParams, ListDeliveriesQuery, RotateWebhookSecretBody } from '../purchase-schemas.ts';
 import { deliveryView, webhookEndpointView } from '../purchase-presenters.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 import { contextOf } from '../../edge/request-context.ts';
@@ -28,7 +30,23 @@ export function registerWebhookEndpointRoutes(server: FastifyInstance, { app }: 
         context: contextOf(request),
         input,
         idempotency: idempotencyOf(request, 'webhook-endpoints.create'),
-        present: (endpoint) => ({ status: 201, body: webhookEndpointView(endpoint, { withSecret: true }) }),
+        present: (endpoint, options) => ({ status: 201, body: webhookEndpointView(endpoint, options) }),
+      });
+      return sendOutcome(reply, outcome);
+    },
+  );
+
+  server.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RotateWebhookSecretBody> }>(
+    '/webhook-endpoints/:id/rotate-secret',
+    { schema: { tags: ['webhooks'], params: IdParams, body: RotateWebhookSecretBody } },
+    async (request, reply) => {
+      const { gracePeriodSeconds } = request.body ?? {};
+      const outcome = await rotateWebhookSecret(app, {
+        context: contextOf(request),
+        endpointId: request.params.id,
+        gracePeriodMs: gracePeriodSeconds === undefined ? DEFAULT_SECRET_GRACE_MS : gracePeriodSeconds * 1000,
+        idempotency: idempotencyOf(request, `webhook-endpoints.rotate-secret:${request.params.id}`),
+        present: (endpoint, options) => ({ status: 200, body: webhookEndpointView(endpoint, options) }),
       });
       return sendOutcome(reply, outcome);
     },

@@ -1,6 +1,7 @@
 import { initialSchema } from './001-initial-schema.ts';
 import { periodsAndRecurringGrants } from './002-periods-and-recurring-grants.ts';
 import { purchasesAndWebhooksSchema } from './003-purchases-and-webhooks.ts';
+import { webhookSecretRotation } from './004-webhook-secret-rotation.ts';
 import { paymentTimesEnvironmentsOperationIds } from './007-payment-times-environments-operation-ids.ts';
 import { portalSessionsAndEventCustomers } from './008-portal-sessions-and-event-customers.ts';
 import { ratedUsageSchema } from './009-rated-usage.ts';
@@ -18,6 +19,7 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: initialSchema },
   { version: 2, name: 'usage periods and recurring grants', sql: periodsAndRecurringGrants },
   { version: 3, name: 'purchases and webhooks', sql: purchasesAndWebhooksSchema },
+  { version: 4, name: 'webhook secret rotation', sql: webhookSecretRotation },
   { version: 7, name: 'payment times, deleted environments, caller operation ids', sql: paymentTimesEnvironmentsOperationIds },
   { version: 8, name: 'portal sessions and event customers', sql: portalSessionsAndEventCustomers },
   { version: 9, name: 'rated usage', sql: ratedUsageSchema },

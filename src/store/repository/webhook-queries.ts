@@ -10,8 +10,14 @@ export interface WebhookEndpointRecord {
   url: string;
   /** Event types it receives; `*` means all. */
   eventTypes: string[];
-  /** `whsec_…`: signs every delivery (Standard Webhooks). Shown once, when created. */
+  /**
+   * `whsec_…`: signs every delivery (Standard Webhooks). Shown once, when created
+   * or rotated. Stored as the app's secret box sealed it (encrypted with ENCRYPTION_KEY).
+   */
   secret: string;
+  /** The secret before the last rotation (sealed likewise): deliveries are signed with it too until `previousSecretExpiresAt`. */
+  previousSecret: string | null;
+  previousSecretExpiresAt: Instant | null;
   description: string | null;
   createdAt: Instant;
   deletedAt: Instant | null;
@@ -56,8 +62,28 @@ export class WebhookEndpointQueries {
 
   async insert(endpoint: WebhookEndpointRecord): Promise<void> {
     await this.executor.run(
-      'INSERT INTO webhook_endpoints (id, environment_id, url, event_types, secret, description, created_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [endpoint.id, endpoint.environmentId, endpoint.url, jsonColumn(endpoint.eventTypes), endpoint.secret, endpoint.description, endpoint.createdAt, endpoint.deletedAt],
+      `INSERT INTO webhook_endpoints (id, environment_id, url, event_types, secret, previous_secret, previous_secret_expires_at, description, created_at, deleted_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        endpoint.id,
+        endpoint.environmentId,
+        endpoint.url,
+        jsonColumn(endpoint.eventTypes),
+        endpoint.secret,
+        endpoint.previousSecret,
+        endpoint.previousSecretExpiresAt,
+        endpoint.description,
+        endpoint.createdAt,
+        endpoint.deletedAt,
+      ],
+    );
+  }
+
+  /** Replaces the secret; the old one (or null) is kept as the previous secret until `previousSecretExpiresAt`. */
+  async rotateSecret(environmentId: string, id: string, rotation: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Instant | null }): Promise<void> {
+    await this.executor.run(
+      'UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_secret_expires_at = ? WHERE environment_id = ? AND id = ? AND deleted_at IS NULL',
+      [rotation.secret, rotation.previousSecret, rotation.previousSecretExpiresAt, environmentId, id],
     );
   }
 
@@ -239,6 +265,8 @@ function mapEndpoint(row: Row): WebhookEndpointRecord {
     url: String(row.url),
     eventTypes: readJson(row.event_types),
     secret: String(row.secret),
+    previousSecret: readOptionalText(row.previous_secret),
+    previousSecretExpiresAt: readOptionalTime(row.previous_secret_expires_at),
     description: readOptionalText(row.description),
     createdAt: readTime(row.created_at),
     deletedAt: readOptionalTime(row.deleted_at),
