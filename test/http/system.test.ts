@@ -198,6 +198,15 @@ describe('events, test clock and system routes', () => {
         '/v1/auto-top-ups': ['get'],
         '/v1/payment-methods': ['get', 'post'],
         '/v1/payment-methods/{id}': ['get'],
+        '/v1/features': ['get', 'post'],
+        '/v1/features/{key}': ['get'],
+        '/v1/prices': ['get', 'post'],
+        '/v1/prices/{id}': ['get'],
+        '/v1/usage-events': ['post'],
+        '/v1/usage-events/batch': ['post'],
+        '/v1/usage-events/{id}': ['get'],
+        '/v1/entitlements/check': ['post'],
+        '/v1/usage': ['get'],
       };
       assert.deepEqual(Object.keys(document.paths).sort(), Object.keys(expected).sort(), 'exactly the /v1 routes; hidden routes stay out');
       const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
