@@ -1,5 +1,3 @@
-import type { Dialect } from './migrations/migrations.ts';
-
 /**
  * What a dialect adapter provides to the shared repository: parameterised SQL
  * written with `?` placeholders (the PostgreSQL adapter rewrites them to $n).
@@ -11,9 +9,11 @@ export interface SqlExecutor {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
-/** Capability flags: the repository asks these instead of checking which database it is on. */
+/**
+ * Capability flags: the repository asks these instead of checking which
+ * database it is on. Which database it is stays inside `store/`.
+ */
 export interface StoreCapabilities {
-  dialect: Dialect;
   /** `SELECT … FOR UPDATE` locks rows (PostgreSQL). SQLite serialises all writers instead. */
   rowLocks: boolean;
   /** `FOR UPDATE SKIP LOCKED` lets several nodes share background work. */

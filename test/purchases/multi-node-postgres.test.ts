@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
+import { postgresDatabaseUrl, withAdminClient } from '../support/postgres-admin.ts';
 import { apiClient, runCli, startServe, type ServedProcess } from '../support/serve-process.ts';
 import { waitUntil, WebhookReceiver } from '../webhooks/webhook-receiver.ts';
 
-const ADMIN_URL = process.env.CREDITBOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (sql: string) => withAdminClient((client) => client.query(sql));
 
 /**
  * Two real `serve` nodes on one PostgreSQL database, both running the
@@ -26,8 +16,7 @@ async function admin(sql: string): Promise<void> {
  */
 describe('two serve nodes on PostgreSQL share purchases, auto top-up and webhooks without doing anything twice', () => {
   const database = `creditbook_purchases_${randomBytes(6).toString('hex')}`;
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
+  const url = new URL(postgresDatabaseUrl(database));
   const env = { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', BACKGROUND_INTERVAL_MS: '50', WEBHOOK_RETRY_BASE_MS: '200' };
   const nodes: ServedProcess[] = [];
   const calls: Array<ReturnType<typeof apiClient>> = [];

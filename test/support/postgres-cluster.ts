@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { POSTGRES_ADMIN_URL, withAdminClient } from './postgres-admin.ts';
 import { apiClient, runCli, startServe, type ServedProcess } from './serve-process.ts';
 
 /**
@@ -18,8 +19,6 @@ import { apiClient, runCli, startServe, type ServedProcess } from './serve-proce
  *   and drops the database; it is safe to call twice and after a failed start.
  */
 
-export const POSTGRES_ADMIN_URL = process.env.CREDITBOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
 export interface ScratchDatabase {
   name: string;
   /** The URL `--db` takes. */
@@ -27,24 +26,6 @@ export interface ScratchDatabase {
   /** Runs SQL ($1… placeholders) on the scratch database through one shared connection. */
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
   drop(): Promise<void>;
-}
-
-async function withAdminClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL} (${error instanceof Error ? error.message : String(error)}). ` +
-        'Start it (`pg_ctlcluster --skip-systemctl-redirect <version> main start`) or set CREDITBOOK_TEST_POSTGRES_URL.',
-      { cause: error },
-    );
-  }
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
 }
 
 export async function createScratchDatabase(prefix: string): Promise<ScratchDatabase> {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe } from 'node:test';
-import pg from 'pg';
 import type { Dialect } from '../../src/store/migrations/migrations.ts';
 import type { Store } from '../../src/store/port.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { POSTGRES_ADMIN_URL, withAdminClient } from './postgres-admin.ts';
 
 /**
  * Runs one test definition against every store: SQLite on a temp file and
@@ -21,8 +21,6 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
  *   suite may create and drop databases from). Nothing is skipped: if
  *   PostgreSQL is unreachable, the PostgreSQL half fails with a message saying so.
  */
-
-export const POSTGRES_ADMIN_URL = process.env.CREDITBOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface OpenStoreOptions {
   /** Run migrations before handing the store out (default true). */
@@ -86,33 +84,6 @@ const postgresBackend: Backend = {
     };
   },
 };
-
-async function withAdminClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `PostgreSQL is not reachable at ${redact(POSTGRES_ADMIN_URL)} (${reason || 'connection failed'}). ` +
-        'The store contract suite runs every test on PostgreSQL too and does not skip it: start PostgreSQL ' +
-        '(e.g. `pg_ctlcluster --skip-systemctl-redirect <version> main start`) or point CREDITBOOK_TEST_POSTGRES_URL ' +
-        'at a server where this user may CREATE DATABASE.',
-      { cause: error },
-    );
-  }
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-function redact(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
-}
 
 const CLOSE_TIMEOUT_MS = 5000;
 
