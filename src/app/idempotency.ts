@@ -5,7 +5,7 @@ import type { Instant } from '../domain/types.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import type { AppDependencies } from './dependencies.ts';
 
-/** Other keys are kept for 24 hours; grant keys are kept forever (DESIGN.md §1). */
+/** Other keys are kept for 24 hours; grant keys are kept forever (docs/semantics.md#idempotency-and-concurrency). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 export interface IdempotencyRequest {

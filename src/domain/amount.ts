@@ -4,7 +4,7 @@ import { validationError } from './errors.ts';
  * Exact decimal amounts as fixed-point bigints with 10 fractional digits.
  *
  * Invariant: no float ever holds an amount. The scale is fixed at 10 because
- * DESIGN.md caps every unit at 10 decimal places, so one scale serves all units
+ * Every unit has at most 10 decimal places (docs/semantics.md#amounts), so one scale serves all units
  * and sums never need rescaling. A unit's own scale (0..10) only limits what a
  * request may contain; more precision than the unit allows is rejected, never
  * rounded.

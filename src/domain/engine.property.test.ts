@@ -13,11 +13,11 @@ import { verifyWallet } from './verify-wallet.ts';
 import { WalletTransaction } from './wallet-transaction.ts';
 
 /*
- * Model-based property tests of the credit engine (DESIGN.md §1 and §4).
+ * Model-based property tests of the credit engine (docs/semantics.md, and its section "How we know it works").
  *
  * A random sequence of commands runs against the real engine (one WalletTransaction
  * per step, as a store would run it) and against `ReferenceModel` below, a small
- * re-statement of DESIGN.md §1 that shares no code with the engine. After every step
+ * re-statement of docs/semantics.md that shares no code with the engine. After every step
  * the invariants hold and the two agree.
  */
 
@@ -83,7 +83,7 @@ class ModelError extends Error {
   }
 }
 
-/** Burn order, straight from DESIGN.md: priority, expiry (never last), promotional first, effectiveAt, creation. */
+/** Burn order, straight from docs/semantics.md#grants-debits-and-burn-order: priority, expiry (never last), promotional first, effectiveAt, creation. */
 function burnOrderKey(grant: ModelGrant): number[] {
   return [grant.priority, grant.expiresAt ?? Number.POSITIVE_INFINITY, grant.category === 'promotional' ? 0 : 1, grant.effectiveAt, grant.ordinal];
 }

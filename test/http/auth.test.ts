@@ -4,7 +4,7 @@ import { createApiKey, revokeApiKey } from '../../src/app/api-keys.ts';
 import { DAY, expectError, expectStatus, HOUR, iso, startTestApi, type Json, type TestApi } from '../support/test-api.ts';
 
 /**
- * Authentication and environment isolation (DESIGN.md §2): every /v1 route needs
+ * Authentication and environment isolation (docs/semantics.md#environments-and-keys): every /v1 route needs
  * `Authorization: Bearer <key>`; a key sees only its own environment's rows and
  * gets 404 (not 403) for another environment's, so existence does not leak.
  */

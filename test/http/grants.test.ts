@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DAY, expectError, expectStatus, HOUR, iso, MINUTE, startTestApi, type Json, type TestApi } from '../support/test-api.ts';
 
-/** amount = available + held + consumed + expired + voided (DESIGN.md §1), in the unit's smallest step. */
+/** amount = available + held + consumed + expired + voided (docs/semantics.md#grants-debits-and-burn-order), in the unit's smallest step. */
 function assertSplit(grant: Json): void {
   const cents = (value: string) => BigInt(Math.round(Number(value) * 100));
   const parts = ['available', 'held', 'consumed', 'expired', 'voided'].map((part) => cents(grant[part]));

@@ -22,7 +22,7 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
-/** 25 digits before the point and 10 after: the widest amount DESIGN.md requires. */
+/** 25 digits before the point and 10 after: the widest amount docs/semantics.md#amounts requires. */
 export const WIDEST_AMOUNT = '1234567890123456789012345.1234567891';
 export const LARGEST_AMOUNT = '9999999999999999999999999.9999999999';
 

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
-/** Paygentic request shapes (see ../shared/compat/README.md and the Paygentic seed document). */
+/** Paygentic request shapes (see docs/vendor-wire-facts.md#paygentic-api-v1). */
 function strictObject<Properties extends Record<string, TSchema>>(properties: Properties) {
   return Type.Object(properties, { additionalProperties: false });
 }

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
-/** Stigg request shapes (API 7.x; see the Stigg seed document and ../shared/compat/README.md). */
+/** Stigg request shapes (API 7.x; see docs/vendor-wire-facts.md#stigg-api-7x). */
 function strictObject<Properties extends Record<string, TSchema>>(properties: Properties) {
   return Type.Object(properties, { additionalProperties: false });
 }

@@ -1,7 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
 /**
- * Paygentic's response shapes as its client validates them (../shared/compat/README.md),
+ * Paygentic's response shapes as its client validates them (docs/vendor-wire-facts.md#paygentic-api-v1),
  * strict: a missing, extra or mistyped field fails. `recurrencePeriod` and
  * `idempotencyKey` must be present even when null.
  */

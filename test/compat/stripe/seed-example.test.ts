@@ -3,8 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { rawStripe, startStripeServe, type StripeServe } from './stripe-serve.ts';
 
 /**
- * The example of the Stripe seed document ("Creates a credit grant",
- * ../shared/seeds/002_e077967215c0ff05.txt), copied here so the test runs on a
+ * The example of Stripe's API reference for "Create a credit grant", copied
+ * here (as the Stripe seed document gives it) so the test runs on a
  * clean clone: its request, sent both through the official client and as the
  * raw bracketed form body, must answer the documented object.
  */
