@@ -163,7 +163,8 @@ function readCreateParams(params: StripeParams): CreateParams {
     throw stripeParameterError(scope.nameOf('price_type'), `Missing required param: ${scope.nameOf('price_type')}.`, 'parameter_missing');
   }
   if (prices !== undefined && prices.length > MAX_PRICES) throw stripeParameterError(scope.nameOf('prices'), `At most ${MAX_PRICES} prices.`);
-  const category = params.enumOf('category', ['paid', 'promotional']) ?? 'paid';
+  // Required by Stripe: a create without it gets Stripe's parameter_missing, never a default.
+  const category = params.enumOf('category', ['paid', 'promotional'], { required: true })!;
   const effectiveAt = params.timestamp('effective_at') ?? undefined;
   const expiresAt = params.timestamp('expires_at') ?? undefined;
   if (effectiveAt !== undefined && expiresAt !== undefined && expiresAt <= effectiveAt) {

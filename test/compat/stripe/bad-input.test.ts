@@ -75,6 +75,8 @@ describe('stripe dialect: bad input and auth', () => {
       ['amount type', { ...base(), amount: { type: 'credits', monetary: { currency: 'usd', value: 5 } } }, { param: 'amount[type]' }],
       ['amount not an object', { ...base(), amount: '500' }, { param: 'amount' }],
       ['category', { ...base(), category: 'gift' }, { param: 'category' }],
+      // Stripe requires category; a create without it is Stripe's 400, not a default.
+      ['missing category', { ...base(), category: undefined }, { code: 'parameter_missing', param: 'category' }],
       ['priority above 100', { ...base(), priority: 101 }, { param: 'priority' }],
       ['priority not an integer', { ...base(), priority: 'high' }, { code: 'parameter_invalid_integer', param: 'priority' }],
       ['expiry before effective', { ...base(), effective_at: nowSeconds() + 100, expires_at: nowSeconds() + 50 }, { param: 'expires_at' }],

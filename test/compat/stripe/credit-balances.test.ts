@@ -37,6 +37,7 @@ describe('stripe dialect: credit balance summary and transactions', () => {
       customer,
       amount: { type: 'monetary', monetary: { currency: 'usd', value: 500 } },
       applicability_config: { scope: { prices: [{ id: 'price_a' }] } },
+      category: 'paid',
     });
     yen = await server.stripe.billing.creditGrants.create(grantParams(customer, 3000, 'jpy'));
   });

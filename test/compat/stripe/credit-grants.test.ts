@@ -64,11 +64,12 @@ describe('stripe dialect: credit grants', () => {
     assert.deepEqual({ ...retrieved }, { ...created });
   });
 
-  it('defaults category to paid and priority to 50, and reads zero- and three-decimal currencies', async () => {
+  it('defaults priority to 50, and reads zero- and three-decimal currencies', async () => {
     const usd = await server.stripe.billing.creditGrants.create({
       customer,
       amount: { type: 'monetary', monetary: { currency: 'usd', value: 500 } },
       applicability_config: { scope: { price_type: 'metered' } },
+      category: 'paid',
     });
     assert.equal(usd.category, 'paid');
     assert.equal(usd.priority, 50);
@@ -90,6 +91,7 @@ describe('stripe dialect: credit grants', () => {
       customer,
       amount: { type: 'monetary', monetary: { currency: 'usd', value: 100 } },
       applicability_config: { scope: { prices: [{ id: 'price_a' }, { id: 'price_b' }] } },
+      category: 'promotional',
     });
     assert.deepEqual(created.applicability_config, { scope: { prices: [{ id: 'price_a' }, { id: 'price_b' }] } });
     const native = await server.native('GET', `/v1/grants/${created.id.replace('credgr_', 'grt_')}`);
