@@ -4,6 +4,7 @@ import type { EnvironmentRecord } from '../store/records.ts';
 import type { PortalSessionRecord } from '../store/repository/portal-session-queries.ts';
 import type { Store } from '../store/port.ts';
 import type { Lookups } from './lookups.ts';
+import type { Observer } from './observer.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { WebhookDelivery } from './webhook-delivery.ts';
 
@@ -32,6 +33,8 @@ export interface AppDependencies {
   secrets: SecretBox;
   /** Where customers' browsers reach this server (portal links, hosted checkout). */
   publicUrl: () => string;
+  /** Metrics and logs for operators (`observer.ts`). */
+  observer: Observer;
 }
 
 export type IdPrefix =

@@ -191,3 +191,8 @@ export async function resendDelivery(
   }));
   return { delivery: updated, result };
 }
+
+/** Webhook deliveries not yet delivered or given up, in every environment (a metric for operators). */
+export function countPendingDeliveries(dependencies: AppDependencies): Promise<number> {
+  return dependencies.store.read((repository) => repository.webhookDeliveries.countPending());
+}

@@ -33,7 +33,10 @@ export function startBackgroundWork(dependencies: AppDependencies, options: { in
       () => {
         sweeps += 1;
         // Idempotency keys other than grant keys are kept 24 hours; purge once a minute.
-        return Promise.all([sweeps % 60 === 0 ? purgeExpiredIdempotencyKeys(dependencies) : 0, sweepDueEvents(dependencies)]);
+        return Promise.all([
+          sweeps % 60 === 0 ? purgeExpiredIdempotencyKeys(dependencies) : 0,
+          sweepDueEvents(dependencies).then((booked) => dependencies.observer.sweepBooked(booked)),
+        ]);
       },
       log,
     ),

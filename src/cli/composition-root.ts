@@ -1,6 +1,7 @@
 import { systemClock, type AppDependencies, type Clock } from '../app/dependencies.ts';
 import { createIdFactory } from '../app/ids.ts';
 import { createLookups } from '../app/lookups.ts';
+import { silentObserver, type Observer } from '../app/observer.ts';
 import { createSecretBox } from '../app/secret-box.ts';
 import { Payments } from '../payments/payments.ts';
 import type { Store } from '../store/port.ts';
@@ -23,6 +24,8 @@ export function composeDependencies(
     publicUrl?: () => string;
     /** How webhook hosts are resolved; default: the system resolver (tests inject their own). */
     resolveHost?: HostResolver;
+    /** Metrics and logs for operators; default: none. */
+    observer?: Observer;
   } = {},
 ): AppDependencies {
   const configuration = options.configuration ?? defaultConfiguration();
@@ -30,6 +33,7 @@ export function composeDependencies(
   const publicUrl = options.publicUrl ?? (() => server.publicUrl ?? `http://${server.host}:${server.port}`);
   const clock = options.clock ?? systemClock;
   const newId = createIdFactory();
+  const observer = options.observer ?? silentObserver;
   const secrets = createSecretBox(configuration.encryptionKey);
   return {
     store,
@@ -37,11 +41,12 @@ export function composeDependencies(
     newId,
     payments: new Payments(configuration.payments, publicUrl),
     webhooks: createWebhookDelivery(
-      { store, clock, newId, secrets, outbound: { allowed: configuration.webhookAllowedHosts, resolve: options.resolveHost ?? systemResolver } },
+      { store, clock, newId, secrets, observer, outbound: { allowed: configuration.webhookAllowedHosts, resolve: options.resolveHost ?? systemResolver } },
       configuration.webhooks,
     ),
     lookups: createLookups(),
     secrets,
     publicUrl,
+    observer,
   };
 }

@@ -1,6 +1,8 @@
 import { createApiKey, isEmptyDatabase } from '../app/api-keys.ts';
 import { startBackgroundWork } from '../background/background-work.ts';
 import { mountDialects, serveDialectPorts } from '../compat/serve-dialects.ts';
+import { countPendingDeliveries } from '../app/webhook-endpoints.ts';
+import { Metrics } from '../edge/metrics.ts';
 import { buildServer } from '../http/server.ts';
 import { describeDatabase, openStore } from '../store/open-store.ts';
 import { composeDependencies } from './composition-root.ts';
@@ -13,14 +15,18 @@ export async function serve(configuration: Configuration): Promise<void> {
   await store.migrate();
   // Until it listens (on port 0 the port is not known before), the hosted checkout's address is the configured one.
   let listeningAt = `http://${settings.host}:${settings.port}`;
-  const dependencies = composeDependencies(store, { configuration, publicUrl: () => settings.publicUrl ?? listeningAt });
+  // One registry for every port; the backlog gauge reads through the app once dependencies exist.
+  const metrics: Metrics = new Metrics({ backlog: () => countPendingDeliveries(dependencies) });
+  const dependencies = composeDependencies(store, { configuration, publicUrl: () => settings.publicUrl ?? listeningAt, observer: metrics.observer });
   const firstStart = await isEmptyDatabase(dependencies);
   const server = await buildServer({
     dependencies,
     webAssets: await buildWebAssets(),
     logger: { level: settings.logLevel },
     ...(settings.rateLimitPerSecond ? { rateLimitPerSecond: settings.rateLimitPerSecond } : {}),
+    metrics,
   });
+  metrics.logTo(server.log);
   await mountDialects(server, dependencies, configuration.dialects.mounted);
   const address = await server.listen({ port: settings.port, host: settings.host });
   listeningAt = address;
@@ -35,7 +41,7 @@ export async function serve(configuration: Configuration): Promise<void> {
     intervalMs: configuration.backgroundIntervalMs,
     log: (error, what) => server.log.error({ err: error }, `${what} failed`),
   });
-  const dialectServers = await serveDialectPorts(dependencies, { ports: configuration.dialects.ports, host: settings.host, logLevel: settings.logLevel });
+  const dialectServers = await serveDialectPorts(dependencies, { ports: configuration.dialects.ports, host: settings.host, logLevel: settings.logLevel, metrics });
   for (const { name, address: dialectAddress } of dialectServers) console.error(`${name} dialect listening on ${dialectAddress}`);
   for (const name of configuration.dialects.mounted) console.error(`${name} dialect mounted at ${address}/compat/${name}`);
   const shutdown = async (signal: string) => {

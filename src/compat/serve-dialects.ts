@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { createEdgeServer } from '../edge/edge-server.ts';
 import { sendErrorResponse } from '../edge/errors.ts';
+import type { Metrics } from '../edge/metrics.ts';
 import type { DialectName } from './dialect.ts';
 import { loadDialect } from './dialects.ts';
 
@@ -26,13 +27,15 @@ export async function mountDialects(server: FastifyInstance, dependencies: AppDe
 /** Starts one server per dialect on its own port, at the root, as the vendor's client expects. */
 export async function serveDialectPorts(
   dependencies: AppDependencies,
-  options: { ports: Partial<Record<DialectName, number>>; host: string; logLevel: string },
+  options: { ports: Partial<Record<DialectName, number>>; host: string; logLevel: string; metrics: Metrics },
 ): Promise<Array<{ name: DialectName; server: FastifyInstance; address: string }>> {
   const started: Array<{ name: DialectName; server: FastifyInstance; address: string }> = [];
   for (const [name, port] of Object.entries(options.ports) as Array<[DialectName, number]>) {
     const dialect = await loadDialect(name);
     // As on the main server: request IDs, one log line per request, and router errors in the vendor's shape.
     const server = createEdgeServer({ newId: dependencies.newId, logger: { level: options.logLevel }, sendError: sendErrorResponse(dialect.errorResponse) });
+    // Counted with the main port's metrics, as surface `<name>` (served at the main port's /metrics).
+    options.metrics.track(server, name);
     await server.register(async (scope) => dialect.register(scope, dependencies));
     const address = await server.listen({ port, host: options.host });
     started.push({ name, server, address });

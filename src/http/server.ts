@@ -7,7 +7,8 @@ import { authenticateRequest, bearerKey } from '../edge/request-context.ts';
 import { installErrorHandling, sendError } from './errors.ts';
 import { installExactJsonParser } from '../edge/json-body.ts';
 import { RateLimiter } from '../edge/rate-limit.ts';
-import { installMetrics } from './metrics.ts';
+import { countPendingDeliveries } from '../app/webhook-endpoints.ts';
+import { Metrics } from '../edge/metrics.ts';
 import { isPortalToken, portalContext, scopeToPortalCustomer } from './portal-access.ts';
 import type { RouteDependencies } from './route-support.ts';
 import { registerAccountRoutes } from './routes/account-routes.ts';
@@ -34,6 +35,8 @@ export interface ServerOptions {
   webAssets?: WebAssets;
   /** Requests a second per API key on this node (429 with Retry-After beyond it); 0 or absent: no limit. */
   rateLimitPerSecond?: number;
+  /** The process's metrics, shared with the dialect ports; absent: this server keeps its own. */
+  metrics?: Metrics;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -48,7 +51,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   });
   installErrorHandling(server);
-  installMetrics(server);
+  const metrics = options.metrics ?? new Metrics({ backlog: () => countPendingDeliveries(options.dependencies) });
+  metrics.track(server, 'native');
+  metrics.serve(server);
   const routeDependencies: RouteDependencies = {
     app: options.dependencies,
     authenticator: new ApiKeyAuthenticator(options.dependencies),

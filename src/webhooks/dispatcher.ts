@@ -12,7 +12,7 @@ export function webhookPayload(event: EventRecord): string {
 }
 
 /** What delivery needs: the app's store, clock and IDs, and where webhooks may go. */
-export type DeliveryDependencies = Pick<AppDependencies, 'store' | 'clock' | 'newId' | 'secrets'> & { outbound: OutboundPolicy };
+export type DeliveryDependencies = Pick<AppDependencies, 'store' | 'clock' | 'newId' | 'secrets' | 'observer'> & { outbound: OutboundPolicy };
 
 /**
  * One pass of the delivery worker, on every node: claims deliveries that are due
@@ -80,6 +80,18 @@ export async function attemptDelivery(
       error: result.error,
       responseBody: result.responseBody,
     });
+  });
+  dependencies.observer.webhookAttempt({
+    environmentId: delivery.environmentId,
+    endpointId: delivery.endpointId,
+    deliveryId: delivery.id,
+    eventId: delivery.eventId,
+    attempt,
+    trigger: input.trigger,
+    outcome: status === 'pending' ? 'retrying' : status === 'delivered' ? 'delivered' : 'failed',
+    statusCode: result.statusCode,
+    error: result.error,
+    seconds: (finishedAt - startedAt) / 1000,
   });
   return { delivered: result.delivered, statusCode: result.statusCode, error: result.error };
 }

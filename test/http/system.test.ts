@@ -254,7 +254,7 @@ describe('events, test clock and system routes', () => {
         assert.equal(response.status, 200);
         assert.match(String(response.headers['content-type']), /^text\/plain/);
         const line = (route: string, method: string, status: number) =>
-          response.text.split('\n').find((text) => text.startsWith(`creditbook_http_request_duration_seconds_count{method="${method}",route="${route}",status="${status}"}`));
+          response.text.split('\n').find((text) => text.startsWith(`creditbook_http_request_duration_seconds_count{surface="native",method="${method}",route="${route}",status="${status}"}`));
         assert.equal(line('/v1/customers', 'POST', 201)?.split(' ')[1], '2');
         assert.equal(line('/v1/customers/:id', 'GET', 404)?.split(' ')[1], '1');
         assert.match(response.text, /# TYPE creditbook_http_request_duration_seconds histogram/);

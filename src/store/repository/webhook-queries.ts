@@ -122,6 +122,12 @@ export class WebhookDeliveryQueries {
     private readonly capabilities: StoreCapabilities,
   ) {}
 
+  /** Deliveries still to be sent, across environments: the backlog operators watch. */
+  async countPending(): Promise<number> {
+    const row = await this.executor.get<{ pending: number | string }>("SELECT COUNT(*) AS pending FROM webhook_deliveries WHERE status = 'pending'");
+    return Number(row?.pending ?? 0);
+  }
+
   /** Inserts unless this endpoint already has a delivery of this event. */
   async insert(delivery: WebhookDeliveryRecord): Promise<void> {
     await this.executor.run(

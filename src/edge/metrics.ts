@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Observer, WebhookAttemptObservation } from '../app/observer.ts';
+
+type Log = { warn(fields: object, message: string): void };
+
+/** The headers by which each surface marks an idempotent replay. */
+const REPLAY_HEADERS = ['idempotent-replayed', 'chargebee-idempotency-replayed'];
+
+/**
+ * One Prometheus registry per process, for every surface: the main port and each
+ * dialect's own port record requests and operations here (`track`), the main
+ * port serves them at /metrics (`serve`), and background work reports through
+ * `observer` (webhook attempts, sweeps), which also logs each failed attempt.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly durations: Histogram<'surface' | 'method' | 'route' | 'status'>;
+  private readonly operations: Counter<'surface' | 'operation' | 'outcome'>;
+  private readonly webhookAttempts: Counter<'outcome'>;
+  private readonly webhookLatency: Histogram<'outcome'>;
+  private readonly sweeps: Counter;
+  private log: Log | undefined;
+
+  constructor(options: { backlog: () => Promise<number> }) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.durations = new Histogram({
+      name: 'creditbook_http_request_duration_seconds',
+      help: 'HTTP request duration by surface (native or a dialect), method, route and status.',
+      labelNames: ['surface', 'method', 'route', 'status'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    });
+    this.operations = new Counter({
+      name: 'creditbook_operations_total',
+      help: 'Operations by surface, operation (method and route) and outcome: ok, replayed (idempotent replay), insufficient_balance (402), conflict (409), rejected (other 4xx), error (5xx).',
+      labelNames: ['surface', 'operation', 'outcome'],
+      registers,
+    });
+    this.webhookAttempts = new Counter({
+      name: 'creditbook_webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome: delivered, retrying (failed, retried later), failed (the last attempt failed).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.webhookLatency = new Histogram({
+      name: 'creditbook_webhook_attempt_duration_seconds',
+      help: 'How long a webhook receiver took to answer (or to fail), by outcome.',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.sweeps = new Counter({ name: 'creditbook_sweep_wallets_booked_total', help: 'Wallets whose due time events a sweep booked.', registers });
+    new Gauge({
+      name: 'creditbook_webhook_backlog',
+      help: 'Webhook deliveries still to be sent (pending), in every environment.',
+      registers,
+      async collect() {
+        this.set(await options.backlog());
+      },
+    });
+  }
+
+  /** Where failed webhook attempts are logged (the main server's logger, once it exists). */
+  logTo(log: Log): void {
+    this.log = log;
+  }
+
+  readonly observer: Observer = {
+    webhookAttempt: (observation: WebhookAttemptObservation) => {
+      this.webhookAttempts.inc({ outcome: observation.outcome });
+      this.webhookLatency.observe({ outcome: observation.outcome }, observation.seconds);
+      if (observation.outcome !== 'delivered') this.log?.warn({ webhook: observation }, `webhook delivery attempt ${observation.attempt} failed: ${observation.error ?? 'no answer'}`);
+    },
+    sweepBooked: (wallets) => {
+      if (wallets > 0) this.sweeps.inc(wallets);
+    },
+  };
+
+  /** Records every request of `server` (a surface: `native`, `stripe`, …). */
+  track(server: FastifyInstance, surface: string): void {
+    server.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unknown';
+      const status = reply.statusCode;
+      this.durations.observe({ surface, method: request.method, route, status: String(status) }, reply.elapsedTime / 1000);
+      if (request.method === 'GET' || request.method === 'HEAD' || route === 'unknown') return;
+      const replayed = REPLAY_HEADERS.some((header) => reply.getHeader(header) === 'true');
+      this.operations.inc({ surface, operation: `${request.method} ${route}`, outcome: outcomeOf(status, replayed) });
+    });
+  }
+
+  /** GET /metrics on `server`. */
+  serve(server: FastifyInstance): void {
+    server.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      reply.header('Content-Type', this.registry.contentType);
+      return this.registry.metrics();
+    });
+  }
+}
+
+function outcomeOf(status: number, replayed: boolean): string {
+  if (status >= 500) return 'error';
+  if (status === 402) return 'insufficient_balance';
+  if (status === 409) return 'conflict';
+  if (status >= 400) return 'rejected';
+  return replayed ? 'replayed' : 'ok';
+}
