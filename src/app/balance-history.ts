@@ -43,19 +43,23 @@ export async function getBalanceHistory(
   if (to > now) throw validationError('to', "'to' must not be in the future.");
   const from = request.from ?? intervalsBefore(request.interval, to, DEFAULT_HISTORY_BUCKETS);
   const buckets = historyBuckets(from, to, request.interval);
-  return dependencies.store.read(async (repository) => {
+  const loaded = await dependencies.store.read(async (repository) => {
     const last = await readBalance(dependencies, repository, address, to, now);
-    const history = last.walletExists ? await loadWalletHistory(repository, last.wallet) : undefined;
-    const balanceAt = (at: Instant) => (at === to ? last.balance : history ? history.balanceAt(at) : last.balance);
-    const entries = history?.entries ?? [];
-    let next = entries.findIndex((entry) => entry.effectiveAt > from);
-    if (next < 0) next = entries.length;
-    const points = buckets.map(({ start, end }) => {
-      let flows = NO_FLOWS;
-      // Entries are in sequence order, which is effective-time order: each bucket takes the next run.
-      while (next < entries.length && entries[next]!.effectiveAt <= end) flows = addFlows(flows, entries[next++]!);
-      return { start, end, balance: balanceAt(end), ...flows };
-    });
-    return { wallet: last.wallet, from, to, interval: request.interval, opening: balanceAt(from), points };
+    return { last, history: last.walletExists ? await loadWalletHistory(repository, last.wallet) : undefined };
   });
+  // Computed outside the read, yielding between points: one replay at a time blocks the event loop, never all of them.
+  const { last, history } = loaded;
+  const balanceAt = (at: Instant) => (at === to ? last.balance : history ? history.balanceAt(at) : last.balance);
+  const entries = history?.entries ?? [];
+  let next = entries.findIndex((entry) => entry.effectiveAt > from);
+  if (next < 0) next = entries.length;
+  const points: HistoryPoint[] = [];
+  for (const { start, end } of buckets) {
+    let flows = NO_FLOWS;
+    // Entries are in sequence order, which is effective-time order: each bucket takes the next run.
+    while (next < entries.length && entries[next]!.effectiveAt <= end) flows = addFlows(flows, entries[next++]!);
+    points.push({ start, end, balance: balanceAt(end), ...flows });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { wallet: last.wallet, from, to, interval: request.interval, opening: balanceAt(from), points };
 }

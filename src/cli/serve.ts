@@ -21,7 +21,7 @@ export async function serve(configuration: Configuration): Promise<void> {
   const firstStart = await isEmptyDatabase(dependencies);
   const server = await buildServer({
     dependencies,
-    webAssets: await buildWebAssets(),
+    webAssets: buildWebAssets,
     logger: { level: settings.logLevel },
     ...(settings.rateLimitPerSecond ? { rateLimitPerSecond: settings.rateLimitPerSecond } : {}),
     metrics,

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import type { WebAssets } from '../http/routes/web-routes.ts';
 
 /**
- * Builds the console and the portal (src/web) in memory with esbuild, once per
- * start: a few hundred milliseconds, and no second build command. Source files are
+ * Builds the console and the portal (src/web) in memory with esbuild (the server
+ * calls it on the first request for a page): a few hundred milliseconds, and no
+ * second build command. Source files are
  * found from the package root, which holds whether this runs from src/ or from the
  * bundle bin/creditbook.js writes under node_modules/.cache.
  */

@@ -31,8 +31,8 @@ export interface ServerOptions {
   dependencies: AppDependencies;
   /** pino options; false for silence. */
   logger?: boolean | { level: string };
-  /** The console and portal bundles; without them (in-process API tests) those pages are not served. */
-  webAssets?: WebAssets;
+  /** Builds the console and portal bundles (on the first request for a page); without it (in-process API tests) those pages are not served. */
+  webAssets?: () => Promise<WebAssets>;
   /** Requests a second per API key on this node (429 with Retry-After beyond it); 0 or absent: no limit. */
   rateLimitPerSecond?: number;
   /** The process's metrics, shared with the dialect ports; absent: this server keeps its own. */

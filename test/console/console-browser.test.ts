@@ -66,8 +66,7 @@ describe('console and portal in a real browser, against the real serve command',
     }
     const clock = (await call('GET', '/v1/test-clock')).body;
     const now = Date.parse(clock.now);
-    // A month of history: grants, then daily usage, moving the test clock.
-    const start = now - 20 * DAY;
+    // Grants, then a week of daily usage, moving the test clock.
     await call('POST', '/v1/test-clock/advance', { to: new Date(now).toISOString() });
     const grant = (body: Record<string, unknown>) => call('POST', '/v1/grants', { customerId: 'acme', unit: 'ai_credits', ...body });
     assert.equal((await grant({ amount: '500', name: 'Annual plan', category: 'paid' })).status, 201);
@@ -80,7 +79,6 @@ describe('console and portal in a real browser, against the real serve command',
       assert.equal(debit.status, 201, JSON.stringify(debit.body));
     }
     assert.equal((await call('POST', '/v1/holds', { customerId: 'acme', unit: 'ai_credits', amount: '12', feature: 'batch', ttlSeconds: 86400 })).status, 201);
-    void start;
   });
 
   after(async () => {
@@ -101,6 +99,15 @@ describe('console and portal in a real browser, against the real serve command',
     assert.equal(await available.textContent(), before.available, 'the balance is the API string, character for character');
     await page.getByText('expires in 2 days').first().waitFor();
     await shoot(page, 'customer-desktop');
+    // Accessible: every control has a label or a name (dialogs included), and the first Tab reaches "Skip to content".
+    const unnamed = await page
+      .locator('input, select, textarea, button')
+      .evaluateAll((elements: any[]) => elements.filter((element) => !(element.labels?.length || element.getAttribute('aria-label') || element.textContent.trim())).map((element) => element.outerHTML));
+    assert.deepEqual(unnamed, []);
+    await page.reload();
+    await available.waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
 
     // Grant from the page; a double click on Confirm books once (one idempotency key per dialog).
     const grantsBefore = (await call('GET', '/v1/grants?customerId=acme&limit=100')).body.data.length;

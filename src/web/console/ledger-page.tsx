@@ -34,15 +34,21 @@ export function LedgerTable(props: { entries: LedgerEntry[] }) {
                 <span className={`entry-type entry-${entry.type}`}>{entry.type}</span>
               </td>
               <td data-label="Amount" className="num">
-                <span className="amount-value">{entry.amount}</span>
-                {entry.heldAmount !== '0' ? <small className="muted"> held {entry.heldAmount}</small> : null}
+                <span>
+                  <span className="amount-value">{entry.amount}</span>
+                  {entry.heldAmount !== '0' ? <small className="muted"> held {entry.heldAmount}</small> : null}
+                </span>
               </td>
               <td data-label="Balance after" className="num">
-                <span className="amount-value">{entry.balanceAfter}</span> <span className="amount-unit">{entry.unit}</span>
+                <span className="amount">
+                  <span className="amount-value">{entry.balanceAfter}</span> <span className="amount-unit">{entry.unit}</span>
+                </span>
               </td>
               <td data-label="Customer">
-                <Link to={`/console/customers/${encodeURIComponent(entry.customerId)}`}>{entry.customerId}</Link>
-                {entry.walletKey ? <small className="muted"> ({entry.walletKey})</small> : null}
+                <span>
+                  <Link to={`/console/customers/${encodeURIComponent(entry.customerId)}`}>{entry.customerId}</Link>
+                  {entry.walletKey ? <small className="muted"> ({entry.walletKey})</small> : null}
+                </span>
               </td>
               <td data-label="Refers to">
                 <code className="small">{entry.grantId ?? entry.debitId ?? entry.holdId ?? '—'}</code>

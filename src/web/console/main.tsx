@@ -1,5 +1,5 @@
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../shared/styles.css';
 import { ApiError, createClient, unwrap, type Client } from '../shared/api.ts';
@@ -101,6 +101,12 @@ function Shell(props: { keyText: string; onSignOut: () => void }) {
   const units = useQuery({ queryKey: ['units'], queryFn: () => unwrap<List<Unit>>(client.GET('/v1/units')) });
   const context: ConsoleContext = { client, testMode, units: units.data?.data ?? [] };
   const path = location.pathname.replace(/\/$/, '');
+  // After an in-page navigation, focus moves to the new page's content, as a full page load would reset it.
+  const firstPath = useRef(path);
+  useEffect(() => {
+    if (path !== firstPath.current) document.getElementById('main')?.focus({ preventScroll: true });
+    firstPath.current = '';
+  }, [path]);
   const customerMatch = /^\/console\/customers\/([^/]+)$/.exec(path);
   let page;
   if (customerMatch) page = <CustomerPage context={context} customerId={decodeURIComponent(customerMatch[1]!)} unit={location.searchParams.get('unit') ?? undefined} />;
