@@ -1,7 +1,7 @@
 import { notFound, validationError } from '../domain/errors.ts';
 import type { PaymentProviderName } from '../payments/payment-provider.ts';
 import type { TestCardBehaviour } from '../payments/test-provider.ts';
-import type { PaymentMethodRecord } from '../store/repository/auto-top-up-queries.ts';
+import type { PaymentMethodRecord } from '../store/payment-records.ts';
 import type { Page, PageRequest } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';

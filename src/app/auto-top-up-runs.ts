@@ -1,6 +1,6 @@
 import type { Instant } from '../domain/types.ts';
 import type { PaymentProviderName } from '../payments/payment-provider.ts';
-import type { AutoTopUpRecord } from '../store/repository/auto-top-up-queries.ts';
+import type { AutoTopUpRecord } from '../store/payment-records.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
 import { openPaymentMethod } from './auto-top-up-payment-methods.ts';
 import { monthStart, nextMonthStart } from './auto-top-up-settings.ts';

@@ -3,7 +3,7 @@ import { notFound, validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import { MINIMUM_PRICE, minimumPriceMinor, parsePrice, priceOfCredits } from '../payments/money.ts';
 import type { PaymentProviderName } from '../payments/payment-provider.ts';
-import type { AutoTopUpConfig, AutoTopUpQuantity, AutoTopUpRecord, WalletSettingsRecord } from '../store/repository/auto-top-up-queries.ts';
+import type { AutoTopUpConfig, AutoTopUpQuantity, AutoTopUpRecord, WalletSettingsRecord } from '../store/payment-records.ts';
 import type { Page, PageRequest, WalletAddress } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { Outcome, Presented } from './idempotency.ts';

@@ -2,7 +2,7 @@ import { formatAmount, type Amount } from '../domain/amount.ts';
 import type { Instant, WalletState } from '../domain/types.ts';
 import { priceOfCredits } from '../payments/money.ts';
 import type { WalletRecord } from '../store/records.ts';
-import type { AutoTopUpConfig, WalletSettingsRecord } from '../store/repository/auto-top-up-queries.ts';
+import type { AutoTopUpConfig, WalletSettingsRecord } from '../store/payment-records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { appendEvents, type OutboxEvent } from './webhook-outbox.ts';

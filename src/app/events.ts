@@ -1,5 +1,5 @@
 import type { EventRecord, Page, PageRequest } from '../store/records.ts';
-import type { EventFilters } from '../store/repository/ledger-queries.ts';
+import type { EventFilters } from '../store/repository/event-queries.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { requireEventTypePattern } from './event-types.ts';
 

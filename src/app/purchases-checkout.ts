@@ -1,7 +1,7 @@
 import { stateConflict } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import { testPaymentReference } from '../payments/test-provider.ts';
-import type { ClosedPurchaseStatus, PurchaseRecord } from '../store/repository/purchase-queries.ts';
+import type { ClosedPurchaseStatus, PurchaseRecord } from '../store/payment-records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { getPurchase } from './purchases-reads.ts';
 import type { PurchaseWithInvoice } from './purchases.ts';

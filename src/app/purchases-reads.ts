@@ -1,6 +1,6 @@
 import { notFound } from '../domain/errors.ts';
 import type { Page, PageRequest } from '../store/records.ts';
-import type { InvoiceRecord, InvoiceStatus, PurchaseStatus } from '../store/repository/purchase-queries.ts';
+import type { InvoiceRecord, InvoiceStatus, PurchaseStatus } from '../store/payment-records.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import type { PurchaseWithInvoice } from './purchases.ts';
 

@@ -1,7 +1,7 @@
 import type { Instant } from '../domain/types.ts';
 import { formatMinor } from '../payments/money.ts';
 import type { EnvironmentRecord, WalletRecord } from '../store/records.ts';
-import type { ClosedPurchaseStatus, PurchaseRecord } from '../store/repository/purchase-queries.ts';
+import type { ClosedPurchaseStatus, PurchaseRecord } from '../store/payment-records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies } from './dependencies.ts';
 import { purchaseEventData } from './purchases.ts';

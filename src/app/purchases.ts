@@ -5,7 +5,7 @@ import { requireCurrency } from '../domain/currencies.ts';
 import { formatMinor, minorToAmount, parsePrice } from '../payments/money.ts';
 import type { PaymentProvider, PaymentProviderName } from '../payments/payment-provider.ts';
 import type { GrantRecord, Metadata, WalletAddress } from '../store/records.ts';
-import type { InvoiceRecord, PurchaseRecord, PurchaseSource } from '../store/repository/purchase-queries.ts';
+import type { InvoiceRecord, PurchaseRecord, PurchaseSource } from '../store/payment-records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { DEFAULT_PRIORITY } from './grants.ts';

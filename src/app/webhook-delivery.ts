@@ -1,4 +1,4 @@
-import type { WebhookDeliveryRecord } from '../store/repository/webhook-queries.ts';
+import type { WebhookDeliveryRecord } from '../store/webhook-records.ts';
 
 export interface AttemptResult {
   delivered: boolean;

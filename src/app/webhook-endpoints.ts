@@ -1,6 +1,6 @@
 import { notFound, validationError } from '../domain/errors.ts';
 import type { Page, PageRequest } from '../store/records.ts';
-import type { DeliveryStatus, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
+import type { DeliveryStatus, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/webhook-records.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { requireEventTypePattern } from './event-types.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';

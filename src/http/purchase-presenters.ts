@@ -3,9 +3,9 @@ import type { DeliveryWithAttempts } from '../app/webhook-endpoints.ts';
 import type { BalanceSettings } from '../app/auto-top-up-settings.ts';
 import type { PurchaseWithInvoice } from '../app/purchases.ts';
 import { formatMinor } from '../payments/money.ts';
-import type { AutoTopUpRecord, PaymentMethodRecord } from '../store/repository/auto-top-up-queries.ts';
-import type { InvoiceRecord } from '../store/repository/purchase-queries.ts';
-import type { WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
+import type { AutoTopUpRecord, PaymentMethodRecord } from '../store/payment-records.ts';
+import type { InvoiceRecord } from '../store/payment-records.ts';
+import type { WebhookEndpointRecord } from '../store/webhook-records.ts';
 import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
 
 /**

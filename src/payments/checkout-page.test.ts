@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fromMinorUnits } from '../domain/amount.ts';
-import type { InvoiceRecord, PurchaseRecord } from '../store/repository/purchase-queries.ts';
+import type { InvoiceRecord, PurchaseRecord } from '../store/payment-records.ts';
 import { formatCredits, formatMoney, renderCheckoutPage } from './checkout-page.ts';
 
 const purchase: PurchaseRecord = {

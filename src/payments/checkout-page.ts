@@ -1,6 +1,6 @@
 import { formatAmount } from '../domain/amount.ts';
 import type { Instant } from '../domain/types.ts';
-import type { InvoiceRecord, PurchaseRecord } from '../store/repository/purchase-queries.ts';
+import type { InvoiceRecord, PurchaseRecord } from '../store/payment-records.ts';
 import { currencyDecimals, formatMinor } from './money.ts';
 
 /**

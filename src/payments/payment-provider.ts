@@ -1,5 +1,5 @@
 import type { Instant } from '../domain/types.ts';
-import type { PaymentMethodRecord } from '../store/repository/auto-top-up-queries.ts';
+import type { PaymentMethodRecord } from '../store/payment-records.ts';
 
 export type PaymentProviderName = 'test' | 'stripe';
 export const paymentProviderNames: readonly PaymentProviderName[] = ['test', 'stripe'];

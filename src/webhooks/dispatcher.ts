@@ -1,7 +1,7 @@
 import type { AppDependencies } from '../app/dependencies.ts';
 import type { AttemptResult } from '../app/webhook-delivery.ts';
 import type { EventRecord } from '../store/records.ts';
-import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
+import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/webhook-records.ts';
 import { retryDelay, type DeliverySettings } from './delivery-settings.ts';
 import { OutboundError, postGuarded, type OutboundPolicy } from './outbound-post.ts';
 import { signedHeaders } from './signing.ts';

@@ -1,5 +1,5 @@
 import type { DeliveryDependencies } from './dispatcher.ts';
-import type { WebhookEndpointRecord } from '../store/repository/webhook-queries.ts';
+import type { WebhookEndpointRecord } from '../store/webhook-records.ts';
 
 /** Whether an endpoint subscribed to an event type: `*`, the exact type, or a family such as `purchase.*`. */
 export function subscribes(endpoint: Pick<WebhookEndpointRecord, 'eventTypes'>, type: string): boolean {

@@ -2,7 +2,7 @@ import { formatAmount, type Amount } from '../../domain/amount.ts';
 import type { BalanceView } from '../../domain/balance.ts';
 import { formatMinor } from '../../payments/money.ts';
 import type { GrantRecord, WalletRecord } from '../../store/records.ts';
-import type { InvoiceRecord, PurchaseRecord } from '../../store/repository/purchase-queries.ts';
+import type { InvoiceRecord, PurchaseRecord } from '../../store/payment-records.ts';
 import { toOptionalTimestamp, toTimestamp } from '../../edge/time.ts';
 import { ENTITLEMENT_KEY_PREFIX } from './paygentic-entitlements.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cancelCheckout, findCheckout, payCheckout } from '../../app/purchases-checkout.ts';
 import { renderCheckoutPage, renderMessagePage } from '../../payments/checkout-page.ts';
-import type { PurchaseRecord } from '../../store/repository/purchase-queries.ts';
+import type { PurchaseRecord } from '../../store/payment-records.ts';
 import type { RouteDependencies } from '../route-support.ts';
 
 const SESSION_PATTERN = /^cs_test_[A-Za-z0-9_-]{1,100}$/;

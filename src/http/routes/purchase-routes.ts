@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { cancelPurchase } from '../../app/purchases-checkout.ts';
 import { getInvoice, getPurchase, listInvoices, listPurchases } from '../../app/purchases-reads.ts';
 import { createPurchase } from '../../app/purchases.ts';
-import type { InvoiceStatus, PurchaseStatus } from '../../store/repository/purchase-queries.ts';
+import type { InvoiceStatus, PurchaseStatus } from '../../store/payment-records.ts';
 import { listView } from '../presenters.ts';
 import { CreatePurchaseBody, ListInvoicesQuery, ListPurchasesQuery } from '../purchase-schemas.ts';
 import { invoiceView, purchaseView } from '../purchase-presenters.ts';

@@ -10,7 +10,7 @@ import {
   resendDelivery,
   rotateWebhookSecret,
 } from '../../app/webhook-endpoints.ts';
-import type { DeliveryStatus } from '../../store/repository/webhook-queries.ts';
+import type { DeliveryStatus } from '../../store/webhook-records.ts';
 import { listView } from '../presenters.ts';
 import { CreateWebhookEndpointBody, DeliveryParams, ListDeliveriesQuery, RotateWebhookSecretBody } from '../purchase-schemas.ts';
 import { deliveryView, webhookEndpointView } from '../purchase-presenters.ts';

@@ -1,105 +1,9 @@
-import type { Amount } from '../../domain/amount.ts';
 import type { Instant } from '../../domain/types.ts';
+import type { AutoTopUpRecord, AutoTopUpStatus } from '../payment-records.ts';
 import type { Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { fetchPage } from './pagination.ts';
-import { readMinor } from './purchase-queries.ts';
-import { amountColumn, jsonColumn, readAmount, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
-
-/** How much an auto top-up buys: a fixed number of credits, or enough to reach a target balance. */
-export type AutoTopUpQuantity = { mode: 'fixed'; amount: Amount } | { mode: 'target'; targetBalance: Amount };
-
-export type AutoTopUpConfig = AutoTopUpQuantity & {
-  /** Buys when the wallet balance falls below this. */
-  threshold: Amount;
-  /** Price of one credit, in major units of `currency` (a decimal). */
-  unitPrice: Amount;
-  currency: string;
-  paymentMethodId: string;
-  /** Most it may spend per calendar month (UTC), in minor units; null for no limit. */
-  monthlyLimitMinor: bigint | null;
-};
-
-/** Per-wallet balance alerts and auto top-up, and the auto top-up's running state. */
-export interface WalletSettingsRecord {
-  walletId: string;
-  environmentId: string;
-  customerId: string;
-  lowBalanceThreshold: Amount | null;
-  autoTopUp: AutoTopUpConfig | null;
-  /** The auto top-up under way, if any: at most one per wallet, so a burst of debits buys once. */
-  topUpInFlight: string | null;
-  /** Declines in a row; drives the backoff. */
-  declines: number;
-  /** No auto top-up starts before this (after a decline, or when the monthly limit is reached). */
-  pausedUntil: Instant | null;
-  updatedAt: Instant;
-}
-
-export type AutoTopUpStatus = 'requested' | 'processing' | 'succeeded' | 'declined' | 'skipped';
-
-export interface AutoTopUpRecord {
-  id: string;
-  environmentId: string;
-  customerId: string;
-  walletId: string;
-  status: AutoTopUpStatus;
-  amount: Amount;
-  priceMinor: bigint;
-  currency: string;
-  paymentMethodId: string;
-  purchaseId: string | null;
-  reason: string | null;
-  balanceAtTrigger: Amount;
-  attempts: number;
-  createdAt: Instant;
-  completedAt: Instant | null;
-}
-
-export interface PaymentMethodRecord {
-  id: string;
-  environmentId: string;
-  customerId: string;
-  /** `test` or `stripe`. */
-  provider: string;
-  /** The provider's reference: a Stripe `pm_…`, or the test card's behaviour (`succeeds` | `declines`). */
-  reference: string;
-  /** The provider's customer the method is attached to (Stripe `cus_…`). */
-  providerCustomer: string | null;
-  description: string;
-  createdAt: Instant;
-}
-
-export class WalletSettingsQueries {
-  constructor(private readonly executor: SqlExecutor) {}
-
-  async get(walletId: string): Promise<WalletSettingsRecord | undefined> {
-    const row = await this.executor.get<Row>('SELECT * FROM wallet_settings WHERE wallet_id = ?', [walletId]);
-    return row && mapSettings(row);
-  }
-
-  async upsert(settings: WalletSettingsRecord): Promise<void> {
-    const values = [
-      settings.lowBalanceThreshold === null ? null : amountColumn(settings.lowBalanceThreshold),
-      settings.autoTopUp === null ? null : jsonColumn(configColumn(settings.autoTopUp)),
-      settings.topUpInFlight,
-      settings.declines,
-      settings.pausedUntil,
-      settings.updatedAt,
-    ];
-    const changed = await this.executor.run(
-      `UPDATE wallet_settings SET low_balance_threshold = ?, auto_top_up = ?, top_up_in_flight = ?, declines = ?, paused_until = ?, updated_at = ?
-       WHERE wallet_id = ?`,
-      [...values, settings.walletId],
-    );
-    if (changed > 0) return;
-    await this.executor.run(
-      `INSERT INTO wallet_settings (low_balance_threshold, auto_top_up, top_up_in_flight, declines, paused_until, updated_at, wallet_id, environment_id, customer_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [...values, settings.walletId, settings.environmentId, settings.customerId],
-    );
-  }
-}
+import { amountColumn, readAmount, readMinor, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class AutoTopUpQueries {
   constructor(
@@ -184,81 +88,6 @@ export class AutoTopUpQueries {
   }
 }
 
-export class PaymentMethodQueries {
-  constructor(private readonly executor: SqlExecutor) {}
-
-  async insert(method: PaymentMethodRecord): Promise<void> {
-    await this.executor.run(
-      `INSERT INTO payment_methods (id, environment_id, customer_id, provider, reference, provider_customer, description, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [method.id, method.environmentId, method.customerId, method.provider, method.reference, method.providerCustomer, method.description, method.createdAt],
-    );
-  }
-
-  async get(environmentId: string, id: string): Promise<PaymentMethodRecord | undefined> {
-    const row = await this.executor.get<Row>('SELECT * FROM payment_methods WHERE environment_id = ? AND id = ?', [environmentId, id]);
-    return row && mapPaymentMethod(row);
-  }
-
-  list(environmentId: string, filters: { customerId?: string }, page: PageRequest): Promise<Page<PaymentMethodRecord>> {
-    const where = filters.customerId === undefined ? [] : ['customer_id = ?'];
-    const params = filters.customerId === undefined ? [] : [filters.customerId];
-    return fetchPage({ executor: this.executor, table: 'payment_methods', environmentId, where, params, page, map: mapPaymentMethod });
-  }
-}
-
-interface StoredConfig {
-  mode: 'fixed' | 'target';
-  amount?: string;
-  targetBalance?: string;
-  threshold: string;
-  unitPrice: string;
-  currency: string;
-  paymentMethodId: string;
-  monthlyLimitMinor: string | null;
-}
-
-function configColumn(config: AutoTopUpConfig): StoredConfig {
-  return {
-    mode: config.mode,
-    ...(config.mode === 'fixed' ? { amount: amountColumn(config.amount) } : { targetBalance: amountColumn(config.targetBalance) }),
-    threshold: amountColumn(config.threshold),
-    unitPrice: amountColumn(config.unitPrice),
-    currency: config.currency,
-    paymentMethodId: config.paymentMethodId,
-    monthlyLimitMinor: config.monthlyLimitMinor === null ? null : config.monthlyLimitMinor.toString(),
-  };
-}
-
-function readConfig(value: unknown): AutoTopUpConfig | null {
-  if (value === null || value === undefined) return null;
-  const stored = JSON.parse(String(value)) as StoredConfig;
-  const quantity: AutoTopUpQuantity =
-    stored.mode === 'fixed' ? { mode: 'fixed', amount: readAmount(stored.amount) } : { mode: 'target', targetBalance: readAmount(stored.targetBalance) };
-  return {
-    ...quantity,
-    threshold: readAmount(stored.threshold),
-    unitPrice: readAmount(stored.unitPrice),
-    currency: stored.currency,
-    paymentMethodId: stored.paymentMethodId,
-    monthlyLimitMinor: stored.monthlyLimitMinor === null ? null : BigInt(stored.monthlyLimitMinor),
-  };
-}
-
-function mapSettings(row: Row): WalletSettingsRecord {
-  return {
-    walletId: String(row.wallet_id),
-    environmentId: String(row.environment_id),
-    customerId: String(row.customer_id),
-    lowBalanceThreshold: readOptionalAmount(row.low_balance_threshold),
-    autoTopUp: readConfig(row.auto_top_up),
-    topUpInFlight: readOptionalText(row.top_up_in_flight),
-    declines: Number(row.declines),
-    pausedUntil: readOptionalTime(row.paused_until),
-    updatedAt: readTime(row.updated_at),
-  };
-}
-
 function mapTopUp(row: Row): AutoTopUpRecord {
   return {
     id: String(row.id),
@@ -276,18 +105,5 @@ function mapTopUp(row: Row): AutoTopUpRecord {
     attempts: Number(row.attempts),
     createdAt: readTime(row.created_at),
     completedAt: readOptionalTime(row.completed_at),
-  };
-}
-
-function mapPaymentMethod(row: Row): PaymentMethodRecord {
-  return {
-    id: String(row.id),
-    environmentId: String(row.environment_id),
-    customerId: String(row.customer_id),
-    provider: String(row.provider),
-    reference: String(row.reference),
-    providerCustomer: readOptionalText(row.provider_customer),
-    description: String(row.description),
-    createdAt: readTime(row.created_at),
   };
 }

@@ -2,17 +2,7 @@ import type { GrantState, GrantStatus } from '../../domain/types.ts';
 import type { GrantRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
 import { equalityFilters, fetchPage, rangeFilters, type TimeRange } from './pagination.ts';
-import {
-  amountColumn,
-  jsonColumn,
-  readAmount,
-  readJson,
-  readOptionalAmount,
-  readOptionalText,
-  readOptionalTime,
-  readTime,
-  type Row,
-} from './row-mapping.ts';
+import { amountColumn, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export interface GrantFilters {
   customerId?: string;

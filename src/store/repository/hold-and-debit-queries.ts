@@ -1,19 +1,8 @@
 import type { HoldState, HoldStatus } from '../../domain/types.ts';
 import type { DebitRecord, HoldRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import {
-  allocationsColumn,
-  amountColumn,
-  jsonColumn,
-  readAllocations,
-  readAmount,
-  readJson,
-  readOptionalText,
-  readOptionalTime,
-  readTime,
-  type Row,
-} from './row-mapping.ts';
 import { allFilters, equalityFilters, fetchPage } from './pagination.ts';
+import { allocationsColumn, amountColumn, jsonColumn, readAllocations, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export interface HoldFilters {
   customerId?: string;

@@ -1,11 +1,13 @@
-import type { EventRecord, IdempotencyRecord, LedgerEntryRecord, Page, PageRequest } from '../records.ts';
+import type { LedgerEntryRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { allFilters, equalityFilters, fetchPage, prefixFilter, rangeFilters, type TimeRange } from './pagination.ts';
-import { amountColumn, jsonColumn, placeholders, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { allFilters, equalityFilters, fetchPage, rangeFilters, type TimeRange } from './pagination.ts';
+import { amountColumn, placeholders, readAmount, readOptionalText, readTime, type Row } from './row-mapping.ts';
 
 const ENTRY_COLUMNS =
   'id, environment_id, customer_id, wallet_id, unit, wallet_key, sequence, type, grant_id, debit_id, hold_id, amount, held_amount, balance_after, held_after, effective_at, created_at';
+
 const ENTRY_COLUMN_COUNT = 17;
+
 /** Rows per multi-row INSERT; keeps parameter counts well under both databases' limits. */
 const ENTRIES_PER_INSERT = 50;
 
@@ -17,12 +19,6 @@ export interface LedgerFilters {
   type?: LedgerEntryRecord['type'];
   /** Bounds on when entries took effect (epoch milliseconds). */
   effectiveAt?: TimeRange;
-}
-
-export interface EventFilters {
-  /** An exact type, or a family such as `balance.*` (every type that starts with `balance.`). */
-  type?: string;
-  customerId?: string;
 }
 
 export class LedgerQueries {
@@ -61,82 +57,6 @@ const insertSqlByRowCount: string[] = [];
 function insertEntriesSql(rows: number): string {
   insertSqlByRowCount[rows] ??= `INSERT INTO ledger_entries (${ENTRY_COLUMNS}) VALUES ${Array.from({ length: rows }, () => `(${placeholders(ENTRY_COLUMN_COUNT)})`).join(', ')}`;
   return insertSqlByRowCount[rows];
-}
-
-export class IdempotencyQueries {
-  constructor(private readonly executor: SqlExecutor) {}
-
-  async get(environmentId: string, scope: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const row = await this.executor.get<Row>('SELECT * FROM idempotency_keys WHERE environment_id = ? AND scope = ? AND idempotency_key = ?', [
-      environmentId,
-      scope,
-      key,
-    ]);
-    return (
-      row && {
-        environmentId: String(row.environment_id),
-        scope: String(row.scope),
-        key: String(row.idempotency_key),
-        fingerprint: String(row.fingerprint),
-        status: Number(row.status),
-        body: String(row.body),
-        createdAt: readTime(row.created_at),
-        expiresAt: readOptionalTime(row.expires_at),
-      }
-    );
-  }
-
-  async insert(record: IdempotencyRecord): Promise<void> {
-    await this.executor.run(
-      'INSERT INTO idempotency_keys (environment_id, scope, idempotency_key, fingerprint, status, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [record.environmentId, record.scope, record.key, record.fingerprint, record.status, record.body, record.createdAt, record.expiresAt],
-    );
-  }
-
-  async deleteExpired(now: number): Promise<number> {
-    return this.executor.run('DELETE FROM idempotency_keys WHERE expires_at IS NOT NULL AND expires_at < ?', [now]);
-  }
-}
-
-export class EventQueries {
-  constructor(private readonly executor: SqlExecutor) {}
-
-  async insertMany(events: readonly EventRecord[]): Promise<void> {
-    for (const event of events) {
-      const customerId = event.data.customerId;
-      await this.executor.run('INSERT INTO events (id, environment_id, type, customer_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-        event.id,
-        event.environmentId,
-        event.type,
-        typeof customerId === 'string' ? customerId : null,
-        jsonColumn(event.data),
-        event.createdAt,
-      ]);
-    }
-  }
-
-  list(environmentId: string, filters: EventFilters, page: PageRequest): Promise<Page<EventRecord>> {
-    const family = filters.type?.endsWith('.*') ? filters.type.slice(0, -1) : undefined;
-    const { where, params } = allFilters(
-      equalityFilters({ type: family === undefined ? filters.type : undefined, customer_id: filters.customerId }),
-      prefixFilter('type', family),
-    );
-    return fetchPage({
-      executor: this.executor,
-      table: 'events',
-      environmentId,
-      where,
-      params,
-      page,
-      map: (row) => ({
-        id: String(row.id),
-        environmentId: String(row.environment_id),
-        type: String(row.type),
-        data: readJson(row.data),
-        createdAt: readTime(row.created_at),
-      }),
-    });
-  }
 }
 
 function entryColumns(entry: LedgerEntryRecord): unknown[] {

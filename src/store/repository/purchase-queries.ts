@@ -1,67 +1,9 @@
-import type { Amount } from '../../domain/amount.ts';
 import type { Instant } from '../../domain/types.ts';
-import type { Metadata, Page, PageRequest, WalletAddress } from '../records.ts';
+import type { ClosedPurchaseStatus, InvoiceRecord, InvoiceStatus, PurchaseRecord, PurchaseSource, PurchaseStatus } from '../payment-records.ts';
+import type { Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchPage } from './pagination.ts';
-import { amountColumn, jsonColumn, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
-
-export type PurchaseStatus = 'open' | 'paid' | 'expired' | 'canceled' | 'failed';
-/** How a purchase was started: a customer at a checkout, or an auto top-up charging a saved payment method. */
-export type PurchaseSource = 'checkout' | 'auto_top_up';
-export type ClosedPurchaseStatus = Exclude<PurchaseStatus, 'open' | 'paid'>;
-
-export interface PurchaseRecord extends WalletAddress {
-  id: string;
-  walletId: string;
-  grantId: string;
-  invoiceId: string;
-  status: PurchaseStatus;
-  source: PurchaseSource;
-  /** Credits bought. */
-  amount: Amount;
-  /** What the customer pays, in minor units of `currency`. */
-  priceMinor: bigint;
-  currency: string;
-  provider: string;
-  sessionId: string | null;
-  sessionUrl: string | null;
-  paymentExpiresAt: Instant;
-  paymentReference: string | null;
-  successUrl: string | null;
-  cancelUrl: string | null;
-  metadata: Metadata;
-  createdAt: Instant;
-  paidAt: Instant | null;
-  closedAt: Instant | null;
-  /** A payment the provider reported after the purchase had closed: never credited, to be refunded. */
-  latePaymentReference: string | null;
-  latePaymentAt: Instant | null;
-}
-
-export type InvoiceStatus = 'open' | 'paid' | 'void';
-
-export interface InvoiceLine {
-  description: string;
-  /** Credits, as a decimal string. */
-  quantity: string;
-  unit: string;
-  /** Minor units of the invoice currency. */
-  amount: number;
-}
-
-export interface InvoiceRecord {
-  id: string;
-  environmentId: string;
-  customerId: string;
-  purchaseId: string;
-  status: InvoiceStatus;
-  currency: string;
-  amountMinor: bigint;
-  lines: InvoiceLine[];
-  createdAt: Instant;
-  paidAt: Instant | null;
-  voidedAt: Instant | null;
-}
+import { amountColumn, jsonColumn, readAmount, readJson, readMinor, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class PurchaseQueries {
   constructor(
@@ -208,10 +150,6 @@ export class InvoiceQueries {
     const { where, params } = equalityFilters({ customer_id: filters.customerId, status: filters.status });
     return fetchPage({ executor: this.executor, table: 'invoices', environmentId, where, params, page, map: mapInvoice });
   }
-}
-
-export function readMinor(value: unknown): bigint {
-  return BigInt(String(value));
 }
 
 function mapPurchase(row: Row): PurchaseRecord {

@@ -1,15 +1,20 @@
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { AccountQueries } from './account-queries.ts';
-import { AutoTopUpQueries, PaymentMethodQueries, WalletSettingsQueries } from './auto-top-up-queries.ts';
+import { AutoTopUpQueries } from './auto-top-up-queries.ts';
+import { EventQueries, OutboxQueries } from './event-queries.ts';
 import { GrantQueries } from './grant-queries.ts';
 import { DebitQueries, HoldQueries } from './hold-and-debit-queries.ts';
-import { EventQueries, IdempotencyQueries, LedgerQueries } from './ledger-queries.ts';
+import { IdempotencyQueries } from './idempotency-queries.ts';
+import { LedgerQueries } from './ledger-queries.ts';
+import { PaymentMethodQueries } from './payment-method-queries.ts';
 import { PortalSessionQueries } from './portal-session-queries.ts';
 import { InvoiceQueries, PurchaseQueries } from './purchase-queries.ts';
 import { ScheduleQueries } from './schedule-queries.ts';
 import { FeatureQueries, PriceQueries, UsageEventQueries } from './usage-queries.ts';
 import { WalletQueries } from './wallet-queries.ts';
-import { OutboxQueries, WebhookDeliveryQueries, WebhookEndpointQueries } from './webhook-queries.ts';
+import { WalletSettingsQueries } from './wallet-settings-queries.ts';
+import { WebhookDeliveryQueries } from './webhook-delivery-queries.ts';
+import { WebhookEndpointQueries } from './webhook-endpoint-queries.ts';
 
 /**
  * Every query the app runs, written once for both dialects over a SqlExecutor.

@@ -50,3 +50,7 @@ export function readAllocations(value: unknown): Allocation[] {
 export function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }
+
+export function readMinor(value: unknown): bigint {
+  return BigInt(String(value));
+}

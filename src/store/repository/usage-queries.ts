@@ -2,18 +2,7 @@ import { dimensionsKey } from '../../domain/rating.ts';
 import type { FeatureRecord, Page, PageRequest, PriceRecord, UsageEventRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchPage } from './pagination.ts';
-import {
-  allocationsColumn,
-  amountColumn,
-  jsonColumn,
-  readAllocations,
-  readAmount,
-  readJson,
-  readOptionalAmount,
-  readOptionalText,
-  readTime,
-  type Row,
-} from './row-mapping.ts';
+import { allocationsColumn, amountColumn, jsonColumn, readAllocations, readAmount, readJson, readOptionalAmount, readOptionalText, readTime, type Row } from './row-mapping.ts';
 
 export class FeatureQueries {
   constructor(

@@ -1,0 +1,74 @@
+import type { EventRecord, Page, PageRequest } from '../records.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
+import { allFilters, equalityFilters, fetchPage, prefixFilter } from './pagination.ts';
+import { jsonColumn, placeholders, readJson, readTime, type Row } from './row-mapping.ts';
+
+/** The outbox side of the events table: which events still need their deliveries made. */
+export class OutboxQueries {
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
+
+  /** Events not fanned out yet, oldest first; with SKIP LOCKED, nodes take disjoint ones. */
+  async claimUnfanned(limit: number): Promise<EventRecord[]> {
+    const skipLocked = this.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
+    const rows = await this.executor.all<Row>(`SELECT * FROM events WHERE fanned_out = 0 ORDER BY id LIMIT ?${skipLocked}`, [limit]);
+    return rows.map(mapEvent);
+  }
+
+  async markFannedOut(eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    await this.executor.run(`UPDATE events SET fanned_out = 1 WHERE id IN (${placeholders(eventIds.length)})`, eventIds);
+  }
+
+  async get(id: string): Promise<EventRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM events WHERE id = ?', [id]);
+    return row && mapEvent(row);
+  }
+}
+
+function mapEvent(row: Row): EventRecord {
+  return { id: String(row.id), environmentId: String(row.environment_id), type: String(row.type), data: readJson(row.data), createdAt: readTime(row.created_at) };
+}
+
+export interface EventFilters {
+  /** An exact type, or a family such as `balance.*` (every type that starts with `balance.`). */
+  type?: string;
+  customerId?: string;
+}
+
+export class EventQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async insertMany(events: readonly EventRecord[]): Promise<void> {
+    for (const event of events) {
+      const customerId = event.data.customerId;
+      await this.executor.run('INSERT INTO events (id, environment_id, type, customer_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+        event.id,
+        event.environmentId,
+        event.type,
+        typeof customerId === 'string' ? customerId : null,
+        jsonColumn(event.data),
+        event.createdAt,
+      ]);
+    }
+  }
+
+  list(environmentId: string, filters: EventFilters, page: PageRequest): Promise<Page<EventRecord>> {
+    const family = filters.type?.endsWith('.*') ? filters.type.slice(0, -1) : undefined;
+    const { where, params } = allFilters(
+      equalityFilters({ type: family === undefined ? filters.type : undefined, customer_id: filters.customerId }),
+      prefixFilter('type', family),
+    );
+    return fetchPage({
+      executor: this.executor,
+      table: 'events',
+      environmentId,
+      where,
+      params,
+      page,
+      map: mapEvent,
+    });
+  }
+}
