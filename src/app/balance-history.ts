@@ -45,7 +45,8 @@ export async function getBalanceHistory(
   const buckets = historyBuckets(from, to, request.interval);
   const loaded = await dependencies.store.read(async (repository) => {
     const last = await readBalance(dependencies, repository, address, to, now);
-    return { last, history: last.walletExists ? await loadWalletHistory(repository, last.wallet) : undefined };
+    const work = { points: buckets.length + 1, param: 'interval' };
+    return { last, history: last.walletExists ? await loadWalletHistory(repository, last.wallet, work) : undefined };
   });
   // Computed outside the read, yielding between points: one replay at a time blocks the event loop, never all of them.
   const { last, history } = loaded;

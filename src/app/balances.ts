@@ -49,10 +49,31 @@ export async function readBalance(dependencies: AppDependencies, repository: Rep
 }
 
 /**
- * Everything a replay needs, loaded once: `balanceAt(t)` then answers for any
- * past `t` without another read (history charts ask for many points).
+ * How much ledger one request may replay, so that a past balance of a wallet with
+ * a very long history cannot hold a request (and its memory) without bound: at
+ * most `maxEntries` entries are loaded, and entries × points replayed (a history
+ * chart replays once per point) stays within `maxReplayed`.
  */
-export async function loadWalletHistory(repository: Repository, wallet: WalletRecord) {
+export const REPLAY_LIMITS = { maxEntries: 200_000, maxReplayed: 2_000_000 };
+
+/** Refuses, naming `param`, a replay of `entries` ledger entries at `points` instants beyond REPLAY_LIMITS. */
+export function checkReplayWork(entries: number, points: number, param: string, limits = REPLAY_LIMITS): void {
+  if (entries > limits.maxEntries || entries * points > limits.maxReplayed) {
+    throw validationError(
+      param,
+      `This wallet has ${entries} ledger entries, too many to replay ${points === 1 ? 'for a past balance' : `at ${points} points`} in one request ` +
+        `(at most ${limits.maxEntries} entries, and ${limits.maxReplayed} entries × points). ${points === 1 ? 'Read GET /v1/ledger-entries instead.' : 'Ask for fewer points: a shorter span or a longer interval.'}`,
+    );
+  }
+}
+
+/**
+ * Everything a replay needs, loaded once: `balanceAt(t)` then answers for any
+ * past `t` without another read (history charts ask for many points). The work
+ * is checked against REPLAY_LIMITS first (`points`, and the parameter to name).
+ */
+export async function loadWalletHistory(repository: Repository, wallet: WalletRecord, work: { points: number; param: string } = { points: 1, param: 'at' }) {
+  checkReplayWork(wallet.sequence, work.points, work.param);
   const grants = await repository.grants.loadAll(wallet.id);
   const holds = await repository.holds.loadAll(wallet.id);
   const schedules = await repository.schedules.loadForWallet(wallet.id);
