@@ -8,7 +8,8 @@ import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
-export const UNIT_CODE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+/** Letters (either case), digits, _ | . or -, starting with a letter or digit: also every Stigg currency ID of up to 64 characters. */
+export const UNIT_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_|.-]{0,63}$/;
 
 /** Customers: created explicitly, with the caller's own ID or a generated `cus_…`; every wallet names one. */
 export async function createCustomer(
@@ -69,7 +70,7 @@ export async function createUnit(
   input: { code: string; scale: number; name?: string | null },
 ): Promise<{ unit: UnitRecord; created: boolean }> {
   if (!UNIT_CODE_PATTERN.test(input.code)) {
-    throw validationError('code', 'code must be lower case letters, digits or _, starting with a letter (at most 64).');
+    throw validationError('code', "'code' must be up to 64 letters, digits, _ | . or -, starting with a letter or digit.");
   }
   const environmentId = context.environment.id;
   return dependencies.store.transaction(async (repository) => {

@@ -27,7 +27,7 @@ export function registerStiggCurrencyRoutes(server: FastifyInstance, app: AppDep
     checkRequest(NoQuery, request.query, 'query');
     const body = checkRequest(CustomCurrencyBody, request.body ?? {}, 'body');
     if (!UNIT_CODE_PATTERN.test(body.id)) {
-      throw validationError('id', `Currency IDs here are lower case letters, digits or _, starting with a letter (at most 64); '${body.id}' is not.`);
+      throw validationError('id', `Currency IDs follow Stigg's pattern and are at most 64 characters here; '${body.id}' is longer.`);
     }
     const context = contextOf(request);
     const existing = await findUnitByCode(app, context, body.id);

@@ -42,10 +42,22 @@ describe('stigg dialect: custom currencies and auto-recharge', () => {
     expectStiggError(grant, 400, 'BadUserInput', /decimal places/);
   });
 
-  it('rejects currency IDs that cannot be unit codes, and bad bodies, writing nothing', async () => {
+  it("takes currency IDs in Stigg's own pattern: upper case, -, . and | (the seed's example is 'currencyId')", async () => {
+    for (const id of ['currencyId', 'has-dash', 'v1.credits', 'team|tokens', '9lives']) {
+      const created = await server.stigg('POST', '/api/v1/credits/custom-currencies', { body: { id, displayName: id } });
+      assert.equal(created.status, 201, created.text);
+      assert.equal(expectShape(CustomCurrencyResponse, created.body).data.id, id);
+      const grant = await server.stigg('POST', '/api/v1/credits/grants', { body: { displayName: 'x', amount: 5, grantType: 'PROMOTIONAL', customerId: 'pattern-customer', currencyId: id } });
+      assert.equal(grant.status, 201, grant.text);
+      assert.equal(grant.body.data.currencyId, id);
+    }
+  });
+
+  it('rejects currency IDs outside the pattern, and bad bodies, writing nothing', async () => {
     for (const body of [
-      { id: 'currencyId', displayName: 'Mixed case' },
-      { id: 'has-dash', displayName: 'Dash' },
+      { id: '-leading-dash', displayName: 'Dash' },
+      { id: 'has space', displayName: 'Space' },
+      { id: 'x'.repeat(65), displayName: 'Too long for a unit' },
       { id: 'fine' },
       { id: 'fine', displayName: 'Fine', units: { singular: 'x' } },
       { id: 'fine', displayName: 'Fine', colour: 'red' },
