@@ -125,7 +125,10 @@ describe('customers, units and wallets', () => {
     });
 
     it('rejects a bad code and a scale outside 0..10', async () => {
-      expectError(await api.expectNoWrites(() => api.post('/v1/units', { code: 'AI-Credits', scale: 2 })), { status: 400, code: 'validation_error', param: 'code' });
+      // Codes follow Stigg's currency-ID pattern: 'AI-Credits' is one; a leading dash or a space is not.
+      for (const code of ['-credits', 'ai credits', 'x'.repeat(65)]) {
+        expectError(await api.expectNoWrites(() => api.post('/v1/units', { code, scale: 2 })), { status: 400, code: 'validation_error', param: 'code' });
+      }
       expectError(await api.expectNoWrites(() => api.post('/v1/units', { code: 'too_fine', scale: 11 })), { status: 400, code: 'validation_error', param: 'scale' });
       expectError(await api.expectNoWrites(() => api.post('/v1/units', { code: 'negative', scale: -1 })), { status: 400, code: 'validation_error', param: 'scale' });
       expectError(await api.expectNoWrites(() => api.post('/v1/units', { code: 'no_scale' })), { status: 400, code: 'validation_error', param: 'scale' });
