@@ -13,8 +13,6 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  * written (a rotated webhook secret, for example).
  */
 export interface SecretBox {
-  /** Whether new values are encrypted. */
-  readonly encrypting: boolean;
   seal(plain: string, context: string): string;
   open(stored: string, context: string): string;
 }
@@ -24,7 +22,6 @@ const PREFIX = 'enc:v1:';
 export function createSecretBox(key: Buffer | null): SecretBox {
   if (key !== null && key.length !== 32) throw new Error('The encryption key must be 32 bytes (AES-256).');
   return {
-    encrypting: key !== null,
     seal(plain, context) {
       if (key === null) return plain;
       const iv = randomBytes(12);
