@@ -6,7 +6,7 @@ import { bookedOf, type Booked } from './booked.ts';
 import { runBatch, type BatchItemResult } from './batch.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { fingerprintOf, type Outcome, type Presented } from './idempotency.ts';
-import { rateUsage, type UsageRequest } from './usage-rating.ts';
+import { batchPriceReader, rateUsage, type PriceReader, type UsageRequest } from './usage-rating.ts';
 import { appendEvents } from './webhook-outbox.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
@@ -32,10 +32,10 @@ export const MAX_USAGE_BATCH = 1000;
  */
 export async function recordUsageEvent(
   dependencies: AppDependencies,
-  request: { context: RequestContext; input: UsageEventInput; present: PresentUsageEvent },
+  request: { context: RequestContext; input: UsageEventInput; present: PresentUsageEvent; prices?: PriceReader },
 ): Promise<Outcome> {
   const { context, input } = request;
-  const rated = await rateUsage(dependencies, context, input);
+  const rated = await rateUsage(dependencies, context, input, request.prices);
   const reservationId = input.reservationId ?? null;
   const fingerprint = fingerprintOf('usage-events.create', {
     customerId: input.customerId,
@@ -141,8 +141,9 @@ export function recordUsageEvents(
   dependencies: AppDependencies,
   request: { context: RequestContext; items: UsageEventInput[]; present: PresentUsageEvent },
 ): Promise<BatchItemResult[]> {
+  const prices = batchPriceReader(dependencies, request.context);
   return runBatch(request.items, { param: 'events', max: MAX_USAGE_BATCH, noun: 'usage events' }, (input) =>
-    recordUsageEvent(dependencies, { context: request.context, input, present: request.present }),
+    recordUsageEvent(dependencies, { context: request.context, input, present: request.present, prices }),
   );
 }
 

@@ -37,7 +37,36 @@ export interface RatedUsage {
  * change once in effect (pricing.ts), so rating before the write is the rating
  * the write books.
  */
-export async function rateUsage(dependencies: AppDependencies, context: RequestContext, request: UsageRequest): Promise<RatedUsage> {
+/** A feature's list prices and one customer's overrides in effect by `at`. */
+export type PriceReader = (feature: string, customerId: string, at: Instant) => Promise<readonly PriceRecord[]>;
+
+function readPrices(dependencies: AppDependencies, environmentId: string): PriceReader {
+  return (feature, customerId, at) => dependencies.store.read((repository) => repository.prices.candidates(environmentId, feature, customerId, at));
+}
+
+/**
+ * For a batch: each (feature, customer)'s candidates read once, as of now, and
+ * shared by the batch's events (rating keeps only versions in effect at each
+ * event's timestamp, which is never later than now).
+ */
+export function batchPriceReader(dependencies: AppDependencies, context: RequestContext): PriceReader {
+  const now = currentTime(dependencies, context.environment);
+  const read = readPrices(dependencies, context.environment.id);
+  const known = new Map<string, Promise<readonly PriceRecord[]>>();
+  return (feature, customerId) => {
+    const key = JSON.stringify([feature, customerId]);
+    let prices = known.get(key);
+    if (!prices) known.set(key, (prices = read(feature, customerId, now)));
+    return prices;
+  };
+}
+
+export async function rateUsage(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  request: UsageRequest,
+  prices: PriceReader = readPrices(dependencies, context.environment.id),
+): Promise<RatedUsage> {
   const environmentId = context.environment.id;
   const feature = await findFeature(dependencies, environmentId, request.feature);
   const quantity = parseAmount(request.quantity, { param: 'quantity', positive: false });
@@ -47,8 +76,8 @@ export async function rateUsage(dependencies: AppDependencies, context: RequestC
   const now = currentTime(dependencies, context.environment);
   const occurredAt = request.timestamp ?? now;
   if (occurredAt > now) throw validationError('timestamp', 'timestamp must not be in the future.');
-  const prices = await dependencies.store.read((repository) => repository.prices.candidates(environmentId, feature.key, request.customerId, occurredAt));
-  const price = selectPrice(prices, { customerId: request.customerId, feature: feature.key, quantity, dimensions, at: occurredAt }) as PriceRecord | undefined;
+  const candidates = await prices(feature.key, request.customerId, occurredAt);
+  const price = selectPrice(candidates, { customerId: request.customerId, feature: feature.key, quantity, dimensions, at: occurredAt }) as PriceRecord | undefined;
   if (!price) {
     throw new CreditbookError('not_found', `No price of feature '${feature.key}' matches ${describeUsage(dimensions)} at ${new Date(occurredAt).toISOString()}.`, {
       param: 'feature',
