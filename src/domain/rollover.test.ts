@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Amount } from './amount.ts';
 import { computeBalance } from './balance.ts';
+import { resumeResets } from './due-events.ts';
 import { CreditbookError, type ErrorCode } from './errors.ts';
 import { replayWallet } from './replay.ts';
 import { credits, DAY, emptyWallet, HOUR, issuedGrantIdOf, newGrant, utc, WalletDriver } from './test-builders.ts';
@@ -576,6 +577,32 @@ describe('balances as of a past time across resets', () => {
         ['s1-2', credits(1000), 0n],
       ],
     );
+  });
+
+  it('a used-up floored grant that missed boundaries (stored before floors brought such grants back) resumes after them', () => {
+    const wallet = driver();
+    wallet.at(JAN31, (tx) => {
+      tx.setUsagePeriod({ period: 'P1M', anchor: JAN31 });
+      tx.addGrant(newGrant({ id: 'f', amount: credits(100), effectiveAt: JAN31, resetMinRollover: credits(30) }));
+      tx.addGrant(newGrant({ id: 'g', amount: credits(100), effectiveAt: JAN31, priority: 60 }));
+    });
+    wallet.at(JAN31 + DAY, (tx) => tx.debit(debit('d1', 100)));
+    // As a store did then: the used-up grant is not loaded at the next two boundaries.
+    const stale = wallet.grant('f');
+    wallet.snapshot = { ...wallet.snapshot, grants: wallet.snapshot.grants.filter((grant) => grant.id !== 'f') };
+    wallet.at(MAR31 + 15 * DAY, (tx) => tx.debit(debit('d2', 10)));
+    wallet.snapshot = { ...wallet.snapshot, grants: [...wallet.snapshot.grants, resumeResets(wallet.snapshot, stale, wallet.snapshot.wallet.advancedTo)] };
+    wallet.at(APR30 + HOUR);
+    // Nothing is booked into the past: only the next boundary tops it up.
+    assert.deepEqual(rows(wallet.entriesSince(MAR31)), [
+      ['debit', 'g', -credits(10), MAR31 + 15 * DAY],
+      ['adjustment', 'f', credits(30), APR30],
+    ]);
+    assertConsistent(wallet);
+    // And a past read says the boundaries it missed carried nothing.
+    const f = (at: Instant) => asOf(wallet, at).grants.find(({ grant }) => grant.id === 'f')!.grant;
+    assert.deepEqual([f(MAR31).available, f(MAR31).rolledOver], [0n, 0n]);
+    assert.deepEqual([f(APR30).available, f(APR30).rolledOver], [credits(30), credits(30)]);
   });
 
   it('a grant scheduled at the time read shows its amount then, not the floor top-ups it received later', () => {
