@@ -584,8 +584,12 @@ describe('periods, schedules and rollover: properties', () => {
           return entry.type === 'expiry' && (expiresAt === null || entry.effectiveAt < expiresAt);
         }).length;
         reached.floorTopUps += main.entries.filter((entry) => entry.type === 'adjustment').length;
-        // A top-up of the whole floor: what it reset had nothing left.
-        reached.usedUpTopUps += main.entries.filter((entry) => entry.type === 'adjustment' && entry.amount === grants.get(entry.grantId ?? '')?.resetMinRollover).length;
+        // Top-ups of a grant that had nothing left (a store does not load such a grant between boundaries).
+        const left = new Map<string | null, bigint>();
+        for (const entry of main.entries) {
+          if (entry.type === 'adjustment' && (left.get(entry.grantId) ?? 0n) === 0n) reached.usedUpTopUps += 1;
+          left.set(entry.grantId, (left.get(entry.grantId) ?? 0n) + entry.amount);
+        }
         reached.issuedGrants += main.snapshot.grants.filter((grant) => grant.scheduleId !== null && !grant.id.endsWith('-0')).length;
         reached.cancelledSchedules += main.snapshot.schedules.filter((schedule) => schedule.cancelledAt !== null).length;
         if (model.now - scenario.start > 365 * DAY) reached.yearLongRuns += 1;

@@ -79,7 +79,10 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
     while (end < applied.length && applied[end]!.effectiveAt === instant) end += 1;
     const atInstant = applied.slice(index, end);
     resets.through(instant, atInstant);
-    for (const entry of atInstant) applyEntry({ wallet, grants, heldByHold }, entry);
+    for (const entry of atInstant) {
+      applyEntry({ wallet, grants, heldByHold }, entry);
+      if (entry.type === 'grant') resets.track(grants.get(entry.grantId!)!);
+    }
     index = end;
   }
   resets.through(bookedUntil, []);
@@ -197,6 +200,9 @@ class ResetReplay {
   private readonly stored: Map<string, GrantState>;
   private readonly holdExpiries: Map<string, Instant>;
   private readonly rhythm: Pick<WalletSnapshot, 'wallet' | 'schedules'>;
+  /** Grants with a booked reset still to replay, and when; `earliest` is the first of them. */
+  private readonly pending = new Map<string, Instant>();
+  private earliest: Instant | null = null;
 
   constructor(
     input: ReplayInput,
@@ -208,22 +214,30 @@ class ResetReplay {
     this.rhythm = { wallet, schedules: input.schedules };
   }
 
+  /** A grant started (or reset): note when it resets next, if a reset was booked then. */
+  track(grant: GrantState): void {
+    const next = this.nextResetOf(grant);
+    if (next === null) this.pending.delete(grant.id);
+    else this.pending.set(grant.id, next);
+    this.earliest = null;
+    for (const at of this.pending.values()) if (this.earliest === null || at < this.earliest) this.earliest = at;
+  }
+
   /** Replays every reset up to `until`, before the entries at `until` (`atUntil`: read for what lapsing holds returned). */
   through(until: Instant, atUntil: LedgerEntryDraft[]): void {
-    for (;;) {
-      let at: Instant | null = null;
-      for (const grant of this.grants.values()) {
-        const next = this.nextResetOf(grant);
-        if (next !== null && next <= until && (at === null || next < at)) at = next;
-      }
-      if (at === null) return;
+    while (this.earliest !== null && this.earliest <= until) {
+      const at = this.earliest;
       const groups = new Map<string, GrantState[]>();
-      for (const grant of this.grants.values()) {
-        if (this.nextResetOf(grant) !== at) continue;
+      for (const [id, next] of this.pending) {
+        if (next !== at) continue;
+        const grant = this.grants.get(id)!;
         const key = grant.scheduleId ?? `grant:${grant.id}`;
         groups.set(key, [...(groups.get(key) ?? []), grant]);
       }
-      for (const group of groups.values()) this.reset(group, at, at === until ? atUntil : []);
+      for (const group of groups.values()) {
+        this.reset(group, at, at === until ? atUntil : []);
+        for (const grant of group) this.track(grant);
+      }
     }
   }
 
