@@ -47,7 +47,7 @@ describe('usage report', () => {
     const total = await report({ groupBy: 'feature' });
     assert.deepEqual(figures(total.data), [[iso(api.t0), feature, 4, '5173', '2.28', '1', '1.28']]);
     assert.deepEqual([total.data[0].end, total.interval, total.data[0].unit], [iso(api.t0 + 3 * HOUR), 'total', unit]);
-    const byDirection = await report({ interval: 'day', groupBy: 'dimension.direction', feature });
+    const byDirection = await report({ groupBy: 'dimension.direction', feature });
     assert.deepEqual(byDirection.data.map((row: Json) => [row.group, row.cost]), [
       ['input', '0.28'],
       ['output', '2'],
