@@ -1,7 +1,9 @@
+import { checkMetadataKeys } from '../domain/metadata.ts';
 import { parseAmount } from '../domain/amount.ts';
 import { parsePeriod } from '../domain/periods.ts';
 import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
 import type { CustomerRecord, GrantRecord, Metadata, Page, PageRequest, UnitRecord, WalletAddress, WalletRecord } from '../store/records.ts';
+import { recordAudit } from './audit-log.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { idempotentWrite } from './idempotent-write.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
@@ -22,6 +24,7 @@ export async function createCustomer(
   },
 ): Promise<Outcome> {
   const { context, input } = request;
+  checkMetadataKeys(input.metadata);
   const environmentId = context.environment.id;
   return idempotentWrite(dependencies, request, async (repository) => {
     if (input.id !== undefined && (await repository.accounts.getCustomer(environmentId, input.id))) {
@@ -81,7 +84,10 @@ export async function createUnit(
       name: input.name ?? null,
       createdAt: currentTime(dependencies, context.environment),
     };
-    if (await repository.accounts.insertUnit(unit)) return { unit, created: true };
+    if (await repository.accounts.insertUnit(unit)) {
+      await recordAudit(dependencies, repository, context, unit.code);
+      return { unit, created: true };
+    }
     const existing = (await repository.accounts.getUnit(environmentId, input.code))!;
     if (existing.scale !== input.scale) {
       throw new CreditbookError('state_conflict', `Unit '${input.code}' exists with scale ${existing.scale}.`, { param: 'scale' });

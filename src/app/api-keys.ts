@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CreditbookError, notFound } from '../domain/errors.ts';
-import type { ApiKeyRecord, EnvironmentMode, EnvironmentRecord } from '../store/records.ts';
-import type { AppDependencies } from './dependencies.ts';
+import type { ApiKeyRecord, EnvironmentMode, EnvironmentRecord, Page, PageRequest } from '../store/records.ts';
+import { recordAudit } from './audit-log.ts';
+import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { holdsScope, type Scope } from './scopes.ts';
 
 /**
  * API keys: `cb_test_…` or `cb_live_…` followed by 32 random base62 characters.
@@ -41,21 +43,55 @@ export async function ensureEnvironment(dependencies: AppDependencies, mode: Env
   return environment;
 }
 
-export async function createApiKey(dependencies: AppDependencies, mode: EnvironmentMode): Promise<{ key: string; record: ApiKeyRecord }> {
-  const environment = await ensureEnvironment(dependencies, mode);
-  const key = `cb_${mode}_${randomBase62(32)}`;
+export interface NewKeyOptions {
+  name?: string | null | undefined;
+  /** Default: `["all"]`, a full-access key. */
+  scopes?: readonly Scope[] | undefined;
+}
+
+function newKeyRecord(dependencies: AppDependencies, environment: EnvironmentRecord, options: NewKeyOptions): { key: string; record: ApiKeyRecord } {
+  const key = `cb_${environment.mode}_${randomBase62(32)}`;
   const record: ApiKeyRecord = {
     id: dependencies.newId('key'),
     environmentId: environment.id,
     keyHash: hashApiKey(key),
     keyPrefix: key.slice(0, 12),
+    name: options.name ?? null,
+    scopes: [...(options.scopes ?? ['all'])],
     createdAt: dependencies.clock.now(),
     revokedAt: null,
+    lastUsedAt: null,
   };
-  await dependencies.store.transaction((repository) => repository.accounts.insertApiKey(record));
   return { key, record };
 }
 
+/** The CLI's key creation: in the default environment of `mode`, made if missing. */
+export async function createApiKey(dependencies: AppDependencies, mode: EnvironmentMode, options: NewKeyOptions = {}): Promise<{ key: string; record: ApiKeyRecord }> {
+  const environment = await ensureEnvironment(dependencies, mode);
+  const created = newKeyRecord(dependencies, environment, options);
+  await dependencies.store.transaction((repository) => repository.accounts.insertApiKey(created.record));
+  return created;
+}
+
+/**
+ * The API's key creation: in the caller's environment, with scopes the caller
+ * itself holds (a key cannot mint a stronger one). Not idempotent on purpose:
+ * a stored replay would keep the secret key.
+ */
+export async function createEnvironmentKey(dependencies: AppDependencies, context: RequestContext, options: NewKeyOptions): Promise<{ key: string; record: ApiKeyRecord }> {
+  const held = context.actor?.scopes ?? [];
+  for (const scope of options.scopes ?? ['all']) {
+    if (!holdsScope(held, scope)) throw new CreditbookError('forbidden', `A key can only grant scopes it holds itself; this key lacks '${scope}'.`, { param: 'scopes' });
+  }
+  const created = newKeyRecord(dependencies, context.environment, options);
+  await dependencies.store.transaction(async (repository) => {
+    await repository.accounts.insertApiKey(created.record);
+    await recordAudit(dependencies, repository, context, created.record.id);
+  });
+  return created;
+}
+
+/** Every key of every environment, for the CLI. */
 export async function listApiKeys(dependencies: AppDependencies): Promise<Array<ApiKeyRecord & { mode: EnvironmentMode }>> {
   return dependencies.store.read(async (repository) => {
     const environments = new Map((await repository.accounts.listEnvironments()).map((environment) => [environment.id, environment]));
@@ -63,9 +99,24 @@ export async function listApiKeys(dependencies: AppDependencies): Promise<Array<
   });
 }
 
+export function listEnvironmentKeys(dependencies: AppDependencies, context: RequestContext, page: PageRequest): Promise<Page<ApiKeyRecord>> {
+  return dependencies.store.read((repository) => repository.accounts.listApiKeysOf(context.environment.id, page));
+}
+
 export async function revokeApiKey(dependencies: AppDependencies, id: string): Promise<void> {
   const revoked = await dependencies.store.transaction((repository) => repository.accounts.revokeApiKey(id, dependencies.clock.now()));
   if (!revoked) throw notFound('active API key', id);
+}
+
+/** Revokes a key of the caller's environment (another environment's key is not found). */
+export async function revokeEnvironmentKey(dependencies: AppDependencies, context: RequestContext, id: string): Promise<ApiKeyRecord> {
+  return dependencies.store.transaction(async (repository) => {
+    const revoked = await repository.accounts.revokeApiKey(id, dependencies.clock.now(), context.environment.id);
+    const key = await repository.accounts.getApiKey(id);
+    if (!revoked || !key || key.environmentId !== context.environment.id) throw notFound('active API key', id, 'id');
+    await recordAudit(dependencies, repository, context, id);
+    return key;
+  });
 }
 
 /** True when the database has no environment yet (first start). */
@@ -73,39 +124,52 @@ export async function isEmptyDatabase(dependencies: AppDependencies): Promise<bo
   return dependencies.store.read(async (repository) => (await repository.accounts.listEnvironments()).length === 0);
 }
 
+/** A key that authenticated: its environment, its ID and what it may do. */
+export interface AuthenticatedKey {
+  environment: EnvironmentRecord;
+  apiKeyId: string;
+  scopes: readonly string[];
+}
+
 /**
  * Resolves a presented key to its environment. Key lookups are cached briefly
  * (KEY_CACHE_MS): a revoked key stops working within that time on every node.
  * A test environment itself is read on every request, so a test-clock advance
- * made through any node, port or dialect is seen at once.
+ * made through any node, port or dialect is seen at once. `last_used_at` is
+ * written at most once a minute per key (LAST_USED_RESOLUTION_MS), never on
+ * the cached path.
  */
 export class ApiKeyAuthenticator {
   static readonly KEY_CACHE_MS = 2000;
-  private readonly cache = new Map<string, { environment: EnvironmentRecord; until: number }>();
+  static readonly LAST_USED_RESOLUTION_MS = 60_000;
+  private readonly cache = new Map<string, { key: AuthenticatedKey; until: number }>();
 
   constructor(private readonly dependencies: AppDependencies) {}
 
-  async authenticate(presentedKey: string | undefined): Promise<EnvironmentRecord> {
+  async authenticate(presentedKey: string | undefined): Promise<AuthenticatedKey> {
     if (!presentedKey) throw new CreditbookError('unauthenticated', 'Missing API key. Send it as `Authorization: Bearer <key>`.');
     const keyHash = hashApiKey(presentedKey);
     const now = this.dependencies.clock.now();
     const cached = this.cache.get(keyHash);
     if (cached && cached.until > now) {
-      if (cached.environment.mode === 'live') return cached.environment;
+      if (cached.key.environment.mode === 'live') return cached.key;
       // A test environment's clock may have moved on any node or port: read it fresh (one primary-key read).
-      const fresh = await this.dependencies.store.read((repository) => repository.accounts.getEnvironment(cached.environment.id));
-      if (fresh) return fresh;
+      const fresh = await this.dependencies.store.read((repository) => repository.accounts.getEnvironment(cached.key.environment.id));
+      if (fresh) return { ...cached.key, environment: fresh };
     }
-    const environment = await this.dependencies.store.read(async (repository) => {
+    const found = await this.dependencies.store.read(async (repository) => {
       const key = await repository.accounts.findApiKeyByHash(keyHash);
       if (!key || key.revokedAt !== null) return undefined;
-      return repository.accounts.getEnvironment(key.environmentId);
+      const environment = await repository.accounts.getEnvironment(key.environmentId);
+      return environment && { key, environment };
     });
-    if (!environment) throw new CreditbookError('unauthenticated', 'Invalid or revoked API key.');
+    if (!found) throw new CreditbookError('unauthenticated', 'Invalid or revoked API key.');
+    if (found.key.lastUsedAt === null || found.key.lastUsedAt <= now - ApiKeyAuthenticator.LAST_USED_RESOLUTION_MS) {
+      await this.dependencies.store.transaction((repository) => repository.accounts.touchApiKey(found.key.id, now));
+    }
+    const authenticated: AuthenticatedKey = { environment: found.environment, apiKeyId: found.key.id, scopes: found.key.scopes };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(keyHash, { environment, until: now + ApiKeyAuthenticator.KEY_CACHE_MS });
-    return environment;
+    this.cache.set(keyHash, { key: authenticated, until: now + ApiKeyAuthenticator.KEY_CACHE_MS });
+    return authenticated;
   }
-
-
 }

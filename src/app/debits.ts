@@ -1,3 +1,4 @@
+import { checkMetadataKeys } from '../domain/metadata.ts';
 import { parseAmount, sumAmounts } from '../domain/amount.ts';
 import { validationError } from '../domain/errors.ts';
 import { runBatch, type BatchItemResult } from './batch.ts';
@@ -32,6 +33,7 @@ export async function createDebit(
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
   const amount = parseAmount(input.amount, { scale: unit.scale });
+  checkMetadataKeys(input.metadata);
   const now = currentTime(dependencies, context.environment);
   if (input.occurredAt !== undefined && input.occurredAt > now) {
     throw validationError('occurredAt', 'occurredAt must not be in the future.');

@@ -57,7 +57,8 @@ export type IdPrefix =
   | 'wha'
   | 'req'
   | 'prc'
-  | 'ps';
+  | 'ps'
+  | 'aud';
 
 /** What a caller is acting as: one environment, one request. */
 export interface RequestContext {
@@ -65,6 +66,16 @@ export interface RequestContext {
   requestId: string;
   /** Set when the caller is a customer portal session rather than an API key: it may act only for this customer. */
   portalSession?: PortalSessionRecord | undefined;
+  /** The API key acting, and from where. Every write it makes is audited (audit-log.ts); absent for background work. */
+  actor?: Actor;
+}
+
+export interface Actor {
+  apiKeyId: string;
+  scopes: readonly string[];
+  /** The surface and route, e.g. `POST /v1/debits` or `stripe:POST /v1/billing/credit_grants`. */
+  operation: string;
+  clientAddress: string;
 }
 
 /** A test environment with a frozen clock reads that clock; everything else reads the injected clock. */

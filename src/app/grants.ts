@@ -1,4 +1,5 @@
 import { requireCurrency } from '../domain/currencies.ts';
+import { checkMetadataKeys } from '../domain/metadata.ts';
 import { parseAmount, type Amount } from '../domain/amount.ts';
 import { parsePeriod } from '../domain/periods.ts';
 import { notFound, validationError } from '../domain/errors.ts';
@@ -45,6 +46,7 @@ export async function createGrant(
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
   const amount = parseAmount(input.amount, { scale: unit.scale });
+  checkMetadataKeys(input.metadata);
   const cost = input.cost ? { amount: parseAmount(input.cost.amount, { param: 'cost.amount', positive: false }), currency: requireCurrency(input.cost.currency, 'cost.currency') } : null;
   if (cost && cost.amount < 0n) throw validationError('cost.amount', "'cost.amount' must not be negative.");
   const rollover = parseRollover(input, unit.scale);
@@ -166,6 +168,7 @@ export async function changeGrant(
   request: { context: RequestContext; grantId: string; action: GrantAction; idempotency?: IdempotencyRequest | undefined; present: PresentGrant },
 ): Promise<Outcome> {
   const { context, grantId, action } = request;
+  if (action.kind === 'update') checkMetadataKeys(action.changes.metadata);
   const existing = await dependencies.store.read((repository) => repository.grants.get(context.environment.id, grantId));
   if (!existing) throw notFound('grant', grantId, 'id');
   return runWalletOperation(dependencies, {
@@ -188,10 +191,15 @@ export async function changeGrant(
         metadata: changes.metadata !== undefined ? mergeMetadata(existing.metadata, changes.metadata) : existing.metadata,
       };
     },
-    persist: async (repository, grant) => {
-      if (action.kind === 'update') await repository.grants.updateDetails(grantId, { name: grant.name, metadata: grant.metadata });
-      return grant;
-    },
+    // Only an update writes rows of its own; a void or expire that finds nothing to do writes (and audits) nothing.
+    ...(action.kind === 'update'
+      ? {
+          persist: async (repository: Repository, grant: GrantRecord) => {
+            await repository.grants.updateDetails(grantId, { name: grant.name, metadata: grant.metadata });
+            return grant;
+          },
+        }
+      : {}),
     present: (grant, effects, loaded, now) => request.present(grant, now, bookedOf(effects, loaded)),
   });
 }

@@ -1,3 +1,4 @@
+import { checkMetadataKeys } from '../domain/metadata.ts';
 import { parseAmount, sumAmounts } from '../domain/amount.ts';
 import { notFound, validationError } from '../domain/errors.ts';
 import type { HoldStatus, Instant } from '../domain/types.ts';
@@ -29,6 +30,7 @@ export async function createHold(
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
   const amount = parseAmount(input.amount, { scale: unit.scale });
+  checkMetadataKeys(input.metadata);
   const now = currentTime(dependencies, context.environment);
   if (input.expiresAt !== undefined && input.ttlSeconds !== undefined) {
     throw validationError('ttlSeconds', 'Give either expiresAt or ttlSeconds, not both.');
@@ -97,6 +99,7 @@ export async function endHold(
   },
 ): Promise<Outcome> {
   const { context, holdId, action } = request;
+  if (action.kind === 'capture') checkMetadataKeys(action.metadata);
   const existing = await dependencies.store.read((repository) => repository.holds.get(context.environment.id, holdId));
   if (!existing) throw notFound('hold', holdId, 'id');
   const unit = await findUnit(dependencies, context.environment.id, existing.unit);

@@ -1,6 +1,7 @@
 import { CreditbookError } from '../domain/errors.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { presentedObjectId, recordAudit } from './audit-log.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 
 /**
@@ -32,6 +33,7 @@ export function idempotentWrite(
       if (raced) return raced;
       throw error;
     }
+    await recordAudit(dependencies, repository, request.context, presentedObjectId(response.body));
     if (request.idempotency) {
       const now = currentTime(dependencies, request.context.environment);
       await rememberResponse({ repository, environmentId, scope: 'environment', request: request.idempotency, response, now, keepForever: false });

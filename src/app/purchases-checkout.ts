@@ -2,7 +2,7 @@ import { stateConflict } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import { testPaymentReference } from '../payments/test-provider.ts';
 import type { ClosedPurchaseStatus, PurchaseRecord } from '../store/payment-records.ts';
-import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { currentTime, type Actor, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { getPurchase } from './purchases-reads.ts';
 import type { PurchaseWithInvoice } from './purchases.ts';
 import { closePurchase, completePurchase } from './purchases-transitions.ts';
@@ -53,12 +53,12 @@ export async function cancelCheckout(dependencies: AppDependencies, sessionId: s
  */
 export async function closeWithProvider(
   dependencies: AppDependencies,
-  input: { purchase: PurchaseRecord; status: ClosedPurchaseStatus; requestId: string },
+  input: { purchase: PurchaseRecord; status: ClosedPurchaseStatus; requestId: string; actor?: Actor | undefined },
 ): Promise<PurchaseRecord> {
   const provider = dependencies.payments.provider(input.purchase.provider);
   const closing = await provider.closeCheckoutSession({ sessionId: input.purchase.sessionId });
   if (closing.outcome === 'paid') {
-    return (await completePurchase(dependencies, { purchase: input.purchase, paymentReference: closing.paymentReference, requestId: input.requestId })).purchase;
+    return (await completePurchase(dependencies, { purchase: input.purchase, paymentReference: closing.paymentReference, requestId: input.requestId, actor: input.actor })).purchase;
   }
   return (await closePurchase(dependencies, input)).purchase;
 }
@@ -68,7 +68,7 @@ export async function cancelPurchase(dependencies: AppDependencies, context: Req
   const { purchase } = await getPurchase(dependencies, context, purchaseId);
   if (purchase.status === 'paid') throw stateConflict(`Purchase '${purchaseId}' is paid and cannot be canceled.`);
   if (purchase.status === 'open') {
-    const ended = await closeWithProvider(dependencies, { purchase, status: 'canceled', requestId: context.requestId });
+    const ended = await closeWithProvider(dependencies, { purchase, status: 'canceled', requestId: context.requestId, actor: context.actor });
     if (ended.status === 'paid') throw stateConflict(`Purchase '${purchaseId}' was paid before it could be canceled.`);
   }
   return getPurchase(dependencies, context, purchaseId);

@@ -3,7 +3,7 @@ import { formatMinor } from '../payments/money.ts';
 import type { EnvironmentRecord, WalletRecord } from '../store/records.ts';
 import type { ClosedPurchaseStatus, PurchaseRecord } from '../store/payment-records.ts';
 import type { Repository } from '../store/repository/repository.ts';
-import { currentTime, type AppDependencies } from './dependencies.ts';
+import { currentTime, type Actor, type AppDependencies } from './dependencies.ts';
 import { purchaseEventData } from './purchases.ts';
 import { bookOnLockedWallet } from './wallet-operation.ts';
 import { appendEvents, type OutboxEvent } from './webhook-outbox.ts';
@@ -28,7 +28,7 @@ export type CloseResult = { changed: boolean; purchase: PurchaseRecord };
 
 export async function completePurchase(
   dependencies: AppDependencies,
-  input: { purchase: PurchaseRecord; paymentReference: string | null; requestId?: string },
+  input: { purchase: PurchaseRecord; paymentReference: string | null; requestId?: string; actor?: Actor | undefined },
 ): Promise<PaymentResult> {
   return onLockedPurchase(dependencies, input.purchase, async (repository, current, environment, wallet) => {
     if (current.status === 'paid') return { outcome: 'already_paid', purchase: current };
@@ -38,7 +38,8 @@ export async function completePurchase(
       return { outcome: 'late', purchase: { ...current, latePaymentReference: current.latePaymentReference ?? input.paymentReference, latePaymentAt: current.latePaymentAt ?? at } };
     }
     const paid = await bookOnLockedWallet(dependencies, repository, wallet, {
-      context: { environment, requestId: input.requestId ?? 'payment' },
+      context: { environment, requestId: input.requestId ?? 'payment', ...(input.actor ? { actor: input.actor } : {}) },
+      auditedObjectId: current.id,
       grantIds: [current.grantId],
       compute: (engine) => engine.confirmPayment(current.grantId),
       persist: async (transactionRepository, _grant, _effects, at): Promise<PurchaseRecord> => {
@@ -55,12 +56,13 @@ export async function completePurchase(
 
 export async function closePurchase(
   dependencies: AppDependencies,
-  input: { purchase: PurchaseRecord; status: ClosedPurchaseStatus; requestId?: string },
+  input: { purchase: PurchaseRecord; status: ClosedPurchaseStatus; requestId?: string; actor?: Actor | undefined },
 ): Promise<CloseResult> {
   return onLockedPurchase(dependencies, input.purchase, async (repository, current, environment, wallet) => {
     if (current.status !== 'open') return { changed: false, purchase: current };
     const closed = await bookOnLockedWallet(dependencies, repository, wallet, {
-      context: { environment, requestId: input.requestId ?? 'payment' },
+      context: { environment, requestId: input.requestId ?? 'payment', ...(input.actor ? { actor: input.actor } : {}) },
+      auditedObjectId: current.id,
       grantIds: [current.grantId],
       compute: (engine) => engine.voidGrant(current.grantId),
       persist: async (transactionRepository, _grant, _effects, at): Promise<PurchaseRecord> => {

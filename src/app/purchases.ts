@@ -1,3 +1,4 @@
+import { checkMetadataKeys } from '../domain/metadata.ts';
 import { formatAmount, parseAmount, type Amount } from '../domain/amount.ts';
 import { validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
@@ -64,6 +65,7 @@ export async function createPurchase(
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
   const amount = parseAmount(input.amount, { scale: unit.scale });
+  checkMetadataKeys(input.metadata);
   const payments = dependencies.payments;
   const currency = input.currency ?? payments.settings.defaultCurrency;
   requireCurrency(currency, 'currency');

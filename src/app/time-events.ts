@@ -2,6 +2,7 @@ import { CreditbookError, validationError } from '../domain/errors.ts';
 import { parsePeriod, shortestLengthMs } from '../domain/periods.ts';
 import type { Instant } from '../domain/types.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
+import { recordAudit } from './audit-log.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { bookOnLockedWallet } from './wallet-operation.ts';
 
@@ -90,7 +91,10 @@ export async function advanceTestClock(
   const bounded = Number.isFinite(shortest);
   const horizon = bounded ? Math.min(to, current + limits.maxBoundaries * shortest) : to;
   const stepMs = bounded ? limits.stepBoundaries * shortest : horizon - current;
-  await dependencies.store.transaction((repository) => repository.accounts.setFrozenClock(environment.id, horizon));
+  await dependencies.store.transaction(async (repository) => {
+    await repository.accounts.setFrozenClock(environment.id, horizon);
+    await recordAudit(dependencies, repository, context, environment.id);
+  });
   const advanced = { ...environment, frozenClockAt: horizon };
   let walletSteps = 0;
   for (let stepEnd = Math.min(horizon, current + stepMs); ; stepEnd = Math.min(horizon, stepEnd + stepMs)) {

@@ -4,6 +4,7 @@ import type { GrantState, Instant, WalletSnapshot } from '../domain/types.ts';
 import { WalletTransaction, type WalletTransactionResult } from '../domain/wallet-transaction.ts';
 import type { GrantRecord, HoldRecord, ScheduleRecord, WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
+import { presentedObjectId, recordAudit } from './audit-log.ts';
 import { watchBalance } from './balance-alerts.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
@@ -40,13 +41,15 @@ export interface WalletOperation<Result, Shown = Result> {
   /** Writes rows the generic step cannot (new grants, holds, debits), after the engine ran; returns what the response shows. */
   persist?: (repository: Repository, result: Result, effects: WalletTransactionResult, now: Instant) => Promise<Shown>;
   present: (shown: Shown, effects: WalletTransactionResult, loaded: LoadedWallet, now: Instant) => Presented;
+  /** The object the audit log names when what the operation shows has no `id` (default: the wallet). */
+  auditedObjectId?: string;
 }
 
 /**
  * load → compute → persist, in one transaction serialised on the wallet row.
  *
  * Invariant: ledger entries, projections (grant remainders, the wallet row),
- * outbox events and the idempotency record are written in the same transaction,
+ * outbox events, the audit row and the idempotency record are written in the same transaction,
  * so a crash leaves all of them or none.
  */
 export function runWalletOperation<Result, Shown = Result>(dependencies: AppDependencies, operation: WalletOperation<Result, Shown>): Promise<Outcome> {
@@ -99,7 +102,7 @@ export async function bookOnLockedWallet<Result, Shown = Result>(
   dependencies: AppDependencies,
   repository: Repository,
   wallet: WalletRecord,
-  operation: Pick<WalletOperation<Result, Shown>, 'context' | 'grantIds' | 'holdIds' | 'compute' | 'persist'>,
+  operation: Pick<WalletOperation<Result, Shown>, 'context' | 'grantIds' | 'holdIds' | 'compute' | 'persist' | 'auditedObjectId'>,
 ): Promise<Shown> {
   return (await book(dependencies, repository, wallet, operation)).shown;
 }
@@ -109,7 +112,7 @@ async function book<Result, Shown>(
   dependencies: AppDependencies,
   repository: Repository,
   wallet: WalletRecord,
-  operation: Pick<WalletOperation<Result, Shown>, 'context' | 'grantIds' | 'holdIds' | 'compute' | 'persist'>,
+  operation: Pick<WalletOperation<Result, Shown>, 'context' | 'grantIds' | 'holdIds' | 'compute' | 'persist' | 'auditedObjectId'>,
 ): Promise<{ shown: Shown; effects: WalletTransactionResult; loaded: LoadedWallet; now: Instant }> {
   const now = currentTime(dependencies, operation.context.environment);
   const loaded = await loadWallet(repository, wallet, operation, now);
@@ -121,7 +124,22 @@ async function book<Result, Shown>(
   await persistEffects(dependencies, repository, loaded, effects, engine.now);
   // Balance alerts and the auto top-up trigger, in this transaction (balance-alerts.ts).
   await watchBalance(dependencies, repository, { wallet, after: effects.snapshot.wallet, at: engine.now });
+  // A caller's write is audited in its own transaction; one that changed nothing (voiding a voided grant) wrote nothing to audit.
+  if (operation.persist || changedAnything(effects)) {
+    await recordAudit(dependencies, repository, operation.context, presentedObjectId(shown) ?? operation.auditedObjectId ?? wallet.id);
+  }
   return { shown, effects, loaded, now: engine.now };
+}
+
+function changedAnything(effects: WalletTransactionResult): boolean {
+  return (
+    effects.entries.length > 0 ||
+    effects.events.length > 0 ||
+    effects.changedGrantIds.size > 0 ||
+    effects.changedHoldIds.size > 0 ||
+    effects.changedScheduleIds.size > 0 ||
+    effects.issuedGrantIds.size > 0
+  );
 }
 
 async function lockWallet(

@@ -1,6 +1,7 @@
 import { notFound, validationError } from '../domain/errors.ts';
 import type { Page, PageRequest } from '../store/records.ts';
 import type { DeliveryStatus, WebhookAttemptRecord, WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/webhook-records.ts';
+import { recordAudit } from './audit-log.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { requireEventTypePattern } from './event-types.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
@@ -138,6 +139,7 @@ export async function deleteWebhookEndpoint(dependencies: AppDependencies, conte
     const deletedAt = dependencies.clock.now();
     await repository.webhookEndpoints.markDeleted(context.environment.id, id, deletedAt);
     await repository.webhookDeliveries.cancelPending(id);
+    await recordAudit(dependencies, repository, context, id);
     return { ...endpoint, deletedAt };
   });
 }
@@ -182,6 +184,7 @@ export async function resendDelivery(
     const found = await repository.webhookDeliveries.get(context.environment.id, input.deliveryId);
     if (!found || found.endpointId !== input.endpointId) throw notFound('delivery', input.deliveryId, 'deliveryId');
     await repository.webhookDeliveries.reschedule(found.id, now + dependencies.webhooks.leaseMs);
+    await recordAudit(dependencies, repository, context, found.id);
     return { ...found, status: 'pending' as const };
   });
   const result = await dependencies.webhooks.attempt(delivery, 'manual');

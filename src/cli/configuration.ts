@@ -42,10 +42,16 @@ export interface Configuration {
   encryptionKey: Buffer | null;
   /** How often each node runs purchase expiry, auto top-ups and webhook delivery. */
   backgroundIntervalMs: number;
+  metrics: {
+    /** When set, /metrics answers only `Authorization: Bearer <key>`. */
+    key: string | null;
+    /** When set, /metrics is served only there, not on the main port. */
+    address: { host: string; port: number } | null;
+  };
 }
 
 /** Command-line flags that override environment variables (see `creditbook --help`). */
-export type ConfigurationFlags = Partial<Record<'db' | 'port' | 'host' | 'compat' | 'rate-limit' | `${DialectName}-port`, string>>;
+export type ConfigurationFlags = Partial<Record<'db' | 'port' | 'host' | 'compat' | 'rate-limit' | 'metrics-key' | 'metrics-address' | `${DialectName}-port`, string>>;
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -62,6 +68,7 @@ export function defaultConfiguration(): Configuration {
     webhookAllowedHosts: NO_ALLOWED_HOSTS,
     encryptionKey: null,
     backgroundIntervalMs: 1000,
+    metrics: { key: null, address: null },
   };
 }
 
@@ -117,6 +124,7 @@ export function readConfiguration(flags: ConfigurationFlags, environment: Enviro
     webhookAllowedHosts: parseAllowedHosts(setting(null, 'WEBHOOK_ALLOWED_HOSTS')),
     encryptionKey: encryptionKey === undefined ? null : parseEncryptionKey(encryptionKey),
     backgroundIntervalMs: positive('BACKGROUND_INTERVAL_MS', defaults.backgroundIntervalMs),
+    metrics: { key: setting('metrics-key', 'METRICS_KEY') ?? null, address: parseAddress(setting('metrics-address', 'METRICS_ADDRESS')) },
   };
 }
 
@@ -134,6 +142,13 @@ function stripeSettings(environment: Environment): PaymentSettings['stripe'] {
     ...(environment.STRIPE_API_PORT ? { port: Number(environment.STRIPE_API_PORT) } : {}),
     ...(protocol ? { protocol } : {}),
   };
+}
+
+function parseAddress(value: string | undefined): { host: string; port: number } | null {
+  if (value === undefined) return null;
+  const separator = value.lastIndexOf(':');
+  if (separator <= 0) throw new Error(`Invalid --metrics-address: ${value} (expected host:port)`);
+  return { host: value.slice(0, separator).replace(/^\[(.*)\]$/, '$1'), port: parsePort(value.slice(separator + 1), 'metrics-address') };
 }
 
 function parsePort(value: string, option: string): number {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { createApiKey, isEmptyDatabase, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
+import { parseScopes, scopes } from '../app/scopes.ts';
 import { verifyAll } from '../app/verify.ts';
 import { migrations } from '../store/migrations/migrations.ts';
 import { DEFAULT_DATABASE, describeDatabase, isMissingDatabase, openStore } from '../store/open-store.ts';
@@ -15,8 +16,10 @@ Commands:
   serve                         Serve the API (migrates first, creating the database if needed; on an empty one prints a test key)
   migrate                       Create the database if needed and apply pending migrations
   verify                        Recompute every balance from the ledger; exit 1 on any difference
-  keys create --env test|live   Create an API key; prints only the key
-  keys list                     List API keys (never the keys themselves)
+  keys create --env test|live [--name <text>] [--scopes <list>]
+                                Create an API key; prints only the key. Scopes (comma-separated;
+                                default all): ${scopes.join(', ')}
+  keys list                     List API keys: id, environment, name, scopes, created, last used (never the keys themselves)
   keys revoke <keyId>           Revoke an API key
 
 Every command but serve and migrate needs an existing database (exit 2 otherwise).
@@ -32,7 +35,9 @@ Options:
   --stigg-port <n>              Serve the Stigg dialect at the root of this port (also $STIGG_PORT)
   --paygentic-port <n>          Serve the Paygentic dialect at the root of this port (also $PAYGENTIC_PORT)
   --compat <list>               Mount dialects under /compat/<vendor> on the main port, e.g. stigg,paygentic (also $COMPAT)
-  --rate-limit <n>              Requests a second per API key on each node, 429 beyond it (also $RATE_LIMIT; default: none)`;
+  --rate-limit <n>              Requests a second per API key on each node, on every port and dialect, 429 beyond it (also $RATE_LIMIT; default: none)
+  --metrics-key <key>           /metrics requires \`Authorization: Bearer <key>\` (also $METRICS_KEY; default: open)
+  --metrics-address <host:port> Serve /metrics only there, not on the main port (also $METRICS_ADDRESS)`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -49,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
       'paygentic-port': { type: 'string' },
       compat: { type: 'string' },
       'rate-limit': { type: 'string' },
+      'metrics-key': { type: 'string' },
+      'metrics-address': { type: 'string' },
+      name: { type: 'string' },
+      scopes: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -62,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command || values.help ? 0 : 1;
   }
-  const { help: _help, env, ...flags } = values;
+  const { help: _help, env, name, scopes: scopeList, ...flags } = values;
   const configuration = readConfiguration(flags, process.env);
   if (command === 'serve') {
     await serve(configuration);
@@ -89,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
         return report.problems.length === 0 ? 0 : 1;
       }
       case 'keys':
-        return await keys(dependencies, subcommand, { env, argument, emptyBefore: await isEmptyDatabase(dependencies) });
+        return await keys(dependencies, subcommand, { env, name, scopes: scopeList, argument });
       default:
         console.error(`Unknown command '${command}'.\n\n${usage}`);
         return 1;
@@ -119,20 +128,24 @@ async function migrate(database: string): Promise<number> {
 async function keys(
   dependencies: AppDependencies,
   subcommand: string | undefined,
-  options: { env: string | undefined; argument: string | undefined; emptyBefore: boolean },
+  options: { env: string | undefined; name: string | undefined; scopes: string | undefined; argument: string | undefined },
 ): Promise<number> {
   if (subcommand === 'create') {
     if (options.env !== 'test' && options.env !== 'live') {
       console.error('keys create needs --env test or --env live');
       return 1;
     }
-    const { key } = await createApiKey(dependencies, options.env);
+    const requested = options.scopes?.split(',').map((scope) => scope.trim()).filter(Boolean);
+    const { key } = await createApiKey(dependencies, options.env, { name: options.name, scopes: requested && parseScopes(requested) });
     console.log(key);
     return 0;
   }
   if (subcommand === 'list') {
+    const when = (instant: number | null) => (instant === null ? 'never' : new Date(instant).toISOString());
+    console.log(['id', 'env', 'prefix', 'name', 'scopes', 'created', 'last used', 'status'].join('\t'));
     for (const key of await listApiKeys(dependencies)) {
-      console.log(`${key.id}  ${key.mode}  ${key.keyPrefix}…  created ${new Date(key.createdAt).toISOString()}${key.revokedAt ? '  REVOKED' : ''}`);
+      const status = key.revokedAt === null ? 'active' : `revoked ${when(key.revokedAt)}`;
+      console.log([key.id, key.mode, `${key.keyPrefix}…`, key.name ?? '-', key.scopes.join(','), when(key.createdAt), when(key.lastUsedAt), status].join('\t'));
     }
     return 0;
   }

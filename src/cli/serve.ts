@@ -2,7 +2,8 @@ import { createApiKey, isEmptyDatabase } from '../app/api-keys.ts';
 import { startBackgroundWork } from '../background/background-work.ts';
 import { mountDialects, serveDialectPorts } from '../compat/serve-dialects.ts';
 import { countPendingDeliveries } from '../app/webhook-endpoints.ts';
-import { Metrics } from '../edge/metrics.ts';
+import { createEdgeAccess } from '../edge/access.ts';
+import { listenMetrics, Metrics } from '../edge/metrics.ts';
 import { buildServer } from '../http/server.ts';
 import { describeDatabase, openStore } from '../store/open-store.ts';
 import { composeDependencies } from './composition-root.ts';
@@ -19,15 +20,18 @@ export async function serve(configuration: Configuration): Promise<void> {
   const metrics: Metrics = new Metrics({ backlog: () => countPendingDeliveries(dependencies) });
   const dependencies = composeDependencies(store, { configuration, publicUrl: () => settings.publicUrl ?? listeningAt, observer: metrics.observer });
   const firstStart = await isEmptyDatabase(dependencies);
+  // One authenticator and one rate limiter for the main port, its /compat mounts and every dialect port.
+  const access = createEdgeAccess(dependencies, { rateLimitPerSecond: settings.rateLimitPerSecond });
   const server = await buildServer({
     dependencies,
     webAssets: buildWebAssets,
     logger: { level: settings.logLevel },
-    ...(settings.rateLimitPerSecond ? { rateLimitPerSecond: settings.rateLimitPerSecond } : {}),
+    access,
     metrics,
+    metricsAccess: { key: configuration.metrics.key ?? undefined, ownAddress: configuration.metrics.address !== null },
   });
   metrics.logTo(server.log);
-  await mountDialects(server, dependencies, configuration.dialects.mounted);
+  await mountDialects(server, dependencies, access, configuration.dialects.mounted);
   const address = await server.listen({ port: settings.port, host: settings.host });
   listeningAt = address;
   // stdout carries only the JSON log; lines meant for a person go to stderr. The key is made only once
@@ -41,13 +45,17 @@ export async function serve(configuration: Configuration): Promise<void> {
     intervalMs: configuration.backgroundIntervalMs,
     log: (error, what) => server.log.error({ err: error }, `${what} failed`),
   });
-  const dialectServers = await serveDialectPorts(dependencies, { ports: configuration.dialects.ports, host: settings.host, logLevel: settings.logLevel, metrics });
+  const dialectServers = await serveDialectPorts(dependencies, access, { ports: configuration.dialects.ports, host: settings.host, logLevel: settings.logLevel, metrics });
   for (const { name, address: dialectAddress } of dialectServers) console.error(`${name} dialect listening on ${dialectAddress}`);
   for (const name of configuration.dialects.mounted) console.error(`${name} dialect mounted at ${address}/compat/${name}`);
+  const metricsAddress = configuration.metrics.address;
+  const metricsServer = metricsAddress ? await listenMetrics(metrics, { ...metricsAddress, key: configuration.metrics.key ?? undefined }) : undefined;
+  if (metricsServer) console.error(`Metrics listening on ${metricsServer.address}/metrics`);
   const shutdown = async (signal: string) => {
     server.log.info({ signal }, 'shutting down');
     await backgroundWork.stop();
     await Promise.all(dialectServers.map(({ server: dialectServer }) => dialectServer.close()));
+    await metricsServer?.server.close();
     await server.close();
     await store.close();
     process.exit(0);

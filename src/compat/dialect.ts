@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../app/dependencies.ts';
+import type { EdgeAccess, ScopeRule } from '../edge/access.ts';
 import type { ErrorResponse } from '../edge/errors.ts';
 
 export type DialectName = 'stripe' | 'chargebee' | 'stigg' | 'paygentic';
@@ -19,7 +20,10 @@ export interface Dialect {
   name: DialectName;
   /** Whether the vendor's official client can add a path prefix (so the dialect may be mounted on the main port). */
   acceptsBasePath: boolean;
-  register(server: FastifyInstance, dependencies: AppDependencies): Promise<void>;
+  /** `access` authenticates, rate-limits and checks each route's scope (`scopeOf`), shared with every surface of the node. */
+  register(server: FastifyInstance, dependencies: AppDependencies, access: EdgeAccess): Promise<void>;
+  /** The scope each of this dialect's routes needs (app/scopes.ts). */
+  scopeOf: ScopeRule;
   /** The vendor's status and body for an error: the dialect's one mapping of error codes, also for errors raised before a route runs. */
   errorResponse: ErrorResponse;
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiKeyAuthenticator } from '../app/api-keys.ts';
-import type { AppDependencies } from '../app/dependencies.ts';
+import type { EdgeAccess } from '../edge/access.ts';
 import { installErrorHandlers, pathOf, sendErrorResponse, type ErrorResponse } from '../edge/errors.ts';
 import { installExactJsonParser } from '../edge/json-body.ts';
 import { authenticateRequest } from '../edge/request-context.ts';
@@ -12,17 +11,17 @@ import { authenticateRequest } from '../edge/request-context.ts';
  */
 export function setUpJsonDialect(
   server: FastifyInstance,
-  dependencies: AppDependencies,
+  access: EdgeAccess,
   options: {
+    surface: string;
     presentedKey: (request: FastifyRequest) => string | undefined;
     missingKeyMessage: string;
     errorResponse: ErrorResponse;
   },
 ): void {
-  const authenticator = new ApiKeyAuthenticator(dependencies);
   installExactJsonParser(server);
   installErrorHandlers(server, { send: sendErrorResponse(options.errorResponse), notFound: (request) => `No route ${request.method} ${pathOf(request)}.` });
   server.addHook('onRequest', async (request, reply) => {
-    await authenticateRequest(request, reply, { authenticator, key: options.presentedKey(request), missing: options.missingKeyMessage });
+    await authenticateRequest(request, reply, { access, key: options.presentedKey(request), missing: options.missingKeyMessage, surface: options.surface });
   });
 }

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { CreditbookError } from '../domain/errors.ts';
+import { clientErrorResponder } from './client-errors.ts';
 import type { SendError } from './errors.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -12,7 +13,13 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  * router's own errors (a malformed %-escape in the path, a parameter beyond
  * maxParamLength) in the edge's error shape (`sendError`).
  */
-export function createEdgeServer(options: { newId: AppDependencies['newId']; logger: boolean | { level: string }; sendError: SendError }): FastifyInstance {
+export function createEdgeServer(options: {
+  newId: AppDependencies['newId'];
+  logger: boolean | { level: string };
+  sendError: SendError;
+  /** The edge's status and body for a request Node cannot parse (client-errors.ts). */
+  clientErrorResponse: (error: CreditbookError, requestId: string) => { status: number; body: unknown };
+}): FastifyInstance {
   const server = Fastify({
     logger: options.logger,
     genReqId: () => options.newId('req'),
@@ -27,6 +34,7 @@ export function createEdgeServer(options: { newId: AppDependencies['newId']; log
     },
     // verbose: a violation carries its schema, so an error can quote the schema's description of what is allowed.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false, verbose: true } },
+    clientErrorHandler: clientErrorResponder(options.clientErrorResponse, () => options.newId('req')),
   });
   server.addHook('onRequest', async (request, reply) => {
     reply.header('Request-Id', request.id);

@@ -7,6 +7,9 @@ class InexactNumber {
   constructor(readonly literal: string) {}
 }
 
+/** Deeper bodies are refused before parsing: no request of ours nests beyond a few levels, and parsers recurse. */
+export const MAX_JSON_DEPTH = 64;
+
 /** A run of 16+ digits (or dots) or an exponent: the only literals JSON.parse might not keep exactly. */
 const MAYBE_INEXACT = /\d[\d.]{15,}|\d[eE]/;
 
@@ -21,6 +24,7 @@ export function parseJsonBody(text: string): unknown {
   // An empty body means "no parameters" (action routes such as void; Stripe's client sends these).
   if (text.trim() === '') return {};
   let parsed: unknown;
+  refuseDeepNesting(text);
   try {
     parsed = parseNumbersExactly(text);
   } catch (error) {
@@ -105,6 +109,23 @@ function decodeKey(literal: string): string {
 
 function pathOf(frames: Array<{ name: string | null }>): string[] {
   return frames.flatMap((frame) => (frame.name === null ? [] : [frame.name]));
+}
+
+/** One pass over the text, counting brackets outside strings. */
+function refuseDeepNesting(text: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index += 1; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) {
+      depth += 1;
+      if (depth > MAX_JSON_DEPTH) throw new CreditbookError('invalid_json', `The body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep.`);
+    } else if (code === 0x7d || code === 0x5d) depth -= 1;
+  }
 }
 
 function throwOnInexact(value: unknown, path: string[]): void {

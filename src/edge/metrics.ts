@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Observer, WebhookAttemptObservation } from '../app/observer.ts';
 
@@ -90,13 +91,38 @@ export class Metrics {
     });
   }
 
-  /** GET /metrics on `server`. */
-  serve(server: FastifyInstance): void {
-    server.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  /** GET /metrics on `server`; with `key`, only for `Authorization: Bearer <key>` (401 otherwise). */
+  serve(server: FastifyInstance, key?: string): void {
+    server.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (key !== undefined && !presentsKey(request.headers.authorization, key)) {
+        reply.header('WWW-Authenticate', 'Bearer realm="metrics"');
+        return reply.code(401).send({ error: { type: 'authentication_error', code: 'unauthenticated', message: 'Send the metrics key as `Authorization: Bearer <key>`.', requestId: request.id } });
+      }
       reply.header('Content-Type', this.registry.contentType);
       return this.registry.metrics();
     });
   }
+}
+
+/** Who may read /metrics: with `key`, only a scraper presenting it as a bearer token; with `ownAddress`, not on the main port at all. */
+export interface MetricsAccess {
+  key?: string | undefined;
+  ownAddress?: boolean;
+}
+
+/** Compares digests, so the check takes the same time whatever was presented. */
+function presentsKey(authorization: string | undefined, key: string): boolean {
+  const presented = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length).trim() : '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(key));
+}
+
+/** /metrics alone on its own address (an interface only the scraper reaches), optionally behind `key`. */
+export async function listenMetrics(metrics: Metrics, options: { host: string; port: number; key?: string | undefined }): Promise<{ server: FastifyInstance; address: string }> {
+  const server = Fastify({ logger: false });
+  metrics.serve(server, options.key);
+  const address = await server.listen({ host: options.host, port: options.port });
+  return { server, address };
 }
 
 function outcomeOf(status: number, replayed: boolean): string {

@@ -1,9 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiKeyAuthenticator } from '../app/api-keys.ts';
+import type { AuthenticatedKey } from '../app/api-keys.ts';
 import type { RequestContext } from '../app/dependencies.ts';
+import { assertScope } from '../app/scopes.ts';
 import { CreditbookError } from '../domain/errors.ts';
-import type { EnvironmentRecord } from '../store/records.ts';
-import { enforceRateLimit, type RateLimiter } from './rate-limit.ts';
+import type { EdgeAccess } from './access.ts';
+import { enforceRateLimit } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,36 +20,62 @@ export function contextOf(request: FastifyRequest): RequestContext {
 }
 
 /**
- * What every edge does with the API key its client presented: resolve it to
- * one environment, apply the per-key rate limit (when the edge has one), and
- * make the request's context. Each edge words its own errors: `missing` for no
- * key, `invalid` for an unknown or revoked one (default: the authenticator's).
+ * What every edge does with the API key its client presented, in this order:
+ * resolve it to one environment (401), apply the per-key rate limit shared by
+ * every surface of the node (429 with Retry-After), check the scope the route
+ * needs (403 naming it), and make the request's context, whose actor every
+ * write audits. Each edge words its own errors: `missing` for no key, `invalid`
+ * for an unknown or revoked one (default: the authenticator's). `surface`
+ * prefixes the audited operation of a dialect (`stripe:POST /v1/billing/credit_grants`).
  */
 export async function authenticateRequest(
   request: FastifyRequest,
   reply: FastifyReply,
   options: {
-    authenticator: ApiKeyAuthenticator;
+    access: EdgeAccess;
     key: string | undefined;
     missing?: string;
     invalid?: (key: string) => string;
-    rateLimiter?: RateLimiter | undefined;
+    surface?: string;
     /** Another credential the edge accepts (a portal token): its context, or undefined when `key` is not one. */
     otherCredential?: (key: string) => Promise<RequestContext> | undefined;
   },
 ): Promise<RequestContext> {
-  const { key } = options;
+  const { key, access } = options;
   if (!key && options.missing !== undefined) throw new CreditbookError('unauthenticated', options.missing);
   const other = key ? options.otherCredential?.(key) : undefined;
-  const context = other ? await other : { environment: await environmentOf(options.authenticator, key, options.invalid), requestId: request.id };
-  if (options.rateLimiter) enforceRateLimit(options.rateLimiter, key!, reply);
+  let base: RequestContext | undefined;
+  let authenticated: AuthenticatedKey;
+  if (other) {
+    // A portal token may call only its few routes (http/portal-access.ts), so it holds no scopes to check; its writes are audited under its session's ID.
+    base = await other;
+    authenticated = { environment: base.environment, apiKeyId: base.portalSession?.id ?? 'portal', scopes: ['all'] };
+  } else {
+    authenticated = await authenticatedKey(access, key, options.invalid);
+  }
+  if (access.rateLimiter) enforceRateLimit(access.rateLimiter, authenticated.apiKeyId, reply);
+  const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+  const scope = request.routeOptions.config.scope;
+  // A request that matched no route has no scope to check: it gets the surface's 404.
+  if (scope !== undefined) assertScope(authenticated.scopes, scope, route);
+  const context: RequestContext = {
+    ...base,
+    environment: authenticated.environment,
+    requestId: request.id,
+    actor: {
+      apiKeyId: authenticated.apiKeyId,
+      scopes: authenticated.scopes,
+      operation: options.surface ? `${options.surface}:${route}` : route,
+      clientAddress: request.ip,
+    },
+  };
   request.creditbookContext = context;
   return context;
 }
 
-async function environmentOf(authenticator: ApiKeyAuthenticator, key: string | undefined, invalid: ((key: string) => string) | undefined): Promise<EnvironmentRecord> {
+async function authenticatedKey(access: EdgeAccess, key: string | undefined, invalid: ((key: string) => string) | undefined): Promise<AuthenticatedKey> {
   try {
-    return await authenticator.authenticate(key);
+    return await access.authenticator.authenticate(key);
   } catch (error) {
     if (invalid && error instanceof CreditbookError && error.code === 'unauthenticated') throw new CreditbookError('unauthenticated', invalid(key ?? ''));
     throw error;

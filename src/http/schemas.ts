@@ -14,7 +14,7 @@ export const Timestamp = Type.String({ description: 'RFC 3339, e.g. 2026-01-31T0
 export const Identifier = Type.String({ minLength: 1, maxLength: 100 });
 export const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), {
   maxProperties: 50,
-  description: 'Up to 50 string key-value pairs.',
+  description: 'Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500.',
 });
 export const FeatureKey = Type.String({ minLength: 1, maxLength: 100 });
 export const IdempotencyKeyField = Type.String({ minLength: 1, maxLength: 255 });

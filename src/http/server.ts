@@ -1,16 +1,16 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { ApiKeyAuthenticator } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
+import { createEdgeAccess, installEdgeChecks, type EdgeAccess } from '../edge/access.ts';
 import { createEdgeServer } from '../edge/edge-server.ts';
 import { authenticateRequest, bearerKey } from '../edge/request-context.ts';
-import { installErrorHandling, sendError } from './errors.ts';
+import { errorBody, installErrorHandling, nativeErrorStatus, sendError } from './errors.ts';
 import { installExactJsonParser } from '../edge/json-body.ts';
-import { RateLimiter } from '../edge/rate-limit.ts';
 import { countPendingDeliveries } from '../app/webhook-endpoints.ts';
-import { Metrics } from '../edge/metrics.ts';
+import { Metrics, type MetricsAccess } from '../edge/metrics.ts';
 import { isPortalToken, portalContext, scopeToPortalCustomer } from './portal-access.ts';
 import type { RouteDependencies } from './route-support.ts';
+import { nativeRouteScope } from './route-scopes.ts';
 import { registerAccountRoutes } from './routes/account-routes.ts';
 import { registerAutoTopUpRoutes } from './routes/auto-top-up-routes.ts';
 import { registerBalanceRoutes } from './routes/balance-routes.ts';
@@ -22,6 +22,7 @@ import { registerPricingRoutes } from './routes/pricing-routes.ts';
 import { registerPortalRoutes } from './routes/portal-routes.ts';
 import { registerWebRoutes, type WebAssets } from './routes/web-routes.ts';
 import { registerPurchaseRoutes } from './routes/purchase-routes.ts';
+import { registerSecurityRoutes } from './routes/security-routes.ts';
 import { registerUsageRoutes } from './routes/usage-routes.ts';
 import { registerStripeWebhookRoutes } from './routes/stripe-webhook-routes.ts';
 import { registerSystemRoutes } from './routes/system-routes.ts';
@@ -33,14 +34,23 @@ export interface ServerOptions {
   logger?: boolean | { level: string };
   /** Builds the console and portal bundles (on the first request for a page); without it (in-process API tests) those pages are not served. */
   webAssets?: () => Promise<WebAssets>;
-  /** Requests a second per API key on this node (429 with Retry-After beyond it); 0 or absent: no limit. */
+  /** Requests a second per API key on this node (429 with Retry-After beyond it); 0 or absent: no limit. Ignored when `access` is given. */
   rateLimitPerSecond?: number;
+  /** Shared with the dialects this node serves, so a key has one rate limit across all of them. */
+  access?: EdgeAccess;
+  /** Who may read /metrics here (a bearer key), or that it is served on its own address instead. */
+  metricsAccess?: MetricsAccess;
   /** The process's metrics, shared with the dialect ports; absent: this server keeps its own. */
   metrics?: Metrics;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
-  const server = createEdgeServer({ newId: options.dependencies.newId, logger: options.logger ?? { level: 'info' }, sendError });
+  const server = createEdgeServer({
+    newId: options.dependencies.newId,
+    logger: options.logger ?? { level: 'info' },
+    sendError,
+    clientErrorResponse: (error, requestId) => ({ status: nativeErrorStatus[error.code].status, body: errorBody(error, requestId) }),
+  });
   installExactJsonParser(server);
   await server.register(swagger, {
     openapi: {
@@ -53,18 +63,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   installErrorHandling(server);
   const metrics = options.metrics ?? new Metrics({ backlog: () => countPendingDeliveries(options.dependencies) });
   metrics.track(server, 'native');
-  metrics.serve(server);
-  const routeDependencies: RouteDependencies = {
-    app: options.dependencies,
-    authenticator: new ApiKeyAuthenticator(options.dependencies),
-  };
-  const rateLimiter = options.rateLimitPerSecond ? new RateLimiter(options.rateLimitPerSecond) : undefined;
+  if (!options.metricsAccess?.ownAddress) metrics.serve(server, options.metricsAccess?.key);
+  const access = options.access ?? createEdgeAccess(options.dependencies, { rateLimitPerSecond: options.rateLimitPerSecond });
+  const routeDependencies: RouteDependencies = { app: options.dependencies, authenticator: access.authenticator };
   server.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/v1/')) return;
     await authenticateRequest(request, reply, {
-      authenticator: routeDependencies.authenticator,
+      access,
       key: bearerKey(request),
-      rateLimiter,
       otherCredential: (key) => (isPortalToken(key) ? portalContext(routeDependencies.app, request, key) : undefined),
     });
   });
@@ -76,6 +82,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerSystemRoutes(server, routeDependencies);
   await server.register(
     async (v1) => {
+      installEdgeChecks(v1, 'native', nativeRouteScope);
       registerAccountRoutes(v1, routeDependencies);
       registerGrantRoutes(v1, routeDependencies);
       registerScheduleRoutes(v1, routeDependencies);
@@ -88,6 +95,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerPricingRoutes(v1, routeDependencies);
       registerUsageRoutes(v1, routeDependencies);
       registerPortalRoutes(v1, routeDependencies);
+      registerSecurityRoutes(v1, routeDependencies);
     },
     { prefix: '/v1' },
   );

@@ -28,8 +28,28 @@ export interface ApiKeyRecord {
   environmentId: string;
   keyHash: string;
   keyPrefix: string;
+  /** A label for people; not unique. */
+  name: string | null;
+  /** What the key may do (app/scopes.ts); `["all"]` is a full-access key. */
+  scopes: string[];
   createdAt: Instant;
   revokedAt: Instant | null;
+  /** When it last authenticated, to within a minute (refreshed at most once a minute). */
+  lastUsedAt: Instant | null;
+}
+
+/** One write an API key made; append-only. */
+export interface AuditRecord {
+  id: string;
+  environmentId: string;
+  apiKeyId: string;
+  /** The surface's method and route, e.g. `POST /v1/debits` or `POST /compat/stigg/api/v1/credits/consumption`. */
+  operation: string;
+  /** The object the write created or changed, when it names one. */
+  objectId: string | null;
+  requestId: string;
+  clientAddress: string;
+  createdAt: Instant;
 }
 
 export interface UnitRecord {

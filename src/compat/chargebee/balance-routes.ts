@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { getBalance } from '../../app/balances.ts';
 import type { AppDependencies } from '../../app/dependencies.ts';
 import { contextOf } from '../../edge/request-context.ts';
-import { decodeOffset, encodeOffset } from './chargebee-cursor.ts';
+import { decodeOffset, encodeOffset, OffsetSkip } from './chargebee-cursor.ts';
 import { ChargebeeListQuery } from './chargebee-list-query.ts';
 import { ledgerAccountBalanceView } from './chargebee-presenters.ts';
 import { listBody } from './chargebee-route-support.ts';
@@ -22,7 +22,7 @@ export function registerBalanceRoutes(server: FastifyInstance, app: AppDependenc
     const limit = query.limit();
     const listName = `ledger_account_balances:${subscriptionId}:${unit ?? ''}`;
     const offset = query.offset();
-    const skip = offset === undefined ? 0 : Number(decodeOffset<{ skip: number }>(offset, listName).skip) || 0;
+    const skip = offset === undefined ? 0 : decodeOffset(offset, listName, OffsetSkip).skip;
     const customerId = await findSubscriptionCustomer(app, context, subscriptionId);
     if (customerId === undefined) return listBody([], undefined);
     const wallets = await subscriptionWallets(app, context, subscriptionId, unit);

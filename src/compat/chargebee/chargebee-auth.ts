@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiKeyAuthenticator } from '../../app/api-keys.ts';
+import type { EdgeAccess } from '../../edge/access.ts';
 import type { RequestContext } from '../../app/dependencies.ts';
 import { CreditbookError } from '../../domain/errors.ts';
 import { authenticateRequest } from '../../edge/request-context.ts';
@@ -9,7 +9,7 @@ import { authenticateRequest } from '../../edge/request-context.ts';
  * key is a Creditbook key, so it names the environment; the password is empty
  * and ignored.
  */
-export async function authenticateChargebee(request: FastifyRequest, reply: FastifyReply, authenticator: ApiKeyAuthenticator): Promise<RequestContext> {
+export async function authenticateChargebee(request: FastifyRequest, reply: FastifyReply, access: EdgeAccess): Promise<RequestContext> {
   const header = request.headers.authorization;
   const match = header === undefined ? null : /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!match) {
@@ -18,5 +18,5 @@ export async function authenticateChargebee(request: FastifyRequest, reply: Fast
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const separator = decoded.indexOf(':');
   const key = separator === -1 ? decoded : decoded.slice(0, separator);
-  return authenticateRequest(request, reply, { authenticator, key: key || undefined, invalid: () => 'Sorry, authentication failed. Invalid or revoked API key.' });
+  return authenticateRequest(request, reply, { access, surface: 'chargebee', key: key || undefined, invalid: () => 'Sorry, authentication failed. Invalid or revoked API key.' });
 }

@@ -1,5 +1,6 @@
 import qs from 'qs';
-import { ApiKeyAuthenticator } from '../../app/api-keys.ts';
+import type { Scope } from '../../app/scopes.ts';
+import { readOrWrite } from '../../edge/access.ts';
 import { installErrorHandlers, pathOf, sendErrorResponse } from '../../edge/errors.ts';
 import { parseJsonBody } from '../../edge/json-body.ts';
 import type { Dialect } from '../dialect.ts';
@@ -20,8 +21,8 @@ import { registerLedgerOperationRoutes } from './ledger-operation-routes.ts';
 export const chargebeeDialect: Dialect = {
   name: 'chargebee',
   acceptsBasePath: false,
-  async register(server, dependencies) {
-    const authenticator = new ApiKeyAuthenticator(dependencies);
+  scopeOf: (method, url) => readOrWrite(method, chargebeeWriteScope(url)),
+  async register(server, dependencies, access) {
     server.removeAllContentTypeParsers();
     // Credit endpoints send JSON; numbers that no double holds exactly are refused (amounts are strings anyway).
     server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -42,7 +43,7 @@ export const chargebeeDialect: Dialect = {
       logLabel: 'unhandled error in the chargebee dialect',
     });
     server.addHook('onRequest', async (request, reply) => {
-      await authenticateChargebee(request, reply, authenticator);
+      await authenticateChargebee(request, reply, access);
     });
     registerCreditUnitRoutes(server, dependencies);
     registerGrantRoutes(server, dependencies);
@@ -51,3 +52,11 @@ export const chargebeeDialect: Dialect = {
   },
   errorResponse: chargebeeErrorResponse,
 };
+
+/** Credit units are the customer-side setup; allocations are grants; the rest of the ledger operations spend. */
+function chargebeeWriteScope(url: string): Scope | undefined {
+  if (url.startsWith('/api/v2/credit_units')) return 'customers:write';
+  if (url.startsWith('/api/v2/promotional_grants') || url === '/api/v2/ledger_operations/allocate') return 'grants:write';
+  if (url.startsWith('/api/v2/ledger_operations/')) return 'debits:write';
+  return undefined;
+}

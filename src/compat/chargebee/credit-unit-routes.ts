@@ -3,7 +3,7 @@ import { createUnit, listUnits } from '../../app/accounts.ts';
 import type { AppDependencies } from '../../app/dependencies.ts';
 import { CreditbookError } from '../../domain/errors.ts';
 import { contextOf } from '../../edge/request-context.ts';
-import { decodeOffset, encodeOffset } from './chargebee-cursor.ts';
+import { decodeOffset, encodeOffset, OffsetAfter } from './chargebee-cursor.ts';
 import { inChargebeeTerms, parameterError } from './chargebee-errors.ts';
 import { ChargebeeListQuery } from './chargebee-list-query.ts';
 import { ChargebeeBody, MAX_ID_LENGTH } from './chargebee-params.ts';
@@ -61,7 +61,7 @@ export function registerCreditUnitRoutes(server: FastifyInstance, app: AppDepend
     const statuses = query.oneOf('status', ['active', 'archived']);
     const limit = query.limit();
     const offset = query.offset();
-    const after = offset === undefined ? undefined : String(decodeOffset<{ after: string }>(offset, 'credit_units').after);
+    const after = offset === undefined ? undefined : decodeOffset(offset, 'credit_units', OffsetAfter).after;
     const units = (await listUnits(app, context))
       .filter((unit) => (ids === undefined || ids.has(unit.code)) && (statuses === undefined || statuses.has('active')))
       .sort((left, right) => (left.code < right.code ? -1 : left.code > right.code ? 1 : 0))

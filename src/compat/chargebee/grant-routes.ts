@@ -8,7 +8,7 @@ import type { GrantCategory, Instant } from '../../domain/types.ts';
 import type { GrantRecord } from '../../store/records.ts';
 import { contextOf } from '../../edge/request-context.ts';
 import { bookedReport } from './booked-report.ts';
-import { decodeOffset, encodeOffset } from './chargebee-cursor.ts';
+import { decodeOffset, encodeOffset, OffsetAfter } from './chargebee-cursor.ts';
 import { inChargebeeTerms, parameterError } from './chargebee-errors.ts';
 import { ChargebeeListQuery, inTimeRange } from './chargebee-list-query.ts';
 import { ChargebeeBody } from './chargebee-params.ts';
@@ -125,7 +125,7 @@ async function listGrantBlocks(app: AppDependencies, context: RequestContext, qu
   const limit = query.limit();
   const listName = `grant_blocks:${subscriptionId}:${unit ?? ''}:${order}`;
   const offset = query.offset();
-  let startingAfter = offset === undefined ? null : decodeOffset<{ after: string }>(offset, listName).after;
+  let startingAfter = offset === undefined ? null : decodeOffset(offset, listName, OffsetAfter).after;
   const customerId = await findSubscriptionCustomer(app, context, subscriptionId);
   if (customerId === undefined || (accountTypes && !accountTypes.has('provisioned'))) return { items: [] };
   const items: GrantBlockView[] = [];

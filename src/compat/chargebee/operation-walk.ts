@@ -2,7 +2,8 @@ import type { AppDependencies, RequestContext } from '../../app/dependencies.ts'
 import { findEntryOwner, findEntrySource, listLedgerEntries } from '../../app/ledger-reads.ts';
 import { amountFromDecimalString, formatAmount, type Amount } from '../../domain/amount.ts';
 import type { WalletRecord } from '../../store/records.ts';
-import { decodeOffset, encodeOffset } from './chargebee-cursor.ts';
+import { Type } from '@sinclair/typebox';
+import { DecimalText, decodeOffset, encodeOffset } from './chargebee-cursor.ts';
 import { noSuch, parameterError } from './chargebee-errors.ts';
 import { inTimeRange, type SortOrder, type TimeRange } from './chargebee-list-query.ts';
 import type { OperationSource } from './chargebee-presenters.ts';
@@ -12,6 +13,11 @@ import { findSubscriptionCustomer, subscriptionWallets, walletKeyOf } from './su
 /** Entries read per query, and per request before a page is returned short (with a next_offset to go on from). */
 const BATCH = 200;
 const SCAN_BUDGET = 5000;
+
+const WalkStateSchema = Type.Object({
+  after: Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()]),
+  overdraft: Type.Record(Type.String({ maxLength: 200 }), DecimalText, { maxProperties: 1000 }),
+});
 
 interface WalkState extends Record<string, unknown> {
   /** The last entry walked past. */
@@ -36,7 +42,7 @@ export async function listOperations(
 ): Promise<{ items: LedgerOperationFacts[]; nextOffset?: string }> {
   const customerId = await findSubscriptionCustomer(dependencies, context, query.subscriptionId);
   const listName = `ledger_operations:${query.subscriptionId}:${query.unit ?? ''}:${query.order}`;
-  const decoded = query.offset === undefined ? undefined : decodeOffset<WalkState>(query.offset, listName);
+  const decoded = query.offset === undefined ? undefined : decodeOffset(query.offset, listName, WalkStateSchema);
   if (customerId === undefined) return { items: [] };
   const wallets = await subscriptionWallets(dependencies, context, query.subscriptionId, query.unit);
   const state: WalkState = decoded ?? {

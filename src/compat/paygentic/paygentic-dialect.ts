@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app/dependencies.ts';
+import { readOrWrite, type EdgeAccess } from '../../edge/access.ts';
 import type { Dialect } from '../dialect.ts';
 import { bearerKey } from '../../edge/request-context.ts';
 import { setUpJsonDialect } from '../json-dialect.ts';
@@ -17,8 +18,11 @@ export const paygenticDialect: Dialect = {
   name: 'paygentic',
   acceptsBasePath: true,
   errorResponse: paygenticError,
-  async register(server: FastifyInstance, dependencies: AppDependencies) {
-    setUpJsonDialect(server, dependencies, {
+  // Buying a grant is a purchase; granting and deleting grants are grants.
+  scopeOf: (method, url) => readOrWrite(method, url.endsWith('/grants/purchase') ? 'purchases:write' : url.includes('/grants') ? 'grants:write' : undefined),
+  async register(server: FastifyInstance, dependencies: AppDependencies, access: EdgeAccess) {
+    setUpJsonDialect(server, access, {
+      surface: 'paygentic',
       presentedKey: bearerKey,
       missingKeyMessage: 'Missing API key. Send it as `Authorization: Bearer <key>`.',
       errorResponse: paygenticError,

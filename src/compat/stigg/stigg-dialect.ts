@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../../app/dependencies.ts';
+import { readOrWrite, type EdgeAccess } from '../../edge/access.ts';
 import type { Dialect } from '../dialect.ts';
 import { headerValue } from '../../edge/request-context.ts';
 import { setUpJsonDialect } from '../json-dialect.ts';
@@ -19,8 +20,12 @@ export const stiggDialect: Dialect = {
   name: 'stigg',
   acceptsBasePath: true,
   errorResponse: stiggError,
-  async register(server: FastifyInstance, dependencies: AppDependencies) {
-    setUpJsonDialect(server, dependencies, {
+  // Custom currencies are units (customer-side setup); consumption spends; grants and their voiding are grants.
+  scopeOf: (method, url) =>
+    readOrWrite(method, url.includes('/custom-currencies') ? 'customers:write' : url.includes('/consumption') ? 'debits:write' : url.includes('/grants') ? 'grants:write' : undefined),
+  async register(server: FastifyInstance, dependencies: AppDependencies, access: EdgeAccess) {
+    setUpJsonDialect(server, access, {
+      surface: 'stigg',
       presentedKey: (request) => headerValue(request, 'x-api-key')?.trim(),
       missingKeyMessage: 'Missing API key. Send a Creditbook API key in the X-API-KEY header.',
       errorResponse: stiggError,

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiKeyAuthenticator } from '../../app/api-keys.ts';
+import type { EdgeAccess } from '../../edge/access.ts';
 import type { RequestContext } from '../../app/dependencies.ts';
 import { authenticateRequest } from '../../edge/request-context.ts';
 
@@ -21,9 +21,10 @@ export function presentedStripeKey(authorization: string | undefined): string | 
   return undefined;
 }
 
-export function authenticateStripeRequest(request: FastifyRequest, reply: FastifyReply, authenticator: ApiKeyAuthenticator): Promise<RequestContext> {
+export function authenticateStripeRequest(request: FastifyRequest, reply: FastifyReply, access: EdgeAccess): Promise<RequestContext> {
   return authenticateRequest(request, reply, {
-    authenticator,
+    access,
+    surface: 'stripe',
     key: presentedStripeKey(request.headers.authorization),
     missing:
       "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",

@@ -1,4 +1,4 @@
-import { ApiKeyAuthenticator } from '../../app/api-keys.ts';
+import { readOrWrite } from '../../edge/access.ts';
 import { installErrorHandlers, pathOf, sendErrorResponse } from '../../edge/errors.ts';
 import { headerValue } from '../../edge/request-context.ts';
 import type { Dialect } from '../dialect.ts';
@@ -19,8 +19,8 @@ export const stripeDialect: Dialect = {
   name: 'stripe',
   acceptsBasePath: false,
   errorResponse: stripeErrorResponse,
-  async register(server, dependencies) {
-    const authenticator = new ApiKeyAuthenticator(dependencies);
+  scopeOf: (method, url) => readOrWrite(method, url.startsWith('/v1/customers') ? 'customers:write' : url.startsWith('/v1/billing/credit_grants') ? 'grants:write' : undefined),
+  async register(server, dependencies, access) {
     installFormParser(server);
     installErrorHandlers(server, {
       send: sendErrorResponse(stripeErrorResponse),
@@ -31,7 +31,7 @@ export const stripeDialect: Dialect = {
     server.addHook('onRequest', async (request, reply) => {
       const idempotencyKey = headerValue(request, 'idempotency-key');
       if (idempotencyKey !== undefined && request.method === 'POST') reply.header('Idempotency-Key', idempotencyKey);
-      await authenticateStripeRequest(request, reply, authenticator);
+      await authenticateStripeRequest(request, reply, access);
     });
 
     registerCustomerRoutes(server, dependencies);

@@ -2,6 +2,7 @@ import { initialSchema } from './001-initial-schema.ts';
 import { periodsAndRecurringGrants } from './002-periods-and-recurring-grants.ts';
 import { purchasesAndWebhooksSchema } from './003-purchases-and-webhooks.ts';
 import { webhookSecretRotation } from './004-webhook-secret-rotation.ts';
+import { appendOnlyAuditLog, restrictedKeysAndAuditLogSchema } from './005-restricted-keys-and-audit-log.ts';
 import { paymentTimesEnvironmentsOperationIds } from './007-payment-times-environments-operation-ids.ts';
 import { portalSessionsAndEventCustomers } from './008-portal-sessions-and-event-customers.ts';
 import { ratedUsageSchema } from './009-rated-usage.ts';
@@ -12,6 +13,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Run after `sql`, for what the dialects spell differently (triggers). */
+  dialectSql?: Record<Dialect, string>;
 }
 
 /** One migration history for both stores. Append only; never edit a released migration. */
@@ -20,6 +23,7 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'usage periods and recurring grants', sql: periodsAndRecurringGrants },
   { version: 3, name: 'purchases and webhooks', sql: purchasesAndWebhooksSchema },
   { version: 4, name: 'webhook secret rotation', sql: webhookSecretRotation },
+  { version: 5, name: 'restricted API keys and the audit log', sql: restrictedKeysAndAuditLogSchema, dialectSql: appendOnlyAuditLog },
   { version: 7, name: 'payment times, deleted environments, caller operation ids', sql: paymentTimesEnvironmentsOperationIds },
   { version: 8, name: 'portal sessions and event customers', sql: portalSessionsAndEventCustomers },
   { version: 9, name: 'rated usage', sql: ratedUsageSchema },
@@ -32,9 +36,10 @@ const columnTypes: Record<Dialect, Record<string, string>> = {
 
 /** The migration's SQL with the dialect's column types filled in. */
 export function migrationSql(migration: Migration, dialect: Dialect): string {
-  return migration.sql.replace(/\{\{(\w+)\}\}/g, (_, token: string) => {
+  const shared = migration.sql.replace(/\{\{(\w+)\}\}/g, (_, token: string) => {
     const type = columnTypes[dialect][token];
     if (type === undefined) throw new Error(`Unknown column type token {{${token}}} in migration ${migration.version}`);
     return type;
   });
+  return migration.dialectSql ? `${shared}\n${migration.dialectSql[dialect]}` : shared;
 }

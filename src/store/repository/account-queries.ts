@@ -34,8 +34,8 @@ export class AccountQueries {
 
   async insertApiKey(key: ApiKeyRecord): Promise<void> {
     await this.executor.run(
-      'INSERT INTO api_keys (id, environment_id, key_hash, key_prefix, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)',
-      [key.id, key.environmentId, key.keyHash, key.keyPrefix, key.createdAt, key.revokedAt],
+      'INSERT INTO api_keys (id, environment_id, key_hash, key_prefix, name, scopes, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [key.id, key.environmentId, key.keyHash, key.keyPrefix, key.name, jsonColumn(key.scopes), key.createdAt, key.revokedAt, key.lastUsedAt],
     );
   }
 
@@ -48,8 +48,23 @@ export class AccountQueries {
     return (await this.executor.all<Row>('SELECT * FROM api_keys ORDER BY created_at, id')).map(mapApiKey);
   }
 
-  async revokeApiKey(id: string, revokedAt: number): Promise<boolean> {
-    return (await this.executor.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [revokedAt, id])) > 0;
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM api_keys WHERE id = ?', [id]);
+    return row && mapApiKey(row);
+  }
+
+  listApiKeysOf(environmentId: string, page: PageRequest): Promise<Page<ApiKeyRecord>> {
+    return fetchPage({ executor: this.executor, table: 'api_keys', environmentId, where: [], params: [], page, map: mapApiKey });
+  }
+
+  async revokeApiKey(id: string, revokedAt: number, environmentId?: string): Promise<boolean> {
+    const [where, params] = environmentId === undefined ? ['', []] : [' AND environment_id = ?', [environmentId]];
+    return (await this.executor.run(`UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL${where}`, [revokedAt, id, ...params])) > 0;
+  }
+
+  /** Moves `last_used_at` forward only (several nodes may write it at once). */
+  async touchApiKey(id: string, usedAt: number): Promise<void> {
+    await this.executor.run('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [usedAt, id, usedAt]);
   }
 
   async insertUnit(unit: UnitRecord): Promise<boolean> {
@@ -109,8 +124,11 @@ function mapApiKey(row: Row): ApiKeyRecord {
     environmentId: String(row.environment_id),
     keyHash: String(row.key_hash),
     keyPrefix: String(row.key_prefix),
+    name: readOptionalText(row.name),
+    scopes: readJson<string[]>(row.scopes),
     createdAt: readTime(row.created_at),
     revokedAt: readOptionalTime(row.revoked_at),
+    lastUsedAt: readOptionalTime(row.last_used_at),
   };
 }
 

@@ -2,6 +2,7 @@ import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { AccountQueries } from './account-queries.ts';
 import { AutoTopUpQueries } from './auto-top-up-queries.ts';
 import { EventQueries, OutboxQueries } from './event-queries.ts';
+import { AuditQueries } from './audit-queries.ts';
 import { GrantQueries } from './grant-queries.ts';
 import { DebitQueries, HoldQueries } from './hold-and-debit-queries.ts';
 import { IdempotencyQueries } from './idempotency-queries.ts';
@@ -42,6 +43,7 @@ export class Repository {
   readonly features: FeatureQueries;
   readonly prices: PriceQueries;
   readonly usageEvents: UsageEventQueries;
+  readonly audit: AuditQueries;
 
   constructor(
     executor: SqlExecutor,
@@ -68,5 +70,6 @@ export class Repository {
     this.features = new FeatureQueries(executor, capabilities);
     this.prices = new PriceQueries(executor);
     this.usageEvents = new UsageEventQueries(executor);
+    this.audit = new AuditQueries(executor);
   }
 }

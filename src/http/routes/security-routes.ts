@@ -1,0 +1,62 @@
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { createEnvironmentKey, listEnvironmentKeys, revokeEnvironmentKey } from '../../app/api-keys.ts';
+import { listAuditLog } from '../../app/audit-log.ts';
+import type { ApiKeyRecord, AuditRecord } from '../../store/records.ts';
+import { listView } from '../presenters.ts';
+import { contextOf } from '../../edge/request-context.ts';
+import { pageOf, type RouteDependencies } from '../route-support.ts';
+import { EmptyActionBody, IdParams, ListQuery } from '../schemas.ts';
+import { ApiKeyResponse, AuditEntryResponse, CreateApiKeyBody, CreatedApiKeyResponse, ListAuditLogQuery, listResponse } from '../security-schemas.ts';
+import { parseOptionalTimestamp, toTimestamp } from '../../edge/time.ts';
+
+const optionalTime = (instant: number | null) => (instant === null ? null : toTimestamp(instant));
+
+export function apiKeyView(key: ApiKeyRecord) {
+  return {
+    object: 'api_key',
+    id: key.id,
+    name: key.name,
+    prefix: key.keyPrefix,
+    scopes: key.scopes,
+    createdAt: toTimestamp(key.createdAt),
+    lastUsedAt: optionalTime(key.lastUsedAt),
+    revokedAt: optionalTime(key.revokedAt),
+  };
+}
+
+export function auditEntryView(entry: AuditRecord) {
+  return {
+    object: 'audit_entry',
+    id: entry.id,
+    apiKeyId: entry.apiKeyId,
+    operation: entry.operation,
+    objectId: entry.objectId,
+    requestId: entry.requestId,
+    clientAddress: entry.clientAddress,
+    createdAt: toTimestamp(entry.createdAt),
+  };
+}
+
+/** API keys of the caller's environment (scope `keys:manage`) and the audit log (scope `audit_log:read`). */
+export function registerSecurityRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
+  server.post<{ Body: Static<typeof CreateApiKeyBody> }>('/api-keys', { schema: { tags: ['api keys'], operationId: 'createApiKey', body: CreateApiKeyBody, response: { 201: CreatedApiKeyResponse } } }, async (request, reply) => {
+    const { key, record } = await createEnvironmentKey(app, contextOf(request), { name: request.body.name, scopes: request.body.scopes });
+    // The only time the key itself is shown.
+    return reply.code(201).send({ ...apiKeyView(record), key });
+  });
+
+  server.get<{ Querystring: Static<typeof ListQuery> }>('/api-keys', { schema: { tags: ['api keys'], operationId: 'listApiKeys', querystring: ListQuery, response: { 200: listResponse(ApiKeyResponse) } } }, async (request) =>
+    listView(await listEnvironmentKeys(app, contextOf(request), pageOf(request.query)), apiKeyView),
+  );
+
+  server.post<{ Params: Static<typeof IdParams> }>('/api-keys/:id/revoke', { schema: { tags: ['api keys'], operationId: 'revokeApiKey', params: IdParams, body: EmptyActionBody, response: { 200: ApiKeyResponse } } }, async (request) =>
+    apiKeyView(await revokeEnvironmentKey(app, contextOf(request), request.params.id)),
+  );
+
+  server.get<{ Querystring: Static<typeof ListAuditLogQuery> }>('/audit-log', { schema: { tags: ['audit log'], operationId: 'listAuditLog', querystring: ListAuditLogQuery, response: { 200: listResponse(AuditEntryResponse) } } }, async (request) => {
+    const { limit: _limit, startingAfter: _cursor, createdFrom, createdBefore, ...filters } = request.query;
+    const range = { createdFrom: parseOptionalTimestamp(createdFrom, 'createdFrom') ?? undefined, createdBefore: parseOptionalTimestamp(createdBefore, 'createdBefore') ?? undefined };
+    return listView(await listAuditLog(app, contextOf(request), { ...filters, ...range }, pageOf(request.query)), auditEntryView);
+  });
+}
