@@ -36,12 +36,13 @@ export interface AllSurfaces {
   stop: () => Promise<void>;
 }
 
-export async function startAllSurfaces(options: { store: 'sqlite' | 'postgres'; args?: string[] }): Promise<AllSurfaces> {
+export async function startAllSurfaces(options: { store: 'sqlite' | 'postgres'; args?: string[]; env?: Record<string, string> }): Promise<AllSurfaces> {
   const directory = mkdtempSync(join(tmpdir(), 'creditbook-surfaces-'));
   const scratch = options.store === 'postgres' ? await createScratchDatabase('cb_surfaces') : undefined;
   const database = scratch?.url ?? join(directory, 'surfaces.db');
   const served = await startServe({
     database,
+    ...(options.env ? { env: options.env } : {}),
     args: ['--stripe-port', '0', '--chargebee-port', '0', '--compat', 'stigg,paygentic', ...(options.args ?? [])],
   });
   assert.ok(served.testKey, `an empty database prints a test key:\n${served.output()}`);
