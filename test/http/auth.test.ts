@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createApiKey, revokeApiKey } from '../../src/app/api-keys.ts';
-import { DAY, expectError, expectStatus, HOUR, iso, startTestApi, type Json, type TestApi } from '../support/test-api.ts';
+import { expectError, expectStatus, HOUR, iso, startTestApi, type Json, type RequestOptions, type TestApi } from '../support/test-api.ts';
 
 /**
  * Authentication and environment isolation (docs/semantics.md#environments-and-keys): every /v1 route needs
@@ -33,37 +33,31 @@ describe('auth and environments', () => {
     await api.close();
   });
 
-  /** One request per /v1 route, with a body good enough to pass validation. */
-  const everyRoute = (): Array<{ method: 'GET' | 'POST' | 'PATCH'; url: string; body?: unknown }> => [
-    { method: 'POST', url: '/v1/customers', body: { name: 'x' } },
-    { method: 'GET', url: '/v1/customers' },
-    { method: 'GET', url: `/v1/customers/${testWallet.customerId}` },
-    { method: 'POST', url: '/v1/units', body: { code: 'new_unit', scale: 2 } },
-    { method: 'GET', url: '/v1/units' },
-    { method: 'POST', url: '/v1/wallets', body: { ...testWallet } },
-    { method: 'GET', url: '/v1/wallets' },
-    { method: 'POST', url: '/v1/grants', body: { ...testWallet, amount: '1' } },
-    { method: 'GET', url: '/v1/grants' },
-    { method: 'GET', url: `/v1/grants/${testGrant.id}` },
-    { method: 'PATCH', url: `/v1/grants/${testGrant.id}`, body: { name: 'renamed' } },
-    { method: 'POST', url: `/v1/grants/${testGrant.id}/void`, body: {} },
-    { method: 'POST', url: `/v1/grants/${testGrant.id}/expire`, body: {} },
-    { method: 'POST', url: '/v1/debits', body: { ...testWallet, amount: '1' } },
-    { method: 'POST', url: '/v1/debits/batch', body: { debits: [{ ...testWallet, amount: '1' }] } },
-    { method: 'POST', url: '/v1/holds', body: { ...testWallet, amount: '1' } },
-    { method: 'GET', url: `/v1/holds/${testHold.id}` },
-    { method: 'POST', url: `/v1/holds/${testHold.id}/capture`, body: {} },
-    { method: 'POST', url: `/v1/holds/${testHold.id}/release`, body: {} },
-    { method: 'GET', url: `/v1/balances?customerId=${testWallet.customerId}&unit=${testWallet.unit}` },
-    { method: 'GET', url: '/v1/ledger-entries' },
-    { method: 'GET', url: '/v1/events' },
-    { method: 'GET', url: '/v1/test-clock' },
-    { method: 'POST', url: '/v1/test-clock/advance', body: { to: iso(api.t0 + DAY) } },
-  ];
+  /**
+   * One request per /v1 route, generated from the OpenAPI document the server
+   * publishes (from the same schemas that register the routes), so a new route
+   * cannot be missed. Authentication runs before anything is parsed, so path
+   * parameters are placeholders and bodies empty.
+   */
+  const everyRoute = async (): Promise<Array<{ method: RequestOptions['method']; url: string; body?: unknown }>> => {
+    const document = expectStatus(await api.get('/openapi.json', { key: null }), 200);
+    const routes = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => ({
+        method: method.toUpperCase() as RequestOptions['method'],
+        url: path.replace(/\{[^}]+\}/g, 'id_1'),
+        ...(method === 'get' ? {} : { body: {} }),
+      })),
+    );
+    const paths = new Set(routes.map((route) => route.url));
+    for (const family of ['/v1/customers', '/v1/grants', '/v1/debits', '/v1/holds', '/v1/balances', '/v1/purchases', '/v1/invoices', '/v1/webhook-endpoints', '/v1/grant-schedules', '/v1/balance-settings', '/v1/payment-methods', '/v1/auto-top-ups']) {
+      assert.ok(paths.has(family), `the OpenAPI document lists ${family}`);
+    }
+    return routes;
+  };
 
   describe('401 unauthenticated', () => {
     it('every /v1 route answers 401 without a key, and writes nothing', async () => {
-      for (const route of everyRoute()) {
+      for (const route of await everyRoute()) {
         const response = await api.expectNoWrites(() => api.request({ ...route, key: null }));
         expectError(response, { status: 401, code: 'unauthenticated', type: 'authentication_error' });
       }
@@ -71,7 +65,7 @@ describe('auth and environments', () => {
 
     it('every /v1 route answers 401 to an unknown key, and writes nothing', async () => {
       const wrongKey = `cb_test_${'A'.repeat(32)}`;
-      for (const route of everyRoute()) {
+      for (const route of await everyRoute()) {
         const response = await api.expectNoWrites(() => api.request({ ...route, key: wrongKey }));
         expectError(response, { status: 401, code: 'unauthenticated' });
       }
