@@ -90,7 +90,8 @@ describe('console and portal in a real browser, against the real serve command',
 
   it('signs in, finds a customer, shows the API balance exactly, grants, voids, and the chart and ledger follow', async () => {
     const page = await signedIn('/console/customers?search=acm');
-    assert.ok(await page.getByTestId('test-mode').isVisible(), 'test mode is marked');
+    await page.getByTestId('test-mode').waitFor();
+    assert.match((await page.getByTestId('test-mode').textContent()) ?? '', /TEST MODE/, 'test mode is marked');
     await page.getByTestId('customer-acme').click();
     await page.waitForURL(`${served.baseUrl}/console/customers/acme`);
     const available = page.getByTestId('available-ai_credits').locator('.amount-value');
@@ -187,6 +188,15 @@ describe('console and portal in a real browser, against the real serve command',
     await page.goto(`${served.baseUrl}/console/events?type=grant.*`);
     await page.locator('.event').first().waitFor();
     await shoot(page, 'events-desktop');
+
+    // The test clock is shown on every page and moves from the console.
+    const clock = Date.parse((await call('GET', '/v1/test-clock')).body.now);
+    const target = new Date(clock + 3_600_000 - (clock % 60_000)).toISOString();
+    assert.match((await page.getByTestId('test-clock').textContent()) ?? '', new RegExp(new Date(clock).toISOString().slice(0, 10)));
+    await page.getByTestId('advance-clock').click();
+    await page.getByLabel('Move to (UTC)').fill(target.slice(0, 16));
+    await page.getByTestId('confirm').filter({ visible: true }).click();
+    await eventually(async () => (await call('GET', '/v1/test-clock')).body.now, target, 'the test clock after Advance');
     await page.close();
   });
 
