@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { dialectNames, loadDialect } from '../../src/compat/dialects.ts';
+import { createEdgeAccess } from '../../src/edge/access.ts';
 import { createEdgeServer } from '../../src/edge/edge-server.ts';
 import { sendErrorResponse } from '../../src/edge/errors.ts';
 import { startTestApi, type TestApi } from '../support/test-api.ts';
@@ -24,12 +25,17 @@ describe('every dialect route needs a key', () => {
   for (const name of dialectNames) {
     it(`${name}: every route answers 401 without a key, and writes nothing`, async () => {
       const dialect = await loadDialect(name);
-      const server = createEdgeServer({ newId: api.dependencies.newId, logger: false, sendError: sendErrorResponse(dialect.errorResponse) });
+      const server = createEdgeServer({
+        newId: api.dependencies.newId,
+        logger: false,
+        sendError: sendErrorResponse(dialect.errorResponse),
+        clientErrorResponse: dialect.errorResponse,
+      });
       const routes: Array<{ method: string; url: string }> = [];
       server.addHook('onRoute', (route) => {
         for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url });
       });
-      await server.register(async (scope) => dialect.register(scope, api.dependencies));
+      await server.register(async (scope) => dialect.register(scope, api.dependencies, createEdgeAccess(api.dependencies)));
       await server.ready();
       try {
         assert.ok(routes.length >= 3, `${name} registers its routes (${routes.length})`);
