@@ -139,7 +139,7 @@ describe('chargebee dialect: errors, auth and environments', () => {
 
     const units = async () => (await chargebee.creditUnit.list({ limit: 100 })).list.map((item) => item.credit_unit.id);
     const unitsBefore = await units();
-    await expectChargebeeError(chargebee.creditUnit.create({ id: 'AI-Credits', name: 'x', is_unlimited: false }), { status: 400, param: 'id', apiErrorCode: 'param_wrong_value' });
+    await expectChargebeeError(chargebee.creditUnit.create({ id: 'ai credits', name: 'x', is_unlimited: false }), { status: 400, param: 'id', apiErrorCode: 'param_wrong_value' });
     await expectChargebeeError(chargebee.creditUnit.create({ id: 'free', name: 'Free', is_unlimited: true }), { status: 400, param: 'is_unlimited', errorCode: 'not_supported', apiErrorCode: 'invalid_request' });
     await expectChargebeeError(chargebee.creditUnit.create({ id: 'owed', name: 'Owed', is_unlimited: false, overdraft_amount: '10' }), {
       status: 400,
