@@ -47,7 +47,7 @@ export interface paths {
                         externalId?: string | null;
                         name?: string | null;
                         email?: string | null;
-                        /** @description Up to 50 string key-value pairs. */
+                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                         metadata?: {
                             [key: string]: string;
                         };
@@ -429,7 +429,7 @@ export interface paths {
                         effectiveAt?: string;
                         expiresAt?: string | null;
                         name?: string | null;
-                        /** @description Up to 50 string key-value pairs. */
+                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                         metadata?: {
                             [key: string]: string;
                         };
@@ -518,7 +518,7 @@ export interface paths {
                         expiresAt?: string | null;
                         priority?: number;
                         name?: string | null;
-                        /** @description Up to 50 string key-value pairs. */
+                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                         metadata?: {
                             [key: string]: string;
                         };
@@ -770,7 +770,7 @@ export interface paths {
                          * @example 2026-01-31T00:00:00.000Z
                          */
                         occurredAt?: string;
-                        /** @description Up to 50 string key-value pairs. */
+                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                         metadata?: {
                             [key: string]: string;
                         };
@@ -830,7 +830,7 @@ export interface paths {
                              * @example 2026-01-31T00:00:00.000Z
                              */
                             occurredAt?: string;
-                            /** @description Up to 50 string key-value pairs. */
+                            /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                             metadata?: {
                                 [key: string]: string;
                             };
@@ -907,7 +907,7 @@ export interface paths {
                          */
                         expiresAt?: string;
                         ttlSeconds?: number;
-                        /** @description Up to 50 string key-value pairs. */
+                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                         metadata?: {
                             [key: string]: string;
                         };
@@ -993,7 +993,7 @@ export interface paths {
                          * @example 12.5
                          */
                         amount?: string | number;
-                        /** @description Up to 50 string key-value pairs. */
+                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                         metadata?: {
                             [key: string]: string;
                         };
@@ -1253,7 +1253,7 @@ export interface paths {
                         expiresAt?: string | null;
                         priority?: number;
                         name?: string | null;
-                        /** @description Up to 50 string key-value pairs. */
+                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                         metadata?: {
                             [key: string]: string;
                         };
@@ -2109,6 +2109,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listApiKeys"];
+        put?: never;
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["revokeApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2508,7 +2556,7 @@ export interface operations {
                      * @example 2026-01-31T00:00:00.000Z
                      */
                     effectiveAt?: string;
-                    /** @description Up to 50 string key-value pairs. */
+                    /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                     metadata?: {
                         [key: string]: string;
                     };
@@ -2576,7 +2624,7 @@ export interface operations {
                      */
                     timestamp?: string;
                     reservationId?: string | null;
-                    /** @description Up to 50 string key-value pairs. */
+                    /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                     metadata?: {
                         [key: string]: string;
                     };
@@ -2624,7 +2672,7 @@ export interface operations {
                          */
                         timestamp?: string;
                         reservationId?: string | null;
-                        /** @description Up to 50 string key-value pairs. */
+                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
                         metadata?: {
                             [key: string]: string;
                         };
@@ -2861,6 +2909,190 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description A whole number from 1 to 100 (default 10). */
+                limit?: string;
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "api_key";
+                            id: string;
+                            name: string | null;
+                            /** @description The first 12 characters of the key, to recognise it. */
+                            prefix: string;
+                            scopes: string[];
+                            /** @description RFC 3339, UTC. */
+                            createdAt: string;
+                            /** @description To within a minute; null if never used. */
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string | null;
+                    /** @description Default ["all"]. Only scopes the calling key holds. */
+                    scopes?: ("all" | "read" | "customers:write" | "grants:write" | "debits:write" | "usage:write" | "pricing:write" | "purchases:write" | "webhooks:write" | "test_clock:write" | "keys:manage" | "audit_log:read")[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "api_key";
+                        id: string;
+                        name: string | null;
+                        /** @description The first 12 characters of the key, to recognise it. */
+                        prefix: string;
+                        scopes: string[];
+                        /** @description RFC 3339, UTC. */
+                        createdAt: string;
+                        /** @description To within a minute; null if never used. */
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        /** @description The key itself: shown this once, never stored. */
+                        key: string;
+                    };
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "api_key";
+                        id: string;
+                        name: string | null;
+                        /** @description The first 12 characters of the key, to recognise it. */
+                        prefix: string;
+                        scopes: string[];
+                        /** @description RFC 3339, UTC. */
+                        createdAt: string;
+                        /** @description To within a minute; null if never used. */
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                    };
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                /** @description A whole number from 1 to 100 (default 10). */
+                limit?: string;
+                startingAfter?: string;
+                apiKeyId?: string;
+                objectId?: string;
+                /** @description Exact, e.g. `POST /v1/debits` or `stripe:POST /v1/billing/credit_grants`. */
+                operation?: string;
+                requestId?: string;
+                /**
+                 * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                createdFrom?: string;
+                /**
+                 * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                createdBefore?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "audit_entry";
+                            id: string;
+                            /** @description The key that wrote (or the portal session, ps_…, for a customer portal purchase). */
+                            apiKeyId: string;
+                            /** @description The surface and route, e.g. `POST /v1/debits` or `stripe:POST /v1/billing/credit_grants`. */
+                            operation: string;
+                            /** @description The object the write created or changed. */
+                            objectId: string | null;
+                            requestId: string;
+                            clientAddress: string;
+                            /** @description RFC 3339, UTC. */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
             };
         };
     };
