@@ -38,3 +38,15 @@ export function isPositive(amount: string): boolean {
 export function toPlotNumber(amount: string): number {
   return Number(amount);
 }
+
+/**
+ * A rate shown to a person, rounded half away from zero to `digits` decimals. Only
+ * for derived figures such as a burn rate; balances and entries are shown exactly.
+ */
+export function roundForReading(amount: string, digits: number): string {
+  const step = 10n ** BigInt(SCALE - digits);
+  const value = toFixed(amount);
+  const magnitude = value < 0n ? -value : value;
+  const rounded = ((magnitude + step / 2n) / step) * step;
+  return fromFixed(value < 0n ? -rounded : rounded);
+}

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { isPositive, sumAmounts } from './amounts.ts';
+import { isPositive, roundForReading, sumAmounts } from './amounts.ts';
 import { unwrap, type Client } from './api.ts';
 import { BurnDownChart } from './burn-down-chart.tsx';
 import { DAY_MS, formatDate, formatTime, relative } from './format.ts';
@@ -66,7 +66,7 @@ export function WalletOverview(props: { client: Client; customerId: string; unit
           ) : null}
           {runway.data ? (
             <small className="muted">
-              burning {runway.data.burnRate.perDay} {unit}/day, measured {formatDate(runway.data.burnRate.windowStart)} to {formatDate(runway.data.burnRate.windowEnd)}
+              burning about {roundForReading(runway.data.burnRate.perDay, 2)} {unit}/day, measured {formatDate(runway.data.burnRate.windowStart)} to {formatDate(runway.data.burnRate.windowEnd)}
             </small>
           ) : null}
         </div>
