@@ -7,64 +7,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    /** @description A part of the ID, name, external ID or email; case-insensitive. */
-                    search?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List customers, newest first, optionally matching a search */
+        get: operations["listCustomers"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description Up to 100 letters, digits, _ . : or -, starting with a letter or digit: your own ID for the customer (generated, cus_…, when omitted). */
-                        id?: string;
-                        externalId?: string | null;
-                        name?: string | null;
-                        email?: string | null;
-                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
-                        metadata?: {
-                            [key: string]: string;
-                        };
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Create a customer */
+        post: operations["createCustomer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -78,26 +25,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Get a customer */
+        get: operations["getCustomer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -113,52 +42,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List units */
+        get: operations["listUnits"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        code: string;
-                        scale: number;
-                        name?: string | null;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Create a unit (200 with the existing one when it exists with the same scale) */
+        post: operations["createUnit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -172,77 +60,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    customerId?: string;
-                    unit?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List wallets */
+        get: operations["listWallets"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        customerId: string;
-                        unit: string;
-                        walletKey?: string | null;
-                        /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                         * @example 100
-                         * @example 12.5
-                         */
-                        overdraftLimit?: string | number;
-                        /** @description The usage period: boundaries at anchor + k × period (calendar-correct, UTC). Resets and usage counting follow it. null removes it. */
-                        usagePeriod?: {
-                            /**
-                             * @description An ISO 8601 duration of one unit: PnD, PnW, PnM or PnY (n from 1 to 9999).
-                             * @example P1M
-                             */
-                            period: string;
-                            /**
-                             * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                             * @example 2026-01-31T00:00:00.000Z
-                             */
-                            anchor: string;
-                        } | null;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Create a wallet or change its settings */
+        post: operations["upsertWallet"];
         delete?: never;
         options?: never;
         head?: never;
@@ -256,31 +78,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    /** @description '*', an exact type such as 'invoice.paid', or a family such as 'balance.*' (as webhook endpoints subscribe). */
-                    type?: string;
-                    customerId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List events, newest first, by type or family and customer */
+        get: operations["listEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -296,24 +95,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Read the test environment's clock */
+        get: operations["getTestClock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -331,35 +114,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                         * @example 2026-01-31T00:00:00.000Z
-                         */
-                        to: string;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Move the test environment's clock forward and freeze it there */
+        post: operations["advanceTestClock"];
         delete?: never;
         options?: never;
         head?: never;
@@ -373,98 +129,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    customerId?: string;
-                    unit?: string;
-                    walletKey?: string;
-                    status?: "payment_pending" | "scheduled" | "active" | "expired" | "voided";
-                    includeVoided?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List grants, newest first */
+        get: operations["listGrants"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        customerId: string;
-                        unit: string;
-                        walletKey?: string | null;
-                        /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                         * @example 100
-                         * @example 12.5
-                         */
-                        amount: string | number;
-                        category?: "paid" | "promotional";
-                        priority?: number;
-                        /**
-                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                         * @example 2026-01-31T00:00:00.000Z
-                         */
-                        effectiveAt?: string;
-                        expiresAt?: string | null;
-                        name?: string | null;
-                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
-                        metadata?: {
-                            [key: string]: string;
-                        };
-                        cost?: {
-                            /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                             * @example 100
-                             * @example 12.5
-                             */
-                            amount: string | number;
-                            /**
-                             * @description A lower-case ISO 4217 currency code, such as "usd".
-                             * @example usd
-                             */
-                            currency: string;
-                        } | null;
-                        appliesTo?: string[];
-                        recurrencePeriod?: string | null;
-                        recurrenceEndsAt?: string | null;
-                        resetMaxRollover?: (string | number) | null;
-                        resetMinRollover?: (string | number) | null;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Grant credits to a wallet */
+        post: operations["createGrant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -478,64 +147,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Get a grant */
+        get: operations["getGrant"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        expiresAt?: string | null;
-                        priority?: number;
-                        name?: string | null;
-                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
-                        metadata?: {
-                            [key: string]: string;
-                        };
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Change a grant's expiry, priority, name or metadata */
+        patch: operations["updateGrant"];
         trace?: never;
     };
     "/v1/grants/{id}/void": {
@@ -547,32 +167,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Void a grant: what is left of it is removed */
+        post: operations["voidGrant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -588,32 +184,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Expire a grant now */
+        post: operations["expireGrant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -627,30 +199,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    customerId?: string;
-                    unit?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List recurring grant schedules */
+        get: operations["listGrantSchedules"];
         put?: never;
         post?: never;
         delete?: never;
@@ -666,26 +216,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Get a grant schedule */
+        get: operations["getGrantSchedule"];
         put?: never;
         post?: never;
         delete?: never;
@@ -703,32 +235,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Cancel a schedule: it issues no more grants */
+        post: operations["cancelGrantSchedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -742,52 +250,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List debits, newest first */
         get: operations["listDebits"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        customerId: string;
-                        unit: string;
-                        walletKey?: string | null;
-                        /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                         * @example 100
-                         * @example 12.5
-                         */
-                        amount: string | number;
-                        feature?: string | null;
-                        onInsufficient?: "reject" | "partial" | "overdraft";
-                        /**
-                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                         * @example 2026-01-31T00:00:00.000Z
-                         */
-                        occurredAt?: string;
-                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
-                        metadata?: {
-                            [key: string]: string;
-                        };
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Consume credits from a wallet */
+        post: operations["createDebit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -803,53 +270,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        debits: {
-                            customerId: string;
-                            unit: string;
-                            walletKey?: string | null;
-                            /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                             * @example 100
-                             * @example 12.5
-                             */
-                            amount: string | number;
-                            feature?: string | null;
-                            onInsufficient?: "reject" | "partial" | "overdraft";
-                            /**
-                             * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                             * @example 2026-01-31T00:00:00.000Z
-                             */
-                            occurredAt?: string;
-                            /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
-                            metadata?: {
-                                [key: string]: string;
-                            };
-                            idempotencyKey?: string;
-                        }[];
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Up to 1000 debits in one request, each succeeding or failing on its own */
+        post: operations["createDebitBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -863,6 +285,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a debit */
         get: operations["getDebit"];
         put?: never;
         post?: never;
@@ -879,52 +302,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List holds, newest first */
         get: operations["listHolds"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        customerId: string;
-                        unit: string;
-                        walletKey?: string | null;
-                        /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                         * @example 100
-                         * @example 12.5
-                         */
-                        amount: string | number;
-                        feature?: string | null;
-                        /**
-                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                         * @example 2026-01-31T00:00:00.000Z
-                         */
-                        expiresAt?: string;
-                        ttlSeconds?: number;
-                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
-                        metadata?: {
-                            [key: string]: string;
-                        };
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Reserve credits */
+        post: operations["createHold"];
         delete?: never;
         options?: never;
         head?: never;
@@ -938,26 +320,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Get a hold */
+        get: operations["getHold"];
         put?: never;
         post?: never;
         delete?: never;
@@ -975,42 +339,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                         * @example 100
-                         * @example 12.5
-                         */
-                        amount?: string | number;
-                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
-                        metadata?: {
-                            [key: string]: string;
-                        };
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Capture a hold: debit all of it or part (the rest is released) */
+        post: operations["captureHold"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1026,32 +356,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Release a hold */
+        post: operations["releaseHold"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1065,33 +371,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query: {
-                    customerId: string;
-                    unit: string;
-                    walletKey?: string;
-                    /**
-                     * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                     * @example 2026-01-31T00:00:00.000Z
-                     */
-                    at?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** A wallet's balance, now or at any moment (`at`) */
+        get: operations["getBalance"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1107,6 +388,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A wallet's balance over time, in exact buckets */
         get: operations["getBalanceHistory"];
         put?: never;
         post?: never;
@@ -1123,6 +405,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** When the credits run out at the recent burn rate */
         get: operations["getRunway"];
         put?: never;
         post?: never;
@@ -1139,43 +422,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    customerId?: string;
-                    unit?: string;
-                    walletKey?: string;
-                    grantId?: string;
-                    type?: "grant" | "debit" | "hold" | "release" | "capture" | "expiry" | "void" | "overdraft" | "repayment" | "adjustment";
-                    /**
-                     * @description Entries effective at or after this time.
-                     * @example 2026-01-31T00:00:00.000Z
-                     */
-                    from?: string;
-                    /**
-                     * @description Entries effective before this time.
-                     * @example 2026-01-31T00:00:00.000Z
-                     */
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List ledger entries, newest first */
+        get: operations["listLedgerEntries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1191,95 +439,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    customerId?: string;
-                    status?: "open" | "paid" | "expired" | "canceled" | "failed";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List purchases, newest first */
+        get: operations["listPurchases"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        customerId: string;
-                        unit: string;
-                        walletKey?: string | null;
-                        /**
-                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                         * @example 100
-                         * @example 12.5
-                         */
-                        amount: string | number;
-                        /**
-                         * @description A decimal string in the currency, at least "0.50".
-                         * @example 5.00
-                         */
-                        price: string;
-                        /**
-                         * @description A lower-case ISO 4217 currency code, such as "usd".
-                         * @example usd
-                         */
-                        currency?: string;
-                        /**
-                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                         * @example 2026-01-31T00:00:00.000Z
-                         */
-                        effectiveAt?: string;
-                        expiresAt?: string | null;
-                        priority?: number;
-                        name?: string | null;
-                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
-                        metadata?: {
-                            [key: string]: string;
-                        };
-                        appliesTo?: string[];
-                        successUrl?: string | null;
-                        cancelUrl?: string | null;
-                        /**
-                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                         * @example 2026-01-31T00:00:00.000Z
-                         */
-                        paymentExpiresAt?: string;
-                        provider?: "test" | "stripe";
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Sell credits: a pending grant, an invoice and a checkout session */
+        post: operations["createPurchase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1293,26 +457,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Get a purchase */
+        get: operations["getPurchase"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1330,32 +476,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Cancel an open purchase (its invoice and pending grant are voided) */
+        post: operations["cancelPurchase"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1369,26 +491,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Get an invoice */
+        get: operations["getInvoice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1404,30 +508,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    customerId?: string;
-                    status?: "open" | "paid" | "void";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List invoices, newest first */
+        get: operations["listInvoices"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1443,57 +525,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List webhook endpoints */
+        get: operations["listWebhookEndpoints"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        url: string;
-                        /** @description '*' for every event, exact types ('invoice.paid'), or families ('balance.*'). */
-                        eventTypes: string[];
-                        description?: string | null;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Add a webhook endpoint (the answer holds its signing secret, shown once) */
+        post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1509,34 +545,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description How long deliveries are signed with the old secret as well (default 86400, one day; 0 stops it at once). */
-                        gracePeriodSeconds?: number;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Replace an endpoint's signing secret (the old one keeps signing for a grace period) */
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1550,48 +560,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Get a webhook endpoint */
+        get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Delete a webhook endpoint */
+        delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1604,31 +578,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    status?: "pending" | "delivered" | "failed" | "canceled";
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** An endpoint's delivery log, newest first */
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1646,33 +597,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    deliveryId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Deliver an event to the endpoint again now */
+        post: operations["resendWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1686,90 +612,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query: {
-                    customerId: string;
-                    unit: string;
-                    walletKey?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** A wallet's balance alert and auto top-up */
+        get: operations["getBalanceSettings"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        customerId: string;
-                        unit: string;
-                        walletKey?: string | null;
-                        lowBalanceThreshold?: (string | number) | null;
-                        autoTopUp?: {
-                            /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                             * @example 100
-                             * @example 12.5
-                             */
-                            threshold: string | number;
-                            /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                             * @example 100
-                             * @example 12.5
-                             */
-                            amount?: string | number;
-                            /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                             * @example 100
-                             * @example 12.5
-                             */
-                            targetBalance?: string | number;
-                            /**
-                             * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
-                             * @example 100
-                             * @example 12.5
-                             */
-                            unitPrice: string | number;
-                            /**
-                             * @description A lower-case ISO 4217 currency code, such as "usd".
-                             * @example usd
-                             */
-                            currency?: string;
-                            paymentMethodId: string;
-                            monthlyLimit?: string | null;
-                        } | null;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Set a wallet's balance alert and auto top-up */
+        post: operations["setBalanceSettings"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1783,31 +630,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    customerId: string;
-                    unit: string;
-                    walletKey?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List a wallet's auto top-ups, newest first */
+        get: operations["listAutoTopUps"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1823,59 +647,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    /** @description A whole number from 1 to 100 (default 10). */
-                    limit?: string;
-                    startingAfter?: string;
-                    customerId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** List payment methods */
+        get: operations["listPaymentMethods"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        customerId: string;
-                        provider?: "test" | "stripe";
-                        testCard?: "succeeds" | "declines";
-                        stripePaymentMethod?: string;
-                        stripeCustomer?: string;
-                        idempotencyKey?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Save a payment method for a customer */
+        post: operations["createPaymentMethod"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1889,26 +665,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        /** Get a payment method */
+        get: operations["getPaymentMethod"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1924,8 +682,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List features */
         get: operations["listFeatures"];
         put?: never;
+        /** Create a feature (200 with the existing one when it exists unchanged) */
         post: operations["createFeature"];
         delete?: never;
         options?: never;
@@ -1940,6 +700,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a feature */
         get: operations["getFeature"];
         put?: never;
         post?: never;
@@ -1956,8 +717,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List prices */
         get: operations["listPrices"];
         put?: never;
+        /** Price a feature in a unit, from a moment on */
         post: operations["createPrice"];
         delete?: never;
         options?: never;
@@ -1972,6 +735,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a price */
         get: operations["getPrice"];
         put?: never;
         post?: never;
@@ -1990,6 +754,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Record usage: rated at its price and debited (its ID deduplicates forever) */
         post: operations["createUsageEvent"];
         delete?: never;
         options?: never;
@@ -2006,6 +771,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Up to 1000 usage events, each succeeding or failing on its own */
         post: operations["createUsageEventBatch"];
         delete?: never;
         options?: never;
@@ -2020,6 +786,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Get a usage event */
         get: operations["getUsageEvent"];
         put?: never;
         post?: never;
@@ -2038,6 +805,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Whether usage can be paid for now, optionally reserving its cost */
         post: operations["checkEntitlement"];
         delete?: never;
         options?: never;
@@ -2052,6 +820,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** A customer's usage and its cost per bucket of time */
         get: operations["getUsageReport"];
         put?: never;
         post?: never;
@@ -2070,6 +839,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** A short-lived link to a customer's portal */
         post: operations["createPortalSession"];
         delete?: never;
         options?: never;
@@ -2084,6 +854,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The portal session of this portal token */
         get: operations["getPortalSession"];
         put?: never;
         post?: never;
@@ -2102,6 +873,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Buy one of the packs the portal session offers */
         post: operations["buyPortalPack"];
         delete?: never;
         options?: never;
@@ -2169,11 +941,4840 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listCustomers: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                /** @description A part of the ID, name, external ID or email; case-insensitive. */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of customers. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "customer";
+                            id: string;
+                            externalId: string | null;
+                            name: string | null;
+                            email: string | null;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Up to 100 letters, digits, _ . : or -, starting with a letter or digit: your own ID for the customer (generated, cus_…, when omitted). */
+                    id?: string;
+                    externalId?: string | null;
+                    name?: string | null;
+                    email?: string | null;
+                    /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A customer. */
+            201: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "customer";
+                        id: string;
+                        externalId: string | null;
+                        name: string | null;
+                        email: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A customer. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "customer";
+                        id: string;
+                        externalId: string | null;
+                        name: string | null;
+                        email: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listUnits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every unit. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "unit";
+                            code: string;
+                            scale: number;
+                            name: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createUnit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    scale: number;
+                    name?: string | null;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A unit of credits and its decimal places. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "unit";
+                        code: string;
+                        scale: number;
+                        name: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description A unit of credits and its decimal places. */
+            201: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "unit";
+                        code: string;
+                        scale: number;
+                        name: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listWallets: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                customerId?: string;
+                unit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of wallets. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "wallet";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            overdraftLimit: string;
+                            usagePeriod: {
+                                period: string;
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                anchor: string;
+                            } | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    upsertWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    unit: string;
+                    walletKey?: string | null;
+                    /**
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                     * @example 100
+                     * @example 12.5
+                     */
+                    overdraftLimit?: string | number;
+                    /** @description The usage period: boundaries at anchor + k × period (calendar-correct, UTC). Resets and usage counting follow it. null removes it. */
+                    usagePeriod?: {
+                        /**
+                         * @description An ISO 8601 duration of one unit: PnD, PnW, PnM or PnY (n from 1 to 9999).
+                         * @example P1M
+                         */
+                        period: string;
+                        /**
+                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        anchor: string;
+                    } | null;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A customer's wallet in a unit. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "wallet";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        overdraftLimit: string;
+                        usagePeriod: {
+                            period: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            anchor: string;
+                        } | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                /** @description '*', an exact type such as 'invoice.paid', or a family such as 'balance.*' (as webhook endpoints subscribe). */
+                type?: string;
+                customerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "event";
+                            id: string;
+                            type: string;
+                            /** @description The event's payload; its shape depends on the type. */
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTestClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test environment's clock. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "test_clock";
+                        frozen: boolean;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        now: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    advanceTestClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    to: string;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The test environment's clock. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "test_clock";
+                        frozen: boolean;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        now: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listGrants: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                customerId?: string;
+                unit?: string;
+                walletKey?: string;
+                status?: "payment_pending" | "scheduled" | "active" | "expired" | "voided";
+                /** @description Include voided grants (default false). */
+                includeVoided?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of grants. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "grant";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            walletId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            available: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            held: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            consumed: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            expired: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            voided: string;
+                            /** @enum {string} */
+                            status: "payment_pending" | "scheduled" | "active" | "expired" | "voided";
+                            /** @enum {string} */
+                            category: "paid" | "promotional";
+                            priority: number;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            effectiveAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            expiresAt: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            voidedAt: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            name: string | null;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            cost: {
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                amount: string;
+                                currency: string | null;
+                            } | null;
+                            /** @description Feature keys it pays for; empty: every feature. */
+                            appliesTo: string[];
+                            /** @enum {string} */
+                            source: "manual" | "recurring" | "purchase";
+                            scheduleId: string | null;
+                            recurrencePeriod: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            resetMaxRollover: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            resetMinRollover: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            rolledOver: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createGrant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    unit: string;
+                    walletKey?: string | null;
+                    /**
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                     * @example 100
+                     * @example 12.5
+                     */
+                    amount: string | number;
+                    category?: "paid" | "promotional";
+                    priority?: number;
+                    /**
+                     * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    effectiveAt?: string;
+                    expiresAt?: string | null;
+                    name?: string | null;
+                    /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    cost?: {
+                        /**
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                         * @example 100
+                         * @example 12.5
+                         */
+                        amount: string | number;
+                        /**
+                         * @description A lower-case ISO 4217 currency code, such as "usd".
+                         * @example usd
+                         */
+                        currency: string;
+                    } | null;
+                    appliesTo?: string[];
+                    recurrencePeriod?: string | null;
+                    recurrenceEndsAt?: string | null;
+                    resetMaxRollover?: (string | number) | null;
+                    resetMinRollover?: (string | number) | null;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A grant of credits to a wallet. */
+            201: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "grant";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        walletId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        available: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        held: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        consumed: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        expired: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        voided: string;
+                        /** @enum {string} */
+                        status: "payment_pending" | "scheduled" | "active" | "expired" | "voided";
+                        /** @enum {string} */
+                        category: "paid" | "promotional";
+                        priority: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        effectiveAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        expiresAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        voidedAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        name: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        cost: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            currency: string | null;
+                        } | null;
+                        /** @description Feature keys it pays for; empty: every feature. */
+                        appliesTo: string[];
+                        /** @enum {string} */
+                        source: "manual" | "recurring" | "purchase";
+                        scheduleId: string | null;
+                        recurrencePeriod: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMaxRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMinRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        rolledOver: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A grant of credits to a wallet. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "grant";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        walletId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        available: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        held: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        consumed: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        expired: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        voided: string;
+                        /** @enum {string} */
+                        status: "payment_pending" | "scheduled" | "active" | "expired" | "voided";
+                        /** @enum {string} */
+                        category: "paid" | "promotional";
+                        priority: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        effectiveAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        expiresAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        voidedAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        name: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        cost: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            currency: string | null;
+                        } | null;
+                        /** @description Feature keys it pays for; empty: every feature. */
+                        appliesTo: string[];
+                        /** @enum {string} */
+                        source: "manual" | "recurring" | "purchase";
+                        scheduleId: string | null;
+                        recurrencePeriod: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMaxRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMinRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        rolledOver: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    updateGrant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    expiresAt?: string | null;
+                    priority?: number;
+                    name?: string | null;
+                    /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A grant of credits to a wallet. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "grant";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        walletId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        available: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        held: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        consumed: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        expired: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        voided: string;
+                        /** @enum {string} */
+                        status: "payment_pending" | "scheduled" | "active" | "expired" | "voided";
+                        /** @enum {string} */
+                        category: "paid" | "promotional";
+                        priority: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        effectiveAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        expiresAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        voidedAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        name: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        cost: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            currency: string | null;
+                        } | null;
+                        /** @description Feature keys it pays for; empty: every feature. */
+                        appliesTo: string[];
+                        /** @enum {string} */
+                        source: "manual" | "recurring" | "purchase";
+                        scheduleId: string | null;
+                        recurrencePeriod: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMaxRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMinRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        rolledOver: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    voidGrant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A grant of credits to a wallet. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "grant";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        walletId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        available: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        held: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        consumed: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        expired: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        voided: string;
+                        /** @enum {string} */
+                        status: "payment_pending" | "scheduled" | "active" | "expired" | "voided";
+                        /** @enum {string} */
+                        category: "paid" | "promotional";
+                        priority: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        effectiveAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        expiresAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        voidedAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        name: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        cost: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            currency: string | null;
+                        } | null;
+                        /** @description Feature keys it pays for; empty: every feature. */
+                        appliesTo: string[];
+                        /** @enum {string} */
+                        source: "manual" | "recurring" | "purchase";
+                        scheduleId: string | null;
+                        recurrencePeriod: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMaxRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMinRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        rolledOver: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    expireGrant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A grant of credits to a wallet. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "grant";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        walletId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        available: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        held: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        consumed: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        expired: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        voided: string;
+                        /** @enum {string} */
+                        status: "payment_pending" | "scheduled" | "active" | "expired" | "voided";
+                        /** @enum {string} */
+                        category: "paid" | "promotional";
+                        priority: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        effectiveAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        expiresAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        voidedAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        name: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        cost: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            currency: string | null;
+                        } | null;
+                        /** @description Feature keys it pays for; empty: every feature. */
+                        appliesTo: string[];
+                        /** @enum {string} */
+                        source: "manual" | "recurring" | "purchase";
+                        scheduleId: string | null;
+                        recurrencePeriod: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMaxRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMinRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        rolledOver: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listGrantSchedules: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                customerId?: string;
+                unit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of grant schedules. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "grant_schedule";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /** @enum {string} */
+                            category: "paid" | "promotional";
+                            priority: number;
+                            appliesTo: string[];
+                            recurrencePeriod: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            anchor: string;
+                            issuedCount: number;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            endsAt: string | null;
+                            /** @enum {string} */
+                            status: "active" | "cancelled";
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            cancelledAt: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            resetMaxRollover: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            resetMinRollover: string | null;
+                            name: string | null;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getGrantSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A recurring grant: issues a grant at every boundary of its period. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "grant_schedule";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /** @enum {string} */
+                        category: "paid" | "promotional";
+                        priority: number;
+                        appliesTo: string[];
+                        recurrencePeriod: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        anchor: string;
+                        issuedCount: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        endsAt: string | null;
+                        /** @enum {string} */
+                        status: "active" | "cancelled";
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        cancelledAt: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMaxRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMinRollover: string | null;
+                        name: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    cancelGrantSchedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A recurring grant: issues a grant at every boundary of its period. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "grant_schedule";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /** @enum {string} */
+                        category: "paid" | "promotional";
+                        priority: number;
+                        appliesTo: string[];
+                        recurrencePeriod: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        anchor: string;
+                        issuedCount: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        endsAt: string | null;
+                        /** @enum {string} */
+                        status: "active" | "cancelled";
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        cancelledAt: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMaxRollover: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        resetMinRollover: string | null;
+                        name: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     listDebits: {
         parameters: {
             query?: {
-                /** @description A whole number from 1 to 100 (default 10). */
-                limit?: string;
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
                 startingAfter?: string;
                 customerId?: string;
                 unit?: string;
@@ -2187,12 +5788,902 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of debits. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "debit";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            consumed: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            overdrawn: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            shortfall: string;
+                            feature: string | null;
+                            /**
+                             * @description What it did when credits ran short; 'usage' for a debit made by recording rated usage.
+                             * @enum {string}
+                             */
+                            onInsufficient: "reject" | "partial" | "overdraft" | "usage";
+                            holdId: string | null;
+                            allocations: {
+                                grantId: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                amount: string;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            occurredAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createDebit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    unit: string;
+                    walletKey?: string | null;
+                    /**
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                     * @example 100
+                     * @example 12.5
+                     */
+                    amount: string | number;
+                    feature?: string | null;
+                    onInsufficient?: "reject" | "partial" | "overdraft";
+                    /**
+                     * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    occurredAt?: string;
+                    /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A debit: credits consumed from a wallet. */
+            201: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "debit";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        consumed: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        overdrawn: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        shortfall: string;
+                        feature: string | null;
+                        /**
+                         * @description What it did when credits ran short; 'usage' for a debit made by recording rated usage.
+                         * @enum {string}
+                         */
+                        onInsufficient: "reject" | "partial" | "overdraft" | "usage";
+                        holdId: string | null;
+                        allocations: {
+                            grantId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                        }[];
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        occurredAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not enough credits; nothing was debited. */
+            402: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "balance_error";
+                            /** @enum {string} */
+                            code: "insufficient_balance";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createDebitBatch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    debits: {
+                        customerId: string;
+                        unit: string;
+                        walletKey?: string | null;
+                        /**
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                         * @example 100
+                         * @example 12.5
+                         */
+                        amount: string | number;
+                        feature?: string | null;
+                        onInsufficient?: "reject" | "partial" | "overdraft";
+                        /**
+                         * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        occurredAt?: string;
+                        /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
+                        metadata?: {
+                            [key: string]: string;
+                        };
+                        idempotencyKey?: string;
+                    }[];
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description One result per debit, in request order. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: ({
+                            /** @enum {string} */
+                            status: "succeeded";
+                            replayed: boolean;
+                            /** @description A debit: credits consumed from a wallet. */
+                            debit: {
+                                /** @enum {string} */
+                                object: "debit";
+                                id: string;
+                                customerId: string;
+                                unit: string;
+                                /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                                walletKey: string | null;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                amount: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                consumed: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                overdrawn: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                shortfall: string;
+                                feature: string | null;
+                                /**
+                                 * @description What it did when credits ran short; 'usage' for a debit made by recording rated usage.
+                                 * @enum {string}
+                                 */
+                                onInsufficient: "reject" | "partial" | "overdraft" | "usage";
+                                holdId: string | null;
+                                allocations: {
+                                    grantId: string;
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    amount: string;
+                                }[];
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                occurredAt: string;
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                createdAt: string;
+                                /** @description String key-value pairs. */
+                                metadata: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } | {
+                            /** @enum {string} */
+                            status: "failed";
+                            httpStatus: number;
+                            error: {
+                                /** @enum {string} */
+                                type: "invalid_request_error" | "authentication_error" | "permission_error" | "balance_error" | "idempotency_error" | "rate_limit_error" | "api_error";
+                                /** @enum {string} */
+                                code: "validation_error" | "invalid_json" | "payload_too_large" | "unauthenticated" | "forbidden" | "not_found" | "insufficient_balance" | "idempotency_conflict" | "state_conflict" | "rate_limited" | "not_supported" | "internal_error";
+                                /** @description For a person: what was wrong and what to send instead. */
+                                message: string;
+                                /** @description The parameter at fault, as a dotted path. */
+                                param?: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                requestId: string;
+                            };
+                        })[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2207,20 +6698,238 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A debit: credits consumed from a wallet. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "debit";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        consumed: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        overdrawn: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        shortfall: string;
+                        feature: string | null;
+                        /**
+                         * @description What it did when credits ran short; 'usage' for a debit made by recording rated usage.
+                         * @enum {string}
+                         */
+                        onInsufficient: "reject" | "partial" | "overdraft" | "usage";
+                        holdId: string | null;
+                        allocations: {
+                            grantId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                        }[];
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        occurredAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
     listHolds: {
         parameters: {
             query?: {
-                /** @description A whole number from 1 to 100 (default 10). */
-                limit?: string;
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
                 startingAfter?: string;
                 customerId?: string;
                 unit?: string;
@@ -2234,12 +6943,1952 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of holds. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "hold";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            capturedAmount: string;
+                            feature: string | null;
+                            /** @enum {string} */
+                            status: "active" | "captured" | "released" | "expired";
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            expiresAt: string;
+                            allocations: {
+                                grantId: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                amount: string;
+                            }[];
+                            debitId: string | null;
+                            debit: {
+                                /** @enum {string} */
+                                object: "debit";
+                                id: string;
+                                customerId: string;
+                                unit: string;
+                                /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                                walletKey: string | null;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                amount: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                consumed: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                overdrawn: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                shortfall: string;
+                                feature: string | null;
+                                /**
+                                 * @description What it did when credits ran short; 'usage' for a debit made by recording rated usage.
+                                 * @enum {string}
+                                 */
+                                onInsufficient: "reject" | "partial" | "overdraft" | "usage";
+                                holdId: string | null;
+                                allocations: {
+                                    grantId: string;
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    amount: string;
+                                }[];
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                occurredAt: string;
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                createdAt: string;
+                                /** @description String key-value pairs. */
+                                metadata: {
+                                    [key: string]: string;
+                                };
+                            } | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            endedAt: string | null;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createHold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    unit: string;
+                    walletKey?: string | null;
+                    /**
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                     * @example 100
+                     * @example 12.5
+                     */
+                    amount: string | number;
+                    feature?: string | null;
+                    /**
+                     * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    expiresAt?: string;
+                    ttlSeconds?: number;
+                    /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A hold: credits reserved until captured, released or expired. */
+            201: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "hold";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        capturedAmount: string;
+                        feature: string | null;
+                        /** @enum {string} */
+                        status: "active" | "captured" | "released" | "expired";
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        expiresAt: string;
+                        allocations: {
+                            grantId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                        }[];
+                        debitId: string | null;
+                        debit: {
+                            /** @enum {string} */
+                            object: "debit";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            consumed: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            overdrawn: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            shortfall: string;
+                            feature: string | null;
+                            /**
+                             * @description What it did when credits ran short; 'usage' for a debit made by recording rated usage.
+                             * @enum {string}
+                             */
+                            onInsufficient: "reject" | "partial" | "overdraft" | "usage";
+                            holdId: string | null;
+                            allocations: {
+                                grantId: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                amount: string;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            occurredAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                        } | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        endedAt: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not enough credits; nothing was debited. */
+            402: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "balance_error";
+                            /** @enum {string} */
+                            code: "insufficient_balance";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A hold: credits reserved until captured, released or expired. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "hold";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        capturedAmount: string;
+                        feature: string | null;
+                        /** @enum {string} */
+                        status: "active" | "captured" | "released" | "expired";
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        expiresAt: string;
+                        allocations: {
+                            grantId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                        }[];
+                        debitId: string | null;
+                        debit: {
+                            /** @enum {string} */
+                            object: "debit";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            consumed: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            overdrawn: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            shortfall: string;
+                            feature: string | null;
+                            /**
+                             * @description What it did when credits ran short; 'usage' for a debit made by recording rated usage.
+                             * @enum {string}
+                             */
+                            onInsufficient: "reject" | "partial" | "overdraft" | "usage";
+                            holdId: string | null;
+                            allocations: {
+                                grantId: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                amount: string;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            occurredAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                        } | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        endedAt: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    captureHold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                     * @example 100
+                     * @example 12.5
+                     */
+                    amount?: string | number;
+                    /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A hold: credits reserved until captured, released or expired. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "hold";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        capturedAmount: string;
+                        feature: string | null;
+                        /** @enum {string} */
+                        status: "active" | "captured" | "released" | "expired";
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        expiresAt: string;
+                        allocations: {
+                            grantId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                        }[];
+                        debitId: string | null;
+                        debit: {
+                            /** @enum {string} */
+                            object: "debit";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            consumed: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            overdrawn: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            shortfall: string;
+                            feature: string | null;
+                            /**
+                             * @description What it did when credits ran short; 'usage' for a debit made by recording rated usage.
+                             * @enum {string}
+                             */
+                            onInsufficient: "reject" | "partial" | "overdraft" | "usage";
+                            holdId: string | null;
+                            allocations: {
+                                grantId: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                amount: string;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            occurredAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                        } | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        endedAt: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    releaseHold: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A hold: credits reserved until captured, released or expired. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "hold";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        capturedAmount: string;
+                        feature: string | null;
+                        /** @enum {string} */
+                        status: "active" | "captured" | "released" | "expired";
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        expiresAt: string;
+                        allocations: {
+                            grantId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                        }[];
+                        debitId: string | null;
+                        debit: {
+                            /** @enum {string} */
+                            object: "debit";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            consumed: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            overdrawn: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            shortfall: string;
+                            feature: string | null;
+                            /**
+                             * @description What it did when credits ran short; 'usage' for a debit made by recording rated usage.
+                             * @enum {string}
+                             */
+                            onInsufficient: "reject" | "partial" | "overdraft" | "usage";
+                            holdId: string | null;
+                            allocations: {
+                                grantId: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                amount: string;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            occurredAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                        } | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        endedAt: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getBalance: {
+        parameters: {
+            query: {
+                customerId: string;
+                unit: string;
+                walletKey?: string;
+                /**
+                 * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                at?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A wallet's balance at a moment. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "balance";
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        at: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        available: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        held: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        scheduled: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        overdraft: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        net: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        overdraftLimit: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        currentPeriodStart: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        currentPeriodEnd: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        usageInPeriod: string | null;
+                        grants: {
+                            grantId: string;
+                            /** @enum {string} */
+                            status: "payment_pending" | "scheduled" | "active" | "expired" | "voided";
+                            /** @enum {string} */
+                            category: "paid" | "promotional";
+                            priority: number;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            available: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            held: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            effectiveAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            expiresAt: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            rolledOver: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2268,9 +8917,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A wallet's balance over time. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2279,74 +8930,247 @@ export interface operations {
                         object: "balance_history";
                         customerId: string;
                         unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
                         walletKey: string | null;
-                        interval: string;
-                        /** @description RFC 3339, UTC, milliseconds. */
+                        /** @enum {string} */
+                        interval: "hour" | "day" | "week" | "month";
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
                         from: string;
-                        /** @description RFC 3339, UTC, milliseconds. */
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
                         to: string;
                         /** @description The balance at `from`. */
                         opening: {
-                            /** @description RFC 3339, UTC, milliseconds. */
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
                             at: string;
                             /**
-                             * @description An exact decimal amount.
-                             * @example 87.5
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
                              */
                             available: string;
                             /**
-                             * @description An exact decimal amount.
-                             * @example 87.5
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
                              */
                             held: string;
                             /**
                              * @description available − overdraft.
-                             * @example 87.5
+                             * @example 12.5
                              */
                             net: string;
                         };
                         /** @description One point per bucket: the balance at its `end`, and what the ledger moved within it. The last point is the balance at `to`. */
                         data: {
-                            /** @description RFC 3339, UTC, milliseconds. */
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
                             start: string;
-                            /** @description RFC 3339, UTC, milliseconds. */
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
                             end: string;
                             /**
-                             * @description An exact decimal amount.
-                             * @example 87.5
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
                              */
                             available: string;
                             /**
-                             * @description An exact decimal amount.
-                             * @example 87.5
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
                              */
                             held: string;
                             /**
                              * @description available − overdraft.
-                             * @example 87.5
+                             * @example 12.5
                              */
                             net: string;
                             /**
                              * @description Grants activated and floor top-ups in (start, end].
-                             * @example 87.5
+                             * @example 12.5
                              */
                             granted: string;
                             /**
                              * @description Debits (with overdraft) and captured holds in (start, end].
-                             * @example 87.5
+                             * @example 12.5
                              */
                             consumed: string;
                             /**
-                             * @description An exact decimal amount.
-                             * @example 87.5
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
                              */
                             expired: string;
                             /**
-                             * @description An exact decimal amount.
-                             * @example 87.5
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
                              */
                             voided: string;
                         }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
                     };
                 };
             };
@@ -2359,7 +9183,7 @@ export interface operations {
                 unit: string;
                 walletKey?: string;
                 /** @description Days of consumption the burn rate is measured over, 1 to 365; default 30. */
-                windowDays?: string;
+                windowDays?: number;
             };
             header?: never;
             path?: never;
@@ -2367,9 +9191,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description When the credits run out at the recent burn rate. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2378,52 +9204,5352 @@ export interface operations {
                         object: "runway";
                         customerId: string;
                         unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
                         walletKey: string | null;
-                        /** @description RFC 3339, UTC, milliseconds. */
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
                         at: string;
                         /**
-                         * @description An exact decimal amount.
-                         * @example 87.5
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
                          */
                         available: string;
-                        /** @description When nothing is left at the measured burn rate, with expiries applied; null if never. */
+                        /**
+                         * @description When nothing is left at the measured burn rate, with expiries applied; null if never.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
                         depletesAt: string | null;
+                        /** @description Consumption over the window. */
                         burnRate: {
-                            /** @description RFC 3339, UTC, milliseconds. */
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
                             windowStart: string;
-                            /** @description RFC 3339, UTC, milliseconds. */
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
                             windowEnd: string;
                             /**
-                             * @description An exact decimal amount.
-                             * @example 87.5
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
                              */
                             consumed: string;
                             /**
                              * @description consumed per day over the window, rounded down to 10 decimal places.
-                             * @example 87.5
+                             * @example 12.5
                              */
                             perDay: string;
                         };
                         /**
-                         * @description An exact decimal amount.
-                         * @example 87.5
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
                          */
                         expiringIn7Days: string;
                         /**
-                         * @description An exact decimal amount.
-                         * @example 87.5
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
                          */
                         expiringIn30Days: string;
                         expiring: {
                             grantId: string;
                             /**
-                             * @description An exact decimal amount.
-                             * @example 87.5
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
                              */
                             available: string;
-                            /** @description RFC 3339, UTC, milliseconds. */
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
                             expiresAt: string;
                         }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listLedgerEntries: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                customerId?: string;
+                unit?: string;
+                walletKey?: string;
+                grantId?: string;
+                type?: "grant" | "debit" | "hold" | "release" | "capture" | "expiry" | "void" | "overdraft" | "repayment" | "adjustment";
+                /**
+                 * @description Entries effective at or after this time.
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                from?: string;
+                /**
+                 * @description Entries effective before this time.
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of ledger entries. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "ledger_entry";
+                            id: string;
+                            walletId: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            sequence: number;
+                            /** @enum {string} */
+                            type: "grant" | "debit" | "hold" | "release" | "capture" | "expiry" | "void" | "overdraft" | "repayment" | "adjustment";
+                            grantId: string | null;
+                            debitId: string | null;
+                            holdId: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            heldAmount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            balanceAfter: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            heldAfter: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            effectiveAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listPurchases: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                customerId?: string;
+                status?: "open" | "paid" | "expired" | "canceled" | "failed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of purchases. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "purchase";
+                            id: string;
+                            customerId: string;
+                            unit: string;
+                            /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                            walletKey: string | null;
+                            walletId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description Money as a decimal string in the currency.
+                             * @example 5.00
+                             */
+                            price: string;
+                            /**
+                             * @description Lower-case ISO 4217 code.
+                             * @example usd
+                             */
+                            currency: string;
+                            /** @enum {string} */
+                            status: "open" | "paid" | "expired" | "canceled" | "failed";
+                            /** @enum {string} */
+                            source: "checkout" | "auto_top_up";
+                            grantId: string;
+                            invoiceId: string;
+                            /** @description The invoice of a purchase. */
+                            invoice: {
+                                /** @enum {string} */
+                                object: "invoice";
+                                id: string;
+                                customerId: string;
+                                purchaseId: string;
+                                /** @enum {string} */
+                                status: "open" | "paid" | "void";
+                                /**
+                                 * @description Lower-case ISO 4217 code.
+                                 * @example usd
+                                 */
+                                currency: string;
+                                /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                                amount: number;
+                                lines: {
+                                    description: string;
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    quantity: string;
+                                    unit: string;
+                                    /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                                    amount: number;
+                                }[];
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                createdAt: string;
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                paidAt: string | null;
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                voidedAt: string | null;
+                            };
+                            provider: string;
+                            paymentSession: {
+                                id: string;
+                                url: string | null;
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                expiresAt: string;
+                                /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                                amount: number;
+                            } | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            paymentExpiresAt: string;
+                            paymentReference: string | null;
+                            latePayment: {
+                                reference: string;
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                at: string | null;
+                            } | null;
+                            successUrl: string | null;
+                            cancelUrl: string | null;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            paidAt: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            closedAt: string | null;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createPurchase: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    unit: string;
+                    walletKey?: string | null;
+                    /**
+                     * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                     * @example 100
+                     * @example 12.5
+                     */
+                    amount: string | number;
+                    /**
+                     * @description A decimal string in the currency, at least "0.50".
+                     * @example 5.00
+                     */
+                    price: string;
+                    /**
+                     * @description A lower-case ISO 4217 currency code, such as "usd".
+                     * @example usd
+                     */
+                    currency?: string;
+                    /**
+                     * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    effectiveAt?: string;
+                    expiresAt?: string | null;
+                    priority?: number;
+                    name?: string | null;
+                    /** @description Up to 50 string key-value pairs; keys of at most 40 characters, values of at most 500. */
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    appliesTo?: string[];
+                    successUrl?: string | null;
+                    cancelUrl?: string | null;
+                    /**
+                     * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                     * @example 2026-01-31T00:00:00.000Z
+                     */
+                    paymentExpiresAt?: string;
+                    provider?: "test" | "stripe";
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A purchase of credits: a pending grant, an invoice and a checkout. */
+            201: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "purchase";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        walletId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description Money as a decimal string in the currency.
+                         * @example 5.00
+                         */
+                        price: string;
+                        /**
+                         * @description Lower-case ISO 4217 code.
+                         * @example usd
+                         */
+                        currency: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "expired" | "canceled" | "failed";
+                        /** @enum {string} */
+                        source: "checkout" | "auto_top_up";
+                        grantId: string;
+                        invoiceId: string;
+                        /** @description The invoice of a purchase. */
+                        invoice: {
+                            /** @enum {string} */
+                            object: "invoice";
+                            id: string;
+                            customerId: string;
+                            purchaseId: string;
+                            /** @enum {string} */
+                            status: "open" | "paid" | "void";
+                            /**
+                             * @description Lower-case ISO 4217 code.
+                             * @example usd
+                             */
+                            currency: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                            lines: {
+                                description: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                quantity: string;
+                                unit: string;
+                                /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                                amount: number;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            paidAt: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            voidedAt: string | null;
+                        };
+                        provider: string;
+                        paymentSession: {
+                            id: string;
+                            url: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            expiresAt: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                        } | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        paymentExpiresAt: string;
+                        paymentReference: string | null;
+                        latePayment: {
+                            reference: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            at: string | null;
+                        } | null;
+                        successUrl: string | null;
+                        cancelUrl: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        paidAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        closedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not supported here. */
+            501: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "not_supported";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getPurchase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A purchase of credits: a pending grant, an invoice and a checkout. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "purchase";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        walletId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description Money as a decimal string in the currency.
+                         * @example 5.00
+                         */
+                        price: string;
+                        /**
+                         * @description Lower-case ISO 4217 code.
+                         * @example usd
+                         */
+                        currency: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "expired" | "canceled" | "failed";
+                        /** @enum {string} */
+                        source: "checkout" | "auto_top_up";
+                        grantId: string;
+                        invoiceId: string;
+                        /** @description The invoice of a purchase. */
+                        invoice: {
+                            /** @enum {string} */
+                            object: "invoice";
+                            id: string;
+                            customerId: string;
+                            purchaseId: string;
+                            /** @enum {string} */
+                            status: "open" | "paid" | "void";
+                            /**
+                             * @description Lower-case ISO 4217 code.
+                             * @example usd
+                             */
+                            currency: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                            lines: {
+                                description: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                quantity: string;
+                                unit: string;
+                                /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                                amount: number;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            paidAt: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            voidedAt: string | null;
+                        };
+                        provider: string;
+                        paymentSession: {
+                            id: string;
+                            url: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            expiresAt: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                        } | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        paymentExpiresAt: string;
+                        paymentReference: string | null;
+                        latePayment: {
+                            reference: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            at: string | null;
+                        } | null;
+                        successUrl: string | null;
+                        cancelUrl: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        paidAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        closedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    cancelPurchase: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A purchase of credits: a pending grant, an invoice and a checkout. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "purchase";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        walletId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description Money as a decimal string in the currency.
+                         * @example 5.00
+                         */
+                        price: string;
+                        /**
+                         * @description Lower-case ISO 4217 code.
+                         * @example usd
+                         */
+                        currency: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "expired" | "canceled" | "failed";
+                        /** @enum {string} */
+                        source: "checkout" | "auto_top_up";
+                        grantId: string;
+                        invoiceId: string;
+                        /** @description The invoice of a purchase. */
+                        invoice: {
+                            /** @enum {string} */
+                            object: "invoice";
+                            id: string;
+                            customerId: string;
+                            purchaseId: string;
+                            /** @enum {string} */
+                            status: "open" | "paid" | "void";
+                            /**
+                             * @description Lower-case ISO 4217 code.
+                             * @example usd
+                             */
+                            currency: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                            lines: {
+                                description: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                quantity: string;
+                                unit: string;
+                                /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                                amount: number;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            paidAt: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            voidedAt: string | null;
+                        };
+                        provider: string;
+                        paymentSession: {
+                            id: string;
+                            url: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            expiresAt: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                        } | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        paymentExpiresAt: string;
+                        paymentReference: string | null;
+                        latePayment: {
+                            reference: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            at: string | null;
+                        } | null;
+                        successUrl: string | null;
+                        cancelUrl: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        paidAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        closedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice of a purchase. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "invoice";
+                        id: string;
+                        customerId: string;
+                        purchaseId: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "void";
+                        /**
+                         * @description Lower-case ISO 4217 code.
+                         * @example usd
+                         */
+                        currency: string;
+                        /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                        amount: number;
+                        lines: {
+                            description: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            quantity: string;
+                            unit: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                        }[];
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        paidAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        voidedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                customerId?: string;
+                status?: "open" | "paid" | "void";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of invoices. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "invoice";
+                            id: string;
+                            customerId: string;
+                            purchaseId: string;
+                            /** @enum {string} */
+                            status: "open" | "paid" | "void";
+                            /**
+                             * @description Lower-case ISO 4217 code.
+                             * @example usd
+                             */
+                            currency: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                            lines: {
+                                description: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                quantity: string;
+                                unit: string;
+                                /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                                amount: number;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            paidAt: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            voidedAt: string | null;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of webhook endpoints. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "webhook_endpoint";
+                            id: string;
+                            url: string;
+                            eventTypes: string[];
+                            description: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description Until then, deliveries are signed with the secret before the last rotation as well.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            previousSecretExpiresAt: string | null;
+                            /** @description Signs every delivery (Standard Webhooks). Only in the answer to its creation or a rotation. */
+                            secret?: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    /** @description '*' for every event, exact types ('invoice.paid'), or families ('balance.*'). */
+                    eventTypes: string[];
+                    description?: string | null;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Where events are delivered. */
+            201: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "webhook_endpoint";
+                        id: string;
+                        url: string;
+                        eventTypes: string[];
+                        description: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description Until then, deliveries are signed with the secret before the last rotation as well.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        previousSecretExpiresAt: string | null;
+                        /** @description Signs every delivery (Standard Webhooks). Only in the answer to its creation or a rotation. */
+                        secret?: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description How long deliveries are signed with the old secret as well (default 86400, one day; 0 stops it at once). */
+                    gracePeriodSeconds?: number;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Where events are delivered. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "webhook_endpoint";
+                        id: string;
+                        url: string;
+                        eventTypes: string[];
+                        description: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description Until then, deliveries are signed with the secret before the last rotation as well.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        previousSecretExpiresAt: string | null;
+                        /** @description Signs every delivery (Standard Webhooks). Only in the answer to its creation or a rotation. */
+                        secret?: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Where events are delivered. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "webhook_endpoint";
+                        id: string;
+                        url: string;
+                        eventTypes: string[];
+                        description: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description Until then, deliveries are signed with the secret before the last rotation as well.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        previousSecretExpiresAt: string | null;
+                        /** @description Signs every delivery (Standard Webhooks). Only in the answer to its creation or a rotation. */
+                        secret?: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint is deleted: it receives nothing more. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "webhook_endpoint";
+                        id: string;
+                        /** @enum {boolean} */
+                        deleted: true;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                status?: "pending" | "delivered" | "failed" | "canceled";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "webhook_delivery";
+                            id: string;
+                            endpointId: string;
+                            eventId: string;
+                            eventType: string;
+                            /** @enum {string} */
+                            status: "pending" | "delivered" | "failed" | "canceled";
+                            attemptCount: number;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            nextAttemptAt: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            lastAttemptAt: string | null;
+                            lastStatusCode: number | null;
+                            lastError: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            deliveredAt: string | null;
+                            attempts: {
+                                attempt: number;
+                                /** @enum {string} */
+                                trigger: "automatic" | "manual";
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                startedAt: string;
+                                durationMs: number;
+                                statusCode: number | null;
+                                error: string | null;
+                                responseBody: string | null;
+                            }[];
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    resendWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                deliveryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description One event for one endpoint, with its attempts. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "webhook_delivery";
+                        id: string;
+                        endpointId: string;
+                        eventId: string;
+                        eventType: string;
+                        /** @enum {string} */
+                        status: "pending" | "delivered" | "failed" | "canceled";
+                        attemptCount: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        nextAttemptAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        lastAttemptAt: string | null;
+                        lastStatusCode: number | null;
+                        lastError: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        deliveredAt: string | null;
+                        attempts: {
+                            attempt: number;
+                            /** @enum {string} */
+                            trigger: "automatic" | "manual";
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            startedAt: string;
+                            durationMs: number;
+                            statusCode: number | null;
+                            error: string | null;
+                            responseBody: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getBalanceSettings: {
+        parameters: {
+            query: {
+                customerId: string;
+                unit: string;
+                walletKey?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A wallet's balance alert and auto top-up. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "balance_settings";
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        lowBalanceThreshold: string | null;
+                        autoTopUp: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            threshold: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            targetBalance: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            unitPrice: string;
+                            /**
+                             * @description Lower-case ISO 4217 code.
+                             * @example usd
+                             */
+                            currency: string;
+                            paymentMethodId: string;
+                            /**
+                             * @description Money as a decimal string in the currency.
+                             * @example 5.00
+                             */
+                            monthlyLimit: string | null;
+                        } | null;
+                        /** @description The auto top-up's running state. */
+                        autoTopUpState: {
+                            inFlight: string | null;
+                            declinesInARow: number;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            pausedUntil: string | null;
+                            /**
+                             * @description Money as a decimal string in the currency.
+                             * @example 5.00
+                             */
+                            spentThisMonth: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    setBalanceSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    unit: string;
+                    walletKey?: string | null;
+                    lowBalanceThreshold?: (string | number) | null;
+                    autoTopUp?: {
+                        /**
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                         * @example 100
+                         * @example 12.5
+                         */
+                        threshold: string | number;
+                        /**
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                         * @example 100
+                         * @example 12.5
+                         */
+                        amount?: string | number;
+                        /**
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                         * @example 100
+                         * @example 12.5
+                         */
+                        targetBalance?: string | number;
+                        /**
+                         * @description A decimal amount. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
+                         * @example 100
+                         * @example 12.5
+                         */
+                        unitPrice: string | number;
+                        /**
+                         * @description A lower-case ISO 4217 currency code, such as "usd".
+                         * @example usd
+                         */
+                        currency?: string;
+                        paymentMethodId: string;
+                        monthlyLimit?: string | null;
+                    } | null;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A wallet's balance alert and auto top-up. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "balance_settings";
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        lowBalanceThreshold: string | null;
+                        autoTopUp: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            threshold: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            targetBalance: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            unitPrice: string;
+                            /**
+                             * @description Lower-case ISO 4217 code.
+                             * @example usd
+                             */
+                            currency: string;
+                            paymentMethodId: string;
+                            /**
+                             * @description Money as a decimal string in the currency.
+                             * @example 5.00
+                             */
+                            monthlyLimit: string | null;
+                        } | null;
+                        /** @description The auto top-up's running state. */
+                        autoTopUpState: {
+                            inFlight: string | null;
+                            declinesInARow: number;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            pausedUntil: string | null;
+                            /**
+                             * @description Money as a decimal string in the currency.
+                             * @example 5.00
+                             */
+                            spentThisMonth: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listAutoTopUps: {
+        parameters: {
+            query: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                customerId: string;
+                unit: string;
+                walletKey?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of auto top-ups. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "auto_top_up";
+                            id: string;
+                            customerId: string;
+                            walletId: string;
+                            /** @enum {string} */
+                            status: "requested" | "processing" | "succeeded" | "declined" | "skipped";
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description Money as a decimal string in the currency.
+                             * @example 5.00
+                             */
+                            price: string;
+                            /**
+                             * @description Lower-case ISO 4217 code.
+                             * @example usd
+                             */
+                            currency: string;
+                            paymentMethodId: string;
+                            purchaseId: string | null;
+                            reason: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            balanceAtTrigger: string;
+                            attempts: number;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            completedAt: string | null;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listPaymentMethods: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                customerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of payment methods. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "payment_method";
+                            id: string;
+                            customerId: string;
+                            provider: string;
+                            description: string;
+                            testCard: string | null;
+                            stripePaymentMethod: string | null;
+                            stripeCustomer: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId: string;
+                    provider?: "test" | "stripe";
+                    testCard?: "succeeds" | "declines";
+                    stripePaymentMethod?: string;
+                    stripeCustomer?: string;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A customer's saved payment method. */
+            201: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "payment_method";
+                        id: string;
+                        customerId: string;
+                        provider: string;
+                        description: string;
+                        testCard: string | null;
+                        stripePaymentMethod: string | null;
+                        stripeCustomer: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not supported here. */
+            501: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "not_supported";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A customer's saved payment method. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "payment_method";
+                        id: string;
+                        customerId: string;
+                        provider: string;
+                        description: string;
+                        testCard: string | null;
+                        stripePaymentMethod: string | null;
+                        stripeCustomer: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
                     };
                 };
             };
@@ -2438,12 +14564,165 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Every feature. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "feature";
+                            key: string;
+                            name: string | null;
+                            /** @description The dimension names events and price filters may use. */
+                            dimensions: string[];
+                            /** @description Decimal places a quantity may have. */
+                            quantityScale: number;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2468,12 +14747,237 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Something customers use, rated by its prices. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "feature";
+                        key: string;
+                        name: string | null;
+                        /** @description The dimension names events and price filters may use. */
+                        dimensions: string[];
+                        /** @description Decimal places a quantity may have. */
+                        quantityScale: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Something customers use, rated by its prices. */
+            201: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "feature";
+                        key: string;
+                        name: string | null;
+                        /** @description The dimension names events and price filters may use. */
+                        dimensions: string[];
+                        /** @description Decimal places a quantity may have. */
+                        quantityScale: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2488,20 +14992,195 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Something customers use, rated by its prices. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "feature";
+                        key: string;
+                        name: string | null;
+                        /** @description The dimension names events and price filters may use. */
+                        dimensions: string[];
+                        /** @description Decimal places a quantity may have. */
+                        quantityScale: number;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
     listPrices: {
         parameters: {
             query?: {
-                /** @description A whole number from 1 to 100 (default 10). */
-                limit?: string;
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
                 startingAfter?: string;
                 feature?: string;
                 customerId?: string;
@@ -2512,19 +15191,227 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of prices. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "price";
+                            id: string;
+                            feature: string;
+                            unit: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            per: string;
+                            /** @description Dimension values, e.g. {"model": "large"}. */
+                            dimensions: {
+                                [key: string]: string;
+                            };
+                            customerId: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            minimum: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            effectiveAt: string;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
     createPrice: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2565,12 +15452,266 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description Credits per `per` of quantity of a feature, from `effectiveAt`. */
+            201: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "price";
+                        id: string;
+                        feature: string;
+                        unit: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        per: string;
+                        /** @description Dimension values, e.g. {"model": "large"}. */
+                        dimensions: {
+                            [key: string]: string;
+                        };
+                        customerId: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        minimum: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        effectiveAt: string;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2585,12 +15726,212 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Credits per `per` of quantity of a feature, from `effectiveAt`. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "price";
+                        id: string;
+                        feature: string;
+                        unit: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        per: string;
+                        /** @description Dimension values, e.g. {"model": "large"}. */
+                        dimensions: {
+                            [key: string]: string;
+                        };
+                        customerId: string | null;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        minimum: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        effectiveAt: string;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2632,12 +15973,350 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description A usage event as rated and booked. */
+            201: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "usage_event";
+                        id: string;
+                        customerId: string;
+                        feature: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        quantity: string;
+                        /** @description Dimension values, e.g. {"model": "large"}. */
+                        dimensions: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        timestamp: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /** @description Credits per `per` of quantity of a feature, from `effectiveAt`. */
+                        price: {
+                            /** @enum {string} */
+                            object: "price";
+                            id: string;
+                            feature: string;
+                            unit: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            per: string;
+                            /** @description Dimension values, e.g. {"model": "large"}. */
+                            dimensions: {
+                                [key: string]: string;
+                            };
+                            customerId: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            minimum: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            effectiveAt: string;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        };
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        cost: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        consumed: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        overdrawn: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        shortfall: string;
+                        allocations: {
+                            grantId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                        }[];
+                        debitId: string | null;
+                        reservationId: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /** @description The wallet right after booking (in the answer to the first send). */
+                        balanceAfter?: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            available: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            held: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            overdraft: string;
+                        };
+                        /** @description True when this ID was sent before: the answer is what the first send booked. */
+                        duplicate?: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2681,12 +16360,324 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description One result per event, in request order. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: ({
+                            /** @enum {string} */
+                            status: "succeeded";
+                            /** @description A usage event as rated and booked. */
+                            usageEvent: {
+                                /** @enum {string} */
+                                object: "usage_event";
+                                id: string;
+                                customerId: string;
+                                feature: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                quantity: string;
+                                /** @description Dimension values, e.g. {"model": "large"}. */
+                                dimensions: {
+                                    [key: string]: string;
+                                };
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                timestamp: string;
+                                unit: string;
+                                /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                                walletKey: string | null;
+                                /** @description Credits per `per` of quantity of a feature, from `effectiveAt`. */
+                                price: {
+                                    /** @enum {string} */
+                                    object: "price";
+                                    id: string;
+                                    feature: string;
+                                    unit: string;
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    amount: string;
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    per: string;
+                                    /** @description Dimension values, e.g. {"model": "large"}. */
+                                    dimensions: {
+                                        [key: string]: string;
+                                    };
+                                    customerId: string | null;
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    minimum: string | null;
+                                    /**
+                                     * @description RFC 3339 in UTC with milliseconds.
+                                     * @example 2026-01-31T00:00:00.000Z
+                                     */
+                                    effectiveAt: string;
+                                    /** @description String key-value pairs. */
+                                    metadata: {
+                                        [key: string]: string;
+                                    };
+                                    /**
+                                     * @description RFC 3339 in UTC with milliseconds.
+                                     * @example 2026-01-31T00:00:00.000Z
+                                     */
+                                    createdAt: string;
+                                };
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                cost: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                consumed: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                overdrawn: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                shortfall: string;
+                                allocations: {
+                                    grantId: string;
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    amount: string;
+                                }[];
+                                debitId: string | null;
+                                reservationId: string | null;
+                                /** @description String key-value pairs. */
+                                metadata: {
+                                    [key: string]: string;
+                                };
+                                /**
+                                 * @description RFC 3339 in UTC with milliseconds.
+                                 * @example 2026-01-31T00:00:00.000Z
+                                 */
+                                createdAt: string;
+                                /** @description The wallet right after booking (in the answer to the first send). */
+                                balanceAfter?: {
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    available: string;
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    held: string;
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    overdraft: string;
+                                };
+                                /** @description True when this ID was sent before: the answer is what the first send booked. */
+                                duplicate?: boolean;
+                            };
+                        } | {
+                            /** @enum {string} */
+                            status: "failed";
+                            httpStatus: number;
+                            error: {
+                                /** @enum {string} */
+                                type: "invalid_request_error" | "authentication_error" | "permission_error" | "balance_error" | "idempotency_error" | "rate_limit_error" | "api_error";
+                                /** @enum {string} */
+                                code: "validation_error" | "invalid_json" | "payload_too_large" | "unauthenticated" | "forbidden" | "not_found" | "insufficient_balance" | "idempotency_conflict" | "state_conflict" | "rate_limited" | "not_supported" | "internal_error";
+                                /** @description For a person: what was wrong and what to send instead. */
+                                message: string;
+                                /** @description The parameter at fault, as a dotted path. */
+                                param?: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                requestId: string;
+                            };
+                        })[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2701,19 +16692,306 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A usage event as rated and booked. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "usage_event";
+                        id: string;
+                        customerId: string;
+                        feature: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        quantity: string;
+                        /** @description Dimension values, e.g. {"model": "large"}. */
+                        dimensions: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        timestamp: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /** @description Credits per `per` of quantity of a feature, from `effectiveAt`. */
+                        price: {
+                            /** @enum {string} */
+                            object: "price";
+                            id: string;
+                            feature: string;
+                            unit: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            per: string;
+                            /** @description Dimension values, e.g. {"model": "large"}. */
+                            dimensions: {
+                                [key: string]: string;
+                            };
+                            customerId: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            minimum: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            effectiveAt: string;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        };
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        cost: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        consumed: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        overdrawn: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        shortfall: string;
+                        allocations: {
+                            grantId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                        }[];
+                        debitId: string | null;
+                        reservationId: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /** @description The wallet right after booking (in the answer to the first send). */
+                        balanceAfter?: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            available: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            held: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            overdraft: string;
+                        };
+                        /** @description True when this ID was sent before: the answer is what the first send booked. */
+                        duplicate?: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
     checkEntitlement: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2740,12 +17018,305 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Whether this usage can be paid for now. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "entitlement_check";
+                        allowed: boolean;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        cost: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        available: string;
+                        /** @enum {string} */
+                        reason: "ok" | "insufficient_balance";
+                        customerId: string;
+                        feature: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        quantity: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        /** @description Credits per `per` of quantity of a feature, from `effectiveAt`. */
+                        price: {
+                            /** @enum {string} */
+                            object: "price";
+                            id: string;
+                            feature: string;
+                            unit: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            amount: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            per: string;
+                            /** @description Dimension values, e.g. {"model": "large"}. */
+                            dimensions: {
+                                [key: string]: string;
+                            };
+                            customerId: string | null;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            minimum: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            effectiveAt: string;
+                            /** @description String key-value pairs. */
+                            metadata: {
+                                [key: string]: string;
+                            };
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                        };
+                        reservationId: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        reservationExpiresAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        checkedAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2775,12 +17346,225 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A customer's usage per bucket of time. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "usage_report";
+                        customerId: string;
+                        feature: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        to: string;
+                        /** @enum {string} */
+                        interval: "hour" | "day" | "month" | "total";
+                        groupBy: string | null;
+                        data: {
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            start: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            end: string;
+                            group: string | null;
+                            unit: string;
+                            events: number;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            quantity: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            cost: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            charged: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            shortfall: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2820,9 +17604,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description A customer portal session and its one-time link. */
             201: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2836,13 +17622,207 @@ export interface operations {
                         returnUrl: string | null;
                         packs: {
                             unit: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
                             amount: string;
                             price: string;
                             currency: string | null;
                             name: string | null;
                         }[];
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
                         expiresAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
                         createdAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
                     };
                 };
             };
@@ -2857,9 +17837,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The portal session the token belongs to. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2867,6 +17849,7 @@ export interface operations {
                         /** @enum {string} */
                         object: "portal_session";
                         id: string;
+                        /** @description The customer the portal is for. */
                         customer: {
                             id: string;
                             name: string | null;
@@ -2875,12 +17858,150 @@ export interface operations {
                         returnUrl: string | null;
                         packs: {
                             unit: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
                             amount: string;
                             price: string;
                             currency: string | null;
                             name: string | null;
                         }[];
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
                         expiresAt: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
                     };
                 };
             };
@@ -2889,7 +18010,10 @@ export interface operations {
     buyPortalPack: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2903,20 +18027,381 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
-            200: {
+            /** @description A purchase of credits: a pending grant, an invoice and a checkout. */
+            201: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "purchase";
+                        id: string;
+                        customerId: string;
+                        unit: string;
+                        /** @description The wallet's key; null for the customer's default wallet in the unit. */
+                        walletKey: string | null;
+                        walletId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        amount: string;
+                        /**
+                         * @description Money as a decimal string in the currency.
+                         * @example 5.00
+                         */
+                        price: string;
+                        /**
+                         * @description Lower-case ISO 4217 code.
+                         * @example usd
+                         */
+                        currency: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "expired" | "canceled" | "failed";
+                        /** @enum {string} */
+                        source: "checkout" | "auto_top_up";
+                        grantId: string;
+                        invoiceId: string;
+                        /** @description The invoice of a purchase. */
+                        invoice: {
+                            /** @enum {string} */
+                            object: "invoice";
+                            id: string;
+                            customerId: string;
+                            purchaseId: string;
+                            /** @enum {string} */
+                            status: "open" | "paid" | "void";
+                            /**
+                             * @description Lower-case ISO 4217 code.
+                             * @example usd
+                             */
+                            currency: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                            lines: {
+                                description: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                quantity: string;
+                                unit: string;
+                                /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                                amount: number;
+                            }[];
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            paidAt: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            voidedAt: string | null;
+                        };
+                        provider: string;
+                        paymentSession: {
+                            id: string;
+                            url: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            expiresAt: string;
+                            /** @description Money in minor units of the currency (500 is 5.00 USD). */
+                            amount: number;
+                        } | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        paymentExpiresAt: string;
+                        paymentReference: string | null;
+                        latePayment: {
+                            reference: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            at: string | null;
+                        } | null;
+                        successUrl: string | null;
+                        cancelUrl: string | null;
+                        /** @description String key-value pairs. */
+                        metadata: {
+                            [key: string]: string;
+                        };
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        paidAt: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        closedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not supported here. */
+            501: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "not_supported";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
             };
         };
     };
     listApiKeys: {
         parameters: {
             query?: {
-                /** @description A whole number from 1 to 100 (default 10). */
-                limit?: string;
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
                 startingAfter?: string;
             };
             header?: never;
@@ -3041,8 +18526,9 @@ export interface operations {
     listAuditLog: {
         parameters: {
             query?: {
-                /** @description A whole number from 1 to 100 (default 10). */
-                limit?: string;
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
                 startingAfter?: string;
                 apiKeyId?: string;
                 objectId?: string;

@@ -2,15 +2,17 @@ import type { BalanceHistory } from '../app/balance-history.ts';
 import type { RunwayResult } from '../app/runway.ts';
 import { formatAmount } from '../domain/amount.ts';
 import type { BalanceView } from '../domain/balance.ts';
-import { Type } from '@sinclair/typebox';
 import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
+import { Type, type Static } from '@sinclair/typebox';
+import { HISTORY_INTERVALS } from './read-schemas.ts';
+import { AmountText, NullableTime, StringEnum, Time, view, WalletKeyView } from './response-schemas.ts';
 
 /** Views of balance history and runway; amounts are decimal strings, times RFC 3339. */
 function figures(balance: BalanceView) {
   return { available: formatAmount(balance.available), held: formatAmount(balance.held), net: formatAmount(balance.net) };
 }
 
-export function balanceHistoryView(history: BalanceHistory) {
+export function balanceHistoryView(history: BalanceHistory): Static<typeof BalanceHistoryResponse> {
   const wallet = history.wallet;
   return {
     object: 'balance_history',
@@ -33,7 +35,7 @@ export function balanceHistoryView(history: BalanceHistory) {
   };
 }
 
-export function runwayView(runway: RunwayResult) {
+export function runwayView(runway: RunwayResult): Static<typeof RunwayResponse> {
   const wallet = runway.wallet;
   return {
     object: 'runway',
@@ -55,22 +57,20 @@ export function runwayView(runway: RunwayResult) {
   };
 }
 
-const AmountText = Type.String({ description: 'An exact decimal amount.', examples: ['87.5'] });
-const Time = Type.String({ description: 'RFC 3339, UTC, milliseconds.' });
-const NullableText = Type.Union([Type.String(), Type.Null()]);
 const Figures = { available: AmountText, held: AmountText, net: { ...AmountText, description: 'available − overdraft.' } };
 
-export const BalanceHistoryResponse = Type.Object({
+export const BalanceHistoryResponse = view(
+  {
   object: Type.Literal('balance_history'),
   customerId: Type.String(),
   unit: Type.String(),
-  walletKey: NullableText,
-  interval: Type.String(),
+  walletKey: WalletKeyView,
+  interval: StringEnum(HISTORY_INTERVALS),
   from: Time,
   to: Time,
-  opening: Type.Object({ at: Time, ...Figures }, { description: 'The balance at `from`.' }),
+  opening: view({ at: Time, ...Figures }, 'The balance at `from`.'),
   data: Type.Array(
-    Type.Object({
+    view({
       start: Time,
       end: Time,
       ...Figures,
@@ -78,26 +78,31 @@ export const BalanceHistoryResponse = Type.Object({
       consumed: { ...AmountText, description: 'Debits (with overdraft) and captured holds in (start, end].' },
       expired: AmountText,
       voided: AmountText,
-    }),
+    }, 'One bucket.'),
     { description: 'One point per bucket: the balance at its `end`, and what the ledger moved within it. The last point is the balance at `to`.' },
   ),
-});
+  },
+  "A wallet's balance over time.",
+);
 
-export const RunwayResponse = Type.Object({
+export const RunwayResponse = view(
+  {
   object: Type.Literal('runway'),
   customerId: Type.String(),
   unit: Type.String(),
-  walletKey: NullableText,
+  walletKey: WalletKeyView,
   at: Time,
   available: AmountText,
-  depletesAt: Type.Union([Time, Type.Null()], { description: 'When nothing is left at the measured burn rate, with expiries applied; null if never.' }),
-  burnRate: Type.Object({
+  depletesAt: { ...NullableTime, description: 'When nothing is left at the measured burn rate, with expiries applied; null if never.' },
+  burnRate: view({
     windowStart: Time,
     windowEnd: Time,
     consumed: AmountText,
     perDay: { ...AmountText, description: 'consumed per day over the window, rounded down to 10 decimal places.' },
-  }),
+  }, 'Consumption over the window.'),
   expiringIn7Days: AmountText,
   expiringIn30Days: AmountText,
-  expiring: Type.Array(Type.Object({ grantId: Type.String(), available: AmountText, expiresAt: Time })),
-});
+  expiring: Type.Array(view({ grantId: Type.String(), available: AmountText, expiresAt: Time }, 'A grant expiring within 30 days.')),
+  },
+  'When the credits run out at the recent burn rate.',
+);

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { formatAmount } from '../domain/amount.ts';
 import type { BalanceView } from '../domain/balance.ts';
 import { grantStatus } from '../domain/grant-status.ts';
@@ -14,9 +15,24 @@ import type {
   UnitRecord,
   WalletRecord,
 } from '../store/records.ts';
+import {
+  BalanceView as BalanceViewSchema,
+  CustomerView,
+  DebitView,
+  EventView,
+  GrantView,
+  HoldView,
+  LedgerEntryView,
+  ScheduleView,
+  UnitView,
+  WalletView,
+} from './response-schemas.ts';
 import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
 
-/** Native API views: camelCase, amounts as decimal strings, times as RFC 3339 with milliseconds and Z. */
+/**
+ * Native API views: camelCase, amounts as decimal strings, times as RFC 3339 with
+ * milliseconds and Z. Each returns its response schema's type (response-schemas.ts).
+ */
 export function walletKeyView(walletKey: string): string | null {
   return walletKey === '' ? null : walletKey;
 }
@@ -25,7 +41,7 @@ export function allocationsView(allocations: readonly Allocation[]) {
   return allocations.map((allocation) => ({ grantId: allocation.grantId, amount: formatAmount(allocation.amount) }));
 }
 
-export function grantView(grant: GrantRecord, now: Instant) {
+export function grantView(grant: GrantRecord, now: Instant): Static<typeof GrantView> {
   const status = grantStatus(grant, now);
   return {
     object: 'grant',
@@ -51,7 +67,7 @@ export function grantView(grant: GrantRecord, now: Instant) {
     name: grant.name,
     metadata: grant.metadata,
     cost: grant.costAmount === null ? null : { amount: formatAmount(grant.costAmount), currency: grant.costCurrency },
-    appliesTo: grant.appliesTo,
+    appliesTo: [...grant.appliesTo],
     source: grant.source,
     scheduleId: grant.scheduleId,
     recurrencePeriod: grant.recurrencePeriod,
@@ -65,7 +81,7 @@ function optionalAmount(amount: bigint | null): string | null {
   return amount === null ? null : formatAmount(amount);
 }
 
-export function scheduleView(schedule: ScheduleRecord) {
+export function scheduleView(schedule: ScheduleRecord): Static<typeof ScheduleView> {
   return {
     object: 'grant_schedule',
     id: schedule.id,
@@ -75,7 +91,7 @@ export function scheduleView(schedule: ScheduleRecord) {
     amount: formatAmount(schedule.amount),
     category: schedule.category,
     priority: schedule.priority,
-    appliesTo: schedule.appliesTo,
+    appliesTo: [...schedule.appliesTo],
     recurrencePeriod: schedule.recurrencePeriod,
     anchor: toTimestamp(schedule.anchor),
     issuedCount: schedule.issuedCount,
@@ -90,7 +106,7 @@ export function scheduleView(schedule: ScheduleRecord) {
   };
 }
 
-export function debitView(debit: DebitRecord) {
+export function debitView(debit: DebitRecord): Static<typeof DebitView> {
   return {
     object: 'debit',
     id: debit.id,
@@ -111,7 +127,7 @@ export function debitView(debit: DebitRecord) {
   };
 }
 
-export function holdView(hold: HoldRecord, debit: DebitRecord | null) {
+export function holdView(hold: HoldRecord, debit: DebitRecord | null): Static<typeof HoldView> {
   return {
     object: 'hold',
     id: hold.id,
@@ -132,7 +148,7 @@ export function holdView(hold: HoldRecord, debit: DebitRecord | null) {
   };
 }
 
-export function balanceView(wallet: WalletRecord, balance: BalanceView) {
+export function balanceView(wallet: WalletRecord, balance: BalanceView): Static<typeof BalanceViewSchema> {
   return {
     object: 'balance',
     customerId: wallet.customerId,
@@ -165,7 +181,7 @@ export function balanceView(wallet: WalletRecord, balance: BalanceView) {
   };
 }
 
-export function ledgerEntryView(entry: LedgerEntryRecord) {
+export function ledgerEntryView(entry: LedgerEntryRecord): Static<typeof LedgerEntryView> {
   return {
     object: 'ledger_entry',
     id: entry.id,
@@ -187,7 +203,7 @@ export function ledgerEntryView(entry: LedgerEntryRecord) {
   };
 }
 
-export function customerView(customer: CustomerRecord) {
+export function customerView(customer: CustomerRecord): Static<typeof CustomerView> {
   return {
     object: 'customer',
     id: customer.id,
@@ -199,11 +215,11 @@ export function customerView(customer: CustomerRecord) {
   };
 }
 
-export function unitView(unit: UnitRecord) {
+export function unitView(unit: UnitRecord): Static<typeof UnitView> {
   return { object: 'unit', code: unit.code, scale: unit.scale, name: unit.name, createdAt: toTimestamp(unit.createdAt) };
 }
 
-export function walletView(wallet: WalletRecord) {
+export function walletView(wallet: WalletRecord): Static<typeof WalletView> {
   return {
     object: 'wallet',
     id: wallet.id,
@@ -216,7 +232,7 @@ export function walletView(wallet: WalletRecord) {
   };
 }
 
-export function eventView(event: EventRecord) {
+export function eventView(event: EventRecord): Static<typeof EventView> {
   return { object: 'event', id: event.id, type: event.type, data: event.data, createdAt: toTimestamp(event.createdAt) };
 }
 

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { formatAmount } from '../domain/amount.ts';
 import type { DeliveryWithAttempts } from '../app/webhook-endpoints.ts';
 import type { BalanceSettings } from '../app/auto-top-up-settings.ts';
@@ -7,6 +8,7 @@ import type { AutoTopUpRecord, PaymentMethodRecord } from '../store/payment-reco
 import type { InvoiceRecord } from '../store/payment-records.ts';
 import type { WebhookEndpointRecord } from '../store/webhook-records.ts';
 import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
+import { AutoTopUpView, BalanceSettingsView, DeliveryView, InvoiceView, PaymentMethodView, PurchaseView, WebhookEndpointView } from './purchase-response-schemas.ts';
 
 /**
  * Views of purchases, invoices, webhooks and auto top-up. Credits are decimal
@@ -15,7 +17,7 @@ import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
  */
 const walletKeyView = (walletKey: string) => (walletKey === '' ? null : walletKey);
 
-export function invoiceView(invoice: InvoiceRecord) {
+export function invoiceView(invoice: InvoiceRecord): Static<typeof InvoiceView> {
   return {
     object: 'invoice',
     id: invoice.id,
@@ -31,7 +33,7 @@ export function invoiceView(invoice: InvoiceRecord) {
   };
 }
 
-export function purchaseView({ purchase, invoice }: PurchaseWithInvoice) {
+export function purchaseView({ purchase, invoice }: PurchaseWithInvoice): Static<typeof PurchaseView> {
   return {
     object: 'purchase',
     id: purchase.id,
@@ -65,7 +67,7 @@ export function purchaseView({ purchase, invoice }: PurchaseWithInvoice) {
 }
 
 /** The secret is in the view only when the endpoint is created or its secret rotated (opened by the app). */
-export function webhookEndpointView(endpoint: WebhookEndpointRecord, options: { withSecret: boolean } = { withSecret: false }) {
+export function webhookEndpointView(endpoint: WebhookEndpointRecord, options: { withSecret: boolean } = { withSecret: false }): Static<typeof WebhookEndpointView> {
   return {
     object: 'webhook_endpoint',
     id: endpoint.id,
@@ -79,7 +81,7 @@ export function webhookEndpointView(endpoint: WebhookEndpointRecord, options: { 
   };
 }
 
-export function deliveryView({ delivery, attempts }: DeliveryWithAttempts) {
+export function deliveryView({ delivery, attempts }: DeliveryWithAttempts): Static<typeof DeliveryView> {
   return {
     object: 'webhook_delivery',
     id: delivery.id,
@@ -106,7 +108,7 @@ export function deliveryView({ delivery, attempts }: DeliveryWithAttempts) {
   };
 }
 
-export function balanceSettingsView({ address, settings, spentThisMonth }: BalanceSettings) {
+export function balanceSettingsView({ address, settings, spentThisMonth }: BalanceSettings): Static<typeof BalanceSettingsView> {
   const config = settings?.autoTopUp ?? null;
   return {
     object: 'balance_settings',
@@ -135,7 +137,7 @@ export function balanceSettingsView({ address, settings, spentThisMonth }: Balan
   };
 }
 
-export function paymentMethodView(method: PaymentMethodRecord) {
+export function paymentMethodView(method: PaymentMethodRecord): Static<typeof PaymentMethodView> {
   return {
     object: 'payment_method',
     id: method.id,
@@ -149,7 +151,7 @@ export function paymentMethodView(method: PaymentMethodRecord) {
   };
 }
 
-export function autoTopUpView(topUp: AutoTopUpRecord) {
+export function autoTopUpView(topUp: AutoTopUpRecord): Static<typeof AutoTopUpView> {
   return {
     object: 'auto_top_up',
     id: topUp.id,

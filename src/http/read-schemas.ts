@@ -53,5 +53,5 @@ export const BalanceHistoryQuery = strictObject({
 export const RunwayQuery = strictObject({
   ...walletReference,
   walletKey: optionalText(200),
-  windowDays: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Days of consumption the burn rate is measured over, 1 to 365; default 30.' })),
+  windowDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, description: 'Days of consumption the burn rate is measured over, 1 to 365; default 30.' })),
 });

@@ -33,8 +33,8 @@ export function idempotencyOf(request: FastifyRequest, operation: string): Idemp
   return idempotencyRequest(key, operation, { params: request.params, body: rest });
 }
 
-export function pageOf(query: { limit?: string; startingAfter?: string }): PageRequest {
-  return { limit: query.limit === undefined ? 10 : Number(query.limit), startingAfter: query.startingAfter ?? null };
+export function pageOf(query: { limit?: number; startingAfter?: string }): PageRequest {
+  return { limit: query.limit ?? 10, startingAfter: query.startingAfter ?? null };
 }
 
 /** A batch's answer: 200 with `{object:"list", data:[{status:"succeeded", …} | {status:"failed", httpStatus, error}]}`, in request order. */

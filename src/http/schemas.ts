@@ -127,8 +127,8 @@ export const CaptureHoldBody = strictObject({
 export const AdvanceClockBody = strictObject({ to: Timestamp, idempotencyKey: Type.Optional(IdempotencyKeyField) });
 
 export const pageQuery = {
-  limit: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$', description: 'A whole number from 1 to 100 (default 10).' })),
-  startingAfter: Type.Optional(Identifier),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'How many to return: 1 to 100, default 10.' })),
+  startingAfter: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The last ID of the previous page: returns the page after it.' })),
 };
 
 export const ListQuery = strictObject(pageQuery);
@@ -141,7 +141,7 @@ export const ListGrantsQuery = strictObject({
   status: Type.Optional(
     Type.Union(['payment_pending', 'scheduled', 'active', 'expired', 'voided'].map((status) => Type.Literal(status))),
   ),
-  includeVoided: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+  includeVoided: Type.Optional(Type.Boolean({ description: 'Include voided grants (default false).' })),
 });
 export const BalanceQuery = strictObject({ ...walletReference, walletKey: Type.Optional(Type.String({ maxLength: 200 })), at: Type.Optional(Timestamp) });
 export const IdParams = strictObject({ id: Identifier });

@@ -11,6 +11,8 @@ import { Metrics, type MetricsAccess } from '../edge/metrics.ts';
 import { isPortalToken, portalContext, scopeToPortalCustomer } from './portal-access.ts';
 import type { RouteDependencies } from './route-support.ts';
 import { nativeRouteScope } from './route-scopes.ts';
+import { installResponseCheck, type ResponseProblem } from './response-check.ts';
+import { installRequestValidation } from './validation.ts';
 import { registerAccountRoutes } from './routes/account-routes.ts';
 import { registerAutoTopUpRoutes } from './routes/auto-top-up-routes.ts';
 import { registerBalanceRoutes } from './routes/balance-routes.ts';
@@ -42,6 +44,8 @@ export interface ServerOptions {
   metricsAccess?: MetricsAccess;
   /** The process's metrics, shared with the dialect ports; absent: this server keeps its own. */
   metrics?: Metrics;
+  /** Tests: told of every response that does not match the schema its route documents (see response-check.ts). */
+  checkResponse?: (problem: ResponseProblem) => void;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -51,7 +55,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     sendError,
     clientErrorResponse: (error, requestId) => ({ status: nativeErrorStatus[error.code].status, body: errorBody(error, requestId) }),
   });
+  installRequestValidation(server);
   installExactJsonParser(server);
+  if (options.checkResponse) installResponseCheck(server, options.checkResponse);
   await server.register(swagger, {
     openapi: {
       openapi: '3.1.0',

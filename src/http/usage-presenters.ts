@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import { formatAmount } from '../domain/amount.ts';
 import type { Booked } from '../app/booked.ts';
 import type { EntitlementAnswer } from '../app/entitlements.ts';
@@ -5,19 +6,20 @@ import type { UsageReport } from '../app/usage-report.ts';
 import type { FeatureRecord, PriceRecord, UsageEventRecord } from '../store/records.ts';
 import { toTimestamp } from '../edge/time.ts';
 import { allocationsView, walletKeyView } from './presenters.ts';
+import { EntitlementCheckView, FeatureView, PriceView, UsageEventView, UsageReportView } from './usage-response-schemas.ts';
 
-export function featureView(feature: FeatureRecord) {
+export function featureView(feature: FeatureRecord): Static<typeof FeatureView> {
   return {
     object: 'feature',
     key: feature.key,
     name: feature.name,
-    dimensions: feature.dimensions,
+    dimensions: [...feature.dimensions],
     quantityScale: feature.quantityScale,
     createdAt: toTimestamp(feature.createdAt),
   };
 }
 
-export function priceView(price: PriceRecord) {
+export function priceView(price: PriceRecord): Static<typeof PriceView> {
   return {
     object: 'price',
     id: price.id,
@@ -35,7 +37,7 @@ export function priceView(price: PriceRecord) {
 }
 
 /** An event as booked, with the price it was rated by; a new event's answer also shows the balance after it. */
-export function usageEventView(event: UsageEventRecord, price: PriceRecord, booked?: Booked) {
+export function usageEventView(event: UsageEventRecord, price: PriceRecord, booked?: Booked): Static<typeof UsageEventView> {
   return {
     object: 'usage_event',
     id: event.id,
@@ -65,7 +67,7 @@ function balanceAfterView(booked: Booked) {
   return { available: formatAmount(wallet.balance + wallet.overdraft), held: formatAmount(wallet.held), overdraft: formatAmount(wallet.overdraft) };
 }
 
-export function entitlementView(answer: EntitlementAnswer) {
+export function entitlementView(answer: EntitlementAnswer): Static<typeof EntitlementCheckView> {
   return {
     object: 'entitlement_check',
     allowed: answer.allowed,
@@ -84,7 +86,7 @@ export function entitlementView(answer: EntitlementAnswer) {
   };
 }
 
-export function usageReportView(report: UsageReport) {
+export function usageReportView(report: UsageReport): Static<typeof UsageReportView> {
   const { request } = report;
   return {
     object: 'usage_report',

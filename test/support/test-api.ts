@@ -8,6 +8,7 @@ import { createApiKey } from '../../src/app/api-keys.ts';
 import { type AppDependencies } from '../../src/app/dependencies.ts';
 import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { defaultConfiguration, type Configuration } from '../../src/cli/configuration.ts';
+import type { ResponseProblem } from '../../src/http/response-check.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { HostResolver } from '../../src/webhooks/outbound-post.ts';
@@ -87,6 +88,8 @@ export class TestApi {
     readonly testKey: string,
     readonly liveKey: string,
     t0: number,
+    /** Responses that did not match their documented schema (response-check.ts); `request` fails on the first. */
+    private readonly responseProblems: ResponseProblem[],
   ) {
     this.t0 = t0;
   }
@@ -102,10 +105,11 @@ export class TestApi {
     });
     const testKey = (await createApiKey(dependencies, 'test')).key;
     const liveKey = (await createApiKey(dependencies, 'live')).key;
-    const server = await buildServer({ dependencies, logger: false });
+    const responseProblems: ResponseProblem[] = [];
+    const server = await buildServer({ dependencies, logger: false, checkResponse: (problem) => responseProblems.push(problem) });
     await server.ready();
     const t0 = Math.ceil(Date.now() / HOUR) * HOUR + HOUR;
-    const api = new TestApi(server, dependencies, store, directory, databasePath, testKey, liveKey, t0);
+    const api = new TestApi(server, dependencies, store, directory, databasePath, testKey, liveKey, t0, responseProblems);
     if (options.freezeClock !== false) await api.advanceClock(t0);
     return api;
   }
@@ -137,6 +141,8 @@ export class TestApi {
       headers,
       ...(payload !== undefined ? { payload } : {}),
     });
+    const problem = this.responseProblems.shift();
+    if (problem) assert.fail(`${problem.method} ${problem.route} answered ${problem.status} off its documented schema: ${problem.message}`);
     let body: Json;
     try {
       body = response.body === '' ? undefined : JSON.parse(response.body);

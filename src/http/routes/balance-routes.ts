@@ -9,11 +9,22 @@ import { balanceView, ledgerEntryView, listView } from '../presenters.ts';
 import { BalanceHistoryQuery, ListLedgerQuery, RunwayQuery } from '../read-schemas.ts';
 import { contextOf } from '../../edge/request-context.ts';
 import { pageOf, type RouteDependencies } from '../route-support.ts';
+import { BalanceView, LedgerEntryView, listOf } from '../response-schemas.ts';
+import { routeSchema } from '../route-contract.ts';
 import { BalanceQuery } from '../schemas.ts';
 import { parseOptionalTimestamp } from '../../edge/time.ts';
 
 export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
-  server.get<{ Querystring: Static<typeof BalanceQuery> }>('/balances', { schema: { tags: ['balances'], querystring: BalanceQuery } }, async (request) => {
+  server.get<{ Querystring: Static<typeof BalanceQuery> }>('/balances', {
+    schema: routeSchema({
+      operationId: 'getBalance',
+      summary: "A wallet's balance, now or at any moment (`at`)",
+      tags: ['balances'],
+      querystring: BalanceQuery,
+      success: { 200: BalanceView },
+      errors: [404],
+    }),
+  }, async (request) => {
     const { at, ...reference } = request.query;
     const result = await getBalance(app, contextOf(request), { ...reference, at: parseOptionalTimestamp(at, 'at') ?? undefined });
     return balanceView(result.wallet, result.balance);
@@ -21,7 +32,16 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
 
   server.get<{ Querystring: Static<typeof BalanceHistoryQuery> }>(
     '/balances/history',
-    { schema: { tags: ['balances'], operationId: 'getBalanceHistory', querystring: BalanceHistoryQuery, response: { 200: BalanceHistoryResponse } } },
+    {
+      schema: routeSchema({
+        operationId: 'getBalanceHistory',
+        summary: "A wallet's balance over time, in exact buckets",
+        tags: ['balances'],
+        querystring: BalanceHistoryQuery,
+        success: { 200: BalanceHistoryResponse },
+        errors: [404],
+      }),
+    },
     async (request) => {
       const { from, to, interval, ...reference } = request.query;
       const history = await getBalanceHistory(app, contextOf(request), {
@@ -36,16 +56,33 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
 
   server.get<{ Querystring: Static<typeof RunwayQuery> }>(
     '/balances/runway',
-    { schema: { tags: ['balances'], operationId: 'getRunway', querystring: RunwayQuery, response: { 200: RunwayResponse } } },
+    {
+      schema: routeSchema({
+        operationId: 'getRunway',
+        summary: 'When the credits run out at the recent burn rate',
+        tags: ['balances'],
+        querystring: RunwayQuery,
+        success: { 200: RunwayResponse },
+        errors: [404],
+      }),
+    },
     async (request) => {
       const { windowDays, ...reference } = request.query;
-      return runwayView(await getRunway(app, contextOf(request), { ...reference, windowDays: windowDays === undefined ? undefined : Number(windowDays) }));
+      return runwayView(await getRunway(app, contextOf(request), { ...reference, windowDays }));
     },
   );
 
   server.get<{ Querystring: Static<typeof ListLedgerQuery> }>(
     '/ledger-entries',
-    { schema: { tags: ['ledger'], querystring: ListLedgerQuery } },
+    {
+      schema: routeSchema({
+        operationId: 'listLedgerEntries',
+        summary: 'List ledger entries, newest first',
+        tags: ['ledger'],
+        querystring: ListLedgerQuery,
+        success: { 200: listOf(LedgerEntryView, 'A page of ledger entries.') },
+      }),
+    },
     async (request) => {
       const { limit: _limit, startingAfter: _cursor, from, to, ...filters } = request.query;
       const effectiveAt = { gte: parseOptionalTimestamp(from, 'from') ?? undefined, lt: parseOptionalTimestamp(to, 'to') ?? undefined };

@@ -1,4 +1,4 @@
-import type { Static } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { getDebit, listDebits } from '../../app/debit-reads.ts';
 import { createDebit, createDebitBatch } from '../../app/debits.ts';
@@ -8,8 +8,12 @@ import { ListDebitsQuery } from '../read-schemas.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 import { contextOf } from '../../edge/request-context.ts';
 import { batchResultsView, idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
+import { DebitView, listOf } from '../response-schemas.ts';
+import { batchResultsSchema, routeSchema } from '../route-contract.ts';
 import { CreateDebitBody, DebitBatchBody, IdParams } from '../schemas.ts';
 import { parseOptionalTimestamp } from '../../edge/time.ts';
+
+const DebitBatchView = batchResultsSchema({ replayed: Type.Boolean(), debit: DebitView }, 'One result per debit, in request order.');
 
 const presentDebit = (debit: DebitRecord) => ({ status: 201, body: debitView(debit) });
 
@@ -19,7 +23,7 @@ function debitInput(body: Static<typeof CreateDebitBody>, param: string) {
 }
 
 export function registerDebitRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
-  server.post<{ Body: Static<typeof CreateDebitBody> }>('/debits', { schema: { tags: ['debits'], body: CreateDebitBody } }, async (request, reply) => {
+  server.post<{ Body: Static<typeof CreateDebitBody> }>('/debits', { schema: routeSchema({ operationId: 'createDebit', summary: 'Consume credits from a wallet', tags: ['debits'], body: CreateDebitBody, success: { 201: DebitView }, errors: [402, 404], idempotent: true }) }, async (request, reply) => {
     const { idempotencyKey: _key, ...input } = debitInput(request.body, '');
     const outcome = await createDebit(app, {
       context: contextOf(request),
@@ -31,7 +35,16 @@ export function registerDebitRoutes(server: FastifyInstance, { app }: RouteDepen
   });
 
   /** Per-item results: 200 with `{object:"list", data:[{status, debit | error}]}`, in request order. */
-  server.post<{ Body: Static<typeof DebitBatchBody> }>('/debits/batch', { schema: { tags: ['debits'], body: DebitBatchBody } }, async (request) => {
+  server.post<{ Body: Static<typeof DebitBatchBody> }>('/debits/batch', {
+    schema: routeSchema({
+      operationId: 'createDebitBatch',
+      summary: 'Up to 1000 debits in one request, each succeeding or failing on its own',
+      tags: ['debits'],
+      body: DebitBatchBody,
+      success: { 200: DebitBatchView },
+      idempotent: true,
+    }),
+  }, async (request) => {
     const items = request.body.debits.map((item, index) => {
       const { idempotencyKey, ...input } = debitInput(item, `debits.${index}.`);
       return idempotencyKey === undefined ? input : { ...input, idempotencyKey };
@@ -41,12 +54,12 @@ export function registerDebitRoutes(server: FastifyInstance, { app }: RouteDepen
     return batchResultsView(results, request.id, (outcome) => ({ replayed: outcome.replayed, debit: outcome.body }));
   });
 
-  server.get<{ Querystring: Static<typeof ListDebitsQuery> }>('/debits', { schema: { tags: ['debits'], operationId: 'listDebits', querystring: ListDebitsQuery } }, async (request) => {
+  server.get<{ Querystring: Static<typeof ListDebitsQuery> }>('/debits', { schema: routeSchema({ operationId: 'listDebits', summary: 'List debits, newest first', tags: ['debits'], querystring: ListDebitsQuery, success: { 200: listOf(DebitView, 'A page of debits.') } }) }, async (request) => {
     const { limit: _limit, startingAfter: _cursor, ...filters } = request.query;
     return listView(await listDebits(app, contextOf(request), filters, pageOf(request.query)), debitView);
   });
 
-  server.get<{ Params: Static<typeof IdParams> }>('/debits/:id', { schema: { tags: ['debits'], operationId: 'getDebit', params: IdParams } }, async (request) =>
+  server.get<{ Params: Static<typeof IdParams> }>('/debits/:id', { schema: routeSchema({ operationId: 'getDebit', summary: 'Get a debit', tags: ['debits'], params: IdParams, success: { 200: DebitView } }) }, async (request) =>
     debitView(await getDebit(app, contextOf(request), request.params.id)),
   );
 }

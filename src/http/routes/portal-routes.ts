@@ -8,6 +8,9 @@ import { purchaseView } from '../purchase-presenters.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 import { contextOf } from '../../edge/request-context.ts';
 import { idempotencyOf, type RouteDependencies } from '../route-support.ts';
+import { PurchaseView } from '../purchase-response-schemas.ts';
+import { AmountText, NullableText, Time, view } from '../response-schemas.ts';
+import { routeSchema } from '../route-contract.ts';
 import { Amount, IdempotencyKeyField, Identifier, strictObject } from '../schemas.ts';
 import { toTimestamp } from '../../edge/time.ts';
 
@@ -29,26 +32,32 @@ export const CreatePortalSessionBody = strictObject({
 
 const BuyPackBody = strictObject({ pack: Type.Integer({ minimum: 0, maximum: 9, description: 'Index into the session\'s packs.' }), idempotencyKey: Type.Optional(IdempotencyKeyField) });
 
-const PackView = Type.Object({ unit: Type.String(), amount: Type.String(), price: Type.String(), currency: Type.Union([Type.String(), Type.Null()]), name: Type.Union([Type.String(), Type.Null()]) });
-const PortalSessionResponse = Type.Object({
+const PackView = view({ unit: Type.String(), amount: AmountText, price: Type.String(), currency: NullableText, name: NullableText }, 'A pack of credits the customer may buy.');
+const PortalSessionResponse = view(
+  {
   object: Type.Literal('portal_session'),
   id: Type.String(),
   customerId: Type.String(),
   url: Type.String({ description: 'Open this in the customer\'s browser. The token is in the fragment; it is shown only in this response.' }),
-  returnUrl: Type.Union([Type.String(), Type.Null()]),
+  returnUrl: NullableText,
   packs: Type.Array(PackView),
-  expiresAt: Type.String(),
-  createdAt: Type.String(),
-});
-const PortalSelfResponse = Type.Object({
+  expiresAt: Time,
+  createdAt: Time,
+  },
+  'A customer portal session and its one-time link.',
+);
+const PortalSelfResponse = view(
+  {
   object: Type.Literal('portal_session'),
   id: Type.String(),
-  customer: Type.Object({ id: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+  customer: view({ id: Type.String(), name: NullableText }, 'The customer the portal is for.'),
   livemode: Type.Boolean(),
-  returnUrl: Type.Union([Type.String(), Type.Null()]),
+  returnUrl: NullableText,
   packs: Type.Array(PackView),
-  expiresAt: Type.String(),
-});
+  expiresAt: Time,
+  },
+  'The portal session the token belongs to.',
+);
 
 function sessionFields(session: PortalSessionRecord) {
   return { id: session.id, returnUrl: session.returnUrl, packs: session.packs, expiresAt: toTimestamp(session.expiresAt) };
@@ -58,7 +67,16 @@ function sessionFields(session: PortalSessionRecord) {
 export function registerPortalRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
   server.post<{ Body: Static<typeof CreatePortalSessionBody> }>(
     '/portal-sessions',
-    { schema: { tags: ['portal'], operationId: 'createPortalSession', body: CreatePortalSessionBody, response: { 201: PortalSessionResponse } } },
+    {
+      schema: routeSchema({
+        operationId: 'createPortalSession',
+        summary: "A short-lived link to a customer's portal",
+        tags: ['portal'],
+        body: CreatePortalSessionBody,
+        success: { 201: PortalSessionResponse },
+        errors: [404],
+      }),
+    },
     async (request, reply) => {
       const { idempotencyKey: _key, ...input } = request.body;
       const { session, url } = await createPortalSession(app, contextOf(request), input);
@@ -66,7 +84,14 @@ export function registerPortalRoutes(server: FastifyInstance, { app }: RouteDepe
     },
   );
 
-  server.get('/portal-session', { schema: { tags: ['portal'], operationId: 'getPortalSession', response: { 200: PortalSelfResponse } } }, async (request) => {
+  server.get('/portal-session', {
+      schema: routeSchema({
+        operationId: 'getPortalSession',
+        summary: 'The portal session of this portal token',
+        tags: ['portal'],
+        success: { 200: PortalSelfResponse },
+      }),
+    }, async (request) => {
     const context = contextOf(request);
     const session = portalSessionOf(context);
     const customer = await findCustomer(app, context, session.customerId);
@@ -80,7 +105,17 @@ export function registerPortalRoutes(server: FastifyInstance, { app }: RouteDepe
 
   server.post<{ Body: Static<typeof BuyPackBody> }>(
     '/portal-session/purchases',
-    { schema: { tags: ['portal'], operationId: 'buyPortalPack', body: BuyPackBody } },
+    {
+      schema: routeSchema({
+        operationId: 'buyPortalPack',
+        summary: 'Buy one of the packs the portal session offers',
+        tags: ['portal'],
+        body: BuyPackBody,
+        success: { 201: PurchaseView },
+        errors: [404, 501],
+        idempotent: true,
+      }),
+    },
     async (request, reply) => {
       const context = contextOf(request);
       const outcome = await buyPortalPack(app, {

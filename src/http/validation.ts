@@ -1,0 +1,16 @@
+import { Ajv } from 'ajv';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Request validation. Bodies, path parameters and headers are checked exactly as
+ * sent: nothing is coerced, defaulted or removed, so `"amount": 12.5` never
+ * becomes a string and an unknown field is an error. A query string is text by
+ * nature, so its values are read as the types its schema declares
+ * (`limit=2` is the integer 2, `includeVoided=true` the boolean true); text that
+ * is not such a value is still a 400 naming the parameter.
+ */
+export function installRequestValidation(server: FastifyInstance): void {
+  const exact = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
+  const query = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
+  server.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'querystring' ? query : exact).compile(schema));
+}
