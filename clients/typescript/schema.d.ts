@@ -2831,7 +2831,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The test environment's clock. */
+            /** @description The test environment's clock after advancing it. */
             200: {
                 headers: {
                     /** @description This request's ID, also in error bodies and logs. */
@@ -2848,6 +2848,8 @@ export interface operations {
                          * @example 2026-01-31T00:00:00.000Z
                          */
                         now: string;
+                        /** @description False when the call stopped short (of `to`, or of booking every wallet due) to bound its work: advance again to the same `to`. */
+                        complete: boolean;
                     };
                 };
             };

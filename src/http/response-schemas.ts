@@ -252,6 +252,15 @@ export const EventView = view(
 );
 
 export const TestClockView = view({ object: Type.Literal('test_clock'), frozen: Type.Boolean(), now: Time }, "The test environment's clock.");
+export const AdvancedTestClockView = view(
+  {
+    object: Type.Literal('test_clock'),
+    frozen: Type.Boolean(),
+    now: Time,
+    complete: Type.Boolean({ description: 'False when the call stopped short (of `to`, or of booking every wallet due) to bound its work: advance again to the same `to`.' }),
+  },
+  "The test environment's clock after advancing it.",
+);
 
 export type GrantViewType = Static<typeof GrantView>;
 export type DebitViewType = Static<typeof DebitView>;

@@ -7,7 +7,7 @@ import { customerView, eventView, listView, unitView, walletView } from '../pres
 import { sendOutcome } from '../../edge/outcome.ts';
 import { contextOf } from '../../edge/request-context.ts';
 import { idempotencyOf, pageOf, type RouteDependencies } from '../route-support.ts';
-import { CustomerView, EventView, listOf, TestClockView, UnitView, WalletView } from '../response-schemas.ts';
+import { AdvancedTestClockView, CustomerView, EventView, listOf, TestClockView, UnitView, WalletView } from '../response-schemas.ts';
 import { routeSchema } from '../route-contract.ts';
 import { ListCustomersQuery, ListEventsQuery } from '../read-schemas.ts';
 import { AdvanceClockBody, CreateCustomerBody, CreateUnitBody, IdParams, ListWalletsQuery, UpsertWalletBody } from '../schemas.ts';
@@ -108,7 +108,7 @@ export function registerAccountRoutes(server: FastifyInstance, { app }: RouteDep
       summary: "Move the test environment's clock forward and freeze it there",
       tags: ['test clock'],
       body: AdvanceClockBody,
-      success: { 200: TestClockView },
+      success: { 200: AdvancedTestClockView },
       errors: [403],
     }),
   }, async (request) => {
