@@ -6,7 +6,7 @@ export interface SchemaViolation {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
-  parentSchema?: { description?: string };
+  parentSchema?: { description?: string; type?: unknown; minimum?: number; maximum?: number };
 }
 
 const AMOUNT_PARAM = /(^|\.)(amount|overdraftLimit|resetMaxRollover|resetMinRollover)$/;
@@ -42,9 +42,8 @@ function expectation(violations: readonly SchemaViolation[], first: SchemaViolat
     case 'format':
       return first.parentSchema?.description ? `must be ${lowerFirst(first.parentSchema.description)}` : 'is not in the expected format.';
     case 'minimum':
-      return `must be at least ${first.params.limit}.`;
     case 'maximum':
-      return `must be at most ${first.params.limit}.`;
+      return rangeOf(first.parentSchema) ?? `must be ${first.keyword === 'minimum' ? 'at least' : 'at most'} ${first.params.limit}.`;
     case 'exclusiveMinimum':
       return `must be greater than ${first.params.limit}.`;
     case 'minLength':
@@ -63,7 +62,13 @@ function expectation(violations: readonly SchemaViolation[], first: SchemaViolat
 }
 
 function typeName(type: string): string {
-  return type === 'null' ? 'null' : type === 'integer' ? 'an integer' : type === 'object' ? 'an object' : `a ${type}`;
+  return type === 'null' ? 'null' : type === 'integer' ? 'an integer' : type === 'object' ? 'an object' : type === 'boolean' ? 'true or false' : `a ${type}`;
+}
+
+/** A whole number bounded on both sides is named by its range ("from 1 to 100"). */
+function rangeOf(schema: SchemaViolation['parentSchema']): string | undefined {
+  if (schema?.type !== 'integer' || schema.minimum === undefined || schema.maximum === undefined) return undefined;
+  return `must be a whole number from ${schema.minimum} to ${schema.maximum}.`;
 }
 
 function lowerFirst(text: string): string {

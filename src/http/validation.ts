@@ -10,7 +10,9 @@ import type { FastifyInstance } from 'fastify';
  * is not such a value is still a 400 naming the parameter.
  */
 export function installRequestValidation(server: FastifyInstance): void {
-  const exact = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
-  const query = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: false, allErrors: false, strict: false });
+  // `verbose`: a violation carries its schema, whose description names what is allowed (edge/schema-messages.ts).
+  const options = { removeAdditional: false, useDefaults: false, allErrors: false, verbose: true, strict: false } as const;
+  const exact = new Ajv({ ...options, coerceTypes: false });
+  const query = new Ajv({ ...options, coerceTypes: true });
   server.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'querystring' ? query : exact).compile(schema));
 }
