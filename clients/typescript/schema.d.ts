@@ -888,8 +888,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List API keys */
         get: operations["listApiKeys"];
         put?: never;
+        /** Create an API key (the secret is shown once) */
         post: operations["createApiKey"];
         delete?: never;
         options?: never;
@@ -906,6 +908,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Revoke an API key */
         post: operations["revokeApiKey"];
         delete?: never;
         options?: never;
@@ -920,6 +923,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List the audit log, newest first */
         get: operations["listAuditLog"];
         put?: never;
         post?: never;
@@ -18412,9 +18416,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18439,6 +18445,136 @@ export interface operations {
                     };
                 };
             };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
         };
     };
     createApiKey: {
@@ -18458,9 +18594,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The new API key, with its secret shown this once. */
             201: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18479,6 +18617,162 @@ export interface operations {
                         revokedAt: string | null;
                         /** @description The key itself: shown this once, never stored. */
                         key: string;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
                     };
                 };
             };
@@ -18501,9 +18795,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description An API key (without its secret). */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18520,6 +18816,188 @@ export interface operations {
                         /** @description To within a minute; null if never used. */
                         lastUsedAt: string | null;
                         revokedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
                     };
                 };
             };
@@ -18554,9 +19032,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18579,6 +19059,136 @@ export interface operations {
                             createdAt: string;
                         }[];
                         hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
                     };
                 };
             };

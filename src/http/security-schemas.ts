@@ -32,9 +32,12 @@ export const ApiKeyResponse = Type.Object({
   createdAt: Time,
   lastUsedAt: Type.Union([Time, Type.Null()], { description: 'To within a minute; null if never used.' }),
   revokedAt: NullableTime,
-});
+}, { additionalProperties: false, description: 'An API key (without its secret).' });
 
-export const CreatedApiKeyResponse = Type.Composite([ApiKeyResponse, Type.Object({ key: Type.String({ description: 'The key itself: shown this once, never stored.' }) })]);
+export const CreatedApiKeyResponse = Type.Composite([ApiKeyResponse, Type.Object({ key: Type.String({ description: 'The key itself: shown this once, never stored.' }) })], {
+  additionalProperties: false,
+  description: 'The new API key, with its secret shown this once.',
+});
 
 export const AuditEntryResponse = Type.Object({
   object: Type.Literal('audit_entry'),
@@ -45,8 +48,8 @@ export const AuditEntryResponse = Type.Object({
   requestId: Type.String(),
   clientAddress: Type.String(),
   createdAt: Time,
-});
+}, { additionalProperties: false, description: 'One write, who made it and from where.' });
 
 export function listResponse<Item extends TSchema>(item: Item) {
-  return Type.Object({ object: Type.Literal('list'), data: Type.Array(item), hasMore: Type.Boolean() });
+  return Type.Object({ object: Type.Literal('list'), data: Type.Array(item), hasMore: Type.Boolean() }, { additionalProperties: false, description: 'A page.' });
 }

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { routeSchema } from '../route-contract.ts';
 import { createEnvironmentKey, listEnvironmentKeys, revokeEnvironmentKey } from '../../app/api-keys.ts';
 import { listAuditLog } from '../../app/audit-log.ts';
 import type { ApiKeyRecord, AuditRecord } from '../../store/records.ts';
@@ -40,21 +41,21 @@ export function auditEntryView(entry: AuditRecord) {
 
 /** API keys of the caller's environment (scope `keys:manage`) and the audit log (scope `audit_log:read`). */
 export function registerSecurityRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
-  server.post<{ Body: Static<typeof CreateApiKeyBody> }>('/api-keys', { schema: { tags: ['api keys'], operationId: 'createApiKey', body: CreateApiKeyBody, response: { 201: CreatedApiKeyResponse } } }, async (request, reply) => {
+  server.post<{ Body: Static<typeof CreateApiKeyBody> }>('/api-keys', { schema: routeSchema({ operationId: 'createApiKey', summary: 'Create an API key (the secret is shown once)', tags: ['api keys'], body: CreateApiKeyBody, success: { 201: CreatedApiKeyResponse } }) }, async (request, reply) => {
     const { key, record } = await createEnvironmentKey(app, contextOf(request), { name: request.body.name, scopes: request.body.scopes });
     // The only time the key itself is shown.
     return reply.code(201).send({ ...apiKeyView(record), key });
   });
 
-  server.get<{ Querystring: Static<typeof ListQuery> }>('/api-keys', { schema: { tags: ['api keys'], operationId: 'listApiKeys', querystring: ListQuery, response: { 200: listResponse(ApiKeyResponse) } } }, async (request) =>
+  server.get<{ Querystring: Static<typeof ListQuery> }>('/api-keys', { schema: routeSchema({ operationId: 'listApiKeys', summary: 'List API keys', tags: ['api keys'], querystring: ListQuery, success: { 200: listResponse(ApiKeyResponse) } }) }, async (request) =>
     listView(await listEnvironmentKeys(app, contextOf(request), pageOf(request.query)), apiKeyView),
   );
 
-  server.post<{ Params: Static<typeof IdParams> }>('/api-keys/:id/revoke', { schema: { tags: ['api keys'], operationId: 'revokeApiKey', params: IdParams, body: EmptyActionBody, response: { 200: ApiKeyResponse } } }, async (request) =>
+  server.post<{ Params: Static<typeof IdParams> }>('/api-keys/:id/revoke', { schema: routeSchema({ operationId: 'revokeApiKey', summary: 'Revoke an API key', tags: ['api keys'], params: IdParams, body: EmptyActionBody, success: { 200: ApiKeyResponse } }) }, async (request) =>
     apiKeyView(await revokeEnvironmentKey(app, contextOf(request), request.params.id)),
   );
 
-  server.get<{ Querystring: Static<typeof ListAuditLogQuery> }>('/audit-log', { schema: { tags: ['audit log'], operationId: 'listAuditLog', querystring: ListAuditLogQuery, response: { 200: listResponse(AuditEntryResponse) } } }, async (request) => {
+  server.get<{ Querystring: Static<typeof ListAuditLogQuery> }>('/audit-log', { schema: routeSchema({ operationId: 'listAuditLog', summary: 'List the audit log, newest first', tags: ['audit log'], querystring: ListAuditLogQuery, success: { 200: listResponse(AuditEntryResponse) } }) }, async (request) => {
     const { limit: _limit, startingAfter: _cursor, createdFrom, createdBefore, ...filters } = request.query;
     const range = { createdFrom: parseOptionalTimestamp(createdFrom, 'createdFrom') ?? undefined, createdBefore: parseOptionalTimestamp(createdBefore, 'createdBefore') ?? undefined };
     return listView(await listAuditLog(app, contextOf(request), { ...filters, ...range }, pageOf(request.query)), auditEntryView);
