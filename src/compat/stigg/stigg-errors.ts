@@ -4,7 +4,8 @@ import { CreditbookError, type ErrorCode } from '../../domain/errors.ts';
  * The one place Creditbook's error codes become Stigg errors: `{message, code}`
  * with Stigg's status. Codes come from Stigg's documented sets (BadUserInput,
  * Unauthenticated, DuplicatedEntityNotAllowed, RateLimitExceeded, …). Stigg
- * documents no 404 code; `NotFound` is ours.
+ * documents no 404 code; `NotFound` is ours, for endpoints whose documented
+ * errors are unknown here (see the README).
  *
  * Where Stigg has a more precise code for one of our errors, the dialect tags the
  * error with a reason (stiggFailure) and the reason picks the code here.

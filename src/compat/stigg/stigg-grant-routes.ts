@@ -50,7 +50,7 @@ export function registerStiggGrantRoutes(server: FastifyInstance, app: AppDepend
     if (expiresAt !== null && expiresAt <= Math.max(effectiveAt ?? now, now)) {
       throw stiggFailure('validation_error', 'expireAt must be later than effectiveAt and than now.', { param: 'expireAt', reason: 'expire_before_effective' });
     }
-    const unit = await findCurrency(app, context, body.currencyId);
+    const unit = await findCurrency(app, context, body.currencyId, { unknown: 'bad_input' });
     parseAmount(body.amount, { scale: unit.scale });
     if (body.cost && parseAmount(body.cost.amount, { param: 'cost.amount', positive: false }) < 0n) {
       throw validationError('cost.amount', "'cost.amount' must not be negative.");

@@ -37,13 +37,24 @@ export function walletReference(input: { customerId: string; currencyId: string;
   return { customerId: input.customerId, unit: input.currencyId, walletKey: walletKeyOf(input.resourceId) };
 }
 
-/** The unit a Stigg currency names, or a 404 that says how to create it. */
-export async function findCurrency(dependencies: AppDependencies, context: RequestContext, currencyId: string): Promise<UnitRecord> {
+/**
+ * The unit a Stigg currency names, or an error that says how to create it. Where
+ * the seed documents the endpoint's errors (creating a grant: 400, 401, 403, 409,
+ * 429, no 404), an unknown currency is bad input (`unknown: 'bad_input'`, 400
+ * BadUserInput); elsewhere it is a 404 NotFound.
+ */
+export async function findCurrency(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  currencyId: string,
+  options: { unknown: 'not_found' | 'bad_input' } = { unknown: 'not_found' },
+): Promise<UnitRecord> {
   try {
     return await findUnit(dependencies, context.environment.id, currencyId);
   } catch (error) {
     if (error instanceof CreditbookError && error.code === 'not_found') {
-      throw new CreditbookError('not_found', `No custom currency '${currencyId}'. Create it with POST /api/v1/credits/custom-currencies.`, {
+      const code = options.unknown === 'bad_input' ? 'validation_error' : 'not_found';
+      throw new CreditbookError(code, `No custom currency '${currencyId}'. Create it with POST /api/v1/credits/custom-currencies.`, {
         param: 'currencyId',
       });
     }

@@ -139,7 +139,8 @@ describe('stigg dialect: credit grants', () => {
         code: 'ExpireAtMustBeLaterThanEffectiveAtError',
       },
       { body: grantBody({ customerId, paymentCollectionMethod: 'CHARGE' }), status: 400, code: 'BillingIntegrationMissing' },
-      { body: grantBody({ customerId, currencyId: 'no_such_currency' }), status: 404, code: 'NotFound', message: /custom currency/ },
+      // The seed documents 400/401/403/409/429 for creating a grant, no 404.
+      { body: grantBody({ customerId, currencyId: 'no_such_currency' }), status: 400, code: 'BadUserInput', message: /custom currency/ },
     ];
     for (const { body, status, code, message } of cases) {
       const response = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/grants', { body }));
