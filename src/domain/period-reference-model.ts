@@ -3,7 +3,7 @@ import type { Allocation, GrantCategory, InsufficientPolicy, Instant } from './t
 
 /*
  * A reference model of usage periods, recurring schedules, resets and rollover,
- * for tests only: a small re-statement of the README ("Usage periods, recurring
+ * for tests only: a small re-statement of docs/rollover.md ("Usage periods, recurring
  * grants and rollover"), sharing no code with the engine (not even the calendar).
  * periods.property.test.ts runs it beside the engine; test/store-contract/
  * rollover.property.test.ts beside the app on SQLite and PostgreSQL.

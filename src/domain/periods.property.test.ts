@@ -19,7 +19,7 @@ import { WalletTransaction } from './wallet-transaction.ts';
  * - `main`: the engine, one WalletTransaction per command, as a store would run it;
  * - `twin`: the same engine and commands, but every clock move is split so that the
  *   twin stops at every event instant in between (and just before some of them);
- * - `PeriodModel` (period-reference-model.ts): a small re-statement of the README's
+ * - `PeriodModel` (period-reference-model.ts): a small re-statement of docs/rollover.md's
  *   rules, sharing no code with the engine (not even the calendar).
  * After every command: (a) main and twin have the same entries and state; (b) the
  * invariants hold and verifyWallet finds nothing; (c) the model agrees. At the end,

@@ -59,7 +59,7 @@ export function minorToAmount(minor: bigint, currency: string): Amount {
 /**
  * The price of `credits` at `unitPrice` (a major-unit decimal per credit), in minor
  * units. The one rounding on the payment path: half up to the currency's minor
- * unit (documented in the README under auto top-up).
+ * unit (documented in docs/purchases-and-webhooks.md under auto top-up).
  */
 export function priceOfCredits(credits: Amount, unitPrice: Amount, currency: string): bigint {
   // credits and unitPrice are both fixed-point at AMOUNT_SCALE, so the product is at twice that scale.

@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { printedBodies, readReadme, runReadmeScript } from '../support/readme-script.ts';
+import { docsPath, printedBodies, readReadme, runReadmeScript } from '../support/readme-script.ts';
 import { startServe, type ServedProcess } from '../support/serve-process.ts';
 
-/** The README's rated-usage worked example, run as written (only the key and the port are swapped in). */
+/** The rated-usage worked example (docs/rated-usage.md, linked from the README), run as written (only the key and the port are swapped in). */
+const RATED_USAGE = docsPath('rated-usage.md');
+
 describe('README rated-usage example', () => {
   const directory = mkdtempSync(join(tmpdir(), 'creditbook-readme-usage-'));
   let served: ServedProcess;
@@ -21,7 +23,7 @@ describe('README rated-usage example', () => {
   });
 
   it('works as written and answers what the README says', () => {
-    const responses = printedBodies(runReadmeScript(served, { from: '### Worked example: a model priced', to: '### Prices' }));
+    const responses = printedBodies(runReadmeScript(served, { from: '## Worked example: a model priced', to: '## Prices' }, RATED_USAGE));
     const ofType = (object: string) => responses.filter((response) => response.object === object);
     const [check] = ofType('entitlement_check');
     assert.deepEqual([check.allowed, check.cost, check.available, check.reason], [true, '12', '43', 'ok']);
@@ -36,7 +38,7 @@ describe('README rated-usage example', () => {
       ['output', '1840', '18.4'],
     ]);
     assert.equal(ofType('balance')[0].available, '33.51');
-    const readme = readReadme();
-    for (const claim of ['"cost":"12","available":"43"', 'costs `18.4`', '`36.6`', '`3.09`', '"available":"33.51"']) assert.ok(readme.includes(claim), `README says ${claim}`);
+    const readme = readReadme(RATED_USAGE);
+    for (const claim of ['"cost":"12","available":"43"', 'costs `18.4`', '`36.6`', '`3.09`', '"available":"33.51"']) assert.ok(readme.includes(claim), `docs/rated-usage.md says ${claim}`);
   });
 });

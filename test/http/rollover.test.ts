@@ -4,10 +4,10 @@ import { expectStatus, iso, startTestApi, type Json, type TestApi } from '../sup
 
 /*
  * Issue 13, over HTTP with the test clock: floors on drained grants, a jump equals
- * stepping, past reads of rolledOver; and the five rollover semantics the README
+ * stepping, past reads of rolledOver; and the five rollover semantics docs/rollover.md
  * states (held credit, a plan's top-up, rolledOver without cap or floor, a boundary
  * at recurrenceEndsAt, grants before a future anchor). Each test runs on its own
- * server, so each can start its clock at the README's Jan 31.
+ * server, so each can start its clock at docs/rollover.md's Jan 31.
  */
 
 const utc = (text: string) => Date.parse(text);
@@ -124,7 +124,7 @@ describe('issue 13: a jump books exactly what stepping books', () => {
 });
 
 describe('issue 13: a past balance shows each grant as it was then', () => {
-  it("the README's worked example, read as of each month: rolledOver as it was then", async () => {
+  it("docs/rollover.md's worked example, read as of each month: rolledOver as it was then", async () => {
     const { api, wallet } = await monthlyWallet();
     const g1 = await api.grant({ ...wallet, amount: '1000', category: 'paid', recurrencePeriod: 'P1M', resetMaxRollover: '200' });
     await api.grant({ ...wallet, amount: '100', priority: 10, expiresAt: iso(JAN31 + 10 * 86_400_000) });
@@ -156,7 +156,7 @@ describe('issue 13: a past balance shows each grant as it was then', () => {
   });
 });
 
-describe('rollover semantics the README states', () => {
+describe('rollover semantics docs/rollover.md states', () => {
   it('credit on hold at a reset is not "left": it neither carries nor expires, and comes back when released', async () => {
     const { api, wallet } = await monthlyWallet();
     const grant = await api.grant({ ...wallet, amount: '100', resetMaxRollover: '10' });
