@@ -3,9 +3,10 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Amount } from './amount.ts';
 import { computeBalance } from './balance.ts';
-import { CreditbookError, type ErrorCode } from './errors.ts';
+import { CreditbookError } from './errors.ts';
 import { projectGrant } from './grant-status.ts';
 import { nextEventAt } from './next-event.ts';
+import { ModelError, ReferenceModel, type GrantView, type Observation, type Outcome } from './reference-model.ts';
 import { replayWallet } from './replay.ts';
 import { emptyWallet, T0 } from './test-builders.ts';
 import type { Allocation, GrantCategory, InsufficientPolicy, Instant, LedgerEntryDraft, WalletSnapshot } from './types.ts';
@@ -16,50 +17,13 @@ import { WalletTransaction } from './wallet-transaction.ts';
  * Model-based property tests of the credit engine (docs/semantics.md, and its section "How we know it works").
  *
  * A random sequence of commands runs against the real engine (one WalletTransaction
- * per step, as a store would run it) and against `ReferenceModel` below, a small
- * re-statement of docs/semantics.md that shares no code with the engine. After every step
+ * per step, as a store would run it) and against `ReferenceModel` (reference-model.ts), a
+ * small re-statement of docs/semantics.md that shares no code with the engine. After every step
  * the invariants hold and the two agree.
  */
 
 const UNIT = 10n ** 10n;
 const MINUTE = 60_000;
-
-// ---------------------------------------------------------------------------
-// The reference model
-// ---------------------------------------------------------------------------
-
-type Outcome = 'ok' | ErrorCode;
-
-interface ModelGrant {
-  id: string;
-  ordinal: number;
-  amount: bigint;
-  available: bigint;
-  held: bigint;
-  consumed: bigint;
-  expired: bigint;
-  voided: bigint;
-  category: GrantCategory;
-  priority: number;
-  effectiveAt: number;
-  /** When it starts to count: a backdated grant starts when it is created. */
-  startsAt: number;
-  expiresAt: number | null;
-  appliesTo: string[];
-  /** Bought and not paid yet: it starts only once paid. */
-  awaitsPayment: boolean;
-  started: boolean;
-  isVoided: boolean;
-  isExpired: boolean;
-}
-
-interface ModelHold {
-  id: string;
-  amount: bigint;
-  expiresAt: number;
-  active: boolean;
-  parts: { grantId: string; amount: bigint }[];
-}
 
 interface GrantParts {
   available: bigint;
@@ -69,276 +33,8 @@ interface GrantParts {
   voided: bigint;
 }
 
-interface BalanceObservation {
-  available: bigint;
-  held: bigint;
-  scheduled: bigint;
-  overdraft: bigint;
-  grants: [string, GrantParts][];
-}
-
-class ModelError extends Error {
-  constructor(readonly code: ErrorCode) {
-    super(code);
-  }
-}
-
-/** Burn order, straight from docs/semantics.md#grants-debits-and-burn-order: priority, expiry (never last), promotional first, effectiveAt, creation. */
-function burnOrderKey(grant: ModelGrant): number[] {
-  return [grant.priority, grant.expiresAt ?? Number.POSITIVE_INFINITY, grant.category === 'promotional' ? 0 : 1, grant.effectiveAt, grant.ordinal];
-}
-
-function inBurnOrder(grants: ModelGrant[]): ModelGrant[] {
-  return [...grants].sort((left, right) => {
-    const a = burnOrderKey(left);
-    const b = burnOrderKey(right);
-    for (let index = 0; index < a.length; index += 1) {
-      if (a[index] !== b[index]) return a[index]! < b[index]! ? -1 : 1;
-    }
-    return 0;
-  });
-}
-
 function partsOf(grant: GrantParts): GrantParts {
   return { available: grant.available, held: grant.held, consumed: grant.consumed, expired: grant.expired, voided: grant.voided };
-}
-
-class ReferenceModel {
-  readonly grants: ModelGrant[] = [];
-  readonly holds: ModelHold[] = [];
-  overdraft = 0n;
-  now: number;
-
-  constructor(
-    readonly overdraftLimit: bigint,
-    start: number,
-  ) {
-    this.now = start;
-  }
-
-  /** Everything due by `to` happens at its own instant: starts, then hold expiries, then grant expiries. */
-  advance(to: number): void {
-    for (;;) {
-      const due = [
-        ...this.grants.filter((grant) => this.waitsToStart(grant)).map((grant) => grant.startsAt),
-        ...this.holds.filter((hold) => hold.active).map((hold) => hold.expiresAt),
-        ...this.grants.filter((grant) => grant.started && !grant.isVoided && !grant.isExpired && grant.expiresAt !== null).map((grant) => grant.expiresAt!),
-      ].filter((time) => time <= to);
-      if (due.length === 0) break;
-      const instant = Math.min(...due);
-      for (const grant of this.grants) if (this.waitsToStart(grant) && grant.startsAt === instant) this.start(grant);
-      for (const hold of this.holds) if (hold.active && hold.expiresAt === instant) this.endHold(hold);
-      for (const grant of this.grants) {
-        if (grant.started && !grant.isVoided && !grant.isExpired && grant.expiresAt === instant) this.expire(grant);
-      }
-    }
-    this.now = Math.max(this.now, to);
-  }
-
-  private waitsToStart(grant: ModelGrant): boolean {
-    return !grant.isVoided && !grant.started && !grant.awaitsPayment;
-  }
-
-  addGrant(input: {
-    id: string;
-    amount: bigint;
-    category: GrantCategory;
-    priority: number;
-    effectiveAt: number;
-    expiresAt: number | null;
-    appliesTo: string[];
-    awaitsPayment: boolean;
-  }): void {
-    const startsAt = Math.max(input.effectiveAt, this.now);
-    if (input.expiresAt !== null && input.expiresAt <= startsAt) throw new ModelError('validation_error');
-    this.grants.push({
-      ...input,
-      ordinal: this.grants.length + 1,
-      available: input.amount,
-      held: 0n,
-      consumed: 0n,
-      expired: 0n,
-      voided: 0n,
-      startsAt,
-      started: false,
-      isVoided: false,
-      isExpired: false,
-    });
-    this.advance(this.now);
-  }
-
-  /** Payment arrived: the grant starts now, or at its effectiveAt if that is later. */
-  pay(grantId: string): void {
-    const grant = this.grant(grantId);
-    if (grant.isVoided) throw new ModelError('state_conflict');
-    if (!grant.awaitsPayment) return;
-    grant.awaitsPayment = false;
-    grant.effectiveAt = grant.startsAt = Math.max(grant.effectiveAt, this.now);
-    // Paid too late: it starts and expires when paid.
-    if (grant.expiresAt !== null && grant.expiresAt < grant.startsAt) grant.expiresAt = grant.startsAt;
-    this.advance(this.now);
-  }
-
-  debit(amount: bigint, feature: string | null, policy: InsufficientPolicy): { allocations: Allocation[]; overdrawn: bigint; shortfall: bigint } {
-    const spendable = this.spendable(feature);
-    const total = spendable.reduce((sum, grant) => sum + grant.available, 0n);
-    const missing = amount > total ? amount - total : 0n;
-    if (missing > 0n && policy === 'reject') throw new ModelError('insufficient_balance');
-    if (missing > 0n && policy === 'overdraft' && this.overdraft + missing > this.overdraftLimit) throw new ModelError('insufficient_balance');
-    const allocations = this.take(spendable, amount, (grant, part) => {
-      grant.available -= part;
-      grant.consumed += part;
-    });
-    if (policy === 'overdraft') this.overdraft += missing;
-    return { allocations, overdrawn: policy === 'overdraft' ? missing : 0n, shortfall: policy === 'partial' ? missing : 0n };
-  }
-
-  placeHold(id: string, amount: bigint, feature: string | null, expiresAt: number): Allocation[] {
-    if (expiresAt <= this.now) throw new ModelError('validation_error');
-    const spendable = this.spendable(feature);
-    const total = spendable.reduce((sum, grant) => sum + grant.available, 0n);
-    if (total < amount) throw new ModelError('insufficient_balance');
-    const allocations = this.take(spendable, amount, (grant, part) => {
-      grant.available -= part;
-      grant.held += part;
-    });
-    this.holds.push({ id, amount, expiresAt, active: true, parts: allocations.map((allocation) => ({ ...allocation })) });
-    return allocations;
-  }
-
-  capture(holdId: string, amount: bigint | null): Allocation[] {
-    const hold = this.activeHold(holdId);
-    const wanted = amount ?? hold.amount;
-    if (wanted > hold.amount) throw new ModelError('validation_error');
-    const captured: Allocation[] = [];
-    let remaining = wanted;
-    for (const part of hold.parts) {
-      const taken = part.amount < remaining ? part.amount : remaining;
-      if (taken === 0n) continue;
-      const grant = this.grant(part.grantId);
-      grant.held -= taken;
-      grant.consumed += taken;
-      part.amount -= taken;
-      remaining -= taken;
-      captured.push({ grantId: grant.id, amount: taken });
-    }
-    this.endHold(hold);
-    return captured;
-  }
-
-  release(holdId: string): void {
-    this.endHold(this.activeHold(holdId));
-  }
-
-  voidGrant(grantId: string): void {
-    const grant = this.grant(grantId);
-    if (grant.isVoided) return;
-    grant.isVoided = true;
-    grant.voided += grant.available;
-    grant.available = 0n;
-  }
-
-  expireGrant(grantId: string): void {
-    const grant = this.grant(grantId);
-    if (grant.isVoided) throw new ModelError('state_conflict');
-    if (grant.isExpired) return;
-    // Decided for this suite (see the test report): a grant not yet started cannot be expired, only voided.
-    if (!grant.started) throw new ModelError('state_conflict');
-    grant.expiresAt = this.now;
-    this.expire(grant);
-  }
-
-  updateGrant(grantId: string, changes: { priority?: number; expiresAt?: number | null }): void {
-    const grant = this.grant(grantId);
-    if (grant.isVoided || grant.isExpired) throw new ModelError('state_conflict');
-    if (changes.expiresAt !== undefined && changes.expiresAt !== null && changes.expiresAt <= Math.max(grant.startsAt, this.now)) {
-      throw new ModelError('validation_error');
-    }
-    if (changes.expiresAt !== undefined) grant.expiresAt = changes.expiresAt;
-    if (changes.priority !== undefined) grant.priority = changes.priority;
-  }
-
-  balance(): BalanceObservation {
-    const active = this.grants.filter((grant) => grant.started && !grant.isVoided && !grant.isExpired);
-    const scheduled = this.grants.filter((grant) => this.waitsToStart(grant));
-    return {
-      available: active.reduce((sum, grant) => sum + grant.available, 0n),
-      held: this.grants.reduce((sum, grant) => sum + grant.held, 0n),
-      scheduled: scheduled.reduce((sum, grant) => sum + grant.available, 0n),
-      overdraft: this.overdraft,
-      grants: this.grants.map((grant): [string, GrantParts] => [grant.id, partsOf(grant)]).sort(([a], [b]) => a.localeCompare(b)),
-    };
-  }
-
-  grant(id: string): ModelGrant {
-    const grant = this.grants.find((candidate) => candidate.id === id);
-    if (!grant) throw new ModelError('not_found');
-    return grant;
-  }
-
-  private activeHold(id: string): ModelHold {
-    const hold = this.holds.find((candidate) => candidate.id === id);
-    if (!hold) throw new ModelError('not_found');
-    if (!hold.active) throw new ModelError('state_conflict');
-    return hold;
-  }
-
-  /** A new grant pays back the overdraft first, if it may pay for anything. */
-  private start(grant: ModelGrant): void {
-    grant.started = true;
-    if (grant.appliesTo.length === 0) {
-      const repaid = grant.available < this.overdraft ? grant.available : this.overdraft;
-      grant.available -= repaid;
-      grant.consumed += repaid;
-      this.overdraft -= repaid;
-    }
-  }
-
-  private expire(grant: ModelGrant): void {
-    grant.isExpired = true;
-    grant.expired += grant.available;
-    grant.available = 0n;
-  }
-
-  /** Held credit goes back to its grant; if the grant is dead, it is forfeited at once. */
-  private endHold(hold: ModelHold): void {
-    for (const part of hold.parts) {
-      const grant = this.grant(part.grantId);
-      grant.held -= part.amount;
-      if (grant.isVoided) grant.voided += part.amount;
-      else if (grant.isExpired) grant.expired += part.amount;
-      else grant.available += part.amount;
-      part.amount = 0n;
-    }
-    hold.active = false;
-  }
-
-  private spendable(feature: string | null): ModelGrant[] {
-    return inBurnOrder(
-      this.grants.filter(
-        (grant) =>
-          grant.started &&
-          !grant.isVoided &&
-          !grant.isExpired &&
-          (grant.expiresAt === null || grant.expiresAt > this.now) &&
-          grant.available > 0n &&
-          (grant.appliesTo.length === 0 || (feature !== null && grant.appliesTo.includes(feature))),
-      ),
-    );
-  }
-
-  private take(grants: ModelGrant[], amount: bigint, apply: (grant: ModelGrant, part: bigint) => void): Allocation[] {
-    const allocations: Allocation[] = [];
-    let remaining = amount;
-    for (const grant of grants) {
-      if (remaining === 0n) break;
-      const part = grant.available < remaining ? grant.available : remaining;
-      apply(grant, part);
-      allocations.push({ grantId: grant.id, amount: part });
-      remaining -= part;
-    }
-    return allocations;
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -462,14 +158,17 @@ function outcomeOf(run: () => void): Outcome {
   }
 }
 
-function observe(snapshot: WalletSnapshot, at: Instant): BalanceObservation {
+function observe(snapshot: WalletSnapshot, at: Instant): Observation {
   const view = computeBalance(snapshot, at);
   return {
     available: view.available,
     held: view.held,
     scheduled: view.scheduled,
     overdraft: view.overdraft,
-    grants: view.grants.map(({ grant }): [string, GrantParts] => [grant.id, partsOf(grant)]).sort(([a], [b]) => a.localeCompare(b)),
+    period: view.period,
+    grants: view.grants
+      .map(({ grant }): [string, GrantView] => [grant.id, { amount: grant.amount, ...partsOf(grant), rolledOver: grant.rolledOver }])
+      .sort(([a], [b]) => a.localeCompare(b)),
   };
 }
 
@@ -477,7 +176,7 @@ interface ScenarioRun {
   engine: EngineState;
   model: ReferenceModel;
   /** The last balance observed at each instant the scenario stopped at. */
-  observations: Map<Instant, BalanceObservation>;
+  observations: Map<Instant, Observation>;
 }
 
 /**
@@ -489,7 +188,7 @@ function runScenario(scenario: Scenario): ScenarioRun {
   const overdraftLimit = BigInt(scenario.overdraftLimitUnits) * UNIT;
   const engine: EngineState = { snapshot: emptyWallet({ overdraftLimit }), entries: [] };
   const model = new ReferenceModel(overdraftLimit, T0);
-  const observations = new Map<Instant, BalanceObservation>();
+  const observations = new Map<Instant, Observation>();
 
   scenario.commands.forEach((command, step) => {
     const now = command.kind === 'clock' ? model.now + command.milliseconds : model.now;
@@ -529,7 +228,7 @@ function runScenario(scenario: Scenario): ScenarioRun {
           const { awaitsPayment, ...grant } = input;
           transaction.addGrant({ ...grant, paymentPending: awaitsPayment });
         });
-        modelOutcome = onModel(() => model.addGrant(input));
+        modelOutcome = onModel(() => model.addGrant({ ...input, cap: null, floor: null }));
         break;
       }
       case 'pay': {
@@ -656,7 +355,7 @@ function runScenario(scenario: Scenario): ScenarioRun {
     assert.deepEqual(verifyWallet(snapshot, engine.entries), [], `${label}: verifyWallet`);
     // (c) The balance read now equals the model's, grant by grant.
     const observed = observe(snapshot, now);
-    assert.deepEqual(observed, model.balance(), `${label}: balance`);
+    assert.deepEqual(observed, model.observe(), `${label}: balance`);
     for (const [, parts] of observed.grants) {
       assert.ok(Object.values(parts).every((part) => part >= 0n), `${label}: negative part in balance view`);
     }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { computeBalance } from './balance.ts';
 import { CreditbookError } from './errors.ts';
-import { calendarPeriod, indexAt, ModelError, nthBoundary, PeriodModel, type CalendarPeriod, type GrantView, type Observation, type Outcome } from './period-reference-model.ts';
+import { calendarPeriod, indexAt, ModelError, nthBoundary, ReferenceModel, type CalendarPeriod, type GrantView, type Observation, type Outcome } from './reference-model.ts';
 import { boundary, parsePeriod, periodIndexAt } from './periods.ts';
 import { replayWallet } from './replay.ts';
 import { emptyWallet, issuedGrantIdOf, T0, utc } from './test-builders.ts';
@@ -19,7 +19,7 @@ import { WalletTransaction } from './wallet-transaction.ts';
  * - `main`: the engine, one WalletTransaction per command, as a store would run it;
  * - `twin`: the same engine and commands, but every clock move is split so that the
  *   twin stops at every event instant in between (and just before some of them);
- * - `PeriodModel` (period-reference-model.ts): a small re-statement of docs/rollover.md's
+ * - `ReferenceModel` (reference-model.ts): a small re-statement of docs/rollover.md's
  *   rules, sharing no code with the engine (not even the calendar).
  * After every command: (a) main and twin have the same entries and state; (b) the
  * invariants hold and verifyWallet finds nothing; (c) the model agrees. At the end,
@@ -309,7 +309,7 @@ function checkInvariants(engine: EngineRun, overdraftLimit: bigint, label: strin
 
 interface ScenarioRun {
   main: EngineRun;
-  model: PeriodModel;
+  model: ReferenceModel;
   /** The balance observed at each instant the run stopped at (the last one at that instant). */
   observations: Map<number, Observation>;
   /** How many event instants (starts, lapses, expiries, resets, issues, turnovers) the clock moves crossed. */
@@ -320,7 +320,7 @@ function runScenario(scenario: Scenario): ScenarioRun {
   const overdraftLimit = BigInt(scenario.overdraftLimitUnits) * UNIT;
   const main: EngineRun = { snapshot: emptyWallet({ overdraftLimit }), entries: [] };
   const twin: EngineRun = { snapshot: emptyWallet({ overdraftLimit }), entries: [] };
-  const model = new PeriodModel(overdraftLimit, scenario.start);
+  const model = new ReferenceModel(overdraftLimit, scenario.start);
   const observations = new Map<number, Observation>();
   let boundariesCrossed = 0;
 

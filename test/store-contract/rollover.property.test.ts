@@ -10,7 +10,7 @@ import type { Outcome as AppOutcome } from '../../src/app/idempotency.ts';
 import { cancelSchedule } from '../../src/app/schedules.ts';
 import { advanceTestClock } from '../../src/app/time-events.ts';
 import { CreditbookError } from '../../src/domain/errors.ts';
-import { calendarPeriod, ModelError, nthBoundary, PeriodModel, type GrantView, type Observation, type Outcome } from '../../src/domain/period-reference-model.ts';
+import { calendarPeriod, ModelError, nthBoundary, ReferenceModel, type GrantView, type Observation, type Outcome } from '../../src/domain/reference-model.ts';
 import type { InsufficientPolicy, Instant } from '../../src/domain/types.ts';
 import type { Store } from '../../src/store/port.ts';
 import type { GrantRecord, LedgerEntryRecord } from '../../src/store/records.ts';
@@ -19,7 +19,7 @@ import { bodyOf, createFixture, DAY, MINUTE, presentDebit, presentGrant, present
 
 /*
  * Issue 13 as properties, through the app on SQLite and PostgreSQL, against the
- * independent reference model (src/domain/period-reference-model.ts). Every
+ * independent reference model (src/domain/reference-model.ts). Every
  * scenario runs in two test environments of one database: `jump` moves its test
  * clock once per command, `step` stops at every instant the model says something
  * happens. Scenarios favour what the issue is about: grants with floors used up
@@ -192,7 +192,7 @@ function viewOf(grant: GrantView): GrantView {
 const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => Number(a) - Number(b);
 
 /** The model's observation with grants named by ordinal, as the store names them. */
-function modelObservation(model: PeriodModel): Observation {
+function modelObservation(model: ReferenceModel): Observation {
   const observation = model.observe();
   const ordinals = new Map(model.grants.map((grant) => [grant.id, grant.ordinal]));
   return { ...observation, grants: observation.grants.map(([id, view]): [string, GrantView] => [String(ordinals.get(id)), view]).sort(byKey) };
@@ -215,7 +215,7 @@ async function runScenario(store: Store, scenario: Scenario): Promise<{ topUpsOf
   const jump = new Side(await createFixture(store, { frozenClockAt: scenario.start, scale: 0 }));
   const step = new Side(await createFixture(store, { frozenClockAt: scenario.start, scale: 0 }));
   const sides = [jump, step];
-  const model = new PeriodModel(0n, scenario.start);
+  const model = new ReferenceModel(0n, scenario.start);
   const observations = new Map<Instant, Observation>();
   for (const side of sides) {
     await upsertWallet(side.fixture.dependencies, { context: side.fixture.context, input: { ...side.wallet, usagePeriod: scenario.usagePeriod }, present: ignore });

@@ -2,13 +2,19 @@ import type { ErrorCode } from './errors.ts';
 import type { Allocation, GrantCategory, InsufficientPolicy, Instant } from './types.ts';
 
 /*
- * A reference model of usage periods, recurring schedules, resets and rollover,
- * for tests only: a small re-statement of docs/rollover.md ("Usage periods, recurring
- * grants and rollover"), sharing no code with the engine (not even the calendar).
- * periods.property.test.ts runs it beside the engine; test/store-contract/
- * rollover.property.test.ts beside the app on SQLite and PostgreSQL.
+ * The one reference model of the credit engine, for tests only: a small re-statement
+ * of docs/semantics.md and docs/rollover.md ("Usage periods, recurring grants and rollover"),
+ * sharing no code with the engine (not even the calendar; it imports only types).
+ * engine.property.test.ts and periods.property.test.ts run it beside the engine;
+ * test/store-contract/rollover.property.test.ts beside the app on SQLite and PostgreSQL.
  *
  * What it states:
+ * - burn order: priority, expiry (never last), promotional first, effectiveAt, creation;
+ * - a backdated grant starts when it is created; a new grant that may pay for anything
+ *   repays the overdraft first; a purchase awaiting payment starts only once paid (at
+ *   its effectiveAt if later; paid after its expiry, it starts and expires at once);
+ * - held credit goes back to its grant when the hold ends, or is forfeited if the grant
+ *   is dead; a grant not yet started cannot be expired, only voided;
  * - a grant with a cap or a floor resets at every boundary of the wallet's usage period or,
  *   when the wallet has none, of its schedule's period (still after the schedule is
  *   cancelled); a grant of its own on a wallet without a period, or one with neither
@@ -109,6 +115,8 @@ export interface ModelGrant {
   startsAt: number;
   expiresAt: number | null;
   appliesTo: string[];
+  /** Bought and not paid yet: it starts only once paid. */
+  awaitsPayment: boolean;
   started: boolean;
   isVoided: boolean;
   isExpired: boolean;
@@ -171,6 +179,7 @@ export interface NewModelGrant {
   appliesTo: string[];
   cap: bigint | null;
   floor: bigint | null;
+  awaitsPayment?: boolean;
 }
 
 function burnOrderKey(grant: ModelGrant): number[] {
@@ -190,7 +199,7 @@ function inBurnOrder(grants: ModelGrant[]): ModelGrant[] {
 
 const smaller = (a: bigint, b: bigint) => (a < b ? a : b);
 
-export class PeriodModel {
+export class ReferenceModel {
   readonly grants: ModelGrant[] = [];
   readonly holds: ModelHold[] = [];
   readonly schedules: ModelSchedule[] = [];
@@ -213,6 +222,10 @@ export class PeriodModel {
 
   private live(grant: ModelGrant): boolean {
     return grant.started && !grant.isVoided && !grant.isExpired;
+  }
+
+  private waitsToStart(grant: ModelGrant): boolean {
+    return !grant.started && !grant.isVoided && !grant.awaitsPayment;
   }
 
   /** A grant with a cap or a floor resets on the wallet's usage period, else on its schedule's. */
@@ -244,7 +257,7 @@ export class PeriodModel {
   /** The earliest instant at which anything happens by itself, or null. */
   nextEventAt(): number | null {
     const times: (number | null)[] = [
-      ...this.grants.filter((grant) => !grant.started && !grant.isVoided).map((grant) => grant.startsAt),
+      ...this.grants.filter((grant) => this.waitsToStart(grant)).map((grant) => grant.startsAt),
       ...this.holds.filter((hold) => hold.active).map((hold) => hold.expiresAt),
       ...this.grants.filter((grant) => this.live(grant)).map((grant) => grant.expiresAt),
       ...this.grants.map((grant) => this.nextResetOf(grant)),
@@ -271,7 +284,7 @@ export class PeriodModel {
 
   /** Everything due at one instant: starts, lapsed holds, expiries, resets, issues, the period turnover. */
   private happenAt(at: number): void {
-    for (const grant of this.grants) if (!grant.started && !grant.isVoided && grant.startsAt === at) this.start(grant);
+    for (const grant of this.grants) if (this.waitsToStart(grant) && grant.startsAt === at) this.start(grant);
     for (const hold of this.holds) if (hold.active && hold.expiresAt === at) this.endHold(hold);
     for (const grant of this.grants) if (this.live(grant) && grant.expiresAt === at) this.expire(grant);
 
@@ -339,6 +352,7 @@ export class PeriodModel {
     const grant: ModelGrant = {
       ...input,
       appliesTo: [...input.appliesTo],
+      awaitsPayment: input.awaitsPayment ?? false,
       ordinal: this.grants.length + 1,
       available: input.amount,
       held: 0n,
@@ -391,6 +405,18 @@ export class PeriodModel {
     const schedule = this.schedules.find((candidate) => candidate.id === id);
     if (!schedule) throw new ModelError('not_found');
     schedule.cancelledAt ??= this.now;
+  }
+
+  /** Payment arrived: the grant starts now, or at its effectiveAt if that is later. */
+  pay(grantId: string): void {
+    const grant = this.grant(grantId);
+    if (grant.isVoided) throw new ModelError('state_conflict');
+    if (!grant.awaitsPayment) return;
+    grant.awaitsPayment = false;
+    grant.effectiveAt = grant.startsAt = Math.max(grant.effectiveAt, this.now);
+    // Paid too late: it starts and expires when paid.
+    if (grant.expiresAt !== null && grant.expiresAt < grant.startsAt) grant.expiresAt = grant.startsAt;
+    this.advance(this.now);
   }
 
   debit(amount: bigint, feature: string | null, policy: InsufficientPolicy): { allocations: Allocation[]; overdrawn: bigint; shortfall: bigint } {
@@ -475,7 +501,7 @@ export class PeriodModel {
 
   observe(): Observation {
     const active = this.grants.filter((grant) => this.live(grant));
-    const scheduled = this.grants.filter((grant) => !grant.started && !grant.isVoided);
+    const scheduled = this.grants.filter((grant) => this.waitsToStart(grant));
     const period = this.usagePeriod;
     return {
       available: active.reduce((sum, grant) => sum + grant.available, 0n),
