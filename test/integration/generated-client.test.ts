@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { createCreditbookClient } from '../../clients/typescript/index.ts';
+import { createCreditbookClient } from '@creditbook/client';
 import { createApiKey } from '../../src/app/api-keys.ts';
 import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { buildServer } from '../../src/http/server.ts';
@@ -34,10 +34,10 @@ it('the generated client makes a grant, a debit and reads the balance', async ()
       const debit = await creditbook.POST('/v1/debits', { body: { customerId: 'acme', unit: 'ai_credits', amount: '12.5' } });
       assert.equal(debit.response.status, 201);
       const balance = await creditbook.GET('/v1/balances', { params: { query: { customerId: 'acme', unit: 'ai_credits' } } });
-      assert.equal((balance.data as unknown as { available: string }).available, '87.5');
+      assert.equal(balance.data!.available, '87.5');
       const refused = await creditbook.POST('/v1/debits', { body: { customerId: 'acme', unit: 'ai_credits', amount: '1000' } });
       assert.equal(refused.response.status, 402);
-      assert.equal((refused.error as unknown as { error: { code: string } }).error.code, 'insufficient_balance');
+      assert.equal(refused.error!.error.code, 'insufficient_balance');
     } finally {
       await server.close();
     }

@@ -1,4 +1,4 @@
-import { createCreditbookClient } from '../../../clients/typescript/index.ts';
+import { createCreditbookClient } from '@creditbook/client';
 
 /**
  * The console and portal call the API only through the client generated from
