@@ -32,7 +32,7 @@ export function randomBase62(length: number): string {
  * at once on an empty database insert it once: the others hit the primary key.
  */
 export async function ensureEnvironment(dependencies: AppDependencies, mode: EnvironmentMode): Promise<EnvironmentRecord> {
-  const find = () => dependencies.store.read(async (repository) => (await repository.accounts.listEnvironments()).find((candidate) => candidate.mode === mode));
+  const find = () => dependencies.store.read(async (repository) => (await repository.accounts.listEnvironments()).find((candidate) => candidate.mode === mode && !candidate.deletedAt));
   const existing = await find();
   if (existing) return existing;
   await dependencies.store.transaction((repository) =>
@@ -49,7 +49,7 @@ export interface NewKeyOptions {
   scopes?: readonly Scope[] | undefined;
 }
 
-function newKeyRecord(dependencies: AppDependencies, environment: EnvironmentRecord, options: NewKeyOptions): { key: string; record: ApiKeyRecord } {
+export function newKeyRecord(dependencies: AppDependencies, environment: EnvironmentRecord, options: NewKeyOptions): { key: string; record: ApiKeyRecord } {
   const key = `cb_${environment.mode}_${randomBase62(32)}`;
   const record: ApiKeyRecord = {
     id: dependencies.newId('key'),
@@ -135,7 +135,7 @@ export interface AuthenticatedKey {
  * Resolves a presented key to its environment. Key lookups are cached briefly
  * (KEY_CACHE_MS): a revoked key stops working within that time on every node.
  * A test environment itself is read on every request, so a test-clock advance
- * made through any node, port or dialect is seen at once. `last_used_at` is
+ * made through any node, port or dialect is seen at once, and so is its deletion. `last_used_at` is
  * written at most once a minute per key (LAST_USED_RESOLUTION_MS), never on
  * the cached path.
  */
@@ -155,13 +155,15 @@ export class ApiKeyAuthenticator {
       if (cached.key.environment.mode === 'live') return cached.key;
       // A test environment's clock may have moved on any node or port: read it fresh (one primary-key read).
       const fresh = await this.dependencies.store.read((repository) => repository.accounts.getEnvironment(cached.key.environment.id));
-      if (fresh) return { ...cached.key, environment: fresh };
+      if (fresh && !fresh.deletedAt) return { ...cached.key, environment: fresh };
+      this.cache.delete(keyHash);
     }
     const found = await this.dependencies.store.read(async (repository) => {
       const key = await repository.accounts.findApiKeyByHash(keyHash);
       if (!key || key.revokedAt !== null) return undefined;
       const environment = await repository.accounts.getEnvironment(key.environmentId);
-      return environment && { key, environment };
+      // A deleted test environment's keys stop working with it.
+      return environment && !environment.deletedAt ? { key, environment } : undefined;
     });
     if (!found) throw new CreditbookError('unauthenticated', 'Invalid or revoked API key.');
     if (found.key.lastUsedAt === null || found.key.lastUsedAt <= now - ApiKeyAuthenticator.LAST_USED_RESOLUTION_MS) {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createApiKey, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
+import { createTestEnvironment, deleteTestEnvironment, listTestEnvironments } from '../app/environments.ts';
 import { parseScopes, scopes } from '../app/scopes.ts';
 import { verifyAll } from '../app/verify.ts';
 import { migrations } from '../store/migrations/migrations.ts';
@@ -21,6 +22,11 @@ Commands:
                                 default all): ${scopes.join(', ')}
   keys list                     List API keys: id, environment, name, scopes, created, last used (never the keys themselves)
   keys revoke <keyId>           Revoke an API key
+  env create --test [--name <text>]
+                                Create a test environment (empty, its own clock frozen at now);
+                                prints only its first key (full access); its id goes to stderr
+  env list                      List test environments: id, name, clock, created
+  env delete <envId>            Delete a test environment (not the default one): its keys stop working
 
 Every command but serve and migrate needs an existing database (exit 2 otherwise).
 
@@ -58,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       'metrics-address': { type: 'string' },
       name: { type: 'string' },
       scopes: { type: 'string' },
+      test: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -71,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command || values.help ? 0 : 1;
   }
-  const { help: _help, env, name, scopes: scopeList, ...flags } = values;
+  const { help: _help, env, name, scopes: scopeList, test, ...flags } = values;
   const configuration = readConfiguration(flags, process.env);
   if (command === 'serve') {
     await serve(configuration);
@@ -99,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'keys':
         return await keys(dependencies, subcommand, { env, name, scopes: scopeList, argument });
+      case 'env':
+        return await environments(dependencies, subcommand, { test, name, argument });
       default:
         console.error(`Unknown command '${command}'.\n\n${usage}`);
         return 1;
@@ -152,6 +161,38 @@ async function keys(
   if (subcommand === 'revoke' && options.argument) {
     await revokeApiKey(dependencies, options.argument);
     console.error(`Revoked ${options.argument}.`);
+    return 0;
+  }
+  console.error(usage);
+  return 1;
+}
+
+async function environments(
+  dependencies: AppDependencies,
+  subcommand: string | undefined,
+  options: { test: boolean | undefined; name: string | undefined; argument: string | undefined },
+): Promise<number> {
+  if (subcommand === 'create') {
+    if (!options.test) {
+      console.error('env create needs --test: only test environments can be made (live data has one environment).');
+      return 1;
+    }
+    const { environment, key } = await createTestEnvironment(dependencies, { name: options.name });
+    console.error(`Created test environment ${environment.id}, its clock frozen at ${new Date(environment.frozenClockAt!).toISOString()}.`);
+    console.log(key);
+    return 0;
+  }
+  if (subcommand === 'list') {
+    console.log(['id', 'name', 'clock', 'created'].join('\t'));
+    for (const environment of await listTestEnvironments(dependencies)) {
+      const clock = environment.frozenClockAt === null ? 'real' : new Date(environment.frozenClockAt).toISOString();
+      console.log([environment.id, environment.name, clock, new Date(environment.createdAt).toISOString()].join('\t'));
+    }
+    return 0;
+  }
+  if (subcommand === 'delete' && options.argument) {
+    await deleteTestEnvironment(dependencies, options.argument);
+    console.error(`Deleted test environment ${options.argument}; its keys no longer work.`);
     return 0;
   }
   console.error(usage);

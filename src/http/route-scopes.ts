@@ -24,8 +24,8 @@ const writeScopes: Record<string, Scope> = {
   'test-clock': 'test_clock:write',
 };
 
-/** Keys and the audit log need their own scopes, even to read: they say who may do what. */
-const ownScopes: Record<string, Scope> = { 'api-keys': 'keys:manage', 'audit-log': 'audit_log:read' };
+/** Keys, test environments (each made with a key) and the audit log need their own scopes, even to read: they say who may do what. */
+const ownScopes: Record<string, Scope> = { 'api-keys': 'keys:manage', 'test-environments': 'keys:manage', 'audit-log': 'audit_log:read' };
 
 /** The native API's scope rule: by the resource after /v1/ (routes are registered with that prefix). */
 export const nativeRouteScope: ScopeRule = (method, url) => {

@@ -53,3 +53,22 @@ export const AuditEntryResponse = Type.Object({
 export function listResponse<Item extends TSchema>(item: Item) {
   return Type.Object({ object: Type.Literal('list'), data: Type.Array(item), hasMore: Type.Boolean() }, { additionalProperties: false, description: 'A page.' });
 }
+
+export const CreateTestEnvironmentBody = strictObject({
+  name: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
+});
+
+export const TestEnvironmentResponse = Type.Object({
+  object: Type.Literal('test_environment'),
+  id: Type.String(),
+  name: Type.String(),
+  default: Type.Boolean({ description: 'The environment `serve` made; it cannot be deleted.' }),
+  clock: Type.Union([Time, Type.Null()], { description: "The frozen test clock's time; null when it follows the real clock." }),
+  createdAt: Time,
+  deletedAt: NullableTime,
+});
+
+export const CreatedTestEnvironmentResponse = Type.Composite([
+  TestEnvironmentResponse,
+  Type.Object({ key: Type.String({ description: "A full-access test key of the new environment: shown this once, never stored." }) }),
+]);

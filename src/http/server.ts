@@ -25,6 +25,7 @@ import { registerPortalRoutes } from './routes/portal-routes.ts';
 import { registerWebRoutes, type WebAssets } from './routes/web-routes.ts';
 import { registerPurchaseRoutes } from './routes/purchase-routes.ts';
 import { registerSecurityRoutes } from './routes/security-routes.ts';
+import { registerEnvironmentRoutes } from './routes/environment-routes.ts';
 import { registerUsageRoutes } from './routes/usage-routes.ts';
 import { registerStripeWebhookRoutes } from './routes/stripe-webhook-routes.ts';
 import { registerSystemRoutes } from './routes/system-routes.ts';
@@ -102,6 +103,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerUsageRoutes(v1, routeDependencies);
       registerPortalRoutes(v1, routeDependencies);
       registerSecurityRoutes(v1, routeDependencies);
+      registerEnvironmentRoutes(v1, routeDependencies);
     },
     { prefix: '/v1' },
   );

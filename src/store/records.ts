@@ -21,6 +21,8 @@ export interface EnvironmentRecord {
   /** A frozen test clock; null means the environment follows the real clock. */
   frozenClockAt: Instant | null;
   createdAt: Instant;
+  /** Set once a test environment is deleted: its keys stop working and its data is never shown again. */
+  deletedAt?: Instant | null;
 }
 
 export interface ApiKeyRecord {

@@ -28,6 +28,11 @@ export class AccountQueries {
     return row && mapEnvironment(row);
   }
 
+  /** Marks an environment deleted; returns whether it was live (not yet deleted). */
+  async markEnvironmentDeleted(id: string, deletedAt: number): Promise<boolean> {
+    return (await this.executor.run('UPDATE environments SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL', [deletedAt, id])) > 0;
+  }
+
   async setFrozenClock(environmentId: string, frozenClockAt: number | null): Promise<void> {
     await this.executor.run('UPDATE environments SET frozen_clock_at = ? WHERE id = ?', [frozenClockAt, environmentId]);
   }
@@ -115,6 +120,7 @@ function mapEnvironment(row: Row): EnvironmentRecord {
     name: String(row.name),
     frozenClockAt: readOptionalTime(row.frozen_clock_at),
     createdAt: readTime(row.created_at),
+    deletedAt: readOptionalTime(row.deleted_at),
   };
 }
 
