@@ -933,6 +933,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/test-environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listTestEnvironments"];
+        put?: never;
+        post: operations["createTestEnvironment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/test-environments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: operations["deleteTestEnvironment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -19189,6 +19221,117 @@ export interface operations {
                             };
                             requestId: string;
                         };
+                    };
+                };
+            };
+        };
+    };
+    listTestEnvironments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "test_environment";
+                            id: string;
+                            name: string;
+                            /** @description The environment `serve` made; it cannot be deleted. */
+                            default: boolean;
+                            /** @description The frozen test clock's time; null when it follows the real clock. */
+                            clock: string | null;
+                            /** @description RFC 3339, UTC. */
+                            createdAt: string;
+                            deletedAt: string | null;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+        };
+    };
+    createTestEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "test_environment";
+                        id: string;
+                        name: string;
+                        /** @description The environment `serve` made; it cannot be deleted. */
+                        default: boolean;
+                        /** @description The frozen test clock's time; null when it follows the real clock. */
+                        clock: string | null;
+                        /** @description RFC 3339, UTC. */
+                        createdAt: string;
+                        deletedAt: string | null;
+                        /** @description A full-access test key of the new environment: shown this once, never stored. */
+                        key: string;
+                    };
+                };
+            };
+        };
+    };
+    deleteTestEnvironment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "test_environment";
+                        id: string;
+                        name: string;
+                        /** @description The environment `serve` made; it cannot be deleted. */
+                        default: boolean;
+                        /** @description The frozen test clock's time; null when it follows the real clock. */
+                        clock: string | null;
+                        /** @description RFC 3339, UTC. */
+                        createdAt: string;
+                        deletedAt: string | null;
                     };
                 };
             };

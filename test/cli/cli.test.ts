@@ -57,6 +57,34 @@ describe('creditbook CLI', () => {
     assert.equal(verify.stdout.trim(), `verify ${database}: 0 wallets checked, 0 problems`);
   });
 
+  it('env create --test, env list and env delete manage test environments; the default one stays', () => {
+    const database = join(directory, 'environments.db');
+    assert.equal(runCli(['migrate', '--db', database]).status, 0);
+    assert.equal(runCli(['keys', 'create', '--env', 'test', '--db', database]).status, 0);
+    const refused = runCli(['env', 'create', '--db', database]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /needs --test/);
+
+    const created = runCli(['env', 'create', '--test', '--name', 'staging', '--db', database]);
+    assert.equal(created.status, 0, created.stderr);
+    assert.match(created.stdout.trim(), /^cb_test_[0-9A-Za-z]{32}$/, 'stdout is only the key');
+    const id = /Created test environment (env_\S+),/.exec(created.stderr)?.[1];
+    assert.ok(id, created.stderr);
+    const listed = runCli(['env', 'list', '--db', database]).stdout;
+    assert.match(listed, /^env_default_test\ttest\t/m);
+    assert.match(listed, new RegExp(`^${id}\tstaging\t\\d{4}-`, 'm'));
+
+    const keepDefault = runCli(['env', 'delete', 'env_default_test', '--db', database]);
+    assert.equal(keepDefault.status, 1);
+    assert.match(keepDefault.stderr, /cannot be deleted/);
+    const deleted = runCli(['env', 'delete', id, '--db', database]);
+    assert.equal(deleted.status, 0, deleted.stderr);
+    const after = runCli(['env', 'list', '--db', database]).stdout;
+    assert.ok(!after.includes(id), after);
+    assert.match(after, /^env_default_test\t/m);
+    assert.equal(runCli(['env', 'delete', id, '--db', database]).status, 1, 'a deleted environment is not found again');
+  });
+
   it('--version prints the version', () => {
     const result = runCli(['--version']);
     assert.equal(result.status, 0);

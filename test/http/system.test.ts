@@ -200,6 +200,8 @@ describe('events, test clock and system routes', () => {
         '/v1/payment-methods/{id}': ['get'],
         '/v1/api-keys': ['get', 'post'],
         '/v1/api-keys/{id}/revoke': ['post'],
+        '/v1/test-environments': ['get', 'post'],
+        '/v1/test-environments/{id}': ['delete'],
         '/v1/audit-log': ['get'],
         '/v1/features': ['get', 'post'],
         '/v1/features/{key}': ['get'],
