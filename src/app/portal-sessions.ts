@@ -80,7 +80,8 @@ export async function authenticatePortalToken(dependencies: AppDependencies, tok
   const found = await dependencies.store.read(async (repository) => {
     const session = await repository.portalSessions.findByTokenHash(hashApiKey(token));
     const environment = session && (await repository.accounts.getEnvironment(session.environmentId));
-    return session && environment ? { session, environment } : undefined;
+    // A deleted test environment's portal links stop working with its keys.
+    return session && environment && !environment.deletedAt ? { session, environment } : undefined;
   });
   if (!found || found.session.expiresAt <= currentTime(dependencies, found.environment)) {
     throw new CreditbookError('unauthenticated', 'This portal link is invalid or has expired. Ask for a new one.');

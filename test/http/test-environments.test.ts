@@ -55,13 +55,17 @@ describe('test environments', () => {
     const doomed = await create();
     const kept = await create();
     const keptCustomer = await api.createCustomer({}, kept.key);
-    expectStatus(await api.get('/v1/customers', { key: doomed.key }), 200);
+    const doomedCustomer = await api.createCustomer({}, doomed.key);
+    const portal = expectStatus(await api.post('/v1/portal-sessions', { customerId: doomedCustomer.id }, { key: doomed.key }), 201);
+    const portalToken = portal.url.split('#')[1];
+    expectStatus(await api.get('/v1/portal-session', { key: portalToken }), 200);
 
     const deleted = expectStatus(await remove(doomed.id, kept.key), 200);
     assert.equal(deleted.id, doomed.id);
     assert.notEqual(deleted.deletedAt, null);
     expectError(await api.get('/v1/customers', { key: doomed.key }), { status: 401, code: 'unauthenticated' });
     expectError(await api.get('/v1/test-clock', { key: doomed.key }), { status: 401, code: 'unauthenticated' });
+    expectError(await api.get('/v1/portal-session', { key: portalToken }), { status: 401, code: 'unauthenticated' });
 
     const listed = expectStatus(await api.get('/v1/test-environments'), 200);
     assert.ok(!listed.data.some((environment: Json) => environment.id === doomed.id), 'a deleted environment is never shown again');
