@@ -19235,7 +19235,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page. */
             200: {
                 headers: {
                     [name: string]: unknown;
