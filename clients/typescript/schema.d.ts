@@ -940,8 +940,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List test environments */
         get: operations["listTestEnvironments"];
         put?: never;
+        /** Create a test environment with its own clock (its key is shown once) */
         post: operations["createTestEnvironment"];
         delete?: never;
         options?: never;
@@ -959,6 +961,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Delete a test environment (not the default one) */
         delete: operations["deleteTestEnvironment"];
         options?: never;
         head?: never;
@@ -19238,6 +19241,8 @@ export interface operations {
             /** @description A page. */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19261,6 +19266,136 @@ export interface operations {
                     };
                 };
             };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
         };
     };
     createTestEnvironment: {
@@ -19281,6 +19416,8 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19301,6 +19438,162 @@ export interface operations {
                     };
                 };
             };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
         };
     };
     deleteTestEnvironment: {
@@ -19317,6 +19610,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19332,6 +19627,188 @@ export interface operations {
                         /** @description RFC 3339, UTC. */
                         createdAt: string;
                         deletedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
                     };
                 };
             };

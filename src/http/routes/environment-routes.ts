@@ -5,6 +5,7 @@ import type { EnvironmentRecord } from '../../store/records.ts';
 import { contextOf } from '../../edge/request-context.ts';
 import { toTimestamp } from '../../edge/time.ts';
 import type { RouteDependencies } from '../route-support.ts';
+import { routeSchema } from '../route-contract.ts';
 import { IdParams } from '../schemas.ts';
 import { CreatedTestEnvironmentResponse, CreateTestEnvironmentBody, listResponse, TestEnvironmentResponse } from '../security-schemas.ts';
 
@@ -24,7 +25,7 @@ export function testEnvironmentView(environment: EnvironmentRecord) {
 export function registerEnvironmentRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
   server.post<{ Body: Static<typeof CreateTestEnvironmentBody> }>(
     '/test-environments',
-    { schema: { tags: ['test environments'], operationId: 'createTestEnvironment', body: CreateTestEnvironmentBody, response: { 201: CreatedTestEnvironmentResponse } } },
+    { schema: routeSchema({ operationId: 'createTestEnvironment', summary: 'Create a test environment with its own clock (its key is shown once)', tags: ['test environments'], body: CreateTestEnvironmentBody, success: { 201: CreatedTestEnvironmentResponse } }) },
     async (request, reply) => {
       const { environment, key } = await createTestEnvironment(app, { name: request.body.name, context: contextOf(request) });
       // The only time the key itself is shown; not idempotent on purpose (a stored replay would keep it).
@@ -32,14 +33,14 @@ export function registerEnvironmentRoutes(server: FastifyInstance, { app }: Rout
     },
   );
 
-  server.get('/test-environments', { schema: { tags: ['test environments'], operationId: 'listTestEnvironments', response: { 200: listResponse(TestEnvironmentResponse) } } }, async (request) => {
+  server.get('/test-environments', { schema: routeSchema({ operationId: 'listTestEnvironments', summary: 'List test environments', tags: ['test environments'], success: { 200: listResponse(TestEnvironmentResponse) } }) }, async (request) => {
     const environments = await listTestEnvironments(app, contextOf(request));
     return { object: 'list', data: environments.map(testEnvironmentView), hasMore: false };
   });
 
   server.delete<{ Params: Static<typeof IdParams> }>(
     '/test-environments/:id',
-    { schema: { tags: ['test environments'], operationId: 'deleteTestEnvironment', params: IdParams, response: { 200: TestEnvironmentResponse } } },
+    { schema: routeSchema({ operationId: 'deleteTestEnvironment', summary: 'Delete a test environment (not the default one)', tags: ['test environments'], params: IdParams, success: { 200: TestEnvironmentResponse }, errors: [409] }) },
     async (request) => testEnvironmentView(await deleteTestEnvironment(app, request.params.id, contextOf(request))),
   );
 }
