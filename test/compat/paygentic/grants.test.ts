@@ -164,6 +164,13 @@ describe('paygentic dialect: entitlement grants', () => {
     detail = (await server.paygentic('GET', `/v1/entitlements/${entitlementId}`)).body;
     // 90 was left; only 30 carried over the reset, and the new period has no usage yet.
     assert.deepEqual([detail.balance, detail.usageInPeriod, detail.currentPeriodStart], [30, 0, new Date(boundary).toISOString()]);
+    // Reads project the reset; the background sweep books it a little later. Wait for that booking, so it cannot land
+    // inside a later test's "writes nothing" window.
+    const expiries = `/v1/ledger-entries?customerId=cus-pg-${counter}&unit=api_calls&type=expiry`;
+    for (let waited = 0; (await nativeOk(server, 'GET', expiries)).data.length === 0; waited += 100) {
+      assert.ok(waited < 15_000, 'the sweep books the reset within 15 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 
   it('rejects bad requests in the flat error shape, writing nothing', async () => {
