@@ -4,7 +4,7 @@ import { unwrap } from '../shared/api.ts';
 import { GrantsTable, PurchasesTable, UsageByFeature, useGrants, useWallets, WalletOverview } from '../shared/customer-views.tsx';
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
-import type { Customer, Grant, Hold, LedgerEntry, List, Purchase } from '../shared/types.ts';
+import type { Grant } from '../shared/types.ts';
 import { ActionDialog, Amount, ErrorNotice, Field, Loading, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
 import { LedgerTable } from './ledger-page.tsx';
 import type { ConsoleContext } from './main.tsx';
@@ -25,22 +25,22 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
   const [checkoutLink, setCheckoutLink] = useState<string | null>(null);
   const customer = useQuery({
     queryKey: ['customer', props.customerId],
-    queryFn: () => unwrap<Customer>(client.GET('/v1/customers/{id}', { params: { path: { id: props.customerId } } })),
+    queryFn: () => unwrap(client.GET('/v1/customers/{id}', { params: { path: { id: props.customerId } } })),
   });
   const wallets = useWallets(client, props.customerId);
-  const clock = useQuery({ queryKey: ['test-clock'], queryFn: () => unwrap<{ now: string }>(client.GET('/v1/test-clock')), enabled: props.context.testMode });
+  const clock = useQuery({ queryKey: ['test-clock'], queryFn: () => unwrap(client.GET('/v1/test-clock')), enabled: props.context.testMode });
   const now = clock.data ? Date.parse(clock.data.now) : Date.now();
   const units = [...new Set((wallets.data?.data ?? []).map((wallet) => wallet.unit))];
   const unit = props.unit ?? units[0] ?? props.context.units[0]?.code;
   const grants = useGrants(client, props.customerId, unit);
   const holds = useQuery({
     queryKey: ['holds', props.customerId, unit],
-    queryFn: () => unwrap<List<Hold>>(client.GET('/v1/holds', { params: { query: { customerId: props.customerId, unit, status: 'active', limit: '50' } } })),
+    queryFn: () => unwrap(client.GET('/v1/holds', { params: { query: { customerId: props.customerId, unit, status: 'active', limit: 50 } } })),
     enabled: unit !== undefined,
   });
   const ledger = useQuery({
     queryKey: ['ledger', props.customerId, unit],
-    queryFn: () => unwrap<List<LedgerEntry>>(client.GET('/v1/ledger-entries', { params: { query: { customerId: props.customerId, unit, limit: '10' } } })),
+    queryFn: () => unwrap(client.GET('/v1/ledger-entries', { params: { query: { customerId: props.customerId, unit, limit: 10 } } })),
     enabled: unit !== undefined,
   });
   useDocumentTitle(`${customer.data?.name ?? props.customerId} · Creditbook console`);
@@ -148,13 +148,13 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
               confirmLabel="Create link"
               testId="purchase-link"
               run={(key, form) =>
-                unwrap<Purchase>(
+                unwrap(
                   client.POST('/v1/purchases', { body: { customerId: props.customerId, unit, amount: String(form.get('amount')), price: String(form.get('price')) }, ...idempotent(key) }),
                 )
               }
               done={(purchase) => {
                 refresh();
-                setCheckoutLink((purchase as Purchase).paymentSession?.url ?? null);
+                setCheckoutLink(purchase.paymentSession?.url ?? null);
               }}
             >
               <Field label={`Credits (${unit})`}>{(id) => <input id={id} name="amount" inputMode="decimal" required pattern="^\d+(\.\d+)?$" />}</Field>

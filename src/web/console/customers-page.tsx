@@ -4,7 +4,6 @@ import { unwrap } from '../shared/api.ts';
 import { useBalance, useWallets } from '../shared/customer-views.tsx';
 import { formatDate } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
-import type { Customer, List } from '../shared/types.ts';
 import { Amount, ErrorNotice, Field, Loading, Section, useDocumentTitle } from '../shared/ui.tsx';
 import type { ConsoleContext } from './main.tsx';
 
@@ -37,7 +36,7 @@ export function CustomersPage(props: { context: ConsoleContext; search: string }
   const after = cursor.at(-1);
   const customers = useQuery({
     queryKey: ['customers', props.search, after],
-    queryFn: () => unwrap<List<Customer>>(props.context.client.GET('/v1/customers', { params: { query: { search: props.search || undefined, limit: '20', startingAfter: after } } })),
+    queryFn: () => unwrap(props.context.client.GET('/v1/customers', { params: { query: { search: props.search || undefined, limit: 20, startingAfter: after } } })),
   });
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

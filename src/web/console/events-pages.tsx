@@ -3,7 +3,6 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../shared/api.ts';
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
-import type { Delivery, EventRecord, List, WebhookEndpoint } from '../shared/types.ts';
 import { ActionDialog, ErrorNotice, Field, Loading, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
 import type { ConsoleContext } from './main.tsx';
 
@@ -16,7 +15,7 @@ export function EventsPage(props: { context: ConsoleContext; query: URLSearchPar
   const after = cursors.at(-1);
   const events = useQuery({
     queryKey: ['events', type, customerId, after],
-    queryFn: () => unwrap<List<EventRecord>>(props.context.client.GET('/v1/events', { params: { query: { type, customerId, limit: '25', startingAfter: after } } })),
+    queryFn: () => unwrap(props.context.client.GET('/v1/events', { params: { query: { type, customerId, limit: 25, startingAfter: after } } })),
   });
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -77,7 +76,7 @@ function Deliveries(props: { context: ConsoleContext; endpointId: string }) {
   const queryClient = useQueryClient();
   const deliveries = useQuery({
     queryKey: ['deliveries', props.endpointId],
-    queryFn: () => unwrap<List<Delivery>>(props.context.client.GET('/v1/webhook-endpoints/{id}/deliveries', { params: { path: { id: props.endpointId }, query: { limit: '25' } } })),
+    queryFn: () => unwrap(props.context.client.GET('/v1/webhook-endpoints/{id}/deliveries', { params: { path: { id: props.endpointId }, query: { limit: 25 } } })),
   });
   if (deliveries.error) return <ErrorNotice error={deliveries.error} />;
   if (!deliveries.data) return <Loading />;
@@ -149,7 +148,7 @@ export function WebhooksPage(props: { context: ConsoleContext; query: URLSearchP
   useDocumentTitle('Webhooks · Creditbook console');
   const endpoints = useQuery({
     queryKey: ['webhook-endpoints'],
-    queryFn: () => unwrap<List<WebhookEndpoint>>(props.context.client.GET('/v1/webhook-endpoints', { params: { query: { limit: '100' } } })),
+    queryFn: () => unwrap(props.context.client.GET('/v1/webhook-endpoints', { params: { query: { limit: 100 } } })),
   });
   const selected = props.query.get('endpoint') ?? endpoints.data?.data[0]?.id;
   return (

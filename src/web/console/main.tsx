@@ -5,7 +5,7 @@ import '../shared/styles.css';
 import { ApiError, createClient, unwrap, type Client } from '../shared/api.ts';
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, useLocation } from '../shared/router.tsx';
-import type { List, Unit } from '../shared/types.ts';
+import type { Unit } from '../shared/types.ts';
 import { ActionDialog, ErrorNotice, Field, useDocumentTitle } from '../shared/ui.tsx';
 import { CustomerPage } from './customer-page.tsx';
 import { CustomersPage } from './customers-page.tsx';
@@ -60,7 +60,7 @@ function SignIn(props: { onSignIn: (key: string) => void }) {
 
 function TestClock(props: { client: Client }) {
   const queryClient = useQueryClient();
-  const clock = useQuery({ queryKey: ['test-clock'], queryFn: () => unwrap<{ now: string; frozen: boolean }>(props.client.GET('/v1/test-clock')) });
+  const clock = useQuery({ queryKey: ['test-clock'], queryFn: () => unwrap(props.client.GET('/v1/test-clock')) });
   if (!clock.data) return null;
   return (
     <div className="clock" data-testid="test-clock">
@@ -98,7 +98,7 @@ function Shell(props: { keyText: string; onSignOut: () => void }) {
   const location = useLocation();
   const [client] = useState(() => createClient(props.keyText));
   const testMode = props.keyText.startsWith('cb_test_');
-  const units = useQuery({ queryKey: ['units'], queryFn: () => unwrap<List<Unit>>(client.GET('/v1/units')) });
+  const units = useQuery({ queryKey: ['units'], queryFn: () => unwrap(client.GET('/v1/units')) });
   const context: ConsoleContext = { client, testMode, units: units.data?.data ?? [] };
   const path = location.pathname.replace(/\/$/, '');
   // After an in-page navigation, focus moves to the new page's content, as a full page load would reset it.

@@ -5,7 +5,7 @@ import '../shared/styles.css';
 import { createClient, newIdempotencyKey, unwrap, type Client } from '../shared/api.ts';
 import { GrantsTable, PurchasesTable, UsageByFeature, useGrants, useWallets, WalletOverview } from '../shared/customer-views.tsx';
 import { formatTime } from '../shared/format.ts';
-import type { Purchase } from '../shared/types.ts';
+import type { PortalSession } from '../shared/types.ts';
 import { Amount, ErrorNotice, Loading, Section, useDocumentTitle } from '../shared/ui.tsx';
 
 /**
@@ -25,14 +25,6 @@ function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_STORAGE);
 }
 
-interface PortalSession {
-  customer: { id: string; name: string | null };
-  livemode: boolean;
-  returnUrl: string | null;
-  expiresAt: string;
-  packs: Array<{ unit: string; amount: string; price: string; currency: string | null; name: string | null }>;
-}
-
 function BuyCredits(props: { client: Client; session: PortalSession }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<number | null>(null);
@@ -43,7 +35,7 @@ function BuyCredits(props: { client: Client; session: PortalSession }) {
     setBusy(index);
     setError(null);
     try {
-      const purchase = await unwrap<Purchase>(props.client.POST('/v1/portal-session/purchases', { body: { pack: index }, headers: { 'Idempotency-Key': keys[index]! } }));
+      const purchase = await unwrap(props.client.POST('/v1/portal-session/purchases', { body: { pack: index }, headers: { 'Idempotency-Key': keys[index]! } }));
       if (purchase.paymentSession?.url) window.location.assign(purchase.paymentSession.url);
     } catch (caught) {
       setError(caught);
@@ -72,7 +64,7 @@ function BuyCredits(props: { client: Client; session: PortalSession }) {
 }
 
 function Portal(props: { client: Client }) {
-  const session = useQuery({ queryKey: ['portal-session'], queryFn: () => unwrap<PortalSession>(props.client.GET('/v1/portal-session')) });
+  const session = useQuery({ queryKey: ['portal-session'], queryFn: () => unwrap(props.client.GET('/v1/portal-session')) });
   const customerId = session.data?.customer.id ?? '';
   const wallets = useWallets(props.client, customerId);
   const grants = useGrants(props.client, customerId);

@@ -22,20 +22,25 @@ export class ApiError extends Error {
   }
 }
 
+/** What an openapi-fetch call resolves to: its success body's type rides on `data`. */
 interface Answer {
   data?: unknown;
   error?: unknown;
   response: Response;
 }
 
-/** The data of a call, or an ApiError with the API's own code and message. */
-export async function unwrap<T>(call: Promise<Answer>): Promise<T> {
+/**
+ * The data of a call, typed by the generated schema (no cast at the call site),
+ * or an ApiError with the API's own code and message.
+ */
+export async function unwrap<A extends Answer>(call: Promise<A>): Promise<Exclude<A['data'], undefined>> {
   const { data, error, response } = await call;
   if (error !== undefined || !response.ok) {
     const body = (error ?? {}) as { error?: { code?: string; message?: string; requestId?: string } };
     throw new ApiError(response.status, body.error?.code ?? 'http_error', body.error?.message ?? `HTTP ${response.status}`, body.error?.requestId);
   }
-  return data as T;
+  // openapi-fetch leaves `data` undefined only on an error or an empty body; ok here means the schema's body.
+  return data as Exclude<A['data'], undefined>;
 }
 
 export function newIdempotencyKey(): string {

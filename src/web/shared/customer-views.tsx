@@ -4,7 +4,7 @@ import { isPositive, roundForReading, sumAmounts } from './amounts.ts';
 import { unwrap, type Client } from './api.ts';
 import { BurnDownChart } from './burn-down-chart.tsx';
 import { DAY_MS, formatDate, formatTime, relative } from './format.ts';
-import type { Balance, BalanceHistory, Debit, Grant, List, Purchase, Runway, Wallet } from './types.ts';
+import type { Grant } from './types.ts';
 import { Amount, Badge, ErrorNotice, Loading, Section, StatusBadge } from './ui.tsx';
 
 /** Views of one customer's credits, shared by the console and the portal (which shows them without actions). */
@@ -12,21 +12,21 @@ import { Amount, Badge, ErrorNotice, Loading, Section, StatusBadge } from './ui.
 export function useWallets(client: Client, customerId: string) {
   return useQuery({
     queryKey: ['wallets', customerId],
-    queryFn: () => unwrap<List<Wallet>>(client.GET('/v1/wallets', { params: { query: { customerId, limit: '100' } } })),
+    queryFn: () => unwrap(client.GET('/v1/wallets', { params: { query: { customerId, limit: 100 } } })),
   });
 }
 
 export function useBalance(client: Client, customerId: string, unit: string) {
   return useQuery({
     queryKey: ['balance', customerId, unit],
-    queryFn: () => unwrap<Balance>(client.GET('/v1/balances', { params: { query: { customerId, unit } } })),
+    queryFn: () => unwrap(client.GET('/v1/balances', { params: { query: { customerId, unit } } })),
   });
 }
 
 export function useGrants(client: Client, customerId: string, unit?: string) {
   return useQuery({
     queryKey: ['grants', customerId, unit],
-    queryFn: () => unwrap<List<Grant>>(client.GET('/v1/grants', { params: { query: { customerId, ...(unit ? { unit } : {}), includeVoided: 'true', limit: '100' } } })),
+    queryFn: () => unwrap(client.GET('/v1/grants', { params: { query: { customerId, ...(unit ? { unit } : {}), includeVoided: true, limit: 100 } } })),
   });
 }
 
@@ -36,14 +36,14 @@ export function WalletOverview(props: { client: Client; customerId: string; unit
   const balance = useBalance(client, customerId, unit);
   const runway = useQuery({
     queryKey: ['runway', customerId, unit],
-    queryFn: () => unwrap<Runway>(client.GET('/v1/balances/runway', { params: { query: { customerId, unit } } })),
+    queryFn: () => unwrap(client.GET('/v1/balances/runway', { params: { query: { customerId, unit } } })),
   });
   // The chart starts at the wallet's first grant when that is within the last 30 days, so a new wallet is not a flat line.
   const firstGrant = props.grants.filter((grant) => grant.unit === unit).reduce<string | undefined>((first, grant) => (first === undefined || grant.createdAt < first ? grant.createdAt : first), undefined);
   const from = firstGrant && Date.parse(firstGrant) > props.now - 30 * DAY_MS ? new Date(Date.parse(firstGrant) - DAY_MS / 2).toISOString() : undefined;
   const history = useQuery({
     queryKey: ['history', customerId, unit, from],
-    queryFn: () => unwrap<BalanceHistory>(client.GET('/v1/balances/history', { params: { query: { customerId, unit, interval: 'day', from } } })),
+    queryFn: () => unwrap(client.GET('/v1/balances/history', { params: { query: { customerId, unit, interval: 'day', from } } })),
     enabled: props.grantsLoaded,
   });
   const now = runway.data ? Date.parse(runway.data.at) : props.now;
@@ -145,7 +145,7 @@ export function GrantsTable(props: { grants: Grant[]; now: number; actions?: (gr
 export function UsageByFeature(props: { client: Client; customerId: string }) {
   const debits = useQuery({
     queryKey: ['debits', props.customerId],
-    queryFn: () => unwrap<List<Debit>>(props.client.GET('/v1/debits', { params: { query: { customerId: props.customerId, limit: '100' } } })),
+    queryFn: () => unwrap(props.client.GET('/v1/debits', { params: { query: { customerId: props.customerId, limit: 100 } } })),
   });
   if (debits.error) return <ErrorNotice error={debits.error} />;
   if (!debits.data) return <Loading />;
@@ -189,7 +189,7 @@ export function UsageByFeature(props: { client: Client; customerId: string }) {
 export function PurchasesTable(props: { client: Client; customerId: string }) {
   const purchases = useQuery({
     queryKey: ['purchases', props.customerId],
-    queryFn: () => unwrap<List<Purchase>>(props.client.GET('/v1/purchases', { params: { query: { customerId: props.customerId, limit: '20' } } })),
+    queryFn: () => unwrap(props.client.GET('/v1/purchases', { params: { query: { customerId: props.customerId, limit: 20 } } })),
   });
   if (purchases.error) return <ErrorNotice error={purchases.error} />;
   if (!purchases.data) return <Loading />;

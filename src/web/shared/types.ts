@@ -1,163 +1,32 @@
-/** The API's views the pages read (amounts are exact decimal strings). */
-export interface List<T> {
-  object: 'list';
-  data: T[];
-  hasMore: boolean;
-}
+import type { operations } from '@creditbook/client';
 
-export interface Customer {
-  id: string;
-  name: string | null;
-  externalId: string | null;
-  email: string | null;
-  createdAt: string;
-}
+/**
+ * The API's views the pages read, taken from the client generated from
+ * /openapi.json (never written by hand), so a change in the API breaks
+ * `tsc -p src/web`. Amounts are exact decimal strings.
+ */
+type Operation = keyof operations;
+type SuccessStatus = 200 | 201;
+type JsonOf<R> = R extends { content: { 'application/json': infer Body } } ? Body : never;
 
-export interface Wallet {
-  id: string;
-  customerId: string;
-  unit: string;
-  walletKey: string | null;
-}
+/** The JSON body of an operation's success response (200 or 201). */
+export type ResponseOf<Op extends Operation> = JsonOf<operations[Op]['responses'][Extract<keyof operations[Op]['responses'], SuccessStatus>]>;
 
-export interface Unit {
-  code: string;
-  scale: number;
-  name: string | null;
-}
+/** One item of a list operation's page. */
+type ItemOf<Op extends Operation> = ResponseOf<Op> extends { data: Array<infer Item> } ? Item : never;
 
-export interface Balance {
-  customerId: string;
-  unit: string;
-  available: string;
-  held: string;
-  scheduled: string;
-  overdraft: string;
-  at: string;
-}
-
-export interface Grant {
-  id: string;
-  customerId: string;
-  unit: string;
-  amount: string;
-  available: string;
-  consumed: string;
-  status: string;
-  category: string;
-  expiresAt: string | null;
-  effectiveAt: string;
-  createdAt: string;
-  name: string | null;
-}
-
-export interface Hold {
-  id: string;
-  unit: string;
-  amount: string;
-  feature: string | null;
-  status: string;
-  expiresAt: string;
-  createdAt: string;
-}
-
-export interface LedgerEntry {
-  id: string;
-  customerId: string;
-  unit: string;
-  walletKey: string | null;
-  sequence: number;
-  type: string;
-  grantId: string | null;
-  debitId: string | null;
-  holdId: string | null;
-  amount: string;
-  heldAmount: string;
-  balanceAfter: string;
-  effectiveAt: string;
-  createdAt: string;
-}
-
-export interface Debit {
-  id: string;
-  unit: string;
-  amount: string;
-  consumed: string;
-  feature: string | null;
-  occurredAt: string;
-}
-
-export interface Purchase {
-  id: string;
-  unit: string;
-  amount: string;
-  price: string;
-  currency: string;
-  status: string;
-  grantId: string;
-  createdAt: string;
-  paymentSession: { url: string | null } | null;
-  invoice: Invoice;
-}
-
-export interface Invoice {
-  id: string;
-  status: string;
-  currency: string;
-  createdAt: string;
-  paidAt: string | null;
-}
-
-export interface HistoryPoint {
-  start: string;
-  end: string;
-  available: string;
-  held: string;
-  granted: string;
-  consumed: string;
-  expired: string;
-  voided: string;
-}
-
-export interface BalanceHistory {
-  from: string;
-  to: string;
-  data: HistoryPoint[];
-  opening: { at: string; available: string };
-}
-
-export interface Runway {
-  at: string;
-  available: string;
-  depletesAt: string | null;
-  burnRate: { windowStart: string; windowEnd: string; consumed: string; perDay: string };
-  expiringIn7Days: string;
-  expiringIn30Days: string;
-  expiring: Array<{ grantId: string; available: string; expiresAt: string }>;
-}
-
-export interface EventRecord {
-  id: string;
-  type: string;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
-
-export interface WebhookEndpoint {
-  id: string;
-  url: string;
-  eventTypes: string[];
-  description: string | null;
-}
-
-export interface Delivery {
-  id: string;
-  eventId: string;
-  eventType: string;
-  status: string;
-  attemptCount: number;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  createdAt: string;
-  attempts: Array<{ attempt: number; trigger: string; startedAt: string; durationMs: number | null; statusCode: number | null; error: string | null }>;
-}
+export type Customer = ResponseOf<'getCustomer'>;
+export type Unit = ItemOf<'listUnits'>;
+export type Wallet = ItemOf<'listWallets'>;
+export type Balance = ResponseOf<'getBalance'>;
+export type Grant = ItemOf<'listGrants'>;
+export type Hold = ItemOf<'listHolds'>;
+export type LedgerEntry = ItemOf<'listLedgerEntries'>;
+export type Debit = ItemOf<'listDebits'>;
+export type Purchase = ResponseOf<'getPurchase'>;
+export type BalanceHistory = ResponseOf<'getBalanceHistory'>;
+export type Runway = ResponseOf<'getRunway'>;
+export type EventRecord = ItemOf<'listEvents'>;
+export type WebhookEndpoint = ItemOf<'listWebhookEndpoints'>;
+export type Delivery = ItemOf<'listWebhookDeliveries'>;
+export type PortalSession = ResponseOf<'getPortalSession'>;

@@ -66,7 +66,7 @@ export function Field(props: { label: string; children: (id: string) => ReactNod
  * dialog opens and sent with every submit of it, so a double click or a retry
  * books once. The API's error is shown as it is, and the dialog stays open.
  */
-export function ActionDialog(props: {
+export function ActionDialog<Result>(props: {
   label: string;
   title: string;
   confirmLabel: string;
@@ -74,8 +74,9 @@ export function ActionDialog(props: {
   buttonClass?: string;
   testId?: string;
   children?: ReactNode;
-  run: (idempotencyKey: string, form: FormData) => Promise<unknown>;
-  done?: (result: unknown) => void;
+  run: (idempotencyKey: string, form: FormData) => Promise<Result>;
+  /** Gets what `run` resolved to, typed by the call it made. */
+  done?: (result: Result) => void;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [key, setKey] = useState('');
