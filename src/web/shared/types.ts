@@ -15,18 +15,10 @@ export type ResponseOf<Op extends Operation> = JsonOf<operations[Op]['responses'
 /** One item of a list operation's page. */
 type ItemOf<Op extends Operation> = ResponseOf<Op> extends { data: Array<infer Item> } ? Item : never;
 
-export type Customer = ResponseOf<'getCustomer'>;
+// Only the views a page names; everything else is inferred from `unwrap(call)`.
 export type Unit = ItemOf<'listUnits'>;
-export type Wallet = ItemOf<'listWallets'>;
-export type Balance = ResponseOf<'getBalance'>;
 export type Grant = ItemOf<'listGrants'>;
-export type Hold = ItemOf<'listHolds'>;
 export type LedgerEntry = ItemOf<'listLedgerEntries'>;
-export type Debit = ItemOf<'listDebits'>;
-export type Purchase = ResponseOf<'getPurchase'>;
 export type BalanceHistory = ResponseOf<'getBalanceHistory'>;
 export type Runway = ResponseOf<'getRunway'>;
-export type EventRecord = ItemOf<'listEvents'>;
-export type WebhookEndpoint = ItemOf<'listWebhookEndpoints'>;
-export type Delivery = ItemOf<'listWebhookDeliveries'>;
 export type PortalSession = ResponseOf<'getPortalSession'>;
