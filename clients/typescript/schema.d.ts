@@ -19413,7 +19413,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The new test environment, with its key shown this once. */
             201: {
                 headers: {
                     /** @description This request's ID, also in error bodies and logs. */
@@ -19607,7 +19607,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A test environment. */
             200: {
                 headers: {
                     /** @description This request's ID, also in error bodies and logs. */

@@ -66,9 +66,9 @@ export const TestEnvironmentResponse = Type.Object({
   clock: Type.Union([Time, Type.Null()], { description: "The frozen test clock's time; null when it follows the real clock." }),
   createdAt: Time,
   deletedAt: NullableTime,
-});
+}, { additionalProperties: false, description: 'A test environment.' });
 
 export const CreatedTestEnvironmentResponse = Type.Composite([
   TestEnvironmentResponse,
   Type.Object({ key: Type.String({ description: "A full-access test key of the new environment: shown this once, never stored." }) }),
-]);
+], { additionalProperties: false, description: 'The new test environment, with its key shown this once.' });
