@@ -1,7 +1,7 @@
 import type { Instant } from '../domain/types.ts';
 import type { Payments } from '../payments/payments.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
-import type { PortalSessionRecord } from '../store/repository/portal-session-queries.ts';
+import type { PortalSessionRecord } from '../store/payment-records.ts';
 import type { Store } from '../store/port.ts';
 import type { Lookups } from './lookups.ts';
 import type { Observer } from './observer.ts';

@@ -1,7 +1,7 @@
 import { parseAmount, formatAmount } from '../domain/amount.ts';
 import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
-import type { PortalPack, PortalSessionRecord } from '../store/repository/portal-session-queries.ts';
+import type { PortalPack, PortalSessionRecord } from '../store/payment-records.ts';
 import { hashApiKey, randomBase62 } from './api-keys.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { checkedUrl, createPurchase, type PurchaseWithInvoice } from './purchases.ts';

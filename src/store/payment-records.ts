@@ -125,3 +125,25 @@ export interface InvoiceRecord {
   paidAt: Instant | null;
   voidedAt: Instant | null;
 }
+
+/** A pack the operator lets a portal customer buy: credits of a unit for a price. */
+export interface PortalPack {
+  unit: string;
+  /** Credits, as an exact decimal string. */
+  amount: string;
+  /** What the customer pays, a decimal string in `currency`. */
+  price: string;
+  currency: string | null;
+  name: string | null;
+}
+
+export interface PortalSessionRecord {
+  id: string;
+  environmentId: string;
+  customerId: string;
+  tokenHash: string;
+  returnUrl: string | null;
+  packs: PortalPack[];
+  expiresAt: Instant;
+  createdAt: Instant;
+}

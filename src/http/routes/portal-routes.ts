@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { findCustomer } from '../../app/accounts.ts';
 import { buyPortalPack, createPortalSession, MAX_PORTAL_SESSION_SECONDS } from '../../app/portal-sessions.ts';
 import { CreditbookError } from '../../domain/errors.ts';
-import type { PortalSessionRecord } from '../../store/repository/portal-session-queries.ts';
+import type { PortalSessionRecord } from '../../store/payment-records.ts';
 import { purchaseView } from '../purchase-presenters.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 import { contextOf } from '../../edge/request-context.ts';

@@ -1,28 +1,6 @@
-import type { Instant } from '../../domain/types.ts';
+import type { PortalPack, PortalSessionRecord } from '../payment-records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
 import { jsonColumn, readJson, readOptionalText, readTime, type Row } from './row-mapping.ts';
-
-/** A pack the operator lets a portal customer buy: credits of a unit for a price. */
-export interface PortalPack {
-  unit: string;
-  /** Credits, as an exact decimal string. */
-  amount: string;
-  /** What the customer pays, a decimal string in `currency`. */
-  price: string;
-  currency: string | null;
-  name: string | null;
-}
-
-export interface PortalSessionRecord {
-  id: string;
-  environmentId: string;
-  customerId: string;
-  tokenHash: string;
-  returnUrl: string | null;
-  packs: PortalPack[];
-  expiresAt: Instant;
-  createdAt: Instant;
-}
 
 export class PortalSessionQueries {
   constructor(private readonly executor: SqlExecutor) {}
