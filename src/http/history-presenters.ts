@@ -5,6 +5,7 @@ import type { BalanceView } from '../domain/balance.ts';
 import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import { HISTORY_INTERVALS } from './read-schemas.ts';
+import { walletKeyView } from './presenters.ts';
 import { AmountText, NullableTime, StringEnum, Time, view, WalletKeyView } from './response-schemas.ts';
 
 /** Views of balance history and runway; amounts are decimal strings, times RFC 3339. */
@@ -18,7 +19,7 @@ export function balanceHistoryView(history: BalanceHistory): Static<typeof Balan
     object: 'balance_history',
     customerId: wallet.customerId,
     unit: wallet.unit,
-    walletKey: wallet.walletKey === '' ? null : wallet.walletKey,
+    walletKey: walletKeyView(wallet.walletKey),
     interval: history.interval,
     from: toTimestamp(history.from),
     to: toTimestamp(history.to),
@@ -41,7 +42,7 @@ export function runwayView(runway: RunwayResult): Static<typeof RunwayResponse> 
     object: 'runway',
     customerId: wallet.customerId,
     unit: wallet.unit,
-    walletKey: wallet.walletKey === '' ? null : wallet.walletKey,
+    walletKey: walletKeyView(wallet.walletKey),
     at: toTimestamp(runway.windowEnd),
     available: formatAmount(runway.balance.available),
     depletesAt: toOptionalTimestamp(runway.depletesAt),

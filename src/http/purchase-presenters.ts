@@ -9,13 +9,13 @@ import type { InvoiceRecord } from '../store/payment-records.ts';
 import type { WebhookEndpointRecord } from '../store/webhook-records.ts';
 import { toOptionalTimestamp, toTimestamp } from '../edge/time.ts';
 import { AutoTopUpView, BalanceSettingsView, DeliveryView, InvoiceView, PaymentMethodView, PurchaseView, WebhookEndpointView } from './purchase-response-schemas.ts';
+import { walletKeyView } from './presenters.ts';
 
 /**
  * Views of purchases, invoices, webhooks and auto top-up. Credits are decimal
  * strings; money is integer minor units (`amount: 500` is 5.00 USD), with the
  * decimal form beside it where a person reads it (`price: "5.00"`).
  */
-const walletKeyView = (walletKey: string) => (walletKey === '' ? null : walletKey);
 
 export function invoiceView(invoice: InvoiceRecord): Static<typeof InvoiceView> {
   return {
