@@ -149,7 +149,7 @@ function commandArbitrary(pace: Pace): fc.Arbitrary<Command> {
       arbitrary: fc.record({
         kind: fc.constant('debit' as const),
         // Sometimes far more than any wallet holds: with `partial`, it uses up every grant it may (floors then bring them back).
-        units: fc.oneof({ weight: 4, arbitrary: smallOrLarge(1500) }, { weight: 1, arbitrary: fc.constant(1_000_000) }),
+        units: fc.oneof({ weight: 3, arbitrary: smallOrLarge(1500) }, { weight: 2, arbitrary: fc.constant(1_000_000) }),
         feature: featureArbitrary,
         policy: fc.constantFrom<InsufficientPolicy>('reject', 'partial', 'overdraft'),
       }),
