@@ -13,6 +13,9 @@ import { runWalletOperation } from './wallet-operation.ts';
 /** Letters (either case), digits, _ | . or -, starting with a letter or digit: also every Stigg currency ID of up to 64 characters. */
 export const UNIT_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_|.-]{0,63}$/;
 
+/** What a unit may say about itself besides its code, scale and name (a Stigg custom currency's fields). */
+export type UnitDetails = Pick<UnitRecord, 'description' | 'symbol' | 'unitNames' | 'metadata'>;
+
 /** Customers: created explicitly, with the caller's own ID or a generated `cus_…`; every wallet names one. */
 export async function createCustomer(
   dependencies: AppDependencies,
@@ -70,11 +73,12 @@ export function listCustomers(dependencies: AppDependencies, context: RequestCon
 export async function createUnit(
   dependencies: AppDependencies,
   context: RequestContext,
-  input: { code: string; scale: number; name?: string | null },
+  input: { code: string; scale: number; name?: string | null } & Partial<UnitDetails>,
 ): Promise<{ unit: UnitRecord; created: boolean }> {
   if (!UNIT_CODE_PATTERN.test(input.code)) {
     throw validationError('code', "'code' must be up to 64 letters, digits, _ | . or -, starting with a letter or digit.");
   }
+  checkMetadataKeys(input.metadata);
   const environmentId = context.environment.id;
   return dependencies.store.transaction(async (repository) => {
     const unit: UnitRecord = {
@@ -82,6 +86,10 @@ export async function createUnit(
       code: input.code,
       scale: input.scale,
       name: input.name ?? null,
+      description: input.description ?? null,
+      symbol: input.symbol ?? null,
+      unitNames: input.unitNames ?? null,
+      metadata: input.metadata ?? {},
       createdAt: currentTime(dependencies, context.environment),
     };
     if (await repository.accounts.insertUnit(unit)) {

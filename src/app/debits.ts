@@ -5,6 +5,7 @@ import { runBatch, type BatchItemResult } from './batch.ts';
 import type { InsufficientPolicy, Instant } from '../domain/types.ts';
 import type { DebitRecord, Metadata } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import type { CallerOperationId } from './caller-operation-ids.ts';
 import { fingerprintOf, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
@@ -28,7 +29,14 @@ export const MAX_BATCH_DEBITS = 1000;
 
 export async function createDebit(
   dependencies: AppDependencies,
-  request: { context: RequestContext; input: CreateDebitInput; idempotency?: IdempotencyRequest | undefined; present: PresentDebit },
+  request: {
+    context: RequestContext;
+    input: CreateDebitInput;
+    idempotency?: IdempotencyRequest | undefined;
+    /** The caller's own id for this debit (unique per wallet; caller-operation-ids.ts). */
+    callerOperation?: CallerOperationId | undefined;
+    present: PresentDebit;
+  },
 ): Promise<Outcome> {
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
@@ -46,6 +54,7 @@ export async function createDebit(
     // A failed debit rolls back with its transaction, so creating the wallet here never leaves an empty one behind.
     ifMissing: 'create',
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    ...(request.callerOperation ? { callerOperation: { ...request.callerOperation, operationIdOf: (debit: DebitRecord) => debit.id } } : {}),
     compute: (engine, loaded) => {
       const outcome = engine.debit({ debitId, amount, feature: input.feature ?? null, policy });
       const debit: DebitRecord = {

@@ -5,6 +5,7 @@ import type { HoldStatus, Instant } from '../domain/types.ts';
 import type { DebitRecord, HoldRecord, Metadata, Page, PageRequest } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
+import { releaseOperationId, type CallerOperationId } from './caller-operation-ids.ts';
 import { findUnit, resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
 import { runWalletOperation } from './wallet-operation.ts';
@@ -25,7 +26,14 @@ export const MAX_HOLD_TTL_SECONDS = 30 * 24 * 3600;
 
 export async function createHold(
   dependencies: AppDependencies,
-  request: { context: RequestContext; input: CreateHoldInput; idempotency?: IdempotencyRequest | undefined; present: PresentHold },
+  request: {
+    context: RequestContext;
+    input: CreateHoldInput;
+    idempotency?: IdempotencyRequest | undefined;
+    /** The caller's own id for this hold (unique per wallet; caller-operation-ids.ts). */
+    callerOperation?: CallerOperationId | undefined;
+    present: PresentHold;
+  },
 ): Promise<Outcome> {
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
@@ -46,6 +54,7 @@ export async function createHold(
     address,
     ifMissing: 'create',
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    ...(request.callerOperation ? { callerOperation: { ...request.callerOperation, operationIdOf: (hold: HoldRecord) => hold.id } } : {}),
     compute: (engine, loaded) => {
       const state = engine.placeHold({ holdId, amount, feature: input.feature ?? null, expiresAt });
       const hold: HoldRecord = { ...state, ...address, walletId: loaded.wallet.id, metadata: input.metadata ?? {} };
@@ -95,6 +104,8 @@ export async function endHold(
     holdId: string;
     action: { kind: 'capture'; amount?: unknown; metadata?: Metadata | undefined } | { kind: 'release' };
     idempotency?: IdempotencyRequest | undefined;
+    /** The caller's own id for the capture or release (unique per wallet; caller-operation-ids.ts). */
+    callerOperation?: CallerOperationId | undefined;
     present: PresentHold;
   },
 ): Promise<Outcome> {
@@ -111,6 +122,9 @@ export async function endHold(
     ifMissing: () => notFound('hold', holdId),
     holdIds: [holdId],
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    ...(request.callerOperation
+      ? { callerOperation: { ...request.callerOperation, operationIdOf: (ended: { hold: HoldRecord; debit: DebitRecord | null }) => ended.debit?.id ?? releaseOperationId(ended.hold.id) } }
+      : {}),
     compute: (engine, loaded): { hold: HoldRecord; debit: DebitRecord | null } => {
       if (action.kind === 'release') return { hold: { ...existing, ...engine.release(holdId) }, debit: null };
       const captured = engine.capture({ holdId, debitId, amount: captureAmount });

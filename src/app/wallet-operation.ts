@@ -7,6 +7,7 @@ import type { Repository } from '../store/repository/repository.ts';
 import { presentedObjectId, recordAudit } from './audit-log.ts';
 import { watchBalance } from './balance-alerts.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { findCallerOperation, rememberCallerOperation, type CallerOperationId } from './caller-operation-ids.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
 
@@ -32,6 +33,8 @@ export interface WalletOperation<Result, Shown = Result> {
    * `usage-event`: a usage event's own ID, unique per environment and kept forever.
    */
   idempotency?: IdempotencyRequest & { scope: 'wallet' | 'environment' | 'usage-event' };
+  /** A caller's id for the operation, unique per wallet: checked once the wallet is locked, recorded with what it booked. */
+  callerOperation?: CallerOperationId & { operationIdOf: (shown: Shown) => string };
   /** Grants to load besides the live ones (for example the grant being voided). */
   grantIds?: string[];
   /** Holds to load besides the active ones. */
@@ -49,7 +52,8 @@ export interface WalletOperation<Result, Shown = Result> {
  * load → compute → persist, in one transaction serialised on the wallet row.
  *
  * Invariant: ledger entries, projections (grant remainders, the wallet row),
- * outbox events, the audit row and the idempotency record are written in the same transaction,
+ * outbox events, the audit row, the idempotency record and the caller's
+ * operation id are written in the same transaction,
  * so a crash leaves all of them or none.
  */
 export function runWalletOperation<Result, Shown = Result>(dependencies: AppDependencies, operation: WalletOperation<Result, Shown>): Promise<Outcome> {
@@ -78,8 +82,14 @@ async function operateOnLockedWallet<Result, Shown = Result>(
     const replay = await findReplay({ repository, environmentId, scope, request: idempotency });
     if (replay) return replay;
   }
+  const caller = operation.callerOperation;
+  if (caller) {
+    const earlier = await findCallerOperation(repository, wallet, caller);
+    if (earlier) return earlier;
+  }
   const { shown, effects, loaded, now } = await book(dependencies, repository, wallet, operation);
   const response = operation.present(shown, effects, loaded, now);
+  if (caller) await rememberCallerOperation(repository, { wallet, caller, operationId: caller.operationIdOf(shown), response, now });
   if (idempotency) {
     await rememberResponse({
       repository,

@@ -59,6 +59,12 @@ export interface UnitRecord {
   code: string;
   scale: number;
   name: string | null;
+  /** What a Stigg custom currency says about itself (migration 11); null or `{}` when not given. */
+  description: string | null;
+  symbol: string | null;
+  /** The names of one unit and of several, given together or not at all. */
+  unitNames: { singular: string; plural: string } | null;
+  metadata: Metadata;
   createdAt: Instant;
 }
 
@@ -143,6 +149,22 @@ export interface IdempotencyRecord {
   body: string;
   createdAt: Instant;
   expiresAt: Instant | null;
+}
+
+/** A caller's id for an operation (Chargebee's ledger operation `id`), unique per wallet and kept forever. */
+export interface CallerOperationIdRecord {
+  environmentId: string;
+  customerId: string;
+  walletId: string;
+  id: string;
+  /** The Creditbook operation it names. */
+  operationId: string;
+  /** What the first request asked for; a repeat with another fingerprint is a conflict. */
+  fingerprint: string;
+  /** The first response, answered again to a repeat. */
+  status: number;
+  body: string;
+  createdAt: Instant;
 }
 
 export interface EventRecord {

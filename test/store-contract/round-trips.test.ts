@@ -243,9 +243,22 @@ forEachStore('exact round trips', (target) => {
 
   it('inserts an existing unit only once', async () => {
     const fixture = await createFixture(await target.open());
-    const unit = { environmentId: fixture.environment.id, code: 'usd', scale: 2, name: 'US dollar', createdAt: T0 };
+    const unit = {
+      environmentId: fixture.environment.id,
+      code: 'usd',
+      scale: 2,
+      name: 'US dollar',
+      description: 'Dollars of the United States',
+      symbol: '$',
+      unitNames: { singular: 'dollar', plural: 'dollars' },
+      metadata: { region: 'us', 'key with spaces': 'ünïcödé' },
+      createdAt: T0,
+    };
     assert.equal(await fixture.store.transaction((repository) => repository.accounts.insertUnit(unit)), true);
     assert.equal(await fixture.store.transaction((repository) => repository.accounts.insertUnit({ ...unit, scale: 4 })), false);
     assert.deepEqual(await fixture.store.read((repository) => repository.accounts.getUnit(unit.environmentId, 'usd')), unit);
+    const bare = { ...unit, code: 'eur', description: null, symbol: null, unitNames: null, metadata: {} };
+    await fixture.store.transaction((repository) => repository.accounts.insertUnit(bare));
+    assert.deepEqual(await fixture.store.read((repository) => repository.accounts.getUnit(unit.environmentId, 'eur')), bare);
   });
 });

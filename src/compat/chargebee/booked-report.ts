@@ -3,7 +3,7 @@ import { formatAmount, ZERO, type Amount } from '../../domain/amount.ts';
 import { computeBalance } from '../../domain/balance.ts';
 import type { Instant } from '../../domain/types.ts';
 import { toSeconds } from './chargebee-params.ts';
-import { grantBlockView, ledgerAccountBalanceView, ledgerOperationView, type OperationSource } from './chargebee-presenters.ts';
+import { grantBlockView, ledgerAccountBalanceView, ledgerOperationView, type OperationNames, type OperationSource } from './chargebee-presenters.ts';
 import { operationsOf, type LedgerOperationFacts, type OperationEntry } from './ledger-operations.ts';
 import { subscriptionIdOf } from './subscription-accounts.ts';
 
@@ -12,7 +12,7 @@ import { subscriptionIdOf } from './subscription-accounts.ts';
  * from what it booked: the ledger operation, its ledger entries, the grant
  * blocks it touched (as they are after it) and the account balance after it.
  */
-export function bookedReport(booked: Booked, operationId: string, source: OperationSource, now: Instant) {
+export function bookedReport(booked: Booked, operationId: string, source: OperationSource, now: Instant, names: OperationNames = new Map()) {
   const wallet = booked.wallet;
   const entries: OperationEntry[] = booked.entries.map((entry) => ({
     ...entry,
@@ -26,8 +26,8 @@ export function bookedReport(booked: Booked, operationId: string, source: Operat
   const touched = new Set(operation.entries.map((entry) => entry.grantId).filter((grantId): grantId is string => grantId !== null));
   return {
     operation,
-    ledger_operation: ledgerOperationView(operation, source),
-    ledger_entries: ledgerEntryViews(entries, operation, booked),
+    ledger_operation: ledgerOperationView(operation, source, names),
+    ledger_entries: ledgerEntryViews(entries, operation, booked, names.get(operation.id) ?? operation.id),
     grant_blocks: booked.snapshot.grants.filter((grant) => touched.has(grant.id)).map((grant) => grantBlockView(grant, wallet, now)),
     ledger_account_balance: ledgerAccountBalanceView(wallet, computeBalance(booked.snapshot, now)),
   };
@@ -39,7 +39,7 @@ export function bookedReport(booked: Booked, operationId: string, source: Operat
  * from the state after the booking (grant balances from the snapshot, the
  * overdraft drawn from the wallet), across every entry of the booking.
  */
-function ledgerEntryViews(entries: readonly OperationEntry[], operation: LedgerOperationFacts, booked: Booked) {
+function ledgerEntryViews(entries: readonly OperationEntry[], operation: LedgerOperationFacts, booked: Booked, shownOperationId: string) {
   const grantBalance = new Map(booked.snapshot.grants.map((grant) => [grant.id, grant.available]));
   let overdraft = booked.wallet.overdraft;
   const balances = new Map<number, { blockStart: Amount; blockEnd: Amount; accountStart: Amount; accountEnd: Amount }>();
@@ -75,7 +75,7 @@ function ledgerEntryViews(entries: readonly OperationEntry[], operation: LedgerO
       account_start_balance: formatAmount(balance.accountStart),
       account_end_balance: formatAmount(balance.accountEnd),
       type: entryDirection(entry),
-      ledger_operation_id: operation.id,
+      ledger_operation_id: shownOperationId,
       ...(entry.grantId === null ? {} : { grant_block_id: entry.grantId }),
       created_at: toSeconds(entry.createdAt),
       modified_at: toSeconds(entry.createdAt),

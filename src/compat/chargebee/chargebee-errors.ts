@@ -70,6 +70,7 @@ const nativeToChargebeeParams: Record<string, string> = {
   startingAfter: 'offset',
   code: 'id',
   name: 'name',
+  operationId: 'id',
 };
 
 /** Runs a use case, renaming the parameter of any error it throws; `extra` overrides per call (for example `id` → `authorization_id`). */

@@ -89,9 +89,12 @@ export interface OperationSource {
   autoReleaseAt?: Instant;
 }
 
-export function ledgerOperationView(operation: LedgerOperationFacts, source: OperationSource = {}) {
+/** Creditbook operation id → the id its caller chose, for operations booked with one (shown as the operation's id). */
+export type OperationNames = ReadonlyMap<string, string>;
+
+export function ledgerOperationView(operation: LedgerOperationFacts, source: OperationSource = {}, names: OperationNames = new Map()) {
   return {
-    id: operation.id,
+    id: names.get(operation.id) ?? operation.id,
     ...subscriptionOf(operation.walletKey),
     unit_id: operation.unit,
     unit_type: UNIT_TYPE,
@@ -101,7 +104,7 @@ export function ledgerOperationView(operation: LedgerOperationFacts, source: Ope
     provisioned_end_balance: formatAmount(operation.provisionedEnd),
     overdraft_start_balance: formatAmount(operation.overdraftStart),
     overdraft_end_balance: formatAmount(operation.overdraftEnd),
-    ...(operation.parentId === null ? {} : { parent_ledger_operation_id: operation.parentId }),
+    ...(operation.parentId === null ? {} : { parent_ledger_operation_id: names.get(operation.parentId) ?? operation.parentId }),
     ledger_operation_timestamp: toSeconds(source.occurredAt ?? operation.effectiveAt),
     ...(source.autoReleaseAt === undefined ? {} : { auto_release_timestamp: toSeconds(source.autoReleaseAt) }),
     created_at: toSeconds(operation.createdAt),

@@ -1,15 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
+import { callerIdsOf, resolveOperationReference } from '../../app/caller-operation-ids.ts';
 import { createDebit } from '../../app/debits.ts';
 import { createHold, endHold } from '../../app/holds.ts';
 import { formatAmount } from '../../domain/amount.ts';
-import { CreditbookError } from '../../domain/errors.ts';
 import { contextOf } from '../../edge/request-context.ts';
 import { bookedReport } from './booked-report.ts';
+import { callerOperationOf, namesOf } from './caller-operation-id.ts';
 import { inChargebeeTerms } from './chargebee-errors.ts';
 import { ChargebeeListQuery } from './chargebee-list-query.ts';
 import { ChargebeeBody, MAX_ID_LENGTH } from './chargebee-params.ts';
 import { ledgerOperationView } from './chargebee-presenters.ts';
+import type { LedgerOperationFacts } from './ledger-operations.ts';
 import { idempotencyOf, listBody, sendOutcome } from './chargebee-route-support.ts';
 import { OPERATION_TYPES, releaseOperationId } from './ledger-operations.ts';
 import { listOperations, retrieveOperation, sourceOf } from './operation-walk.ts';
@@ -28,6 +30,7 @@ export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppD
   server.post('/api/v2/ledger_operations/capture', async (request, reply) => {
     const context = contextOf(request);
     const body = new ChargebeeBody(request.body, ['id', 'subscription_id', 'unit_id', 'amount', 'ledger_operation_timestamp', 'metadata', 'customer_id']);
+    const callerOperation = callerOperationOf(body, 'capture');
     const account = await subscriptionAccount(app, context, body);
     const occurredAt = body.seconds('ledger_operation_timestamp', { required: true });
     const metadata = body.metadata();
@@ -37,8 +40,10 @@ export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppD
         context,
         input: { ...account.wallet, amount: formatAmount(account.amount), onInsufficient: 'overdraft', occurredAt, ...(metadata ? { metadata } : {}) },
         idempotency,
+        callerOperation,
         present: (debit, booked) => {
-          const report = bookedReport(booked, debit.id, { metadata: debit.metadata, occurredAt: debit.occurredAt }, debit.createdAt);
+          const names = namesOf([[debit.id, callerOperation?.id]]);
+          const report = bookedReport(booked, debit.id, { metadata: debit.metadata, occurredAt: debit.occurredAt }, debit.createdAt, names);
           return { status: 200, body: operationResponse(report) };
         },
       }),
@@ -58,6 +63,7 @@ export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppD
       'metadata',
       'customer_id',
     ]);
+    const callerOperation = callerOperationOf(body, 'authorize');
     const account = await subscriptionAccount(app, context, body);
     body.seconds('ledger_operation_timestamp', { required: true });
     const autoReleaseAt = body.seconds('auto_release_timestamp');
@@ -69,8 +75,10 @@ export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppD
           context,
           input: { ...account.wallet, amount: formatAmount(account.amount), ...(autoReleaseAt === undefined ? {} : { expiresAt: autoReleaseAt }), ...(metadata ? { metadata } : {}) },
           idempotency,
+          callerOperation,
           present: (hold, _debit, now, booked) => {
-            const report = bookedReport(booked, hold.id, { metadata: hold.metadata, autoReleaseAt: hold.expiresAt }, now);
+            const names = namesOf([[hold.id, callerOperation?.id]]);
+            const report = bookedReport(booked, hold.id, { metadata: hold.metadata, autoReleaseAt: hold.expiresAt }, now, names);
             return { status: 200, body: operationResponse(report) };
           },
         }),
@@ -82,24 +90,31 @@ export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppD
   server.post('/api/v2/ledger_operations/capture_authorization', async (request, reply) => {
     const context = contextOf(request);
     const body = new ChargebeeBody(request.body, ['authorization_id', 'id', 'amount', 'ledger_operation_timestamp', 'metadata']);
-    rejectClientId(body);
-    const holdId = body.string('authorization_id', { required: true });
+    const callerOperation = callerOperationOf(body, 'capture_authorization');
+    const authorization = body.string('authorization_id', { required: true });
     const amount = body.amount('amount', MOST_PRECISE_SCALE);
     body.seconds('ledger_operation_timestamp', { required: true });
     const metadata = body.metadata();
     const idempotency = idempotencyOf(request, 'capture_authorization', body.raw);
     const outcome = await inChargebeeTerms(
-      () =>
-        endHold(app, {
+      async () => {
+        const hold = await resolveOperationReference(app, context, authorization, 'authorization_id');
+        return endHold(app, {
           context,
-          holdId,
+          holdId: hold.operationId,
           action: { kind: 'capture', amount: formatAmount(amount), metadata },
           idempotency,
+          callerOperation,
           present: (_hold, debit, now, booked) => {
-            const report = bookedReport(booked, debit!.id, { metadata: debit!.metadata, occurredAt: debit!.occurredAt }, now);
+            const names = namesOf([
+              [debit!.id, callerOperation?.id],
+              [hold.operationId, hold.callerId],
+            ]);
+            const report = bookedReport(booked, debit!.id, { metadata: debit!.metadata, occurredAt: debit!.occurredAt }, now, names);
             return { status: 200, body: operationResponse(report) };
           },
-        }),
+        });
+      },
       { id: 'authorization_id' },
     );
     return sendOutcome(reply, outcome);
@@ -108,29 +123,41 @@ export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppD
   server.post('/api/v2/ledger_operations/release_authorization', async (request, reply) => {
     const context = contextOf(request);
     const body = new ChargebeeBody(request.body, ['authorization_id', 'id', 'ledger_operation_timestamp', 'metadata']);
-    rejectClientId(body);
-    const holdId = body.string('authorization_id', { required: true });
+    const callerOperation = callerOperationOf(body, 'release_authorization');
+    const authorization = body.string('authorization_id', { required: true });
     body.seconds('ledger_operation_timestamp', { required: true });
     // Accepted for compatibility; a release has nothing in Creditbook to carry it.
     body.metadata();
     const idempotency = idempotencyOf(request, 'release_authorization', body.raw);
     const outcome = await inChargebeeTerms(
-      () =>
-        endHold(app, {
+      async () => {
+        const hold = await resolveOperationReference(app, context, authorization, 'authorization_id');
+        return endHold(app, {
           context,
-          holdId,
+          holdId: hold.operationId,
           action: { kind: 'release' },
           idempotency,
-          present: (hold, _debit, now, booked) => ({ status: 200, body: operationResponse(bookedReport(booked, releaseOperationId(hold.id), {}, now)) }),
-        }),
+          callerOperation,
+          present: (ended, _debit, now, booked) => {
+            const operationId = releaseOperationId(ended.id);
+            const names = namesOf([
+              [operationId, callerOperation?.id],
+              [ended.id, hold.callerId],
+            ]);
+            return { status: 200, body: operationResponse(bookedReport(booked, operationId, {}, now, names)) };
+          },
+        });
+      },
       { id: 'authorization_id' },
     );
     return sendOutcome(reply, outcome);
   });
 
   server.get<{ Params: { id: string } }>('/api/v2/ledger_operations/:id', async (request) => {
-    const { operation, source } = await retrieveOperation(app, contextOf(request), request.params.id);
-    return { ledger_operation: ledgerOperationView(operation, source) };
+    const context = contextOf(request);
+    const { operationId } = await inChargebeeTerms(() => resolveOperationReference(app, context, request.params.id, 'ledger_operation_id'));
+    const { operation, source } = await retrieveOperation(app, context, operationId);
+    return { ledger_operation: ledgerOperationView(operation, source, await namesOfOperations(app, context, [operation])) };
   });
 
   server.get('/api/v2/ledger_operations', async (request) => {
@@ -153,7 +180,8 @@ export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppD
       ...(createdAt === undefined ? {} : { createdAt }),
       ...(offset === undefined ? {} : { offset }),
     });
-    const items = await Promise.all(page.items.map(async (operation) => ({ ledger_operation: ledgerOperationView(operation, await sourceOf(app, context, operation)) })));
+    const names = await namesOfOperations(app, context, page.items);
+    const items = await Promise.all(page.items.map(async (operation) => ({ ledger_operation: ledgerOperationView(operation, await sourceOf(app, context, operation), names) })));
     return listBody(items, page.nextOffset);
   });
 }
@@ -167,23 +195,17 @@ function operationResponse(report: ReturnType<typeof bookedReport>) {
   };
 }
 
-/**
- * Creditbook assigns operation ids (the hold's, the debit's); it has nowhere to
- * keep a second, caller-chosen id. Refused rather than ignored, since a later
- * capture_authorization by that id could not find the hold.
- */
-function rejectClientId(body: ChargebeeBody): void {
-  if (!body.has('id')) return;
-  throw new CreditbookError(
-    'not_supported',
-    "Client-supplied ledger operation ids are not supported: Creditbook assigns the id (use the returned ledger_operation.id as authorization_id). For safe retries, send a chargebee-idempotency-key header.",
-    { param: 'id' },
+/** The caller's ids of these operations and of their parents, where they have one. */
+function namesOfOperations(app: AppDependencies, context: RequestContext, operations: readonly LedgerOperationFacts[]): Promise<Map<string, string>> {
+  return callerIdsOf(
+    app,
+    context,
+    operations.flatMap((operation) => (operation.parentId === null ? [operation.id] : [operation.id, operation.parentId])),
   );
 }
 
 /** The wallet a subscription-addressed operation consumes from, and its amount; the subscription must already have credit. */
 async function subscriptionAccount(app: AppDependencies, context: RequestContext, body: ChargebeeBody) {
-  rejectClientId(body);
   const subscriptionId = body.string('subscription_id', { required: true, maxLength: MAX_ID_LENGTH });
   const unitId = body.string('unit_id', { required: true });
   const namedCustomerId = body.string('customer_id', { maxLength: 100 });

@@ -1,5 +1,6 @@
 import { sumAmounts, ZERO, type Amount } from '../../domain/amount.ts';
 import type { Instant, LedgerEntryType } from '../../domain/types.ts';
+import { releaseOperationId } from '../../app/caller-operation-ids.ts';
 
 /**
  * Chargebee's ledger operations, read off Creditbook's ledger. Creditbook books
@@ -111,10 +112,8 @@ function operationKey(entry: OperationEntry): string | null {
   }
 }
 
-/** Operation ids that are not a Creditbook object's id. */
-export function releaseOperationId(holdId: string): string {
-  return `rel_${holdId}`;
-}
+/** Operation ids that are not a Creditbook object's id: a release is named after its hold (the app records caller ids against it). */
+export { releaseOperationId };
 
 export type ParsedOperationId =
   | { kind: 'release'; holdId: string }

@@ -6,6 +6,8 @@ import { appendOnlyAuditLog, restrictedKeysAndAuditLogSchema } from './005-restr
 import { paymentTimesEnvironmentsOperationIds } from './007-payment-times-environments-operation-ids.ts';
 import { portalSessionsAndEventCustomers } from './008-portal-sessions-and-event-customers.ts';
 import { ratedUsageSchema } from './009-rated-usage.ts';
+import { callerOperationIdsSchema } from './010-caller-operation-ids.ts';
+import { unitDetailsSchema } from './011-unit-details.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -27,6 +29,8 @@ export const migrations: readonly Migration[] = [
   { version: 7, name: 'payment times, deleted environments, caller operation ids', sql: paymentTimesEnvironmentsOperationIds },
   { version: 8, name: 'portal sessions and event customers', sql: portalSessionsAndEventCustomers },
   { version: 9, name: 'rated usage', sql: ratedUsageSchema },
+  { version: 10, name: 'caller operation ids with fingerprint and first response', sql: callerOperationIdsSchema },
+  { version: 11, name: 'custom currency details on units', sql: unitDetailsSchema },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

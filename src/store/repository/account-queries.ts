@@ -74,8 +74,19 @@ export class AccountQueries {
 
   async insertUnit(unit: UnitRecord): Promise<boolean> {
     const changed = await this.executor.run(
-      'INSERT INTO units (environment_id, code, scale, name, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      [unit.environmentId, unit.code, unit.scale, unit.name, unit.createdAt],
+      'INSERT INTO units (environment_id, code, scale, name, description, symbol, singular_name, plural_name, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [
+        unit.environmentId,
+        unit.code,
+        unit.scale,
+        unit.name,
+        unit.description,
+        unit.symbol,
+        unit.unitNames?.singular ?? null,
+        unit.unitNames?.plural ?? null,
+        jsonColumn(unit.metadata),
+        unit.createdAt,
+      ],
     );
     return changed > 0;
   }
@@ -144,6 +155,10 @@ function mapUnit(row: Row): UnitRecord {
     code: String(row.code),
     scale: Number(row.scale),
     name: readOptionalText(row.name),
+    description: readOptionalText(row.description),
+    symbol: readOptionalText(row.symbol),
+    unitNames: row.singular_name === null || row.plural_name === null ? null : { singular: String(row.singular_name), plural: String(row.plural_name) },
+    metadata: readJson(row.metadata),
     createdAt: readTime(row.created_at),
   };
 }

@@ -3,6 +3,7 @@ import { AccountQueries } from './account-queries.ts';
 import { AutoTopUpQueries } from './auto-top-up-queries.ts';
 import { EventQueries, OutboxQueries } from './event-queries.ts';
 import { AuditQueries } from './audit-queries.ts';
+import { CallerOperationIdQueries } from './caller-operation-id-queries.ts';
 import { GrantQueries } from './grant-queries.ts';
 import { DebitQueries, HoldQueries } from './hold-and-debit-queries.ts';
 import { IdempotencyQueries } from './idempotency-queries.ts';
@@ -30,6 +31,7 @@ export class Repository {
   readonly debits: DebitQueries;
   readonly ledger: LedgerQueries;
   readonly idempotency: IdempotencyQueries;
+  readonly callerOperationIds: CallerOperationIdQueries;
   readonly events: EventQueries;
   readonly purchases: PurchaseQueries;
   readonly invoices: InvoiceQueries;
@@ -57,6 +59,7 @@ export class Repository {
     this.debits = new DebitQueries(executor);
     this.ledger = new LedgerQueries(executor);
     this.idempotency = new IdempotencyQueries(executor);
+    this.callerOperationIds = new CallerOperationIdQueries(executor);
     this.events = new EventQueries(executor);
     this.purchases = new PurchaseQueries(executor, capabilities);
     this.invoices = new InvoiceQueries(executor);

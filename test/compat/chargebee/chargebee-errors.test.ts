@@ -81,7 +81,9 @@ describe('chargebee dialect: errors, auth and environments', () => {
     assert.equal(insufficient.type, 'operation_failed');
     await expectChargebeeError(capture({ ledger_operation_timestamp: timestamp + 3600 }), { status: 400, param: 'ledger_operation_timestamp', apiErrorCode: 'param_wrong_value' });
     await expectChargebeeError(capture({ ledger_operation_timestamp: undefined }), { status: 400, param: 'ledger_operation_timestamp', apiErrorCode: 'param_wrong_value' });
-    await expectChargebeeError(capture({ id: 'my-op-1' }), { status: 400, param: 'id', apiErrorCode: 'invalid_request', errorCode: 'not_supported' });
+    // A caller's operation id is accepted (chargebee-operation-ids.test.ts); a malformed one is refused before anything is booked.
+    await expectChargebeeError(capture({ id: 'my op' }), { status: 400, param: 'id', apiErrorCode: 'param_wrong_value', errorCode: 'validation_error' });
+    await expectChargebeeError(capture({ id: 'x'.repeat(51) }), { status: 400, param: 'id', apiErrorCode: 'param_wrong_value', errorCode: 'validation_error' });
     await expectChargebeeError(capture({ subscription_id: 'sub_unknown' }), { status: 404, param: 'subscription_id', apiErrorCode: 'resource_not_found' });
     await expectChargebeeError(
       chargebee.ledgerOperation.authorize({ subscription_id: 'sub_spend', unit_id: 'ai_credits', amount: '1', ledger_operation_timestamp: timestamp, auto_release_timestamp: timestamp - 5 }),
