@@ -16,7 +16,9 @@ import { releaseOperationId } from '../../app/caller-operation-ids.ts';
  *   adjustment             a top-up booked by the engine                      id: adj_<sequence>_<grant id>
  *
  * Nothing here is stored: operations are a view of the ledger, so the native
- * API, this dialect and every other dialect see the same history.
+ * API, this dialect and every other dialect see the same history. Only a
+ * caller's chosen id for an operation is stored (app/caller-operation-ids.ts);
+ * it replaces the id below wherever the operation is shown.
  */
 export type OperationType =
   | 'allocation'

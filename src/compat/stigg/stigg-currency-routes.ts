@@ -18,10 +18,10 @@ export const STIGG_CURRENCY_SCALE = 10;
 
 export function registerStiggCurrencyRoutes(server: FastifyInstance, app: AppDependencies): void {
   /**
-   * A custom currency is a unit: `id` is its code and `displayName` its name.
-   * Units keep nothing else, so description, symbol, units and metadata are
-   * accepted but not kept (the response shows them empty). Creating a currency
-   * that exists returns it (200), so a retried create is safe.
+   * A custom currency is a unit: `id` is its code and `displayName` its name;
+   * description, symbol, units and metadata are kept on the unit (migration 11).
+   * Creating a currency that exists returns it as it is (200), so a retried
+   * create is safe; it changes nothing (Stigg's update is not served).
    */
   server.post('/api/v1/credits/custom-currencies', async (request, reply) => {
     checkRequest(NoQuery, request.query, 'query');
@@ -33,7 +33,15 @@ export function registerStiggCurrencyRoutes(server: FastifyInstance, app: AppDep
     const existing = await findUnitByCode(app, context, body.id);
     if (existing) return reply.code(200).send(stiggCurrencyView(existing));
     try {
-      const { unit, created } = await createUnit(app, context, { code: body.id, scale: STIGG_CURRENCY_SCALE, name: body.displayName });
+      const { unit, created } = await createUnit(app, context, {
+        code: body.id,
+        scale: STIGG_CURRENCY_SCALE,
+        name: body.displayName,
+        description: body.description ?? null,
+        symbol: body.symbol ?? null,
+        unitNames: body.units ?? null,
+        metadata: body.metadata ?? {},
+      });
       return reply.code(created ? 201 : 200).send(stiggCurrencyView(unit));
     } catch (error) {
       // Created meanwhile (with another scale, through the native API): it is the currency.

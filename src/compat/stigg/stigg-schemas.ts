@@ -83,13 +83,14 @@ export const ConsumptionBody = strictObject({
   ),
 });
 
+/** Kept on the unit (migration 11) and returned; sizes are Creditbook's caps, metadata follows the native rules (schemas.ts, domain/metadata.ts). */
 export const CustomCurrencyBody = strictObject({
   id: CurrencyId,
   displayName: Type.String({ minLength: 1, maxLength: 255 }),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
   metadata: Type.Optional(Metadata),
-  symbol: Type.Optional(Type.String({ maxLength: 20 })),
-  units: Type.Optional(strictObject({ plural: Type.String({ maxLength: 100 }), singular: Type.String({ maxLength: 100 }) })),
+  symbol: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
+  units: Type.Optional(strictObject({ plural: Type.String({ minLength: 1, maxLength: 100 }), singular: Type.String({ minLength: 1, maxLength: 100 }) })),
 });
 
 export const AutoRechargeQuery = strictObject({ customerId: CustomerId, currencyId: CurrencyId });

@@ -113,16 +113,16 @@ export function stiggConsumptionView(debit: DebitRecord) {
   };
 }
 
-/** A unit as a Stigg custom currency. Units keep a code, a name and a scale only, so the other fields are empty. */
+/** A unit as a Stigg custom currency; a unit made natively has no description, symbol, units or metadata. */
 export function stiggCurrencyView(unit: UnitRecord) {
   return {
     data: {
       id: unit.code,
       displayName: unit.name ?? unit.code,
-      description: null,
-      metadata: {},
-      symbol: null,
-      units: null,
+      description: unit.description,
+      metadata: unit.metadata,
+      symbol: unit.symbol,
+      units: unit.unitNames && { plural: unit.unitNames.plural, singular: unit.unitNames.singular },
       createdAt: toTimestamp(unit.createdAt),
       updatedAt: toTimestamp(unit.createdAt),
       archivedAt: null,

@@ -20,14 +20,61 @@ describe('stigg dialect: custom currencies and auto-recharge', () => {
     assert.equal(currency.id, 'ai_credits');
     assert.equal(currency.displayName, 'AI credits');
     assert.equal(currency.archivedAt, null);
-    // Units keep no description, symbol, labels or metadata: shown empty, not echoed back as if kept.
-    assert.deepEqual([currency.description, currency.symbol, currency.units, currency.metadata], [null, null, null, {}]);
+    // Description, symbol, units and metadata are kept on the unit and returned.
+    assert.deepEqual(
+      [currency.description, currency.symbol, currency.units, currency.metadata],
+      ['Credits for AI features', '¢', { singular: 'credit', plural: 'credits' }, { team: 'ml' }],
+    );
     const unit = (await nativeOk(server, 'GET', '/v1/units')).data.find((candidate: { code: string }) => candidate.code === 'ai_credits');
     assert.deepEqual([unit.name, unit.scale], ['AI credits', 10]);
 
     const again = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/custom-currencies', { body }));
     assert.equal(again.status, 200);
     assert.deepEqual(again.body, created.body);
+    // A repeated create with other fields returns the currency as it is: nothing is updated.
+    const changed = await server.expectNoWrites(() =>
+      server.stigg('POST', '/api/v1/credits/custom-currencies', { body: { id: 'ai_credits', displayName: 'Renamed', symbol: '$', metadata: { team: 'other' } } }),
+    );
+    assert.equal(changed.status, 200);
+    assert.deepEqual(changed.body, created.body);
+  });
+
+  it('returns a currency created without the optional fields, or made natively, with them empty', async () => {
+    const bare = await server.stigg('POST', '/api/v1/credits/custom-currencies', { body: { id: 'bare_credits', displayName: 'Bare' } });
+    assert.equal(bare.status, 201, bare.text);
+    const currency = expectShape(CustomCurrencyResponse, bare.body).data;
+    assert.deepEqual([currency.description, currency.symbol, currency.units, currency.metadata], [null, null, null, {}]);
+    await nativeOk(server, 'POST', '/v1/units', { code: 'native_credits', scale: 2, name: 'Native' });
+    const native = expectShape(CustomCurrencyResponse, (await server.stigg('POST', '/api/v1/credits/custom-currencies', { body: { id: 'native_credits', displayName: 'Native' } })).body).data;
+    assert.deepEqual([native.description, native.symbol, native.units, native.metadata], [null, null, null, {}]);
+  });
+
+  it('refuses custom-currency fields of the wrong type or size, and metadata outside the metadata rules, writing nothing', async () => {
+    const base = { id: 'checked_credits', displayName: 'Checked' };
+    const tooManyKeys = Object.fromEntries(Array.from({ length: 51 }, (_, index) => [`k${index}`, 'v']));
+    for (const extra of [
+      { description: 42 },
+      { description: 'd'.repeat(1001) },
+      { symbol: '' },
+      { symbol: 's'.repeat(21) },
+      { symbol: ['¢'] },
+      { units: 'credits' },
+      { units: { singular: '', plural: 'credits' } },
+      { units: { singular: 'credit', plural: 'p'.repeat(101) } },
+      { units: { singular: 'credit', plural: 'credits', dual: 'credit pair' } },
+      { metadata: 'team=ml' },
+      { metadata: { team: 7 } },
+      { metadata: { team: { nested: 'no' } } },
+      { metadata: { team: 'v'.repeat(501) } },
+      { metadata: { ['k'.repeat(41)]: 'v' } },
+      { metadata: tooManyKeys },
+    ]) {
+      const response = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/custom-currencies', { body: { ...base, ...extra } }));
+      expectShape(StiggErrorResponse, response.body);
+      expectStiggError(response, 400, 'BadUserInput');
+    }
+    const accepted = await server.stigg('POST', '/api/v1/credits/custom-currencies', { body: { ...base, metadata: { ['k'.repeat(40)]: 'v'.repeat(500) } } });
+    assert.equal(accepted.status, 201, accepted.text);
   });
 
   it('takes a unit made natively, whatever its scale, as the currency', async () => {
