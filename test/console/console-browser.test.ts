@@ -1,91 +1,33 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { apiClient, startServe, type ServedProcess } from '../support/serve-process.ts';
+import { apiClient } from '../support/serve-process.ts';
+import { eventually, LAPTOP, PHONE, seedAcme, startConsoleBrowser, type ConsoleBrowser } from '../support/console-browser.ts';
 import { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
-
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/console/', import.meta.url));
-const DAY = 86_400_000;
-const PHONE = { width: 390, height: 844 };
-const LAPTOP = { width: 1280, height: 900 };
 
 /**
  * The console and the customer portal in Debian's chromium (playwright-core)
  * against the real `serve` command. Screenshots of the main pages, at laptop
- * and phone widths, go to test-artifacts/console/.
+ * and phone widths, go to test-artifacts/console/. The console's actions on a
+ * customer (debit, release a hold, purchase link) are in console-actions.test.ts.
  */
 describe('console and portal in a real browser, against the real serve command', () => {
-  const directory = mkdtempSync(join(tmpdir(), 'creditbook-console-'));
-  let served: ServedProcess;
-  let call: ReturnType<typeof apiClient>;
+  let harness: ConsoleBrowser;
   let receiver: WebhookReceiver;
-  let browser: Browser;
-  let key = '';
-
-  const shoot = async (page: Page, name: string) => {
-    const path = join(ARTIFACTS, `${name}.png`);
-    await page.screenshot({ path, fullPage: true });
-    assert.ok(statSync(path).size > 10_000, `${name}.png has content`);
-  };
-  /** Polls until `read` gives `expected` (pages refetch after an action). */
-  const eventually = async (read: () => Promise<string | null>, expected: string, what: string) => {
-    let last: string | null = null;
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      last = await read();
-      if (last === expected) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    assert.fail(`${what}: expected ${expected}, still ${last}`);
-  };
-  const balanceOf = async (customerId: string) => (await call('GET', `/v1/balances?customerId=${customerId}&unit=ai_credits`)).body;
-  const signedIn = async (path: string, viewport = LAPTOP) => {
-    const page = await browser.newPage({ viewport, acceptDownloads: true });
-    await page.goto(`${served.baseUrl}${path}`);
-    await page.getByTestId('api-key').fill(key);
-    await page.getByTestId('sign-in').click();
-    return page;
-  };
+  let { call, shoot, signedIn, balanceOf } = {} as ConsoleBrowser;
 
   before(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    served = await startServe({ database: join(directory, 'console.db'), env: { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', BACKGROUND_INTERVAL_MS: '100' } });
-    key = served.testKey!;
-    call = apiClient(served.baseUrl, key);
+    harness = await startConsoleBrowser({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', BACKGROUND_INTERVAL_MS: '100' });
+    ({ call, shoot, signedIn, balanceOf } = harness);
     receiver = await WebhookReceiver.start();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-
     const endpoint = await call('POST', '/v1/webhook-endpoints', { url: receiver.url, eventTypes: ['grant.*'] });
     receiver.useSecret(endpoint.body.secret);
-    assert.equal((await call('POST', '/v1/units', { code: 'ai_credits', scale: 2, name: 'AI credits' })).status, 201);
-    for (const customer of [{ id: 'acme', name: 'Acme Inc', externalId: 'crm-4417' }, { id: 'globex', name: 'Globex' }]) {
-      assert.equal((await call('POST', '/v1/customers', customer)).status, 201);
-    }
-    const clock = (await call('GET', '/v1/test-clock')).body;
-    const now = Date.parse(clock.now);
-    // Grants, then a week of daily usage, moving the test clock.
-    await call('POST', '/v1/test-clock/advance', { to: new Date(now).toISOString() });
-    const grant = (body: Record<string, unknown>) => call('POST', '/v1/grants', { customerId: 'acme', unit: 'ai_credits', ...body });
-    assert.equal((await grant({ amount: '500', name: 'Annual plan', category: 'paid' })).status, 201);
-    assert.equal((await grant({ amount: '80.25', name: 'Welcome bonus', category: 'promotional', expiresAt: new Date(now + 8 * DAY).toISOString() })).status, 201);
-    assert.equal((await grant({ amount: '40', name: 'Spring promo', category: 'promotional', expiresAt: new Date(now + 25 * DAY).toISOString() })).status, 201);
-    assert.equal((await call('POST', '/v1/grants', { customerId: 'globex', unit: 'ai_credits', amount: '10' })).status, 201);
-    for (let day = 1; day <= 6; day += 1) {
-      await call('POST', '/v1/test-clock/advance', { to: new Date(now + day * DAY).toISOString() });
-      const debit = await call('POST', '/v1/debits', { customerId: 'acme', unit: 'ai_credits', amount: `${7 + day}.5`, feature: day % 2 ? 'chat' : 'images' });
-      assert.equal(debit.status, 201, JSON.stringify(debit.body));
-    }
-    assert.equal((await call('POST', '/v1/holds', { customerId: 'acme', unit: 'ai_credits', amount: '12', feature: 'batch', ttlSeconds: 86400 })).status, 201);
+    await seedAcme(call);
   });
 
   after(async () => {
-    await browser?.close();
-    await served?.stop();
+    await harness?.stop();
     await receiver?.stop();
-    rmSync(directory, { recursive: true, force: true });
   });
 
   it('signs in, finds a customer, shows the API balance exactly, grants, voids, and the chart and ledger follow', async () => {
@@ -93,7 +35,7 @@ describe('console and portal in a real browser, against the real serve command',
     await page.getByTestId('test-mode').waitFor();
     assert.match((await page.getByTestId('test-mode').textContent()) ?? '', /TEST MODE/, 'test mode is marked');
     await page.getByTestId('customer-acme').click();
-    await page.waitForURL(`${served.baseUrl}/console/customers/acme`);
+    await page.waitForURL(`${harness.served.baseUrl}/console/customers/acme`);
     const available = page.getByTestId('available-ai_credits').locator('.amount-value');
     const before = await balanceOf('acme');
     await page.getByTestId('burn-down-chart').locator('canvas').waitFor();
@@ -185,7 +127,7 @@ describe('console and portal in a real browser, against the real serve command',
     for (let attempt = 0; attempt < 50 && (await log()).attempts.length === before.attempts.length; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal((await log()).attempts.length, before.attempts.length + 1);
     await shoot(page, 'webhooks-desktop');
-    await page.goto(`${served.baseUrl}/console/events?type=grant.*`);
+    await page.goto(`${harness.served.baseUrl}/console/events?type=grant.*`);
     await page.locator('.event').first().waitFor();
     await shoot(page, 'events-desktop');
 
@@ -212,13 +154,13 @@ describe('console and portal in a real browser, against the real serve command',
     assert.equal(session.status, 201, JSON.stringify(session.body));
     const token = session.body.url.split('#')[1];
     // Over HTTP against the real server: customer B is not there for this token, and writes are refused.
-    const portalCall = apiClient(served.baseUrl, token);
+    const portalCall = apiClient(harness.served.baseUrl, token);
     assert.equal((await portalCall('GET', '/v1/balances?customerId=globex&unit=ai_credits')).status, 404);
     assert.equal((await portalCall('GET', '/v1/ledger-entries?customerId=globex')).status, 404);
     assert.equal((await portalCall('GET', '/v1/customers/globex')).status, 403);
     assert.equal((await portalCall('POST', '/v1/debits', { customerId: 'acme', unit: 'ai_credits', amount: '1' })).status, 403);
 
-    const page = await browser.newPage({ viewport: PHONE });
+    const page = await harness.browser.newPage({ viewport: PHONE });
     await page.goto(session.body.url);
     const available = page.getByTestId('available-ai_credits').locator('.amount-value');
     await available.waitFor();
@@ -243,10 +185,10 @@ describe('console and portal in a real browser, against the real serve command',
     const short = await call('POST', '/v1/portal-sessions', { customerId: 'acme', expiresIn: 60 });
     const clock = (await call('GET', '/v1/test-clock')).body;
     await call('POST', '/v1/test-clock/advance', { to: new Date(Date.parse(clock.now) + 120_000).toISOString() });
-    const expired = await browser.newPage({ viewport: PHONE });
+    const expired = await harness.browser.newPage({ viewport: PHONE });
     await expired.goto(short.body.url);
     await expired.getByText('This link has expired').waitFor();
-    assert.equal((await apiClient(served.baseUrl, short.body.url.split('#')[1])('GET', '/v1/portal-session')).status, 401);
+    assert.equal((await apiClient(harness.served.baseUrl, short.body.url.split('#')[1])('GET', '/v1/portal-session')).status, 401);
     await expired.close();
   });
 });

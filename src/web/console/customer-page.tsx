@@ -5,7 +5,7 @@ import { GrantsTable, PurchasesTable, UsageByFeature, useGrants, useWallets, Wal
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { Grant } from '../shared/types.ts';
-import { ActionDialog, Amount, ErrorNotice, Field, Loading, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
+import { ActionDialog, Amount, DECIMAL_INPUT, ErrorNotice, Field, Loading, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
 import { LedgerTable } from './ledger-page.tsx';
 import type { ConsoleContext } from './main.tsx';
 
@@ -117,7 +117,7 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
               }
               done={refresh}
             >
-              <Field label={`Amount (${unit})`}>{(id) => <input id={id} name="amount" inputMode="decimal" required pattern="^\d+(\.\d+)?$" data-testid="grant-amount" />}</Field>
+              <Field label={`Amount (${unit})`}>{(id) => <input id={id} name="amount" {...DECIMAL_INPUT} data-testid="grant-amount" />}</Field>
               <Field label="Category">
                 {(id) => (
                   <select id={id} name="category" defaultValue="promotional">
@@ -139,7 +139,7 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
               }
               done={refresh}
             >
-              <Field label={`Amount (${unit})`}>{(id) => <input id={id} name="amount" inputMode="decimal" required pattern="^\d+(\.\d+)?$" />}</Field>
+              <Field label={`Amount (${unit})`}>{(id) => <input id={id} name="amount" {...DECIMAL_INPUT} />}</Field>
               <Field label="Feature (optional)">{(id) => <input id={id} name="feature" maxLength={100} />}</Field>
             </ActionDialog>
             <ActionDialog
@@ -157,9 +157,9 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
                 setCheckoutLink(purchase.paymentSession?.url ?? null);
               }}
             >
-              <Field label={`Credits (${unit})`}>{(id) => <input id={id} name="amount" inputMode="decimal" required pattern="^\d+(\.\d+)?$" />}</Field>
+              <Field label={`Credits (${unit})`}>{(id) => <input id={id} name="amount" {...DECIMAL_INPUT} />}</Field>
               <Field label="Price" hint="In the default currency, e.g. 5.00">
-                {(id) => <input id={id} name="price" inputMode="decimal" required pattern="^\d+(\.\d+)?$" />}
+                {(id) => <input id={id} name="price" {...DECIMAL_INPUT} />}
               </Field>
             </ActionDialog>
           </div>
@@ -212,6 +212,7 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
                       title="Release this hold?"
                       confirmLabel="Release"
                       buttonClass="button button-small"
+                      testId={`release-${hold.id}`}
                       run={(key) => unwrap(client.POST('/v1/holds/{id}/release', { params: { path: { id: hold.id } }, body: {}, ...idempotent(key) }))}
                       done={refresh}
                     >

@@ -61,10 +61,23 @@ export function Field(props: { label: string; children: (id: string) => ReactNod
   );
 }
 
+/** An input for a decimal amount: what the API reads as exact, digits with an optional fraction. */
+export const DECIMAL_INPUT = { inputMode: 'decimal', required: true, pattern: '^\\d+(\\.\\d+)?$', title: 'a number such as 12.50' } as const;
+
+/** What is wrong with the form's first invalid field, named by its label; null if nothing. */
+function invalidField(form: HTMLFormElement): { field: HTMLInputElement; message: string } | null {
+  const field = form.querySelector<HTMLInputElement>(':invalid');
+  if (!field) return null;
+  const label = field.labels?.[0]?.textContent ?? field.name;
+  const expected = field.validity.patternMismatch && field.title ? `enter ${field.title}` : field.validationMessage;
+  return { field, message: `${label}: ${expected}` };
+}
+
 /**
  * An action behind a confirmation dialog. The idempotency key is made when the
  * dialog opens and sent with every submit of it, so a double click or a retry
- * books once. The API's error is shown as it is, and the dialog stays open.
+ * books once. The API's error is shown as it is, and the dialog stays open;
+ * so is a field the browser finds invalid, named by its label, before anything is sent.
  */
 export function ActionDialog<Result>(props: {
   label: string;
@@ -90,6 +103,12 @@ export function ActionDialog<Result>(props: {
   };
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    const invalid = invalidField(event.currentTarget);
+    if (invalid) {
+      setError(new Error(invalid.message));
+      invalid.field.focus();
+      return;
+    }
     setBusy(true);
     setError(null);
     try {
@@ -108,7 +127,7 @@ export function ActionDialog<Result>(props: {
         {props.label}
       </button>
       <dialog ref={dialog} aria-labelledby={titleId} className="dialog">
-        <form method="dialog" onSubmit={submit}>
+        <form method="dialog" onSubmit={submit} noValidate>
           <h3 id={titleId}>{props.title}</h3>
           {props.children}
           <ErrorNotice error={error} />

@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { eventually, PHONE, seedAcme, startConsoleBrowser, type ConsoleBrowser } from '../support/console-browser.ts';
+
+/**
+ * A support person's actions on a customer's page, in Debian's chromium against
+ * the real `serve` command: debit, release a hold, create a purchase link. Each
+ * books exactly once (checked through the API) and the page then shows the API's
+ * strings; each bad input shows its error in the dialog and changes nothing.
+ * Screenshots of every resulting state, laptop and phone, go to test-artifacts/console/.
+ */
+describe('console actions on a customer, in a real browser', () => {
+  let harness: ConsoleBrowser;
+  let { call, shoot, signedIn, balanceOf } = {} as ConsoleBrowser;
+
+  /** The customer page at laptop width, with the API's balance shown. */
+  const customerPage = async () => {
+    const page = await signedIn('/console/customers/acme');
+    await page.getByTestId('available-ai_credits').waitFor();
+    return page;
+  };
+  const shownAvailable = (page: Page) => page.getByTestId('available-ai_credits').locator('.amount-value').textContent();
+  /** Both widths of the state the page is in. */
+  const shootBoth = async (page: Page, name: string) => {
+    const laptop = page.viewportSize()!;
+    await shoot(page, `${name}-desktop`);
+    await page.setViewportSize(PHONE);
+    await shoot(page, `${name}-phone`);
+    await page.setViewportSize(laptop);
+  };
+  /** What must not move when an action is refused. */
+  const snapshot = async () => ({
+    balance: await balanceOf('acme'),
+    ledger: (await call('GET', '/v1/ledger-entries?customerId=acme&limit=100')).body.data.length,
+    debits: (await call('GET', '/v1/debits?customerId=acme&limit=100')).body.data.length,
+    holds: (await call('GET', '/v1/holds?customerId=acme&limit=100')).body.data.map((hold: { id: string; status: string }) => `${hold.id}:${hold.status}`),
+    purchases: (await call('GET', '/v1/purchases?customerId=acme&limit=100')).body.data.length,
+  });
+  const latestEntry = async () => (await call('GET', '/v1/ledger-entries?customerId=acme&limit=1')).body.data[0];
+  const firstLedgerRow = (page: Page) => page.getByTestId('ledger-table').locator('tbody tr').first();
+
+  before(async () => {
+    harness = await startConsoleBrowser();
+    ({ call, shoot, signedIn, balanceOf } = harness);
+    await seedAcme(call);
+  });
+
+  after(async () => {
+    await harness?.stop();
+  });
+
+  it('debits from the page once, even on a double click; more than the balance is refused with the API error and books nothing', async () => {
+    const page = await customerPage();
+    const start = await snapshot();
+    assert.deepEqual([start.balance.available, start.balance.held], ['542.25', '12'], 'the seeded balance');
+
+    await page.getByTestId('debit').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Amount (ai_credits)').fill('7.25');
+    await dialog.getByLabel('Feature (optional)').fill('support');
+    await dialog.getByTestId('confirm').dblclick();
+    await dialog.waitFor({ state: 'hidden' });
+    const debits = (await call('GET', '/v1/debits?customerId=acme&limit=100')).body.data;
+    assert.equal(debits.length, start.debits + 1, 'booked once');
+    assert.deepEqual([debits[0].amount, debits[0].consumed, debits[0].feature], ['7.25', '7.25', 'support']);
+    assert.equal((await balanceOf('acme')).available, '535');
+    await eventually(() => shownAvailable(page), '535', 'the balance shown after the debit');
+    const entry = await latestEntry();
+    assert.deepEqual([entry.type, entry.debitId], ['debit', debits[0].id]);
+    await firstLedgerRow(page).locator('.amount-value').first().filter({ hasText: entry.amount }).waitFor();
+    assert.equal(await firstLedgerRow(page).locator('.amount-value').first().textContent(), entry.amount, 'the ledger row is the API string');
+    await shootBoth(page, 'action-debit');
+
+    // More than is available, with the API's default policy (reject): the dialog shows the 402 and stays open.
+    const before = await snapshot();
+    await page.getByTestId('debit').click();
+    await dialog.getByLabel('Amount (ai_credits)').fill('535.01');
+    await dialog.getByTestId('confirm').click();
+    await dialog.getByRole('alert').waitFor();
+    assert.match((await dialog.getByRole('alert').textContent()) ?? '', /^insufficient_balance: /);
+    assert.deepEqual(await snapshot(), before, 'nothing changed');
+    assert.equal(await shownAvailable(page), '535');
+    await shootBoth(page, 'action-debit-refused');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.close();
+  });
+
+  it('releases a hold once; releasing a hold captured meanwhile shows the API error and changes nothing', async () => {
+    const created = await call('POST', '/v1/holds', { customerId: 'acme', unit: 'ai_credits', amount: '3.5', feature: 'export', ttlSeconds: 86400 });
+    assert.equal(created.status, 201);
+    const [batch] = (await call('GET', '/v1/holds?customerId=acme&status=active&limit=100')).body.data.filter((hold: { feature: string }) => hold.feature === 'batch');
+    const page = await customerPage();
+    await page.getByTestId(`release-${created.body.id}`).waitFor();
+
+    // The page still offers Release for a hold that another system captured a moment ago.
+    assert.equal((await call('POST', `/v1/holds/${created.body.id}/capture`, {})).status, 200);
+    const before = await snapshot();
+    await page.getByTestId(`release-${created.body.id}`).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByTestId('confirm').click();
+    await dialog.getByRole('alert').waitFor();
+    assert.match((await dialog.getByRole('alert').textContent()) ?? '', /^state_conflict: /);
+    assert.deepEqual(await snapshot(), before, 'nothing changed');
+    assert.equal((await call('GET', `/v1/holds/${created.body.id}`)).body.status, 'captured');
+    await shootBoth(page, 'action-release-refused');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // Release the 12-credit batch hold: available grows by exactly 12, nothing is held.
+    assert.deepEqual([before.balance.available, before.balance.held], ['531.5', '12']);
+    await page.getByTestId(`release-${batch.id}`).click();
+    await dialog.getByText(/become available again/).waitFor();
+    await dialog.getByTestId('confirm').dblclick();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await call('GET', `/v1/holds/${batch.id}`)).body.status, 'released');
+    const releases = (await call('GET', '/v1/ledger-entries?customerId=acme&type=release&limit=100')).body.data;
+    assert.deepEqual(releases.map((entry: { holdId: string }) => entry.holdId), [batch.id], 'released once');
+    assert.deepEqual([(await balanceOf('acme')).available, (await balanceOf('acme')).held], ['543.5', '0']);
+    await eventually(() => shownAvailable(page), '543.5', 'the balance shown after the release');
+    await page.getByText('Nothing held.').waitFor();
+    assert.equal(await firstLedgerRow(page).locator('.amount-value').first().textContent(), releases[0].amount);
+    await shootBoth(page, 'action-release');
+    await page.close();
+  });
+
+  it('creates a purchase link once and shows the checkout URL and the open purchase; a price of "abc" is refused before sending', async () => {
+    const page = await customerPage();
+    const before = await snapshot();
+    await page.getByTestId('purchase-link').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Credits (ai_credits)').fill('250');
+    await dialog.getByLabel('Price').fill('abc');
+    await dialog.getByTestId('confirm').click();
+    assert.equal(await dialog.getByRole('alert').textContent(), 'Price: enter a number such as 12.50');
+    assert.equal(await page.evaluate('document.activeElement.name'), 'price', 'the bad field has the focus');
+    assert.deepEqual(await snapshot(), before, 'nothing changed');
+    await shootBoth(page, 'action-purchase-link-refused');
+
+    // Corrected in the same dialog (same idempotency key); a double click still makes one purchase.
+    await dialog.getByLabel('Price').fill('12.50');
+    await dialog.getByTestId('confirm').dblclick();
+    await dialog.waitFor({ state: 'hidden' });
+    const purchases = (await call('GET', '/v1/purchases?customerId=acme&limit=100')).body.data;
+    assert.equal(purchases.length, before.purchases + 1, 'one purchase');
+    const [purchase] = purchases;
+    assert.deepEqual([purchase.amount, purchase.price, purchase.status], ['250', '12.50', 'open']);
+    assert.equal(await page.getByTestId('checkout-link').inputValue(), purchase.paymentSession.url, 'the link is the API string');
+    const row = page.getByRole('row').filter({ hasText: purchase.invoice.id });
+    await row.waitFor();
+    assert.equal(await row.locator('.amount-value').textContent(), purchase.amount);
+    assert.match((await row.textContent()) ?? '', new RegExp(`${purchase.price.replace('.', '\\.')} ${purchase.currency.toUpperCase()}`));
+    assert.deepEqual((await snapshot()).balance, before.balance, 'no credits before payment');
+    await shootBoth(page, 'action-purchase-link');
+    await page.close();
+  });
+});

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { apiClient, startServe, type ServedProcess } from './serve-process.ts';
+
+/** Shared by the console's browser tests: the real `serve` command, Debian's chromium, and a seeded customer. */
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/console/', import.meta.url));
+export const DAY = 86_400_000;
+export const PHONE = { width: 390, height: 844 };
+export const LAPTOP = { width: 1280, height: 900 };
+
+export type ApiCall = ReturnType<typeof apiClient>;
+
+export interface ConsoleBrowser {
+  served: ServedProcess;
+  call: ApiCall;
+  browser: Browser;
+  key: string;
+  /** A full-page screenshot to test-artifacts/console/<name>.png. */
+  shoot: (page: Page, name: string) => Promise<void>;
+  /** A new page at `path`, signed in with the test key. */
+  signedIn: (path: string, viewport?: { width: number; height: number }) => Promise<Page>;
+  /** The API's balance of a customer's ai_credits. */
+  balanceOf: (customerId: string) => Promise<{ available: string; held: string; [field: string]: unknown }>;
+  stop: () => Promise<void>;
+}
+
+export async function startConsoleBrowser(env: Record<string, string> = {}): Promise<ConsoleBrowser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-console-'));
+  const served = await startServe({ database: join(directory, 'console.db'), env });
+  const key = served.testKey!;
+  const call = apiClient(served.baseUrl, key);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  return {
+    served,
+    call,
+    browser,
+    key,
+    shoot: async (page, name) => {
+      const path = join(ARTIFACTS, `${name}.png`);
+      await page.screenshot({ path, fullPage: true });
+      assert.ok(statSync(path).size > 10_000, `${name}.png has content`);
+    },
+    signedIn: async (path, viewport = LAPTOP) => {
+      const page = await browser.newPage({ viewport, acceptDownloads: true });
+      await page.goto(`${served.baseUrl}${path}`);
+      await page.getByTestId('api-key').fill(key);
+      await page.getByTestId('sign-in').click();
+      return page;
+    },
+    balanceOf: async (customerId) => (await call('GET', `/v1/balances?customerId=${customerId}&unit=ai_credits`)).body,
+    stop: async () => {
+      await browser.close();
+      await served.stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `read` gives `expected` (pages refetch after an action). */
+export async function eventually<T>(read: () => Promise<T>, expected: T, what: string): Promise<void> {
+  let last: T | undefined;
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    last = await read();
+    if (last === expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`${what}: expected ${String(expected)}, still ${String(last)}`);
+}
+
+/**
+ * The ai_credits unit (scale 2); customers acme (three grants, a week of daily
+ * usage moving the test clock, and an active 12-credit hold for "batch") and globex (10 credits).
+ */
+export async function seedAcme(call: ApiCall): Promise<void> {
+  assert.equal((await call('POST', '/v1/units', { code: 'ai_credits', scale: 2, name: 'AI credits' })).status, 201);
+  for (const customer of [{ id: 'acme', name: 'Acme Inc', externalId: 'crm-4417' }, { id: 'globex', name: 'Globex' }]) {
+    assert.equal((await call('POST', '/v1/customers', customer)).status, 201);
+  }
+  const now = Date.parse((await call('GET', '/v1/test-clock')).body.now);
+  await call('POST', '/v1/test-clock/advance', { to: new Date(now).toISOString() });
+  const grant = (body: Record<string, unknown>) => call('POST', '/v1/grants', { customerId: 'acme', unit: 'ai_credits', ...body });
+  assert.equal((await grant({ amount: '500', name: 'Annual plan', category: 'paid' })).status, 201);
+  assert.equal((await grant({ amount: '80.25', name: 'Welcome bonus', category: 'promotional', expiresAt: new Date(now + 8 * DAY).toISOString() })).status, 201);
+  assert.equal((await grant({ amount: '40', name: 'Spring promo', category: 'promotional', expiresAt: new Date(now + 25 * DAY).toISOString() })).status, 201);
+  assert.equal((await call('POST', '/v1/grants', { customerId: 'globex', unit: 'ai_credits', amount: '10' })).status, 201);
+  for (let day = 1; day <= 6; day += 1) {
+    await call('POST', '/v1/test-clock/advance', { to: new Date(now + day * DAY).toISOString() });
+    const debit = await call('POST', '/v1/debits', { customerId: 'acme', unit: 'ai_credits', amount: `${7 + day}.5`, feature: day % 2 ? 'chat' : 'images' });
+    assert.equal(debit.status, 201, JSON.stringify(debit.body));
+  }
+  assert.equal((await call('POST', '/v1/holds', { customerId: 'acme', unit: 'ai_credits', amount: '12', feature: 'batch', ttlSeconds: 86400 })).status, 201);
+}
