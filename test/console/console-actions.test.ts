@@ -21,12 +21,17 @@ describe('console actions on a customer, in a real browser', () => {
     return page;
   };
   const shownAvailable = (page: Page) => page.getByTestId('available-ai_credits').locator('.amount-value').textContent();
-  /** Both widths of the state the page is in. */
+  /** Both widths of the state the page is in (with a dialog open, what the viewport shows); nothing is wider than a phone. */
   const shootBoth = async (page: Page, name: string) => {
     const laptop = page.viewportSize()!;
-    await shoot(page, `${name}-desktop`);
+    const fullPage = !(await page.getByRole('dialog').isVisible());
+    await shoot(page, `${name}-desktop`, { fullPage });
     await page.setViewportSize(PHONE);
-    await shoot(page, `${name}-phone`);
+    // The chart follows the width on its next frame.
+    await eventually(() => page.evaluate('document.documentElement.scrollWidth'), PHONE.width, `${name}: no sideways scrolling on a phone`);
+    const sideways = await page.locator('.table-wrap').evaluateAll((wraps: any[]) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth).map((wrap) => wrap.closest('section').querySelector('h2').textContent));
+    assert.deepEqual(sideways, [], `${name}: every table fits a phone without scrolling sideways`);
+    await shoot(page, `${name}-phone`, { fullPage });
     await page.setViewportSize(laptop);
   };
   /** What must not move when an action is refused. */
@@ -75,6 +80,7 @@ describe('console actions on a customer, in a real browser', () => {
     // More than is available, with the API's default policy (reject): the dialog shows the 402 and stays open.
     const before = await snapshot();
     await page.getByTestId('debit').click();
+    assert.deepEqual(await dialog.locator('input').evaluateAll((inputs: any[]) => inputs.map((input) => input.value)), ['', ''], 'a new debit starts blank');
     await dialog.getByLabel('Amount (ai_credits)').fill('535.01');
     await dialog.getByTestId('confirm').click();
     await dialog.getByRole('alert').waitFor();
@@ -104,7 +110,10 @@ describe('console actions on a customer, in a real browser', () => {
     assert.deepEqual(await snapshot(), before, 'nothing changed');
     assert.equal((await call('GET', `/v1/holds/${created.body.id}`)).body.status, 'captured');
     await shootBoth(page, 'action-release-refused');
+    // Dismissed, the refusal reloads the page: the captured hold leaves the list and the balance is the API's.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId(`release-${created.body.id}`).waitFor({ state: 'detached' });
+    await eventually(() => shownAvailable(page), before.balance.available, 'the balance shown after the refusal');
 
     // Release the 12-credit batch hold: available grows by exactly 12, nothing is held.
     assert.deepEqual([before.balance.available, before.balance.held], ['531.5', '12']);
@@ -149,6 +158,9 @@ describe('console actions on a customer, in a real browser', () => {
     await row.waitFor();
     assert.equal(await row.locator('.amount-value').textContent(), purchase.amount);
     assert.match((await row.textContent()) ?? '', new RegExp(`${purchase.price.replace('.', '\\.')} ${purchase.currency.toUpperCase()}`));
+    assert.match((await page.getByRole('status').filter({ has: page.getByTestId('checkout-link') }).textContent()) ?? '', /Checkout link for 250 ai_credits at 12\.50 USD/);
+    await page.getByTestId(`grant-${purchase.grantId}`).getByText('payment pending').waitFor();
+    assert.equal(await page.getByTestId(`grant-${purchase.grantId}`).locator('.amount-value').nth(1).textContent(), purchase.amount, 'the pending grant, granted column');
     assert.deepEqual((await snapshot()).balance, before.balance, 'no credits before payment');
     await shootBoth(page, 'action-purchase-link');
     await page.close();

@@ -20,8 +20,8 @@ export interface ConsoleBrowser {
   call: ApiCall;
   browser: Browser;
   key: string;
-  /** A full-page screenshot to test-artifacts/console/<name>.png. */
-  shoot: (page: Page, name: string) => Promise<void>;
+  /** A screenshot to test-artifacts/console/<name>.png: the full page, or what the viewport shows (an open dialog). */
+  shoot: (page: Page, name: string, options?: { fullPage: boolean }) => Promise<void>;
   /** A new page at `path`, signed in with the test key. */
   signedIn: (path: string, viewport?: { width: number; height: number }) => Promise<Page>;
   /** The API's balance of a customer's ai_credits. */
@@ -41,9 +41,9 @@ export async function startConsoleBrowser(env: Record<string, string> = {}): Pro
     call,
     browser,
     key,
-    shoot: async (page, name) => {
+    shoot: async (page, name, { fullPage } = { fullPage: true }) => {
       const path = join(ARTIFACTS, `${name}.png`);
-      await page.screenshot({ path, fullPage: true });
+      await page.screenshot({ path, fullPage });
       assert.ok(statSync(path).size > 10_000, `${name}.png has content`);
     },
     signedIn: async (path, viewport = LAPTOP) => {

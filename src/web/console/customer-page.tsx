@@ -4,7 +4,7 @@ import { unwrap } from '../shared/api.ts';
 import { GrantsTable, PurchasesTable, UsageByFeature, useGrants, useWallets, WalletOverview } from '../shared/customer-views.tsx';
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
-import type { Grant } from '../shared/types.ts';
+import type { Grant, Purchase } from '../shared/types.ts';
 import { ActionDialog, Amount, DECIMAL_INPUT, ErrorNotice, Field, Loading, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
 import { LedgerTable } from './ledger-page.tsx';
 import type { ConsoleContext } from './main.tsx';
@@ -22,7 +22,7 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
   const { client } = props.context;
   const queryClient = useQueryClient();
   const refresh = () => void queryClient.invalidateQueries();
-  const [checkoutLink, setCheckoutLink] = useState<string | null>(null);
+  const [linked, setLinked] = useState<Purchase | null>(null);
   const customer = useQuery({
     queryKey: ['customer', props.customerId],
     queryFn: () => unwrap(client.GET('/v1/customers/{id}', { params: { path: { id: props.customerId } } })),
@@ -154,7 +154,7 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
               }
               done={(purchase) => {
                 refresh();
-                setCheckoutLink(purchase.paymentSession?.url ?? null);
+                setLinked(purchase);
               }}
             >
               <Field label={`Credits (${unit})`}>{(id) => <input id={id} name="amount" {...DECIMAL_INPUT} />}</Field>
@@ -165,10 +165,12 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
           </div>
         ) : null}
       </header>
-      {checkoutLink ? (
+      {linked?.paymentSession?.url ? (
         <div className="notice" role="status">
-          <label htmlFor="checkout-link">Checkout link for the customer:</label>
-          <input id="checkout-link" readOnly value={checkoutLink} onFocus={(event) => event.currentTarget.select()} data-testid="checkout-link" />
+          <label htmlFor="checkout-link">
+            Checkout link for <Amount value={linked.amount} unit={linked.unit} /> at {linked.price} {linked.currency.toUpperCase()}, to send to the customer:
+          </label>
+          <input id="checkout-link" readOnly value={linked.paymentSession.url} onFocus={(event) => event.currentTarget.select()} data-testid="checkout-link" />
         </div>
       ) : null}
       {units.length > 1 ? (
@@ -209,7 +211,7 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
                     </span>
                     <ActionDialog
                       label="Release"
-                      title="Release this hold?"
+                      title={`Release hold ${hold.id}?`}
                       confirmLabel="Release"
                       buttonClass="button button-small"
                       testId={`release-${hold.id}`}
@@ -217,7 +219,7 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
                       done={refresh}
                     >
                       <p>
-                        <Amount value={hold.amount} unit={hold.unit} /> become available again.
+                        <Amount value={hold.amount} unit={hold.unit} /> held{hold.feature ? ` for ${hold.feature}` : ''} become available again.
                       </p>
                     </ActionDialog>
                   </li>

@@ -4,7 +4,7 @@ import { unwrap } from '../shared/api.ts';
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { LedgerEntry } from '../shared/types.ts';
-import { ErrorNotice, Field, Loading, Section, useDocumentTitle } from '../shared/ui.tsx';
+import { Amount, ErrorNotice, Field, Loading, Section, useDocumentTitle } from '../shared/ui.tsx';
 import type { ConsoleContext } from './main.tsx';
 
 /** The filter's choices; `satisfies` fails the type check if the API drops or renames one. */
@@ -36,14 +36,17 @@ export function LedgerTable(props: { entries: LedgerEntry[] }) {
               </td>
               <td data-label="Amount" className="num">
                 <span>
-                  <span className="amount-value">{entry.amount}</span>
-                  {entry.heldAmount !== '0' ? <small className="muted"> held {entry.heldAmount}</small> : null}
+                  <Amount value={entry.amount} unit={entry.unit} />
+                  {entry.heldAmount !== '0' ? (
+                    <>
+                      <br />
+                      <small className="muted">held {entry.heldAmount}</small>
+                    </>
+                  ) : null}
                 </span>
               </td>
               <td data-label="Balance after" className="num">
-                <span className="amount">
-                  <span className="amount-value">{entry.balanceAfter}</span> <span className="amount-unit">{entry.unit}</span>
-                </span>
+                <Amount value={entry.balanceAfter} unit={entry.unit} />
               </td>
               <td data-label="Customer">
                 <span>

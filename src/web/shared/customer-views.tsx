@@ -220,7 +220,10 @@ export function PurchasesTable(props: { client: Client; customerId: string }) {
                 <StatusBadge status={purchase.status} />
               </td>
               <td data-label="Invoice">
-                <StatusBadge status={purchase.invoice.status} /> <code className="small">{purchase.invoice.id}</code>
+                {/* One item in the phone's stacked row, so the ID wraps under the badge instead of widening the table. */}
+                <span>
+                  <StatusBadge status={purchase.invoice.status} /> <code className="small">{purchase.invoice.id}</code>
+                </span>
               </td>
             </tr>
           ))}

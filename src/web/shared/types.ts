@@ -19,6 +19,7 @@ type ItemOf<Op extends Operation> = ResponseOf<Op> extends { data: Array<infer I
 export type Unit = ItemOf<'listUnits'>;
 export type Grant = ItemOf<'listGrants'>;
 export type LedgerEntry = ItemOf<'listLedgerEntries'>;
+export type Purchase = ResponseOf<'createPurchase'>;
 export type BalanceHistory = ResponseOf<'getBalanceHistory'>;
 export type Runway = ResponseOf<'getRunway'>;
 export type PortalSession = ResponseOf<'getPortalSession'>;

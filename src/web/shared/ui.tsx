@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, newIdempotencyKey } from './api.ts';
 
@@ -17,7 +18,7 @@ export function ErrorNotice(props: { error: unknown }) {
   return (
     <p className="error" role="alert">
       {text}
-      {error instanceof ApiError && error.requestId ? <span className="muted"> (request {error.requestId})</span> : null}
+      {error instanceof ApiError && error.requestId ? <small className="request-id">request {error.requestId}</small> : null}
     </p>
   );
 }
@@ -92,6 +93,8 @@ export function ActionDialog<Result>(props: {
   done?: (result: Result) => void;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const form = useRef<HTMLFormElement>(null);
+  const queryClient = useQueryClient();
   const [key, setKey] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -99,6 +102,8 @@ export function ActionDialog<Result>(props: {
   const open = () => {
     setKey(newIdempotencyKey());
     setError(null);
+    // Each opening starts blank: values left from the last action must not be booked again by a quick Confirm.
+    form.current?.reset();
     dialog.current?.showModal();
   };
   const submit = async (event: FormEvent<HTMLFormElement>) => {
@@ -126,8 +131,9 @@ export function ActionDialog<Result>(props: {
       <button type="button" className={props.buttonClass ?? 'button'} onClick={open} data-testid={props.testId}>
         {props.label}
       </button>
-      <dialog ref={dialog} aria-labelledby={titleId} className="dialog">
-        <form method="dialog" onSubmit={submit} noValidate>
+      {/* A refusal often means the page was stale (a hold captured elsewhere): once it has been read and dismissed, the page reloads its data. */}
+      <dialog ref={dialog} aria-labelledby={titleId} className="dialog" onClose={() => error instanceof ApiError && void queryClient.invalidateQueries()}>
+        <form ref={form} method="dialog" onSubmit={submit} noValidate>
           <h3 id={titleId}>{props.title}</h3>
           {props.children}
           <ErrorNotice error={error} />
