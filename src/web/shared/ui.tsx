@@ -106,6 +106,10 @@ export function ActionDialog<Result>(props: {
     form.current?.reset();
     dialog.current?.showModal();
   };
+  // A refusal often means the page was stale (a hold captured elsewhere): once it has been read and dismissed, the page reloads its data.
+  const reloadAfterRefusal = () => {
+    if (error instanceof ApiError) void queryClient.invalidateQueries();
+  };
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const invalid = invalidField(event.currentTarget);
@@ -131,8 +135,7 @@ export function ActionDialog<Result>(props: {
       <button type="button" className={props.buttonClass ?? 'button'} onClick={open} data-testid={props.testId}>
         {props.label}
       </button>
-      {/* A refusal often means the page was stale (a hold captured elsewhere): once it has been read and dismissed, the page reloads its data. */}
-      <dialog ref={dialog} aria-labelledby={titleId} className="dialog" onClose={() => error instanceof ApiError && void queryClient.invalidateQueries()}>
+      <dialog ref={dialog} aria-labelledby={titleId} className="dialog" onClose={reloadAfterRefusal}>
         <form ref={form} method="dialog" onSubmit={submit} noValidate>
           <h3 id={titleId}>{props.title}</h3>
           {props.children}
