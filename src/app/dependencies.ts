@@ -58,6 +58,7 @@ export type IdPrefix =
   | 'req'
   | 'prc'
   | 'ps'
+  | 'cn'
   | 'aud';
 
 /** What a caller is acting as: one environment, one request. */

@@ -26,6 +26,7 @@ export const EVENT_TYPES = [
   'purchase.expired',
   'purchase.canceled',
   'purchase.failed',
+  'purchase.refunded',
   'invoice.paid',
   'invoice.paid.v0',
   'invoice.voided',

@@ -2,6 +2,7 @@ import { runAutoTopUps } from '../app/auto-top-up-runs.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { purgeExpiredIdempotencyKeys } from '../app/idempotency.ts';
 import { expireDuePurchases } from '../app/purchases-expiry.ts';
+import { settlePendingRefunds } from '../app/refunds.ts';
 import { sweepDueEvents } from '../app/time-events.ts';
 
 /** How often each node looks for due expiries; booking is exact-timed however late it runs. */
@@ -17,7 +18,7 @@ type Log = (error: unknown, what: string) => void;
 /**
  * The loops every `serve` node runs: booking due time events (expiries, resets,
  * recurring grants) with a purge of old idempotency keys once a minute,
- * expiring unpaid purchases, running requested auto top-ups, and fanning the
+ * expiring unpaid purchases, settling refunds left pending, running requested auto top-ups, and fanning the
  * outbox out into webhook deliveries and sending them. Each loop skips a tick
  * while its previous pass is still running; every pass claims its work under
  * SKIP LOCKED (or a wallet lock) with a lease, so nodes share it without doing
@@ -41,6 +42,7 @@ export function startBackgroundWork(dependencies: AppDependencies, options: { in
       log,
     ),
     loop(intervalMs, 'purchase expiry', () => expireDuePurchases(dependencies, { onError: (error, id) => log(error, `expiring purchase ${id}`) }), log),
+    loop(intervalMs, 'pending refunds', () => settlePendingRefunds(dependencies, { onError: (error, id) => log(error, `refund ${id}`) }), log),
     loop(intervalMs, 'auto top-up', () => runAutoTopUps(dependencies, { onError: (error, id) => log(error, `auto top-up ${id}`) }), log),
     loop(
       intervalMs,

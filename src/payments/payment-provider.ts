@@ -35,6 +35,23 @@ export interface SavedMethodCharge {
   idempotencyKey: string;
 }
 
+/** Money to give back on a paid purchase (a credit note's refund). */
+export interface RefundRequest {
+  purchaseId: string;
+  creditNoteId: string;
+  /** The provider's payment of the purchase (Stripe: the PaymentIntent). */
+  paymentReference: string | null;
+  amountMinor: bigint;
+  currency: string;
+  /** The credit note's ID: every attempt of one refund is the same refund at the provider. */
+  idempotencyKey: string;
+}
+
+export interface RefundResult {
+  /** The provider's refund (Stripe `re_…`). */
+  reference: string;
+}
+
 export type ChargeResult = { outcome: 'succeeded'; paymentReference: string } | { outcome: 'declined'; reason: string };
 
 /**
@@ -48,6 +65,9 @@ export type ChargeResult = { outcome: 'succeeded'; paymentReference: string } | 
  *   provider either closes the session for good or reports that it was paid.
  * - `chargeSavedMethod` charges a saved payment method without the customer (auto
  *   top-up). A network error throws and is retried with the same idempotency key.
+ * - `refund` gives money back on a paid purchase, after the credit note is
+ *   committed (app/refunds.ts); a retry carries the same idempotency key, so it
+ *   refunds once. A network error throws and the credit note stays pending.
  */
 export interface PaymentProvider {
   readonly name: PaymentProviderName;
@@ -56,4 +76,5 @@ export interface PaymentProvider {
   createCheckoutSession(request: CheckoutRequest): Promise<CheckoutSession>;
   closeCheckoutSession(session: { sessionId: string | null }): Promise<SessionClosing>;
   chargeSavedMethod(request: SavedMethodCharge): Promise<ChargeResult>;
+  refund(request: RefundRequest): Promise<RefundResult>;
 }

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { CreditbookError, validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
-import type { ChargeResult, CheckoutRequest, CheckoutSession, PaymentProvider, SavedMethodCharge, SessionClosing } from './payment-provider.ts';
+import type { ChargeResult, CheckoutRequest, CheckoutSession, PaymentProvider, RefundRequest, RefundResult, SavedMethodCharge, SessionClosing } from './payment-provider.ts';
 
 export interface StripeSettings {
   secretKey: string;
@@ -115,6 +115,25 @@ export class StripePaymentProvider implements PaymentProvider {
       if (error instanceof Stripe.errors.StripeCardError) return { outcome: 'declined', reason: error.decline_code ?? error.code ?? 'card_declined' };
       throw error;
     }
+  }
+
+  /**
+   * A Refund of part of the purchase's PaymentIntent. The credit note's ID is the
+   * idempotency key, so a retry after a crash or a timeout is the same Refund.
+   */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    if (request.paymentReference === null) {
+      throw new CreditbookError('state_conflict', `Purchase ${request.purchaseId} has no Stripe payment to refund.`);
+    }
+    const refund = await this.client.refunds.create(
+      {
+        payment_intent: request.paymentReference,
+        amount: Number(request.amountMinor),
+        metadata: { creditbook_purchase_id: request.purchaseId, creditbook_credit_note_id: request.creditNoteId },
+      },
+      { idempotencyKey: request.idempotencyKey },
+    );
+    return { reference: refund.id };
   }
 
   /**

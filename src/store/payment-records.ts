@@ -147,3 +147,32 @@ export interface PortalSessionRecord {
   expiresAt: Instant;
   createdAt: Instant;
 }
+
+export type CreditNoteStatus = 'pending' | 'succeeded';
+
+/**
+ * A refund of unused paid credits: the credits voided on the purchase's grant and
+ * the money owed back at cost basis. Pending until the provider has refunded it.
+ */
+export interface CreditNoteRecord {
+  id: string;
+  environmentId: string;
+  customerId: string;
+  walletId: string;
+  purchaseId: string;
+  grantId: string;
+  credits: Amount;
+  /** Minor units of `currency`. */
+  amountMinor: bigint;
+  currency: string;
+  /** The sequence of the void entry the refund booked in its wallet's ledger. */
+  ledgerSequence: number;
+  provider: string;
+  status: CreditNoteStatus;
+  /** The provider's refund (Stripe `re_…`). */
+  refundReference: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Instant;
+  refundedAt: Instant | null;
+}

@@ -26,7 +26,7 @@ interface RecordedSession {
 /**
  * Stands in for api.stripe.com (unreachable here): records what the official
  * `stripe` client sends and answers as Stripe does for the calls Creditbook
- * makes — Checkout Sessions (create, expire, retrieve) and PaymentIntents —
+ * makes — Checkout Sessions (create, expire, retrieve), PaymentIntents and Refunds —
  * including Stripe's idempotent replay of a create with the same
  * Idempotency-Key, and a card error for `pm_card_chargeDeclined`.
  */
@@ -124,6 +124,13 @@ export class StripeRecorder {
         return { status: 402, json: { error: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' } } };
       }
       return { status: 200, json: { id: `pi_recorded_${this.counter}`, object: 'payment_intent', status: 'succeeded', amount: Number(form.amount), currency: form.currency } };
+    }
+    if (method === 'POST' && path === '/v1/refunds') {
+      this.counter += 1;
+      return {
+        status: 200,
+        json: { id: `re_recorded_${this.counter}`, object: 'refund', status: 'succeeded', amount: Number(form.amount), payment_intent: form.payment_intent, currency: 'usd' },
+      };
     }
     return { status: 404, json: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } } };
   }

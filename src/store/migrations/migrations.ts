@@ -8,6 +8,7 @@ import { portalSessionsAndEventCustomers } from './008-portal-sessions-and-event
 import { ratedUsageSchema } from './009-rated-usage.ts';
 import { callerOperationIdsSchema } from './010-caller-operation-ids.ts';
 import { unitDetailsSchema } from './011-unit-details.ts';
+import { creditNotesSchema } from './012-credit-notes.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -31,6 +32,7 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: 'rated usage', sql: ratedUsageSchema },
   { version: 10, name: 'caller operation ids with fingerprint and first response', sql: callerOperationIdsSchema },
   { version: 11, name: 'custom currency details on units', sql: unitDetailsSchema },
+  { version: 12, name: 'credit notes', sql: creditNotesSchema },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

@@ -122,6 +122,28 @@ export class GrantQueries {
     return (await this.executor.all<Row>('SELECT * FROM grants WHERE wallet_id = ? ORDER BY ordinal', [walletId])).map(mapGrant);
   }
 
+  /**
+   * One page (by ID) of the grants that became active before `activatedBefore`,
+   * optionally of one customer: what the revenue report walks, a page at a time.
+   */
+  async pageActivatedBefore(
+    environmentId: string,
+    input: { activatedBefore: number; customerId?: string; after: string | null; limit: number },
+  ): Promise<GrantRecord[]> {
+    const where = ['environment_id = ?', 'activated_at IS NOT NULL', 'activated_at < ?'];
+    const params: unknown[] = [environmentId, input.activatedBefore];
+    if (input.customerId !== undefined) {
+      where.push('customer_id = ?');
+      params.push(input.customerId);
+    }
+    if (input.after !== null) {
+      where.push('id > ?');
+      params.push(input.after);
+    }
+    const rows = await this.executor.all<Row>(`SELECT * FROM grants WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, [...params, input.limit]);
+    return rows.map(mapGrant);
+  }
+
   list(environmentId: string, filters: GrantFilters, page: PageRequest): Promise<Page<GrantRecord>> {
     const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey });
     if (filters.status) {

@@ -50,6 +50,16 @@ export class LedgerQueries {
     const sql = `SELECT * FROM ledger_entries WHERE ${['wallet_id = ?', ...range.where].join(' AND ')} ORDER BY sequence`;
     return (await this.executor.all<Row>(sql, [walletId, ...range.params])).map(mapEntry);
   }
+
+  /** The entries of these grants booked (created) before `bookedBefore`, in each wallet's sequence order. */
+  async loadForGrants(grantIds: readonly string[], bookedBefore: number): Promise<LedgerEntryRecord[]> {
+    if (grantIds.length === 0) return [];
+    const rows = await this.executor.all<Row>(
+      `SELECT * FROM ledger_entries WHERE grant_id IN (${placeholders(grantIds.length)}) AND created_at < ? ORDER BY wallet_id, sequence`,
+      [...grantIds, bookedBefore],
+    );
+    return rows.map(mapEntry);
+  }
 }
 
 const insertSqlByRowCount: string[] = [];

@@ -4,6 +4,7 @@ import { AutoTopUpQueries } from './auto-top-up-queries.ts';
 import { EventQueries, OutboxQueries } from './event-queries.ts';
 import { AuditQueries } from './audit-queries.ts';
 import { CallerOperationIdQueries } from './caller-operation-id-queries.ts';
+import { CreditNoteQueries } from './credit-note-queries.ts';
 import { GrantQueries } from './grant-queries.ts';
 import { DebitQueries, HoldQueries } from './hold-and-debit-queries.ts';
 import { IdempotencyQueries } from './idempotency-queries.ts';
@@ -46,6 +47,7 @@ export class Repository {
   readonly prices: PriceQueries;
   readonly usageEvents: UsageEventQueries;
   readonly audit: AuditQueries;
+  readonly creditNotes: CreditNoteQueries;
 
   constructor(
     executor: SqlExecutor,
@@ -74,5 +76,6 @@ export class Repository {
     this.prices = new PriceQueries(executor);
     this.usageEvents = new UsageEventQueries(executor);
     this.audit = new AuditQueries(executor);
+    this.creditNotes = new CreditNoteQueries(executor);
   }
 }

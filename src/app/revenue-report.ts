@@ -1,0 +1,161 @@
+import { AMOUNT_SCALE } from '../domain/amount.ts';
+import { requireCurrency, currencyScale } from '../domain/currencies.ts';
+import { notFound, validationError } from '../domain/errors.ts';
+import { divideHalfEven } from '../domain/revenue-allocation.ts';
+import { addRevenue, emptyRevenue, grantRevenue, movementOf, type GrantMovement, type GrantRevenue, type Period } from '../domain/revenue-report.ts';
+import type { Instant } from '../domain/types.ts';
+import type { GrantRecord, LedgerEntryRecord } from '../store/records.ts';
+import type { Repository } from '../store/repository/repository.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+
+/**
+ * The revenue report (docs/finance.md#the-revenue-report): for a period and a
+ * currency, deferred revenue at its start, paid grants, revenue recognised on
+ * consumption, breakage, refunds, and deferred revenue at its end; promotional
+ * credit apart, in credits; and a page of per-grant rows.
+ *
+ * Everything is derived from the append-only ledger by booking time (domain/
+ * revenue-report.ts), so a period that has ended reads the same tomorrow. The
+ * grants are walked a page at a time, each page in its own read, so memory
+ * stays bounded whatever the number of grants and the event loop is never held
+ * for long; only the page of rows asked for is kept.
+ */
+export interface RevenueReportQuery {
+  from: Instant;
+  to: Instant;
+  currency: string;
+  customerId?: string | undefined;
+  /** Per-grant rows: at most this many, after `startingAfter` (a grant ID). */
+  limit: number;
+  startingAfter: string | null;
+}
+
+export interface GrantRevenueRow {
+  grant: GrantRecord;
+  /** The grant's price in minor units of the report's currency. */
+  price: bigint;
+  /** The credits bought (its `grant` ledger entry). */
+  credits: bigint;
+  revenue: GrantRevenue;
+}
+
+/** Credits that carry no revenue, per unit: promotional grants, and paid grants without a cost. */
+export interface CreditsWithoutRevenue {
+  unit: string;
+  kind: 'promotional' | 'paid_without_cost';
+  credits: GrantRevenue;
+}
+
+export interface RevenueReport {
+  query: RevenueReportQuery;
+  /** The environment's time when it was read. */
+  readAt: Instant;
+  /** The period ended at least `REPORT_SETTLE_MS` ago: nothing can be booked into it any more. */
+  closed: boolean;
+  summary: GrantRevenue;
+  withoutRevenue: CreditsWithoutRevenue[];
+  grants: { data: GrantRevenueRow[]; hasMore: boolean };
+}
+
+/** A transaction in flight when a period ended commits within this; after it, the period is closed. */
+export const REPORT_SETTLE_MS = 60_000;
+/** Grants read per step of the walk. */
+const GRANTS_PER_READ = 500;
+
+export async function revenueReport(dependencies: AppDependencies, context: RequestContext, query: RevenueReportQuery): Promise<RevenueReport> {
+  const environmentId = context.environment.id;
+  requireCurrency(query.currency, 'currency');
+  if (query.from >= query.to) throw validationError('from', "'from' must be earlier than 'to'.");
+  const now = currentTime(dependencies, context.environment);
+  if (query.to > now) throw validationError('to', `'to' must not be later than now (${new Date(now).toISOString()}): a report covers what has been booked.`);
+  if (query.customerId !== undefined) {
+    const customer = await dependencies.store.read((repository) => repository.accounts.getCustomer(environmentId, query.customerId!));
+    if (!customer) throw notFound('customer', query.customerId, 'customerId');
+  }
+  if (query.startingAfter !== null) {
+    const cursor = await dependencies.store.read((repository) => repository.grants.get(environmentId, query.startingAfter!));
+    if (!cursor) throw validationError('startingAfter', `No grant with id '${query.startingAfter}' to start after.`);
+  }
+  const period: Period = { from: query.from, to: query.to };
+  const summary = emptyRevenue();
+  const withoutRevenue = new Map<string, CreditsWithoutRevenue>();
+  const rows: GrantRevenueRow[] = [];
+  let hasMore = false;
+  let after: string | null = null;
+  for (;;) {
+    const page = await dependencies.store.read((repository) => readPage(repository, environmentId, { ...query, after }));
+    for (const { grant, movements } of page.grants) {
+      const granted = movements.find((movement) => movement.kind === 'granted');
+      if (!granted) continue;
+      const price = priceIn(grant, query.currency);
+      if (price === 'other_currency') continue;
+      if (price === null) {
+        const kind = grant.category === 'promotional' ? 'promotional' : 'paid_without_cost';
+        const key = `${grant.unit}\u0000${kind}`;
+        const entry = withoutRevenue.get(key) ?? { unit: grant.unit, kind, credits: emptyRevenue() };
+        withoutRevenue.set(key, entry);
+        addRevenue(entry.credits, grantRevenue({ price: 0n, credits: granted.credits }, movements, period));
+        continue;
+      }
+      const revenue = grantRevenue({ price, credits: granted.credits }, movements, period);
+      addRevenue(summary, revenue);
+      if (untouched(revenue) || (query.startingAfter !== null && grant.id <= query.startingAfter)) continue;
+      if (rows.length < query.limit) rows.push({ grant, price, credits: granted.credits, revenue });
+      else hasMore = true;
+    }
+    if (page.grants.length < GRANTS_PER_READ) break;
+    after = page.grants[page.grants.length - 1]!.grant.id;
+  }
+  return {
+    query,
+    readAt: now,
+    closed: query.to + REPORT_SETTLE_MS <= now,
+    summary,
+    withoutRevenue: [...withoutRevenue.values()].sort((a, b) => (a.unit === b.unit ? a.kind.localeCompare(b.kind) : a.unit < b.unit ? -1 : 1)),
+    grants: { data: rows, hasMore },
+  };
+}
+
+/** One step of the walk: grants active before `to`, with their ledger movements booked before `to`. */
+async function readPage(
+  repository: Repository,
+  environmentId: string,
+  query: RevenueReportQuery & { after: string | null },
+): Promise<{ grants: Array<{ grant: GrantRecord; movements: GrantMovement[] }> }> {
+  const grants = await repository.grants.pageActivatedBefore(environmentId, {
+    activatedBefore: query.to,
+    ...(query.customerId !== undefined ? { customerId: query.customerId } : {}),
+    after: query.after,
+    limit: GRANTS_PER_READ,
+  });
+  const ids = grants.map((grant) => grant.id);
+  const [entries, refunds] = await Promise.all([repository.ledger.loadForGrants(ids, query.to), repository.creditNotes.refundEntriesOf(ids)]);
+  const byGrant = new Map<string, LedgerEntryRecord[]>();
+  for (const entry of entries) {
+    const list = byGrant.get(entry.grantId!) ?? [];
+    list.push(entry);
+    byGrant.set(entry.grantId!, list);
+  }
+  return {
+    grants: grants.map((grant) => ({
+      grant,
+      movements: (byGrant.get(grant.id) ?? []).flatMap((entry) => movementOf(entry, refunds.has(`${entry.walletId}:${entry.sequence}`)) ?? []),
+    })),
+  };
+}
+
+/**
+ * A grant's price in minor units of `currency`: null when it carries no revenue
+ * (promotional, or paid without a cost). A cost finer than the currency's minor
+ * unit (possible on grants made with `cost` directly) is rounded half to even,
+ * once, here (docs/finance.md#decisions).
+ */
+function priceIn(grant: GrantRecord, currency: string): bigint | null | 'other_currency' {
+  if (grant.category !== 'paid' || grant.costAmount === null || grant.costCurrency === null) return null;
+  if (grant.costCurrency !== currency) return 'other_currency';
+  return divideHalfEven(grant.costAmount, 10n ** BigInt(AMOUNT_SCALE - (currencyScale(currency) ?? 2)));
+}
+
+function untouched(revenue: GrantRevenue): boolean {
+  return Object.values(revenue).every((part) => part.credits === 0n && part.money === 0n);
+}

@@ -1,0 +1,101 @@
+import type { CreditNoteRecord, CreditNoteStatus } from '../payment-records.ts';
+import type { Page, PageRequest } from '../records.ts';
+import type { SqlExecutor } from '../sql-executor.ts';
+import { equalityFilters, fetchPage } from './pagination.ts';
+import { amountColumn, placeholders, readAmount, readMinor, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+
+export class CreditNoteQueries {
+  constructor(private readonly executor: SqlExecutor) {}
+
+  async insert(note: CreditNoteRecord): Promise<void> {
+    await this.executor.run(
+      `INSERT INTO credit_notes (id, environment_id, customer_id, wallet_id, purchase_id, grant_id, credits, amount_minor, currency, ledger_sequence,
+         provider, status, refund_reference, attempts, last_error, created_at, refunded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        note.id,
+        note.environmentId,
+        note.customerId,
+        note.walletId,
+        note.purchaseId,
+        note.grantId,
+        amountColumn(note.credits),
+        note.amountMinor.toString(),
+        note.currency,
+        note.ledgerSequence,
+        note.provider,
+        note.status,
+        note.refundReference,
+        note.attempts,
+        note.lastError,
+        note.createdAt,
+        note.refundedAt,
+      ],
+    );
+  }
+
+  async get(environmentId: string, id: string): Promise<CreditNoteRecord | undefined> {
+    const row = await this.executor.get<Row>('SELECT * FROM credit_notes WHERE environment_id = ? AND id = ?', [environmentId, id]);
+    return row && mapCreditNote(row);
+  }
+
+  list(environmentId: string, filters: { purchaseId?: string; status?: CreditNoteStatus }, page: PageRequest): Promise<Page<CreditNoteRecord>> {
+    const { where, params } = equalityFilters({ purchase_id: filters.purchaseId, status: filters.status });
+    return fetchPage({ executor: this.executor, table: 'credit_notes', environmentId, where, params, page, map: mapCreditNote });
+  }
+
+  /** The refund voids booked on these grants: `<wallet id>:<sequence>` of each. */
+  async refundEntriesOf(grantIds: readonly string[]): Promise<Set<string>> {
+    if (grantIds.length === 0) return new Set();
+    const rows = await this.executor.all<Row>(`SELECT wallet_id, ledger_sequence FROM credit_notes WHERE grant_id IN (${placeholders(grantIds.length)})`, [...grantIds]);
+    return new Set(rows.map((row) => `${String(row.wallet_id)}:${Number(row.ledger_sequence)}`));
+  }
+
+  /** pending → succeeded, once: false when another attempt got there first. */
+  async markSucceeded(id: string, input: { at: number; refundReference: string }): Promise<boolean> {
+    const changed = await this.executor.run(
+      "UPDATE credit_notes SET status = 'succeeded', refund_reference = ?, refunded_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
+      [input.refundReference, input.at, id],
+    );
+    return changed === 1;
+  }
+
+  async recordFailure(id: string, error: string): Promise<void> {
+    await this.executor.run("UPDATE credit_notes SET attempts = attempts + 1, last_error = ? WHERE id = ? AND status = 'pending'", [error.slice(0, 500), id]);
+  }
+
+  /**
+   * Pending credit notes made between `after` and `before` (a request may still be
+   * settling newer ones), oldest first. Nodes may pick the same one: the provider
+   * call carries the note's idempotency key and `markSucceeded` takes once.
+   */
+  async listPending(input: { after: number; before: number; limit: number }): Promise<Array<{ id: string; environmentId: string }>> {
+    const rows = await this.executor.all<Row>(
+      "SELECT id, environment_id FROM credit_notes WHERE status = 'pending' AND created_at > ? AND created_at < ? ORDER BY created_at LIMIT ?",
+      [input.after, input.before, input.limit],
+    );
+    return rows.map((row) => ({ id: String(row.id), environmentId: String(row.environment_id) }));
+  }
+}
+
+function mapCreditNote(row: Row): CreditNoteRecord {
+  return {
+    id: String(row.id),
+    environmentId: String(row.environment_id),
+    customerId: String(row.customer_id),
+    walletId: String(row.wallet_id),
+    purchaseId: String(row.purchase_id),
+    grantId: String(row.grant_id),
+    credits: readAmount(row.credits),
+    amountMinor: readMinor(row.amount_minor),
+    currency: String(row.currency),
+    ledgerSequence: Number(row.ledger_sequence),
+    provider: String(row.provider),
+    status: row.status as CreditNoteStatus,
+    refundReference: readOptionalText(row.refund_reference),
+    attempts: Number(row.attempts),
+    lastError: readOptionalText(row.last_error),
+    createdAt: readTime(row.created_at),
+    refundedAt: readOptionalTime(row.refunded_at),
+  };
+}
