@@ -518,6 +518,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/purchases/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund a paid purchase's unused credits at cost basis (voids them, refunds through the provider, records a credit note) */
+        post: operations["refundPurchase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credit-notes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a credit note (a refund of unused credits) */
+        get: operations["getCreditNote"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List credit notes, newest first */
+        get: operations["listCreditNotes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deferred revenue over a period: opening, paid, recognised, breakage, refunds, closing; per-grant rows */
+        get: operations["getRevenueReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook-endpoints": {
         parameters: {
             query?: never;
@@ -11403,6 +11471,1136 @@ export interface operations {
                             voidedAt: string | null;
                         }[];
                         hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    refundPurchase: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: 1 to 255 characters, unique per operation. A repeat answers the first response (with `Idempotent-Replayed: true`); the same key with another request is a 409. Same as the `idempotencyKey` body field. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Credits to refund; default: every unused credit of the purchase (never consumed or held ones). */
+                    amount?: (string | number) | null;
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A refund of unused paid credits: the credits voided and the money given back at cost basis. Pending until the provider has refunded it. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    /** @description Present when this is the stored answer to an earlier, identical request. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "credit_note";
+                        id: string;
+                        purchaseId: string;
+                        grantId: string;
+                        customerId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        credits: string;
+                        /**
+                         * @description Money as an exact decimal string in the currency.
+                         * @example 14.28
+                         */
+                        amount: string;
+                        /**
+                         * @description A lower-case ISO 4217 currency code, such as "usd".
+                         * @example usd
+                         */
+                        currency: string;
+                        provider: string;
+                        /** @enum {string} */
+                        status: "pending" | "succeeded";
+                        refundReference: string | null;
+                        attempts: number;
+                        lastError: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        refundedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict: the idempotency key was used for another request, or the object is in a state that does not allow this. */
+            409: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "idempotency_error" | "invalid_request_error";
+                            /** @enum {string} */
+                            code: "idempotency_conflict" | "state_conflict";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The request body is over 1 MiB. */
+            413: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "payload_too_large";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getCreditNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A refund of unused paid credits: the credits voided and the money given back at cost basis. Pending until the provider has refunded it. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "credit_note";
+                        id: string;
+                        purchaseId: string;
+                        grantId: string;
+                        customerId: string;
+                        /**
+                         * @description A decimal amount, exact, as a string.
+                         * @example 12.5
+                         */
+                        credits: string;
+                        /**
+                         * @description Money as an exact decimal string in the currency.
+                         * @example 14.28
+                         */
+                        amount: string;
+                        /**
+                         * @description A lower-case ISO 4217 currency code, such as "usd".
+                         * @example usd
+                         */
+                        currency: string;
+                        provider: string;
+                        /** @enum {string} */
+                        status: "pending" | "succeeded";
+                        refundReference: string | null;
+                        attempts: number;
+                        lastError: string | null;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        createdAt: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        refundedAt: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listCreditNotes: {
+        parameters: {
+            query?: {
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+                purchaseId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of credit notes. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "credit_note";
+                            id: string;
+                            purchaseId: string;
+                            grantId: string;
+                            customerId: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            credits: string;
+                            /**
+                             * @description Money as an exact decimal string in the currency.
+                             * @example 14.28
+                             */
+                            amount: string;
+                            /**
+                             * @description A lower-case ISO 4217 currency code, such as "usd".
+                             * @example usd
+                             */
+                            currency: string;
+                            provider: string;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded";
+                            refundReference: string | null;
+                            attempts: number;
+                            lastError: string | null;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            createdAt: string;
+                            /**
+                             * @description RFC 3339 in UTC with milliseconds.
+                             * @example 2026-01-31T00:00:00.000Z
+                             */
+                            refundedAt: string | null;
+                        }[];
+                        hasMore: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getRevenueReport: {
+        parameters: {
+            query: {
+                /**
+                 * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                from: string;
+                /**
+                 * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                to: string;
+                /**
+                 * @description A lower-case ISO 4217 currency code, such as "usd".
+                 * @example usd
+                 */
+                currency: string;
+                customerId?: string;
+                /** @description How many to return: 1 to 100, default 10. */
+                limit?: number;
+                /** @description The last ID of the previous page: returns the page after it. */
+                startingAfter?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deferred revenue over a period: openingDeferred + paid − recognised − breakage − refunds = closingDeferred, exactly. */
+            200: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "revenue_report";
+                        /**
+                         * @description A lower-case ISO 4217 currency code, such as "usd".
+                         * @example usd
+                         */
+                        currency: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        from: string;
+                        /**
+                         * @description RFC 3339 in UTC with milliseconds.
+                         * @example 2026-01-31T00:00:00.000Z
+                         */
+                        to: string;
+                        customerId: string | null;
+                        /** @description True once 'to' is a minute in the past: nothing can be booked into the period any more, so the report never changes. */
+                        closed: boolean;
+                        /** @description Credits and their money at cost basis. */
+                        openingDeferred: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            credits: string;
+                            /**
+                             * @description Money as an exact decimal string in the currency.
+                             * @example 14.28
+                             */
+                            money: string;
+                        };
+                        /** @description Credits and their money at cost basis. */
+                        paid: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            credits: string;
+                            /**
+                             * @description Money as an exact decimal string in the currency.
+                             * @example 14.28
+                             */
+                            money: string;
+                        };
+                        /** @description Credits and their money at cost basis. */
+                        recognised: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            credits: string;
+                            /**
+                             * @description Money as an exact decimal string in the currency.
+                             * @example 14.28
+                             */
+                            money: string;
+                        };
+                        /** @description Credits and their money at cost basis. */
+                        breakage: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            credits: string;
+                            /**
+                             * @description Money as an exact decimal string in the currency.
+                             * @example 14.28
+                             */
+                            money: string;
+                        };
+                        /** @description Credits and their money at cost basis. */
+                        refunds: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            credits: string;
+                            /**
+                             * @description Money as an exact decimal string in the currency.
+                             * @example 14.28
+                             */
+                            money: string;
+                        };
+                        /** @description Credits and their money at cost basis. */
+                        closingDeferred: {
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            credits: string;
+                            /**
+                             * @description Money as an exact decimal string in the currency.
+                             * @example 14.28
+                             */
+                            money: string;
+                        };
+                        withoutRevenue: {
+                            unit: string;
+                            /** @enum {string} */
+                            kind: "promotional" | "paid_without_cost";
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            opening: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            granted: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            consumed: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            expiredOrVoided: string;
+                            /**
+                             * @description A decimal amount, exact, as a string.
+                             * @example 12.5
+                             */
+                            closing: string;
+                        }[];
+                        /** @description Per-grant rows (paid grants in this currency with anything in or before the period), by grant ID; page with limit and startingAfter. */
+                        grants: {
+                            /** @enum {string} */
+                            object: "list";
+                            data: {
+                                grantId: string;
+                                customerId: string;
+                                unit: string;
+                                source: string;
+                                /**
+                                 * @description A decimal amount, exact, as a string.
+                                 * @example 12.5
+                                 */
+                                credits: string;
+                                /**
+                                 * @description Money as an exact decimal string in the currency.
+                                 * @example 14.28
+                                 */
+                                price: string;
+                                /** @description Credits and their money at cost basis. */
+                                openingDeferred: {
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    credits: string;
+                                    /**
+                                     * @description Money as an exact decimal string in the currency.
+                                     * @example 14.28
+                                     */
+                                    money: string;
+                                };
+                                /** @description Credits and their money at cost basis. */
+                                paid: {
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    credits: string;
+                                    /**
+                                     * @description Money as an exact decimal string in the currency.
+                                     * @example 14.28
+                                     */
+                                    money: string;
+                                };
+                                /** @description Credits and their money at cost basis. */
+                                recognised: {
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    credits: string;
+                                    /**
+                                     * @description Money as an exact decimal string in the currency.
+                                     * @example 14.28
+                                     */
+                                    money: string;
+                                };
+                                /** @description Credits and their money at cost basis. */
+                                breakage: {
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    credits: string;
+                                    /**
+                                     * @description Money as an exact decimal string in the currency.
+                                     * @example 14.28
+                                     */
+                                    money: string;
+                                };
+                                /** @description Credits and their money at cost basis. */
+                                refunds: {
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    credits: string;
+                                    /**
+                                     * @description Money as an exact decimal string in the currency.
+                                     * @example 14.28
+                                     */
+                                    money: string;
+                                };
+                                /** @description Credits and their money at cost basis. */
+                                closingDeferred: {
+                                    /**
+                                     * @description A decimal amount, exact, as a string.
+                                     * @example 12.5
+                                     */
+                                    credits: string;
+                                    /**
+                                     * @description Money as an exact decimal string in the currency.
+                                     * @example 14.28
+                                     */
+                                    money: string;
+                                };
+                            }[];
+                            hasMore: boolean;
+                        };
                     };
                 };
             };
