@@ -131,8 +131,9 @@ export async function settleCreditNote(dependencies: AppDependencies, environmen
 
 /** The background sweep: settles credit notes left pending (a crash, a provider outage) while the provider still knows their key. */
 export async function settlePendingRefunds(dependencies: AppDependencies, options: { onError: (error: unknown, id: string) => void }): Promise<number> {
-  const now = dependencies.clock.now();
-  const pending = await dependencies.store.read((repository) => repository.creditNotes.listPending({ before: now - REFUND_SWEEP_DELAY_MS, after: now - REFUND_RETRY_WINDOW_MS, limit: 50 }));
+  const pending = await dependencies.store.read((repository) =>
+    repository.creditNotes.listPending({ now: dependencies.clock.now(), delayMs: REFUND_SWEEP_DELAY_MS, windowMs: REFUND_RETRY_WINDOW_MS, limit: 50 }),
+  );
   for (const { id, environmentId } of pending) {
     try {
       await settleCreditNote(dependencies, environmentId, id);

@@ -7,8 +7,9 @@ import Stripe from 'stripe';
 import Database from 'better-sqlite3';
 import { MAX_TOP_UP_RUNS, runAutoTopUps } from '../../src/app/auto-top-up-runs.ts';
 import { expireDuePurchases } from '../../src/app/purchases-expiry.ts';
+import { settlePendingRefunds } from '../../src/app/refunds.ts';
 import { apiClient, startServe, type ServedProcess } from '../support/serve-process.ts';
-import { expectError, expectStatus, HOUR, iso, startTestApi, type ApiResponse, type Json, type TestApi } from '../support/test-api.ts';
+import { expectError, expectStatus, HOUR, iso, MINUTE, startTestApi, type ApiResponse, type Json, type TestApi } from '../support/test-api.ts';
 import { StripeRecorder } from './stripe-recorder.ts';
 
 const WEBHOOK_SECRET = 'whsec_creditbook_test_secret';
@@ -166,6 +167,52 @@ describe('the stripe payment provider', () => {
       assert.equal(duplicate.body.result, 'already_paid');
     }
     assert.equal((await api.balance(wallet)).available, '1000');
+  });
+
+  it('a refund creates one Stripe Refund on the PaymentIntent, keyed by the credit note; an outage leaves it pending and a retry resumes it', async () => {
+    const wallet = await api.wallet();
+    const purchase = await buy(wallet);
+    const payload = completed(purchase.paymentSession.id, 'pi_refund_1');
+    expectStatus(await notify(payload, signed(payload)), 200);
+    await api.debit({ ...wallet, amount: '250' });
+    const before = recorder.calls('POST /v1/refunds').length;
+    // Stripe is down through all of the client's own retries: the credits are voided and the note is pending.
+    recorder.failRefunds = 3;
+    const pending = expectStatus(await api.post(`/v1/purchases/${purchase.id}/refund`, { amount: '500' }, { idempotencyKey: 'stripe-refund-1' }), 200);
+    assert.deepEqual({ status: pending.status, credits: pending.credits, amount: pending.amount, attempts: pending.attempts }, { status: 'pending', credits: '500', amount: '2.50', attempts: 1 });
+    assert.match(pending.lastError, /unknown error/);
+    assert.equal((await api.balance(wallet)).available, '250');
+    const eventsOf = async () =>
+      (expectStatus(await api.get('/v1/events?type=purchase.refunded&limit=100'), 200).data as Json[]).filter((event) => event.data.purchaseId === purchase.id);
+    assert.deepEqual(await eventsOf(), [], 'no purchase.refunded before the money is back');
+    // The caller retries with the same key: the same credit note, settled now, by the same Stripe request.
+    const done = expectStatus(await api.post(`/v1/purchases/${purchase.id}/refund`, { amount: '500' }, { idempotencyKey: 'stripe-refund-1' }), 200);
+    assert.deepEqual({ id: done.id, status: done.status, reference: done.refundReference }, { id: pending.id, status: 'succeeded', reference: done.refundReference });
+    assert.match(done.refundReference, /^re_recorded_/);
+    const calls = recorder.calls('POST /v1/refunds').slice(before);
+    assert.equal(calls.length, 4, 'three failed attempts and the one that refunded');
+    for (const call of calls) {
+      assert.equal(call.headers['idempotency-key'], `creditbook_${pending.id}`);
+      assert.deepEqual({ intent: call.form.payment_intent, amount: call.form.amount, note: call.form['metadata[creditbook_credit_note_id]'] }, { intent: 'pi_refund_1', amount: '250', note: pending.id });
+    }
+    assert.equal((await eventsOf()).length, 1);
+    assert.equal((await api.balance(wallet)).available, '250', 'the retry voided nothing more');
+  });
+
+  it('the background sweep settles a refund left pending once a minute has passed on its environment\'s clock', async () => {
+    const wallet = await api.wallet();
+    const purchase = await buy(wallet);
+    const payload = completed(purchase.paymentSession.id, 'pi_refund_2');
+    expectStatus(await notify(payload, signed(payload)), 200);
+    recorder.failRefunds = 3;
+    const pending = expectStatus(await api.post(`/v1/purchases/${purchase.id}/refund`, {}), 200);
+    assert.equal(pending.status, 'pending');
+    assert.equal(await settlePendingRefunds(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 0, 'too young: its request may still be settling it');
+    await api.advanceClock((await api.now()) + 2 * MINUTE);
+    assert.equal(await settlePendingRefunds(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 1);
+    const settled = expectStatus(await api.get(`/v1/credit-notes/${pending.id}`), 200);
+    assert.deepEqual({ status: settled.status, amount: settled.amount }, { status: 'succeeded', amount: '5.00' });
+    assert.equal(await settlePendingRefunds(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 0);
   });
 
   it('checkout.session.expired voids it; a completed that arrives after is not credited but recorded', async () => {

@@ -35,6 +35,8 @@ export class StripeRecorder {
   readonly sessions = new Map<string, RecordedSession>();
   private readonly byIdempotencyKey = new Map<string, unknown>();
   private counter = 0;
+  /** Answers this many refund requests with a 500 (an outage), then refunds again. */
+  failRefunds = 0;
   private server!: Server;
   port = 0;
 
@@ -126,6 +128,10 @@ export class StripeRecorder {
       return { status: 200, json: { id: `pi_recorded_${this.counter}`, object: 'payment_intent', status: 'succeeded', amount: Number(form.amount), currency: form.currency } };
     }
     if (method === 'POST' && path === '/v1/refunds') {
+      if (this.failRefunds > 0) {
+        this.failRefunds -= 1;
+        return { status: 500, json: { error: { type: 'api_error', message: 'An unknown error occurred' } } };
+      }
       this.counter += 1;
       return {
         status: 200,

@@ -65,14 +65,21 @@ export class CreditNoteQueries {
   }
 
   /**
-   * Pending credit notes made between `after` and `before` (a request may still be
-   * settling newer ones), oldest first. Nodes may pick the same one: the provider
-   * call carries the note's idempotency key and `markSucceeded` takes once.
+   * Pending credit notes made more than `delayMs` but less than `windowMs` ago on
+   * their environment's clock (a frozen test clock, or `now`), oldest first. A
+   * younger one may still be settled by its own request. Nodes may pick the same
+   * one: the provider call carries the note's idempotency key and
+   * `markSucceeded` takes once.
    */
-  async listPending(input: { after: number; before: number; limit: number }): Promise<Array<{ id: string; environmentId: string }>> {
+  async listPending(input: { now: number; delayMs: number; windowMs: number; limit: number }): Promise<Array<{ id: string; environmentId: string }>> {
     const rows = await this.executor.all<Row>(
-      "SELECT id, environment_id FROM credit_notes WHERE status = 'pending' AND created_at > ? AND created_at < ? ORDER BY created_at LIMIT ?",
-      [input.after, input.before, input.limit],
+      `SELECT credit_notes.id AS id, credit_notes.environment_id AS environment_id FROM credit_notes
+       JOIN environments ON environments.id = credit_notes.environment_id
+       WHERE credit_notes.status = 'pending'
+         AND credit_notes.created_at < COALESCE(environments.frozen_clock_at, ?) - ?
+         AND credit_notes.created_at > COALESCE(environments.frozen_clock_at, ?) - ?
+       ORDER BY credit_notes.created_at LIMIT ?`,
+      [input.now, input.delayMs, input.now, input.windowMs, input.limit],
     );
     return rows.map((row) => ({ id: String(row.id), environmentId: String(row.environment_id) }));
   }
