@@ -12343,10 +12343,10 @@ export interface operations {
                  */
                 from: string;
                 /**
-                 * @description RFC 3339, e.g. 2026-01-31T00:00:00.000Z
-                 * @example 2026-01-31T00:00:00.000Z
+                 * @description RFC 3339, exclusive; default: now. Not later than now.
+                 * @example 2026-02-01T00:00:00.000Z
                  */
-                to: string;
+                to?: string;
                 /**
                  * @description A lower-case ISO 4217 currency code, such as "usd".
                  * @example usd

@@ -62,11 +62,17 @@ export const REPORT_SETTLE_MS = 60_000;
 /** Grants read per step of the walk. */
 const GRANTS_PER_READ = 500;
 
-export async function revenueReport(dependencies: AppDependencies, context: RequestContext, query: RevenueReportQuery): Promise<RevenueReport> {
+/** `to` defaults to now (the environment's clock). */
+export async function revenueReport(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  input: Omit<RevenueReportQuery, 'to'> & { to?: Instant | undefined },
+): Promise<RevenueReport> {
   const environmentId = context.environment.id;
-  requireCurrency(query.currency, 'currency');
-  if (query.from >= query.to) throw validationError('from', "'from' must be earlier than 'to'.");
+  requireCurrency(input.currency, 'currency');
   const now = currentTime(dependencies, context.environment);
+  const query: RevenueReportQuery = { ...input, to: input.to ?? now };
+  if (query.from >= query.to) throw validationError('from', "'from' must be earlier than 'to'.");
   if (query.to > now) throw validationError('to', `'to' must not be later than now (${new Date(now).toISOString()}): a report covers what has been booked.`);
   if (query.customerId !== undefined) {
     const customer = await dependencies.store.read((repository) => repository.accounts.getCustomer(environmentId, query.customerId!));

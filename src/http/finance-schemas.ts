@@ -13,7 +13,7 @@ export const ListCreditNotesQuery = strictObject({ ...pageQuery, purchaseId: Typ
 
 export const RevenueReportQuery = strictObject({
   from: Timestamp,
-  to: Timestamp,
+  to: Type.Optional(Type.String({ description: 'RFC 3339, exclusive; default: now. Not later than now.', examples: ['2026-02-01T00:00:00.000Z'] })),
   currency: Currency,
   customerId: Type.Optional(Identifier),
   ...pageQuery,

@@ -80,7 +80,7 @@ export function registerFinanceRoutes(server: FastifyInstance, { app }: RouteDep
       const page = pageOf(request.query);
       const report = await revenueReport(app, contextOf(request), {
         from: parseTimestamp(from, 'from'),
-        to: parseTimestamp(to, 'to'),
+        to: to === undefined ? undefined : parseTimestamp(to, 'to'),
         currency,
         customerId,
         limit: request.query.limit ?? 50,
