@@ -11,7 +11,8 @@ const admin = (sql: string) => withAdminClient((client) => client.query(sql));
  * Two real `serve` nodes on one PostgreSQL database, both running the
  * background loops: a burst of debits spread over both buys exactly once; unpaid
  * purchases expire exactly once; a payment clicked on both nodes at once pays
- * once; every webhook is delivered once. (PostgreSQL is on 127.0.0.1:5432 in CI,
+ * once; refunds racing debits over both nodes refund once; every webhook is
+ * delivered once. (PostgreSQL is on 127.0.0.1:5432 in CI,
  * as for the store contract suite; .ci/run starts it.)
  */
 describe('two serve nodes on PostgreSQL share purchases, auto top-up and webhooks without doing anything twice', () => {
@@ -95,6 +96,30 @@ describe('two serve nodes on PostgreSQL share purchases, auto top-up and webhook
       assert.deepEqual([grant.body.status, grant.body.available], ['voided', '0']);
     }
     assert.equal((await first!('GET', `/v1/balances?customerId=${customerId}&unit=credits`)).body.available, '170');
+  });
+
+  it('refunds sent to both nodes at once, racing debits, refund once and never a spent credit', async () => {
+    const [first] = calls;
+    const wallet = { customerId: (await first!('POST', '/v1/customers', {})).body.id, unit: 'credits' };
+    const bought = (await first!('POST', '/v1/purchases', { ...wallet, amount: '100', price: '3.00' })).body;
+    const paid = await fetch(`${nodes[1]!.baseUrl}${new URL(bought.paymentSession.url).pathname}/pay`, { method: 'POST', redirect: 'manual' });
+    assert.equal(paid.status, 303);
+    const requests = [
+      ...Array.from({ length: 6 }, (_, index) => calls[index % 2]!('POST', `/v1/purchases/${bought.id}/refund`, {})),
+      ...Array.from({ length: 12 }, (_, index) => calls[index % 2]!('POST', '/v1/debits', { ...wallet, amount: '5' })),
+    ];
+    const answers = await Promise.all(requests);
+    const refunds = answers.slice(0, 6);
+    const debits = answers.slice(6);
+    assert.deepEqual(refunds.map((answer) => answer.status).sort(), [200, 409, 409, 409, 409, 409]);
+    assert.ok(debits.every((answer) => answer.status === 201 || answer.status === 402));
+    const note = refunds.find((answer) => answer.status === 200)!.body;
+    const debited = debits.filter((answer) => answer.status === 201).length * 5;
+    assert.equal(Number(note.credits) + debited, 100, `refunded ${note.credits} + debited ${debited} = bought`);
+    assert.equal(note.status, 'succeeded');
+    const grant = (await first!('GET', `/v1/grants/${bought.grantId}`)).body;
+    assert.deepEqual([grant.available, grant.consumed, grant.voided], ['0', String(debited), note.credits]);
+    assert.equal(await count('purchase.refunded'), 1);
   });
 
   it('every webhook is delivered once though both nodes send', async () => {
