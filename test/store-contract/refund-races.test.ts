@@ -79,8 +79,9 @@ forEachStore('refund races', (target) => {
       createDebit(nodes[index % 3]!.dependencies, { context: fixture.context, input: { ...walletOf(fixture), amount: '5' }, present: presentDebit }),
     );
     const refunds = [refund(nodes[1]!, purchase), refund(nodes[2]!, purchase)];
-    const debitResults = tally(await Promise.allSettled(debits));
-    const refundResults = tally(await Promise.allSettled(refunds));
+    const [debitsSettled, refundsSettled] = await Promise.all([Promise.allSettled(debits), Promise.allSettled(refunds)]);
+    const debitResults = tally(debitsSettled);
+    const refundResults = tally(refundsSettled);
     assert.ok(debitResults.errors.every((code) => code === 'insufficient_balance'));
     assert.ok(refundResults.errors.every((code) => code === 'state_conflict'));
     const debited = BigInt(debitResults.values.length) * amountFromDecimalString('5');

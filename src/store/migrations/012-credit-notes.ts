@@ -10,6 +10,8 @@
  * - `ledger_sequence` is the sequence of the void entry the refund booked in its
  *   wallet: the revenue report tells a refund from breakage by it.
  * - `amount_minor` is the money at cost basis, by the cumulative method.
+ * - `grants_customer` lets the revenue report of one customer walk only that
+ *   customer's grants.
  */
 export const creditNotesSchema = `
 CREATE TABLE credit_notes (
@@ -34,4 +36,5 @@ CREATE TABLE credit_notes (
 CREATE INDEX credit_notes_purchase ON credit_notes (environment_id, purchase_id);
 CREATE INDEX credit_notes_grant ON credit_notes (grant_id);
 CREATE INDEX credit_notes_pending ON credit_notes (status, created_at) WHERE status = 'pending';
+CREATE INDEX grants_customer ON grants (environment_id, customer_id, id);
 `;

@@ -32,7 +32,7 @@ export const migrations: readonly Migration[] = [
   { version: 9, name: 'rated usage', sql: ratedUsageSchema },
   { version: 10, name: 'caller operation ids with fingerprint and first response', sql: callerOperationIdsSchema },
   { version: 11, name: 'custom currency details on units', sql: unitDetailsSchema },
-  { version: 12, name: 'credit notes', sql: creditNotesSchema },
+  { version: 12, name: 'credit notes and customer grant index', sql: creditNotesSchema },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {
