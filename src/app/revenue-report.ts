@@ -2,10 +2,9 @@ import { AMOUNT_SCALE } from '../domain/amount.ts';
 import { requireCurrency, currencyScale } from '../domain/currencies.ts';
 import { notFound, validationError } from '../domain/errors.ts';
 import { divideHalfEven } from '../domain/revenue-allocation.ts';
-import { addRevenue, emptyRevenue, grantRevenue, movementOf, type GrantMovement, type GrantRevenue, type Period } from '../domain/revenue-report.ts';
+import { addRevenue, emptyRevenue, GrantRevenueWalk, movementOf, type GrantRevenue, type Period } from '../domain/revenue-report.ts';
 import type { Instant } from '../domain/types.ts';
-import type { GrantRecord, LedgerEntryRecord } from '../store/records.ts';
-import type { Repository } from '../store/repository/repository.ts';
+import type { GrantRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 
 /**
@@ -16,9 +15,10 @@ import { currentTime, type AppDependencies, type RequestContext } from './depend
  *
  * Everything is derived from the append-only ledger by booking time (domain/
  * revenue-report.ts), so a period that has ended reads the same tomorrow. The
- * grants are walked a page at a time, each page in its own read, so memory
- * stays bounded whatever the number of grants and the event loop is never held
- * for long; only the page of rows asked for is kept.
+ * grants are walked a page at a time and their entries a chunk at a time, each
+ * in its own read, so memory stays bounded whatever the number of grants and
+ * entries and the event loop is never held for long; only the page of rows
+ * asked for is kept.
  */
 export interface RevenueReportQuery {
   from: Instant;
@@ -59,14 +59,19 @@ export interface RevenueReport {
 
 /** A transaction in flight when a period ended commits within this; after it, the period is closed. */
 export const REPORT_SETTLE_MS = 60_000;
-/** Grants read per step of the walk. */
-const GRANTS_PER_READ = 500;
+/** Grants read per step of the walk, and ledger entries per read of their histories (tests make them small). */
+export interface ReportReads {
+  grantsPerRead: number;
+  entriesPerRead: number;
+}
+const DEFAULT_READS: ReportReads = { grantsPerRead: 500, entriesPerRead: 5000 };
 
 /** `to` defaults to now (the environment's clock). */
 export async function revenueReport(
   dependencies: AppDependencies,
   context: RequestContext,
   input: Omit<RevenueReportQuery, 'to'> & { to?: Instant | undefined },
+  reads: ReportReads = DEFAULT_READS,
 ): Promise<RevenueReport> {
   const environmentId = context.environment.id;
   requireCurrency(input.currency, 'currency');
@@ -89,28 +94,38 @@ export async function revenueReport(
   let hasMore = false;
   let after: string | null = null;
   for (;;) {
-    const page = await dependencies.store.read((repository) => readPage(repository, environmentId, { ...query, after }));
-    for (const { grant, movements } of page.grants) {
-      const granted = movements.find((movement) => movement.kind === 'granted');
-      if (!granted) continue;
+    const grants = await dependencies.store.read((repository) =>
+      repository.grants.pageActivatedBefore(environmentId, {
+        activatedBefore: query.to,
+        ...(query.customerId !== undefined ? { customerId: query.customerId } : {}),
+        after,
+        limit: reads.grantsPerRead,
+      }),
+    );
+    const priced = grants.flatMap((grant) => {
       const price = priceIn(grant, query.currency);
-      if (price === 'other_currency') continue;
+      return price === 'other_currency' ? [] : [{ grant, price }];
+    });
+    const walks = await walkGrants(dependencies, priced, period, reads.entriesPerRead);
+    for (const { grant, price } of priced) {
+      const walked = walks.get(grant.id);
+      if (!walked) continue;
       if (price === null) {
         const kind = grant.category === 'promotional' ? 'promotional' : 'paid_without_cost';
         const key = `${grant.unit}\u0000${kind}`;
         const entry = withoutRevenue.get(key) ?? { unit: grant.unit, kind, credits: emptyRevenue() };
         withoutRevenue.set(key, entry);
-        addRevenue(entry.credits, grantRevenue({ price: 0n, credits: granted.credits }, movements, period));
+        addRevenue(entry.credits, walked.walk.revenue);
         continue;
       }
-      const revenue = grantRevenue({ price, credits: granted.credits }, movements, period);
+      const revenue = walked.walk.revenue;
       addRevenue(summary, revenue);
       if (untouched(revenue) || (query.startingAfter !== null && grant.id <= query.startingAfter)) continue;
-      if (rows.length < query.limit) rows.push({ grant, price, credits: granted.credits, revenue });
+      if (rows.length < query.limit) rows.push({ grant, price, credits: walked.credits, revenue });
       else hasMore = true;
     }
-    if (page.grants.length < GRANTS_PER_READ) break;
-    after = page.grants[page.grants.length - 1]!.grant.id;
+    if (grants.length < reads.grantsPerRead) break;
+    after = grants[grants.length - 1]!.id;
   }
   return {
     query,
@@ -122,32 +137,38 @@ export async function revenueReport(
   };
 }
 
-/** One step of the walk: grants active before `to`, with their ledger movements booked before `to`. */
-async function readPage(
-  repository: Repository,
-  environmentId: string,
-  query: RevenueReportQuery & { after: string | null },
-): Promise<{ grants: Array<{ grant: GrantRecord; movements: GrantMovement[] }> }> {
-  const grants = await repository.grants.pageActivatedBefore(environmentId, {
-    activatedBefore: query.to,
-    ...(query.customerId !== undefined ? { customerId: query.customerId } : {}),
-    after: query.after,
-    limit: GRANTS_PER_READ,
-  });
-  const ids = grants.map((grant) => grant.id);
-  const [entries, refunds] = await Promise.all([repository.ledger.loadForGrants(ids, query.to), repository.creditNotes.refundEntriesOf(ids)]);
-  const byGrant = new Map<string, LedgerEntryRecord[]>();
-  for (const entry of entries) {
-    const list = byGrant.get(entry.grantId!) ?? [];
-    list.push(entry);
-    byGrant.set(entry.grantId!, list);
+/**
+ * Walks the ledger entries of these grants booked before the period's end, a
+ * chunk per read (a much-used grant has many), into one `GrantRevenueWalk` per
+ * grant, made at its `grant` entry (always its first). A void a credit note
+ * records is a refund.
+ */
+async function walkGrants(
+  dependencies: AppDependencies,
+  grants: ReadonlyArray<{ grant: GrantRecord; price: bigint | null }>,
+  period: Period,
+  entriesPerRead: number,
+): Promise<Map<string, { walk: GrantRevenueWalk; credits: bigint }>> {
+  const walks = new Map<string, { walk: GrantRevenueWalk; credits: bigint }>();
+  const prices = new Map(grants.map(({ grant, price }) => [grant.id, price ?? 0n]));
+  const grantIds = [...prices.keys()];
+  const refunds = await dependencies.store.read((repository) => repository.creditNotes.refundEntriesOf(grantIds));
+  let after: { grantId: string; sequence: number } | null = null;
+  for (;;) {
+    const entries = await dependencies.store.read((repository) => repository.ledger.loadForGrants({ grantIds, bookedBefore: period.to, after, limit: entriesPerRead }));
+    for (const entry of entries) {
+      const movement = movementOf(entry, refunds.has(`${entry.walletId}:${entry.sequence}`));
+      if (!movement) continue;
+      const grantId = entry.grantId!;
+      if (movement.kind === 'granted' && !walks.has(grantId)) {
+        walks.set(grantId, { walk: new GrantRevenueWalk({ price: prices.get(grantId)!, credits: movement.credits }, period), credits: movement.credits });
+      }
+      walks.get(grantId)?.walk.add(movement);
+    }
+    if (entries.length < entriesPerRead) return walks;
+    const last = entries[entries.length - 1]!;
+    after = { grantId: last.grantId!, sequence: last.sequence };
   }
-  return {
-    grants: grants.map((grant) => ({
-      grant,
-      movements: (byGrant.get(grant.id) ?? []).flatMap((entry) => movementOf(entry, refunds.has(`${entry.walletId}:${entry.sequence}`)) ?? []),
-    })),
-  };
 }
 
 /**

@@ -46,32 +46,46 @@ export function emptyRevenue(): GrantRevenue {
 const bucketOf: Record<OutflowKind, 'recognised' | 'breakage' | 'refunded'> = { recognised: 'recognised', breakage: 'breakage', refund: 'refunded' };
 
 /**
- * One grant's report for `period`. `movements` are its ledger movements in
- * ledger (sequence) order. Deferred (opening, closing) is what was granted and
- * has not left, in credits (available and held) and in money.
+ * One grant's report for `period`, movement by movement in ledger (sequence)
+ * order, so a caller can feed a grant's entries a chunk at a time. Deferred
+ * (opening, closing) is what was granted and has not left, in credits
+ * (available and held) and in money.
  */
-export function grantRevenue(basis: CostBasis, movements: readonly GrantMovement[], period: Period): GrantRevenue {
-  const report = emptyRevenue();
-  let left = 0n;
-  for (const movement of movements) {
-    if (movement.bookedAt >= period.to) break;
-    const before = movement.bookedAt < period.from;
-    let money = 0n;
-    let credits = movement.credits;
-    if (movement.kind === 'granted') money = basis.price;
-    else if (movement.kind === 'added') money = 0n;
-    else {
-      money = moneyOfOutflow(basis, left, movement.credits);
-      left += movement.credits;
-      credits = -credits;
-      money = -money;
+export class GrantRevenueWalk {
+  readonly revenue = emptyRevenue();
+  private left = 0n;
+
+  constructor(
+    private readonly basis: CostBasis,
+    private readonly period: Period,
+  ) {}
+
+  add(movement: GrantMovement): void {
+    const report = this.revenue;
+    const before = movement.bookedAt < this.period.from;
+    const within = movement.bookedAt < this.period.to;
+    if (movement.kind === 'granted' || movement.kind === 'added') {
+      if (!within) return;
+      const money = movement.kind === 'granted' ? this.basis.price : 0n;
+      add(before ? report.opening : report.paid, movement.credits, money);
+      add(report.closing, movement.credits, money);
+      return;
     }
-    if (before) add(report.opening, credits, money);
-    else if (movement.kind === 'granted' || movement.kind === 'added') add(report.paid, credits, money);
-    else add(report[bucketOf[movement.kind]], -credits, -money);
-    add(report.closing, credits, money);
+    // An outflow's money depends only on what left before it in ledger order, never on the period asked for.
+    const money = moneyOfOutflow(this.basis, this.left, movement.credits);
+    this.left += movement.credits;
+    if (!within) return;
+    if (before) add(report.opening, -movement.credits, -money);
+    else add(report[bucketOf[movement.kind]], movement.credits, money);
+    add(report.closing, -movement.credits, -money);
   }
-  return report;
+}
+
+/** One grant's report for `period`, from all its movements in ledger order. */
+export function grantRevenue(basis: CostBasis, movements: readonly GrantMovement[], period: Period): GrantRevenue {
+  const walk = new GrantRevenueWalk(basis, period);
+  for (const movement of movements) walk.add(movement);
+  return walk.revenue;
 }
 
 function add(target: CreditsAndMoney, credits: Amount, money: bigint): void {

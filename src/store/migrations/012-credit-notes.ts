@@ -11,7 +11,8 @@
  *   wallet: the revenue report tells a refund from breakage by it.
  * - `amount_minor` is the money at cost basis, by the cumulative method.
  * - `grants_customer` lets the revenue report of one customer walk only that
- *   customer's grants.
+ *   customer's grants; `ledger_entries_grant_sequence` lets it read a grant's
+ *   entries in order, a chunk at a time.
  */
 export const creditNotesSchema = `
 CREATE TABLE credit_notes (
@@ -37,4 +38,5 @@ CREATE INDEX credit_notes_purchase ON credit_notes (environment_id, purchase_id)
 CREATE INDEX credit_notes_grant ON credit_notes (grant_id);
 CREATE INDEX credit_notes_pending ON credit_notes (status, created_at) WHERE status = 'pending';
 CREATE INDEX grants_customer ON grants (environment_id, customer_id, id);
+CREATE INDEX ledger_entries_grant_sequence ON ledger_entries (grant_id, sequence);
 `;

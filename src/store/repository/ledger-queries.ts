@@ -51,13 +51,26 @@ export class LedgerQueries {
     return (await this.executor.all<Row>(sql, [walletId, ...range.params])).map(mapEntry);
   }
 
-  /** The entries of these grants booked (created) before `bookedBefore`, in each wallet's sequence order. */
-  async loadForGrants(grantIds: readonly string[], bookedBefore: number): Promise<LedgerEntryRecord[]> {
-    if (grantIds.length === 0) return [];
-    const rows = await this.executor.all<Row>(
-      `SELECT * FROM ledger_entries WHERE grant_id IN (${placeholders(grantIds.length)}) AND created_at < ? ORDER BY wallet_id, sequence`,
-      [...grantIds, bookedBefore],
-    );
+  /**
+   * One chunk of the entries of these grants booked (created) before
+   * `bookedBefore`, ordered by grant and sequence, after `after` (the last
+   * grant and sequence of the previous chunk): a grant's whole history is read
+   * a bounded chunk at a time.
+   */
+  async loadForGrants(input: {
+    grantIds: readonly string[];
+    bookedBefore: number;
+    after: { grantId: string; sequence: number } | null;
+    limit: number;
+  }): Promise<LedgerEntryRecord[]> {
+    if (input.grantIds.length === 0) return [];
+    const where = [`grant_id IN (${placeholders(input.grantIds.length)})`, 'created_at < ?'];
+    const params: unknown[] = [...input.grantIds, input.bookedBefore];
+    if (input.after !== null) {
+      where.push('(grant_id > ? OR (grant_id = ? AND sequence > ?))');
+      params.push(input.after.grantId, input.after.grantId, input.after.sequence);
+    }
+    const rows = await this.executor.all<Row>(`SELECT * FROM ledger_entries WHERE ${where.join(' AND ')} ORDER BY grant_id, sequence LIMIT ?`, [...params, input.limit]);
     return rows.map(mapEntry);
   }
 }
