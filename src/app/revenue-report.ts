@@ -66,13 +66,32 @@ export interface ReportReads {
 }
 const DEFAULT_READS: ReportReads = { grantsPerRead: 500, entriesPerRead: 5000 };
 
-/** `to` defaults to now (the environment's clock). */
-export async function revenueReport(
+/** What the caller asks: `to` defaults to now (the environment's clock). */
+export type RevenueReportInput = Omit<RevenueReportQuery, 'to'> & { to?: Instant | undefined };
+
+/** One grant walked over the period: `price` null for credit that carries no revenue (promotional, paid without a cost). */
+export interface WalkedGrant {
+  grant: GrantRecord;
+  price: bigint | null;
+  credits: bigint;
+  revenue: GrantRevenue;
+}
+
+/** The report as a stream, for exports: the checked query, and every grant of it walked, by grant ID, in bounded memory. */
+export interface RevenueStream {
+  query: RevenueReportQuery;
+  readAt: Instant;
+  closed: boolean;
+  grants: AsyncIterable<WalkedGrant>;
+}
+
+/** Checks the query (the errors docs/finance.md lists) and returns the walk over its grants, not yet started. */
+export async function streamRevenueReport(
   dependencies: AppDependencies,
   context: RequestContext,
-  input: Omit<RevenueReportQuery, 'to'> & { to?: Instant | undefined },
+  input: RevenueReportInput,
   reads: ReportReads = DEFAULT_READS,
-): Promise<RevenueReport> {
+): Promise<RevenueStream> {
   const environmentId = context.environment.id;
   requireCurrency(input.currency, 'currency');
   const now = currentTime(dependencies, context.environment);
@@ -87,11 +106,49 @@ export async function revenueReport(
     const cursor = await dependencies.store.read((repository) => repository.grants.get(environmentId, query.startingAfter!));
     if (!cursor) throw validationError('startingAfter', `No grant with id '${query.startingAfter}' to start after.`);
   }
-  const period: Period = { from: query.from, to: query.to };
+  return { query, readAt: now, closed: query.to + REPORT_SETTLE_MS <= now, grants: walkAllGrants(dependencies, environmentId, query, reads) };
+}
+
+/** GET /v1/reports/revenue: the totals over every grant, credit without revenue per unit, and one page of per-grant rows. */
+export async function revenueReport(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  input: RevenueReportInput,
+  reads: ReportReads = DEFAULT_READS,
+): Promise<RevenueReport> {
+  const stream = await streamRevenueReport(dependencies, context, input, reads);
+  const { query } = stream;
   const summary = emptyRevenue();
   const withoutRevenue = new Map<string, CreditsWithoutRevenue>();
   const rows: GrantRevenueRow[] = [];
   let hasMore = false;
+  for await (const { grant, price, credits, revenue } of stream.grants) {
+    if (price === null) {
+      const kind = grant.category === 'promotional' ? 'promotional' : 'paid_without_cost';
+      const key = `${grant.unit}\u0000${kind}`;
+      const entry = withoutRevenue.get(key) ?? { unit: grant.unit, kind, credits: emptyRevenue() };
+      withoutRevenue.set(key, entry);
+      addRevenue(entry.credits, revenue);
+      continue;
+    }
+    addRevenue(summary, revenue);
+    if (untouched(revenue) || (query.startingAfter !== null && grant.id <= query.startingAfter)) continue;
+    if (rows.length < query.limit) rows.push({ grant, price, credits, revenue });
+    else hasMore = true;
+  }
+  return {
+    query,
+    readAt: stream.readAt,
+    closed: stream.closed,
+    summary,
+    withoutRevenue: [...withoutRevenue.values()].sort((a, b) => (a.unit === b.unit ? a.kind.localeCompare(b.kind) : a.unit < b.unit ? -1 : 1)),
+    grants: { data: rows, hasMore },
+  };
+}
+
+/** Every grant active before `to` (of the customer, if given) and not priced in another currency, walked a page of grants at a time. */
+async function* walkAllGrants(dependencies: AppDependencies, environmentId: string, query: RevenueReportQuery, reads: ReportReads): AsyncGenerator<WalkedGrant> {
+  const period: Period = { from: query.from, to: query.to };
   let after: string | null = null;
   for (;;) {
     const grants = await dependencies.store.read((repository) =>
@@ -109,32 +166,11 @@ export async function revenueReport(
     const walks = await walkGrants(dependencies, priced, period, reads.entriesPerRead);
     for (const { grant, price } of priced) {
       const walked = walks.get(grant.id);
-      if (!walked) continue;
-      if (price === null) {
-        const kind = grant.category === 'promotional' ? 'promotional' : 'paid_without_cost';
-        const key = `${grant.unit}\u0000${kind}`;
-        const entry = withoutRevenue.get(key) ?? { unit: grant.unit, kind, credits: emptyRevenue() };
-        withoutRevenue.set(key, entry);
-        addRevenue(entry.credits, walked.walk.revenue);
-        continue;
-      }
-      const revenue = walked.walk.revenue;
-      addRevenue(summary, revenue);
-      if (untouched(revenue) || (query.startingAfter !== null && grant.id <= query.startingAfter)) continue;
-      if (rows.length < query.limit) rows.push({ grant, price, credits: walked.credits, revenue });
-      else hasMore = true;
+      if (walked) yield { grant, price, credits: walked.credits, revenue: walked.walk.revenue };
     }
-    if (grants.length < reads.grantsPerRead) break;
+    if (grants.length < reads.grantsPerRead) return;
     after = grants[grants.length - 1]!.id;
   }
-  return {
-    query,
-    readAt: now,
-    closed: query.to + REPORT_SETTLE_MS <= now,
-    summary,
-    withoutRevenue: [...withoutRevenue.values()].sort((a, b) => (a.unit === b.unit ? a.kind.localeCompare(b.kind) : a.unit < b.unit ? -1 : 1)),
-    grants: { data: rows, hasMore },
-  };
 }
 
 /**
