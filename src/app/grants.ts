@@ -125,7 +125,7 @@ export async function getGrant(dependencies: AppDependencies, context: RequestCo
  * advanced in memory (as a balance read does); any other grant only needs its own
  * expiry applied.
  */
-async function grantsAsOf(repository: Repository, grants: GrantRecord[], now: Instant): Promise<GrantRecord[]> {
+export async function grantsAsOf(repository: Repository, grants: GrantRecord[], now: Instant): Promise<GrantRecord[]> {
   const advanced = new Map<string, GrantState>();
   for (const walletId of new Set(grants.filter((grant) => grant.held > 0n).map((grant) => grant.walletId))) {
     const wallet = await repository.wallets.getById(grants[0]!.environmentId, walletId, { lock: false });

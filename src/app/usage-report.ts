@@ -3,6 +3,7 @@ import type { Instant } from '../domain/types.ts';
 import { parseGrouping, UsageReportBuilder, type ReportInterval, type ReportRow } from '../domain/usage-report.ts';
 import type { UsageEventRecord } from '../store/records.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { walkPages } from './keyset-walk.ts';
 import { findFeature } from './pricing.ts';
 
 export interface UsageReportRequest {
@@ -40,16 +41,19 @@ export async function usageReport(dependencies: AppDependencies, context: Reques
   if (!customer) throw notFound('customer', request.customerId, 'customerId');
   const interval = request.interval ?? 'total';
   const builder = new UsageReportBuilder({ interval, grouping: parseGrouping(request.groupBy), from: request.from, to: request.to, maxRows: MAX_ROWS });
-  let after: { occurredAt: Instant; id: string } | null = null;
-  for (let read = 0; read < MAX_EVENTS; read += PAGE_SIZE) {
-    const cursor = after;
-    const page: UsageEventRecord[] = await dependencies.store.read((repository) =>
-      repository.usageEvents.pageForReport({ environmentId, customerId: request.customerId, feature: request.feature, from: request.from, to: request.to, after: cursor, limit: PAGE_SIZE }),
-    );
+  const pages = walkPages(
+    (after, limit) =>
+      dependencies.store.read((repository) =>
+        repository.usageEvents.pageByOccurrence({ environmentId, customerId: request.customerId, feature: request.feature, from: request.from, to: request.to, after, limit }),
+      ),
+    (event: UsageEventRecord) => ({ at: event.occurredAt, id: event.id }),
+    PAGE_SIZE,
+  );
+  let read = 0;
+  for await (const page of pages) {
+    read += page.length;
+    if (read > MAX_EVENTS) throw validationError('from', `This report covers more than ${MAX_EVENTS} events; narrow from/to.`);
     for (const event of page) builder.add(event);
-    if (page.length < PAGE_SIZE) return { request: { ...request, interval }, rows: builder.result() };
-    const last = page[page.length - 1]!;
-    after = { occurredAt: last.occurredAt, id: last.id };
   }
-  throw validationError('from', `This report covers more than ${MAX_EVENTS} events; narrow from/to.`);
+  return { request: { ...request, interval }, rows: builder.result() };
 }

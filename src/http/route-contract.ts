@@ -107,10 +107,21 @@ function namesCustomer(schema: TSchema | undefined): boolean {
   return Boolean((schema as { properties?: Record<string, unknown> } | undefined)?.properties?.customerId);
 }
 
+/**
+ * A success body that is streamed as text in one of `mediaTypes` (by a request
+ * parameter) instead of sent as JSON: documented per media type, never
+ * serialised or checked as JSON. `headers` are the ones it always sends.
+ */
+export function streamedBody(options: { description: string; mediaTypes: Record<string, string>; headers?: Record<string, { type: 'string'; description: string }> }): TSchema {
+  const content = Object.fromEntries(Object.entries(options.mediaTypes).map(([mediaType, description]) => [mediaType, { schema: { type: 'string', description } }]));
+  return { description: options.description, content, headers: options.headers ?? {} } as unknown as TSchema;
+}
+
 export function routeSchema(contract: RouteContract): FastifySchema {
   const response: Record<number, unknown> = {};
   for (const [status, schema] of Object.entries(contract.success)) {
-    response[Number(status)] = { ...schema, headers: contract.idempotent || contract.replayed ? { ...REQUEST_ID_HEADER, ...REPLAYED_HEADER } : REQUEST_ID_HEADER };
+    const own = (schema as { headers?: object }).headers;
+    response[Number(status)] = { ...schema, headers: { ...own, ...REQUEST_ID_HEADER, ...(contract.idempotent || contract.replayed ? REPLAYED_HEADER : {}) } };
   }
   for (const status of errorStatusesOf(contract)) response[status] = errorSchemaOf(status);
   return {

@@ -18,6 +18,7 @@ import { registerAutoTopUpRoutes } from './routes/auto-top-up-routes.ts';
 import { registerBalanceRoutes } from './routes/balance-routes.ts';
 import { registerCheckoutRoutes } from './routes/checkout-routes.ts';
 import { registerDebitRoutes } from './routes/debit-routes.ts';
+import { registerExportRoutes } from './routes/export-routes.ts';
 import { registerFinanceRoutes } from './routes/finance-routes.ts';
 import { registerGrantRoutes, registerScheduleRoutes } from './routes/grant-routes.ts';
 import { registerHoldRoutes } from './routes/hold-routes.ts';
@@ -97,6 +98,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       registerDebitRoutes(v1, routeDependencies);
       registerHoldRoutes(v1, routeDependencies);
       registerBalanceRoutes(v1, routeDependencies);
+      registerExportRoutes(v1, routeDependencies);
       registerPurchaseRoutes(v1, routeDependencies);
       registerFinanceRoutes(v1, routeDependencies);
       registerWebhookEndpointRoutes(v1, routeDependencies);

@@ -9,6 +9,7 @@ import { ratedUsageSchema } from './009-rated-usage.ts';
 import { callerOperationIdsSchema } from './010-caller-operation-ids.ts';
 import { unitDetailsSchema } from './011-unit-details.ts';
 import { creditNotesSchema } from './012-credit-notes.ts';
+import { exportOrders } from './013-export-orders.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -33,6 +34,7 @@ export const migrations: readonly Migration[] = [
   { version: 10, name: 'caller operation ids with fingerprint and first response', sql: callerOperationIdsSchema },
   { version: 11, name: 'custom currency details on units', sql: unitDetailsSchema },
   { version: 12, name: 'credit notes and customer grant index', sql: creditNotesSchema },
+  { version: 13, name: 'export orders', sql: exportOrders },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

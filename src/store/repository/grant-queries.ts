@@ -1,7 +1,7 @@
 import type { GrantState, GrantStatus } from '../../domain/types.ts';
 import type { GrantRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { equalityFilters, fetchPage, rangeFilters, type TimeRange } from './pagination.ts';
+import { equalityFilters, fetchKeysetPage, fetchPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
 import { amountColumn, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export interface GrantFilters {
@@ -155,6 +155,12 @@ export class GrantQueries {
     where.push(...createdAt.where);
     params.push(...createdAt.params);
     return fetchPage({ executor: this.executor, table: 'grants', environmentId, where, params, page, map: mapGrant });
+  }
+
+  /** One page of grants by when they were made, in (createdAt, id) order: what exports walk. */
+  pageByCreation(page: TimeWalkPage): Promise<GrantRecord[]> {
+    const filters = { customer_id: page.customerId, unit: page.unit };
+    return fetchKeysetPage({ executor: this.executor, table: 'grants', timeColumn: 'created_at', page, filters, map: mapGrant });
   }
 
   private rolloverColumns(grant: GrantState): unknown[] {

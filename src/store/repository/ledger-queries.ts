@@ -1,6 +1,6 @@
 import type { LedgerEntryRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { allFilters, equalityFilters, fetchPage, rangeFilters, type TimeRange } from './pagination.ts';
+import { allFilters, equalityFilters, fetchKeysetPage, fetchPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
 import { amountColumn, placeholders, readAmount, readOptionalText, readTime, type Row } from './row-mapping.ts';
 
 const ENTRY_COLUMNS =
@@ -37,6 +37,12 @@ export class LedgerQueries {
       rangeFilters('effective_at', filters.effectiveAt),
     );
     return fetchPage({ executor: this.executor, table: 'ledger_entries', environmentId, where, params, page, map: mapEntry });
+  }
+
+  /** One page of entries by when they took effect, in (effectiveAt, id) order: what exports walk. */
+  pageByEffectiveTime(page: TimeWalkPage): Promise<LedgerEntryRecord[]> {
+    const filters = { customer_id: page.customerId, unit: page.unit };
+    return fetchKeysetPage({ executor: this.executor, table: 'ledger_entries', timeColumn: 'effective_at', page, filters, map: mapEntry });
   }
 
   async get(environmentId: string, id: string): Promise<LedgerEntryRecord | undefined> {

@@ -37,6 +37,50 @@ export async function fetchPage<T>(input: {
   return { data: rows.slice(0, input.page.limit).map(input.map), hasMore: rows.length > input.page.limit };
 }
 
+/** A position in a time-ordered walk: the time column's value and the ID of the last row read. */
+export interface KeysetCursor {
+  at: number;
+  id: string;
+}
+
+/** One bounded page of a walk over [from, to) of a table's time column, in (time, id) order. */
+export interface TimeWalkPage {
+  environmentId: string;
+  customerId?: string | undefined;
+  unit?: string | undefined;
+  from: number;
+  to: number;
+  /** The last row of the previous page; null for the first page. */
+  after: KeysetCursor | null;
+  limit: number;
+}
+
+/**
+ * Keyset pages for exports and reports: `(time, id) > (after)` is an index range
+ * (see migration 10), so every page costs the same however deep the walk is, and
+ * a row never moves between pages as it could with offsets.
+ */
+export async function fetchKeysetPage<T>(input: {
+  executor: SqlExecutor;
+  table: string;
+  timeColumn: string;
+  page: TimeWalkPage;
+  /** Equality filters by column; an undefined value means "no filter". */
+  filters: Record<string, string | undefined>;
+  map: (row: Row) => T;
+}): Promise<T[]> {
+  const { page, timeColumn } = input;
+  const equal = equalityFilters(input.filters);
+  const where = ['environment_id = ?', ...equal.where, `${timeColumn} >= ?`, `${timeColumn} < ?`];
+  const params: unknown[] = [page.environmentId, ...equal.params, page.from, page.to];
+  if (page.after) {
+    where.push(`(${timeColumn}, id) > (?, ?)`);
+    params.push(page.after.at, page.after.id);
+  }
+  const rows = await input.executor.all<Row>(`SELECT * FROM ${input.table} WHERE ${where.join(' AND ')} ORDER BY ${timeColumn}, id LIMIT ?`, [...params, page.limit]);
+  return rows.map(input.map);
+}
+
 /** `column = ?` conditions for the filters that are set; an undefined value means "no filter". */
 export function equalityFilters(filters: Record<string, unknown>): { where: string[]; params: unknown[] } {
   const set = Object.entries(filters).filter(([, value]) => value !== undefined);

@@ -1,7 +1,7 @@
 import { dimensionsKey } from '../../domain/rating.ts';
 import type { FeatureRecord, Page, PageRequest, PriceRecord, UsageEventRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { equalityFilters, fetchPage } from './pagination.ts';
+import { equalityFilters, fetchKeysetPage, fetchPage, type TimeWalkPage } from './pagination.ts';
 import { allocationsColumn, amountColumn, jsonColumn, readAllocations, readAmount, readJson, readOptionalAmount, readOptionalText, readTime, type Row } from './row-mapping.ts';
 
 export class FeatureQueries {
@@ -121,30 +121,12 @@ export class UsageEventQueries {
   }
 
   /**
-   * One page of a customer's events in [from, to), in (occurredAt, id) order:
-   * `after` is the last row of the previous page. Reports walk these pages.
+   * One page of events by when the usage happened, in (occurredAt, id) order:
+   * `after` is the last row of the previous page. Reports and exports walk these.
    */
-  async pageForReport(input: {
-    environmentId: string;
-    customerId: string;
-    feature: string | undefined;
-    from: number;
-    to: number;
-    after: { occurredAt: number; id: string } | null;
-    limit: number;
-  }): Promise<UsageEventRecord[]> {
-    const where = ['environment_id = ?', 'customer_id = ?', 'occurred_at >= ?', 'occurred_at < ?'];
-    const params: unknown[] = [input.environmentId, input.customerId, input.from, input.to];
-    if (input.feature !== undefined) {
-      where.push('feature = ?');
-      params.push(input.feature);
-    }
-    if (input.after) {
-      where.push('(occurred_at > ? OR (occurred_at = ? AND id > ?))');
-      params.push(input.after.occurredAt, input.after.occurredAt, input.after.id);
-    }
-    const rows = await this.executor.all<Row>(`SELECT * FROM usage_events WHERE ${where.join(' AND ')} ORDER BY occurred_at, id LIMIT ?`, [...params, input.limit]);
-    return rows.map(mapUsageEvent);
+  pageByOccurrence(page: TimeWalkPage & { feature?: string | undefined }): Promise<UsageEventRecord[]> {
+    const filters = { customer_id: page.customerId, unit: page.unit, feature: page.feature };
+    return fetchKeysetPage({ executor: this.executor, table: 'usage_events', timeColumn: 'occurred_at', page, filters, map: mapUsageEvent });
   }
 }
 

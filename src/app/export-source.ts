@@ -1,0 +1,77 @@
+import type { Instant } from '../domain/types.ts';
+import type { AppDependencies, RequestContext } from './dependencies.ts';
+
+/**
+ * What an export is (see exports.ts): its columns and how it walks its rows. A
+ * source only reads and names values; the edges encode them (CSV or JSON lines).
+ */
+
+/** How an edge writes a value: amounts as exact decimal strings, times as RFC 3339. */
+export type ExportColumnType = 'text' | 'integer' | 'amount' | 'time' | 'json';
+/** text: string | null; integer: number; amount: bigint (Amount) | null; time: Instant | null; json: a plain object or array. */
+export type ExportValue = string | number | bigint | null | object;
+
+export interface ExportColumn<Row> {
+  name: string;
+  type: ExportColumnType;
+  value: (row: Row) => ExportValue;
+}
+
+/** The optional filters an export may take; each source says which of them it does, and the edges offer only those. */
+export const exportFilters = ['customerId', 'unit'] as const;
+export type ExportFilter = (typeof exportFilters)[number];
+export type ExportFilters = { [Filter in ExportFilter]?: string | undefined };
+
+export interface ExportRequest extends ExportFilters {
+  /** Inclusive. */
+  from: Instant;
+  /** Exclusive. */
+  to: Instant;
+}
+
+/** What a source's walk gets: the checked request, one `now` for the whole export, and the page size. */
+export interface ExportWalk {
+  request: ExportRequest;
+  now: Instant;
+  pageSize: number;
+}
+
+export interface ExportSource<Row> {
+  /** For people (the docs, /openapi.json, `creditbook --help`): what a row is and the order rows come in. */
+  description: string;
+  filters: readonly ExportFilter[];
+  columns: ReadonlyArray<ExportColumn<Row>>;
+  /** Checks of the request beyond the common ones (window, kind, filters naming what exists), before any row is read. */
+  check?: (dependencies: AppDependencies, context: RequestContext, request: ExportRequest) => Promise<void>;
+  /** The rows, a page at a time (`walkPages`), each page read in its own snapshot; bad input is refused before this is called. */
+  pages: (dependencies: AppDependencies, context: RequestContext, walk: ExportWalk) => AsyncIterable<Row[]>;
+}
+
+/** A source with its row type erased: what the registry holds and the edges read. */
+export interface ExportDefinition {
+  description: string;
+  filters: readonly ExportFilter[];
+  columns: ReadonlyArray<{ name: string; type: ExportColumnType }>;
+  check: (dependencies: AppDependencies, context: RequestContext, request: ExportRequest) => Promise<void>;
+  /** Each page's rows, each row its values in `columns` order. */
+  pages: (dependencies: AppDependencies, context: RequestContext, walk: ExportWalk) => AsyncIterable<ExportValue[][]>;
+}
+
+export function defineExport<Row>(source: ExportSource<Row>): ExportDefinition {
+  return {
+    description: source.description,
+    filters: source.filters,
+    columns: source.columns.map(({ name, type }) => ({ name, type })),
+    check: source.check ?? (async () => {}),
+    pages: (dependencies, context, walk) => valuesOf(source.pages(dependencies, context, walk), source.columns),
+  };
+}
+
+async function* valuesOf<Row>(pages: AsyncIterable<Row[]>, columns: ReadonlyArray<ExportColumn<Row>>): AsyncGenerator<ExportValue[][]> {
+  for await (const page of pages) yield page.map((row) => columns.map((column) => column.value(row)));
+}
+
+/** A column of an export source; `value` reads it from the row. */
+export function column<Row>(name: string, type: ExportColumnType, value: (row: Row) => ExportValue): ExportColumn<Row> {
+  return { name, type, value };
+}
