@@ -35,6 +35,21 @@ export async function createTestEnvironment(
   return { environment, key, keyRecord: record };
 }
 
+/**
+ * An environment named as an operator names it on the command line: `live` or
+ * `test` (that mode's default environment) or an environment's ID. A deleted
+ * one is as unknown as a made-up one.
+ */
+export async function findEnvironment(dependencies: AppDependencies, name: string): Promise<EnvironmentRecord> {
+  const environments = (await dependencies.store.read((repository) => repository.accounts.listEnvironments())).filter((environment) => !environment.deletedAt);
+  const found =
+    name === 'live' || name === 'test'
+      ? (environments.find((environment) => environment.id === `env_default_${name}`) ?? environments.find((environment) => environment.mode === name))
+      : environments.find((environment) => environment.id === name);
+  if (!found) throw notFound('environment', name, 'env');
+  return found;
+}
+
 /** The test environments not deleted, oldest first (the default one included). */
 export async function listTestEnvironments(dependencies: AppDependencies, context?: RequestContext): Promise<EnvironmentRecord[]> {
   assertTestCaller(context);

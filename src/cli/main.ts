@@ -3,12 +3,14 @@ import { createApiKey, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { createTestEnvironment, deleteTestEnvironment, listTestEnvironments } from '../app/environments.ts';
 import { parseScopes, scopes } from '../app/scopes.ts';
+import { exportKinds } from '../app/exports.ts';
 import { verifyAll } from '../app/verify.ts';
 import { migrations } from '../store/migrations/migrations.ts';
 import { DEFAULT_DATABASE, describeDatabase, isMissingDatabase, openStore } from '../store/open-store.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { composeDependencies } from './composition-root.ts';
 import { readConfiguration } from './configuration.ts';
+import { runExport } from './export-command.ts';
 import { serve } from './serve.ts';
 
 const usage = `Usage: creditbook <command> [options]
@@ -27,6 +29,10 @@ Commands:
                                 prints only its first key (full access); its id goes to stderr
   env list                      List test environments: id, name, clock, created
   env delete <envId>            Delete a test environment (not the default one): its keys stop working
+  export ${exportKinds.join('|')} --from <time> --to <time> [--format csv|jsonl] [--out <file>]
+         [--customer <id>] [--unit <code>] [--env live|test|<envId>]
+                                Stream an export (docs/exports.md) to stdout, or to a file written whole
+                                or not at all; the window is [from, to), RFC 3339; default --env live
 
 Every command but serve and migrate needs an existing database (exit 2 otherwise).
 
@@ -65,6 +71,12 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       scopes: { type: 'string' },
       test: { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      customer: { type: 'string' },
+      unit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -78,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command || values.help ? 0 : 1;
   }
-  const { help: _help, env, name, scopes: scopeList, test, ...flags } = values;
+  const { help: _help, env, name, scopes: scopeList, test, from, to, format, out, customer, unit, ...flags } = values;
   const configuration = readConfiguration(flags, process.env);
   if (command === 'serve') {
     await serve(configuration);
@@ -108,6 +120,9 @@ async function main(argv: string[]): Promise<number> {
         return await keys(dependencies, subcommand, { env, name, scopes: scopeList, argument });
       case 'env':
         return await environments(dependencies, subcommand, { test, name, argument });
+      case 'export':
+        await runExport(dependencies, subcommand, { from, to, format, out, customer, unit, env });
+        return 0;
       default:
         console.error(`Unknown command '${command}'.\n\n${usage}`);
         return 1;

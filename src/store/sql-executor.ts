@@ -18,4 +18,6 @@ export interface StoreCapabilities {
   rowLocks: boolean;
   /** `FOR UPDATE SKIP LOCKED` lets several nodes share background work. */
   skipLocked: boolean;
+  /** `FROM table INDEXED BY index` pins the index a query uses (SQLite, whose planner has no statistics unless ANALYZE ran). */
+  indexedBy: boolean;
 }

@@ -7,7 +7,7 @@ import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
 import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts';
 import { typeParsers } from './type-parsers.ts';
 
-const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true };
+const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false };
 
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_MAX_ATTEMPTS = 3;

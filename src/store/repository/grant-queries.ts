@@ -1,6 +1,6 @@
 import type { GrantState, GrantStatus } from '../../domain/types.ts';
 import type { GrantRecord, Page, PageRequest } from '../records.ts';
-import type { SqlExecutor } from '../sql-executor.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchKeysetPage, fetchPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
 import { amountColumn, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
@@ -45,7 +45,10 @@ export function isLive(grant: GrantState): boolean {
 }
 
 export class GrantQueries {
-  constructor(private readonly executor: SqlExecutor) {}
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
 
   async insert(grant: GrantRecord): Promise<void> {
     await this.executor.run(
@@ -160,7 +163,8 @@ export class GrantQueries {
   /** One page of grants by when they were made, in (createdAt, id) order: what exports walk. */
   pageByCreation(page: TimeWalkPage): Promise<GrantRecord[]> {
     const filters = { customer_id: page.customerId, unit: page.unit };
-    return fetchKeysetPage({ executor: this.executor, table: 'grants', timeColumn: 'created_at', page, filters, map: mapGrant });
+    const index = page.customerId === undefined ? 'grants_created' : 'grants_customer_created';
+    return fetchKeysetPage({ executor: this.executor, capabilities: this.capabilities, table: 'grants', timeColumn: 'created_at', page, filters, index, map: mapGrant });
   }
 
   private rolloverColumns(grant: GrantState): unknown[] {

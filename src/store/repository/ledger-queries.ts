@@ -1,5 +1,5 @@
 import type { LedgerEntryRecord, Page, PageRequest } from '../records.ts';
-import type { SqlExecutor } from '../sql-executor.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { allFilters, equalityFilters, fetchKeysetPage, fetchPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
 import { amountColumn, placeholders, readAmount, readOptionalText, readTime, type Row } from './row-mapping.ts';
 
@@ -22,7 +22,10 @@ export interface LedgerFilters {
 }
 
 export class LedgerQueries {
-  constructor(private readonly executor: SqlExecutor) {}
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
 
   async insertMany(entries: readonly LedgerEntryRecord[]): Promise<void> {
     for (let start = 0; start < entries.length; start += ENTRIES_PER_INSERT) {
@@ -42,7 +45,8 @@ export class LedgerQueries {
   /** One page of entries by when they took effect, in (effectiveAt, id) order: what exports walk. */
   pageByEffectiveTime(page: TimeWalkPage): Promise<LedgerEntryRecord[]> {
     const filters = { customer_id: page.customerId, unit: page.unit };
-    return fetchKeysetPage({ executor: this.executor, table: 'ledger_entries', timeColumn: 'effective_at', page, filters, map: mapEntry });
+    const index = page.customerId === undefined ? 'ledger_entries_effective' : 'ledger_entries_customer_effective';
+    return fetchKeysetPage({ executor: this.executor, capabilities: this.capabilities, table: 'ledger_entries', timeColumn: 'effective_at', page, filters, index, map: mapEntry });
   }
 
   async get(environmentId: string, id: string): Promise<LedgerEntryRecord | undefined> {

@@ -1,6 +1,6 @@
 import { validationError } from '../../domain/errors.ts';
 import type { Page, PageRequest } from '../records.ts';
-import type { SqlExecutor } from '../sql-executor.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import type { Row } from './row-mapping.ts';
 
 /**
@@ -56,28 +56,42 @@ export interface TimeWalkPage {
 }
 
 /**
- * Keyset pages for exports and reports: `(time, id) > (after)` is an index range
- * (see migration 10), so every page costs the same however deep the walk is, and
- * a row never moves between pages as it could with offsets.
+ * Keyset pages for exports and reports: `(time, id) > (after)` is the start of
+ * an index range (see migration 10), so every page costs the same however deep
+ * the walk is, and a row never moves between pages as it could with offsets.
+ * The cursor replaces `from` as the lower bound (it is a row at or after it):
+ * with both, SQLite would start the range at `from` and filter its way to the
+ * cursor on every page. Where the store takes index hints (`indexedBy`), the
+ * caller names the index: without statistics SQLite's planner may prefer the
+ * environment-wide index even when a customer is named.
  */
 export async function fetchKeysetPage<T>(input: {
   executor: SqlExecutor;
+  capabilities: StoreCapabilities;
   table: string;
   timeColumn: string;
   page: TimeWalkPage;
   /** Equality filters by column; an undefined value means "no filter". */
   filters: Record<string, string | undefined>;
+  /** The index that serves this walk. */
+  index: string;
   map: (row: Row) => T;
 }): Promise<T[]> {
   const { page, timeColumn } = input;
   const equal = equalityFilters(input.filters);
-  const where = ['environment_id = ?', ...equal.where, `${timeColumn} >= ?`, `${timeColumn} < ?`];
-  const params: unknown[] = [page.environmentId, ...equal.params, page.from, page.to];
+  const where = ['environment_id = ?', ...equal.where];
+  const params: unknown[] = [page.environmentId, ...equal.params];
   if (page.after) {
     where.push(`(${timeColumn}, id) > (?, ?)`);
     params.push(page.after.at, page.after.id);
+  } else {
+    where.push(`${timeColumn} >= ?`);
+    params.push(page.from);
   }
-  const rows = await input.executor.all<Row>(`SELECT * FROM ${input.table} WHERE ${where.join(' AND ')} ORDER BY ${timeColumn}, id LIMIT ?`, [...params, page.limit]);
+  where.push(`${timeColumn} < ?`);
+  params.push(page.to);
+  const table = input.capabilities.indexedBy ? `${input.table} INDEXED BY ${input.index}` : input.table;
+  const rows = await input.executor.all<Row>(`SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${timeColumn}, id LIMIT ?`, [...params, page.limit]);
   return rows.map(input.map);
 }
 

@@ -55,11 +55,11 @@ export class Repository {
   ) {
     this.accounts = new AccountQueries(executor);
     this.wallets = new WalletQueries(executor, capabilities);
-    this.grants = new GrantQueries(executor);
+    this.grants = new GrantQueries(executor, capabilities);
     this.schedules = new ScheduleQueries(executor);
     this.holds = new HoldQueries(executor);
     this.debits = new DebitQueries(executor);
-    this.ledger = new LedgerQueries(executor);
+    this.ledger = new LedgerQueries(executor, capabilities);
     this.idempotency = new IdempotencyQueries(executor);
     this.callerOperationIds = new CallerOperationIdQueries(executor);
     this.events = new EventQueries(executor);
@@ -74,7 +74,7 @@ export class Repository {
     this.portalSessions = new PortalSessionQueries(executor);
     this.features = new FeatureQueries(executor, capabilities);
     this.prices = new PriceQueries(executor);
-    this.usageEvents = new UsageEventQueries(executor);
+    this.usageEvents = new UsageEventQueries(executor, capabilities);
     this.audit = new AuditQueries(executor);
     this.creditNotes = new CreditNoteQueries(executor);
   }

@@ -83,7 +83,10 @@ export class PriceQueries {
 }
 
 export class UsageEventQueries {
-  constructor(private readonly executor: SqlExecutor) {}
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
 
   async insert(event: UsageEventRecord): Promise<void> {
     await this.executor.run(
@@ -126,7 +129,8 @@ export class UsageEventQueries {
    */
   pageByOccurrence(page: TimeWalkPage & { feature?: string | undefined }): Promise<UsageEventRecord[]> {
     const filters = { customer_id: page.customerId, unit: page.unit, feature: page.feature };
-    return fetchKeysetPage({ executor: this.executor, table: 'usage_events', timeColumn: 'occurred_at', page, filters, map: mapUsageEvent });
+    const index = page.customerId === undefined ? 'usage_events_occurred' : 'usage_events_report';
+    return fetchKeysetPage({ executor: this.executor, capabilities: this.capabilities, table: 'usage_events', timeColumn: 'occurred_at', page, filters, index, map: mapUsageEvent });
   }
 }
 

@@ -6,7 +6,7 @@ import { Checkpointer } from './checkpointer.ts';
 import { WalSync } from './wal-sync.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 
-const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false };
+const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true };
 /** At most this many operations share one transaction and one fsync. */
 const MAX_BATCH = 256;
 
