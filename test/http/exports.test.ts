@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { openExport } from '../../src/app/exports.ts';
 import { expectError, expectStatus, HOUR, iso, startTestApi, type Json, type TestApi } from '../support/test-api.ts';
+import { exactDecimal } from '../support/exact-decimal.ts';
 
 /**
  * GET /v1/exports/<kind>: every kind in both formats matches what the API's
@@ -11,14 +12,6 @@ import { expectError, expectStatus, HOUR, iso, startTestApi, type Json, type Tes
  * own environment's rows.
  */
 const EVER = { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' };
-
-/** Exact decimal strings as integers of 10^-10, parsed here, independently of the server. */
-function fixed(text: string): bigint {
-  const match = /^(-?)(\d+)(?:\.(\d{1,10}))?$/.exec(text);
-  assert.ok(match, `an exact decimal string: ${text}`);
-  const value = BigInt(match[2]!) * 10n ** 10n + BigInt((match[3] ?? '').padEnd(10, '0'));
-  return match[1] ? -value : value;
-}
 
 describe('exports', () => {
   let api: TestApi;
@@ -101,8 +94,8 @@ describe('exports', () => {
     assert.ok(jsonl.some((row) => row.type === 'expiry') && jsonl.some((row) => row.type === 'hold') && jsonl.some((row) => row.type === 'debit'));
     assert.ok(csv.some((row) => row.amount === '1234567890123456789012345.1234567891'), 'the widest amount, exact');
     for (const target of [wallet, other]) {
-      const sum = csv.filter((row) => row.customerId === target.customerId).reduce((total, row) => total + fixed(row.amount), 0n);
-      assert.equal(sum, fixed((await api.balance(target)).available), `${target.customerId}: the amounts sum to the balance`);
+      const sum = csv.filter((row) => row.customerId === target.customerId).reduce((total, row) => total + exactDecimal(row.amount), 0n);
+      assert.equal(sum, exactDecimal((await api.balance(target)).available), `${target.customerId}: the amounts sum to the balance`);
     }
   });
 
@@ -130,7 +123,7 @@ describe('exports', () => {
         assert.deepEqual(row[field], grant[field], `${row.id} ${field}`);
       }
       assert.equal(row.costAmount, grant.cost?.amount ?? null);
-      assert.equal(fixed(row.amount), [row.available, row.held, row.consumed, row.expired, row.voided].map(fixed).reduce((total, part) => total + part, 0n), 'the parts add up');
+      assert.equal(exactDecimal(row.amount), [row.available, row.held, row.consumed, row.expired, row.voided].map(exactDecimal).reduce((total, part) => total + part, 0n), 'the parts add up');
     }
     const tiny = jsonl.find((row) => row.amount === '0.0000000001');
     assert.equal(tiny.status, 'expired');
@@ -153,7 +146,7 @@ describe('exports', () => {
         assert.deepEqual(row[field], event[field], `${row.id} ${field}`);
       }
       assert.equal(row.priceId, event.price.id);
-      assert.equal(fixed(row.cost), fixed(row.consumed) + fixed(row.overdrawn) + fixed(row.shortfall));
+      assert.equal(exactDecimal(row.cost), exactDecimal(row.consumed) + exactDecimal(row.overdrawn) + exactDecimal(row.shortfall));
     }
     assert.deepEqual(
       jsonl.map((row) => row.cost),

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse';
 import { createApiKey } from '../../src/app/api-keys.ts';
 import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { exactDecimal } from '../support/exact-decimal.ts';
 import { insertIntoSqliteFile, seedLedger, type SeededLedger } from '../support/ledger-seed.ts';
 import { startServe, type ServedProcess } from '../support/serve-process.ts';
 
@@ -24,16 +25,7 @@ import { startServe, type ServedProcess } from '../support/serve-process.ts';
  */
 const WALLETS = 100;
 const DEBITS_PER_WALLET = 10_000;
-const SCALE = 10;
 const HEAP_MIB = 96;
-
-/** An exact decimal string as an integer of 10^-10 units: the test's own parser, independent of the server's. */
-function fixed(text: string): bigint {
-  const match = /^(-?)(\d+)(?:\.(\d{1,10}))?$/.exec(text);
-  assert.ok(match, `an exact decimal: ${text}`);
-  const value = BigInt(match[2]!) * 10n ** BigInt(SCALE) + BigInt((match[3] ?? '').padEnd(SCALE, '0'));
-  return match[1] ? -value : value;
-}
 
 function anonymousMemory(pid: number): number {
   const kilobytes = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -101,7 +93,7 @@ describe('a 1,000,000-row ledger export', () => {
             const order = `${row.effectiveAt}|${row.id}`;
             if (order <= previous) reject(new Error(`row ${rows} is out of (effectiveAt, id) order: ${order} after ${previous}`));
             previous = order;
-            sums.set(row.customerId!, (sums.get(row.customerId!) ?? 0n) + fixed(row.amount!));
+            sums.set(row.customerId!, (sums.get(row.customerId!) ?? 0n) + exactDecimal(row.amount!));
             // A client that stops reading: the server must stop producing, not buffer what it cannot send.
             if (rows === 300_000) {
               pausedAt = Date.now();
@@ -133,7 +125,7 @@ describe('a 1,000,000-row ledger export', () => {
       const balance = await fetch(`${served.baseUrl}/v1/balances?customerId=${customerId}&unit=${seeded.unit}`, { headers: { authorization: `Bearer ${key}` } });
       assert.equal(balance.status, 200);
       const available = ((await balance.json()) as { available: string }).available;
-      assert.equal(sums.get(customerId), fixed(available), `${customerId}: the exported amounts sum to the balance`);
+      assert.equal(sums.get(customerId), exactDecimal(available), `${customerId}: the exported amounts sum to the balance`);
     }
     const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
     const grown = Math.max(peak.early, peak.late) - baseline;

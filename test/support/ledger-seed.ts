@@ -13,6 +13,7 @@ import type { LedgerEntryRecord } from '../../src/store/records.ts';
  * transaction, not one wallet operation each), and
  * finally each wallet's and grant's projection set to what the entries add up
  * to, so balance reads agree with the ledger as if the debits had been booked.
+ * The grants take effect at `start`, which should be the app clock's now.
  *
  * Entries are inserted in (effectiveAt, id) order, so every index grows at its
  * end. Debit n of a wallet takes `debitAmount(n)` (scale 4).
@@ -96,7 +97,7 @@ export async function seedLedger(
       wallet.sequence += 1;
       const at = effectiveAt(index, number);
       batch.push({
-        id: `le_seed_${String(index).padStart(8, '0')}_${String(number).padStart(5, '0')}`,
+        id: `le_seed_${environmentId.slice(-10)}_${String(index).padStart(8, '0')}_${String(number).padStart(5, '0')}`,
         environmentId,
         customerId: wallet.customerId,
         walletId: wallet.walletId,
