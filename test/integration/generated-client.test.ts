@@ -38,6 +38,11 @@ it('the generated client makes a grant, a debit and reads the balance', async ()
       const refused = await creditbook.POST('/v1/debits', { body: { customerId: 'acme', unit: 'ai_credits', amount: '1000' } });
       assert.equal(refused.response.status, 402);
       assert.equal(refused.error!.error.code, 'insufficient_balance');
+      // An export is a stream of CSV or JSON lines, not one JSON body: the client hands over the stream.
+      const exported = await creditbook.GET('/v1/exports/ledger', { params: { query: { from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', format: 'jsonl' } }, parseAs: 'stream' });
+      assert.equal(exported.response.status, 200);
+      const lines = (await new Response(exported.data).text()).trimEnd().split('\n').map((line) => JSON.parse(line));
+      assert.deepEqual(lines.map((line) => [line.type, line.amount]), [['grant', '100'], ['debit', '-12.5']]);
     } finally {
       await server.close();
     }

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import Database from 'better-sqlite3';
+import { Repository } from '../repository/repository.ts';
+import type { SqlExecutor } from '../sql-executor.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
 /** The hot path must never scan a wallet's history: pin the indexes the planner picks for it. */
@@ -18,6 +20,41 @@ it('loads live grants and active holds through their partial indexes', async () 
     const plan = (sql: string) => (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((row) => row.detail).join(' | ');
     assert.match(plan("SELECT id FROM grants WHERE wallet_id = 'w' AND live = 1"), /USING (COVERING )?INDEX grants_live/);
     assert.match(plan("SELECT * FROM holds WHERE wallet_id = 'w' AND status = 'active'"), /USING INDEX holds_active/);
+    database.close();
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+/** Export pages are index ranges starting at the cursor, on the customer's index when one is named: never a scan from `from`, never a sort. */
+it('walks export pages as index ranges from the cursor', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-plan-'));
+  try {
+    const path = join(directory, 'plan.db');
+    const store = new SqliteStore(path);
+    await store.migrate();
+    await store.close();
+    // The repository's own SQL and parameters, recorded, then explained on the real schema.
+    const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const recorder: SqlExecutor = {
+      all: async (sql, params = []) => (recorded.push({ sql, params }), []),
+      get: async () => undefined,
+      run: async () => 0,
+    };
+    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true });
+    const page = { environmentId: 'env', from: 0, to: 10, limit: 2, after: { at: 1, id: 'x' } };
+    for (const customerId of [undefined, 'c']) {
+      await repository.ledger.pageByEffectiveTime({ ...page, customerId });
+      await repository.grants.pageByCreation({ ...page, customerId, unit: 'u' });
+      await repository.usageEvents.pageByOccurrence({ ...page, customerId });
+    }
+    const database = new Database(path, { readonly: true });
+    for (const { sql, params } of recorded) {
+      const detail = (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join(' | ');
+      assert.match(detail, /^SEARCH \w+ USING INDEX \w+ \(environment_id=\? (AND customer_id=\? )?AND \(\w+,id\)>\(\?,\?\) AND \w+<\?\)$/, `${sql}: ${detail}`);
+      assert.equal(detail.includes('customer_id=?'), sql.includes('customer_id = ?'), `${sql}: the customer's index when a customer is named`);
+    }
+    assert.equal(recorded.length, 6);
     database.close();
   } finally {
     rmSync(directory, { recursive: true, force: true });
