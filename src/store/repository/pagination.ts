@@ -57,7 +57,7 @@ export interface TimeWalkPage {
 
 /**
  * Keyset pages for exports and reports: `(time, id) > (after)` is the start of
- * an index range (see migration 10), so every page costs the same however deep
+ * an index range (see migration 13), so every page costs the same however deep
  * the walk is, and a row never moves between pages as it could with offsets.
  * The cursor replaces `from` as the lower bound (it is a row at or after it):
  * with both, SQLite would start the range at `from` and filter its way to the
