@@ -8,8 +8,8 @@ import { Repository } from '../repository/repository.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
-/** The hot path must never scan a wallet's history: pin the indexes the planner picks for it. */
-it('loads live grants and active holds through their partial indexes', async () => {
+/** Runs `check` with a read-only connection to a freshly migrated database and its query planner. */
+async function withPlanner(check: (plan: (sql: string, params?: readonly unknown[]) => string) => Promise<void>): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'creditbook-plan-'));
   try {
     const path = join(directory, 'plan.db');
@@ -17,23 +17,26 @@ it('loads live grants and active holds through their partial indexes', async () 
     await store.migrate();
     await store.close();
     const database = new Database(path, { readonly: true });
-    const plan = (sql: string) => (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((row) => row.detail).join(' | ');
-    assert.match(plan("SELECT id FROM grants WHERE wallet_id = 'w' AND live = 1"), /USING (COVERING )?INDEX grants_live/);
-    assert.match(plan("SELECT * FROM holds WHERE wallet_id = 'w' AND status = 'active'"), /USING INDEX holds_active/);
-    database.close();
+    try {
+      await check((sql, params = []) => (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join(' | '));
+    } finally {
+      database.close();
+    }
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
-});
+}
+
+/** The hot path must never scan a wallet's history: pin the indexes the planner picks for it. */
+it('loads live grants and active holds through their partial indexes', () =>
+  withPlanner(async (plan) => {
+    assert.match(plan("SELECT id FROM grants WHERE wallet_id = 'w' AND live = 1"), /USING (COVERING )?INDEX grants_live/);
+    assert.match(plan("SELECT * FROM holds WHERE wallet_id = 'w' AND status = 'active'"), /USING INDEX holds_active/);
+  }));
 
 /** Export pages are index ranges starting at the cursor, on the customer's index when one is named: never a scan from `from`, never a sort. */
-it('walks export pages as index ranges from the cursor', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'creditbook-plan-'));
-  try {
-    const path = join(directory, 'plan.db');
-    const store = new SqliteStore(path);
-    await store.migrate();
-    await store.close();
+it('walks export pages as index ranges from the cursor', () =>
+  withPlanner(async (plan) => {
     // The repository's own SQL and parameters, recorded, then explained on the real schema.
     const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
     const recorder: SqlExecutor = {
@@ -48,15 +51,10 @@ it('walks export pages as index ranges from the cursor', async () => {
       await repository.grants.pageByCreation({ ...page, customerId, unit: 'u' });
       await repository.usageEvents.pageByOccurrence({ ...page, customerId });
     }
-    const database = new Database(path, { readonly: true });
+    assert.equal(recorded.length, 6);
     for (const { sql, params } of recorded) {
-      const detail = (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join(' | ');
+      const detail = plan(sql, params);
       assert.match(detail, /^SEARCH \w+ USING INDEX \w+ \(environment_id=\? (AND customer_id=\? )?AND \(\w+,id\)>\(\?,\?\) AND \w+<\?\)$/, `${sql}: ${detail}`);
       assert.equal(detail.includes('customer_id=?'), sql.includes('customer_id = ?'), `${sql}: the customer's index when a customer is named`);
     }
-    assert.equal(recorded.length, 6);
-    database.close();
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
-});
+  }));
