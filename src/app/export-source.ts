@@ -41,10 +41,13 @@ export interface ExportSource<Row> {
   description: string;
   filters: readonly ExportFilter[];
   columns: ReadonlyArray<ExportColumn<Row>>;
-  /** Checks of the request beyond the common ones (window, kind, filters naming what exists), before any row is read. */
-  check?: (dependencies: AppDependencies, context: RequestContext, request: ExportRequest) => Promise<void>;
-  /** The rows, a page at a time (`walkPages`), each page read in its own snapshot; bad input is refused before this is called. */
-  pages: (dependencies: AppDependencies, context: RequestContext, walk: ExportWalk) => AsyncIterable<Row[]>;
+  /**
+   * The rows, a page at a time (`walkPages`), each page read in its own snapshot.
+   * It is called once the common checks passed (window, kind, filters naming what
+   * exists); a source with checks of its own makes them here, before it returns
+   * the walk (async), so they too are refused before any row is sent.
+   */
+  pages: (dependencies: AppDependencies, context: RequestContext, walk: ExportWalk) => AsyncIterable<Row[]> | Promise<AsyncIterable<Row[]>>;
 }
 
 /** A source with its row type erased: what the registry holds and the edges read. */
@@ -52,9 +55,8 @@ export interface ExportDefinition {
   description: string;
   filters: readonly ExportFilter[];
   columns: ReadonlyArray<{ name: string; type: ExportColumnType }>;
-  check: (dependencies: AppDependencies, context: RequestContext, request: ExportRequest) => Promise<void>;
   /** Each page's rows, each row its values in `columns` order. */
-  pages: (dependencies: AppDependencies, context: RequestContext, walk: ExportWalk) => AsyncIterable<ExportValue[][]>;
+  pages: (dependencies: AppDependencies, context: RequestContext, walk: ExportWalk) => Promise<AsyncIterable<ExportValue[][]>>;
 }
 
 export function defineExport<Row>(source: ExportSource<Row>): ExportDefinition {
@@ -62,8 +64,7 @@ export function defineExport<Row>(source: ExportSource<Row>): ExportDefinition {
     description: source.description,
     filters: source.filters,
     columns: source.columns.map(({ name, type }) => ({ name, type })),
-    check: source.check ?? (async () => {}),
-    pages: (dependencies, context, walk) => valuesOf(source.pages(dependencies, context, walk), source.columns),
+    pages: async (dependencies, context, walk) => valuesOf(await source.pages(dependencies, context, walk), source.columns),
   };
 }
 

@@ -59,9 +59,8 @@ export async function openExport(
     if (request[filter] !== undefined && !source.filters.includes(filter)) throw validationError(filter, `The ${kind} export takes no '${filter}' filter.`);
   }
   await checkFilters(dependencies, context, request);
-  await source.check(dependencies, context, request);
   const walk: ExportWalk = { request, now: currentTime(dependencies, context.environment), pageSize: options.pageSize ?? EXPORT_PAGE_SIZE };
-  return { kind, request, columns: source.columns, pages: source.pages(dependencies, context, walk) };
+  return { kind, request, columns: source.columns, pages: await source.pages(dependencies, context, walk) };
 }
 
 /** A named customer or unit must exist in the caller's environment (another environment's is as unknown as a made-up one). */
