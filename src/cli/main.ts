@@ -41,7 +41,7 @@ Options:
   --db <path | postgres://…>    Database (default: $DATABASE_URL or ${DEFAULT_DATABASE})
   --port <n>                    Port for serve (default: $PORT or 8080)
   --host <address>              Address for serve (default: $HOST or 127.0.0.1)
-  --env test|live               Environment for keys create
+  --env test|live               Environment for keys create (export also takes an environment ID; default live)
   --stripe-port <n>             Serve the Stripe dialect at the root of this port (also $STRIPE_PORT)
   --chargebee-port <n>          Serve the Chargebee dialect at the root of this port (also $CHARGEBEE_PORT)
   --stigg-port <n>              Serve the Stigg dialect at the root of this port (also $STIGG_PORT)
