@@ -8,7 +8,7 @@ import { CreditbookError, validationError } from '../domain/errors.ts';
  */
 export const scopes = [
   'all',
-  /** Every GET of credit data: customers, units, wallets, grants, balances, ledger, purchases, webhooks, events. */
+  /** Every GET of credit data: customers, units, wallets, grants, balances, ledger, purchases, webhooks, events, exports. */
   'read',
   /** Customers, units (credit currencies) and wallets. */
   'customers:write',
