@@ -89,7 +89,7 @@ describe('creditbook export', () => {
       [['export', 'ledger', '--from', '2025-02-30T00:00:00Z', '--to', '2026-01-01T00:00:00Z'], /'from' is not a real date/],
       [['export', 'ledger', '--from', '2026-01-01T00:00:00Z', '--to', '2025-01-01T00:00:00Z'], /to must be later than from/],
       [['export', 'ledger', '--from', '2025-01-01T00:00:00Z'], /needs --to/],
-      [['export', 'revenue', ...window], /No export 'revenue'; exports are ledger, grants, usage/],
+      [['export', 'payouts', ...window], /No export 'payouts'; exports are ledger, grants, usage/],
       [['export', 'ledger', ...window, '--format', 'xml'], /--format must be one of csv, jsonl/],
       [['export', 'ledger', ...window, '--customer', 'cus_nobody'], /No customer with id 'cus_nobody'/],
       [['export', 'ledger', ...window, '--env', 'env_nowhere'], /No environment with id 'env_nowhere'/],

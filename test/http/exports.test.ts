@@ -186,7 +186,7 @@ describe('exports', () => {
       ['/v1/exports/ledger?to=2026-03-01T00:00:00Z', 400, 'validation_error', 'from'],
       ['/v1/exports/grants?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&format=xlsx', 400, 'validation_error', 'format'],
       ['/v1/exports/usage?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&walletKey=x', 400, 'validation_error', 'walletKey'],
-      ['/v1/exports/revenue?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z', 404, 'not_found', 'kind'],
+      ['/v1/exports/payouts?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z', 404, 'not_found', 'kind'],
       ['/v1/exports/ledger?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&customerId=cus_nobody', 404, 'not_found', 'customerId'],
       ['/v1/exports/usage?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&unit=no_such_unit', 404, 'not_found', 'unit'],
     ];
@@ -194,7 +194,7 @@ describe('exports', () => {
       const error = expectError(await api.get(url), { status, code, ...(param ? { param } : {}) });
       assert.ok(error.message.length > 10, `${url}: ${error.message}`);
     }
-    const unknown = expectError(await api.get('/v1/exports/revenue?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z'), { status: 404, code: 'not_found' });
+    const unknown = expectError(await api.get('/v1/exports/payouts?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z'), { status: 404, code: 'not_found' });
     assert.match(unknown.message, /ledger, grants, usage/, 'names the exports there are');
   });
 
