@@ -492,6 +492,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/exports/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export revenue in a time window as CSV or JSON lines, streamed
+         * @description The revenue report of [from, to) in one currency (required), a row per paid grant that moved or was deferred in the period, ordered by grant ID: credits and money per part; the rows add up to the report (GET /v1/reports/revenue). `to` may not be later than now. Columns: grantId, customerId, unit, source, currency, credits, price, openingDeferredCredits, openingDeferredMoney, paidCredits, paidMoney, recognisedCredits, recognisedMoney, breakageCredits, breakageMoney, refundsCredits, refundsMoney, closingDeferredCredits, closingDeferredMoney. See docs/exports.md.
+         */
+        get: operations["exportRevenue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/purchases": {
         parameters: {
             query?: never;
@@ -10260,6 +10280,204 @@ export interface operations {
                 customerId?: string;
                 /** @description Only rows of wallets in this unit. */
                 unit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rows, streamed as they are read (chunked): a CSV header then one row per line, or one JSON object per line. An export cut short ends without its last line end and with the connection reset. */
+            200: {
+                headers: {
+                    /** @description attachment, with a file name naming the kind and the window. */
+                    "Content-Disposition"?: string;
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Invalid request: a parameter, the JSON or the URL is wrong; `param` names it. Nothing changed. */
+            400: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "validation_error" | "invalid_json";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Missing, unknown or revoked API key. */
+            401: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "authentication_error";
+                            /** @enum {string} */
+                            code: "unauthenticated";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description The API key may not do this. */
+            403: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "permission_error";
+                            /** @enum {string} */
+                            code: "forbidden";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description No such object in this environment. */
+            404: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "invalid_request_error";
+                            /** @enum {string} */
+                            code: "not_found";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests for this API key; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "rate_limit_error";
+                            /** @enum {string} */
+                            code: "rate_limited";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+            /** @description Something went wrong on our side; quote the requestId. */
+            500: {
+                headers: {
+                    /** @description This request's ID, also in error bodies and logs. */
+                    "Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            type: "api_error";
+                            /** @enum {string} */
+                            code: "internal_error";
+                            /** @description For a person: what was wrong and what to send instead. */
+                            message: string;
+                            /** @description The parameter at fault, as a dotted path. */
+                            param?: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    exportRevenue: {
+        parameters: {
+            query: {
+                /**
+                 * @description Start of the window (inclusive), RFC 3339.
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                from: string;
+                /**
+                 * @description End of the window (exclusive), RFC 3339; later than from.
+                 * @example 2026-01-31T00:00:00.000Z
+                 */
+                to: string;
+                /** @description csv (the default) or jsonl (JSON lines). */
+                format?: "csv" | "jsonl";
+                /** @description Only this customer's rows. */
+                customerId?: string;
+                /** @description The currency (ISO 4217, e.g. usd) the money is in. */
+                currency: string;
             };
             header?: never;
             path?: never;

@@ -18,7 +18,7 @@ export interface ExportColumn<Row> {
 }
 
 /** The optional filters an export may take; each source says which of them it does, and the edges offer only those. */
-export const exportFilters = ['customerId', 'unit'] as const;
+export const exportFilters = ['customerId', 'unit', 'currency'] as const;
 export type ExportFilter = (typeof exportFilters)[number];
 export type ExportFilters = { [Filter in ExportFilter]?: string | undefined };
 
@@ -40,6 +40,8 @@ export interface ExportSource<Row> {
   /** For people (the docs, /openapi.json, `creditbook --help`): what a row is and the order rows come in. */
   description: string;
   filters: readonly ExportFilter[];
+  /** Filters of `filters` a request must give (the revenue export's currency). */
+  required?: readonly ExportFilter[];
   columns: ReadonlyArray<ExportColumn<Row>>;
   /**
    * The rows, a page at a time (`walkPages`), each page read in its own snapshot.
@@ -54,6 +56,7 @@ export interface ExportSource<Row> {
 export interface ExportDefinition {
   description: string;
   filters: readonly ExportFilter[];
+  required: readonly ExportFilter[];
   columns: ReadonlyArray<{ name: string; type: ExportColumnType }>;
   /** Each page's rows, each row its values in `columns` order. */
   pages: (dependencies: AppDependencies, context: RequestContext, walk: ExportWalk) => Promise<AsyncIterable<ExportValue[][]>>;
@@ -63,6 +66,7 @@ export function defineExport<Row>(source: ExportSource<Row>): ExportDefinition {
   return {
     description: source.description,
     filters: source.filters,
+    required: source.required ?? [],
     columns: source.columns.map(({ name, type }) => ({ name, type })),
     pages: async (dependencies, context, walk) => valuesOf(await source.pages(dependencies, context, walk), source.columns),
   };

@@ -3,6 +3,7 @@ import { currentTime, type AppDependencies, type RequestContext } from './depend
 import { exportFilters, type ExportColumnType, type ExportDefinition, type ExportFilters, type ExportRequest, type ExportValue, type ExportWalk } from './export-source.ts';
 import { grantsExport } from './grants-export.ts';
 import { ledgerExport } from './ledger-export.ts';
+import { revenueExport } from './revenue-export.ts';
 import { usageExport } from './usage-export.ts';
 
 /**
@@ -18,6 +19,7 @@ export const exportSources = {
   ledger: ledgerExport,
   grants: grantsExport,
   usage: usageExport,
+  revenue: revenueExport,
 } satisfies Record<string, ExportDefinition>;
 
 export type ExportKind = keyof typeof exportSources;
@@ -57,6 +59,7 @@ export async function openExport(
   if (!(request.to > request.from)) throw validationError('to', 'to must be later than from.');
   for (const filter of exportFilters) {
     if (request[filter] !== undefined && !source.filters.includes(filter)) throw validationError(filter, `The ${kind} export takes no '${filter}' filter.`);
+    if (request[filter] === undefined && source.required.includes(filter)) throw validationError(filter, `The ${kind} export needs '${filter}'.`);
   }
   await checkFilters(dependencies, context, request);
   const walk: ExportWalk = { request, now: currentTime(dependencies, context.environment), pageSize: options.pageSize ?? EXPORT_PAGE_SIZE };

@@ -219,6 +219,6 @@ function priceIn(grant: GrantRecord, currency: string): bigint | null | 'other_c
   return divideHalfEven(grant.costAmount, 10n ** BigInt(AMOUNT_SCALE - (currencyScale(currency) ?? 2)));
 }
 
-function untouched(revenue: GrantRevenue): boolean {
+export function untouched(revenue: GrantRevenue): boolean {
   return Object.values(revenue).every((part) => part.credits === 0n && part.money === 0n);
 }

@@ -15,6 +15,7 @@ export interface ExportOptions {
   out: string | undefined;
   customer: string | undefined;
   unit: string | undefined;
+  currency: string | undefined;
   /** `live` (the default), `test`, or an environment's ID. */
   env: string | undefined;
 }
@@ -27,7 +28,7 @@ export interface ExportOptions {
  * file that looks whole.
  */
 export async function runExport(dependencies: AppDependencies, kind: string | undefined, options: ExportOptions): Promise<void> {
-  if (kind === undefined) throw validationError('kind', 'export needs a kind: creditbook export ledger|grants|usage --from … --to ….');
+  if (kind === undefined) throw validationError('kind', 'export needs a kind: creditbook export ledger|grants|usage|revenue --from … --to ….');
   if (options.from === undefined) throw validationError('from', 'export needs --from (RFC 3339, e.g. 2026-01-01T00:00:00Z).');
   if (options.to === undefined) throw validationError('to', 'export needs --to (RFC 3339, e.g. 2026-02-01T00:00:00Z).');
   const format = options.format ?? 'csv';
@@ -38,6 +39,7 @@ export async function runExport(dependencies: AppDependencies, kind: string | un
     to: parseTimestamp(options.to, 'to'),
     ...(options.customer !== undefined ? { customerId: options.customer } : {}),
     ...(options.unit !== undefined ? { unit: options.unit } : {}),
+    ...(options.currency !== undefined ? { currency: options.currency } : {}),
   });
   const rows = exportStream(opened, format as ExportFormat);
   if (options.out === undefined) {

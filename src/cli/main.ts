@@ -30,7 +30,7 @@ Commands:
   env list                      List test environments: id, name, clock, created
   env delete <envId>            Delete a test environment (not the default one): its keys stop working
   export ${exportKinds.join('|')} --from <time> --to <time> [--format csv|jsonl] [--out <file>]
-         [--customer <id>] [--unit <code>] [--env live|test|<envId>]
+         [--customer <id>] [--unit <code>] [--currency <iso>] [--env live|test|<envId>]
                                 Stream an export (docs/exports.md) to stdout, or to a file written whole
                                 or not at all; the window is [from, to), RFC 3339; default --env live
 
@@ -77,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       customer: { type: 'string' },
       unit: { type: 'string' },
+      currency: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -90,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return command || values.help ? 0 : 1;
   }
-  const { help: _help, env, name, scopes: scopeList, test, from, to, format, out, customer, unit, ...flags } = values;
+  const { help: _help, env, name, scopes: scopeList, test, from, to, format, out, customer, unit, currency, ...flags } = values;
   const configuration = readConfiguration(flags, process.env);
   if (command === 'serve') {
     await serve(configuration);
@@ -121,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
       case 'env':
         return await environments(dependencies, subcommand, { test, name, argument });
       case 'export':
-        await runExport(dependencies, subcommand, { from, to, format, out, customer, unit, env });
+        await runExport(dependencies, subcommand, { from, to, format, out, customer, unit, currency, env });
         return 0;
       default:
         console.error(`Unknown command '${command}'.\n\n${usage}`);

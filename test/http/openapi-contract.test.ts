@@ -41,7 +41,7 @@ describe('the OpenAPI document states every operation fully', () => {
 
   it('documents one success body and the error body for each refusal, with the Request-Id header', () => {
     const streamed = operations.filter(({ operation }) => isStreamed(operation.responses['200'] ?? {})).map(({ name }) => name);
-    assert.deepEqual(streamed, ['GET /v1/exports/ledger', 'GET /v1/exports/grants', 'GET /v1/exports/usage'], 'the exports, and only they, stream');
+    assert.deepEqual(streamed, ['GET /v1/exports/ledger', 'GET /v1/exports/grants', 'GET /v1/exports/usage', 'GET /v1/exports/revenue'], 'the exports, and only they, stream');
     for (const { name, method, operation } of operations) {
       const statuses = Object.keys(operation.responses);
       const successes = statuses.filter((status) => status.startsWith('2'));

@@ -194,6 +194,7 @@ describe('events, test clock and system routes', () => {
         '/v1/exports/ledger': ['get'],
         '/v1/exports/grants': ['get'],
         '/v1/exports/usage': ['get'],
+        '/v1/exports/revenue': ['get'],
         '/v1/invoices': ['get'],
         '/v1/invoices/{id}': ['get'],
         '/v1/webhook-endpoints': ['get', 'post'],

@@ -9,10 +9,11 @@ import { routeSchema, streamedBody } from '../route-contract.ts';
 import type { RouteDependencies } from '../route-support.ts';
 import { Identifier, strictObject, Timestamp } from '../schemas.ts';
 
-/** Each filter's query parameter; a kind offers those its source takes. */
+/** Each filter's query parameter; a kind offers those its source takes, optional unless it requires it. */
 const filterParameters: Record<ExportFilter, TSchema> = {
-  customerId: Type.Optional({ ...Identifier, description: "Only this customer's rows." }),
-  unit: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only rows of wallets in this unit.' })),
+  customerId: { ...Identifier, description: "Only this customer's rows." },
+  unit: Type.String({ minLength: 1, maxLength: 64, description: 'Only rows of wallets in this unit.' }),
+  currency: Type.String({ minLength: 3, maxLength: 3, description: 'The currency (ISO 4217, e.g. usd) the money is in.' }),
 };
 
 const formats = Object.keys(exportFormats) as ExportFormat[];
@@ -22,7 +23,11 @@ function exportQuery(source: ExportDefinition) {
     from: { ...Timestamp, description: 'Start of the window (inclusive), RFC 3339.' },
     to: { ...Timestamp, description: 'End of the window (exclusive), RFC 3339; later than from.' },
     format: Type.Optional(Type.Union(formats.map((format) => Type.Literal(format)) as Array<TLiteral<ExportFormat>>, { description: 'csv (the default) or jsonl (JSON lines).' })),
-    ...Object.fromEntries(exportFilters.filter((filter) => source.filters.includes(filter)).map((filter) => [filter, filterParameters[filter]])),
+    ...Object.fromEntries(
+      exportFilters
+        .filter((filter) => source.filters.includes(filter))
+        .map((filter) => [filter, source.required.includes(filter) ? filterParameters[filter] : Type.Optional(filterParameters[filter])]),
+    ),
   });
 }
 
