@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { eventually, PHONE, seedAcme, startConsoleBrowser, type ConsoleBrowser } from '../support/console-browser.ts';
+import { eventually, seedAcme, startConsoleBrowser, type ConsoleBrowser } from '../support/console-browser.ts';
 
 /**
  * A support person's actions on a customer's page, in Debian's chromium against
@@ -12,7 +12,7 @@ import { eventually, PHONE, seedAcme, startConsoleBrowser, type ConsoleBrowser }
  */
 describe('console actions on a customer, in a real browser', () => {
   let harness: ConsoleBrowser;
-  let { call, shoot, signedIn, balanceOf } = {} as ConsoleBrowser;
+  let { call, shootBoth, signedIn, balanceOf } = {} as ConsoleBrowser;
 
   /** The customer page at laptop width, with the API's balance shown. */
   const customerPage = async () => {
@@ -21,20 +21,6 @@ describe('console actions on a customer, in a real browser', () => {
     return page;
   };
   const shownAvailable = (page: Page) => page.getByTestId('available-ai_credits').locator('.amount-value').textContent();
-  /** Both widths of the state the page is in (with a dialog open, what the viewport shows); nothing is wider than a phone. */
-  const shootBoth = async (page: Page, name: string) => {
-    const laptop = page.viewportSize()!;
-    const fullPage = !(await page.getByRole('dialog').isVisible());
-    await shoot(page, `${name}-desktop`, { fullPage });
-    await page.setViewportSize(PHONE);
-    // The chart follows the width on its next frame.
-    await eventually(() => page.evaluate('document.documentElement.scrollWidth'), PHONE.width, `${name}: no sideways scrolling on a phone`);
-    const sideways = await page.locator('.table-wrap').evaluateAll((wraps: any[]) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth).map((wrap) => wrap.closest('section').querySelector('h2').textContent));
-    assert.deepEqual(sideways, [], `${name}: every table fits a phone without scrolling sideways`);
-    if (!fullPage) assert.equal(await page.getByRole('dialog').evaluate((dialog: any) => dialog.scrollWidth - dialog.clientWidth), 0, `${name}: the dialog fits a phone`);
-    await shoot(page, `${name}-phone`, { fullPage });
-    await page.setViewportSize(laptop);
-  };
   /** What must not move when an action is refused. */
   const snapshot = async () => ({
     balance: await balanceOf('acme'),
@@ -57,7 +43,7 @@ describe('console actions on a customer, in a real browser', () => {
 
   before(async () => {
     harness = await startConsoleBrowser();
-    ({ call, shoot, signedIn, balanceOf } = harness);
+    ({ call, shootBoth, signedIn, balanceOf } = harness);
     await seedAcme(call);
   });
 

@@ -22,6 +22,11 @@ export interface ConsoleBrowser {
   key: string;
   /** A screenshot to test-artifacts/console/<name>.png: the full page, or what the viewport shows (an open dialog). */
   shoot: (page: Page, name: string, options?: { fullPage: boolean }) => Promise<void>;
+  /**
+   * Both widths of the state the page is in (with a dialog open, what the viewport shows), after
+   * checking that nothing is wider than a phone: no sideways scrolling, no table or dialog overflowing.
+   */
+  shootBoth: (page: Page, name: string) => Promise<void>;
   /** A new page at `path`, signed in with the test key. */
   signedIn: (path: string, viewport?: { width: number; height: number }) => Promise<Page>;
   /** The API's balance of a customer's ai_credits. */
@@ -36,15 +41,31 @@ export async function startConsoleBrowser(env: Record<string, string> = {}): Pro
   const key = served.testKey!;
   const call = apiClient(served.baseUrl, key);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const shoot: ConsoleBrowser['shoot'] = async (page, name, { fullPage } = { fullPage: true }) => {
+    const path = join(ARTIFACTS, `${name}.png`);
+    await page.screenshot({ path, fullPage });
+    assert.ok(statSync(path).size > 10_000, `${name}.png has content`);
+  };
   return {
     served,
     call,
     browser,
     key,
-    shoot: async (page, name, { fullPage } = { fullPage: true }) => {
-      const path = join(ARTIFACTS, `${name}.png`);
-      await page.screenshot({ path, fullPage });
-      assert.ok(statSync(path).size > 10_000, `${name}.png has content`);
+    shoot,
+    shootBoth: async (page, name) => {
+      const laptop = page.viewportSize()!;
+      const fullPage = !(await page.getByRole('dialog').isVisible());
+      await shoot(page, `${name}-desktop`, { fullPage });
+      await page.setViewportSize(PHONE);
+      // A chart follows the width on its next frame.
+      await eventually(() => page.evaluate('document.documentElement.scrollWidth'), PHONE.width, `${name}: no sideways scrolling on a phone`);
+      // Taken before the checks below, so a failing one leaves the picture that shows why.
+      await shoot(page, `${name}-phone`, { fullPage });
+      const sideways = await page.locator('.table-wrap').evaluateAll((wraps: any[]) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth).map((wrap) => wrap.closest('section').querySelector('h2').textContent));
+      assert.deepEqual(sideways, [], `${name}: every table fits a phone without scrolling sideways`);
+      assert.equal(await page.locator('.topbar nav').evaluate((nav: any) => nav.scrollWidth - nav.clientWidth), 0, `${name}: every page of the menu shows on a phone`);
+      if (!fullPage) assert.equal(await page.getByRole('dialog').evaluate((dialog: any) => dialog.scrollWidth - dialog.clientWidth), 0, `${name}: the dialog fits a phone`);
+      await page.setViewportSize(laptop);
     },
     signedIn: async (path, viewport = LAPTOP) => {
       const page = await browser.newPage({ viewport, acceptDownloads: true });
@@ -95,4 +116,15 @@ export async function seedAcme(call: ApiCall): Promise<void> {
     assert.equal(debit.status, 201, JSON.stringify(debit.body));
   }
   assert.equal((await call('POST', '/v1/holds', { customerId: 'acme', unit: 'ai_credits', amount: '12', feature: 'batch', ttlSeconds: 86400 })).status, 201);
+}
+
+/** A purchase of `amount` credits of ai_credits for `price` (usd), paid on the test provider's hosted checkout. */
+export async function buyCredits(harness: Pick<ConsoleBrowser, 'call'>, customerId: string, amount: string, price: string): Promise<{ id: string; grantId: string; [field: string]: any }> {
+  const created = await harness.call('POST', '/v1/purchases', { customerId, unit: 'ai_credits', amount, price });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const paid = await fetch(`${created.body.paymentSession.url}/pay`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+  assert.equal(paid.status, 303, 'paid at the hosted checkout');
+  const purchase = await harness.call('GET', `/v1/purchases/${created.body.id}`);
+  assert.equal(purchase.body.status, 'paid');
+  return purchase.body;
 }

@@ -7,15 +7,9 @@ import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { Grant, Purchase } from '../shared/types.ts';
 import { ActionDialog, Amount, DECIMAL_INPUT, ErrorNotice, Field, Loading, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
 import { LedgerTable } from './ledger-page.tsx';
+import { idempotent, optional, utc } from './form-values.ts';
+import { CreditNotes, RefundAction, refundable } from './purchase-refunds.tsx';
 import type { ConsoleContext } from './main.tsx';
-
-const idempotent = (key: string) => ({ headers: { 'Idempotency-Key': key } });
-const optional = (form: FormData, name: string) => {
-  const value = String(form.get(name) ?? '').trim();
-  return value === '' ? undefined : value;
-};
-/** datetime-local inputs are read as UTC, like every time on these pages. */
-const utc = (value: string | undefined) => (value === undefined ? undefined : `${value}:00.000Z`);
 
 /** /console/customers/{id}?unit=…: one customer's wallets, chart, grants, holds, ledger, purchases and usage, with actions. */
 export function CustomerPage(props: { context: ConsoleContext; customerId: string; unit: string | undefined }) {
@@ -244,7 +238,12 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
           </div>
           <div className="span-2">
             <Section title="Purchases and invoices">
-              <PurchasesTable client={client} customerId={props.customerId} />
+              <PurchasesTable
+                client={client}
+                customerId={props.customerId}
+                refunds={(purchase) => (refundable(purchase) ? <CreditNotes client={client} purchase={purchase} /> : <span className="muted">—</span>)}
+                actions={(purchase) => (refundable(purchase) ? <RefundAction client={client} purchase={purchase} done={refresh} /> : null)}
+              />
             </Section>
           </div>
         </div>

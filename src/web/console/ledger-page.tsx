@@ -5,6 +5,7 @@ import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { LedgerEntry } from '../shared/types.ts';
 import { Amount, ErrorNotice, Field, Loading, Section, useDocumentTitle } from '../shared/ui.tsx';
+import { utc } from './form-values.ts';
 import type { ConsoleContext } from './main.tsx';
 
 /** The filter's choices; `satisfies` fails the type check if the API drops or renames one. */
@@ -103,8 +104,8 @@ export function LedgerPage(props: { context: ConsoleContext; query: URLSearchPar
               ...filters,
               // The URL is passed on as it is (the API rejects an unknown type with its own error).
               type: filters.type as LedgerEntry['type'] | undefined,
-              from: filters.from ? `${filters.from}:00.000Z` : undefined,
-              to: filters.to ? `${filters.to}:00.000Z` : undefined,
+              from: utc(filters.from),
+              to: utc(filters.to),
               limit: 50,
               startingAfter: after,
             },

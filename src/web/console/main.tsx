@@ -11,6 +11,7 @@ import { CustomerPage } from './customer-page.tsx';
 import { CustomersPage } from './customers-page.tsx';
 import { EventsPage, WebhooksPage } from './events-pages.tsx';
 import { LedgerPage } from './ledger-page.tsx';
+import { RevenuePage } from './revenue-page.tsx';
 
 /**
  * The operator console. The API key is kept in this tab's sessionStorage (never
@@ -90,6 +91,7 @@ function TestClock(props: { client: Client }) {
 const NAV = [
   { to: '/console/customers', label: 'Customers' },
   { to: '/console/ledger', label: 'Ledger' },
+  { to: '/console/revenue', label: 'Revenue' },
   { to: '/console/events', label: 'Events' },
   { to: '/console/webhooks', label: 'Webhooks' },
 ];
@@ -111,6 +113,7 @@ function Shell(props: { keyText: string; onSignOut: () => void }) {
   let page;
   if (customerMatch) page = <CustomerPage context={context} customerId={decodeURIComponent(customerMatch[1]!)} unit={location.searchParams.get('unit') ?? undefined} />;
   else if (path === '/console/ledger') page = <LedgerPage context={context} query={location.searchParams} />;
+  else if (path === '/console/revenue') page = <RevenuePage context={context} query={location.searchParams} />;
   else if (path === '/console/events') page = <EventsPage context={context} query={location.searchParams} />;
   else if (path === '/console/webhooks') page = <WebhooksPage context={context} query={location.searchParams} />;
   else if (path === '/console/customers' || path === '/console') page = <CustomersPage context={context} search={location.searchParams.get('search') ?? ''} />;

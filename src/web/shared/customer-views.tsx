@@ -4,7 +4,7 @@ import { isPositive, roundForReading, sumAmounts } from './amounts.ts';
 import { unwrap, type Client } from './api.ts';
 import { BurnDownChart } from './burn-down-chart.tsx';
 import { DAY_MS, formatDate, formatTime, relative } from './format.ts';
-import type { Grant } from './types.ts';
+import type { Grant, Purchase } from './types.ts';
 import { Amount, Badge, ErrorNotice, Loading, Section, StatusBadge } from './ui.tsx';
 
 /** Views of one customer's credits, shared by the console and the portal (which shows them without actions). */
@@ -186,7 +186,8 @@ export function UsageByFeature(props: { client: Client; customerId: string }) {
   );
 }
 
-export function PurchasesTable(props: { client: Client; customerId: string }) {
+/** The customer's latest purchases; the console adds each one's refunds and actions (the portal shows neither). */
+export function PurchasesTable(props: { client: Client; customerId: string; refunds?: (purchase: Purchase) => ReactNode; actions?: (purchase: Purchase) => ReactNode }) {
   const purchases = useQuery({
     queryKey: ['purchases', props.customerId],
     queryFn: () => unwrap(props.client.GET('/v1/purchases', { params: { query: { customerId: props.customerId, limit: 20 } } })),
@@ -204,11 +205,13 @@ export function PurchasesTable(props: { client: Client; customerId: string }) {
             <th scope="col" className="num">Price</th>
             <th scope="col">Purchase</th>
             <th scope="col">Invoice</th>
+            {props.refunds ? <th scope="col">Refunds</th> : null}
+            {props.actions ? <th scope="col"><span className="visually-hidden">Actions</span></th> : null}
           </tr>
         </thead>
         <tbody>
           {purchases.data.data.map((purchase) => (
-            <tr key={purchase.id}>
+            <tr key={purchase.id} data-testid={`purchase-${purchase.id}`}>
               <td data-label="Date">{formatTime(purchase.createdAt)}</td>
               <td data-label="Credits" className="num">
                 <Amount value={purchase.amount} unit={purchase.unit} />
@@ -225,6 +228,8 @@ export function PurchasesTable(props: { client: Client; customerId: string }) {
                   <StatusBadge status={purchase.invoice.status} /> <code className="small">{purchase.invoice.id}</code>
                 </span>
               </td>
+              {props.refunds ? <td data-label="Refunds">{props.refunds(purchase)}</td> : null}
+              {props.actions ? <td className="actions">{props.actions(purchase)}</td> : null}
             </tr>
           ))}
         </tbody>

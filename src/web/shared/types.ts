@@ -23,3 +23,4 @@ export type Purchase = ResponseOf<'createPurchase'>;
 export type BalanceHistory = ResponseOf<'getBalanceHistory'>;
 export type Runway = ResponseOf<'getRunway'>;
 export type PortalSession = ResponseOf<'getPortalSession'>;
+export type RevenueReport = ResponseOf<'getRevenueReport'>;

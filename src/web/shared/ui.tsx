@@ -11,6 +11,11 @@ export function Amount(props: { value: string; unit: string; testId?: string }) 
   );
 }
 
+/** Money exactly as the API gave it (a decimal string in the currency), with the currency's code. */
+export function Money(props: { value: string; currency: string; testId?: string }) {
+  return <Amount value={props.value} unit={props.currency.toUpperCase()} testId={props.testId} />;
+}
+
 export function ErrorNotice(props: { error: unknown }) {
   if (!props.error) return null;
   const error = props.error;
@@ -32,7 +37,7 @@ export function Badge(props: { tone: 'good' | 'warn' | 'bad' | 'neutral' | 'info
 }
 
 export function StatusBadge(props: { status: string }) {
-  const tone = ({ active: 'good', paid: 'good', delivered: 'good', scheduled: 'info', open: 'info', pending: 'info', expired: 'neutral', released: 'neutral', captured: 'neutral', voided: 'bad', failed: 'bad', canceled: 'neutral', void: 'neutral', payment_pending: 'warn' } as const)[
+  const tone = ({ active: 'good', paid: 'good', delivered: 'good', succeeded: 'good', scheduled: 'info', open: 'info', pending: 'info', expired: 'neutral', released: 'neutral', captured: 'neutral', voided: 'bad', failed: 'bad', canceled: 'neutral', void: 'neutral', payment_pending: 'warn' } as const)[
     props.status
   ];
   return <Badge tone={tone ?? 'neutral'}>{props.status.replace('_', ' ')}</Badge>;
@@ -91,6 +96,8 @@ export function ActionDialog<Result>(props: {
   run: (idempotencyKey: string, form: FormData) => Promise<Result>;
   /** Gets what `run` resolved to, typed by the call it made. */
   done?: (result: Result) => void;
+  /** Called each time the dialog opens (e.g. to load what it shows only then). */
+  onOpen?: () => void;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const form = useRef<HTMLFormElement>(null);
@@ -104,6 +111,7 @@ export function ActionDialog<Result>(props: {
     setError(null);
     // Each opening starts blank: values left from the last action must not be booked again by a quick Confirm.
     form.current?.reset();
+    props.onOpen?.();
     dialog.current?.showModal();
   };
   // A refusal often means the page was stale (a hold captured elsewhere): once it has been read and dismissed, the page reloads its data.
