@@ -9,7 +9,8 @@ import { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
  * The console and the customer portal in Debian's chromium (playwright-core)
  * against the real `serve` command. Screenshots of the main pages, at laptop
  * and phone widths, go to test-artifacts/console/. The console's actions on a
- * customer (debit, release a hold, purchase link) are in console-actions.test.ts.
+ * customer (debit, release a hold, purchase link) are in console-actions.test.ts,
+ * refunds and the revenue report in console-finance.test.ts.
  */
 describe('console and portal in a real browser, against the real serve command', () => {
   let harness: ConsoleBrowser;
