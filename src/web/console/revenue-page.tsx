@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { unwrap } from '../shared/api.ts';
-import { formatTime } from '../shared/format.ts';
+import { formatTime, monthStartBefore } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { RevenueReport } from '../shared/types.ts';
 import { Amount, Badge, ErrorNotice, Field, Loading, Money, Section, useDocumentTitle } from '../shared/ui.tsx';
@@ -29,13 +29,6 @@ const PARTS = [
 ] as const satisfies ReadonlyArray<{ part: Part; sign: string; label: string; means: string }>;
 const FILTERS = ['from', 'to', 'currency', 'customerId'] as const;
 const PAGE_SIZE = 20;
-const MINUTE = 60_000;
-
-/** The start of the UTC month `now` falls in, as a datetime-local value; the month before if `now` is its very first minute (`from` must be before `to`). */
-export function monthStartBefore(now: number): string {
-  const date = new Date(now - MINUTE);
-  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)).toISOString().slice(0, 16);
-}
 
 export function RevenuePage(props: { context: ConsoleContext; query: URLSearchParams }) {
   useDocumentTitle('Revenue · Creditbook console');

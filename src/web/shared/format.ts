@@ -19,3 +19,13 @@ export function relative(iso: string, now: number): string {
 }
 
 export const DAY_MS = 86_400_000;
+
+/**
+ * The start of the UTC month `now` falls in, as a datetime-local value (UTC, to the minute);
+ * the month before when `now` is within that month's first minute, so a period from it to
+ * now is never empty (a report's `from` must be before its `to`).
+ */
+export function monthStartBefore(now: number): string {
+  const date = new Date(now - 60_000);
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)).toISOString().slice(0, 16);
+}
