@@ -4,7 +4,7 @@ import { unwrap } from '../shared/api.ts';
 import { useBalance, useWallets } from '../shared/customer-views.tsx';
 import { formatDate } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
-import { Amount, ErrorNotice, Field, Loading, Section, useDocumentTitle } from '../shared/ui.tsx';
+import { Amount, ErrorNotice, Field, Loading, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
 import type { ConsoleContext } from './main.tsx';
 
 function WalletBalance(props: { context: ConsoleContext; customerId: string; unit: string }) {
@@ -93,14 +93,7 @@ export function CustomersPage(props: { context: ConsoleContext; search: string }
             </table>
           </div>
         )}
-        <div className="pager">
-          <button type="button" className="button button-small" disabled={cursor.length === 0} onClick={() => setCursor(cursor.slice(0, -1))}>
-            Previous
-          </button>
-          <button type="button" className="button button-small" disabled={!customers.data?.hasMore} onClick={() => setCursor([...cursor, customers.data!.data.at(-1)!.id])}>
-            Next
-          </button>
-        </div>
+        <Pager page={cursor.length} hasMore={customers.data?.hasMore ?? false} previous={() => setCursor(cursor.slice(0, -1))} next={() => setCursor([...cursor, customers.data!.data.at(-1)!.id])} />
       </Section>
     </>
   );

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../shared/api.ts';
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
-import { ActionDialog, ErrorNotice, Field, Loading, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
+import { ActionDialog, ErrorNotice, Field, Loading, Pager, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
 import type { ConsoleContext } from './main.tsx';
 
 /** /console/events?type&customerId: the outbox, by exact type or family (balance.*) and customer. */
@@ -59,14 +59,7 @@ export function EventsPage(props: { context: ConsoleContext; query: URLSearchPar
             ))}
           </ul>
         )}
-        <div className="pager">
-          <button type="button" className="button button-small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-            Previous
-          </button>
-          <button type="button" className="button button-small" disabled={!events.data?.hasMore} onClick={() => setCursors([...cursors, events.data!.data.at(-1)!.id])}>
-            Next
-          </button>
-        </div>
+        <Pager page={cursors.length} hasMore={events.data?.hasMore ?? false} previous={() => setCursors(cursors.slice(0, -1))} next={() => setCursors([...cursors, events.data!.data.at(-1)!.id])} />
       </Section>
     </>
   );

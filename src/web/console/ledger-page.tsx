@@ -4,7 +4,7 @@ import { unwrap } from '../shared/api.ts';
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { LedgerEntry } from '../shared/types.ts';
-import { Amount, ErrorNotice, Field, Loading, Section, useDocumentTitle } from '../shared/ui.tsx';
+import { Amount, ErrorNotice, Field, Loading, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
 import { utc } from './form-values.ts';
 import type { ConsoleContext } from './main.tsx';
 
@@ -172,15 +172,13 @@ export function LedgerPage(props: { context: ConsoleContext; query: URLSearchPar
       >
         <ErrorNotice error={entries.error} />
         {entries.data ? <LedgerTable entries={entries.data.data} /> : <Loading />}
-        <div className="pager">
-          <button type="button" className="button button-small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-            Previous
-          </button>
-          <span className="muted small">Page {cursors.length + 1}</span>
-          <button type="button" className="button button-small" disabled={!entries.data?.hasMore} onClick={() => setCursors([...cursors, entries.data!.data.at(-1)!.id])} data-testid="next-page">
-            Next
-          </button>
-        </div>
+        <Pager
+          page={cursors.length}
+          hasMore={entries.data?.hasMore ?? false}
+          previous={() => setCursors(cursors.slice(0, -1))}
+          next={() => setCursors([...cursors, entries.data!.data.at(-1)!.id])}
+          nextTestId="next-page"
+        />
       </Section>
     </>
   );

@@ -4,7 +4,7 @@ import { unwrap } from '../shared/api.ts';
 import { formatTime, monthStartBefore } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { RevenueReport } from '../shared/types.ts';
-import { Amount, Badge, ErrorNotice, Field, Loading, Money, Section, useDocumentTitle } from '../shared/ui.tsx';
+import { Amount, Badge, ErrorNotice, Field, Loading, Money, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
 import { utc } from './form-values.ts';
 import type { ConsoleContext } from './main.tsx';
 
@@ -141,12 +141,8 @@ function ReportView(props: { context: ConsoleContext; filters: { from: string; t
                   <span className="visually-hidden">Sign</span>
                 </th>
                 <th scope="col">Part</th>
-                <th scope="col" className="num">
-                  Money
-                </th>
-                <th scope="col" className="num">
-                  Credits
-                </th>
+                <th scope="col" className="num">Money</th>
+                <th scope="col" className="num">Credits</th>
               </tr>
             </thead>
             <tbody>
@@ -179,15 +175,7 @@ function ReportView(props: { context: ConsoleContext; filters: { from: string; t
       </Section>
       <Section title="Per paid grant">
         <GrantRows report={data} />
-        <div className="pager">
-          <button type="button" className="button button-small" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))} data-testid="revenue-previous">
-            Previous
-          </button>
-          <span className="muted small">Page {cursors.length + 1}</span>
-          <button type="button" className="button button-small" disabled={!data.grants.hasMore} onClick={next} data-testid="revenue-next">
-            Next
-          </button>
-        </div>
+        <Pager page={cursors.length} hasMore={data.grants.hasMore} previous={() => setCursors(cursors.slice(0, -1))} next={next} nextTestId="revenue-next" />
       </Section>
     </>
   );
@@ -226,6 +214,18 @@ function WithoutRevenue(props: { rows: RevenueReport['withoutRevenue'] }) {
   );
 }
 
+/** Money, and below it the credits it is for. */
+function MoneyAndCredits(props: { money: string; currency: string; credits: string; unit: string }) {
+  return (
+    <span>
+      <Money value={props.money} currency={props.currency} />
+      <small className="credits">
+        <Amount value={props.credits} unit={props.unit} />
+      </small>
+    </span>
+  );
+}
+
 function GrantRows(props: { report: RevenueReport }) {
   const { currency } = props.report;
   const rows = props.report.grants.data;
@@ -255,21 +255,11 @@ function GrantRows(props: { report: RevenueReport }) {
                 </div>
               </td>
               <td data-label="Price" className="num">
-                <span>
-                  <Money value={row.price} currency={currency} />
-                  <small className="credits">
-                    <Amount value={row.credits} unit={row.unit} />
-                  </small>
-                </span>
+                <MoneyAndCredits money={row.price} currency={currency} credits={row.credits} unit={row.unit} />
               </td>
               {PARTS.map(({ part, label }) => (
-                <td key={part} data-label={label} className="num" data-part={part}>
-                  <span>
-                    <Money value={row[part].money} currency={currency} />
-                    <small className="credits">
-                      <Amount value={row[part].credits} unit={row.unit} />
-                    </small>
-                  </span>
+                <td key={part} data-label={label} className="num">
+                  <MoneyAndCredits money={row[part].money} currency={currency} credits={row[part].credits} unit={row.unit} />
                 </td>
               ))}
             </tr>

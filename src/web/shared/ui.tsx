@@ -67,6 +67,21 @@ export function Field(props: { label: string; children: (id: string) => ReactNod
   );
 }
 
+/** Previous and Next over a list the API pages with `startingAfter`; `page` counts from 0. */
+export function Pager(props: { page: number; hasMore: boolean; previous: () => void; next: () => void; nextTestId?: string }) {
+  return (
+    <div className="pager">
+      <button type="button" className="button button-small" disabled={props.page === 0} onClick={props.previous}>
+        Previous
+      </button>
+      <span className="muted small">Page {props.page + 1}</span>
+      <button type="button" className="button button-small" disabled={!props.hasMore} onClick={props.next} data-testid={props.nextTestId}>
+        Next
+      </button>
+    </div>
+  );
+}
+
 /** An input for a decimal amount: what the API reads as exact, digits with an optional fraction. */
 export const DECIMAL_INPUT = { inputMode: 'decimal', required: true, pattern: '^\\d+(\\.\\d+)?$', title: 'a number such as 12.50' } as const;
 
