@@ -63,7 +63,7 @@ export async function startConsoleBrowser(env: Record<string, string> = {}): Pro
       await shoot(page, `${name}-phone`, { fullPage });
       const sideways = await page.locator('.table-wrap').evaluateAll((wraps: any[]) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth).map((wrap) => wrap.closest('section').querySelector('h2').textContent));
       assert.deepEqual(sideways, [], `${name}: every table fits a phone without scrolling sideways`);
-      assert.equal(await page.locator('.topbar nav').evaluate((nav: any) => nav.scrollWidth - nav.clientWidth), 0, `${name}: every page of the menu shows on a phone`);
+      assert.equal(await page.locator('.topbar nav').evaluate((nav: any) => nav.scrollWidth - nav.clientWidth), 0, `${name}: every item of the menu shows on a phone`);
       if (!fullPage) assert.equal(await page.getByRole('dialog').evaluate((dialog: any) => dialog.scrollWidth - dialog.clientWidth), 0, `${name}: the dialog fits a phone`);
       await page.setViewportSize(laptop);
     },

@@ -68,7 +68,7 @@ export function RefundAction(props: { client: Client; purchase: Purchase; done: 
       </p>
       <ErrorNotice error={grant.error} />
       <Field label={`Credits to refund (${purchase.unit})`} hint="Leave blank to refund all unused credits. Consumed or held credits are never refunded.">
-        {(id) => <input id={id} name="amount" {...DECIMAL_INPUT} required={false} placeholder="all unused" data-testid="refund-amount" />}
+        {(id) => <input id={id} name="amount" {...DECIMAL_INPUT} required={false} placeholder="all unused" />}
       </Field>
       <p className="muted small">
         The unused credits are voided now and their money, at the purchase's price per credit, goes back through {purchase.provider === 'test' ? 'the test provider (no real money)' : 'the payment provider'}. This cannot be undone.
