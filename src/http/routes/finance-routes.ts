@@ -83,7 +83,7 @@ export function registerFinanceRoutes(server: FastifyInstance, { app }: RouteDep
         to: to === undefined ? undefined : parseTimestamp(to, 'to'),
         currency,
         customerId,
-        limit: request.query.limit ?? 50,
+        limit: page.limit,
         startingAfter: page.startingAfter,
       });
       return revenueReportView(report);
