@@ -1,14 +1,20 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
-import { figureLine, formatCount, formatMs, progress } from './format.ts';
-import { failureNote, runLoad, type LoadConfig, type LoadResult } from './load.ts';
+import { figureLine, formatCount, formatMs, plainLine, progress } from './format.ts';
+import { failureNote, runLoad, runPacedLoad, type LoadResult } from './load.ts';
 import { runPool } from './measure.ts';
-import { printedTestKey, startBareFastify, startCreditbook, type ServerProcess } from './processes.ts';
+import { cpuMsOf } from './process-cpu.ts';
+import { printedTestKey, startBareFastify, startCreditbook, startMinimalRoute, verifyDatabase, type ServerProcess } from './processes.ts';
+import type { GrantPlan } from './workload.ts';
 
 export interface HttpOptions {
+  /** Saturation: seconds per server. */
   seconds: number;
-  fixedRate: number;
-  fixedRateConnections: number;
+  /** Paced figures: requests/s offered, seconds per server per round, rounds. */
+  pacedRate: number;
+  pacedSeconds: number;
+  pacedRounds: number;
   saturationConnections: number;
   customers: number;
 }
@@ -36,7 +42,14 @@ function client(baseUrl: string, key: string) {
   };
 }
 
-/** A unit, customers and big grants (three per customer, so debits walk a real burn order), all over HTTP. */
+/** Every customer's grants (three, so debits walk a real burn order); the minimal route seeds the same. */
+const HTTP_GRANTS: GrantPlan[] = [
+  { amount: '50000', category: 'promotional', priority: 20, expiresInDays: 90 },
+  { amount: '10000000', category: 'paid', priority: 50, expiresInDays: null },
+  { amount: '2000000', category: 'paid', priority: 60, expiresInDays: null },
+];
+
+/** A unit, customers and their HTTP_GRANTS, all over HTTP. */
 export async function setUpLedger(server: ServerProcess, key: string, customers: number): Promise<string[]> {
   const call = client(server.baseUrl, key);
   await call('POST', '/v1/units', { code: UNIT, scale: 4 });
@@ -44,37 +57,58 @@ export async function setUpLedger(server: ServerProcess, key: string, customers:
   await runPool(customers, 16, async (index) => {
     customerIds[index] = ((await call('POST', '/v1/customers', { externalId: `bench-${index}` })) as { id: string }).id;
   });
-  const expiresAt = new Date(Date.now() + 90 * DAY_MS).toISOString();
-  const grants = customerIds.flatMap((customerId) => [
-    { customerId, unit: UNIT, amount: '50000', category: 'promotional', priority: 20, expiresAt },
-    { customerId, unit: UNIT, amount: '10000000', category: 'paid' },
-    { customerId, unit: UNIT, amount: '2000000', category: 'paid', priority: 60 },
-  ]);
+  const grants = customerIds.flatMap((customerId) =>
+    HTTP_GRANTS.map(({ amount, category, priority, expiresInDays }) => ({
+      customerId,
+      unit: UNIT,
+      amount,
+      category,
+      priority,
+      ...(expiresInDays === null ? {} : { expiresAt: new Date(Date.now() + expiresInDays * DAY_MS).toISOString() }),
+    })),
+  );
   await runPool(grants.length, 16, (index) => call('POST', '/v1/grants', grants[index]));
   return customerIds;
 }
 
-interface Scenario {
-  name: string;
-  config: (server: ServerProcess) => LoadConfig;
-}
-
+/** A load run and the server's CPU per request over it. */
 interface Measured {
-  ours: LoadResult;
-  baseline: LoadResult;
+  result: LoadResult;
+  cpuUsPerRequest: number;
 }
 
-/** Figures 2 and 3: the real server vs bare Fastify, each in its own process, autocannon in a third. */
+/** autocannon at saturation against one server, with the server's CPU over the run. */
+async function saturate(server: ServerProcess, config: Omit<Parameters<typeof runLoad>[0], 'baseUrl'>, directory: string): Promise<Measured> {
+  const before = cpuMsOf(server.pid);
+  const result = await runLoad({ ...config, baseUrl: server.baseUrl }, directory);
+  const cpuMs = cpuMsOf(server.pid) - before;
+  return { result, cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, result.ok + result.non2xx) };
+}
+
+const cpuOf = (result: LoadResult): number => result.cpuUsPerRequest ?? NaN;
+const formatUs = (value: number): string => `${Math.round(value)} µs`;
+
+/**
+ * Figures 2 and 3: the real server beside the minimal route (minimal-route-server.ts)
+ * and bare Fastify, each in its own process, the load in another. Paced figures
+ * use paced-load-worker.ts (open loop, latency from the scheduled send time);
+ * saturation uses autocannon. Each figure also reports the server's CPU per request.
+ */
 export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResult> {
   const directory = makeTempDirectory('creditbook-bench-http-');
   const servers: ServerProcess[] = [];
   try {
     progress('http: starting the real server on an empty database');
-    const ours = await startCreditbook(join(directory, 'creditbook.db'));
+    const databasePath = join(directory, 'creditbook.db');
+    const ours = await startCreditbook(databasePath);
     servers.push(ours);
     const key = await printedTestKey(ours);
-    progress(`http: setting up a unit, ${options.customers} customers and ${options.customers * 3} grants over HTTP`);
+    progress(`http: setting up a unit, ${options.customers} customers and ${options.customers * HTTP_GRANTS.length} grants over HTTP`);
     const customerIds = await setUpLedger(ours, key, options.customers);
+    const minimalConfigPath = join(directory, 'minimal-route.json');
+    writeFileSync(minimalConfigPath, JSON.stringify({ database: join(directory, 'minimal.db'), key, customerIds, grants: HTTP_GRANTS }));
+    const minimal = await startMinimalRoute(minimalConfigPath);
+    servers.push(minimal);
     const bare = await startBareFastify();
     servers.push(bare);
 
@@ -88,74 +122,49 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
       }),
     );
     const balancePaths = customerIds.map((customerId) => `/v1/balances?customerId=${customerId}&unit=${UNIT}`);
-    const scenarios: Scenario[] = [
-      {
-        name: 'debits-fixed',
-        config: (server) => ({
-          baseUrl: server.baseUrl,
-          path: '/v1/debits',
-          bodies,
-          headers,
-          connections: options.fixedRateConnections,
-          overallRate: options.fixedRate,
-          seconds: options.seconds,
-          warmupSeconds: 2,
-        }),
-      },
-      {
-        name: 'debits-saturation',
-        config: (server) => ({
-          baseUrl: server.baseUrl,
-          path: '/v1/debits',
-          bodies,
-          headers,
-          connections: options.saturationConnections,
-          seconds: options.seconds,
-          warmupSeconds: 0,
-        }),
-      },
-      {
-        name: 'balances-fixed',
-        config: (server) => ({
-          baseUrl: server.baseUrl,
-          path: balancePaths[0]!,
-          paths: balancePaths,
-          headers: { authorization: headers.authorization },
-          connections: options.fixedRateConnections,
-          overallRate: options.fixedRate,
-          seconds: options.seconds,
-          warmupSeconds: 1,
-        }),
-      },
-    ];
-    const results = new Map<string, Measured>();
-    for (const scenario of scenarios) {
-      progress(`http: ${scenario.name}, creditbook then bare Fastify, ${options.seconds} s each`);
-      const oursResult = await runLoad(scenario.config(ours), directory);
-      const baselineResult = await runLoad(scenario.config(bare), directory);
-      results.set(scenario.name, { ours: oursResult, baseline: baselineResult });
-    }
+    const paced = { rate: options.pacedRate, seconds: options.pacedSeconds, rounds: options.pacedRounds, warmupSeconds: 1 };
 
-    const rate = formatCount(options.fixedRate);
+    progress(`http: debits paced at ${options.pacedRate}/s, creditbook / minimal route / bare Fastify in turn, ${options.pacedRounds} x ${options.pacedSeconds} s each`);
+    const [debitsOurs, debitsMinimal, debitsBare] = await runPacedLoad(
+      { ...paced, targets: [ours, minimal, bare].map((server) => ({ baseUrl: server.baseUrl, paths: ['/v1/debits'], bodies, headers, pid: server.pid })) },
+      directory,
+    );
+    progress(`http: debits at saturation (${options.saturationConnections} connections), ${options.seconds} s each`);
+    const saturation = { path: '/v1/debits', bodies, headers, connections: options.saturationConnections, seconds: options.seconds, warmupSeconds: 0 };
+    const saturatedOurs = await saturate(ours, saturation, directory);
+    const saturatedMinimal = await saturate(minimal, saturation, directory);
+    const saturatedBare = await saturate(bare, saturation, directory);
+    progress(`http: balance reads paced at ${options.pacedRate}/s, creditbook / bare Fastify in turn`);
+    const [balancesOurs, balancesBare] = await runPacedLoad(
+      { ...paced, targets: [ours, bare].map((server) => ({ baseUrl: server.baseUrl, paths: balancePaths, headers: { authorization: headers.authorization }, pid: server.pid })) },
+      directory,
+    );
+
     const lines: string[] = [];
-    const add = (label: string, measured: Measured, pick: (result: LoadResult) => number, format: (value: number) => string, withNote: boolean) => {
-      const notes = withNote ? [failureNote(measured.ours), failureNote(measured.baseline)] : [];
+    const line = (label: string, oursValue: number, baselineName: string, baselineValue: number, format: (value: number) => string, failures: Array<LoadResult | undefined> = []) => {
+      const notes = failures.map((result) => (result ? failureNote(result) : undefined));
       const note = notes.some(Boolean) ? `(creditbook: ${notes[0] ?? 'ok'}; baseline: ${notes[1] ?? 'ok'})` : undefined;
-      lines.push(figureLine({ label, ours: pick(measured.ours), baselineName: 'bare Fastify', baseline: pick(measured.baseline), format, ...(note ? { note } : {}) }));
+      lines.push(figureLine({ label, ours: oursValue, baselineName, baseline: baselineValue, format, ...(note ? { note } : {}) }));
     };
-    const fixed = results.get('debits-fixed')!;
-    const saturated = results.get('debits-saturation')!;
-    const balances = results.get('balances-fixed')!;
-    add(`POST /v1/debits @${rate}/s offered: achieved/s`, fixed, (result) => result.okPerSecond, formatCount, true);
-    add(`POST /v1/debits @${rate}/s offered: p50 ms`, fixed, (result) => result.p50Ms, formatMs, false);
-    add(`POST /v1/debits @${rate}/s offered: p99 ms`, fixed, (result) => result.p99Ms, formatMs, false);
-    const connections = options.saturationConnections;
-    add(`POST /v1/debits saturation (${connections} conn): req/s`, saturated, (result) => result.okPerSecond, formatCount, true);
-    add(`POST /v1/debits saturation (${connections} conn): p50 ms`, saturated, (result) => result.p50Ms, formatMs, false);
-    add(`POST /v1/debits saturation (${connections} conn): p99 ms`, saturated, (result) => result.p99Ms, formatMs, false);
-    add(`GET /v1/balances @${rate}/s offered: achieved/s`, balances, (result) => result.okPerSecond, formatCount, true);
-    add(`GET /v1/balances @${rate}/s offered: p50 ms`, balances, (result) => result.p50Ms, formatMs, false);
-    add(`GET /v1/balances @${rate}/s offered: p99 ms`, balances, (result) => result.p99Ms, formatMs, false);
+    const rate = `@${formatCount(options.pacedRate)}/s paced`;
+    line(`POST /v1/debits ${rate}: achieved/s`, debitsOurs!.okPerSecond, 'bare Fastify', debitsBare!.okPerSecond, formatCount, [debitsOurs, debitsBare]);
+    line(`POST /v1/debits ${rate}: p50 ms`, debitsOurs!.p50Ms, 'bare Fastify', debitsBare!.p50Ms, formatMs);
+    line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!.p99Ms, 'bare Fastify', debitsBare!.p99Ms, formatMs);
+    line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!.p99Ms, 'minimal route', debitsMinimal!.p99Ms, formatMs, [undefined, debitsMinimal]);
+    line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal route', cpuOf(debitsMinimal!), formatUs);
+    const connections = 'saturation';
+    line(`POST /v1/debits ${connections}: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result]);
+    line(`POST /v1/debits ${connections}: req/s`, saturatedOurs.result.okPerSecond, 'bare Fastify', saturatedBare.result.okPerSecond, formatCount, [undefined, saturatedBare.result]);
+    line(`POST /v1/debits ${connections}: p99 ms`, saturatedOurs.result.p99Ms, 'minimal route', saturatedMinimal.result.p99Ms, formatMs);
+    line(`POST /v1/debits ${connections}: CPU/debit`, saturatedOurs.cpuUsPerRequest, 'minimal route', saturatedMinimal.cpuUsPerRequest, formatUs);
+    line(`GET /v1/balances ${rate}: achieved/s`, balancesOurs!.okPerSecond, 'bare Fastify', balancesBare!.okPerSecond, formatCount, [balancesOurs, balancesBare]);
+    line(`GET /v1/balances ${rate}: p50 ms`, balancesOurs!.p50Ms, 'bare Fastify', balancesBare!.p50Ms, formatMs);
+    line(`GET /v1/balances ${rate}: p99 ms`, balancesOurs!.p99Ms, 'bare Fastify', balancesBare!.p99Ms, formatMs);
+    line(`GET /v1/balances ${rate}: server CPU/read`, cpuOf(balancesOurs!), 'bare Fastify', cpuOf(balancesBare!), formatUs);
+
+    // `verify` recomputes every balance of the database the load wrote, after the server has stopped.
+    await ours.stop();
+    lines.push(plainLine('verify after the HTTP load', verifyDatabase(databasePath)));
     return { lines, coldStartEmptyMs: ours.coldStartMs };
   } finally {
     for (const server of servers) await server.stop();

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { AppLedger } from './app-ledger.ts';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
-import { figureLine, formatCount, progress } from './format.ts';
+import { figureLine, formatCount, plainLine, progress } from './format.ts';
 import { measureConcurrent, measureSequential, measureSynchronous, type Throughput } from './measure.ts';
+import { verifyDatabase } from './processes.ts';
 import { RawLedger } from './raw-ledger.ts';
 
 export interface InProcessOptions {
@@ -21,7 +22,8 @@ export async function runInProcessBench(options: InProcessOptions): Promise<stri
   let raw: RawLedger | undefined;
   try {
     progress('in-process: seeding 100 wallets x 5 grants for creditbook and for the raw baseline');
-    app = await AppLedger.open(join(directory, 'creditbook.db'));
+    const databasePath = join(directory, 'creditbook.db');
+    app = await AppLedger.open(databasePath);
     raw = new RawLedger(join(directory, 'raw.db'));
     const appLedger = app;
     const rawLedger = raw;
@@ -60,6 +62,8 @@ export async function runInProcessBench(options: InProcessOptions): Promise<stri
     rawBatched(options.warmupSeconds);
     const baselineBatched = rawBatched(options.seconds);
 
+    await app.close();
+    app = undefined;
     return [
       figureLine({
         label: 'in-process debits/s, 1 per transaction',
@@ -76,6 +80,7 @@ export async function runInProcessBench(options: InProcessOptions): Promise<stri
         format: formatCount,
         note: `(baseline: ${options.rawBatchSize} per transaction)`,
       }),
+      plainLine('verify after the in-process debits', verifyDatabase(databasePath)),
     ];
   } finally {
     await app?.close();

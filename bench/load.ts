@@ -25,11 +25,19 @@ export interface LoadConfig {
 
 /**
  * The open-loop load of paced-load-worker.ts: for each target in turn, GETs of
- * its `paths` started at evenly spaced instants; all targets `rounds` times,
- * so a burst of other work on the machine falls on every target alike.
+ * its `paths` (or POSTs of its `bodies` to `paths[0]`) scheduled at evenly
+ * spaced instants; all targets `rounds` times, so a burst of other work on the
+ * machine falls on every target alike.
  */
 export interface PacedLoadConfig {
-  targets: Array<{ baseUrl: string; paths: string[]; headers: Record<string, string> }>;
+  targets: Array<{
+    baseUrl: string;
+    paths: string[];
+    bodies?: string[];
+    headers: Record<string, string>;
+    /** The server's process: its CPU time per request is reported. */
+    pid?: number;
+  }>;
   /** Requests started per second, evenly spaced. */
   rate: number;
   /** Seconds per target per round. */
@@ -48,6 +56,8 @@ export interface LoadResult {
   timeouts: number;
   p50Ms: number;
   p99Ms: number;
+  /** Server CPU (user + system, all threads) per request answered, when the server's pid was given. */
+  cpuUsPerRequest?: number;
 }
 
 let configCount = 0;

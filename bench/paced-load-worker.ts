@@ -2,19 +2,24 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { LoadResult, PacedLoadConfig } from './load.ts';
+import { cpuMsOf } from './process-cpu.ts';
 
 /**
- * An open-loop GET load generator, run in its own process (`node --import tsx
- * bench/paced-load-worker.ts <config.json>`). Requests start at evenly spaced
- * instants (`rate` per second), whether or not earlier ones have been answered,
- * over keep-alive connections opened as needed. autocannon's `overallRate` sends
- * a burst per connection at the start of each second; this offers the rate
- * smoothly, which is what "p99 at 1,000 offered/s" means. The targets take turns,
- * `rounds` times.
+ * An open-loop load generator, run in its own process (`node --import tsx
+ * bench/paced-load-worker.ts <config.json>`). Requests (GETs of `paths`, or
+ * POSTs of `bodies` to `paths[0]`) are scheduled at evenly spaced instants
+ * (`rate` per second), whether or not earlier ones have been answered, over
+ * keep-alive connections opened as needed. autocannon's `overallRate` sends a
+ * burst per connection at the start of each second; this offers the rate
+ * smoothly, which is what "p99 at 2,000 offered/s" means. The targets take
+ * turns, `rounds` times.
  *
- * Latency runs from the moment a request is handed to the socket pool to its
- * last response byte, 2xx only. Prints one JSON array of LoadResult (one per
- * target, all rounds together) on stdout.
+ * Latency runs from a request's scheduled send time (not the moment this
+ * process got round to sending it, so a late send counts as queueing) to its
+ * last response byte, 2xx only. With a target's `pid`, the server's CPU time
+ * (user + system, all threads, from /proc/<pid>/stat) over the measured runs is
+ * divided by the requests answered. Prints one JSON array of LoadResult (one
+ * per target, all rounds together) on stdout.
  */
 
 type Target = PacedLoadConfig['targets'][number];
@@ -27,17 +32,20 @@ interface Tally {
   non2xx: number;
   errors: number;
   seconds: number;
+  cpuMs: number;
 }
 
-function send(target: Target, url: URL, path: string, tally: Tally | undefined): Promise<void> {
-  const startedAt = performance.now();
+function send(target: Target, url: URL, index: number, scheduledAt: number, tally: Tally | undefined): Promise<void> {
+  const body = target.bodies ? target.bodies[index % target.bodies.length]! : undefined;
+  const path = body === undefined ? target.paths[index % target.paths.length]! : target.paths[0]!;
   return new Promise((resolve) => {
-    const request = http.get({ agent, hostname: url.hostname, port: url.port, path, headers: target.headers, timeout: 10_000 }, (response) => {
+    const options = { agent, hostname: url.hostname, port: url.port, path, method: body === undefined ? 'GET' : 'POST', headers: target.headers, timeout: 10_000 };
+    const request = http.request(options, (response) => {
       response.on('data', () => {});
       response.on('end', () => {
         const status = response.statusCode ?? 0;
         if (tally) {
-          if (status >= 200 && status < 300) tally.latencies.push(performance.now() - startedAt);
+          if (status >= 200 && status < 300) tally.latencies.push(performance.now() - scheduledAt);
           else tally.non2xx += 1;
         }
         resolve();
@@ -48,6 +56,7 @@ function send(target: Target, url: URL, path: string, tally: Tally | undefined):
       if (tally) tally.errors += 1;
       resolve();
     });
+    request.end(body);
   });
 }
 
@@ -56,6 +65,7 @@ async function run(target: Target, seconds: number, tally: Tally | undefined): P
   const url = new URL(target.baseUrl);
   const total = Math.round(config.rate * seconds);
   const interval = 1000 / config.rate;
+  const cpuBefore = tally && target.pid ? cpuMsOf(target.pid) : 0;
   const startedAt = performance.now();
   const pending: Array<Promise<void>> = [];
   let sent = 0;
@@ -63,7 +73,7 @@ async function run(target: Target, seconds: number, tally: Tally | undefined): P
     const tick = () => {
       const due = Math.min(total, Math.floor((performance.now() - startedAt) / interval) + 1);
       while (sent < due) {
-        pending.push(send(target, url, target.paths[sent % target.paths.length]!, tally));
+        pending.push(send(target, url, sent, startedAt + sent * interval, tally));
         sent += 1;
       }
       if (sent >= total) resolve();
@@ -72,7 +82,10 @@ async function run(target: Target, seconds: number, tally: Tally | undefined): P
     tick();
   });
   await Promise.all(pending);
-  if (tally) tally.seconds += (performance.now() - startedAt) / 1000;
+  if (tally) {
+    tally.seconds += (performance.now() - startedAt) / 1000;
+    if (target.pid) tally.cpuMs += cpuMsOf(target.pid) - cpuBefore;
+  }
 }
 
 function percentile(sorted: number[], fraction: number): number {
@@ -80,7 +93,7 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }
 
-const tallies: Tally[] = config.targets.map(() => ({ latencies: [], non2xx: 0, errors: 0, seconds: 0 }));
+const tallies: Tally[] = config.targets.map(() => ({ latencies: [], non2xx: 0, errors: 0, seconds: 0, cpuMs: 0 }));
 if (config.warmupSeconds > 0) for (const target of config.targets) await run(target, config.warmupSeconds, undefined);
 for (let round = 0; round < config.rounds; round += 1) {
   for (const [index, target] of config.targets.entries()) await run(target, config.seconds, tallies[index]);
@@ -96,6 +109,7 @@ const results: LoadResult[] = tallies.map((tally) => {
     timeouts: 0,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
+    ...(tally.cpuMs > 0 ? { cpuUsPerRequest: (tally.cpuMs * 1000) / Math.max(1, sorted.length + tally.non2xx) } : {}),
   };
 });
 agent.destroy();

@@ -8,6 +8,7 @@ import { hasExited, stopChild, trackChild } from './cleanup.ts';
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI_PATH = fileURLToPath(new URL('../bin/creditbook.js', import.meta.url));
 const BARE_SERVER_PATH = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
+const MINIMAL_ROUTE_PATH = fileURLToPath(new URL('./minimal-route-server.ts', import.meta.url));
 
 export interface ServerProcess {
   name: string;
@@ -78,11 +79,24 @@ export async function startBareFastify(): Promise<ServerProcess> {
   return startServer('bare Fastify', ['--import', 'tsx', BARE_SERVER_PATH], port, { PORT: String(port) });
 }
 
+/** The minimal route (minimal-route-server.ts), configured by the JSON file at `configPath`. */
+export async function startMinimalRoute(configPath: string): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServer('minimal route', ['--import', 'tsx', MINIMAL_ROUTE_PATH, configPath], port, { PORT: String(port) });
+}
+
 /** Runs a `creditbook` CLI command to completion and returns its stdout (throws on a non-zero exit). */
 export function runCreditbookCli(args: string[]): string {
   const result = spawnSync(process.execPath, [CLI_PATH, ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
   if (result.status !== 0) throw new Error(`creditbook ${args.join(' ')} exited with ${result.status}:\n${result.stderr}`);
   return result.stdout;
+}
+
+/** `creditbook verify` on a database the bench wrote (its server stopped): "N wallets checked, 0 problems", or what failed. */
+export function verifyDatabase(database: string): string {
+  const result = spawnSync(process.execPath, [CLI_PATH, 'verify', '--db', database], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 120_000 });
+  const summary = result.stdout.trim().split('\n').pop()?.replace(/^verify \S+: /, '') ?? '';
+  return result.status === 0 ? summary : `FAILED (exit ${result.status}): ${summary} ${result.stderr.trim().split('\n').slice(0, 5).join(' / ')}`;
 }
 
 /** The test API key `serve` prints on an empty database. */

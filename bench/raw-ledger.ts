@@ -1,13 +1,15 @@
 import Database from 'better-sqlite3';
-import { migrations, migrationSql } from '../src/store/migrations/migrations.ts';
-import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALLET_COUNT } from './workload.ts';
+import { RAW_SQLITE_SCHEMA } from './raw-schema.ts';
+import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALLET_COUNT, type GrantPlan } from './workload.ts';
 
 /**
  * The baseline: a hand-written better-sqlite3 script doing the same debit
- * accounting as creditbook, on the same schema (the same migration SQL, so the
- * same tables and indexes), with the same pragmas (WAL, synchronous=FULL,
- * foreign_keys=ON), decimal TEXT amounts and 26-character sortable text keys.
- * No app layer: prepared statements, plain rows, bigint arithmetic inline.
+ * accounting as creditbook, on its own frozen schema (raw-schema.ts: the same
+ * tables, only the indexes its queries need), with the same pragmas (WAL,
+ * synchronous=FULL, foreign_keys=ON), decimal TEXT amounts and 26-character
+ * sortable text keys. No app layer: prepared statements, plain rows, bigint
+ * arithmetic inline. The minimal route (minimal-route-server.ts) runs the
+ * same debit behind HTTP.
  */
 
 const SCALE = 10n ** 10n;
@@ -47,11 +49,22 @@ interface GrantRow {
   consumed: string;
 }
 
+export interface RawLedgerOptions {
+  /** Customers to seed (default: WALLET_COUNT made-up IDs). */
+  customerIds?: readonly string[];
+  /** Grants per wallet, in plan order (default: the in-process workload's). */
+  grants?: readonly GrantPlan[];
+  /** Default FULL; the minimal route runs NORMAL and fdatasyncs the WAL itself (group commit). */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** better-sqlite3's `verbose`: told every statement (the statement-count figures). */
+  onStatement?: (sql: string) => void;
+}
+
 export class RawLedger {
-  private readonly db: Database.Database;
+  readonly db: Database.Database;
   private readonly nextId = idFactory();
   private readonly environmentId: string;
-  private readonly customerIds: string[] = [];
+  readonly customerIds: string[] = [];
   private readonly statements: {
     findWallet: Database.Statement<[string, string, string, string], WalletRow>;
     liveGrants: Database.Statement<[string], GrantRow>;
@@ -65,15 +78,15 @@ export class RawLedger {
   /** `count` debits in one transaction. */
   readonly debitBatch: (index: number, count: number) => number;
 
-  constructor(path: string) {
-    this.db = new Database(path);
+  constructor(path: string, options: RawLedgerOptions = {}) {
+    this.db = new Database(path, options.onStatement ? { verbose: (sql: unknown) => options.onStatement!(String(sql)) } : {});
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 10000');
-    for (const migration of migrations) this.db.exec(migrationSql(migration, 'sqlite'));
+    this.db.exec(RAW_SQLITE_SCHEMA);
     this.environmentId = this.id('env');
-    this.seed();
+    this.seed(options.customerIds ?? Array.from({ length: WALLET_COUNT }, () => this.id('cus')), options.grants ?? GRANTS_PER_WALLET);
     this.statements = {
       findWallet: this.db.prepare<[string, string, string, string], WalletRow>(
         'SELECT id, customer_id, balance, sequence FROM wallets WHERE environment_id = ? AND customer_id = ? AND unit = ? AND wallet_key = ?',
@@ -92,7 +105,7 @@ export class RawLedger {
       insertDebit: this.db.prepare(
         `INSERT INTO debits (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, consumed, overdrawn, shortfall,
            feature, policy, hold_id, allocations, occurred_at, metadata, created_at)
-         VALUES (?, ?, ?, ?, ?, '', ?, ?, '0', '0', NULL, 'reject', NULL, ?, ?, '{}', ?)`,
+         VALUES (?, ?, ?, ?, ?, '', ?, ?, '0', '0', ?, 'reject', NULL, ?, ?, '{}', ?)`,
       ),
     };
     const single = this.db.transaction((index: number) => this.debit(index));
@@ -117,7 +130,7 @@ export class RawLedger {
     return this.nextId(prefix);
   }
 
-  private seed(): void {
+  private seed(customerIds: readonly string[], grants: readonly GrantPlan[]): void {
     const now = Date.now();
     const insertGrant = this.db.prepare(
       `INSERT INTO grants (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, available, held, consumed, expired, voided,
@@ -137,32 +150,54 @@ export class RawLedger {
         .prepare("INSERT INTO environments (id, mode, name, frozen_clock_at, created_at) VALUES (?, 'test', 'test', NULL, ?)")
         .run(this.environmentId, now);
       this.db.prepare('INSERT INTO units (environment_id, code, scale, name, created_at) VALUES (?, ?, ?, NULL, ?)').run(this.environmentId, UNIT_CODE, UNIT_SCALE, now);
-      for (let wallet = 0; wallet < WALLET_COUNT; wallet += 1) {
-        const customerId = this.id('cus');
+      for (const customerId of customerIds) {
         const walletId = this.id('wal');
         this.customerIds.push(customerId);
         insertCustomer.run(customerId, this.environmentId, now);
         let balance = 0n;
-        for (const plan of GRANTS_PER_WALLET) balance += toScaled(plan.amount);
-        insertWallet.run(walletId, this.environmentId, customerId, UNIT_CODE, toText(balance), GRANTS_PER_WALLET.length, GRANTS_PER_WALLET.length, now, now);
-        GRANTS_PER_WALLET.forEach((plan, index) => {
+        for (const plan of grants) balance += toScaled(plan.amount);
+        insertWallet.run(walletId, this.environmentId, customerId, UNIT_CODE, toText(balance), grants.length, grants.length, now, now);
+        grants.forEach((plan, index) => {
           insertGrant.run(this.id('grt'), this.environmentId, customerId, walletId, UNIT_CODE, plan.amount, plan.amount, plan.category, plan.priority, now, expiresAt(plan, now), now, now, index + 1);
         });
       }
     }).immediate();
   }
 
-  /** Lock/read the wallet, take from live grants in burn order, book entries, update the wallet, insert the debit. */
   private debit(index: number): void {
     const planned = plannedDebit(index);
+    const debited = this.debitCustomer(this.customerIds[planned.wallet]!, planned.amount);
+    if (!debited) throw new Error(`insufficient balance for debit ${index}`);
+  }
+
+  /** The balance of a customer's wallet from its live grants, in one read transaction. */
+  balance(customerId: string): string | undefined {
+    this.db.exec('BEGIN');
+    try {
+      const wallet = this.statements.findWallet.get(this.environmentId, customerId, UNIT_CODE, '');
+      if (!wallet) return undefined;
+      let available = 0n;
+      for (const grant of this.statements.liveGrants.all(wallet.id)) available += toScaled(grant.available);
+      return toText(available);
+    } finally {
+      this.db.exec('COMMIT');
+    }
+  }
+
+  /**
+   * Read the wallet, take from live grants in burn order, book entries, update
+   * the wallet, insert the debit; inside the caller's transaction. Returns the
+   * debit's ID, or undefined (and writes nothing) when the wallet holds too little.
+   */
+  debitCustomer(customerId: string, amountText: string, feature: string | null = null): string | undefined {
     const { statements } = this;
-    const wallet = statements.findWallet.get(this.environmentId, this.customerIds[planned.wallet]!, UNIT_CODE, '');
-    if (!wallet) throw new Error('wallet missing');
-    const amount = toScaled(planned.amount);
+    const wallet = statements.findWallet.get(this.environmentId, customerId, UNIT_CODE, '');
+    if (!wallet) return undefined;
+    const amount = toScaled(amountText);
     const grants = statements.liveGrants.all(wallet.id);
     let available = 0n;
     for (const grant of grants) available += toScaled(grant.available);
-    if (available < amount) throw new Error(`insufficient balance in ${wallet.id}`);
+    if (available < amount) return undefined;
     const now = Date.now();
     const debitId = this.id('dbt');
     let remaining = amount;
@@ -184,6 +219,7 @@ export class RawLedger {
       allocations.push({ grantId: grant.id, amount: partText });
     }
     statements.updateWallet.run(toText(balance), sequence, now, wallet.id);
-    statements.insertDebit.run(debitId, this.environmentId, wallet.customer_id, wallet.id, UNIT_CODE, planned.amount, planned.amount, JSON.stringify(allocations), now, now);
+    statements.insertDebit.run(debitId, this.environmentId, wallet.customer_id, wallet.id, UNIT_CODE, amountText, amountText, feature, JSON.stringify(allocations), now, now);
+    return debitId;
   }
 }

@@ -7,6 +7,7 @@ import { runFootprintBench } from './footprint-bench.ts';
 import { runHttpBench } from './http-bench.ts';
 import { runInProcessBench } from './in-process-bench.ts';
 import { runPostgresBench } from './postgres-bench.ts';
+import { runStatementCounts } from './statement-counts.ts';
 import { runUsageBench } from './usage-bench.ts';
 
 /**
@@ -16,7 +17,8 @@ import { runUsageBench } from './usage-bench.ts';
  */
 const settings = {
   inProcess: { seconds: 4, warmupSeconds: 1, inFlight: 256, rawBatchSize: 256 },
-  http: { seconds: 10, fixedRate: 2000, fixedRateConnections: 32, saturationConnections: 64, customers: 200 },
+  counts: { operations: 200, batch: 32 },
+  http: { seconds: 10, pacedRate: 2000, pacedSeconds: 5, pacedRounds: 2, saturationConnections: 64, customers: 200 },
   footprint: { customers: 10_000, grantsPerCustomer: 10, concurrency: 256, balanceReads: 20 },
   postgres: {
     adminUrl: process.env.CREDITBOOK_BENCH_POSTGRES_URL ?? process.env.CREDITBOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
@@ -74,7 +76,10 @@ async function main(): Promise<void> {
     console.log(sectionHeading('1. In-process debits (SQLite temp file, WAL; baseline synchronous=FULL, creditbook an fdatasync of the WAL per commit, the same durability; 100 wallets x 5 grants)'));
     for (const line of await runInProcessBench(settings.inProcess)) console.log(line);
 
-    console.log(sectionHeading('2-3. HTTP (real `creditbook serve` vs bare Fastify; autocannon in its own process)'));
+    console.log(sectionHeading('1b. Statements and WAL bytes (deterministic counts: creditbook through the API in process, the raw script of figure 1)'));
+    for (const line of await runStatementCounts(settings.counts)) console.log(line);
+
+    console.log(sectionHeading(`2-3. HTTP (real \`creditbook serve\` vs the minimal route and bare Fastify; paced open-loop load at ${settings.http.pacedRate}/s, saturation with autocannon at ${settings.http.saturationConnections} connections; each load in its own process)`));
     const http = await runHttpBench(settings.http);
     for (const line of http.lines) console.log(line);
 

@@ -10,6 +10,11 @@ const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false, in
 /** At most this many operations share one transaction and one fsync. */
 const MAX_BATCH = 256;
 
+export interface SqliteStoreOptions {
+  /** Told the SQL of every statement either connection runs (better-sqlite3's `verbose`): the bench counts them. */
+  onStatement?: (sql: string) => void;
+}
+
 interface QueuedWork {
   work: (repository: Repository) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -43,8 +48,9 @@ export class SqliteStore implements Store {
   private flushScheduled = false;
   private batchesAwaitingSync = 0;
 
-  constructor(path: string) {
-    this.writer = new Database(path);
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    const connectionOptions = options.onStatement ? { verbose: (sql: unknown) => options.onStatement!(String(sql)) } : {};
+    this.writer = new Database(path, connectionOptions);
     this.walSync = new WalSync(`${path}-wal`);
     this.checkpointer = new Checkpointer(path);
     this.writer.pragma('journal_mode = WAL');
@@ -55,7 +61,7 @@ export class SqliteStore implements Store {
     this.writer.pragma('wal_autocheckpoint = 0');
     this.writer.pragma('busy_timeout = 10000');
     this.tune(this.writer);
-    this.reader = new Database(path);
+    this.reader = new Database(path, connectionOptions);
     this.reader.pragma('busy_timeout = 10000');
     this.tune(this.reader);
     this.reader.pragma('query_only = ON');

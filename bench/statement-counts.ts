@@ -1,0 +1,174 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { createApiKey } from '../src/app/api-keys.ts';
+import { composeDependencies } from '../src/cli/composition-root.ts';
+import { buildServer } from '../src/http/server.ts';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
+import { figureLine, formatCount, progress } from './format.ts';
+import { RawLedger } from './raw-ledger.ts';
+import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALLET_COUNT } from './workload.ts';
+
+/**
+ * Deterministic figures, not timings (so other work on the machine cannot move
+ * them): SQLite statements per HTTP debit and per balance read, and bytes of
+ * WAL written per debit, one per transaction and in group-committed batches.
+ * Creditbook runs in process (buildServer + inject, so auth, validation and
+ * the app all count) on a SqliteStore that reports every statement; the
+ * baseline is the raw script of figure 1 on its frozen schema. A reader holding
+ * an old snapshot pins the WAL (no checkpoint can restart it), so the WAL
+ * file's growth is what the commits wrote.
+ */
+export interface StatementCountOptions {
+  /** Debits and reads counted per figure. */
+  operations: number;
+  /** Debits in flight for the batched WAL figure. */
+  batch: number;
+}
+
+class WalMeter {
+  private readonly pin: Database.Database;
+  constructor(private readonly path: string) {
+    this.pin = new Database(path, { readonly: true });
+    this.pin.exec('BEGIN');
+    this.pin.prepare('SELECT count(*) FROM sqlite_master').get();
+  }
+  bytes(): number {
+    return statSync(`${this.path}-wal`).size;
+  }
+  close(): void {
+    this.pin.exec('COMMIT');
+    this.pin.close();
+  }
+}
+
+interface Counts {
+  debitStatements: number;
+  debitTransactions: number;
+  readStatements: number;
+  walBytesSingle: number;
+  walBytesBatched: number;
+}
+
+async function countCreditbook(path: string, mode: 'test' | 'live', options: StatementCountOptions): Promise<Counts> {
+  let statements = 0;
+  let transactions = 0;
+  const store = new SqliteStore(path, {
+    onStatement: (sql) => {
+      statements += 1;
+      if (sql === 'BEGIN IMMEDIATE') transactions += 1;
+    },
+  });
+  let server: FastifyInstance | undefined;
+  try {
+    await store.migrate();
+    const dependencies = composeDependencies(store);
+    const { key } = await createApiKey(dependencies, mode);
+    server = await buildServer({ dependencies, logger: false });
+    const app = server;
+    const call = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+      const response = await app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(body === undefined ? {} : { payload: body as object }) });
+      if (response.statusCode >= 300) throw new Error(`${method} ${url} -> ${response.statusCode}: ${response.body}`);
+      return response.json() as { id: string };
+    };
+    await call('POST', '/v1/units', { code: UNIT_CODE, scale: UNIT_SCALE });
+    const customerIds: string[] = [];
+    for (let wallet = 0; wallet < WALLET_COUNT; wallet += 1) customerIds.push((await call('POST', '/v1/customers', {})).id);
+    const now = Date.now();
+    for (const customerId of customerIds) {
+      for (const plan of GRANTS_PER_WALLET) {
+        const expiry = expiresAt(plan, now);
+        await call('POST', '/v1/grants', {
+          customerId,
+          unit: UNIT_CODE,
+          amount: plan.amount,
+          category: plan.category,
+          priority: plan.priority,
+          ...(expiry === null ? {} : { expiresAt: new Date(expiry).toISOString() }),
+        });
+      }
+    }
+    let index = 0;
+    const debit = () => {
+      const planned = plannedDebit(index++);
+      return call('POST', '/v1/debits', { customerId: customerIds[planned.wallet], unit: UNIT_CODE, amount: planned.amount });
+    };
+    for (let warm = 0; warm < 20; warm += 1) await debit();
+    const wal = new WalMeter(path);
+    try {
+      statements = 0;
+      transactions = 0;
+      let walBefore = wal.bytes();
+      for (let count = 0; count < options.operations; count += 1) await debit();
+      const debitStatements = statements / options.operations;
+      const debitTransactions = transactions / options.operations;
+      const walBytesSingle = (wal.bytes() - walBefore) / options.operations;
+      walBefore = wal.bytes();
+      const rounds = Math.max(1, Math.floor(options.operations / options.batch));
+      for (let round = 0; round < rounds; round += 1) await Promise.all(Array.from({ length: options.batch }, debit));
+      const walBytesBatched = (wal.bytes() - walBefore) / (rounds * options.batch);
+      statements = 0;
+      for (let count = 0; count < options.operations; count += 1) await call('GET', `/v1/balances?customerId=${customerIds[count % customerIds.length]}&unit=${UNIT_CODE}`);
+      return { debitStatements, debitTransactions, readStatements: statements / options.operations, walBytesSingle, walBytesBatched };
+    } finally {
+      wal.close();
+    }
+  } finally {
+    await server?.close();
+    await store.close();
+  }
+}
+
+function countRaw(path: string, options: StatementCountOptions): Counts {
+  let statements = 0;
+  const ledger = new RawLedger(path, { onStatement: () => (statements += 1) });
+  try {
+    let index = 0;
+    for (let warm = 0; warm < 20; warm += 1) index += ledger.debitOne(index);
+    const wal = new WalMeter(path);
+    try {
+      statements = 0;
+      let walBefore = wal.bytes();
+      for (let count = 0; count < options.operations; count += 1) index += ledger.debitOne(index);
+      const debitStatements = statements / options.operations;
+      const walBytesSingle = (wal.bytes() - walBefore) / options.operations;
+      walBefore = wal.bytes();
+      const rounds = Math.max(1, Math.floor(options.operations / options.batch));
+      for (let round = 0; round < rounds; round += 1) index += ledger.debitBatch(index, options.batch);
+      const walBytesBatched = (wal.bytes() - walBefore) / (rounds * options.batch);
+      statements = 0;
+      for (let count = 0; count < options.operations; count += 1) ledger.balance(ledger.customerIds[count % ledger.customerIds.length]!);
+      return { debitStatements, debitTransactions: 1, readStatements: statements / options.operations, walBytesSingle, walBytesBatched };
+    } finally {
+      wal.close();
+    }
+  } finally {
+    ledger.close();
+  }
+}
+
+const formatCountOne = (value: number): string => value.toFixed(1);
+
+export async function runStatementCounts(options: StatementCountOptions): Promise<string[]> {
+  const directory = makeTempDirectory('creditbook-bench-counts-');
+  try {
+    progress(`counts: ${options.operations} debits and balance reads through the API (test key, then live key) and the raw script`);
+    const test = await countCreditbook(join(directory, 'test.db'), 'test', options);
+    const live = await countCreditbook(join(directory, 'live.db'), 'live', options);
+    const raw = countRaw(join(directory, 'raw.db'), options);
+    const baselineName = 'raw better-sqlite3';
+    const line = (label: string, ours: number, baseline: number, format = formatCountOne) => figureLine({ label, ours, baselineName, baseline, format });
+    return [
+      line('SQLite statements per HTTP debit, test key', test.debitStatements, raw.debitStatements),
+      line('SQLite statements per HTTP debit, live key', live.debitStatements, raw.debitStatements),
+      line('SQLite statements per balance read, test key', test.readStatements, raw.readStatements),
+      line('SQLite statements per balance read, live key', live.readStatements, raw.readStatements),
+      line('WAL bytes per debit, 1 per transaction', live.walBytesSingle, raw.walBytesSingle, formatCount),
+      line(`WAL bytes per debit, ${options.batch} in flight`, live.walBytesBatched, raw.walBytesBatched, formatCount),
+    ];
+  } finally {
+    removeTempDirectory(directory);
+  }
+}
