@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CreditbookError, notFound } from '../domain/errors.ts';
 import type { ApiKeyRecord, EnvironmentMode, EnvironmentRecord, Page, PageRequest } from '../store/records.ts';
+import { changeAccess } from './access-changes.ts';
 import { recordAudit } from './audit-log.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { holdsScope, type Scope } from './scopes.ts';
@@ -104,13 +105,13 @@ export function listEnvironmentKeys(dependencies: AppDependencies, context: Requ
 }
 
 export async function revokeApiKey(dependencies: AppDependencies, id: string): Promise<void> {
-  const revoked = await dependencies.store.transaction((repository) => repository.accounts.revokeApiKey(id, dependencies.clock.now()));
+  const revoked = await changeAccess(dependencies, (repository) => repository.accounts.revokeApiKey(id, dependencies.clock.now()));
   if (!revoked) throw notFound('active API key', id);
 }
 
 /** Revokes a key of the caller's environment (another environment's key is not found). */
 export async function revokeEnvironmentKey(dependencies: AppDependencies, context: RequestContext, id: string): Promise<ApiKeyRecord> {
-  return dependencies.store.transaction(async (repository) => {
+  return changeAccess(dependencies, async (repository) => {
     const revoked = await repository.accounts.revokeApiKey(id, dependencies.clock.now(), context.environment.id);
     const key = await repository.accounts.getApiKey(id);
     if (!revoked || !key || key.environmentId !== context.environment.id) throw notFound('active API key', id, 'id');
@@ -132,17 +133,26 @@ export interface AuthenticatedKey {
 }
 
 /**
- * Resolves a presented key to its environment. Key lookups are cached briefly
- * (KEY_CACHE_MS): a revoked key stops working within that time on every node.
- * A test environment itself is read on every request, so a test-clock advance
- * made through any node, port or dialect is seen at once, and so is its deletion. `last_used_at` is
- * written at most once a minute per key (LAST_USED_RESOLUTION_MS), never on
- * the cached path.
+ * Resolves a presented key to its environment, remembering what it found.
+ *
+ * - While the store can tell when another process writes (SQLite:
+ *   `externalChanges()`), a remembered key is used with no read at all until
+ *   this process changes a key or an environment (`accessChanges`), another
+ *   process commits anything, or KEY_CACHE_MS pass. A revoked key, a deleted
+ *   environment and a moved test clock are therefore seen by the next request.
+ * - Otherwise (PostgreSQL, several nodes) a key is remembered for KEY_CACHE_MS:
+ *   a key revoked on another node stops working within that time. A test
+ *   environment itself is read on every request, so a test-clock advance made
+ *   through any node is seen at once, and so is its deletion.
+ *
+ * `last_used_at` is written at most once a minute per key
+ * (LAST_USED_RESOLUTION_MS), never on the remembered path.
  */
 export class ApiKeyAuthenticator {
   static readonly KEY_CACHE_MS = 2000;
   static readonly LAST_USED_RESOLUTION_MS = 60_000;
-  private readonly cache = new Map<string, { key: AuthenticatedKey; until: number }>();
+  private readonly cache = new Map<string, { key: AuthenticatedKey; until: number; accessVersion: number }>();
+  private externalVersion: number | undefined;
 
   constructor(private readonly dependencies: AppDependencies) {}
 
@@ -150,10 +160,16 @@ export class ApiKeyAuthenticator {
     if (!presentedKey) throw new CreditbookError('unauthenticated', 'Missing API key. Send it as `Authorization: Bearer <key>`.');
     const keyHash = hashApiKey(presentedKey);
     const now = this.dependencies.clock.now();
+    const externalVersion = this.dependencies.store.externalChanges();
+    if (externalVersion !== this.externalVersion) {
+      this.cache.clear();
+      this.externalVersion = externalVersion;
+    }
+    const accessVersion = this.dependencies.accessChanges.version;
     const cached = this.cache.get(keyHash);
-    if (cached && cached.until > now) {
-      if (cached.key.environment.mode === 'live') return cached.key;
-      // A test environment's clock may have moved on any node or port: read it fresh (one primary-key read).
+    if (cached && cached.until > now && cached.accessVersion === accessVersion) {
+      if (externalVersion !== undefined || cached.key.environment.mode === 'live') return cached.key;
+      // No word from other nodes: a test environment's clock may have moved on any of them. Read it fresh (one primary-key read).
       const fresh = await this.dependencies.store.read((repository) => repository.accounts.getEnvironment(cached.key.environment.id));
       if (fresh && !fresh.deletedAt) return { ...cached.key, environment: fresh };
       this.cache.delete(keyHash);
@@ -171,7 +187,8 @@ export class ApiKeyAuthenticator {
     }
     const authenticated: AuthenticatedKey = { environment: found.environment, apiKeyId: found.key.id, scopes: found.key.scopes };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(keyHash, { key: authenticated, until: now + ApiKeyAuthenticator.KEY_CACHE_MS });
+    // Stamped with the versions seen before the read: a change that lands meanwhile drops the entry.
+    this.cache.set(keyHash, { key: authenticated, until: now + ApiKeyAuthenticator.KEY_CACHE_MS, accessVersion });
     return authenticated;
   }
 }

@@ -3,6 +3,7 @@ import type { Payments } from '../payments/payments.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
 import type { PortalSessionRecord } from '../store/payment-records.ts';
 import type { Store } from '../store/port.ts';
+import type { AccessChanges } from './access-changes.ts';
 import type { Lookups } from './lookups.ts';
 import type { Observer } from './observer.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -29,6 +30,8 @@ export interface AppDependencies {
   /** Webhook delivery, reached through this port (implemented in `webhooks/`). */
   webhooks: WebhookDelivery;
   lookups: Lookups;
+  /** This process's changes to keys and environments, which drop what the authenticator remembers (`access-changes.ts`). */
+  accessChanges: AccessChanges;
   /** Seals secrets before they are stored and opens them after they are read (encrypted at rest with ENCRYPTION_KEY). */
   secrets: SecretBox;
   /** Where customers' browsers reach this server (portal links, hosted checkout). */

@@ -1,5 +1,6 @@
 import { CreditbookError, notFound } from '../domain/errors.ts';
 import type { ApiKeyRecord, EnvironmentRecord } from '../store/records.ts';
+import { changeAccess } from './access-changes.ts';
 import { newKeyRecord } from './api-keys.ts';
 import { recordAudit } from './audit-log.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
@@ -60,7 +61,7 @@ export async function listTestEnvironments(dependencies: AppDependencies, contex
 /** Deletes a test environment: its keys answer 401 from then on and nothing of it is shown again. */
 export async function deleteTestEnvironment(dependencies: AppDependencies, id: string, context?: RequestContext): Promise<EnvironmentRecord> {
   assertTestCaller(context);
-  return dependencies.store.transaction(async (repository) => {
+  return changeAccess(dependencies, async (repository) => {
     const environment = await repository.accounts.getEnvironment(id);
     if (!environment || environment.mode !== 'test' || environment.deletedAt) throw notFound('test environment', id, 'id');
     if (isDefaultEnvironment(environment)) {

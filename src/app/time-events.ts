@@ -2,6 +2,7 @@ import { CreditbookError, validationError } from '../domain/errors.ts';
 import { parsePeriod, shortestLengthMs } from '../domain/periods.ts';
 import type { Instant } from '../domain/types.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
+import { changeAccess } from './access-changes.ts';
 import { recordAudit } from './audit-log.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { bookOnLockedWallet } from './wallet-operation.ts';
@@ -91,7 +92,7 @@ export async function advanceTestClock(
   const bounded = Number.isFinite(shortest);
   const horizon = bounded ? Math.min(to, current + limits.maxBoundaries * shortest) : to;
   const stepMs = bounded ? limits.stepBoundaries * shortest : horizon - current;
-  await dependencies.store.transaction(async (repository) => {
+  await changeAccess(dependencies, async (repository) => {
     await repository.accounts.setFrozenClock(environment.id, horizon);
     await recordAudit(dependencies, repository, context, environment.id);
   });

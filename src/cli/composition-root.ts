@@ -1,5 +1,6 @@
 import { systemClock, type AppDependencies, type Clock } from '../app/dependencies.ts';
 import { createIdFactory } from '../app/ids.ts';
+import { AccessChanges } from '../app/access-changes.ts';
 import { createLookups } from '../app/lookups.ts';
 import { silentObserver, type Observer } from '../app/observer.ts';
 import { createSecretBox } from '../app/secret-box.ts';
@@ -45,6 +46,7 @@ export function composeDependencies(
       configuration.webhooks,
     ),
     lookups: createLookups(),
+    accessChanges: new AccessChanges(),
     secrets,
     publicUrl,
     observer,

@@ -26,5 +26,12 @@ export interface Store {
    */
   transaction<T>(work: (repository: Repository) => Promise<T>, options?: { coalesceKey?: string }): Promise<T>;
   read<T>(work: (repository: Repository) => Promise<T>): Promise<T>;
+  /**
+   * A number that changes whenever another process may have committed to the
+   * database since the last call (SQLite's `PRAGMA data_version`, one cheap
+   * call); undefined when the store cannot tell without a round trip
+   * (PostgreSQL: other nodes commit all the time).
+   */
+  externalChanges(): number | undefined;
   close(): Promise<void>;
 }

@@ -85,6 +85,23 @@ describe('auth and environments', () => {
       expectError(response, { status: 401, code: 'unauthenticated' });
     });
 
+    it('refuses a key on the request right after its revocation, though the key was in use (and remembered) until then', async () => {
+      const { key, record } = await createApiKey(api.dependencies, 'test');
+      for (let use = 0; use < 3; use += 1) expectStatus(await api.get('/v1/customers', { key }), 200);
+      expectStatus(await api.post(`/v1/api-keys/${record.id}/revoke`, {}), 200);
+      expectError(await api.expectNoWrites(() => api.post('/v1/customers', { name: 'x' }, { key })), { status: 401, code: 'unauthenticated' });
+    });
+
+    it('refuses the keys of a deleted test environment on the next request, and shows a moved test clock at once', async () => {
+      const created = expectStatus(await api.post('/v1/test-environments', { name: 'short-lived' }), 201);
+      const clock = expectStatus(await api.get('/v1/test-clock', { key: created.key }), 200);
+      const to = new Date(Date.parse(clock.now) + 3_600_000).toISOString();
+      expectStatus(await api.post('/v1/test-clock/advance', { to }, { key: created.key }), 200);
+      assert.equal(expectStatus(await api.get('/v1/test-clock', { key: created.key }), 200).now, to);
+      expectStatus(await api.request({ method: 'DELETE', url: `/v1/test-environments/${created.id}` }), 200);
+      expectError(await api.expectNoWrites(() => api.get('/v1/test-clock', { key: created.key })), { status: 401, code: 'unauthenticated' });
+    });
+
     it('accepts a second, unrevoked key of the same environment (the control for the tests above)', async () => {
       const { key } = await createApiKey(api.dependencies, 'test');
       const customer = expectStatus(await api.get(`/v1/customers/${testWallet.customerId}`, { key }), 200);

@@ -178,6 +178,11 @@ export class PostgresStore implements Store {
   }
 
   /** Waits for checked-out connections to come back, then closes them all. Safe to call twice. */
+  /** Other nodes commit without telling this one: callers keep their own time limits. */
+  externalChanges(): undefined {
+    return undefined;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.pool.end();
     return this.closing;

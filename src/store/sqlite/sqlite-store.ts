@@ -43,6 +43,7 @@ export class SqliteStore implements Store {
   private readonly walSync: WalSync;
   private readonly checkpointer: Checkpointer;
   private readonly readTransaction: { begin: Database.Statement; commit: Database.Statement };
+  private readonly dataVersion: Database.Statement;
   private openReads = 0;
   private queue: QueuedWork[] = [];
   private flushScheduled = false;
@@ -71,6 +72,8 @@ export class SqliteStore implements Store {
       rollback: this.writer.prepare('ROLLBACK TO operation'),
     };
     this.readTransaction = { begin: this.reader.prepare('BEGIN'), commit: this.reader.prepare('COMMIT') };
+    // On the writer: it changes when any other connection commits (another process; this one's reader never writes).
+    this.dataVersion = this.writer.prepare('PRAGMA data_version').pluck();
     this.writeRepository = new Repository(new SqliteExecutor(this.writer), capabilities);
     this.readRepository = new Repository(new SqliteExecutor(this.reader), capabilities);
   }
@@ -128,6 +131,10 @@ export class SqliteStore implements Store {
       this.openReads -= 1;
       if (this.openReads === 0) this.readTransaction.commit.run();
     }
+  }
+
+  externalChanges(): number {
+    return this.dataVersion.get() as number;
   }
 
   private closing: Promise<void> | null = null;
