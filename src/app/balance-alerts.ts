@@ -52,7 +52,7 @@ export async function watchBalance(
 ): Promise<void> {
   const { wallet, after, at } = change;
   if (wallet.balance === after.balance) return;
-  const settings = await repository.walletSettings.get(wallet.id);
+  const settings = wallet.hasSettings ? await repository.walletSettings.get(wallet.id) : undefined;
   const threshold = settings?.lowBalanceThreshold ?? null;
   const data = {
     walletId: wallet.id,

@@ -185,6 +185,7 @@ export function emptyWallet(dependencies: AppDependencies, address: WalletAddres
     periodStart: null,
     periodUsage: ZERO,
     hasSchedules: false,
+    hasSettings: false,
   };
 }
 

@@ -94,6 +94,11 @@ export interface WalletRecord extends WalletState, WalletAddress {
   nextEventAt: Instant | null;
   /** Whether any recurring schedule was ever created on this wallet (so its schedules must be loaded). */
   hasSchedules: boolean;
+  /**
+   * Whether the wallet has a `wallet_settings` row (a threshold or an auto top-up). Set only by
+   * writing the settings, never by `wallets.update`, so a stale record cannot clear it.
+   */
+  hasSettings: boolean;
 }
 
 export interface GrantRecord extends GrantState, WalletAddress {

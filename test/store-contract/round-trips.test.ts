@@ -175,6 +175,7 @@ forEachStore('exact round trips', (target) => {
       periodUsage: amount(WIDEST_AMOUNT),
       nextEventAt: null,
       hasSchedules: false,
+      hasSettings: false,
       createdAt: 0,
     };
     const grant: GrantRecord = {
@@ -239,6 +240,15 @@ forEachStore('exact round trips', (target) => {
     const updated: WalletRecord = { ...wallet, balance: amount(LARGEST_AMOUNT), sequence: 2 ** 40 + 1, nextEventAt: LAST_INSTANT };
     await store.transaction((repository) => repository.wallets.update(updated));
     assert.deepEqual(await store.read((repository) => repository.wallets.getById(wallet.environmentId, wallet.id, { lock: false })), updated);
+
+    // Writing settings flags the wallet, and a later update from a record read before (flag clear) keeps the flag.
+    const settings = { walletId: wallet.id, environmentId: wallet.environmentId, customerId: wallet.customerId, lowBalanceThreshold: amount('5'), autoTopUp: null, topUpInFlight: null, declines: 0, pausedUntil: null, updatedAt: T0 };
+    await store.transaction(async (repository) => {
+      await repository.walletSettings.upsert(settings);
+      await repository.wallets.update({ ...updated, sequence: updated.sequence + 1 });
+    });
+    const flagged = await store.read((repository) => repository.wallets.getById(wallet.environmentId, wallet.id, { lock: false }));
+    assert.deepEqual(flagged, { ...updated, sequence: updated.sequence + 1, hasSettings: true });
   });
 
   it('inserts an existing unit only once', async () => {

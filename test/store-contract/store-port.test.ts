@@ -64,6 +64,36 @@ forEachStore('store port', (target) => {
     );
   });
 
+  it('fails transactions that throw before writing or after several writes, in one batch, keeping the others whole', async () => {
+    const fixture = await createFixture(await target.open());
+    const pairs = Array.from({ length: 12 }, (_, index) => [newCustomer(fixture, `pair-${index}-a`), newCustomer(fixture, `pair-${index}-b`)] as const);
+    // 0: writes twice, then throws; 1: reads, then throws before writing; 2: writes twice and succeeds.
+    const settled = await Promise.allSettled(
+      pairs.map(([first, second], index) =>
+        fixture.store.transaction(async (repository) => {
+          if (index % 3 === 1) {
+            await repository.accounts.getCustomer(first.environmentId, first.id);
+            throw new Error(`before writing ${index}`);
+          }
+          await repository.accounts.insertCustomer(first);
+          await repository.accounts.insertCustomer(second);
+          if (index % 3 === 0) throw new Error(`after writing ${index}`);
+        }),
+      ),
+    );
+    assert.deepEqual(
+      settled.map((outcome) => outcome.status),
+      pairs.map((_, index) => (index % 3 === 2 ? 'fulfilled' : 'rejected')),
+    );
+    const stored = await fixture.store.read((repository) =>
+      Promise.all(pairs.flat().map((customer) => repository.accounts.getCustomer(customer.environmentId, customer.id))),
+    );
+    assert.deepEqual(
+      stored.map((customer) => customer !== undefined),
+      pairs.flatMap((_, index) => [index % 3 === 2, index % 3 === 2]),
+    );
+  });
+
   it('reads only committed data', async () => {
     const fixture = await createFixture(await target.open());
     const customer = newCustomer(fixture, 'pending');

@@ -10,6 +10,7 @@ import { callerOperationIdsSchema } from './010-caller-operation-ids.ts';
 import { unitDetailsSchema } from './011-unit-details.ts';
 import { creditNotesSchema } from './012-credit-notes.ts';
 import { exportOrders } from './013-export-orders.ts';
+import { hotPathDiet } from './014-hot-path-diet.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -35,6 +36,7 @@ export const migrations: readonly Migration[] = [
   { version: 11, name: 'custom currency details on units', sql: unitDetailsSchema },
   { version: 12, name: 'credit notes and customer grant index', sql: creditNotesSchema },
   { version: 13, name: 'export orders', sql: exportOrders },
+  { version: 14, name: 'hot path diet: wallet settings flag', sql: hotPathDiet },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

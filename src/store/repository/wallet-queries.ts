@@ -154,5 +154,6 @@ export function mapWallet(row: Row): WalletRecord {
     periodStart: readOptionalTime(row.period_start),
     periodUsage: readAmount(row.period_usage),
     hasSchedules: Number(row.has_schedules) === 1,
+    hasSettings: Number(row.has_settings) === 1,
   };
 }

@@ -28,7 +28,9 @@ interface QueuedWork {
  *
  * Group commit: concurrent transactions queue up and run one after another
  * inside a single BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT (a failing
- * operation rolls back alone), so one fsync serves the whole batch. All writes go
+ * operation rolls back alone), so one fsync serves the whole batch. The
+ * savepoint opens at the operation's first write, and a batch of one has none
+ * (its failure rolls the transaction back). All writes go
  * through one connection in this process, which serialises writers per database
  * (and so per wallet); other processes wait on SQLite's lock (busy_timeout).
  * Reads use a second connection and see only committed data.
@@ -37,6 +39,7 @@ export class SqliteStore implements Store {
   readonly capabilities = capabilities;
   private readonly writer: Database.Database;
   private readonly reader: Database.Database;
+  private readonly writeExecutor: SqliteExecutor;
   private readonly writeRepository: Repository;
   private readonly readRepository: Repository;
   private readonly savepoint: { begin: Database.Statement; release: Database.Statement; rollback: Database.Statement };
@@ -74,7 +77,8 @@ export class SqliteStore implements Store {
     this.readTransaction = { begin: this.reader.prepare('BEGIN'), commit: this.reader.prepare('COMMIT') };
     // On the writer: it changes when any other connection commits (another process; this one's reader never writes).
     this.dataVersion = this.writer.prepare('PRAGMA data_version').pluck();
-    this.writeRepository = new Repository(new SqliteExecutor(this.writer), capabilities);
+    this.writeExecutor = new SqliteExecutor(this.writer);
+    this.writeRepository = new Repository(this.writeExecutor, capabilities);
     this.readRepository = new Repository(new SqliteExecutor(this.reader), capabilities);
   }
 
@@ -158,16 +162,32 @@ export class SqliteStore implements Store {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       this.writer.exec('BEGIN IMMEDIATE');
+      // A lone operation needs no savepoint: if it fails, the whole transaction rolls back (the catch below).
+      const lone = batch.length === 1;
       for (const item of batch) {
-        this.savepoint.begin.run();
+        // In a batch, an operation's savepoint opens just before its first write: one that fails before writing
+        // anything (not found, insufficient balance, a replay) has nothing to undo and costs no savepoint.
+        let savepointOpen = false;
+        this.writeExecutor.beforeWrite = lone
+          ? undefined
+          : () => {
+              if (savepointOpen) return;
+              this.savepoint.begin.run();
+              savepointOpen = true;
+            };
         try {
           const value = await item.work(this.writeRepository);
-          this.savepoint.release.run();
+          if (savepointOpen) this.savepoint.release.run();
           outcomes.push({ ok: true, value });
         } catch (error) {
-          this.savepoint.rollback.run();
-          this.savepoint.release.run();
+          if (lone) throw error;
+          if (savepointOpen) {
+            this.savepoint.rollback.run();
+            this.savepoint.release.run();
+          }
           outcomes.push({ ok: false, error });
+        } finally {
+          this.writeExecutor.beforeWrite = undefined;
         }
       }
       this.writer.exec('COMMIT');
@@ -219,6 +239,8 @@ export class SqliteStore implements Store {
 
 class SqliteExecutor implements SqlExecutor {
   private readonly statements = new Map<string, Database.Statement>();
+  /** Called before every statement that may write (better-sqlite3's `readonly` is false for it). */
+  beforeWrite: (() => void) | undefined;
 
   constructor(private readonly database: Database.Database) {}
 
@@ -240,6 +262,7 @@ class SqliteExecutor implements SqlExecutor {
       statement = this.database.prepare(sql);
       this.statements.set(sql, statement);
     }
+    if (this.beforeWrite && !statement.readonly) this.beforeWrite();
     return statement;
   }
 }
