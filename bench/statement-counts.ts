@@ -1,6 +1,4 @@
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../src/app/api-keys.ts';
 import { composeDependencies } from '../src/cli/composition-root.ts';
@@ -9,6 +7,7 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
 import { figureLine, formatCount, progress } from './format.ts';
 import { RawLedger } from './raw-ledger.ts';
+import { WalMeter, WalRestarted } from './wal-meter.ts';
 import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALLET_COUNT } from './workload.ts';
 
 /**
@@ -17,31 +16,14 @@ import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALL
  * WAL written per debit, one per transaction and in group-committed batches.
  * Creditbook runs in process (buildServer + inject, so auth, validation and
  * the app all count) on a SqliteStore that reports every statement; the
- * baseline is the raw script of figure 1 on its frozen schema. A reader holding
- * an old snapshot pins the WAL (no checkpoint can restart it), so the WAL
- * file's growth is what the commits wrote.
+ * baseline is the raw script of figure 1 on its frozen schema. WAL bytes are
+ * counted as frames of the WAL file (wal-meter.ts).
  */
 export interface StatementCountOptions {
   /** Debits and reads counted per figure. */
   operations: number;
   /** Debits in flight for the batched WAL figure. */
   batch: number;
-}
-
-class WalMeter {
-  private readonly pin: Database.Database;
-  constructor(private readonly path: string) {
-    this.pin = new Database(path, { readonly: true });
-    this.pin.exec('BEGIN');
-    this.pin.prepare('SELECT count(*) FROM sqlite_master').get();
-  }
-  bytes(): number {
-    return statSync(`${this.path}-wal`).size;
-  }
-  close(): void {
-    this.pin.exec('COMMIT');
-    this.pin.close();
-  }
 }
 
 interface Counts {
@@ -96,56 +78,65 @@ async function countCreditbook(path: string, mode: 'test' | 'live', options: Sta
       return call('POST', '/v1/debits', { customerId: customerIds[planned.wallet], unit: UNIT_CODE, amount: planned.amount });
     };
     for (let warm = 0; warm < 20; warm += 1) await debit();
-    const wal = new WalMeter(path);
-    try {
-      statements = 0;
-      transactions = 0;
-      let walBefore = wal.bytes();
-      for (let count = 0; count < options.operations; count += 1) await debit();
-      const debitStatements = statements / options.operations;
-      const debitTransactions = transactions / options.operations;
-      const walBytesSingle = (wal.bytes() - walBefore) / options.operations;
-      walBefore = wal.bytes();
-      const rounds = Math.max(1, Math.floor(options.operations / options.batch));
-      for (let round = 0; round < rounds; round += 1) await Promise.all(Array.from({ length: options.batch }, debit));
-      const walBytesBatched = (wal.bytes() - walBefore) / (rounds * options.batch);
-      statements = 0;
-      for (let count = 0; count < options.operations; count += 1) await call('GET', `/v1/balances?customerId=${customerIds[count % customerIds.length]}&unit=${UNIT_CODE}`);
-      return { debitStatements, debitTransactions, readStatements: statements / options.operations, walBytesSingle, walBytesBatched };
-    } finally {
-      wal.close();
-    }
+    statements = 0;
+    transactions = 0;
+    for (let count = 0; count < options.operations; count += 1) await debit();
+    const debitStatements = statements / options.operations;
+    const debitTransactions = transactions / options.operations;
+    statements = 0;
+    for (let count = 0; count < options.operations; count += 1) await call('GET', `/v1/balances?customerId=${customerIds[count % customerIds.length]}&unit=${UNIT_CODE}`);
+    const readStatements = statements / options.operations;
+    const walBytesSingle = await walBytesPerDebit(path, debit, options.operations, 1);
+    const walBytesBatched = await walBytesPerDebit(path, debit, options.operations, options.batch);
+    return { debitStatements, debitTransactions, readStatements, walBytesSingle, walBytesBatched };
   } finally {
     await server?.close();
     await store.close();
   }
 }
 
-function countRaw(path: string, options: StatementCountOptions): Counts {
+async function countRaw(path: string, options: StatementCountOptions): Promise<Counts> {
   let statements = 0;
   const ledger = new RawLedger(path, { onStatement: () => (statements += 1) });
   try {
     let index = 0;
     for (let warm = 0; warm < 20; warm += 1) index += ledger.debitOne(index);
-    const wal = new WalMeter(path);
-    try {
-      statements = 0;
-      let walBefore = wal.bytes();
-      for (let count = 0; count < options.operations; count += 1) index += ledger.debitOne(index);
-      const debitStatements = statements / options.operations;
-      const walBytesSingle = (wal.bytes() - walBefore) / options.operations;
-      walBefore = wal.bytes();
-      const rounds = Math.max(1, Math.floor(options.operations / options.batch));
-      for (let round = 0; round < rounds; round += 1) index += ledger.debitBatch(index, options.batch);
-      const walBytesBatched = (wal.bytes() - walBefore) / (rounds * options.batch);
-      statements = 0;
-      for (let count = 0; count < options.operations; count += 1) ledger.balance(ledger.customerIds[count % ledger.customerIds.length]!);
-      return { debitStatements, debitTransactions: 1, readStatements: statements / options.operations, walBytesSingle, walBytesBatched };
-    } finally {
-      wal.close();
-    }
+    statements = 0;
+    for (let count = 0; count < options.operations; count += 1) index += ledger.debitOne(index);
+    const debitStatements = statements / options.operations;
+    statements = 0;
+    for (let count = 0; count < options.operations; count += 1) ledger.balance(ledger.customerIds[count % ledger.customerIds.length]!);
+    const readStatements = statements / options.operations;
+    // No checkpointer here (synchronous=FULL autocheckpoints at 1,000 pages): a pinned reader keeps the WAL appending.
+    const one = async () => void (index += ledger.debitOne(index));
+    const walBytesSingle = await walBytesPerDebit(path, one, options.operations, 1);
+    const batchOf = async () => void (index += ledger.debitBatch(index, options.batch));
+    const walBytesBatched = await walBytesPerDebit(path, batchOf, options.operations / options.batch, 1, options.batch);
+    return { debitStatements, debitTransactions: 1, readStatements, walBytesSingle, walBytesBatched };
   } finally {
     ledger.close();
+  }
+}
+
+/**
+ * WAL bytes per debit over `rounds` rounds of `inFlight` concurrent `debit()` calls (each
+ * call making `perCall` debits). The meter pins the WAL right after a commit; if a
+ * checkpoint restarted it first, the measurement is taken again.
+ */
+async function walBytesPerDebit(path: string, debit: () => Promise<unknown>, rounds: number, inFlight: number, perCall = 1): Promise<number> {
+  for (let attempt = 0; ; attempt += 1) {
+    await debit();
+    const meter = new WalMeter(path);
+    try {
+      const before = meter.frames();
+      for (let round = 0; round < rounds; round += 1) await Promise.all(Array.from({ length: inFlight }, debit));
+      const after = meter.frames();
+      return ((after.pages.length - before.pages.length) * (after.pageSize + 24)) / (rounds * inFlight * perCall);
+    } catch (error) {
+      if (!(error instanceof WalRestarted) || attempt >= 4) throw error;
+    } finally {
+      meter.close();
+    }
   }
 }
 
@@ -157,7 +148,7 @@ export async function runStatementCounts(options: StatementCountOptions): Promis
     progress(`counts: ${options.operations} debits and balance reads through the API (test key, then live key) and the raw script`);
     const test = await countCreditbook(join(directory, 'test.db'), 'test', options);
     const live = await countCreditbook(join(directory, 'live.db'), 'live', options);
-    const raw = countRaw(join(directory, 'raw.db'), options);
+    const raw = await countRaw(join(directory, 'raw.db'), options);
     const baselineName = 'raw better-sqlite3';
     const line = (label: string, ours: number, baseline: number, format = formatCountOne) => figureLine({ label, ours, baselineName, baseline, format });
     return [
