@@ -220,7 +220,9 @@ async function persistEffects(
 ): Promise<void> {
   const { snapshot } = effects;
   for (const grant of snapshot.grants) {
-    if (effects.changedGrantIds.has(grant.id) && loaded.grants.has(grant.id)) await repository.grants.updateState(grant);
+    const previous = effects.changedGrantIds.has(grant.id) ? loaded.grants.get(grant.id) : undefined;
+    // Only the columns that changed: an unchanged indexed column (`live`, `schedule_id`) leaves its index alone.
+    if (previous) await repository.grants.updateState(grant, previous);
   }
   for (const hold of snapshot.holds) {
     if (effects.changedHoldIds.has(hold.id) && loaded.holds.has(hold.id)) await repository.holds.updateState(hold);
@@ -262,7 +264,7 @@ async function persistEffects(
       })),
     );
   }
-  await repository.wallets.update({ ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot), hasSchedules: snapshot.schedules.length > 0 });
+  await repository.wallets.update({ ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot), hasSchedules: snapshot.schedules.length > 0 }, wallet);
   if (effects.events.length > 0) {
     await repository.events.insertMany(
       effects.events.map((event) => {

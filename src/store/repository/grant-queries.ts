@@ -2,7 +2,7 @@ import type { GrantState, GrantStatus } from '../../domain/types.ts';
 import type { GrantRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchKeysetPage, fetchPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
-import { amountColumn, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { amountColumn, changedAssignments, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export interface GrantFilters {
   customerId?: string;
@@ -44,6 +44,13 @@ export function isLive(grant: GrantState): boolean {
   return grant.activatedAt === null || (grant.available > 0n && grant.expiredAt === null);
 }
 
+/** What `updateState` may write, in the order of `updatedValues`. */
+const UPDATED_COLUMNS = [
+  'available', 'held', 'consumed', 'expired', 'voided', 'category', 'priority', 'effective_at', 'expires_at', 'created_at',
+  'activated_at', 'expired_at', 'voided_at', 'source', 'schedule_id', 'reset_max_rollover', 'reset_min_rollover', 'rolled_over',
+  'last_reset_at', 'payment_pending', 'paid_at', 'live', 'amount',
+] as const;
+
 export class GrantQueries {
   constructor(
     private readonly executor: SqlExecutor,
@@ -82,15 +89,16 @@ export class GrantQueries {
   }
 
   /** Writes what the engine may change. */
-  async updateState(grant: GrantState): Promise<void> {
-    await this.executor.run(
-      `UPDATE grants SET available = ?, held = ?, consumed = ?, expired = ?, voided = ?, category = ?, priority = ?,
-         effective_at = ?, expires_at = ?, created_at = ?, activated_at = ?, expired_at = ?, voided_at = ?,
-         source = ?, schedule_id = ?, reset_max_rollover = ?, reset_min_rollover = ?, rolled_over = ?, last_reset_at = ?,
-         payment_pending = ?, paid_at = ?, live = ?, amount = ?
-       WHERE id = ?`,
-      [...this.stateColumns(grant), ...this.rolloverColumns(grant), grant.paymentPending ? 1 : 0, grant.paidAt, isLive(grant) ? 1 : 0, amountColumn(grant.amount), grant.id],
-    );
+  /** Writes the grant's state; given the state it was read in, only the columns that changed (none: no statement). */
+  async updateState(grant: GrantState, previous?: GrantState): Promise<void> {
+    const assignments = changedAssignments(UPDATED_COLUMNS, this.updatedValues(grant), previous && this.updatedValues(previous));
+    if (!assignments) return;
+    await this.executor.run(`UPDATE grants SET ${assignments.set} WHERE id = ?`, [...assignments.params, grant.id]);
+  }
+
+  /** The values of UPDATED_COLUMNS, in that order. */
+  private updatedValues(grant: GrantState): unknown[] {
+    return [...this.stateColumns(grant), ...this.rolloverColumns(grant), grant.paymentPending ? 1 : 0, grant.paidAt, isLive(grant) ? 1 : 0, amountColumn(grant.amount)];
   }
 
   async updateDetails(grantId: string, details: { name: string | null; metadata: Record<string, string> }): Promise<void> {

@@ -1,7 +1,7 @@
 import type { Page, PageRequest, WalletAddress, WalletRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchPage } from './pagination.ts';
-import { amountColumn, readAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { amountColumn, changedAssignments, readAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class WalletQueries {
   constructor(
@@ -57,27 +57,14 @@ export class WalletQueries {
     return changed > 0;
   }
 
-  async update(wallet: WalletRecord): Promise<void> {
-    await this.executor.run(
-      `UPDATE wallets SET overdraft_limit = ?, overdraft = ?, balance = ?, held = ?, sequence = ?, grant_count = ?,
-         advanced_to = ?, next_event_at = ?, period = ?, period_anchor = ?, period_start = ?, period_usage = ?, has_schedules = ? WHERE id = ?`,
-      [
-        amountColumn(wallet.overdraftLimit),
-        amountColumn(wallet.overdraft),
-        amountColumn(wallet.balance),
-        amountColumn(wallet.held),
-        wallet.sequence,
-        wallet.grantCount,
-        wallet.advancedTo,
-        wallet.nextEventAt,
-        wallet.period,
-        wallet.periodAnchor,
-        wallet.periodStart,
-        amountColumn(wallet.periodUsage),
-        wallet.hasSchedules ? 1 : 0,
-        wallet.id,
-      ],
-    );
+  /**
+   * Writes the wallet's state (never `has_settings`: see WalletRecord); given the
+   * record it was read as, only the columns that changed (none: no statement).
+   */
+  async update(wallet: WalletRecord, previous?: WalletRecord): Promise<void> {
+    const assignments = changedAssignments(UPDATED_COLUMNS, updatedValues(wallet), previous && updatedValues(previous));
+    if (!assignments) return;
+    await this.executor.run(`UPDATE wallets SET ${assignments.set} WHERE id = ?`, [...assignments.params, wallet.id]);
   }
 
   list(environmentId: string, filters: { customerId?: string; unit?: string; walletKey?: string }, page: PageRequest): Promise<Page<WalletRecord>> {
@@ -131,6 +118,30 @@ export class WalletQueries {
   private lockClause(lock: boolean): string {
     return lock && this.capabilities.rowLocks ? ' FOR UPDATE' : '';
   }
+}
+
+/** What `update` may write, in the order of `updatedValues`. */
+const UPDATED_COLUMNS = [
+  'overdraft_limit', 'overdraft', 'balance', 'held', 'sequence', 'grant_count', 'advanced_to', 'next_event_at',
+  'period', 'period_anchor', 'period_start', 'period_usage', 'has_schedules',
+] as const;
+
+function updatedValues(wallet: WalletRecord): unknown[] {
+  return [
+    amountColumn(wallet.overdraftLimit),
+    amountColumn(wallet.overdraft),
+    amountColumn(wallet.balance),
+    amountColumn(wallet.held),
+    wallet.sequence,
+    wallet.grantCount,
+    wallet.advancedTo,
+    wallet.nextEventAt,
+    wallet.period,
+    wallet.periodAnchor,
+    wallet.periodStart,
+    amountColumn(wallet.periodUsage),
+    wallet.hasSchedules ? 1 : 0,
+  ];
 }
 
 export function mapWallet(row: Row): WalletRecord {
