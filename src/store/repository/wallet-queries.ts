@@ -1,7 +1,7 @@
 import type { Page, PageRequest, WalletAddress, WalletRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchPage } from './pagination.ts';
-import { amountColumn, changedAssignments, readAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { amountColumn, changedAssignments, placeholders, readAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class WalletQueries {
   constructor(
@@ -29,30 +29,9 @@ export class WalletQueries {
   /** Inserts unless another transaction created the same address first; returns whether it inserted. */
   async insert(wallet: WalletRecord): Promise<boolean> {
     const changed = await this.executor.run(
-      `INSERT INTO wallets (id, environment_id, customer_id, unit, wallet_key, overdraft_limit, overdraft, balance, held, sequence,
-         grant_count, advanced_to, next_event_at, created_at, period, period_anchor, period_start, period_usage, has_schedules)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [
-        wallet.id,
-        wallet.environmentId,
-        wallet.customerId,
-        wallet.unit,
-        wallet.walletKey,
-        amountColumn(wallet.overdraftLimit),
-        amountColumn(wallet.overdraft),
-        amountColumn(wallet.balance),
-        amountColumn(wallet.held),
-        wallet.sequence,
-        wallet.grantCount,
-        wallet.advancedTo,
-        wallet.nextEventAt,
-        wallet.createdAt,
-        wallet.period,
-        wallet.periodAnchor,
-        wallet.periodStart,
-        amountColumn(wallet.periodUsage),
-        wallet.hasSchedules ? 1 : 0,
-      ],
+      `INSERT INTO wallets (id, environment_id, customer_id, unit, wallet_key, created_at, ${UPDATED_COLUMNS.join(', ')})
+       VALUES (${placeholders(6 + UPDATED_COLUMNS.length)}) ON CONFLICT DO NOTHING`,
+      [wallet.id, wallet.environmentId, wallet.customerId, wallet.unit, wallet.walletKey, wallet.createdAt, ...updatedValues(wallet)],
     );
     return changed > 0;
   }
