@@ -88,8 +88,11 @@ export function formatAmount(amount: Amount): string {
   const negative = amount < 0n;
   const magnitude = negative ? -amount : amount;
   const integerPart = magnitude / FACTOR;
-  const fraction = (magnitude % FACTOR).toString().padStart(AMOUNT_SCALE, '0').replace(/0+$/, '');
-  return `${negative ? '-' : ''}${integerPart}${fraction ? `.${fraction}` : ''}`;
+  const remainder = magnitude % FACTOR;
+  // Whole amounts (most balances and grants) skip building and trimming the fraction.
+  if (remainder === 0n) return negative ? `-${integerPart}` : integerPart.toString();
+  const fraction = remainder.toString().padStart(AMOUNT_SCALE, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${integerPart}.${fraction}`;
 }
 
 /** Converts to integer minor units of a unit with `scale` decimals (exact; throws if not representable). */
