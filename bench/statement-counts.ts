@@ -29,6 +29,8 @@ export interface StatementCountOptions {
 interface Counts {
   debitStatements: number;
   debitTransactions: number;
+  /** Per debit while `batch` are in flight (group commit), the WAL-batched run's statements over its debits. */
+  batchedDebitStatements: number;
   readStatements: number;
   walBytesSingle: number;
   walBytesBatched: number;
@@ -87,8 +89,11 @@ async function countCreditbook(path: string, mode: 'test' | 'live', options: Sta
     for (let count = 0; count < options.operations; count += 1) await call('GET', `/v1/balances?customerId=${customerIds[count % customerIds.length]}&unit=${UNIT_CODE}`);
     const readStatements = statements / options.operations;
     const walBytesSingle = await walBytesPerDebit(path, debit, options.operations, 1);
-    const walBytesBatched = await walBytesPerDebit(path, debit, options.operations, options.batch);
-    return { debitStatements, debitTransactions, readStatements, walBytesSingle, walBytesBatched };
+    statements = 0;
+    const before = index;
+    const walBytesBatched = await walBytesPerDebit(path, debit, options.operations / options.batch, options.batch);
+    const batchedDebitStatements = statements / (index - before);
+    return { debitStatements, debitTransactions, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched };
   } finally {
     await server?.close();
     await store.close();
@@ -111,8 +116,11 @@ async function countRaw(path: string, options: StatementCountOptions): Promise<C
     const one = async () => void (index += ledger.debitOne(index));
     const walBytesSingle = await walBytesPerDebit(path, one, options.operations, 1);
     const batchOf = async () => void (index += ledger.debitBatch(index, options.batch));
+    statements = 0;
+    const before = index;
     const walBytesBatched = await walBytesPerDebit(path, batchOf, options.operations / options.batch, 1, options.batch);
-    return { debitStatements, debitTransactions: 1, readStatements, walBytesSingle, walBytesBatched };
+    const batchedDebitStatements = statements / (index - before);
+    return { debitStatements, debitTransactions: 1, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched };
   } finally {
     ledger.close();
   }
@@ -154,6 +162,7 @@ export async function runStatementCounts(options: StatementCountOptions): Promis
     return [
       line('SQLite statements per HTTP debit, test key', test.debitStatements, raw.debitStatements),
       line('SQLite statements per HTTP debit, live key', live.debitStatements, raw.debitStatements),
+      line(`SQLite statements per debit, ${options.batch} in flight`, live.batchedDebitStatements, raw.batchedDebitStatements),
       line('SQLite statements per balance read, test key', test.readStatements, raw.readStatements),
       line('SQLite statements per balance read, live key', live.readStatements, raw.readStatements),
       line('WAL bytes per debit, 1 per transaction', live.walBytesSingle, raw.walBytesSingle, formatCount),

@@ -15,6 +15,8 @@ export interface SqliteStoreOptions {
   onStatement?: (sql: string) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 interface QueuedWork {
   work: (repository: Repository) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -28,9 +30,10 @@ interface QueuedWork {
  *
  * Group commit: concurrent transactions queue up and run one after another
  * inside a single BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT (a failing
- * operation rolls back alone), so one fsync serves the whole batch. The
- * savepoint opens at the operation's first write, and a batch of one has none
- * (its failure rolls the transaction back). All writes go
+ * operation rolls back alone), so one fsync serves the whole batch. Savepoints
+ * are taken only when needed: a batch runs first without any; if an operation
+ * fails after writing, the transaction rolls back, that operation fails, and the
+ * others run again, each in a savepoint opened at its first write (runBatch). All writes go
  * through one connection in this process, which serialises writers per database
  * (and so per wallet); other processes wait on SQLite's lock (busy_timeout).
  * Reads use a second connection and see only committed data.
@@ -158,39 +161,23 @@ export class SqliteStore implements Store {
   }
 
   private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, MAX_BATCH);
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let batch = this.queue.splice(0, MAX_BATCH);
+    let outcomes: Outcome[];
     try {
-      this.writer.exec('BEGIN IMMEDIATE');
-      // A lone operation needs no savepoint: if it fails, the whole transaction rolls back (the catch below).
-      const lone = batch.length === 1;
-      for (const item of batch) {
-        // In a batch, an operation's savepoint opens just before its first write: one that fails before writing
-        // anything (not found, insufficient balance, a replay) has nothing to undo and costs no savepoint.
-        let savepointOpen = false;
-        this.writeExecutor.beforeWrite = lone
-          ? undefined
-          : () => {
-              if (savepointOpen) return;
-              this.savepoint.begin.run();
-              savepointOpen = true;
-            };
-        try {
-          const value = await item.work(this.writeRepository);
-          if (savepointOpen) this.savepoint.release.run();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          if (lone) throw error;
-          if (savepointOpen) {
-            this.savepoint.rollback.run();
-            this.savepoint.release.run();
-          }
-          outcomes.push({ ok: false, error });
-        } finally {
-          this.writeExecutor.beforeWrite = undefined;
+      let run = await this.runBatch(batch, false);
+      if ('failed' in run) {
+        // One operation failed after writing, with no savepoint to undo it alone: the transaction was rolled back.
+        // It fails; the others run again (works may be, as on PostgreSQL's retries), this time each in a savepoint.
+        const failed = run.failed;
+        batch[failed]!.reject(run.error);
+        batch = batch.filter((_, index) => index !== failed);
+        if (batch.length === 0) {
+          this.afterFlush();
+          return;
         }
+        run = await this.runBatch(batch, true);
       }
-      this.writer.exec('COMMIT');
+      outcomes = (run as { outcomes: Outcome[] }).outcomes;
     } catch (error) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
       for (const item of batch) item.reject(error);
@@ -229,6 +216,46 @@ export class SqliteStore implements Store {
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+  }
+
+  /**
+   * Runs `batch` in one BEGIN IMMEDIATE … COMMIT and returns each operation's
+   * outcome. An operation that fails before its first write has nothing to undo
+   * and fails alone. Without savepoints (the first try: most batches fail
+   * nothing), one that fails after writing rolls the transaction back and is
+   * named instead; with them, its savepoint, opened at its first write, is
+   * rolled back and it fails alone.
+   */
+  private async runBatch(batch: QueuedWork[], withSavepoints: boolean): Promise<{ outcomes: Outcome[] } | { failed: number; error: unknown }> {
+    this.writer.exec('BEGIN IMMEDIATE');
+    const outcomes: Outcome[] = [];
+    for (const [index, item] of batch.entries()) {
+      let wrote = false;
+      this.writeExecutor.beforeWrite = () => {
+        if (wrote) return;
+        wrote = true;
+        if (withSavepoints) this.savepoint.begin.run();
+      };
+      try {
+        const value = await item.work(this.writeRepository);
+        if (wrote && withSavepoints) this.savepoint.release.run();
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        if (wrote && !withSavepoints) {
+          this.writer.exec('ROLLBACK');
+          return { failed: index, error };
+        }
+        if (wrote) {
+          this.savepoint.rollback.run();
+          this.savepoint.release.run();
+        }
+        outcomes.push({ ok: false, error });
+      } finally {
+        this.writeExecutor.beforeWrite = undefined;
+      }
+    }
+    this.writer.exec('COMMIT');
+    return { outcomes };
   }
 
   private afterFlush(): void {
