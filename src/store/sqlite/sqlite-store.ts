@@ -161,23 +161,20 @@ export class SqliteStore implements Store {
   }
 
   private async flush(): Promise<void> {
-    let batch = this.queue.splice(0, MAX_BATCH);
+    const batch = this.queue.splice(0, MAX_BATCH);
     let outcomes: Outcome[];
     try {
-      let run = await this.runBatch(batch, false);
+      const run = await this.runBatch(batch, false);
       if ('failed' in run) {
         // One operation failed after writing, with no savepoint to undo it alone: the transaction was rolled back.
         // It fails; the others run again (works may be, as on PostgreSQL's retries), this time each in a savepoint.
-        const failed = run.failed;
-        batch[failed]!.reject(run.error);
-        batch = batch.filter((_, index) => index !== failed);
-        if (batch.length === 0) {
-          this.afterFlush();
-          return;
-        }
-        run = await this.runBatch(batch, true);
+        // Its failure is told with the others' outcomes, once the batch is durable, like any outcome.
+        const others = batch.filter((_, index) => index !== run.failed);
+        outcomes = others.length > 0 ? ((await this.runBatch(others, true)) as { outcomes: Outcome[] }).outcomes : [];
+        outcomes.splice(run.failed, 0, { ok: false, error: run.error });
+      } else {
+        outcomes = run.outcomes;
       }
-      outcomes = (run as { outcomes: Outcome[] }).outcomes;
     } catch (error) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
       for (const item of batch) item.reject(error);
