@@ -52,15 +52,15 @@ forEachStore('first start of several nodes', (target) => {
   });
 });
 
-forEachStore('migration 13 on a database that has wallets already', (target) => {
+forEachStore('migration 14 on a database that has wallets already', (target) => {
   it('flags exactly the wallets that have balance settings', async () => {
     const store = await target.open();
     const fixture = await createFixture(store);
     const other = await addCustomer(fixture, 'no-settings');
     await setBalanceSettings(fixture.dependencies, { context: fixture.context, input: { ...walletOf(fixture), lowBalanceThreshold: '5' }, present: () => ({ status: 200, body: null }) });
     await createGrant(fixture.dependencies, { context: fixture.context, input: { customerId: other.id, unit: fixture.unit, amount: '1' }, present: presentGrant });
-    // The database as migration 12 left it: no flag column, migration 13 not recorded.
-    const before = ['ALTER TABLE wallets DROP COLUMN has_settings', 'DELETE FROM schema_migrations WHERE version = 13'];
+    // The database as migration 13 left it: no flag column, migration 14 not recorded.
+    const before = ['ALTER TABLE wallets DROP COLUMN has_settings', 'DELETE FROM schema_migrations WHERE version = 14'];
     if (target.dialect === 'sqlite') {
       const database = new Database(target.location());
       for (const sql of before) database.exec(sql);
@@ -75,7 +75,7 @@ forEachStore('migration 13 on a database that has wallets already', (target) => 
       }
     }
     const upgraded = await target.open({ migrate: false });
-    assert.deepEqual(await upgraded.migrate(), [13]);
+    assert.deepEqual(await upgraded.migrate(), [14]);
     const flags = await upgraded.read(async (repository) => [
       (await repository.wallets.find({ environmentId: fixture.environment.id, ...walletOf(fixture) }, { lock: false }))?.hasSettings,
       (await repository.wallets.find({ environmentId: fixture.environment.id, customerId: other.id, unit: fixture.unit, walletKey: '' }, { lock: false }))?.hasSettings,

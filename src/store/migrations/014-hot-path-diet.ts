@@ -2,7 +2,7 @@
  * The debit's hot path, lighter (issue 14).
  *
  * - `wallets.has_settings`: 1 once the wallet has a `wallet_settings` row (rows
- *   are never deleted), set by the same statement pair that writes the settings
+ *   are never deleted), set in the transaction that writes the settings
  *   (`wallet-settings-queries.ts`). A wallet without settings, nearly all of
  *   them, needs no settings read when its balance moves.
  */

@@ -30,7 +30,7 @@ export class WalletSettingsQueries {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [...values, settings.walletId, settings.environmentId, settings.customerId],
     );
-    // The flag the write pipeline reads instead of this table (migration 13); a settings row is never deleted.
+    // The flag the write pipeline reads instead of this table (migration 14); a settings row is never deleted.
     await this.executor.run('UPDATE wallets SET has_settings = 1 WHERE id = ?', [settings.walletId]);
   }
 }
