@@ -53,6 +53,8 @@ export async function createDebit(
     address,
     // A failed debit rolls back with its transaction, so creating the wallet here never leaves an empty one behind.
     ifMissing: 'create',
+    // The hot operation: on a remembered wallet state it is one round trip where the store can.
+    oneTrip: true,
     ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
     ...(request.callerOperation ? { callerOperation: { ...request.callerOperation, operationIdOf: (debit: DebitRecord) => debit.id } } : {}),
     compute: (engine, loaded) => {

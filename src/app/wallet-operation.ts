@@ -1,9 +1,11 @@
 import { ZERO } from '../domain/amount.ts';
+import { nextFloorBoundaryAfter } from '../domain/due-events.ts';
 import { nextEventAt } from '../domain/next-event.ts';
-import type { GrantState, Instant, WalletSnapshot } from '../domain/types.ts';
+import type { GrantState, Instant, WalletSnapshot, WalletState } from '../domain/types.ts';
 import { WalletTransaction, type WalletTransactionResult } from '../domain/wallet-transaction.ts';
 import type { GrantRecord, HoldRecord, ScheduleRecord, WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
+import { isLive } from '../store/repository/grant-queries.ts';
 import { presentedObjectId, recordAudit } from './audit-log.ts';
 import { watchBalance } from './balance-alerts.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
@@ -46,7 +48,16 @@ export interface WalletOperation<Result, Shown = Result> {
   present: (shown: Shown, effects: WalletTransactionResult, loaded: LoadedWallet, now: Instant) => Presented;
   /** The object the audit log names when what the operation shows has no `id` (default: the wallet). */
   auditedObjectId?: string;
+  /**
+   * The operation may run on the wallet state this process remembers, in one round trip, where the
+   * store can (`Store.cachedWalletTransaction`). Only for operations whose `persist` writes rows of
+   * their own and never reads, and that load no grants or holds besides the live ones.
+   */
+  oneTrip?: boolean;
 }
+
+/** A remembered state has at most this many live grants (a wallet with more is loaded each time). */
+const MAX_REMEMBERED_GRANTS = 64;
 
 /**
  * load → compute → persist, in one transaction serialised on the wallet row.
@@ -58,36 +69,78 @@ export interface WalletOperation<Result, Shown = Result> {
  */
 export function runWalletOperation<Result, Shown = Result>(dependencies: AppDependencies, operation: WalletOperation<Result, Shown>): Promise<Outcome> {
   const { environmentId, customerId, unit, walletKey } = operation.address;
-  return dependencies.store.transaction(
-    async (repository) => {
-      const wallet = await lockWallet(dependencies, repository, operation);
-      return operateOnLockedWallet(dependencies, repository, wallet, operation);
-    },
-    // Operations on one wallet serialise on its row lock anyway; a store may run concurrent ones together.
-    { coalesceKey: JSON.stringify([environmentId, customerId, unit, walletKey]) },
-  );
+  // Operations on one wallet serialise on its row lock anyway; a store may run concurrent ones together.
+  const coalesceKey = JSON.stringify([environmentId, customerId, unit, walletKey]);
+  const full = async (repository: Repository) => {
+    const wallet = await lockWallet(dependencies, repository, operation);
+    return operateOnLockedWallet(dependencies, repository, wallet, operation);
+  };
+  const { store } = dependencies;
+  if (operation.oneTrip && store.cachedWalletTransaction && !operation.callerOperation && !operation.grantIds && !operation.holdIds) {
+    return store.cachedWalletTransaction<Outcome, LoadedWallet>(coalesceKey, {
+      attempt: (repository, cached) => operateOnLockedWallet(dependencies, repository, cached.wallet, operation, cached),
+      full,
+    });
+  }
+  return store.transaction(async (repository) => (await full(repository)).value, { coalesceKey });
 }
 
-/** The pipeline for a wallet whose row lock the current transaction already holds. */
+/**
+ * Whether a remembered state is all `book` would load at `now`: no holds or schedules to load, no
+ * settings to read, and no drained grant a period boundary may top up. Time events due are booked
+ * by the engine from the state itself, like on any other path.
+ */
+function canServe(cached: LoadedWallet, now: Instant): boolean {
+  const { wallet } = cached;
+  if (wallet.held !== 0n || wallet.hasSchedules || wallet.hasSettings || cached.holds.size > 0 || cached.schedules.size > 0) return false;
+  const boundary = nextFloorBoundaryAfter({ wallet, schedules: [] }, wallet.advancedTo);
+  return boundary === null || boundary > now;
+}
+
+/** What a later operation would load after this one, when a remembered state can serve it (else undefined). */
+function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResult): LoadedWallet | undefined {
+  const wallet = walletRowAfter(loaded.wallet, effects.snapshot);
+  if (wallet.held !== 0n || wallet.hasSchedules || wallet.hasSettings || effects.issuedGrantIds.size > 0) return undefined;
+  const grants = new Map<string, GrantState>();
+  for (const grant of effects.snapshot.grants) {
+    if (!loaded.grants.has(grant.id)) return undefined;
+    if (isLive(grant)) grants.set(grant.id, grant);
+  }
+  if (grants.size > MAX_REMEMBERED_GRANTS) return undefined;
+  return { wallet, grants, holds: new Map(), schedules: new Map() };
+}
+
+/** The wallet row `persistEffects` writes. */
+function walletRowAfter(wallet: WalletRecord, snapshot: WalletSnapshot & { wallet: WalletState }): WalletRecord {
+  return { ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot), hasSchedules: snapshot.schedules.length > 0 };
+}
+
+/**
+ * The pipeline for a wallet whose row lock the current transaction already holds, or (with `cached`)
+ * for a remembered state whose writes the store guards by the wallet row's version. There the
+ * idempotency key is not looked up: its record's INSERT fails if the key was ever used, which
+ * writes nothing, and today's path then replays or refuses it.
+ */
 async function operateOnLockedWallet<Result, Shown = Result>(
   dependencies: AppDependencies,
   repository: Repository,
   wallet: WalletRecord,
   operation: Omit<WalletOperation<Result, Shown>, 'address' | 'ifMissing'>,
-): Promise<Outcome> {
+  cached?: LoadedWallet,
+): Promise<{ value: Outcome; next: LoadedWallet | undefined }> {
   const environmentId = operation.context.environment.id;
   const idempotency = operation.idempotency;
   const scope = idempotency?.scope === 'wallet' ? `wallet:${wallet.id}` : (idempotency?.scope ?? 'environment');
-  if (idempotency) {
+  if (idempotency && !cached) {
     const replay = await findReplay({ repository, environmentId, scope, request: idempotency });
-    if (replay) return replay;
+    if (replay) return { value: replay, next: undefined };
   }
   const caller = operation.callerOperation;
   if (caller) {
     const earlier = await findCallerOperation(repository, wallet, caller);
-    if (earlier) return earlier;
+    if (earlier) return { value: earlier, next: undefined };
   }
-  const { shown, effects, loaded, now } = await book(dependencies, repository, wallet, operation);
+  const { shown, effects, loaded, now } = await book(dependencies, repository, wallet, operation, cached);
   const response = operation.present(shown, effects, loaded, now);
   if (caller) await rememberCallerOperation(repository, { wallet, caller, operationId: caller.operationIdOf(shown), response, now });
   if (idempotency) {
@@ -101,7 +154,7 @@ async function operateOnLockedWallet<Result, Shown = Result>(
       keepForever: idempotency.scope !== 'environment',
     });
   }
-  return { ...response, replayed: false };
+  return { value: { ...response, replayed: false }, next: operation.oneTrip ? stateAfter(loaded, effects) : undefined };
 }
 
 /**
@@ -123,9 +176,11 @@ async function book<Result, Shown>(
   repository: Repository,
   wallet: WalletRecord,
   operation: Pick<WalletOperation<Result, Shown>, 'context' | 'grantIds' | 'holdIds' | 'compute' | 'persist' | 'auditedObjectId'>,
+  cached?: LoadedWallet,
 ): Promise<{ shown: Shown; effects: WalletTransactionResult; loaded: LoadedWallet; now: Instant }> {
   const now = currentTime(dependencies, operation.context.environment);
-  const loaded = await loadWallet(repository, wallet, operation, now);
+  if (cached && !canServe(cached, now)) throw new Error('The remembered wallet state is not all this operation would load.');
+  const loaded = cached ?? (await loadWallet(repository, wallet, operation, now));
   const engine = new WalletTransaction(snapshotOf(loaded), now, { issuedGrantId: () => dependencies.newId('grt') });
   const result = operation.compute(engine, loaded);
   const effects = engine.result();
@@ -264,7 +319,10 @@ async function persistEffects(
       })),
     );
   }
-  await repository.wallets.update({ ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot), hasSchedules: snapshot.schedules.length > 0 }, wallet);
+  // Only the columns that changed; but an operation that changed anything writes the row, so its version
+  // moves (a remembered state is checked by it: Store.cachedWalletTransaction).
+  const next = walletRowAfter(wallet, snapshot);
+  if (!(await repository.wallets.update(next, wallet)) && changedAnything(effects)) await repository.wallets.update(next);
   if (effects.events.length > 0) {
     await repository.events.insertMany(
       effects.events.map((event) => {

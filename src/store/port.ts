@@ -33,5 +33,35 @@ export interface Store {
    * (PostgreSQL: other nodes commit all the time).
    */
   externalChanges(): number | undefined;
+  /**
+   * Optional (PostgreSQL): one wallet operation in one round trip on a state this
+   * process remembers (see CachedWalletWork). Runs with the same per-key
+   * serialisation as `transaction` with `coalesceKey: key`.
+   */
+  cachedWalletTransaction?<T, State extends CachedWalletState>(key: string, work: CachedWalletWork<T, State>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** What a store remembers of a wallet between operations: opaque to it but for the wallet row's ID. */
+export interface CachedWalletState {
+  wallet: { id: string };
+}
+
+/**
+ * A wallet operation a store may run on the state the previous one left.
+ *
+ * `attempt` computes on that state with a repository whose writes are deferred
+ * (reads throw). The store sends the writes as one statement that first locks
+ * the wallet row and checks it is the version the state was read from (every
+ * operation that changes a wallet writes its row); if it is not, or anything
+ * fails, nothing is written, the remembered state is dropped and `full` runs:
+ * today's path, in a transaction, whose outcome is the answer. Errors `attempt`
+ * throws are never the answer either (they were computed on a state not yet
+ * checked): `full` runs and decides.
+ */
+export interface CachedWalletWork<T, State extends CachedWalletState> {
+  /** undefined when this state cannot serve the operation. Must not read. `next` as for `full`. */
+  attempt(repository: Repository, state: State): Promise<{ value: T; next: State | undefined } | undefined>;
+  /** `next`: the state the transaction leaves, to remember once it commits (undefined: remember nothing). */
+  full(repository: Repository): Promise<{ value: T; next: State | undefined }>;
 }

@@ -22,7 +22,7 @@ export class Coalescer {
   private readonly queues = new Map<string, CoalescedItem[]>();
 
   constructor(
-    private readonly runBatch: (items: CoalescedItem[]) => Promise<BatchOutcome[]>,
+    private readonly runBatch: (items: CoalescedItem[], key: string) => Promise<BatchOutcome[]>,
     private readonly maxBatch = 64,
   ) {}
 
@@ -44,7 +44,7 @@ export class Coalescer {
     while (queue.length > 0) {
       const batch = queue.splice(0, this.maxBatch);
       try {
-        const outcomes = await this.runBatch(batch);
+        const outcomes = await this.runBatch(batch, key);
         batch.forEach((item, index) => {
           const outcome = outcomes[index]!;
           if (outcome.ok) item.resolve(outcome.value);

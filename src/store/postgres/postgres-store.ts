@@ -1,16 +1,19 @@
 import pg from 'pg';
 import { migrations, migrationSql } from '../migrations/migrations.ts';
-import type { Store, StoreHealth } from '../port.ts';
+import type { CachedWalletState, CachedWalletWork, Store, StoreHealth } from '../port.ts';
 import { Repository } from '../repository/repository.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
 import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
 import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts';
 import { typeParsers } from './type-parsers.ts';
+import { DeferredWrites, oneTripQuery, WALLET_VERSION_SQL } from './one-trip.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false };
 
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_MAX_ATTEMPTS = 3;
+/** Wallets whose state one process remembers by default (cachedWalletTransaction); the least recently used is forgotten first. */
+export const DEFAULT_REMEMBERED_WALLETS = 10_000;
 
 /**
  * Key of the advisory lock that serialises migrations across every node
@@ -36,6 +39,10 @@ export interface PostgresStoreOptions {
   maxAttempts?: number;
   /** How long to wait for a connection, in ms (default 30 s; 0 waits forever). */
   connectionTimeoutMillis?: number;
+  /** How many wallets' states to remember for one-round-trip operations (default 10,000; 0: none, every operation on today's path). */
+  rememberWallets?: number;
+  /** Called before every query message sent to the server (one round trip each), for tests and the bench. */
+  onRoundTrip?: () => void;
 }
 
 /**
@@ -59,7 +66,12 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly statements = new StatementCache();
   private readonly maxAttempts: number;
-  private readonly coalescer = new Coalescer((items) => this.runCoalesced(items));
+  private readonly rememberWallets: number;
+  private readonly coalescer = new Coalescer((items, key) => this.runCoalesced(items, key));
+  /** Per coalesce key: the wallet state the last operation left and the wallet row's version (`xmin`) it was read at. */
+  private readonly walletStates = new Map<string, { state: CachedWalletState; version: string }>();
+  /** Counts what cachedWalletTransaction did, for tests and the bench. */
+  readonly oneTripCounts = { oneTrip: 0, stale: 0, full: 0 };
   private closing: Promise<void> | undefined;
 
   /**
@@ -72,6 +84,7 @@ export class PostgresStore implements Store {
     const poolSize = options.poolSize ?? url.poolSize ?? DEFAULT_POOL_SIZE;
     if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`Invalid PostgreSQL pool size: ${poolSize}`);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.rememberWallets = Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS);
     this.pool = new pg.Pool({
       connectionString: url.connectionString,
       max: poolSize,
@@ -82,6 +95,8 @@ export class PostgresStore implements Store {
     // An idle connection that dies (server restart, network) must not crash the
     // process; the pool drops it and the next checkout opens a new one.
     this.pool.on('error', () => {});
+    const onRoundTrip = options.onRoundTrip;
+    if (onRoundTrip) this.pool.on('connect', (client) => countQueries(client, onRoundTrip));
   }
 
   async migrate(): Promise<number[]> {
@@ -132,35 +147,58 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One transaction for a batch of coalesced works. A batch of one runs as a
-   * plain transaction. In a larger batch each work runs in its own savepoint:
-   * one that fails rolls back alone, and one that fails retryably (a unique
-   * violation or deadlock) runs again in the same transaction, whose next
-   * statements see what the other side committed.
+   * One round trip when this process remembers the wallet's state: `attempt`
+   * computes on it and its writes go as one guarded statement (one-trip.ts).
+   * Otherwise, or when that fails, `full` runs as a coalesced transaction and
+   * the state it leaves is remembered with the row version it wrote. Several
+   * nodes stay as safe as with `transaction`: each write happens under the
+   * wallet's row lock, on the row version its computation read.
    */
-  private async runCoalesced(items: CoalescedItem[]): Promise<BatchOutcome[]> {
-    const works = items.map((item) => item.work as (repository: Repository) => Promise<unknown>);
-    if (works.length === 1) {
-      try {
-        return [{ ok: true, value: await this.transaction(works[0]!) }];
-      } catch (error) {
-        return [{ ok: false, error }];
-      }
+  cachedWalletTransaction<T, State extends CachedWalletState>(key: string, work: CachedWalletWork<T, State>): Promise<T> {
+    return this.coalescer.submit(key, new CachedItem(work as unknown as CachedWalletWork<unknown, CachedWalletState>));
+  }
+
+  /** A batch of coalesced works on one key: on a remembered state when all may use one, else in one transaction. */
+  private async runCoalesced(items: CoalescedItem[], key: string): Promise<BatchOutcome[]> {
+    if (items.every((item) => item.work instanceof CachedItem)) {
+      return this.runCached(key, items.map((item) => (item.work as CachedItem).work));
     }
-    return this.withRetries({
-      begin: 'BEGIN ISOLATION LEVEL READ COMMITTED',
-      retryWork: true,
-      work: async (repository, executor) => {
-        const outcomes: BatchOutcome[] = [];
+    return this.runTogether(
+      key,
+      items.map((item) => (item.work instanceof CachedItem ? cachedFull(item.work.work) : plainWork(item.work as (repository: Repository) => Promise<unknown>))),
+    );
+  }
+
+  /**
+   * Works on one wallet in one transaction. A lone work runs as a plain
+   * transaction. In a larger batch each work runs in its own savepoint: one
+   * that fails rolls back alone, and one that fails retryably (a unique
+   * violation or deadlock) runs again in the same transaction, whose next
+   * statements see what the other side committed. Then the state the last
+   * successful work left (when it says what that is) is remembered with the
+   * row version this commit leaves.
+   */
+  private async runTogether(key: string, works: Array<(repository: Repository) => Promise<{ value: unknown; next: CachedWalletState | undefined }>>): Promise<BatchOutcome[]> {
+    this.walletStates.delete(key);
+    const run = async (repository: Repository, executor: PostgresExecutor) => {
+      const outcomes: BatchOutcome[] = [];
+      let latest: CachedWalletState | undefined;
+      if (works.length === 1) {
+        const { value, next } = await works[0]!(repository);
+        outcomes.push({ ok: true, value });
+        latest = next;
+      } else {
         for (const work of works) {
           for (let attempt = 1; ; attempt += 1) {
             await executor.run('SAVEPOINT coalesced');
             try {
-              const value = await work(repository);
+              const { value, next } = await work(repository);
               await executor.run('RELEASE SAVEPOINT coalesced');
               outcomes.push({ ok: true, value });
+              latest = next;
               break;
             } catch (error) {
+              // Rolled back to the savepoint: the state the previous work left stands.
               await executor.run('ROLLBACK TO SAVEPOINT coalesced');
               if (attempt < this.maxAttempts && isRetryable(error)) continue;
               outcomes.push({ ok: false, error });
@@ -168,9 +206,76 @@ export class PostgresStore implements Store {
             }
           }
         }
-        return outcomes;
-      },
-    });
+      }
+      if (this.rememberWallets === 0) latest = undefined;
+      const version = latest && (await executor.get<{ version: string }>(WALLET_VERSION_SQL, [latest.wallet.id]))?.version;
+      return { outcomes, latest, version };
+    };
+    try {
+      const done = await this.withRetries({ begin: 'BEGIN ISOLATION LEVEL READ COMMITTED', retryWork: true, work: run });
+      if (done.latest && done.version !== undefined) this.remember(key, done.latest, done.version);
+      return done.outcomes;
+    } catch (error) {
+      // A lone work's failure is its own; a batch's transaction failing fails every work in it.
+      return works.map(() => ({ ok: false, error }));
+    }
+  }
+
+  /**
+   * A batch of cached works on one wallet. On a remembered state, each work's
+   * `attempt` runs on the state the previous one left, and the writes of all
+   * that succeeded go as one guarded statement (one-trip.ts). The works it did
+   * not serve (an attempt that threw or declined, the whole statement refused)
+   * then run on today's path, after it.
+   */
+  private async runCached(key: string, works: Array<CachedWalletWork<unknown, CachedWalletState>>): Promise<BatchOutcome[]> {
+    const outcomes: Array<BatchOutcome | undefined> = works.map(() => undefined);
+    const cached = this.walletStates.get(key);
+    this.walletStates.delete(key);
+    if (cached) {
+      const writes: string[] = [];
+      const served: Array<{ index: number; value: unknown }> = [];
+      let state: CachedWalletState | undefined = cached.state;
+      for (const [index, work] of works.entries()) {
+        if (!state) break;
+        const deferred = new DeferredWrites();
+        // An error computed on a state not yet checked is not the answer: `full` decides.
+        const attempt: { value: unknown; next: CachedWalletState | undefined } | undefined = await work
+          .attempt(new Repository(deferred, capabilities), state)
+          .catch(() => undefined);
+        if (!attempt) continue;
+        writes.push(...deferred.statements);
+        served.push({ index, value: attempt.value });
+        state = attempt.next;
+      }
+      if (served.length > 0) {
+        try {
+          const results = (await this.pool.query(oneTripQuery(cached.state.wallet.id, cached.version, writes))) as unknown as pg.QueryResult[];
+          const version = (results[results.length - 1]?.rows[0] as { version?: unknown } | undefined)?.version;
+          if (state && typeof version === 'string') this.remember(key, state, version);
+          for (const { index, value } of served) outcomes[index] = { ok: true, value };
+          this.oneTripCounts.oneTrip += served.length;
+        } catch (error) {
+          // The server refused the statement (a stale version, a key another node wrote first): it wrote nothing.
+          // Anything else (a lost connection) may have committed: those works fail with it, and are not retried.
+          if (!(error instanceof pg.DatabaseError)) for (const { index } of served) outcomes[index] = { ok: false, error };
+          else this.oneTripCounts.stale += served.length;
+        }
+      }
+    }
+    const rest = works.flatMap((work, index) => (outcomes[index] === undefined ? [{ work, index }] : []));
+    if (rest.length > 0) {
+      this.oneTripCounts.full += rest.length;
+      const together = await this.runTogether(key, rest.map(({ work }) => cachedFull(work)));
+      rest.forEach(({ index }, position) => (outcomes[index] = together[position]));
+    }
+    return outcomes as BatchOutcome[];
+  }
+
+  private remember(key: string, state: CachedWalletState, version: string): void {
+    this.walletStates.delete(key);
+    this.walletStates.set(key, { state, version });
+    if (this.walletStates.size > this.rememberWallets) this.walletStates.delete(this.walletStates.keys().next().value!);
   }
 
   read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
@@ -245,6 +350,29 @@ export class PostgresStore implements Store {
       client.release(broken);
     }
   }
+}
+
+/** Calls `count` before each query the client sends. */
+function countQueries(client: pg.PoolClient, count: () => void): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    count();
+    return query(...args);
+  };
+}
+
+/** A coalesced item that may run on a remembered wallet state. */
+class CachedItem {
+  constructor(readonly work: CachedWalletWork<unknown, CachedWalletState>) {}
+}
+
+function cachedFull(work: CachedWalletWork<unknown, CachedWalletState>): (repository: Repository) => Promise<{ value: unknown; next: CachedWalletState | undefined }> {
+  return (repository) => work.full(repository);
+}
+
+/** A plain transaction's work, which leaves no state to remember. */
+function plainWork(work: (repository: Repository) => Promise<unknown>): (repository: Repository) => Promise<{ value: unknown; next: undefined }> {
+  return async (repository) => ({ value: await work(repository), next: undefined });
 }
 
 function takePoolSize(connectionString: string): { connectionString: string; poolSize: number | undefined } {

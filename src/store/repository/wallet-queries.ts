@@ -39,11 +39,13 @@ export class WalletQueries {
   /**
    * Writes the wallet's state (never `has_settings`: see WalletRecord); given the
    * record it was read as, only the columns that changed (none: no statement).
+   * Returns whether it wrote.
    */
-  async update(wallet: WalletRecord, previous?: WalletRecord): Promise<void> {
+  async update(wallet: WalletRecord, previous?: WalletRecord): Promise<boolean> {
     const assignments = changedAssignments(UPDATED_COLUMNS, updatedValues(wallet), previous && updatedValues(previous));
-    if (!assignments) return;
+    if (!assignments) return false;
     await this.executor.run(`UPDATE wallets SET ${assignments.set} WHERE id = ?`, [...assignments.params, wallet.id]);
+    return true;
   }
 
   list(environmentId: string, filters: { customerId?: string; unit?: string; walletKey?: string }, page: PageRequest): Promise<Page<WalletRecord>> {

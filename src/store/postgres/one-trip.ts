@@ -1,0 +1,71 @@
+import pg from 'pg';
+import type { SqlExecutor } from '../sql-executor.ts';
+import { rewritePlaceholders } from './postgres-executor.ts';
+
+/**
+ * One wallet operation's writes as one round trip (PostgresStore.cachedWalletTransaction).
+ *
+ * The writes are the repository's own statements, recorded by `DeferredWrites`
+ * with their parameters written in as literals, and sent as one simple-protocol
+ * query. PostgreSQL runs the statements of one query message as one implicit
+ * transaction: they commit together, and an error in any of them rolls all of
+ * them back. The first statement is the guard: it locks the wallet row (as
+ * today's `SELECT … FOR UPDATE`) and divides by zero unless the row is still the
+ * version (`xmin`) the cached state was read from, so a stale state writes
+ * nothing. The last statement reads the row's new version.
+ */
+
+/** A write the repository made, with its parameters as literals. */
+export class DeferredWrites implements SqlExecutor {
+  readonly statements: string[] = [];
+
+  all<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row[]> {
+    return Promise.reject(new Error('A one-round-trip wallet operation cannot read.'));
+  }
+
+  get<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row | undefined> {
+    return Promise.reject(new Error('A one-round-trip wallet operation cannot read.'));
+  }
+
+  /** Records the statement; the row count is not known until it runs, so no caller may depend on it. */
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    const { text, parameterCount } = rewritePlaceholders(sql, (index) => literal(params[index - 1]));
+    if (parameterCount !== params.length) {
+      throw new Error(`SQL has ${parameterCount} placeholders but ${params.length} parameters were given: ${sql}`);
+    }
+    this.statements.push(text);
+    return 1;
+  }
+}
+
+/** SQLSTATE of the guard's division by zero: the cached state is stale. */
+export const STALE_WALLET_STATE = '22012';
+
+/** The wallet row's version; read in the transaction that last wrote the row, it is the version that commit leaves. */
+export const WALLET_VERSION_SQL = 'SELECT xmin::text AS version FROM wallets WHERE id = ?';
+
+/** The query message: guard, writes, then the wallet row's new version (one row, column `version`). */
+export function oneTripQuery(walletId: string, version: string, writes: readonly string[]): string {
+  const wallet = literal(walletId);
+  return [
+    `SELECT 1 / (SELECT count(*)::int FROM (SELECT 1 FROM wallets WHERE id = ${wallet} AND xmin = ${literal(version)}::xid FOR UPDATE) AS locked)`,
+    ...writes,
+    rewritePlaceholders(WALLET_VERSION_SQL, () => wallet).text,
+  ].join(';\n');
+}
+
+/**
+ * A parameter written as an SQL literal. Every value is quoted (`'12'`, not
+ * `12`), so PostgreSQL types it from its context exactly as it types a bound
+ * parameter; `escapeLiteral` doubles quotes and backslashes.
+ */
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if (typeof value === 'bigint' || typeof value === 'boolean') return `'${String(value)}'`;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`Cannot write ${value} as an SQL literal.`);
+    return `'${String(value)}'`;
+  }
+  throw new Error(`Cannot write a ${typeof value} as an SQL literal.`);
+}
