@@ -11,6 +11,7 @@ import { setUpLedger } from './http-bench.ts';
 import { failureNote, runPacedLoad, type LoadResult } from './load.ts';
 import { measureConcurrent, type Throughput } from './measure.ts';
 import { PostgresRawLedger, type RawForm } from './postgres-raw-ledger.ts';
+import { countPostgresRoundTrips } from './postgres-round-trips.ts';
 import { freePort, PROJECT_ROOT, printedTestKey, runCreditbookCli, startCreditbook, startServer, type ServerProcess } from './processes.ts';
 import { UNIT_CODE } from './workload.ts';
 
@@ -149,6 +150,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<s
   let app: AppLedger | undefined;
   const raw = new Map<RawForm, PostgresRawLedger>();
   try {
+    lines.push(...(await countPostgresRoundTrips((purpose) => createDatabase(options.adminUrl, purpose))));
     const appDatabase = await createDatabase(options.adminUrl, 'app');
     databases.push(appDatabase);
     const rawDatabase = await createDatabase(options.adminUrl, 'raw');
