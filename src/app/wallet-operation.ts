@@ -1,16 +1,14 @@
 import { ZERO } from '../domain/amount.ts';
-import { nextFloorBoundaryAfter } from '../domain/due-events.ts';
-import { nextEventAt } from '../domain/next-event.ts';
-import type { GrantState, Instant, WalletSnapshot, WalletState } from '../domain/types.ts';
+import type { GrantState, Instant, WalletSnapshot } from '../domain/types.ts';
 import { WalletTransaction, type WalletTransactionResult } from '../domain/wallet-transaction.ts';
 import type { GrantRecord, HoldRecord, ScheduleRecord, WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
-import { isLive } from '../store/repository/grant-queries.ts';
 import { presentedObjectId, recordAudit } from './audit-log.ts';
 import { watchBalance } from './balance-alerts.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findCallerOperation, rememberCallerOperation, type CallerOperationId } from './caller-operation-ids.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { canServe, stateAfter, walletRowAfter } from './remembered-wallet.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
 
 export interface LoadedWallet {
@@ -56,9 +54,6 @@ export interface WalletOperation<Result, Shown = Result> {
   oneTrip?: boolean;
 }
 
-/** A remembered state has at most this many live grants (a wallet with more is loaded each time). */
-const MAX_REMEMBERED_GRANTS = 64;
-
 /**
  * load → compute → persist, in one transaction serialised on the wallet row.
  *
@@ -83,36 +78,6 @@ export function runWalletOperation<Result, Shown = Result>(dependencies: AppDepe
     });
   }
   return store.transaction(async (repository) => (await full(repository)).value, { coalesceKey });
-}
-
-/**
- * Whether a remembered state is all `book` would load at `now`: no holds or schedules to load, no
- * settings to read, and no drained grant a period boundary may top up. Time events due are booked
- * by the engine from the state itself, like on any other path.
- */
-function canServe(cached: LoadedWallet, now: Instant): boolean {
-  const { wallet } = cached;
-  if (wallet.held !== 0n || wallet.hasSchedules || wallet.hasSettings || cached.holds.size > 0 || cached.schedules.size > 0) return false;
-  const boundary = nextFloorBoundaryAfter({ wallet, schedules: [] }, wallet.advancedTo);
-  return boundary === null || boundary > now;
-}
-
-/** What a later operation would load after this one, when a remembered state can serve it (else undefined). */
-function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResult): LoadedWallet | undefined {
-  const wallet = walletRowAfter(loaded.wallet, effects.snapshot);
-  if (wallet.held !== 0n || wallet.hasSchedules || wallet.hasSettings || effects.issuedGrantIds.size > 0) return undefined;
-  const grants = new Map<string, GrantState>();
-  for (const grant of effects.snapshot.grants) {
-    if (!loaded.grants.has(grant.id)) return undefined;
-    if (isLive(grant)) grants.set(grant.id, grant);
-  }
-  if (grants.size > MAX_REMEMBERED_GRANTS) return undefined;
-  return { wallet, grants, holds: new Map(), schedules: new Map() };
-}
-
-/** The wallet row `persistEffects` writes. */
-function walletRowAfter(wallet: WalletRecord, snapshot: WalletSnapshot & { wallet: WalletState }): WalletRecord {
-  return { ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot), hasSchedules: snapshot.schedules.length > 0 };
 }
 
 /**

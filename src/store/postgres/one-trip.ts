@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { CachedWalletState, CachedWalletWork } from '../port.ts';
+import type { Repository } from '../repository/repository.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
 import { rewritePlaceholders } from './postgres-executor.ts';
 
@@ -14,6 +16,71 @@ import { rewritePlaceholders } from './postgres-executor.ts';
  * version (`xmin`) the cached state was read from, so a stale state writes
  * nothing. The last statement reads the row's new version.
  */
+
+/** What a node remembers of one wallet: the state its last operation left, and the wallet row's version (`xmin`) then. */
+export interface RememberedWallet {
+  state: CachedWalletState;
+  version: string;
+}
+
+/** Remembered wallets by coalesce key, at most `capacity` (0: none); the least recently used is forgotten first. */
+export class RememberedWallets {
+  private readonly wallets = new Map<string, RememberedWallet>();
+
+  constructor(readonly capacity: number) {}
+
+  /** Removes and returns what is remembered under `key`: the operation that takes it leaves a new state, or none. */
+  take(key: string): RememberedWallet | undefined {
+    const remembered = this.wallets.get(key);
+    this.wallets.delete(key);
+    return remembered;
+  }
+
+  remember(key: string, state: CachedWalletState | undefined, version: string | undefined): void {
+    if (!state || version === undefined || this.capacity === 0) return;
+    this.wallets.delete(key);
+    this.wallets.set(key, { state, version });
+    if (this.wallets.size > this.capacity) this.wallets.delete(this.wallets.keys().next().value!);
+  }
+}
+
+/**
+ * Runs each work's `attempt` on the state the previous one left and collects
+ * the writes of those it served. A work whose attempt throws or declines is not
+ * served (an error computed on a state not yet checked is not the answer), and
+ * one that leaves no state to go on from ends the turn.
+ */
+export async function attemptInTurn(
+  works: ReadonlyArray<CachedWalletWork<unknown, CachedWalletState>>,
+  from: CachedWalletState,
+  repositoryOver: (writes: DeferredWrites) => Repository,
+): Promise<{ writes: string[]; served: Array<{ index: number; value: unknown }>; state: CachedWalletState | undefined }> {
+  const writes: string[] = [];
+  const served: Array<{ index: number; value: unknown }> = [];
+  let state: CachedWalletState | undefined = from;
+  for (const [index, work] of works.entries()) {
+    if (!state) break;
+    const deferred = new DeferredWrites();
+    const attempt: { value: unknown; next: CachedWalletState | undefined } | undefined = await work.attempt(repositoryOver(deferred), state).catch(() => undefined);
+    if (!attempt) continue;
+    writes.push(...deferred.statements);
+    served.push({ index, value: attempt.value });
+    state = attempt.next;
+  }
+  return { writes, served, state };
+}
+
+/**
+ * Sends the writes on `remembered` as one message; resolves with the wallet
+ * row's new version. A `pg.DatabaseError` means the server refused it (a stale
+ * version, a key another node wrote first) and wrote nothing; any other error
+ * (a lost connection) leaves unknown whether it committed.
+ */
+export async function sendOneTrip(pool: pg.Pool, remembered: RememberedWallet, writes: readonly string[]): Promise<string | undefined> {
+  const results = (await pool.query(oneTripQuery(remembered.state.wallet.id, remembered.version, writes))) as unknown as pg.QueryResult[];
+  const version = (results[results.length - 1]?.rows[0] as { version?: unknown } | undefined)?.version;
+  return typeof version === 'string' ? version : undefined;
+}
 
 /** A write the repository made, with its parameters as literals. */
 export class DeferredWrites implements SqlExecutor {

@@ -6,7 +6,7 @@ import type { StoreCapabilities } from '../sql-executor.ts';
 import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
 import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts';
 import { typeParsers } from './type-parsers.ts';
-import { DeferredWrites, oneTripQuery, WALLET_VERSION_SQL } from './one-trip.ts';
+import { attemptInTurn, RememberedWallets, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false };
 
@@ -66,10 +66,8 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly statements = new StatementCache();
   private readonly maxAttempts: number;
-  private readonly rememberWallets: number;
   private readonly coalescer = new Coalescer((items, key) => this.runCoalesced(items, key));
-  /** Per coalesce key: the wallet state the last operation left and the wallet row's version (`xmin`) it was read at. */
-  private readonly walletStates = new Map<string, { state: CachedWalletState; version: string }>();
+  private readonly rememberedWallets: RememberedWallets;
   /** Counts what cachedWalletTransaction did, for tests and the bench. */
   readonly oneTripCounts = { oneTrip: 0, stale: 0, full: 0 };
   private closing: Promise<void> | undefined;
@@ -84,7 +82,7 @@ export class PostgresStore implements Store {
     const poolSize = options.poolSize ?? url.poolSize ?? DEFAULT_POOL_SIZE;
     if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`Invalid PostgreSQL pool size: ${poolSize}`);
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-    this.rememberWallets = Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS);
+    this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
     this.pool = new pg.Pool({
       connectionString: url.connectionString,
       max: poolSize,
@@ -179,7 +177,7 @@ export class PostgresStore implements Store {
    * row version this commit leaves.
    */
   private async runTogether(key: string, works: Array<(repository: Repository) => Promise<{ value: unknown; next: CachedWalletState | undefined }>>): Promise<BatchOutcome[]> {
-    this.walletStates.delete(key);
+    this.rememberedWallets.take(key);
     const run = async (repository: Repository, executor: PostgresExecutor) => {
       const outcomes: BatchOutcome[] = [];
       let latest: CachedWalletState | undefined;
@@ -207,13 +205,13 @@ export class PostgresStore implements Store {
           }
         }
       }
-      if (this.rememberWallets === 0) latest = undefined;
+      if (this.rememberedWallets.capacity === 0) latest = undefined;
       const version = latest && (await executor.get<{ version: string }>(WALLET_VERSION_SQL, [latest.wallet.id]))?.version;
       return { outcomes, latest, version };
     };
     try {
       const done = await this.withRetries({ begin: 'BEGIN ISOLATION LEVEL READ COMMITTED', retryWork: true, work: run });
-      if (done.latest && done.version !== undefined) this.remember(key, done.latest, done.version);
+      this.rememberedWallets.remember(key, done.latest, done.version);
       return done.outcomes;
     } catch (error) {
       // A lone work's failure is its own; a batch's transaction failing fails every work in it.
@@ -230,37 +228,17 @@ export class PostgresStore implements Store {
    */
   private async runCached(key: string, works: Array<CachedWalletWork<unknown, CachedWalletState>>): Promise<BatchOutcome[]> {
     const outcomes: Array<BatchOutcome | undefined> = works.map(() => undefined);
-    const cached = this.walletStates.get(key);
-    this.walletStates.delete(key);
-    if (cached) {
-      const writes: string[] = [];
-      const served: Array<{ index: number; value: unknown }> = [];
-      let state: CachedWalletState | undefined = cached.state;
-      for (const [index, work] of works.entries()) {
-        if (!state) break;
-        const deferred = new DeferredWrites();
-        // An error computed on a state not yet checked is not the answer: `full` decides.
-        const attempt: { value: unknown; next: CachedWalletState | undefined } | undefined = await work
-          .attempt(new Repository(deferred, capabilities), state)
-          .catch(() => undefined);
-        if (!attempt) continue;
-        writes.push(...deferred.statements);
-        served.push({ index, value: attempt.value });
-        state = attempt.next;
-      }
-      if (served.length > 0) {
-        try {
-          const results = (await this.pool.query(oneTripQuery(cached.state.wallet.id, cached.version, writes))) as unknown as pg.QueryResult[];
-          const version = (results[results.length - 1]?.rows[0] as { version?: unknown } | undefined)?.version;
-          if (state && typeof version === 'string') this.remember(key, state, version);
-          for (const { index, value } of served) outcomes[index] = { ok: true, value };
-          this.oneTripCounts.oneTrip += served.length;
-        } catch (error) {
-          // The server refused the statement (a stale version, a key another node wrote first): it wrote nothing.
-          // Anything else (a lost connection) may have committed: those works fail with it, and are not retried.
-          if (!(error instanceof pg.DatabaseError)) for (const { index } of served) outcomes[index] = { ok: false, error };
-          else this.oneTripCounts.stale += served.length;
-        }
+    const remembered = this.rememberedWallets.take(key);
+    const turn = remembered && (await attemptInTurn(works, remembered.state, (writes) => new Repository(writes, capabilities)));
+    if (remembered && turn && turn.served.length > 0) {
+      try {
+        this.rememberedWallets.remember(key, turn.state, await sendOneTrip(this.pool, remembered, turn.writes));
+        for (const { index, value } of turn.served) outcomes[index] = { ok: true, value };
+        this.oneTripCounts.oneTrip += turn.served.length;
+      } catch (error) {
+        // Refused by the server: nothing was written, and today's path runs them below. Otherwise they fail with it, not retried.
+        if (!(error instanceof pg.DatabaseError)) for (const { index } of turn.served) outcomes[index] = { ok: false, error };
+        else this.oneTripCounts.stale += turn.served.length;
       }
     }
     const rest = works.flatMap((work, index) => (outcomes[index] === undefined ? [{ work, index }] : []));
@@ -272,22 +250,16 @@ export class PostgresStore implements Store {
     return outcomes as BatchOutcome[];
   }
 
-  private remember(key: string, state: CachedWalletState, version: string): void {
-    this.walletStates.delete(key);
-    this.walletStates.set(key, { state, version });
-    if (this.walletStates.size > this.rememberWallets) this.walletStates.delete(this.walletStates.keys().next().value!);
-  }
-
   read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
     return this.withRetries({ begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work, retryWork: false });
   }
 
-  /** Waits for checked-out connections to come back, then closes them all. Safe to call twice. */
   /** Other nodes commit without telling this one: callers keep their own time limits. */
   externalChanges(): undefined {
     return undefined;
   }
 
+  /** Waits for checked-out connections to come back, then closes them all. Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= this.pool.end();
     return this.closing;

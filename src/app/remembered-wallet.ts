@@ -1,0 +1,46 @@
+import { nextFloorBoundaryAfter } from '../domain/due-events.ts';
+import { nextEventAt } from '../domain/next-event.ts';
+import type { GrantState, Instant, WalletSnapshot, WalletState } from '../domain/types.ts';
+import type { WalletTransactionResult } from '../domain/wallet-transaction.ts';
+import type { WalletRecord } from '../store/records.ts';
+import { isLive } from '../store/repository/grant-queries.ts';
+import type { LoadedWallet } from './wallet-operation.ts';
+
+/**
+ * The wallet state a PostgreSQL node remembers between operations
+ * (`Store.cachedWalletTransaction`): exactly what `book` would load, so an
+ * operation computed on it books what it would have booked after loading.
+ */
+
+/** A remembered state has at most this many live grants (a wallet with more is loaded each time). */
+const MAX_REMEMBERED_GRANTS = 64;
+
+/**
+ * Whether a remembered state is all `book` would load at `now`: no holds or schedules to load, no
+ * settings to read, and no drained grant a period boundary may top up. Time events due are booked
+ * by the engine from the state itself, like on any other path.
+ */
+export function canServe(cached: LoadedWallet, now: Instant): boolean {
+  const { wallet } = cached;
+  if (wallet.held !== 0n || wallet.hasSchedules || wallet.hasSettings || cached.holds.size > 0 || cached.schedules.size > 0) return false;
+  const boundary = nextFloorBoundaryAfter({ wallet, schedules: [] }, wallet.advancedTo);
+  return boundary === null || boundary > now;
+}
+
+/** What a later operation would load after this one, when a remembered state can serve it (else undefined). */
+export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResult): LoadedWallet | undefined {
+  const wallet = walletRowAfter(loaded.wallet, effects.snapshot);
+  if (wallet.held !== 0n || wallet.hasSchedules || wallet.hasSettings || effects.issuedGrantIds.size > 0) return undefined;
+  const grants = new Map<string, GrantState>();
+  for (const grant of effects.snapshot.grants) {
+    if (!loaded.grants.has(grant.id)) return undefined;
+    if (isLive(grant)) grants.set(grant.id, grant);
+  }
+  if (grants.size > MAX_REMEMBERED_GRANTS) return undefined;
+  return { wallet, grants, holds: new Map(), schedules: new Map() };
+}
+
+/** The wallet row `persistEffects` writes. */
+export function walletRowAfter(wallet: WalletRecord, snapshot: WalletSnapshot & { wallet: WalletState }): WalletRecord {
+  return { ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot), hasSchedules: snapshot.schedules.length > 0 };
+}
