@@ -53,11 +53,13 @@ export interface CachedWalletState {
  * `attempt` computes on that state with a repository whose writes are deferred
  * (reads throw). The store sends the writes as one statement that first locks
  * the wallet row and checks it is the version the state was read from (every
- * operation that changes a wallet writes its row); if it is not, or anything
- * fails, nothing is written, the remembered state is dropped and `full` runs:
- * today's path, in a transaction, whose outcome is the answer. Errors `attempt`
- * throws are never the answer either (they were computed on a state not yet
- * checked): `full` runs and decides.
+ * operation that changes a wallet writes its row); if it is not, or the server
+ * refuses the statement for any other reason, nothing is written, the
+ * remembered state is dropped and `full` runs: today's path, in a transaction,
+ * whose outcome is the answer. Errors `attempt` throws are never the answer
+ * either (they were computed on a state not yet checked): `full` runs and
+ * decides. A statement whose fate is unknown (a lost connection) fails the
+ * operation with that error, as a COMMIT lost in flight does.
  */
 export interface CachedWalletWork<T, State extends CachedWalletState> {
   /** undefined when this state cannot serve the operation. Must not read. `next` as for `full`. */

@@ -105,9 +105,6 @@ export class DeferredWrites implements SqlExecutor {
   }
 }
 
-/** SQLSTATE of the guard's division by zero: the cached state is stale. */
-export const STALE_WALLET_STATE = '22012';
-
 /** The wallet row's version; read in the transaction that last wrote the row, it is the version that commit leaves. */
 export const WALLET_VERSION_SQL = 'SELECT xmin::text AS version FROM wallets WHERE id = ?';
 
