@@ -51,7 +51,7 @@ forStore('postgres', 'one round trip per debit on a remembered wallet state', (t
     });
   }
 
-  it('books a debit in one round trip once the wallet state is remembered (ten before)', async () => {
+  it("books a debit in one round trip once the wallet state is remembered, where today's path takes about ten", async () => {
     const a = await node();
     const fixture = await createFixture(a.store);
     await grant(fixture, '100');
