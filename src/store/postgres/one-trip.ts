@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { CachedWalletState, CachedWalletWork } from '../port.ts';
+import type { RememberedWallet } from '../remembered-wallets.ts';
 import type { Repository } from '../repository/repository.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
 import { rewritePlaceholders } from './postgres-executor.ts';
@@ -16,33 +17,6 @@ import { rewritePlaceholders } from './postgres-executor.ts';
  * version (`xmin`) the cached state was read from, so a stale state writes
  * nothing. The last statement reads the row's new version.
  */
-
-/** What a node remembers of one wallet: the state its last operation left, and the wallet row's version (`xmin`) then. */
-export interface RememberedWallet {
-  state: CachedWalletState;
-  version: string;
-}
-
-/** Remembered wallets by coalesce key, at most `capacity` (0: none); the least recently used is forgotten first. */
-export class RememberedWallets {
-  private readonly wallets = new Map<string, RememberedWallet>();
-
-  constructor(readonly capacity: number) {}
-
-  /** Removes and returns what is remembered under `key`: the operation that takes it leaves a new state, or none. */
-  take(key: string): RememberedWallet | undefined {
-    const remembered = this.wallets.get(key);
-    this.wallets.delete(key);
-    return remembered;
-  }
-
-  remember(key: string, state: CachedWalletState | undefined, version: string | undefined): void {
-    if (!state || version === undefined || this.capacity === 0) return;
-    this.wallets.delete(key);
-    this.wallets.set(key, { state, version });
-    if (this.wallets.size > this.capacity) this.wallets.delete(this.wallets.keys().next().value!);
-  }
-}
 
 /**
  * Runs each work's `attempt` on the state the previous one left and collects

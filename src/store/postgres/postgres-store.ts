@@ -6,15 +6,13 @@ import type { StoreCapabilities } from '../sql-executor.ts';
 import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
 import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts';
 import { typeParsers } from './type-parsers.ts';
-import { attemptInTurn, RememberedWallets, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
+import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
+import { attemptInTurn, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false };
 
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_MAX_ATTEMPTS = 3;
-/** Wallets whose state one process remembers by default (cachedWalletTransaction); the least recently used is forgotten first. */
-export const DEFAULT_REMEMBERED_WALLETS = 10_000;
-
 /**
  * Key of the advisory lock that serialises migrations across every node
  * starting at once ("cbmigrat" in ASCII, as a bigint). Advisory locks are per

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { migrations, migrationSql } from '../migrations/migrations.ts';
-import type { Store, StoreHealth } from '../port.ts';
+import type { CachedWalletState, CachedWalletWork, Store, StoreHealth } from '../port.ts';
+import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
 import { Repository } from '../repository/repository.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { WalSync } from './wal-sync.ts';
@@ -13,12 +14,19 @@ const MAX_BATCH = 256;
 export interface SqliteStoreOptions {
   /** Told the SQL of every statement either connection runs (better-sqlite3's `verbose`): the bench counts them. */
   onStatement?: (sql: string) => void;
+  /** How many wallets' states to remember between operations (default 10,000; 0: none, every operation loads). */
+  rememberWallets?: number;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 interface QueuedWork {
   work: (repository: Repository) => Promise<unknown>;
+  /**
+   * What a work that writes may change of remembered wallet states: `remembers` (a cachedWalletTransaction)
+   * keeps its own wallet's up to date; one with a coalesce key changes that wallet only; any other may change any.
+   */
+  touches: { remembers: true } | { key: string } | 'any';
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -54,10 +62,18 @@ export class SqliteStore implements Store {
   private queue: QueuedWork[] = [];
   private flushScheduled = false;
   private batchesAwaitingSync = 0;
+  private readonly rememberedWallets: RememberedWallets;
+  /** `PRAGMA data_version` when the remembered states were last known valid. */
+  private rememberedAt: string | undefined;
+  /** `PRAGMA data_version` read in the open batch's transaction, once (undefined: not read yet). */
+  private batchDataVersion: string | undefined;
+  /** Counts what cachedWalletTransaction did, for tests and the bench. */
+  readonly rememberedCounts = { remembered: 0, refused: 0, full: 0 };
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     const connectionOptions = options.onStatement ? { verbose: (sql: unknown) => options.onStatement!(String(sql)) } : {};
     this.writer = new Database(path, connectionOptions);
+    this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
     this.walSync = new WalSync(`${path}-wal`);
     this.checkpointer = new Checkpointer(path);
     this.writer.pragma('journal_mode = WAL');
@@ -113,9 +129,65 @@ export class SqliteStore implements Store {
     return { store: 'sqlite', migrationVersion: version ?? 0 };
   }
 
-  transaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+  transaction<T>(work: (repository: Repository) => Promise<T>, options: { coalesceKey?: string } = {}): Promise<T> {
+    return this.enqueue(work, options.coalesceKey === undefined ? 'any' : { key: options.coalesceKey }) as Promise<T>;
+  }
+
+  /**
+   * On a state this process remembers, `attempt` computes without reading and its
+   * writes run in the batch's transaction: no load at all. A remembered state is
+   * valid only while `PRAGMA data_version`, read once per batch inside its
+   * BEGIN IMMEDIATE (so no other process can commit until COMMIT), is what it was
+   * when the state was remembered: another process's commit forgets every state.
+   * This process's own writes keep them true: each cached work remembers the
+   * state it left (write-through), a plain work that writes forgets the wallet
+   * it names (or every state, when it names none), and a rollback forgets every
+   * state. An attempt that throws wrote nothing (its writes are recorded first)
+   * and `full` runs; one whose writes fail (a used idempotency key) is undone
+   * and runs again on `full` (see runBatch).
+   */
+  cachedWalletTransaction<T, State extends CachedWalletState>(key: string, work: CachedWalletWork<T, State>): Promise<T> {
+    const cached = work as unknown as CachedWalletWork<unknown, CachedWalletState>;
+    return this.enqueue((repository) => this.runCached(key, cached, repository), { remembers: true }) as Promise<T>;
+  }
+
+  private async runCached(key: string, work: CachedWalletWork<unknown, CachedWalletState>, repository: Repository): Promise<unknown> {
+    const version = this.validDataVersion();
+    const remembered = this.rememberedWallets.take(key);
+    if (remembered) {
+      const writes = new RecordedWrites();
+      const attempt = await work.attempt(new Repository(writes, capabilities), remembered.state).catch(() => undefined);
+      if (attempt) {
+        try {
+          for (const [sql, params] of writes.statements) await this.writeExecutor.run(sql, params);
+        } catch (error) {
+          this.rememberedCounts.refused += 1;
+          throw new RememberedStateRefused(error);
+        }
+        this.rememberedCounts.remembered += 1;
+        this.rememberedWallets.remember(key, attempt.next, version);
+        return attempt.value;
+      }
+    }
+    this.rememberedCounts.full += 1;
+    const { value, next } = await work.full(repository);
+    this.rememberedWallets.remember(key, next, version);
+    return value;
+  }
+
+  /** The open batch's `data_version`; remembered states from before another process's commit are forgotten. */
+  private validDataVersion(): string {
+    this.batchDataVersion ??= String(this.dataVersion.get());
+    if (this.batchDataVersion !== this.rememberedAt) {
+      this.rememberedWallets.clear();
+      this.rememberedAt = this.batchDataVersion;
+    }
+    return this.batchDataVersion;
+  }
+
+  private enqueue(work: (repository: Repository) => Promise<unknown>, touches: QueuedWork['touches']): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ work, touches, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => void this.flush());
@@ -169,14 +241,17 @@ export class SqliteStore implements Store {
         // One operation failed after writing, with no savepoint to undo it alone: the transaction was rolled back.
         // It fails; the others run again (works may be, as on PostgreSQL's retries), this time each in a savepoint.
         // Its failure is told with the others' outcomes, once the batch is durable, like any outcome.
-        const others = batch.filter((_, index) => index !== run.failed);
+        // A refused remembered state is no failure: that operation runs again too, on today's path.
+        const refused = run.error instanceof RememberedStateRefused;
+        const others = refused ? batch : batch.filter((_, index) => index !== run.failed);
         outcomes = others.length > 0 ? ((await this.runBatch(others, true)) as { outcomes: Outcome[] }).outcomes : [];
-        outcomes.splice(run.failed, 0, { ok: false, error: run.error });
+        if (!refused) outcomes.splice(run.failed, 0, { ok: false, error: run.error });
       } else {
         outcomes = run.outcomes;
       }
     } catch (error) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      this.rememberedWallets.clear();
       for (const item of batch) item.reject(error);
       this.afterFlush();
       return;
@@ -225,30 +300,40 @@ export class SqliteStore implements Store {
    */
   private async runBatch(batch: QueuedWork[], withSavepoints: boolean): Promise<{ outcomes: Outcome[] } | { failed: number; error: unknown }> {
     this.writer.exec('BEGIN IMMEDIATE');
+    this.batchDataVersion = undefined;
     const outcomes: Outcome[] = [];
     for (const [index, item] of batch.entries()) {
-      let wrote = false;
-      this.writeExecutor.beforeWrite = () => {
-        if (wrote) return;
-        wrote = true;
-        if (withSavepoints) this.savepoint.begin.run();
-      };
-      try {
-        const value = await item.work(this.writeRepository);
-        if (wrote && withSavepoints) this.savepoint.release.run();
-        outcomes.push({ ok: true, value });
-      } catch (error) {
-        if (wrote && !withSavepoints) {
-          this.writer.exec('ROLLBACK');
-          return { failed: index, error };
+      for (;;) {
+        let wrote = false;
+        this.writeExecutor.beforeWrite = () => {
+          if (wrote) return;
+          wrote = true;
+          if (withSavepoints) this.savepoint.begin.run();
+          if (item.touches === 'any') this.rememberedWallets.clear();
+          else if ('key' in item.touches) this.rememberedWallets.forget(item.touches.key);
+        };
+        try {
+          const value = await item.work(this.writeRepository);
+          if (wrote && withSavepoints) this.savepoint.release.run();
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          if (wrote && !withSavepoints) {
+            this.writer.exec('ROLLBACK');
+            // Every state remembered in this transaction was written through by it.
+            this.rememberedWallets.clear();
+            return { failed: index, error };
+          }
+          if (wrote) {
+            this.savepoint.rollback.run();
+            this.savepoint.release.run();
+          }
+          // Its state was taken and not remembered again: it runs once more, on today's path.
+          if (error instanceof RememberedStateRefused) continue;
+          outcomes.push({ ok: false, error });
+        } finally {
+          this.writeExecutor.beforeWrite = undefined;
         }
-        if (wrote) {
-          this.savepoint.rollback.run();
-          this.savepoint.release.run();
-        }
-        outcomes.push({ ok: false, error });
-      } finally {
-        this.writeExecutor.beforeWrite = undefined;
+        break;
       }
     }
     this.writer.exec('COMMIT');
@@ -258,6 +343,32 @@ export class SqliteStore implements Store {
   private afterFlush(): void {
     if (this.queue.length > 0) setImmediate(() => void this.flush());
     else this.flushScheduled = false;
+  }
+}
+
+/** A remembered state's writes failed (a used idempotency key): undone, the operation runs on today's path. */
+class RememberedStateRefused extends Error {
+  constructor(readonly refusal: unknown) {
+    super('The remembered wallet state was refused.', { cause: refusal });
+  }
+}
+
+/** The writes of an attempt on a remembered state, run once it has computed them all; it cannot read. */
+class RecordedWrites implements SqlExecutor {
+  readonly statements: Array<[string, readonly unknown[]]> = [];
+
+  all<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row[]> {
+    return Promise.reject(new Error('An operation on a remembered wallet state cannot read.'));
+  }
+
+  get<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row | undefined> {
+    return Promise.reject(new Error('An operation on a remembered wallet state cannot read.'));
+  }
+
+  /** Records the statement; its row count is not known yet, so no caller may depend on it. */
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    this.statements.push([sql, params]);
+    return 1;
   }
 }
 
