@@ -65,4 +65,40 @@ describe('two serve processes sharing a SQLite file see each other\'s key and en
     assert.equal((await apiClient(first.baseUrl, testKey)('DELETE', `/v1/test-environments/${made.body.id}`)).status, 200);
     assert.equal((await onSecond('GET', '/v1/test-clock')).status, 401);
   });
+  it('debit one wallet from both processes, alternately and concurrently: exact balances, no double-spend, verify clean', async () => {
+    const onFirst = apiClient(first.baseUrl, testKey);
+    const onSecond = apiClient(second.baseUrl, testKey);
+    assert.equal((await onFirst('POST', '/v1/units', { code: 'shared', scale: 2 })).status, 201);
+    const customer = await onFirst('POST', '/v1/customers', {});
+    const wallet = { customerId: customer.body.id, unit: 'shared' };
+    assert.equal((await onFirst('POST', '/v1/grants', { ...wallet, amount: '100.00' })).status, 201);
+    const available = async (client: typeof onFirst) => (await client('GET', `/v1/balances?customerId=${wallet.customerId}&unit=shared`)).body.available;
+
+    // Alternately: each process remembers the state its last debit left, and the other's debit in between must make it forget.
+    const left = ['97.5', '95', '92.5', '90', '87.5', '85'];
+    for (const [round, expected] of left.entries()) {
+      const [client, other] = round % 2 === 0 ? [onFirst, onSecond] : [onSecond, onFirst];
+      assert.equal((await client('POST', '/v1/debits', { ...wallet, amount: '1.25' })).status, 201);
+      assert.equal((await client('POST', '/v1/debits', { ...wallet, amount: '1.25' })).status, 201);
+      assert.equal(await available(other), expected);
+    }
+    // On the first process's remembered state 80 would fit (85 left); in truth the second left less once it spends 10 more.
+    assert.equal((await onSecond('POST', '/v1/debits', { ...wallet, amount: '10.00' })).status, 201);
+    const tooMuch = await onFirst('POST', '/v1/debits', { ...wallet, amount: '80.00' });
+    assert.equal(tooMuch.status, 402, JSON.stringify(tooMuch.body));
+    assert.equal(await available(onFirst), '75');
+
+    // Concurrently: 160 debits of 0.50 on 75.00, half through each process: exactly 150 succeed.
+    const results = await Promise.all(
+      Array.from({ length: 160 }, (_, index) => (index % 2 === 0 ? onFirst : onSecond)('POST', '/v1/debits', { ...wallet, amount: '0.50' })),
+    );
+    const statuses = results.map((result) => result.status);
+    assert.equal(statuses.filter((status) => status === 201).length, 150, JSON.stringify(results.find((result) => result.status !== 201 && result.status !== 402)?.body));
+    assert.equal(statuses.filter((status) => status === 402).length, 10);
+    assert.equal(await available(onFirst), '0');
+    assert.equal(await available(onSecond), '0');
+    const verify = runCli(['verify', '--db', database]);
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    assert.match(verify.stdout, / 0 problems/);
+  });
 });
