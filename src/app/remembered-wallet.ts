@@ -7,7 +7,7 @@ import { isLive } from '../store/repository/grant-queries.ts';
 import type { LoadedWallet } from './wallet-operation.ts';
 
 /**
- * The wallet state a PostgreSQL node remembers between operations
+ * The wallet state a process remembers between operations
  * (`Store.cachedWalletTransaction`): exactly what `book` would load, so an
  * operation computed on it books what it would have booked after loading.
  */

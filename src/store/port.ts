@@ -34,9 +34,10 @@ export interface Store {
    */
   externalChanges(): number | undefined;
   /**
-   * Optional (PostgreSQL): one wallet operation in one round trip on a state this
-   * process remembers (see CachedWalletWork). Runs with the same per-key
-   * serialisation as `transaction` with `coalesceKey: key`.
+   * Optional: one wallet operation on a state this process remembers, with no
+   * load (see CachedWalletWork): in one round trip on PostgreSQL, with no read on
+   * SQLite. Runs with the same per-key serialisation as `transaction` with
+   * `coalesceKey: key`.
    */
   cachedWalletTransaction?<T, State extends CachedWalletState>(key: string, work: CachedWalletWork<T, State>): Promise<T>;
   close(): Promise<void>;
@@ -51,10 +52,12 @@ export interface CachedWalletState {
  * A wallet operation a store may run on the state the previous one left.
  *
  * `attempt` computes on that state with a repository whose writes are deferred
- * (reads throw). The store sends the writes as one statement that first locks
+ * (reads throw). PostgreSQL sends the writes as one statement that first locks
  * the wallet row and checks it is the version the state was read from (every
- * operation that changes a wallet writes its row); if it is not, or the server
- * refuses the statement for any other reason, nothing is written, the
+ * operation that changes a wallet writes its row); SQLite runs them in its
+ * transaction if no other connection has committed since the state was
+ * remembered (`PRAGMA data_version`). If the state is stale, or a write is
+ * refused (a used idempotency key), nothing of it stays written, the
  * remembered state is dropped and `full` runs: today's path, in a transaction,
  * whose outcome is the answer. Errors `attempt` throws are never the answer
  * either (they were computed on a state not yet checked): `full` runs and
