@@ -29,6 +29,14 @@ forStore('sqlite', 'debits on a remembered wallet state without loads', (target)
     return { store, statements };
   }
 
+  /** Two stores on one file, one environment. */
+  async function twoStores() {
+    const a = await node();
+    const b = await node();
+    const onA = await createFixture(a.store);
+    return { a, b, onA, onB: onStore(onA, b.store) };
+  }
+
   async function grant(fixture: Fixture, amount: string, priority?: number): Promise<string> {
     const input = { ...walletOf(fixture), amount, ...(priority === undefined ? {} : { priority }) };
     return bodyOf(await createGrant(fixture.dependencies, { context: fixture.context, input, present: presentGrant })).id as string;
@@ -61,10 +69,7 @@ forStore('sqlite', 'debits on a remembered wallet state without loads', (target)
   });
 
   it("forgets every state when another connection commits: a stale state never books, today's path decides", async () => {
-    const a = await node();
-    const b = await node();
-    const onA = await createFixture(a.store);
-    const onB = onStore(onA, b.store);
+    const { a, b, onA, onB } = await twoStores();
     await grant(onA, '100');
     await debit(onA, '10');
     await debit(onA, '10'); // on A's remembered state: 80 left
@@ -80,10 +85,7 @@ forStore('sqlite', 'debits on a remembered wallet state without loads', (target)
   });
 
   it("forgets every state on another connection's change that books no ledger entry (a grant's priority)", async () => {
-    const a = await node();
-    const b = await node();
-    const onA = await createFixture(a.store);
-    const onB = onStore(onA, b.store);
+    const { a, b, onA, onB } = await twoStores();
     const first = await grant(onA, '10', 1);
     const second = await grant(onA, '10', 2);
     assert.equal(bodyOf(await debit(onA, '1')).allocations[0].grantId, first); // A remembers: `first` burns first
@@ -94,10 +96,7 @@ forStore('sqlite', 'debits on a remembered wallet state without loads', (target)
   });
 
   it('two stores racing on one wallet, each with remembered states, spend exactly what they booked', async () => {
-    const a = await node();
-    const b = await node();
-    const onA = await createFixture(a.store);
-    const onB = onStore(onA, b.store);
+    const { a, b, onA, onB } = await twoStores();
     await grant(onA, '100');
     const results: Array<PromiseSettledResult<unknown>> = [];
     // Rounds of concurrent debits on each store, the stores taking turns: each round's batch starts on the state the other's commit left.
