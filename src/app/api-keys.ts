@@ -151,7 +151,7 @@ export interface AuthenticatedKey {
 export class ApiKeyAuthenticator {
   static readonly KEY_CACHE_MS = 2000;
   static readonly LAST_USED_RESOLUTION_MS = 60_000;
-  private readonly cache = new Map<string, { key: AuthenticatedKey; until: number; accessVersion: number }>();
+  private readonly cache = new Map<string, { key: AuthenticatedKey; until: number; accessVersion: number; externalVersion: number | undefined }>();
   private externalVersion: number | undefined;
 
   constructor(private readonly dependencies: AppDependencies) {}
@@ -167,7 +167,7 @@ export class ApiKeyAuthenticator {
     }
     const accessVersion = this.dependencies.accessChanges.version;
     const cached = this.cache.get(keyHash);
-    if (cached && cached.until > now && cached.accessVersion === accessVersion) {
+    if (cached && cached.until > now && cached.accessVersion === accessVersion && cached.externalVersion === externalVersion) {
       if (externalVersion !== undefined || cached.key.environment.mode === 'live') return cached.key;
       // No word from other nodes: a test environment's clock may have moved on any of them. Read it fresh (one primary-key read).
       const fresh = await this.dependencies.store.read((repository) => repository.accounts.getEnvironment(cached.key.environment.id));
@@ -187,8 +187,9 @@ export class ApiKeyAuthenticator {
     }
     const authenticated: AuthenticatedKey = { environment: found.environment, apiKeyId: found.key.id, scopes: found.key.scopes };
     if (this.cache.size > 10_000) this.cache.clear();
-    // Stamped with the versions seen before the read: a change that lands meanwhile drops the entry.
-    this.cache.set(keyHash, { key: authenticated, until: now + ApiKeyAuthenticator.KEY_CACHE_MS, accessVersion });
+    // Stamped with the versions seen before the read: a change that lands meanwhile (in this process or, through
+    // externalChanges, in another one, even while this request waited on its touch) keeps the entry from being used.
+    this.cache.set(keyHash, { key: authenticated, until: now + ApiKeyAuthenticator.KEY_CACHE_MS, accessVersion, externalVersion });
     return authenticated;
   }
 }

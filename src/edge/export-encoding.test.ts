@@ -27,10 +27,11 @@ async function text(chunks: AsyncIterable<string>): Promise<string> {
   return whole;
 }
 
-it('writes amounts exact, times in RFC 3339, absent values empty (CSV) or null (JSON lines), and quotes what needs it', async () => {
+it('writes amounts exact, times in RFC 3339, absent values empty (CSV) or null (JSON lines), quotes what needs it, and defuses formulas in CSV text', async () => {
   const rows = [
     ['a,"b"\nc', -123456789012345678901234n * 10n ** 10n - 5n, Date.UTC(2026, 0, 2, 3, 4, 5, 6), 7, { note: '=1+1' }],
     ['=SUM(A1)', 1n, null, 0, []],
+    ["-2+3+cmd|' /C calc'!A0", -1n, null, 0, {}],
     [null, null, null, 1, {}],
   ];
   const csv = await text(encodeExport(opened(onePage(rows)), 'csv'));
@@ -38,7 +39,8 @@ it('writes amounts exact, times in RFC 3339, absent values empty (CSV) or null (
     csv,
     'id,amount,at,count,metadata\r\n' +
       '"a,""b""\nc",-123456789012345678901234.0000000005,2026-01-02T03:04:05.006Z,7,"{""note"":""=1+1""}"\r\n' +
-      '"=SUM(A1)",0.0000000001,,0,[]\r\n' +
+      "'=SUM(A1),0.0000000001,,0,[]\r\n" +
+      "'-2+3+cmd|' /C calc'!A0,-0.0000000001,,0,{}\r\n" +
       ',,,1,{}\r\n',
   );
   const jsonl = await text(encodeExport(opened(onePage(rows)), 'jsonl'));
@@ -47,6 +49,7 @@ it('writes amounts exact, times in RFC 3339, absent values empty (CSV) or null (
     [
       { id: 'a,"b"\nc', amount: '-123456789012345678901234.0000000005', at: '2026-01-02T03:04:05.006Z', count: 7, metadata: { note: '=1+1' } },
       { id: '=SUM(A1)', amount: '0.0000000001', at: null, count: 0, metadata: [] },
+      { id: "-2+3+cmd|' /C calc'!A0", amount: '-0.0000000001', at: null, count: 0, metadata: {} },
       { id: null, amount: null, at: null, count: 1, metadata: {} },
     ],
   );

@@ -20,12 +20,16 @@ export function exportContentType(format: ExportFormat): string {
   return `${exportFormats[format].mediaType}; charset=utf-8`;
 }
 
-const CSV_OPTIONS = {
-  record_delimiter: 'windows',
-  // A field a spreadsheet would run as a formula (=, + or @ first) is quoted, as the console's ledger CSV does;
-  // quoting changes nothing a CSV reader gets back. A leading - stays bare: amounts are negative.
-  quoted_match: /^[=+@]/,
-} as const;
+const CSV_OPTIONS = { record_delimiter: 'windows' } as const;
+
+/**
+ * Text a spreadsheet would run as a formula (first character = + - @, a tab or a
+ * carriage return), quoted or not, e.g. a grant's name sent by an integrator.
+ * Such text gets a leading apostrophe in CSV (OWASP's advice), so it shows as
+ * text; JSON lines carry it unchanged. Only `text` columns: amounts and times
+ * are written by us, and a negative amount must stay a number.
+ */
+const SPREADSHEET_FORMULA = /^[=+\-@\t\r]/;
 
 /** The value as JSON lines carry it: amounts as exact decimal strings, times as RFC 3339 UTC, JSON as itself. */
 function jsonValue(type: ExportColumnType, value: ExportValue): unknown {
@@ -39,7 +43,8 @@ function jsonValue(type: ExportColumnType, value: ExportValue): unknown {
 function csvField(type: ExportColumnType, value: ExportValue): string {
   if (value === null) return '';
   if (type === 'json') return JSON.stringify(value);
-  return String(jsonValue(type, value));
+  const text = String(jsonValue(type, value));
+  return type === 'text' && SPREADSHEET_FORMULA.test(text) ? `'${text}` : text;
 }
 
 /** The export's text, one chunk per page (and the CSV header first): memory is one page whatever the export's size. */

@@ -46,7 +46,7 @@ export async function attemptInTurn(
 
 /**
  * Sends the writes on `remembered` as one message; resolves with the wallet
- * row's new version. A `pg.DatabaseError` means the server refused it (a stale
+ * row's new version. An error for which `refusedBeforeCommit` holds means the server refused it (a stale
  * version, a key another node wrote first) and wrote nothing; any other error
  * (a lost connection) leaves unknown whether it committed.
  */
@@ -54,6 +54,22 @@ export async function sendOneTrip(pool: pg.Pool, remembered: RememberedWallet, w
   const results = (await pool.query(oneTripQuery(remembered.state.wallet.id, remembered.version, writes))) as unknown as pg.QueryResult[];
   const version = (results[results.length - 1]?.rows[0] as { version?: unknown } | undefined)?.version;
   return typeof version === 'string' ? version : undefined;
+}
+
+/**
+ * Whether the server refused a one-trip message in a way that means nothing of
+ * it was written: an error raised by one of its statements (or by its commit)
+ * rolls the whole implicit transaction back. The SQLSTATE classes are data
+ * exceptions (22: the guard's division by zero), integrity violations (23: a
+ * used idempotency key), transaction rollbacks (40), syntax or access rules
+ * (42), insufficient resources (53), program limits (54), object state (55)
+ * and a cancelled statement (57014). Anything else (a connection lost, an
+ * administrator's shutdown: 08, 57P0x) may come after the commit, so its
+ * outcome is unknown and the operation must not run again.
+ */
+export function refusedBeforeCommit(error: unknown): boolean {
+  if (!(error instanceof pg.DatabaseError) || error.code === undefined) return false;
+  return ['22', '23', '40', '42', '53', '54', '55'].includes(error.code.slice(0, 2)) || error.code === '57014';
 }
 
 /** A write the repository made, with its parameters as literals. */

@@ -7,7 +7,7 @@ import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
 import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts';
 import { typeParsers } from './type-parsers.ts';
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
-import { attemptInTurn, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
+import { attemptInTurn, refusedBeforeCommit, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false };
 
@@ -235,7 +235,7 @@ export class PostgresStore implements Store {
         this.oneTripCounts.oneTrip += turn.served.length;
       } catch (error) {
         // Refused by the server: nothing was written, and today's path runs them below. Otherwise they fail with it, not retried.
-        if (!(error instanceof pg.DatabaseError)) for (const { index } of turn.served) outcomes[index] = { ok: false, error };
+        if (!refusedBeforeCommit(error)) for (const { index } of turn.served) outcomes[index] = { ok: false, error };
         else this.oneTripCounts.stale += turn.served.length;
       }
     }

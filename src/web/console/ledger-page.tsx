@@ -66,10 +66,15 @@ export function LedgerTable(props: { entries: LedgerEntry[] }) {
   );
 }
 
-/** RFC 4180: quote a field when it holds a comma, quote or line break; a leading =, + or @ is quoted too, so a spreadsheet never runs it (a leading - stays: amounts are negative). */
+/**
+ * RFC 4180: quote a field when it holds a comma, quote or line break. Text a spreadsheet would run as a formula
+ * (= + - @, a tab or a carriage return first; quoting does not stop it) gets a leading apostrophe, as the server's
+ * exports do; a decimal number (a negative amount) stays as it is.
+ */
 function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
-  return /[",\r\n]/.test(text) || /^[=+@]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const raw = value === null || value === undefined ? '' : String(value);
+  const text = /^[=+\-@\t\r]/.test(raw) && !/^-?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function ledgerCsv(entries: LedgerEntry[]): string {
