@@ -93,16 +93,28 @@ export async function refundPurchase(
 /**
  * Steps 2 and 3 for one credit note; a note already settled is returned as it
  * is. A provider error is recorded on the note, which stays pending.
+ *
+ * Two cases never call the provider (docs/finance.md#refunds):
+ * - a note whose money is 0 (its credits were worth less than half a minor
+ *   unit) succeeds at once with no provider reference: providers refuse a
+ *   refund of 0;
+ * - a pending note older than `REFUND_RETRY_WINDOW_MS` on its environment's
+ *   clock is returned pending as it is, whoever asks (a client's retry or the
+ *   sweep): the provider may have forgotten its idempotency key, so another
+ *   call could refund twice. An operator settles it by hand.
  */
 export async function settleCreditNote(dependencies: AppDependencies, environmentId: string, creditNoteId: string): Promise<CreditNoteRecord> {
   const loaded = await dependencies.store.read(async (repository) => {
     const note = await repository.creditNotes.get(environmentId, creditNoteId);
     const purchase = note && (await repository.purchases.get(environmentId, note.purchaseId));
-    return note && purchase ? { note, purchase } : undefined;
+    const environment = await repository.accounts.getEnvironment(environmentId);
+    return note && purchase ? { note, purchase, now: environment ? currentTime(dependencies, environment) : dependencies.clock.now() } : undefined;
   });
   if (!loaded) throw new Error(`Credit note ${creditNoteId} or its purchase vanished.`);
-  const { note, purchase } = loaded;
+  const { note, purchase, now } = loaded;
   if (note.status !== 'pending') return note;
+  if (note.amountMinor === 0n) return markRefunded(dependencies, environmentId, purchase, note, null);
+  if (now - note.createdAt >= REFUND_RETRY_WINDOW_MS) return note;
   let refundReference: string;
   try {
     const provider = dependencies.payments.provider(note.provider);
@@ -118,6 +130,11 @@ export async function settleCreditNote(dependencies: AppDependencies, environmen
     await dependencies.store.transaction((repository) => repository.creditNotes.recordFailure(note.id, error instanceof Error ? error.message : String(error)));
     return (await dependencies.store.read((repository) => repository.creditNotes.get(environmentId, note.id)))!;
   }
+  return markRefunded(dependencies, environmentId, purchase, note, refundReference);
+}
+
+/** Step 3: pending → succeeded and `purchase.refunded`, in one transaction. */
+function markRefunded(dependencies: AppDependencies, environmentId: string, purchase: PurchaseRecord, note: CreditNoteRecord, refundReference: string | null): Promise<CreditNoteRecord> {
   return dependencies.store.transaction(async (repository) => {
     const environment = await repository.accounts.getEnvironment(environmentId);
     const at = environment ? currentTime(dependencies, environment) : dependencies.clock.now();

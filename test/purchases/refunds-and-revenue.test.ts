@@ -98,6 +98,19 @@ describe('refunds and the revenue report', () => {
     assert.deepEqual(expectStatus(await api.get(`/v1/credit-notes/${note.id}`), 200), note);
   });
 
+  it('a refund whose money rounds to 0.00 succeeds at once with no provider reference and emits purchase.refunded once', async () => {
+    const wallet = await api.wallet({ scale: 2 });
+    const purchase = await bought(wallet, '1000', '0.50');
+    const note = expectStatus(await refund(purchase, { amount: '0.99' }, 'refund-zero'), 200);
+    assert.deepEqual(
+      { credits: note.credits, amount: note.amount, status: note.status, reference: note.refundReference },
+      { credits: '0.99', amount: '0.00', status: 'succeeded', reference: null },
+    );
+    assert.deepEqual(expectStatus(await refund(purchase, { amount: '0.99' }, 'refund-zero'), 200).id, note.id);
+    const events = (expectStatus(await api.get('/v1/events?type=purchase.refunded&limit=100'), 200).data as Json[]).filter((event) => event.data.purchaseId === purchase.id);
+    assert.deepEqual(events.map((event) => [event.data.creditNoteId, event.data.refundAmount, event.data.refundReference]), [[note.id, '0.00', null]]);
+  });
+
   it('refuses bad refunds with a clear error and writes nothing', async () => {
     const wallet = await api.wallet();
     const paid = await bought(wallet, '10', '1.00');

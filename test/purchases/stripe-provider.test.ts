@@ -7,7 +7,7 @@ import Stripe from 'stripe';
 import Database from 'better-sqlite3';
 import { MAX_TOP_UP_RUNS, runAutoTopUps } from '../../src/app/auto-top-up-runs.ts';
 import { expireDuePurchases } from '../../src/app/purchases-expiry.ts';
-import { settlePendingRefunds } from '../../src/app/refunds.ts';
+import { REFUND_RETRY_WINDOW_MS, settlePendingRefunds } from '../../src/app/refunds.ts';
 import { apiClient, startServe, type ServedProcess } from '../support/serve-process.ts';
 import { expectError, expectStatus, HOUR, iso, MINUTE, startTestApi, type ApiResponse, type Json, type TestApi } from '../support/test-api.ts';
 import { StripeRecorder } from './stripe-recorder.ts';
@@ -215,6 +215,27 @@ describe('the stripe payment provider', () => {
     assert.equal(await settlePendingRefunds(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 0);
   });
 
+  it('a refund whose money rounds to 0.00 sends nothing to Stripe: the credit note succeeds at once with no reference, purchase.refunded once', async () => {
+    const wallet = await api.wallet();
+    const purchase = await buy(wallet, { price: '0.50' });
+    const payload = completed(purchase.paymentSession.id, 'pi_refund_zero');
+    expectStatus(await notify(payload, signed(payload)), 200);
+    const before = recorder.calls('POST /v1/refunds').length;
+    const note = expectStatus(await api.post(`/v1/purchases/${purchase.id}/refund`, { amount: '0.99' }, { idempotencyKey: 'stripe-refund-zero' }), 200);
+    assert.deepEqual(
+      { status: note.status, credits: note.credits, amount: note.amount, reference: note.refundReference },
+      { status: 'succeeded', credits: '0.99', amount: '0.00', reference: null },
+    );
+    const replay = expectStatus(await api.post(`/v1/purchases/${purchase.id}/refund`, { amount: '0.99' }, { idempotencyKey: 'stripe-refund-zero' }), 200);
+    assert.deepEqual({ id: replay.id, status: replay.status }, { id: note.id, status: 'succeeded' });
+    assert.equal(recorder.calls('POST /v1/refunds').length, before, 'no Refund request was sent to Stripe');
+    const events = (expectStatus(await api.get('/v1/events?type=purchase.refunded&limit=100'), 200).data as Json[]).filter((event) => event.data.purchaseId === purchase.id);
+    assert.deepEqual(
+      events.map((event) => ({ note: event.data.creditNoteId, amount: event.data.refundAmount, reference: event.data.refundReference })),
+      [{ note: note.id, amount: '0.00', reference: null }],
+    );
+  });
+
   it('checkout.session.expired voids it; a completed that arrives after is not credited but recorded', async () => {
     const wallet = await api.wallet();
     const purchase = await buy(wallet);
@@ -321,6 +342,23 @@ describe('the stripe payment provider', () => {
     const settings = expectStatus(await api.get(`/v1/balance-settings?customerId=${wallet.customerId}&unit=${wallet.unit}`), 200);
     assert.equal(settings.autoTopUpState.inFlight, null, 'the next debit may try again');
     assert.equal((await api.balance(wallet)).available, '40');
+  });
+
+  it('after the retry window neither a client retry nor the sweep calls Stripe again: the note stays pending', async () => {
+    // Last in this suite: it moves the shared clock a day on.
+    const wallet = await api.wallet();
+    const purchase = await buy(wallet);
+    const payload = completed(purchase.paymentSession.id, 'pi_refund_late');
+    expectStatus(await notify(payload, signed(payload)), 200);
+    recorder.failRefunds = 3;
+    const pending = expectStatus(await api.post(`/v1/purchases/${purchase.id}/refund`, {}, { idempotencyKey: 'stripe-refund-late' }), 200);
+    assert.equal(pending.status, 'pending');
+    await api.advanceClock((await api.now()) + REFUND_RETRY_WINDOW_MS);
+    const before = recorder.calls('POST /v1/refunds').length;
+    const retried = expectStatus(await api.post(`/v1/purchases/${purchase.id}/refund`, {}, { idempotencyKey: 'stripe-refund-late' }), 200);
+    assert.deepEqual({ id: retried.id, status: retried.status, attempts: retried.attempts }, { id: pending.id, status: 'pending', attempts: pending.attempts });
+    assert.equal(await settlePendingRefunds(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 0);
+    assert.equal(recorder.calls('POST /v1/refunds').length, before, 'Stripe may have forgotten the key: nothing was sent');
   });
 });
 

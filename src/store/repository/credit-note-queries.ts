@@ -52,7 +52,7 @@ export class CreditNoteQueries {
   }
 
   /** pending → succeeded, once: false when another attempt got there first. */
-  async markSucceeded(id: string, input: { at: number; refundReference: string }): Promise<boolean> {
+  async markSucceeded(id: string, input: { at: number; refundReference: string | null }): Promise<boolean> {
     const changed = await this.executor.run(
       "UPDATE credit_notes SET status = 'succeeded', refund_reference = ?, refunded_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'pending'",
       [input.refundReference, input.at, id],
