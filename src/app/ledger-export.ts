@@ -2,7 +2,7 @@ import type { LedgerEntryRecord } from '../store/records.ts';
 import { column, defineExport } from './export-source.ts';
 import { walkPages } from './keyset-walk.ts';
 
-/** Every ledger entry (all types) that took effect in [from, to), by effectiveAt then id. */
+/** Every ledger entry (all types) that took effect in [from, to), by effectiveAt then id. Expiries are booked after they fall due, with a past effectiveAt, so an ended window can still gain rows (docs/exports.md "Snapshots"). */
 export const ledgerExport = defineExport<LedgerEntryRecord>({
   description: 'Ledger entries of every type that took effect in [from, to), ordered by effectiveAt, then id. Per wallet, amount sums to the balance.',
   filters: ['customerId', 'unit'],
