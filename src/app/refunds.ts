@@ -12,7 +12,7 @@ import { resolveWallet } from './wallet-address.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 import { appendEvents } from './webhook-outbox.ts';
 
-/** Pending credit notes are retried by the sweep only this long: Stripe keeps an idempotency key 24 hours. */
+/** The provider is called for a credit note only this long after it was made, by the sweep or a client retry alike: Stripe keeps an idempotency key 24 hours. */
 export const REFUND_RETRY_WINDOW_MS = 23 * 60 * 60 * 1000;
 /** The sweep leaves a credit note alone this long after it was made: its own request is still settling it. */
 export const REFUND_SWEEP_DELAY_MS = 60 * 1000;
