@@ -176,8 +176,10 @@ async function* walkAllGrants(dependencies: AppDependencies, environmentId: stri
 /**
  * Walks the ledger entries of these grants booked before the period's end, a
  * chunk per read (a much-used grant has many), into one `GrantRevenueWalk` per
- * grant, made at its `grant` entry (always its first). A void a credit note
- * records is a refund.
+ * grant: a paid grant with a price is paid (deferred) when its payment was booked
+ * (`paidAt`, else its creation), whatever its effectiveAt, and its `grant` entry
+ * (always its first) adds nothing more; any other grant starts at its `grant`
+ * entry. A void a credit note records is a refund.
  */
 async function walkGrants(
   dependencies: AppDependencies,
@@ -188,6 +190,15 @@ async function walkGrants(
   const walks = new Map<string, { walk: GrantRevenueWalk; credits: bigint }>();
   const prices = new Map(grants.map(({ grant, price }) => [grant.id, price ?? 0n]));
   const grantIds = [...prices.keys()];
+  for (const { grant, price } of grants) {
+    if (price === null || grant.paymentPending) continue;
+    // Paid money is deferred revenue from when it was booked, not from when the grant becomes effective.
+    const walk = new GrantRevenueWalk({ price, credits: grant.amount }, period);
+    walk.add({ kind: 'granted', credits: grant.amount, bookedAt: grant.paidAt ?? grant.createdAt });
+    // Voided before it became effective: no ledger entry records it, the money leaves as breakage when it was voided.
+    if (grant.activatedAt === null && grant.voidedAt !== null) walk.add({ kind: 'breakage', credits: grant.amount, bookedAt: grant.voidedAt });
+    walks.set(grant.id, { walk, credits: grant.amount });
+  }
   const refunds = await dependencies.store.read((repository) => repository.creditNotes.refundEntriesOf(grantIds));
   let after: { grantId: string; sequence: number } | null = null;
   for (;;) {
@@ -196,7 +207,9 @@ async function walkGrants(
       const movement = movementOf(entry, refunds.has(`${entry.walletId}:${entry.sequence}`));
       if (!movement) continue;
       const grantId = entry.grantId!;
-      if (movement.kind === 'granted' && !walks.has(grantId)) {
+      if (movement.kind === 'granted') {
+        // A paid grant's money was walked above, from when it was booked.
+        if (walks.has(grantId)) continue;
         walks.set(grantId, { walk: new GrantRevenueWalk({ price: prices.get(grantId)!, credits: movement.credits }, period), credits: movement.credits });
       }
       walks.get(grantId)?.walk.add(movement);

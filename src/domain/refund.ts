@@ -20,7 +20,12 @@ export interface RefundedCredits {
  */
 export function refundUnusedCredits(ledger: WalletLedger, input: { grantId: string; requested: Amount | null; basis: CostBasis }): RefundedCredits {
   const grant = ledger.grant(input.grantId);
-  if (grant.activatedAt === null) throw stateConflict(`Grant '${grant.id}' is not effective yet; nothing of it can be refunded.`);
+  if (grant.activatedAt === null) {
+    // Its credits are not in the ledger yet, so there is no entry a refund's void could reverse.
+    throw stateConflict(
+      `Grant '${grant.id}' is not effective yet (effective at ${new Date(grant.effectiveAt).toISOString()}); refund it from then on, or void the grant (POST /v1/grants/${grant.id}/void) to cancel it without a credit note.`,
+    );
+  }
   const unused = grant.available;
   if (unused === 0n) throw stateConflict(`Nothing of grant '${grant.id}' is unused: there is nothing to refund.`);
   const credits = input.requested ?? unused;

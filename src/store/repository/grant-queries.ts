@@ -135,14 +135,19 @@ export class GrantQueries {
 
   /**
    * One page (by ID) of the grants that became active before `activatedBefore`,
-   * optionally of one customer: what the revenue report walks, a page at a time.
+   * or whose money was booked before it (a paid grant with a cost, paid, however
+   * far ahead its effectiveAt), optionally of one customer: what the revenue
+   * report walks, a page at a time.
    */
   async pageActivatedBefore(
     environmentId: string,
     input: { activatedBefore: number; customerId?: string; after: string | null; limit: number },
   ): Promise<GrantRecord[]> {
-    const where = ['environment_id = ?', 'activated_at IS NOT NULL', 'activated_at < ?'];
-    const params: unknown[] = [environmentId, input.activatedBefore];
+    const where = [
+      'environment_id = ?',
+      "((activated_at IS NOT NULL AND activated_at < ?) OR (category = 'paid' AND cost_amount IS NOT NULL AND payment_pending = 0 AND COALESCE(paid_at, created_at) < ?))",
+    ];
+    const params: unknown[] = [environmentId, input.activatedBefore, input.activatedBefore];
     if (input.customerId !== undefined) {
       where.push('customer_id = ?');
       params.push(input.customerId);
