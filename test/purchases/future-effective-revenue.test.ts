@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertRevenueIdentity, payAtCheckout } from '../support/revenue-checks.ts';
 import { DAY, expectError, expectStatus, iso, startTestApi, type Json, type TestApi, type WalletInput } from '../support/test-api.ts';
 
 /**
@@ -19,7 +20,6 @@ describe('revenue report: paid credits that start later', () => {
     await api.close();
   });
 
-  const form = { 'content-type': 'application/x-www-form-urlencoded' };
   const report = async (wallet: WalletInput, from: number, to: number) =>
     expectStatus(await api.get(`/v1/reports/revenue?${new URLSearchParams({ from: iso(from), to: iso(to), currency: 'usd', customerId: wallet.customerId! })}`), 200);
   const money = (body: Json) => ({
@@ -30,18 +30,13 @@ describe('revenue report: paid credits that start later', () => {
     refunds: body.refunds.money,
     closing: body.closingDeferred.money,
   });
-  const cents = (amount: string) => BigInt(amount.replace('.', ''));
-  const identity = (body: Json) => {
-    const m = money(body);
-    assert.equal(cents(m.opening) + cents(m.paid) - cents(m.recognised) - cents(m.breakage) - cents(m.refunds), cents(m.closing), 'opening + paid − recognised − breakage − refunds = closing');
-  };
+  const identity = assertRevenueIdentity;
 
   it('a purchase paid on day 0 for credits effective on day 40 is paid and deferred from day 0; periods chain; refund waits for effectiveAt', async () => {
     const wallet = await api.wallet();
     const day0 = await api.now();
     const purchase = expectStatus(await api.post('/v1/purchases', { ...wallet, amount: '100', price: '50.00', effectiveAt: iso(day0 + 40 * DAY) }), 201);
-    const path = new URL(purchase.paymentSession.url).pathname;
-    expectStatus(await api.request({ method: 'POST', url: `${path}/pay`, key: null, payload: '', headers: form }), 303);
+    await payAtCheckout(api, purchase);
     await api.advanceClock(day0 + 30 * DAY);
 
     const first = await report(wallet, day0, day0 + 30 * DAY);

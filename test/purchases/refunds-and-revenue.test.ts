@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { assertRevenueIdentity, payAtCheckout } from '../support/revenue-checks.ts';
 import { expectError, expectStatus, HOUR, iso, MINUTE, startTestApi, type Json, type TestApi, type WalletInput } from '../support/test-api.ts';
 
 /**
@@ -19,12 +20,10 @@ describe('refunds and the revenue report', () => {
     await api.close();
   });
 
-  const form = { 'content-type': 'application/x-www-form-urlencoded' };
   /** A paid purchase of `amount` credits for `price` usd. */
   const bought = async (wallet: WalletInput, amount: string, price: string): Promise<Json> => {
     const purchase = expectStatus(await api.post('/v1/purchases', { ...wallet, amount, price }), 201);
-    const path = new URL(purchase.paymentSession.url).pathname;
-    expectStatus(await api.request({ method: 'POST', url: `${path}/pay`, key: null, payload: '', headers: form }), 303);
+    await payAtCheckout(api, purchase);
     return purchase;
   };
   const refund = (purchase: Json, body: Record<string, unknown> = {}, idempotencyKey?: string) =>
@@ -39,11 +38,7 @@ describe('refunds and the revenue report', () => {
     assert.equal(response.status, 200, response.text);
     return response.text;
   };
-  const identity = (body: Json) => {
-    const cents = (money: string) => BigInt(money.replace('.', ''));
-    const sum = cents(body.openingDeferred.money) + cents(body.paid.money) - cents(body.recognised.money) - cents(body.breakage.money) - cents(body.refunds.money);
-    assert.equal(sum, cents(body.closingDeferred.money), 'opening + paid − recognised − breakage − refunds = closing');
-  };
+  const identity = assertRevenueIdentity;
 
   it("Lago's case: 100 credits bought for 100.00, 14.28444999 refunded: 14.28 back and 85.72 deferred, 100.00 exactly", async () => {
     const wallet = await api.wallet({ scale: 8 });
