@@ -88,7 +88,11 @@ describe('operating: logs and metrics on every surface', () => {
     const port = await refusedPort();
     expectOk(await call('POST', '/v1/webhook-endpoints', { url: `http://127.0.0.1:${port}/hook`, eventTypes: ['grant.*'] }));
     expectOk(await call('POST', '/v1/grants', { customerId: 'ops_customer', unit: 'ops', amount: '1' }));
-    await until(async () => /creditbook_webhook_attempts_total\{outcome="failed"\} [1-9]/.test(await metrics()), 'the last attempt to fail');
+    // The backlog gauge is set after the attempt is counted: wait for both, as an operator's alert would.
+    await until(async () => {
+      const text = await metrics();
+      return /creditbook_webhook_attempts_total\{outcome="failed"\} [1-9]/.test(text) && /creditbook_webhook_backlog 0/.test(text);
+    }, 'the last attempt to fail and the backlog to drain');
     const text = await metrics();
     assert.match(text, /creditbook_webhook_attempts_total\{outcome="retrying"\} [1-9]/);
     assert.match(text, /creditbook_webhook_attempt_duration_seconds_count\{outcome="failed"\} [1-9]/);

@@ -31,7 +31,8 @@ type Step =
   | { kind: 'wait'; hours: number };
 
 /** Sometimes the credits start later: their money is deferred from when it was booked. */
-const effectiveInHours = fc.option(fc.integer({ min: 1, max: 40 }), { freq: 3 });
+// One grant in four starts later (refunds wait for it): enough to cover it, few enough that most histories still refund.
+const effectiveInHours = fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 40 }) });
 // Purchases and refunds weigh more, so most histories refund something (the coverage floor below).
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -218,7 +219,7 @@ forEachStore('revenue report (property)', (target) => {
         assert.ok(purchases.every((purchase) => purchase.status === 'paid'));
         assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
       }),
-      { numRuns: target.dialect === 'sqlite' ? 50 : 25 },
+      { numRuns: 50 },
     );
     for (const [kind, count] of Object.entries(seen)) assert.ok(count >= 2, `only ${count} histories had ${kind}: ${JSON.stringify(seen)}`);
   });
