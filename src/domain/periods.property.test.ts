@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { computeBalance } from './balance.ts';
 import { CreditbookError } from './errors.ts';
-import { calendarPeriod, indexAt, ModelError, nthBoundary, ReferenceModel, type CalendarPeriod, type GrantView, type Observation, type Outcome } from './reference-model.ts';
+import { calendarPeriod, indexAt, ModelError, nthBoundary, ReferenceModel, type CalendarPeriod, grantViews, type Observation, type Outcome } from './reference-model.ts';
 import { boundary, parsePeriod, periodIndexAt } from './periods.ts';
 import { replayWallet } from './replay.ts';
 import { emptyWallet, issuedGrantIdOf, T0, utc } from './test-builders.ts';
@@ -265,20 +265,7 @@ function observe(snapshot: WalletSnapshot, at: number): Observation {
     scheduled: view.scheduled,
     overdraft: view.overdraft,
     period: view.period,
-    grants: view.grants
-      .map(({ grant }): [string, GrantView] => [
-        grant.id,
-        {
-          amount: grant.amount,
-          available: grant.available,
-          held: grant.held,
-          consumed: grant.consumed,
-          expired: grant.expired,
-          voided: grant.voided,
-          rolledOver: grant.rolledOver,
-        },
-      ])
-      .sort(([a], [b]) => a.localeCompare(b)),
+    grants: grantViews(view.grants.map(({ grant }) => grant)),
   };
 }
 

@@ -160,6 +160,24 @@ export interface GrantView {
   rolledOver: bigint;
 }
 
+/** Each grant's figures by ID, sorted by ID: what a balance view compares, from the model or from the engine. */
+export function grantViews(grants: ReadonlyArray<{ id: string } & GrantView>): Array<[string, GrantView]> {
+  return grants
+    .map((grant): [string, GrantView] => [
+      grant.id,
+      {
+        amount: grant.amount,
+        available: grant.available,
+        held: grant.held,
+        consumed: grant.consumed,
+        expired: grant.expired,
+        voided: grant.voided,
+        rolledOver: grant.rolledOver,
+      },
+    ])
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
 export interface Observation {
   available: bigint;
   held: bigint;
@@ -516,20 +534,7 @@ export class ReferenceModel {
               usage: this.usage,
             }
           : null,
-      grants: this.grants
-        .map((grant): [string, GrantView] => [
-          grant.id,
-          {
-            amount: grant.amount,
-            available: grant.available,
-            held: grant.held,
-            consumed: grant.consumed,
-            expired: grant.expired,
-            voided: grant.voided,
-            rolledOver: grant.rolledOver,
-          },
-        ])
-        .sort(([a], [b]) => a.localeCompare(b)),
+      grants: grantViews(this.grants),
     };
   }
 
