@@ -422,7 +422,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List ledger entries, newest first */
+        /** List ledger entries, newest first by when they took effect (by booking order with grantId) */
         get: operations["listLedgerEntries"];
         put?: never;
         post?: never;

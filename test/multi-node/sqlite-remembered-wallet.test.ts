@@ -3,6 +3,8 @@ import { afterEach, it } from 'node:test';
 import { createDebit } from '../../src/app/debits.ts';
 import { changeGrant, createGrant } from '../../src/app/grants.ts';
 import { verifyAll } from '../../src/app/verify.ts';
+import type { DeliveryDependencies } from '../../src/webhooks/dispatcher.ts';
+import { fanOutEvents } from '../../src/webhooks/fan-out.ts';
 import type { CachedWalletState, CachedWalletWork } from '../../src/store/port.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { forStore } from '../support/stores.ts';
@@ -166,6 +168,22 @@ forStore('sqlite', 'debits on a remembered wallet state without loads', (target)
     assert.equal((await balanceOf(fixture)).available, '75');
     const stored = await fixture.store.read((repository) => repository.idempotency.get(fixture.environment.id, 'environment', 'rolled-back'));
     assert.equal(stored, undefined);
+    assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
+  });
+  it('keeps every state across background writes that touch no wallet (the outbox fan-out), and drops them on a write that does', async () => {
+    const a = await node();
+    const fixture = await createFixture(a.store);
+    const grantId = await grant(fixture, '100');
+    await debit(fixture, '1'); // loads, then remembers
+    // The webhook fan-out marks the debits' events in a transaction of its own with no coalesce key.
+    assert.ok((await fanOutEvents(fixture.dependencies as unknown as DeliveryDependencies)) > 0, 'the fan-out wrote');
+    await debit(fixture, '2');
+    assert.deepEqual(a.store.rememberedCounts, { remembered: 1, refused: 0, full: 1 }, 'the fan-out left the state remembered');
+    // A plain transaction that writes a grant row may change any wallet: every state is forgotten.
+    await a.store.transaction((repository) => repository.grants.updateDetails(grantId, { name: 'renamed', metadata: {} }));
+    await debit(fixture, '3');
+    assert.deepEqual(a.store.rememberedCounts, { remembered: 1, refused: 0, full: 2 }, 'the grant write made the next debit load');
+    assert.equal((await balanceOf(fixture)).available, '94');
     assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
   });
 });

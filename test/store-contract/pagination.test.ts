@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import { listCustomers, listUnits, listWallets, createUnit } from '../../src/app/accounts.ts';
 import { createDebit } from '../../src/app/debits.ts';
 import { changeGrant, createGrant, listGrants } from '../../src/app/grants.ts';
+import { sweepDueEvents } from '../../src/app/time-events.ts';
 import type { Page, PageRequest } from '../../src/store/records.ts';
 import { forEachStore } from '../support/stores.ts';
 import { addCustomer, bodyOf, createFixture, DAY, HOUR, presentDebit, presentGrant, rejectsWith, T0, walletOf } from './fixtures.ts';
@@ -130,6 +131,35 @@ forEachStore('pagination', (target) => {
     const wallets = (await collectPages(1, (page) => listWallets(dependencies, context, { customerId: fixture.customer.id }, page))).flat();
     assert.deepEqual(wallets, [second.walletId, first.walletId].sort().reverse());
     assert.equal((await listWallets(dependencies, context, { unit: 'nothing' }, { limit: 10, startingAfter: null })).data.length, 0);
+  });
+
+  it('lists ledger entries by when they took effect, not by id: an expiry the sweep books late sits where it took effect', async () => {
+    const fixture = await createFixture(await target.open());
+    const { dependencies, context, store, clock } = fixture;
+    const other = await addCustomer(fixture, 'other');
+    const expiring = bodyOf(await createGrant(dependencies, { context, input: { ...walletOf(fixture), amount: '5', expiresAt: clock.now() + HOUR }, present: presentGrant }));
+    await createGrant(dependencies, { context, input: { customerId: other.id, unit: fixture.unit, amount: '5' }, present: presentGrant });
+    clock.set(clock.now() + 2 * HOUR);
+    await createDebit(dependencies, { context, input: { customerId: other.id, unit: fixture.unit, amount: '1' }, present: presentDebit });
+    assert.ok((await sweepDueEvents(dependencies)) > 0, 'the sweep booked the expiry after the debit');
+    const environmentId = context.environment.id;
+    const all = await store.read((repository) => repository.ledger.list(environmentId, {}, { limit: 10, startingAfter: null }));
+    const byEffect = [...all.data].sort((a, b) => b.effectiveAt - a.effectiveAt || (b.id < a.id ? -1 : 1));
+    assert.deepEqual(all.data.map((entry) => entry.id), byEffect.map((entry) => entry.id));
+    assert.deepEqual(all.data.map((entry) => entry.type), ['debit', 'expiry', 'grant', 'grant']);
+    assert.notDeepEqual(all.data.map((entry) => entry.id), all.data.map((entry) => entry.id).sort().reverse(), 'id order differs here');
+    for (const [filters, limit] of [[{}, 1], [{ customerId: fixture.customer.id }, 1], [{ grantId: expiring.id }, 1], [{ effectiveAt: { gte: clock.now() - 3 * HOUR } }, 3]] as const) {
+      for (const order of ['desc', 'asc'] as const) {
+        const pages = await collectPages(limit, (page) => store.read((repository) => repository.ledger.list(environmentId, filters, { ...page, order })));
+        const listed = pages.flat();
+        const expected = all.data.filter((entry) => !('customerId' in filters) || entry.customerId === filters.customerId).filter((entry) => !('grantId' in filters) || entry.grantId === filters.grantId).map((entry) => entry.id);
+        assert.deepEqual(listed, order === 'desc' ? expected : [...expected].reverse(), `${JSON.stringify(filters)} ${order}`);
+      }
+    }
+    await rejectsWith(
+      store.read((repository) => repository.ledger.list(environmentId, { grantId: expiring.id }, { limit: 1, startingAfter: all.data[0]!.id })),
+      'validation_error',
+    );
   });
 
   it('lists units in code order', async () => {

@@ -77,7 +77,7 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
     {
       schema: routeSchema({
         operationId: 'listLedgerEntries',
-        summary: 'List ledger entries, newest first',
+        summary: 'List ledger entries, newest first by when they took effect (by booking order with grantId)',
         tags: ['ledger'],
         querystring: ListLedgerQuery,
         success: { 200: listOf(LedgerEntryView, 'A page of ledger entries.') },

@@ -11,6 +11,7 @@ import { unitDetailsSchema } from './011-unit-details.ts';
 import { creditNotesSchema } from './012-credit-notes.ts';
 import { exportOrders } from './013-export-orders.ts';
 import { hotPathDiet } from './014-hot-path-diet.ts';
+import { ledgerIndexDiet } from './015-ledger-index-diet.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -37,6 +38,7 @@ export const migrations: readonly Migration[] = [
   { version: 12, name: 'credit notes and customer grant index', sql: creditNotesSchema },
   { version: 13, name: 'export orders', sql: exportOrders },
   { version: 14, name: 'hot path diet: wallet settings flag', sql: hotPathDiet },
+  { version: 15, name: 'ledger index diet', sql: ledgerIndexDiet },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

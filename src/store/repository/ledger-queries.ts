@@ -1,6 +1,7 @@
 import type { LedgerEntryRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { allFilters, equalityFilters, fetchKeysetPage, fetchPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
+import { validationError } from '../../domain/errors.ts';
+import { allFilters, equalityFilters, fetchKeysetPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
 import { amountColumn, placeholders, readAmount, readOptionalText, readTime, type Row } from './row-mapping.ts';
 
 const ENTRY_COLUMNS =
@@ -34,12 +35,40 @@ export class LedgerQueries {
     }
   }
 
-  list(environmentId: string, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
+  /**
+   * A page of entries in the order they took effect, `(effectiveAt, id)`, newest
+   * first unless `order` is 'asc'; filtered by a grant, in the order they were
+   * booked (the wallet's `sequence`). Each order is an index range (migration
+   * 15), so a page costs the same however deep it is: the ledger keeps no index
+   * by ID besides its primary key, and none by customer and ID.
+   */
+  async list(environmentId: string, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
+    const ascending = page.order === 'asc';
+    const byGrant = filters.grantId !== undefined;
     const { where, params } = allFilters(
-      equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, grant_id: filters.grantId, type: filters.type }),
+      equalityFilters({ environment_id: environmentId, customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, grant_id: filters.grantId, type: filters.type }),
       rangeFilters('effective_at', filters.effectiveAt),
     );
-    return fetchPage({ executor: this.executor, table: 'ledger_entries', environmentId, where, params, page, map: mapEntry });
+    if (page.startingAfter !== null) {
+      const cursor = await this.executor.get<Row>('SELECT effective_at, id, grant_id, sequence FROM ledger_entries WHERE environment_id = ? AND id = ?', [environmentId, page.startingAfter]);
+      if (!cursor || (byGrant && cursor.grant_id !== filters.grantId)) {
+        throw validationError('startingAfter', `No ledger entry with id '${page.startingAfter}'${byGrant ? ' of this grant' : ''} to start after.`);
+      }
+      const comparison = ascending ? '>' : '<';
+      if (byGrant) {
+        where.push(`sequence ${comparison} ?`);
+        params.push(cursor.sequence);
+      } else {
+        where.push(`(effective_at, id) ${comparison} (?, ?)`);
+        params.push(cursor.effective_at, cursor.id);
+      }
+    }
+    const direction = ascending ? 'ASC' : 'DESC';
+    const index = byGrant ? 'ledger_entries_grant_sequence' : filters.customerId !== undefined ? 'ledger_entries_customer_effective' : 'ledger_entries_effective';
+    const table = this.capabilities.indexedBy ? `ledger_entries INDEXED BY ${index}` : 'ledger_entries';
+    const order = byGrant ? `grant_id ${direction}, sequence ${direction}` : `effective_at ${direction}, id ${direction}`;
+    const rows = await this.executor.all<Row>(`SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, [...params, page.limit + 1]);
+    return { data: rows.slice(0, page.limit).map(mapEntry), hasMore: rows.length > page.limit };
   }
 
   /** One page of entries by when they took effect, in (effectiveAt, id) order: what exports walk. */

@@ -58,3 +58,28 @@ it('walks export pages as index ranges from the cursor', () =>
       assert.equal(detail.includes('customer_id=?'), sql.includes('customer_id = ?'), `${sql}: the customer's index when a customer is named`);
     }
   }));
+
+/** Ledger and debit listings are index ranges, never a sort: the pages of a long history cost what the first one does (migration 15). */
+it('lists the ledger and a customer’s debits as index ranges', () =>
+  withPlanner(async (plan) => {
+    const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const recorder: SqlExecutor = {
+      all: async (sql, params = []) => (recorded.push({ sql, params }), []),
+      get: async <Row>() => ({ effective_at: 5, id: 'led_x', grant_id: 'grt_g', sequence: 3 }) as Row,
+      run: async () => 0,
+    };
+    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true });
+    for (const filters of [{}, { customerId: 'c' }, { customerId: 'c', unit: 'u' }, { grantId: 'grt_g' }, { effectiveAt: { gte: 1 } }]) {
+      for (const order of ['asc', 'desc'] as const) {
+        for (const startingAfter of [null, 'led_x']) await repository.ledger.list('env', filters, { limit: 10, startingAfter, order });
+      }
+    }
+    await repository.debits.list('env', { customerId: 'c' }, { limit: 10, startingAfter: null });
+    assert.equal(recorded.length, 21);
+    for (const { sql, params } of recorded) {
+      const detail = plan(sql, params);
+      assert.match(detail, /^SEARCH \w+ USING INDEX \w+/, `${sql}: ${detail}`);
+      assert.doesNotMatch(detail, /TEMP B-TREE/, `${sql}: ${detail}`);
+    }
+    assert.match(plan(recorded.at(-1)!.sql, recorded.at(-1)!.params), /INDEX debits_customer/);
+  }));

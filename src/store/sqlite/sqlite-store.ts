@@ -305,10 +305,12 @@ export class SqliteStore implements Store {
     for (const [index, item] of batch.entries()) {
       for (;;) {
         let wrote = false;
-        this.writeExecutor.beforeWrite = () => {
-          if (wrote) return;
-          wrote = true;
-          if (withSavepoints) this.savepoint.begin.run();
+        this.writeExecutor.beforeWrite = (writesWalletState) => {
+          if (!wrote) {
+            wrote = true;
+            if (withSavepoints) this.savepoint.begin.run();
+          }
+          if (!writesWalletState) return;
           if (item.touches === 'any') this.rememberedWallets.clear();
           else if ('key' in item.touches) this.rememberedWallets.forget(item.touches.key);
         };
@@ -372,10 +374,27 @@ class RecordedWrites implements SqlExecutor {
   }
 }
 
+/**
+ * The tables a remembered wallet state is made of (what `book` loads). A statement
+ * that writes one of them, or that this cannot tell (a CTE, a trigger-free
+ * pattern it does not know), may change a remembered state; one that only
+ * writes elsewhere (outbox events, webhook deliveries, idempotency keys, the
+ * audit log, the ledger and debits a wallet operation appends) cannot, so the
+ * background loops that write those keep every remembered state.
+ */
+const WALLET_STATE_TABLES = new Set(['wallets', 'grants', 'holds', 'grant_schedules', 'wallet_settings']);
+const WRITE_TARGET = /^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)"?[\s(]/i;
+
+/** Whether a statement that writes may write a table a remembered wallet state is made of. */
+export function mayWriteWalletState(sql: string): boolean {
+  const target = WRITE_TARGET.exec(sql)?.[1];
+  return target === undefined || WALLET_STATE_TABLES.has(target.toLowerCase());
+}
+
 class SqliteExecutor implements SqlExecutor {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, { statement: Database.Statement; writesWalletState: boolean }>();
   /** Called before every statement that may write (better-sqlite3's `readonly` is false for it). */
-  beforeWrite: (() => void) | undefined;
+  beforeWrite: ((writesWalletState: boolean) => void) | undefined;
 
   constructor(private readonly database: Database.Database) {}
 
@@ -392,13 +411,14 @@ class SqliteExecutor implements SqlExecutor {
   }
 
   private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.database.prepare(sql);
-      this.statements.set(sql, statement);
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      const statement = this.database.prepare(sql);
+      prepared = { statement, writesWalletState: !statement.readonly && mayWriteWalletState(sql) };
+      this.statements.set(sql, prepared);
     }
-    if (this.beforeWrite && !statement.readonly) this.beforeWrite();
-    return statement;
+    if (this.beforeWrite && !prepared.statement.readonly) this.beforeWrite(prepared.writesWalletState);
+    return prepared.statement;
   }
 }
 
