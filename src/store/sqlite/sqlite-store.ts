@@ -62,6 +62,8 @@ export class SqliteStore implements Store {
   private queue: QueuedWork[] = [];
   private flushScheduled = false;
   private batchesAwaitingSync = 0;
+  /** A flush waits for the oldest batch's fsync (see afterFlush). */
+  private flushHeld = false;
   private readonly rememberedWallets: RememberedWallets;
   /** `PRAGMA data_version` when the remembered states were last known valid. */
   private rememberedAt: string | undefined;
@@ -282,6 +284,10 @@ export class SqliteStore implements Store {
       return;
     } finally {
       this.batchesAwaitingSync -= 1;
+      if (this.flushHeld) {
+        this.flushHeld = false;
+        setImmediate(() => void this.flush());
+      }
     }
     batch.forEach((item, index) => {
       const outcome = outcomes[index]!;
@@ -342,9 +348,17 @@ export class SqliteStore implements Store {
     return { outcomes };
   }
 
+  /**
+   * At most two committed batches wait for fsyncs: one whose fsync runs and one
+   * for the next. A third would wait for that same next fsync, so its work waits
+   * in the queue instead and joins whatever comes meanwhile: while an fsync is
+   * slow, the requests behind it make one commit, not one each (each commit
+   * writes every page it touched to the WAL again).
+   */
   private afterFlush(): void {
-    if (this.queue.length > 0) setImmediate(() => void this.flush());
-    else this.flushScheduled = false;
+    if (this.queue.length === 0) this.flushScheduled = false;
+    else if (this.batchesAwaitingSync >= 2) this.flushHeld = true;
+    else setImmediate(() => void this.flush());
   }
 }
 

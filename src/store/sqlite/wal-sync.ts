@@ -26,14 +26,17 @@ export class WalSync {
   constructor(private readonly walPath: string) {}
 
   afterCommit(): Promise<void> {
+    // A sync that has not started yet will start after this commit: join it.
+    if (this.next) return this.next;
     if (!this.running) {
       this.running = this.sync();
       return this.running;
     }
-    this.next ??= this.running.then(
-      () => this.startNext(),
-      () => this.startNext(),
-    );
+    // The next sync starts one event-loop turn after the running one ends, so a
+    // batch its end lets run (SqliteStore holds one back meanwhile) commits first
+    // and rides on it.
+    const startLater = () => new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.startNext());
+    this.next = this.running.then(startLater, startLater);
     return this.next;
   }
 
