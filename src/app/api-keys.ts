@@ -130,6 +130,8 @@ export interface AuthenticatedKey {
   environment: EnvironmentRecord;
   apiKeyId: string;
   scopes: readonly string[];
+  /** What `store.externalChanges()` answered for this authentication (undefined where the store cannot tell). */
+  externalChanges?: number | undefined;
 }
 
 /**
@@ -168,6 +170,7 @@ export class ApiKeyAuthenticator {
     const accessVersion = this.dependencies.accessChanges.version;
     const cached = this.cache.get(keyHash);
     if (cached && cached.until > now && cached.accessVersion === accessVersion && cached.externalVersion === externalVersion) {
+      // Its `externalChanges` is this request's: the entry is used only while that has not moved.
       if (externalVersion !== undefined || cached.key.environment.mode === 'live') return cached.key;
       // No word from other nodes: a test environment's clock may have moved on any of them. Read it fresh (one primary-key read).
       const fresh = await this.dependencies.store.read((repository) => repository.accounts.getEnvironment(cached.key.environment.id));
@@ -185,7 +188,7 @@ export class ApiKeyAuthenticator {
     if (found.key.lastUsedAt === null || found.key.lastUsedAt <= now - ApiKeyAuthenticator.LAST_USED_RESOLUTION_MS) {
       await this.dependencies.store.transaction((repository) => repository.accounts.touchApiKey(found.key.id, now));
     }
-    const authenticated: AuthenticatedKey = { environment: found.environment, apiKeyId: found.key.id, scopes: found.key.scopes };
+    const authenticated: AuthenticatedKey = { environment: found.environment, apiKeyId: found.key.id, scopes: found.key.scopes, externalChanges: externalVersion };
     if (this.cache.size > 10_000) this.cache.clear();
     // Stamped with the versions seen before the read: a change that lands meanwhile (in this process or, through
     // externalChanges, in another one, even while this request waited on its touch) keeps the entry from being used.

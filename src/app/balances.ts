@@ -1,13 +1,14 @@
 import { computeBalance, type BalanceView } from '../domain/balance.ts';
 import { validationError } from '../domain/errors.ts';
 import { replayWallet } from '../domain/replay.ts';
-import type { Instant } from '../domain/types.ts';
+import type { Instant, WalletSnapshot } from '../domain/types.ts';
 import type { WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { canServe, walletCoalesceKey } from './remembered-wallet.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
-import { emptyWallet } from './wallet-operation.ts';
+import { emptyWallet, snapshotOf, type LoadedWallet } from './wallet-operation.ts';
 
 export interface BalanceResult {
   wallet: WalletRecord;
@@ -17,9 +18,10 @@ export interface BalanceResult {
 }
 
 /**
- * The balance now reads the wallet's live grants and active holds (see wallet-grants.ts). A
- * balance as of a past time replays the wallet's ledger up to that time, so it
- * is exact for any moment, including across expiries booked late.
+ * The balance now reads the wallet's live grants and active holds (see wallet-grants.ts), or
+ * takes them from the state this process remembers when that is exactly what the read would
+ * load (`rememberedBalanceNow`). A balance as of a past time replays the wallet's ledger up to
+ * that time, so it is exact for any moment, including across expiries booked late.
  */
 export async function getBalance(
   dependencies: AppDependencies,
@@ -30,6 +32,10 @@ export async function getBalance(
   const now = currentTime(dependencies, context.environment);
   const at = request.at ?? now;
   if (at > now) throw validationError('at', 'at must not be in the future.');
+  if (at === now) {
+    const remembered = rememberedBalanceNow(dependencies, context, address, now);
+    if (remembered) return remembered;
+  }
   return dependencies.store.read((repository) => readBalance(dependencies, repository, address, at, now));
 }
 
@@ -43,9 +49,36 @@ export async function readBalance(dependencies: AppDependencies, repository: Rep
   // Not `at >= wallet.advancedTo`: creating or voiding a scheduled grant books no entry,
   // so live grants can differ from the past even when no entry follows `at`.
   if (at >= now) {
-    return { wallet, balance: computeBalance(await loadSnapshotThrough(repository, wallet, at), at), walletExists: true };
+    return { wallet, balance: balanceNow(await loadSnapshotThrough(repository, wallet, at), at), walletExists: true };
   }
   return { wallet, balance: (await loadWalletHistory(repository, wallet)).balanceAt(at), walletExists: true };
+}
+
+/**
+ * The balance now from the wallet state this process remembers (`Store.rememberedWalletState`:
+ * committed, and no other process committed since), with no statement run, when `canServe`
+ * says that state is all `loadSnapshotThrough` would load at `now`: no holds (`held` is 0), no
+ * schedules, and no period boundary since it was booked that may top up a drained grant. Then
+ * the read would load this very wallet row and these live grants, and `balanceNow` gets the
+ * same snapshot: activations and expiries due since are applied to it in memory either way.
+ * The store's look uses the `data_version` the request's authentication already read.
+ */
+export function rememberedBalanceNow(dependencies: AppDependencies, context: RequestContext, address: WalletAddress, now: Instant): BalanceResult | undefined {
+  const { store } = dependencies;
+  if (!store.rememberedWalletState) return undefined;
+  const state = store.rememberedWalletState<LoadedWallet>(walletCoalesceKey(address), context.externalChanges);
+  if (!state || !canServe(state, now)) return undefined;
+  return { wallet: state.wallet, balance: balanceNow(snapshotOf(state), now), walletExists: true };
+}
+
+/**
+ * computeBalance at `now`, grants in ordinal (creation) order as a past balance lists them: the
+ * live grants load in no set order, and a remembered state keeps the order it was loaded in.
+ */
+function balanceNow(snapshot: WalletSnapshot, now: Instant): BalanceView {
+  const balance = computeBalance(snapshot, now);
+  balance.grants.sort((left, right) => left.grant.ordinal - right.grant.ordinal);
+  return balance;
 }
 
 /**

@@ -72,6 +72,11 @@ export interface RequestContext {
   portalSession?: PortalSessionRecord | undefined;
   /** The API key acting, and from where. Every write it makes is audited (audit-log.ts); absent for background work. */
   actor?: Actor;
+  /**
+   * What `store.externalChanges()` answered while this request was authenticated, so a read may
+   * rely on it instead of asking again (`rememberedBalanceNow`); absent when nothing asked.
+   */
+  externalChanges?: number | undefined;
 }
 
 export interface Actor {

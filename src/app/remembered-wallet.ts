@@ -2,7 +2,7 @@ import { nextFloorBoundaryAfter } from '../domain/due-events.ts';
 import { nextEventAt } from '../domain/next-event.ts';
 import type { GrantState, Instant, WalletSnapshot, WalletState } from '../domain/types.ts';
 import type { WalletTransactionResult } from '../domain/wallet-transaction.ts';
-import type { WalletRecord } from '../store/records.ts';
+import type { WalletAddress, WalletRecord } from '../store/records.ts';
 import { isLive } from '../store/repository/grant-queries.ts';
 import type { LoadedWallet } from './wallet-operation.ts';
 
@@ -11,6 +11,11 @@ import type { LoadedWallet } from './wallet-operation.ts';
  * (`Store.cachedWalletTransaction`): exactly what `book` would load, so an
  * operation computed on it books what it would have booked after loading.
  */
+
+/** The key a wallet's operations coalesce on, and its remembered state is kept under. */
+export function walletCoalesceKey({ environmentId, customerId, unit, walletKey }: WalletAddress): string {
+  return JSON.stringify([environmentId, customerId, unit, walletKey]);
+}
 
 /** A remembered state has at most this many live grants (a wallet with more is loaded each time). */
 const MAX_REMEMBERED_GRANTS = 64;

@@ -8,7 +8,7 @@ import { watchBalance } from './balance-alerts.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findCallerOperation, rememberCallerOperation, type CallerOperationId } from './caller-operation-ids.ts';
 import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
-import { canServe, stateAfter, walletRowAfter } from './remembered-wallet.ts';
+import { canServe, stateAfter, walletCoalesceKey, walletRowAfter } from './remembered-wallet.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
 
 export interface LoadedWallet {
@@ -63,9 +63,8 @@ export interface WalletOperation<Result, Shown = Result> {
  * so a crash leaves all of them or none.
  */
 export function runWalletOperation<Result, Shown = Result>(dependencies: AppDependencies, operation: WalletOperation<Result, Shown>): Promise<Outcome> {
-  const { environmentId, customerId, unit, walletKey } = operation.address;
   // Operations on one wallet serialise on its row lock anyway; a store may run concurrent ones together.
-  const coalesceKey = JSON.stringify([environmentId, customerId, unit, walletKey]);
+  const coalesceKey = walletCoalesceKey(operation.address);
   const full = async (repository: Repository) => {
     const wallet = await lockWallet(dependencies, repository, operation);
     return operateOnLockedWallet(dependencies, repository, wallet, operation);

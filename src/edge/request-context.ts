@@ -62,6 +62,7 @@ export async function authenticateRequest(
     ...base,
     environment: authenticated.environment,
     requestId: request.id,
+    externalChanges: authenticated.externalChanges,
     actor: {
       apiKeyId: authenticated.apiKeyId,
       scopes: authenticated.scopes,

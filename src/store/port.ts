@@ -40,6 +40,15 @@ export interface Store {
    * `coalesceKey: key`.
    */
   cachedWalletTransaction?<T, State extends CachedWalletState>(key: string, work: CachedWalletWork<T, State>): Promise<T>;
+  /**
+   * Optional: the state `cachedWalletTransaction` remembers under `key`, only when it is
+   * what a `read` would see: its transaction committed (never a state written in a batch
+   * still open), and no other process has committed since it was remembered. SQLite tells
+   * the latter by `externalChanges()`: pass what it answered earlier in the same request
+   * (so no statement runs here), or undefined to have it asked now. PostgreSQL cannot tell
+   * without a round trip, and does not offer it.
+   */
+  rememberedWalletState?<State extends CachedWalletState>(key: string, externalChanges: number | undefined): State | undefined;
   close(): Promise<void>;
 }
 

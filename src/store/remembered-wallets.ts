@@ -22,6 +22,16 @@ export class RememberedWallets {
     return remembered;
   }
 
+  /** What is remembered under `key`, left remembered (and now the most recently used). */
+  get(key: string): RememberedWallet | undefined {
+    const remembered = this.wallets.get(key);
+    if (remembered) {
+      this.wallets.delete(key);
+      this.wallets.set(key, remembered);
+    }
+    return remembered;
+  }
+
   remember(key: string, state: CachedWalletState | undefined, version: string | undefined): void {
     if (!state || version === undefined || this.capacity === 0) return;
     this.wallets.delete(key);

@@ -74,12 +74,14 @@ describe('two serve processes sharing a SQLite file see each other\'s key and en
     assert.equal((await onFirst('POST', '/v1/grants', { ...wallet, amount: '100.00' })).status, 201);
     const available = async (client: typeof onFirst) => (await client('GET', `/v1/balances?customerId=${wallet.customerId}&unit=shared`)).body.available;
 
-    // Alternately: each process remembers the state its last debit left, and the other's debit in between must make it forget.
+    // Alternately: each process remembers the state its last debit left (and answers its balance from it), and the
+    // other's debit in between must make it forget: a balance read there must not answer from the stale state.
     const left = ['97.5', '95', '92.5', '90', '87.5', '85'];
     for (const [round, expected] of left.entries()) {
       const [client, other] = round % 2 === 0 ? [onFirst, onSecond] : [onSecond, onFirst];
       assert.equal((await client('POST', '/v1/debits', { ...wallet, amount: '1.25' })).status, 201);
       assert.equal((await client('POST', '/v1/debits', { ...wallet, amount: '1.25' })).status, 201);
+      assert.equal(await available(client), expected);
       assert.equal(await available(other), expected);
     }
     // On the first process's remembered state 80 would fit (85 left); in truth the second left less once it spends 10 more.

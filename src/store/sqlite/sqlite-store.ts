@@ -69,6 +69,12 @@ export class SqliteStore implements Store {
   private rememberedAt: string | undefined;
   /** `PRAGMA data_version` read in the open batch's transaction, once (undefined: not read yet). */
   private batchDataVersion: string | undefined;
+  /**
+   * Keys whose state the open batch remembered: written through by a transaction not committed
+   * yet, so `rememberedWalletState` does not answer them (the reader would not see those writes).
+   * Emptied at COMMIT; a rollback forgets every state anyway.
+   */
+  private readonly uncommittedStates = new Set<string>();
   /** Counts what cachedWalletTransaction did, for tests and the bench. */
   readonly rememberedCounts = { remembered: 0, refused: 0, full: 0 };
 
@@ -168,13 +174,32 @@ export class SqliteStore implements Store {
         }
         this.rememberedCounts.remembered += 1;
         this.rememberedWallets.remember(key, attempt.next, version);
+        this.uncommittedStates.add(key);
         return attempt.value;
       }
     }
     this.rememberedCounts.full += 1;
     const { value, next } = await work.full(repository);
     this.rememberedWallets.remember(key, next, version);
+    this.uncommittedStates.add(key);
     return value;
+  }
+
+  /**
+   * A remembered state a read may use instead of reading: one no open batch wrote (its
+   * transaction committed, so the reader connection sees exactly it), remembered at the
+   * `data_version` the caller saw (`externalChanges`, earlier in its request) or, without
+   * one, at the one now. States are remembered at the `data_version` read inside their
+   * batch's BEGIN IMMEDIATE, and another process's commit changes it: equal versions mean
+   * no other process committed between the state's batch and the caller's look, and this
+   * process's own later writes to the wallet wrote the state through or forgot it.
+   */
+  rememberedWalletState<State extends CachedWalletState>(key: string, externalChanges: number | undefined): State | undefined {
+    if (this.uncommittedStates.has(key)) return undefined;
+    const remembered = this.rememberedWallets.get(key);
+    if (!remembered) return undefined;
+    const version = externalChanges ?? this.externalChanges();
+    return remembered.version === String(version) ? (remembered.state as State) : undefined;
   }
 
   /** The open batch's `data_version`; remembered states from before another process's commit are forgotten. */
@@ -254,6 +279,7 @@ export class SqliteStore implements Store {
     } catch (error) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
       this.rememberedWallets.clear();
+      this.uncommittedStates.clear();
       for (const item of batch) item.reject(error);
       this.afterFlush();
       return;
@@ -329,6 +355,7 @@ export class SqliteStore implements Store {
             this.writer.exec('ROLLBACK');
             // Every state remembered in this transaction was written through by it.
             this.rememberedWallets.clear();
+            this.uncommittedStates.clear();
             return { failed: index, error };
           }
           if (wrote) {
@@ -345,6 +372,8 @@ export class SqliteStore implements Store {
       }
     }
     this.writer.exec('COMMIT');
+    // The reader now sees what this batch wrote, and so may a read of a state it remembered.
+    this.uncommittedStates.clear();
     return { outcomes };
   }
 
