@@ -150,6 +150,31 @@ forStore('sqlite', 'balance reads from remembered wallet states', (target) => {
     assert.deepEqual(next.result.balance.grants.map(({ grant }) => grant.ordinal), [1, 2]);
   });
 
+  it("keeps remembered states through writes to other tables (the outbox fan-out), not through one to a wallet's row", async () => {
+    const a = await node();
+    const fixture = await createFixture(a.store);
+    await grant(fixture, '10');
+    await debit(fixture, '1');
+    await debit(fixture, '1');
+    // What the webhook fan-out does after every debit, in a transaction that names no wallet.
+    const fannedOut = await a.store.transaction(async (repository) => {
+      const events = await repository.outbox.claimUnfanned(500);
+      await repository.outbox.markFannedOut(events.map((event) => event.id));
+      return events.length;
+    });
+    assert.ok(fannedOut > 0);
+    assert.deepEqual(await balance(a, fixture).then(({ remembered, available }) => ({ remembered, available })), { remembered: true, available: '8' });
+    // A write to the wallet's row outside any wallet operation (and naming none): every state is forgotten.
+    const address = { environmentId: fixture.environment.id, ...walletOf(fixture) };
+    await a.store.transaction(async (repository) => {
+      const wallet = (await repository.wallets.find(address, { lock: true }))!;
+      await repository.wallets.update({ ...wallet, overdraftLimit: wallet.overdraftLimit + 5n }, wallet);
+    });
+    const changed = await balance(a, fixture);
+    assert.equal(changed.remembered, false);
+    assert.equal(changed.result.wallet.overdraftLimit, 5n);
+  });
+
   it('does not answer from a state whose batch has not committed: the read sees what is committed', async () => {
     const a = await node();
     const fixture = await createFixture(a.store);
