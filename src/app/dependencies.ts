@@ -73,8 +73,9 @@ export interface RequestContext {
   /** The API key acting, and from where. Every write it makes is audited (audit-log.ts); absent for background work. */
   actor?: Actor;
   /**
-   * What `store.externalChanges()` answered while this request was authenticated, so a read may
-   * rely on it instead of asking again (`rememberedBalanceNow`); absent when nothing asked.
+   * What `store.externalChanges()` answered while this request was authenticated, so a read in
+   * this request may rely on it instead of asking again (`rememberedBalanceNow`); absent when
+   * nothing asked. Never carry it into later work: it says nothing of commits after it was read.
    */
   externalChanges?: number | undefined;
 }

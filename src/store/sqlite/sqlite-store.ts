@@ -148,9 +148,10 @@ export class SqliteStore implements Store {
    * BEGIN IMMEDIATE (so no other process can commit until COMMIT), is what it was
    * when the state was remembered: another process's commit forgets every state.
    * This process's own writes keep them true: each cached work remembers the
-   * state it left (write-through), a plain work that writes forgets the wallet
-   * it names (or every state, when it names none), and a rollback forgets every
-   * state. An attempt that throws wrote nothing (its writes are recorded first)
+   * state it left (write-through), a plain work that writes a table states are
+   * made of forgets the wallet it names (or every state, when it names none;
+   * writing only other tables, such as the outbox, forgets nothing), and a
+   * rollback forgets every state. An attempt that throws wrote nothing (its writes are recorded first)
    * and `full` runs; one whose writes fail (a used idempotency key) is undone
    * and runs again on `full` (see runBatch).
    */
