@@ -151,9 +151,10 @@ export class SqliteStore implements Store {
    * state it left (write-through), a plain work that writes a table states are
    * made of forgets the wallet it names (or every state, when it names none;
    * writing only other tables, such as the outbox, forgets nothing), and a
-   * rollback forgets every state. An attempt that throws wrote nothing (its writes are recorded first)
-   * and `full` runs; one whose writes fail (a used idempotency key) is undone
-   * and runs again on `full` (see runBatch).
+   * rollback forgets every state. An attempt that throws wrote nothing (its
+   * writes are recorded first) and `full` runs; one whose writes fail (a used
+   * idempotency key) is undone and runs again on `full` (see runBatch). A read
+   * may use a state once its batch committed (`rememberedWalletState`).
    */
   cachedWalletTransaction<T, State extends CachedWalletState>(key: string, work: CachedWalletWork<T, State>): Promise<T> {
     const cached = work as unknown as CachedWalletWork<unknown, CachedWalletState>;
