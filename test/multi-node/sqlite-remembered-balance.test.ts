@@ -7,6 +7,7 @@ import { createDebit } from '../../src/app/debits.ts';
 import { currentTime } from '../../src/app/dependencies.ts';
 import { changeGrant, createGrant } from '../../src/app/grants.ts';
 import { createHold, endHold } from '../../src/app/holds.ts';
+import { advanceTestClock } from '../../src/app/time-events.ts';
 import { walletCoalesceKey } from '../../src/app/remembered-wallet.ts';
 import { formatAmount } from '../../src/domain/amount.ts';
 import { CreditbookError } from '../../src/domain/errors.ts';
@@ -125,6 +126,22 @@ forStore('sqlite', 'balance reads from remembered wallet states', (target) => {
     const activated = await balance(a, fixture);
     assert.deepEqual([activated.remembered, activated.available, formatAmount(activated.result.balance.scheduled)], [true, '60', '0']);
     assert.deepEqual(activated.result.balance.grants.map(({ status }) => status), ['expired', 'active', 'active']);
+  });
+
+  it("on a test environment's clock: an advance books the expiry (the state is forgotten), and the next debit's state serves", async () => {
+    const a = await node();
+    const fixture = await createFixture(a.store, { frozenClockAt: T0 });
+    await grant(fixture, '10', { priority: 1, expiresAt: T0 + HOUR });
+    await grant(fixture, '40', { priority: 2 });
+    await debit(fixture, '1');
+    await debit(fixture, '1');
+    assert.deepEqual(await balance(a, fixture).then(({ remembered, available }) => ({ remembered, available })), { remembered: true, available: '48' });
+    const { environment } = await advanceTestClock(fixture.dependencies, fixture.context, T0 + 2 * HOUR);
+    const moved = { ...fixture, environment, context: { ...fixture.context, environment } };
+    assert.deepEqual(await balance(a, moved).then(({ remembered, available }) => ({ remembered, available })), { remembered: false, available: '40' });
+    await debit(moved, '1');
+    const after = await balance(a, moved);
+    assert.deepEqual([after.remembered, after.available, after.result.balance.at], [true, '39', T0 + 2 * HOUR]);
   });
 
   it('reads once a usage-period boundary may top a drained grant up to its floor', async () => {
@@ -327,7 +344,6 @@ forStore('sqlite', 'balance reads from remembered wallet states', (target) => {
       }),
       { numRuns: 40 },
     );
-    console.log(`${fromMemory} of ${reads} balances came from memory`);
     assert.ok(fromMemory > reads / 5, `${fromMemory} of ${reads} balances came from memory`);
   });
 });
