@@ -1,41 +1,37 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DeferredWrites, literal, oneTripQuery } from './one-trip.ts';
-
-describe('one-trip literals', () => {
-  it('quotes every value, so PostgreSQL types it from its context like a bound parameter', () => {
-    assert.equal(literal(null), 'NULL');
-    assert.equal(literal(undefined), 'NULL');
-    assert.equal(literal(42), "'42'");
-    assert.equal(literal(12n), "'12'");
-    assert.equal(literal(true), "'true'");
-    assert.equal(literal("it's"), "'it''s'");
-    assert.equal(literal('back\\slash'), " E'back\\\\slash'");
-  });
-
-  it('refuses what it cannot write exactly', () => {
-    assert.throws(() => literal(Number.NaN), /NaN/);
-    assert.throws(() => literal(Number.POSITIVE_INFINITY), /Infinity/);
-    assert.throws(() => literal({ a: 1 }), /object/);
-    assert.throws(() => literal(Buffer.from('x')), /object/);
-  });
-});
+import { DeferredWrites, GUARD_SQL, oneTripStatements, WALLET_VERSION_SQL } from './one-trip.ts';
+import { StatementCache } from './postgres-executor.ts';
 
 describe('DeferredWrites', () => {
-  it('records writes with their parameters in place, leaving a ? inside quotes alone, and refuses to read', async () => {
-    const writes = new DeferredWrites();
-    assert.equal(await writes.run("UPDATE t SET a = ?, b = 'what?' WHERE id = ?", ["x'y", 7]), 1);
-    assert.deepEqual(writes.statements, ["UPDATE t SET a = 'x''y', b = 'what?' WHERE id = '7'"]);
+  it('records writes as prepared statements with their parameters in text format, and refuses to read', async () => {
+    const cache = new StatementCache('test_');
+    const writes = new DeferredWrites(cache);
+    assert.equal(await writes.run("UPDATE t SET a = ?, b = 'what?', c = ?, d = ? WHERE id = ?", ["x'y", 7, 12n, null]), 1);
+    assert.deepEqual(writes.statements, [{ name: 'test_1', text: "UPDATE t SET a = $1, b = 'what?', c = $2, d = $3 WHERE id = $4", values: ["x'y", '7', '12', null] }]);
     await assert.rejects(writes.get('SELECT 1'), /cannot read/);
     await assert.rejects(writes.all('SELECT 1'), /cannot read/);
     await assert.rejects(writes.run('UPDATE t SET a = ?', []), /1 placeholders but 0 parameters/);
   });
 
-  it('puts the guard first and the new version last', () => {
-    const query = oneTripQuery('wal_1', '123', ['INSERT INTO x VALUES (1)']).split(';\n');
-    assert.equal(query.length, 3);
-    assert.match(query[0]!, /^SELECT 1 \/ \(SELECT count\(\*\)::int FROM \(SELECT 1 FROM wallets WHERE id = 'wal_1' AND xmin = '123'::xid FOR UPDATE\) AS locked\)$/);
-    assert.equal(query[1], 'INSERT INTO x VALUES (1)');
-    assert.equal(query[2], "SELECT xmin::text AS version FROM wallets WHERE id = 'wal_1'");
+  it('refuses a value it cannot send exactly', async () => {
+    const writes = new DeferredWrites(new StatementCache('test_'));
+    await assert.rejects(writes.run('UPDATE t SET a = ?', [Number.NaN]), /NaN/);
+    await assert.rejects(writes.run('UPDATE t SET a = ?', [{ a: 1 }]), /object/);
+    assert.deepEqual(writes.statements, []);
+  });
+
+  it('puts the guard first and the new version last, sharing the cache the transactions use', () => {
+    const cache = new StatementCache('test_');
+    const write = { name: 'w', text: 'INSERT INTO x VALUES ($1)', values: ['1'] };
+    const statements = oneTripStatements(cache, 'wal_1', '123', [write]);
+    assert.equal(statements.length, 3);
+    assert.equal(statements[0]!.name, cache.statement(GUARD_SQL, 2).name);
+    assert.match(statements[0]!.text, /^SELECT 1 \/ \(SELECT count\(\*\)::int FROM \(SELECT 1 FROM wallets WHERE id = \$1 AND xmin = \$2::xid FOR UPDATE\) AS locked\)$/);
+    assert.deepEqual(statements[0]!.values, ['wal_1', '123']);
+    assert.equal(statements[1], write);
+    assert.equal(statements[2]!.text, 'SELECT xmin::text AS version FROM wallets WHERE id = $1');
+    assert.deepEqual(statements[2]!.values, ['wal_1']);
+    assert.equal(cache.query(WALLET_VERSION_SQL, ['wal_1']).name, statements[2]!.name);
   });
 });

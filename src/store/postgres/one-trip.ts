@@ -3,16 +3,19 @@ import type { CachedWalletState, CachedWalletWork } from '../port.ts';
 import type { RememberedWallet } from '../remembered-wallets.ts';
 import type { Repository } from '../repository/repository.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { rewritePlaceholders } from './postgres-executor.ts';
+import { PipelinedStatements, wireValue, type PipelinedStatement } from './pipelined-statements.ts';
+import type { StatementCache } from './postgres-executor.ts';
 
 /**
  * One wallet operation's writes as one round trip (PostgresStore.cachedWalletTransaction).
  *
- * The writes are the repository's own statements, recorded by `DeferredWrites`
- * with their parameters written in as literals, and sent as one simple-protocol
- * query. PostgreSQL runs the statements of one query message as one implicit
- * transaction: they commit together, and an error in any of them rolls all of
- * them back. The first statement is the guard: it locks the wallet row (as
+ * The writes are the repository's own statements with their parameters,
+ * recorded by `DeferredWrites`, and sent as one pipelined message of prepared
+ * statements (pipelined-statements.ts): PostgreSQL runs them as one implicit
+ * transaction, so they commit together, and an error in any of them rolls all
+ * of them back. Each is the repository's named prepared statement, shared with
+ * `PostgresExecutor`, so the server binds a stored plan instead of parsing and
+ * planning text. The first statement is the guard: it locks the wallet row (as
  * today's `SELECT … FOR UPDATE`) and divides by zero unless the row is still the
  * version (`xmin`) the cached state was read from, so a stale state writes
  * nothing. The last statement reads the row's new version.
@@ -28,13 +31,14 @@ export async function attemptInTurn(
   works: ReadonlyArray<CachedWalletWork<unknown, CachedWalletState>>,
   from: CachedWalletState,
   repositoryOver: (writes: DeferredWrites) => Repository,
-): Promise<{ writes: string[]; served: Array<{ index: number; value: unknown }>; state: CachedWalletState | undefined }> {
-  const writes: string[] = [];
+  statements: StatementCache,
+): Promise<{ writes: PipelinedStatement[]; served: Array<{ index: number; value: unknown }>; state: CachedWalletState | undefined }> {
+  const writes: PipelinedStatement[] = [];
   const served: Array<{ index: number; value: unknown }> = [];
   let state: CachedWalletState | undefined = from;
   for (const [index, work] of works.entries()) {
     if (!state) break;
-    const deferred = new DeferredWrites();
+    const deferred = new DeferredWrites(statements);
     const attempt: { value: unknown; next: CachedWalletState | undefined } | undefined = await work.attempt(repositoryOver(deferred), state).catch(() => undefined);
     if (!attempt) continue;
     writes.push(...deferred.statements);
@@ -50,10 +54,30 @@ export async function attemptInTurn(
  * version, a key another node wrote first) and wrote nothing; any other error
  * (a lost connection) leaves unknown whether it committed.
  */
-export async function sendOneTrip(pool: pg.Pool, remembered: RememberedWallet, writes: readonly string[]): Promise<string | undefined> {
-  const results = (await pool.query(oneTripQuery(remembered.state.wallet.id, remembered.version, writes))) as unknown as pg.QueryResult[];
-  const version = (results[results.length - 1]?.rows[0] as { version?: unknown } | undefined)?.version;
-  return typeof version === 'string' ? version : undefined;
+export async function sendOneTrip(
+  pool: pg.Pool,
+  statements: StatementCache,
+  remembered: RememberedWallet,
+  writes: readonly PipelinedStatement[],
+): Promise<string | undefined> {
+  const client = await pool.connect();
+  // As in PostgresStore: a checked-out client whose connection drops emits 'error'; the failure reaches us through the message.
+  const onConnectionError = () => {};
+  client.on('error', onConnectionError);
+  const message = new PipelinedStatements(oneTripStatements(statements, remembered.state.wallet.id, remembered.version, writes));
+  let discard: Error | undefined;
+  try {
+    client.query(message as unknown as pg.Submittable);
+    const version = await message.result;
+    return typeof version === 'string' ? version : undefined;
+  } catch (error) {
+    // A connection that failed other than by the server's refusal is not reused.
+    if (!(error instanceof pg.DatabaseError)) discard = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.removeListener('error', onConnectionError);
+    client.release(discard);
+  }
 }
 
 /**
@@ -72,9 +96,11 @@ export function refusedBeforeCommit(error: unknown): boolean {
   return ['22', '23', '40', '42', '53', '54', '55'].includes(error.code.slice(0, 2)) || error.code === '57014';
 }
 
-/** A write the repository made, with its parameters as literals. */
+/** The writes the repository made, as prepared statements with their parameters. */
 export class DeferredWrites implements SqlExecutor {
-  readonly statements: string[] = [];
+  readonly statements: PipelinedStatement[] = [];
+
+  constructor(private readonly cache: StatementCache) {}
 
   all<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row[]> {
     return Promise.reject(new Error('A one-round-trip wallet operation cannot read.'));
@@ -86,11 +112,9 @@ export class DeferredWrites implements SqlExecutor {
 
   /** Records the statement; the row count is not known until it runs, so no caller may depend on it. */
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    const { text, parameterCount } = rewritePlaceholders(sql, (index) => literal(params[index - 1]));
-    if (parameterCount !== params.length) {
-      throw new Error(`SQL has ${parameterCount} placeholders but ${params.length} parameters were given: ${sql}`);
-    }
-    this.statements.push(text);
+    // Maps every value now, so one that cannot be sent fails this operation's attempt, not the whole message.
+    const { name, text } = this.cache.statement(sql, params.length);
+    this.statements.push({ name, text, values: params.map(wireValue) });
     return 1;
   }
 }
@@ -98,28 +122,12 @@ export class DeferredWrites implements SqlExecutor {
 /** The wallet row's version; read in the transaction that last wrote the row, it is the version that commit leaves. */
 export const WALLET_VERSION_SQL = 'SELECT xmin::text AS version FROM wallets WHERE id = ?';
 
-/** The query message: guard, writes, then the wallet row's new version (one row, column `version`). */
-export function oneTripQuery(walletId: string, version: string, writes: readonly string[]): string {
-  const wallet = literal(walletId);
-  return [
-    `SELECT 1 / (SELECT count(*)::int FROM (SELECT 1 FROM wallets WHERE id = ${wallet} AND xmin = ${literal(version)}::xid FOR UPDATE) AS locked)`,
-    ...writes,
-    rewritePlaceholders(WALLET_VERSION_SQL, () => wallet).text,
-  ].join(';\n');
-}
+/** Locks the wallet row and divides by zero unless it is still at the given version (`xmin`). */
+export const GUARD_SQL = 'SELECT 1 / (SELECT count(*)::int FROM (SELECT 1 FROM wallets WHERE id = ? AND xmin = ?::xid FOR UPDATE) AS locked)';
 
-/**
- * A parameter written as an SQL literal. Every value is quoted (`'12'`, not
- * `12`), so PostgreSQL types it from its context exactly as it types a bound
- * parameter; `escapeLiteral` doubles quotes and backslashes.
- */
-export function literal(value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'string') return pg.escapeLiteral(value);
-  if (typeof value === 'bigint' || typeof value === 'boolean') return `'${String(value)}'`;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`Cannot write ${value} as an SQL literal.`);
-    return `'${String(value)}'`;
-  }
-  throw new Error(`Cannot write a ${typeof value} as an SQL literal.`);
+/** The message: guard, writes, then the wallet row's new version (one row, column `version`). */
+export function oneTripStatements(cache: StatementCache, walletId: string, version: string, writes: readonly PipelinedStatement[]): PipelinedStatement[] {
+  const guard = cache.statement(GUARD_SQL, 2);
+  const read = cache.statement(WALLET_VERSION_SQL, 1);
+  return [{ name: guard.name, text: guard.text, values: [walletId, version] }, ...writes, { name: read.name, text: read.text, values: [walletId] }];
 }

@@ -2,7 +2,7 @@ import type { PoolClient, QueryConfig } from 'pg';
 import type { SqlExecutor } from '../sql-executor.ts';
 
 /** A repository SQL string as PostgreSQL runs it. */
-interface PreparedSql {
+export interface PreparedSql {
   /** Name of the server-side prepared statement; undefined once the cache is full (then it is parsed each time). */
   name: string | undefined;
   text: string;
@@ -56,6 +56,13 @@ export class StatementCache {
   constructor(private readonly namePrefix = 'creditbook_') {}
 
   query(sql: string, params: readonly unknown[]): QueryConfig {
+    const prepared = this.statement(sql, params.length);
+    const values = params.map((value) => (value === undefined ? null : value));
+    return prepared.name === undefined ? { text: prepared.text, values } : { name: prepared.name, text: prepared.text, values };
+  }
+
+  /** The rewritten SQL and its name; throws unless it has `parameterCount` placeholders. */
+  statement(sql: string, parameterCount: number): PreparedSql {
     let prepared = this.statements.get(sql);
     if (!prepared) {
       const rewritten = rewritePlaceholders(sql);
@@ -63,11 +70,10 @@ export class StatementCache {
       prepared = { name, ...rewritten };
       this.statements.set(sql, prepared);
     }
-    if (params.length !== prepared.parameterCount) {
-      throw new Error(`SQL has ${prepared.parameterCount} placeholders but ${params.length} parameters were given: ${sql}`);
+    if (parameterCount !== prepared.parameterCount) {
+      throw new Error(`SQL has ${prepared.parameterCount} placeholders but ${parameterCount} parameters were given: ${sql}`);
     }
-    const values = params.map((value) => (value === undefined ? null : value));
-    return prepared.name === undefined ? { text: prepared.text, values } : { name: prepared.name, text: prepared.text, values };
+    return prepared;
   }
 }
 

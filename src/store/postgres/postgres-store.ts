@@ -227,10 +227,10 @@ export class PostgresStore implements Store {
   private async runCached(key: string, works: Array<CachedWalletWork<unknown, CachedWalletState>>): Promise<BatchOutcome[]> {
     const outcomes: Array<BatchOutcome | undefined> = works.map(() => undefined);
     const remembered = this.rememberedWallets.take(key);
-    const turn = remembered && (await attemptInTurn(works, remembered.state, (writes) => new Repository(writes, capabilities)));
+    const turn = remembered && (await attemptInTurn(works, remembered.state, (writes) => new Repository(writes, capabilities), this.statements));
     if (remembered && turn && turn.served.length > 0) {
       try {
-        this.rememberedWallets.remember(key, turn.state, await sendOneTrip(this.pool, remembered, turn.writes));
+        this.rememberedWallets.remember(key, turn.state, await sendOneTrip(this.pool, this.statements, remembered, turn.writes));
         for (const { index, value } of turn.served) outcomes[index] = { ok: true, value };
         this.oneTripCounts.oneTrip += turn.served.length;
       } catch (error) {
