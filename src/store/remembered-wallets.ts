@@ -32,11 +32,6 @@ export class RememberedWallets {
     return remembered;
   }
 
-  /** What is remembered under `key`, left in place. */
-  peek(key: string): RememberedWallet | undefined {
-    return this.wallets.get(key);
-  }
-
   remember(key: string, state: CachedWalletState | undefined, version: string | undefined): void {
     if (!state || version === undefined || this.capacity === 0) return;
     this.wallets.delete(key);

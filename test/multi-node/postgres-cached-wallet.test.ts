@@ -150,9 +150,7 @@ forStore('postgres', 'one round trip per debit on a remembered wallet state', (t
     assert.deepEqual((await verifyAll(onA.dependencies)).problems, []);
   });
 
-  it('two nodes of closed-loop clients on one wallet: batches computed while the one before is on its way stay exact', async () => {
-    // Each node's next batch is computed on the state its batch on the wire will leave; the other node's
-    // writes make some of those stale, and a batch computed on a refused one must book on today's path.
+  it('two nodes of closed-loop clients on one wallet, their coalesced batches made stale by each other, stay exact', async () => {
     const { a, b, onA, onB } = await twoNodes('200');
     await Promise.all([debit(onA, '1'), debit(onB, '1')]);
     // 32 clients, 10 debits each, of 1 and 0.5 alternately: 240 asked of 198.

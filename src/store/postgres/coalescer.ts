@@ -9,13 +9,6 @@
  * Each queued item still succeeds or fails on its own (savepoints, see
  * PostgresStore). Keys are per process: several nodes still serialise on the
  * database's row lock, each coalescing its own share.
- *
- * A batch may call `sent` once the rest of its work is the server's (its
- * message is on the wire): the next batch of that key then starts at once, so
- * this process computes it while the server runs the one before, and that
- * batch may take in (`more`) what is submitted until it is sent. The store
- * keeps their writes in order (PostgresStore.runCached); a batch that never
- * calls `sent` is waited for, as are all of them before a key is forgotten.
  */
 export interface CoalescedItem {
   work: unknown;
@@ -23,24 +16,13 @@ export interface CoalescedItem {
   reject: (error: unknown) => void;
 }
 
-/** What a running batch may ask of the coalescer (see above). */
-export interface BatchControl {
-  /** Its message is on its way: the next batch of the key may start. */
-  sent(): void;
-  /** Appends to the batch the items queued on its key since, from the oldest, while `accept` takes them (up to the batch limit). */
-  more(accept: (item: CoalescedItem) => boolean): CoalescedItem[];
-  /** Resolves when an item is next submitted on the key. */
-  arrival(): Promise<void>;
-}
-
 export type BatchOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class Coalescer {
   private readonly queues = new Map<string, CoalescedItem[]>();
-  private readonly arrivals = new Map<string, () => void>();
 
   constructor(
-    private readonly runBatch: (items: CoalescedItem[], key: string, control: BatchControl) => Promise<BatchOutcome[]>,
+    private readonly runBatch: (items: CoalescedItem[], key: string) => Promise<BatchOutcome[]>,
     private readonly maxBatch = 64,
   ) {}
 
@@ -50,8 +32,6 @@ export class Coalescer {
       const queue = this.queues.get(key);
       if (queue) {
         queue.push(item);
-        this.arrivals.get(key)?.();
-        this.arrivals.delete(key);
         return;
       }
       this.queues.set(key, [item]);
@@ -63,48 +43,17 @@ export class Coalescer {
     const queue = this.queues.get(key)!;
     while (queue.length > 0) {
       const batch = queue.splice(0, this.maxBatch);
-      let sent!: () => void;
-      const onTheWire = new Promise<void>((resolve) => (sent = resolve));
-      const control: BatchControl = {
-        sent,
-        more: (accept) => {
-          let count = 0;
-          while (count < queue.length && batch.length + count < this.maxBatch && accept(queue[count]!)) count += 1;
-          const taken = queue.splice(0, count);
-          batch.push(...taken);
-          return taken;
-        },
-        arrival: () => new Promise<void>((resolve) => {
-          const before = this.arrivals.get(key);
-          this.arrivals.set(key, () => {
-            before?.();
-            resolve();
-          });
-        }),
-      };
-      let ended = false;
-      const last = this.settle(batch, key, control).then(() => {
-        ended = true;
-      });
-      await Promise.race([onTheWire, last]);
-      // Nothing queued yet: the next batch starts with the first arrival, or once this one has ended.
-      while (queue.length === 0 && !ended) await Promise.race([last, control.arrival()]);
+      try {
+        const outcomes = await this.runBatch(batch, key);
+        batch.forEach((item, index) => {
+          const outcome = outcomes[index]!;
+          if (outcome.ok) item.resolve(outcome.value);
+          else item.reject(outcome.error);
+        });
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+      }
     }
-    // Only reached right after the last batch ended with nothing queued: no await between the check and this.
     this.queues.delete(key);
-    this.arrivals.delete(key);
-  }
-
-  private async settle(batch: CoalescedItem[], key: string, control: BatchControl): Promise<void> {
-    try {
-      const outcomes = await this.runBatch(batch, key, control);
-      batch.forEach((item, index) => {
-        const outcome = outcomes[index]!;
-        if (outcome.ok) item.resolve(outcome.value);
-        else item.reject(outcome.error);
-      });
-    } catch (error) {
-      for (const item of batch) item.reject(error);
-    }
   }
 }

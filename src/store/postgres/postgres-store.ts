@@ -4,10 +4,10 @@ import type { CachedWalletState, CachedWalletWork, Store, StoreHealth } from '..
 import { Repository } from '../repository/repository.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
 import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
-import { Coalescer, type BatchControl, type BatchOutcome, type CoalescedItem } from './coalescer.ts';
+import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts';
 import { typeParsers } from './type-parsers.ts';
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
-import { attemptInTurn, refusedBeforeCommit, sendOneTrip, WALLET_VERSION_SQL, type DeferredWrites } from './one-trip.ts';
+import { attemptInTurn, refusedBeforeCommit, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false };
 
@@ -64,9 +64,7 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   private readonly statements = new StatementCache();
   private readonly maxAttempts: number;
-  private readonly coalescer = new Coalescer((items, key, control) => this.runCoalesced(items, key, control));
-  /** Per key, the batch whose one-trip message is on its way: the state it leaves (if it commits), and when it has ended. */
-  private readonly inFlight = new Map<string, { state: CachedWalletState | undefined; ended: Promise<void> }>();
+  private readonly coalescer = new Coalescer((items, key) => this.runCoalesced(items, key));
   private readonly rememberedWallets: RememberedWallets;
   /** Counts what cachedWalletTransaction did, for tests and the bench. */
   readonly oneTripCounts = { oneTrip: 0, stale: 0, full: 0 };
@@ -157,16 +155,10 @@ export class PostgresStore implements Store {
   }
 
   /** A batch of coalesced works on one key: on a remembered state when all may use one, else in one transaction. */
-  private async runCoalesced(items: CoalescedItem[], key: string, control: BatchControl): Promise<BatchOutcome[]> {
+  private async runCoalesced(items: CoalescedItem[], key: string): Promise<BatchOutcome[]> {
     if (items.every((item) => item.work instanceof CachedItem)) {
-      return this.runCached(key, items.map(cachedWorkOf), {
-        sent: control.sent,
-        more: () => control.more((item) => item.work instanceof CachedItem).map(cachedWorkOf),
-        arrival: control.arrival,
-      });
+      return this.runCached(key, items.map((item) => (item.work as CachedItem).work));
     }
-    // Writes of one key stay in order: a one-trip message still on its way goes first.
-    await this.inFlight.get(key)?.ended;
     return this.runTogether(
       key,
       items.map((item) => (item.work instanceof CachedItem ? cachedFull(item.work.work) : plainWork(item.work as (repository: Repository) => Promise<unknown>))),
@@ -228,77 +220,32 @@ export class PostgresStore implements Store {
   /**
    * A batch of cached works on one wallet. On a remembered state, each work's
    * `attempt` runs on the state the previous one left, and the writes of all
-   * that succeeded go as one guarded message (one-trip.ts). The works it did
-   * not serve (an attempt that threw or declined, the whole message refused)
+   * that succeeded go as one guarded statement (one-trip.ts). The works it did
+   * not serve (an attempt that threw or declined, the whole statement refused)
    * then run on today's path, after it.
-   *
-   * While the batch before is still on its way to the server, this one is
-   * computed on the state that batch leaves, and sent once it has ended, only if
-   * the state remembered then is that very state (so its message committed and
-   * nothing else wrote the wallet through this process since); its version
-   * guards this message as any other. Otherwise what was computed is dropped and
-   * the works run on today's path.
    */
-  private async runCached(
-    key: string,
-    initial: Array<CachedWalletWork<unknown, CachedWalletState>>,
-    control: { sent: () => void; more: () => Array<CachedWalletWork<unknown, CachedWalletState>>; arrival: () => Promise<void> },
-  ): Promise<BatchOutcome[]> {
-    const works = [...initial];
-    const ahead = this.inFlight.get(key);
-    const base = ahead ? ahead.state : this.rememberedWallets.peek(key)?.state;
-    const repositoryOver = (writes: DeferredWrites) => new Repository(writes, capabilities);
-    const turn = base && (await attemptInTurn(works, base, repositoryOver, this.statements));
-    if (ahead) {
-      // Until the batch ahead has ended, take in what is submitted meanwhile and compute it too.
-      let aheadEnded = false;
-      void ahead.ended.then(() => (aheadEnded = true));
-      while (turn?.state) {
-        const added = control.more();
-        if (added.length === 0) {
-          if (aheadEnded) break;
-          await Promise.race([ahead.ended, control.arrival()]);
-          continue;
-        }
-        const offset = works.length;
-        works.push(...added);
-        const next = await attemptInTurn(added, turn.state, repositoryOver, this.statements);
-        turn.writes.push(...next.writes);
-        turn.served.push(...next.served.map(({ index, value }) => ({ index: index + offset, value })));
-        turn.state = next.state;
-      }
-      await ahead.ended;
-    }
+  private async runCached(key: string, works: Array<CachedWalletWork<unknown, CachedWalletState>>): Promise<BatchOutcome[]> {
     const outcomes: Array<BatchOutcome | undefined> = works.map(() => undefined);
     const remembered = this.rememberedWallets.take(key);
-    let ended: (() => void) | undefined;
-    const mine = { state: turn?.state, ended: new Promise<void>((resolve) => (ended = resolve)) };
-    try {
-      if (remembered && turn && turn.served.length > 0 && remembered.state === base) {
-        this.inFlight.set(key, mine);
-        const sending = sendOneTrip(this.pool, this.statements, remembered, turn.writes);
-        control.sent();
-        try {
-          this.rememberedWallets.remember(key, turn.state, await sending);
-          for (const { index, value } of turn.served) outcomes[index] = { ok: true, value };
-          this.oneTripCounts.oneTrip += turn.served.length;
-        } catch (error) {
-          // Refused by the server: nothing was written, and today's path runs them below. Otherwise they fail with it, not retried.
-          if (!refusedBeforeCommit(error)) for (const { index } of turn.served) outcomes[index] = { ok: false, error };
-          else this.oneTripCounts.stale += turn.served.length;
-        }
+    const turn = remembered && (await attemptInTurn(works, remembered.state, (writes) => new Repository(writes, capabilities), this.statements));
+    if (remembered && turn && turn.served.length > 0) {
+      try {
+        this.rememberedWallets.remember(key, turn.state, await sendOneTrip(this.pool, this.statements, remembered, turn.writes));
+        for (const { index, value } of turn.served) outcomes[index] = { ok: true, value };
+        this.oneTripCounts.oneTrip += turn.served.length;
+      } catch (error) {
+        // Refused by the server: nothing was written, and today's path runs them below. Otherwise they fail with it, not retried.
+        if (!refusedBeforeCommit(error)) for (const { index } of turn.served) outcomes[index] = { ok: false, error };
+        else this.oneTripCounts.stale += turn.served.length;
       }
-      const rest = works.flatMap((work, index) => (outcomes[index] === undefined ? [{ work, index }] : []));
-      if (rest.length > 0) {
-        this.oneTripCounts.full += rest.length;
-        const together = await this.runTogether(key, rest.map(({ work }) => cachedFull(work)));
-        rest.forEach(({ index }, position) => (outcomes[index] = together[position]));
-      }
-      return outcomes as BatchOutcome[];
-    } finally {
-      if (this.inFlight.get(key) === mine) this.inFlight.delete(key);
-      ended!();
     }
+    const rest = works.flatMap((work, index) => (outcomes[index] === undefined ? [{ work, index }] : []));
+    if (rest.length > 0) {
+      this.oneTripCounts.full += rest.length;
+      const together = await this.runTogether(key, rest.map(({ work }) => cachedFull(work)));
+      rest.forEach(({ index }, position) => (outcomes[index] = together[position]));
+    }
+    return outcomes as BatchOutcome[];
   }
 
   read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
@@ -387,10 +334,6 @@ function countQueries(client: pg.PoolClient, count: () => void): void {
 /** A coalesced item that may run on a remembered wallet state. */
 class CachedItem {
   constructor(readonly work: CachedWalletWork<unknown, CachedWalletState>) {}
-}
-
-function cachedWorkOf(item: CoalescedItem): CachedWalletWork<unknown, CachedWalletState> {
-  return (item.work as CachedItem).work;
 }
 
 function cachedFull(work: CachedWalletWork<unknown, CachedWalletState>): (repository: Repository) => Promise<{ value: unknown; next: CachedWalletState | undefined }> {
