@@ -189,6 +189,9 @@ export class PostgresRawLedger {
     const opened = await Promise.all(
       Array.from({ length: count }, async () => {
         const client = new pg.Client({ connectionString: this.url });
+        // An idle connection the server ends (an administrator, a restart) would otherwise take the whole bench down;
+        // a query on it still fails, and that failure is reported.
+        client.on('error', (error) => console.error(`raw baseline connection lost: ${error.message}`));
         await client.connect();
         return client;
       }),
