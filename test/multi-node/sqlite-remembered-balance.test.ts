@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, it } from 'node:test';
+import { it } from 'node:test';
 import fc from 'fast-check';
 import { upsertWallet } from '../../src/app/accounts.ts';
 import { getBalance, readBalance, type BalanceResult } from '../../src/app/balances.ts';
@@ -12,7 +12,7 @@ import { walletCoalesceKey } from '../../src/app/remembered-wallet.ts';
 import { formatAmount } from '../../src/domain/amount.ts';
 import { CreditbookError } from '../../src/domain/errors.ts';
 import type { CachedWalletState, CachedWalletWork } from '../../src/store/port.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { sqliteNodes } from '../support/sqlite-nodes.ts';
 import { forStore } from '../support/stores.ts';
 import { bodyOf, createFixture, DAY, HOUR, onStore, presentDebit, presentGrant, presentHold, T0, walletOf, type Fixture } from '../store-contract/fixtures.ts';
 
@@ -24,16 +24,8 @@ import { bodyOf, createFixture, DAY, HOUR, onStore, presentDebit, presentGrant, 
  * from memory it runs none (but `PRAGMA data_version`, when its context carries none).
  */
 forStore('sqlite', 'balance reads from remembered wallet states', (target) => {
-  const stores: SqliteStore[] = [];
-  afterEach(() => Promise.all(stores.splice(0).map((store) => store.close())));
-
-  async function node(): Promise<{ store: SqliteStore; statements: string[] }> {
-    const statements: string[] = [];
-    const store = new SqliteStore(target.location(), { onStatement: (sql) => statements.push(sql) });
-    stores.push(store);
-    await store.migrate();
-    return { store, statements };
-  }
+  /** A store of its own (its own writer connection), recording the statements it runs. */
+  const node = sqliteNodes(() => target.location());
 
   async function grant(fixture: Fixture, amount: string, options: { priority?: number; expiresAt?: number; effectiveAt?: number; resetMinRollover?: string } = {}): Promise<string> {
     const input = { ...walletOf(fixture), amount, ...options };

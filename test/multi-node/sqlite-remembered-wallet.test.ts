@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { afterEach, it } from 'node:test';
+import { it } from 'node:test';
 import { createDebit } from '../../src/app/debits.ts';
 import { changeGrant, createGrant } from '../../src/app/grants.ts';
 import { verifyAll } from '../../src/app/verify.ts';
 import type { DeliveryDependencies } from '../../src/webhooks/dispatcher.ts';
 import { fanOutEvents } from '../../src/webhooks/fan-out.ts';
 import type { CachedWalletState, CachedWalletWork } from '../../src/store/port.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { sqliteNodes } from '../support/sqlite-nodes.ts';
 import { forStore } from '../support/stores.ts';
 import { balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, rejectsWith, tally, walletOf, type Fixture } from '../store-contract/fixtures.ts';
 
@@ -18,18 +18,8 @@ import { balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, 
  * must not leave a state its rollback undid.
  */
 forStore('sqlite', 'debits on a remembered wallet state without loads', (target) => {
-  const stores: SqliteStore[] = [];
-  // Before the group's own cleanup removes the file: each store's checkpointer still works on it.
-  afterEach(() => Promise.all(stores.splice(0).map((store) => store.close())));
-
   /** A store of its own (its own writer connection), recording the statements it runs. */
-  async function node(): Promise<{ store: SqliteStore; statements: string[] }> {
-    const statements: string[] = [];
-    const store = new SqliteStore(target.location(), { onStatement: (sql) => statements.push(sql) });
-    stores.push(store);
-    await store.migrate();
-    return { store, statements };
-  }
+  const node = sqliteNodes(() => target.location());
 
   /** Two stores on one file, one environment. */
   async function twoStores() {
