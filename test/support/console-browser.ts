@@ -40,7 +40,13 @@ export async function startConsoleBrowser(env: Record<string, string> = {}): Pro
   const served = await startServe({ database: join(directory, 'console.db'), env });
   const key = served.testKey!;
   const call = apiClient(served.baseUrl, key);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  // A browser that does not start (no /usr/bin/chromium) must not leave the server running: the test file would never end.
+  const browser = await chromium
+    .launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    .catch(async (error: unknown) => {
+      await served.stop();
+      throw error;
+    });
   const shoot: ConsoleBrowser['shoot'] = async (page, name, { fullPage } = { fullPage: true }) => {
     const path = join(ARTIFACTS, `${name}.png`);
     await page.screenshot({ path, fullPage });
