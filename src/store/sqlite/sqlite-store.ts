@@ -5,7 +5,8 @@ import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wal
 import { Repository } from '../repository/repository.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { WalSync } from './wal-sync.ts';
-import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
+import type { StoreCapabilities } from '../sql-executor.ts';
+import { RecordedWrites, SqliteExecutor } from './sqlite-executor.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true };
 /** At most this many operations share one transaction and one fsync. */
@@ -398,75 +399,4 @@ class RememberedStateRefused extends Error {
   constructor(readonly refusal: unknown) {
     super('The remembered wallet state was refused.', { cause: refusal });
   }
-}
-
-/** The writes of an attempt on a remembered state, run once it has computed them all; it cannot read. */
-class RecordedWrites implements SqlExecutor {
-  readonly statements: Array<[string, readonly unknown[]]> = [];
-
-  all<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row[]> {
-    return Promise.reject(new Error('An operation on a remembered wallet state cannot read.'));
-  }
-
-  get<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row | undefined> {
-    return Promise.reject(new Error('An operation on a remembered wallet state cannot read.'));
-  }
-
-  /** Records the statement; its row count is not known yet, so no caller may depend on it. */
-  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    this.statements.push([sql, params]);
-    return 1;
-  }
-}
-
-/**
- * The tables a remembered wallet state is made of (what `book` loads). A statement
- * that writes one of them, or that this cannot tell (a CTE, a trigger-free
- * pattern it does not know), may change a remembered state; one that only
- * writes elsewhere (outbox events, webhook deliveries, idempotency keys, the
- * audit log, the ledger and debits a wallet operation appends) cannot, so the
- * background loops that write those keep every remembered state.
- */
-const WALLET_STATE_TABLES = new Set(['wallets', 'grants', 'holds', 'grant_schedules', 'wallet_settings']);
-const WRITE_TARGET = /^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)"?[\s(]/i;
-
-/** Whether a statement that writes may write a table a remembered wallet state is made of. */
-export function mayWriteWalletState(sql: string): boolean {
-  const target = WRITE_TARGET.exec(sql)?.[1];
-  return target === undefined || WALLET_STATE_TABLES.has(target.toLowerCase());
-}
-
-class SqliteExecutor implements SqlExecutor {
-  private readonly statements = new Map<string, { statement: Database.Statement; writesWalletState: boolean }>();
-  /** Called before every statement that may write (better-sqlite3's `readonly` is false for it). */
-  beforeWrite: ((writesWalletState: boolean) => void) | undefined;
-
-  constructor(private readonly database: Database.Database) {}
-
-  async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return this.statement(sql).all(...normalise(params)) as Row[];
-  }
-
-  async get<Row>(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
-    return this.statement(sql).get(...normalise(params)) as Row | undefined;
-  }
-
-  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return this.statement(sql).run(...normalise(params)).changes;
-  }
-
-  private statement(sql: string): Database.Statement {
-    let prepared = this.statements.get(sql);
-    if (!prepared) {
-      const statement = this.database.prepare(sql);
-      prepared = { statement, writesWalletState: !statement.readonly && mayWriteWalletState(sql) };
-      this.statements.set(sql, prepared);
-    }
-    if (this.beforeWrite && !prepared.statement.readonly) this.beforeWrite(prepared.writesWalletState);
-    return prepared.statement;
-  }
-}
-
-function normalise(params: readonly unknown[]): unknown[] {
-  return params.map((value) => (value === undefined ? null : value));
 }

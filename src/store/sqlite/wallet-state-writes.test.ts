@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { mayWriteWalletState } from './sqlite-store.ts';
+import { mayWriteWalletState } from './sqlite-executor.ts';
 
 it('tells the writes that may change a remembered wallet state from those that cannot', () => {
   for (const sql of [
