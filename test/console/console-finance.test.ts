@@ -111,6 +111,7 @@ describe('console finance: refunds and the revenue report, in a real browser', (
     );
     assert.deepEqual([all.balance.available, all.grant], ['0', '0']);
     await eventually(() => page.getByTestId('available-ai_credits').locator('.amount-value').textContent(), '0', 'the balance shown after the refunds');
+    assert.equal(await page.getByTestId('depletes-at').textContent(), 'nothing left to spend', 'an empty wallet does not "run out" later');
     await eventually(shownNotes, '50.00 USD succeeded 150 ai_credits | 16.67 USD succeeded 50 ai_credits', "the purchase row's refunds");
     const events = (await call('GET', '/v1/events?type=purchase.refunded&limit=100')).body.data;
     assert.equal(events.length, 2, 'purchase.refunded once per refund');

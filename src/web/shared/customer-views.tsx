@@ -62,7 +62,7 @@ export function WalletOverview(props: { client: Client; customerId: string; unit
         <div className="figure">
           <span className="figure-label">Runs out</span>
           {runway.data ? (
-            <span data-testid="depletes-at">{runway.data.depletesAt ? `${formatDate(runway.data.depletesAt)} (${relative(runway.data.depletesAt, now)})` : 'not at the current rate'}</span>
+            <span data-testid="depletes-at">{runsOut(runway.data.depletesAt, balance.data?.available, now)}</span>
           ) : null}
           {runway.data ? (
             <small className="muted">
@@ -236,4 +236,10 @@ export function PurchasesTable(props: { client: Client; customerId: string; refu
       </table>
     </div>
   );
+}
+
+/** When the balance runs out: an empty wallet has nothing left to run out of, whatever the runway's instant says. */
+function runsOut(depletesAt: string | null, available: string | undefined, now: number): string {
+  if (available !== undefined && !isPositive(available)) return 'nothing left to spend';
+  return depletesAt ? `${formatDate(depletesAt)} (${relative(depletesAt, now)})` : 'not at the current rate';
 }
