@@ -152,11 +152,10 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!.p99Ms, 'bare Fastify', debitsBare!.p99Ms, formatMs);
     line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!.p99Ms, 'minimal route', debitsMinimal!.p99Ms, formatMs, [undefined, debitsMinimal]);
     line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal route', cpuOf(debitsMinimal!), formatUs);
-    const connections = 'saturation';
-    line(`POST /v1/debits ${connections}: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result]);
-    line(`POST /v1/debits ${connections}: req/s`, saturatedOurs.result.okPerSecond, 'bare Fastify', saturatedBare.result.okPerSecond, formatCount, [undefined, saturatedBare.result]);
-    line(`POST /v1/debits ${connections}: p99 ms`, saturatedOurs.result.p99Ms, 'minimal route', saturatedMinimal.result.p99Ms, formatMs);
-    line(`POST /v1/debits ${connections}: CPU/debit`, saturatedOurs.cpuUsPerRequest, 'minimal route', saturatedMinimal.cpuUsPerRequest, formatUs);
+    line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result]);
+    line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'bare Fastify', saturatedBare.result.okPerSecond, formatCount, [undefined, saturatedBare.result]);
+    line(`POST /v1/debits saturation: p99 ms`, saturatedOurs.result.p99Ms, 'minimal route', saturatedMinimal.result.p99Ms, formatMs);
+    line(`POST /v1/debits saturation: CPU/debit`, saturatedOurs.cpuUsPerRequest, 'minimal route', saturatedMinimal.cpuUsPerRequest, formatUs);
     line(`GET /v1/balances ${rate}: achieved/s`, balancesOurs!.okPerSecond, 'bare Fastify', balancesBare!.okPerSecond, formatCount, [balancesOurs, balancesBare]);
     line(`GET /v1/balances ${rate}: p50 ms`, balancesOurs!.p50Ms, 'bare Fastify', balancesBare!.p50Ms, formatMs);
     line(`GET /v1/balances ${rate}: p99 ms`, balancesOurs!.p99Ms, 'bare Fastify', balancesBare!.p99Ms, formatMs);

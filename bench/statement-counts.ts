@@ -28,7 +28,6 @@ export interface StatementCountOptions {
 
 interface Counts {
   debitStatements: number;
-  debitTransactions: number;
   /** Per debit while `batch` are in flight (group commit), the WAL-batched run's statements over its debits. */
   batchedDebitStatements: number;
   readStatements: number;
@@ -38,11 +37,9 @@ interface Counts {
 
 async function countCreditbook(path: string, mode: 'test' | 'live', options: StatementCountOptions): Promise<Counts> {
   let statements = 0;
-  let transactions = 0;
   const store = new SqliteStore(path, {
-    onStatement: (sql) => {
+    onStatement: () => {
       statements += 1;
-      if (sql === 'BEGIN IMMEDIATE') transactions += 1;
     },
   });
   let server: FastifyInstance | undefined;
@@ -81,10 +78,8 @@ async function countCreditbook(path: string, mode: 'test' | 'live', options: Sta
     };
     for (let warm = 0; warm < 20; warm += 1) await debit();
     statements = 0;
-    transactions = 0;
     for (let count = 0; count < options.operations; count += 1) await debit();
     const debitStatements = statements / options.operations;
-    const debitTransactions = transactions / options.operations;
     statements = 0;
     for (let count = 0; count < options.operations; count += 1) await call('GET', `/v1/balances?customerId=${customerIds[count % customerIds.length]}&unit=${UNIT_CODE}`);
     const readStatements = statements / options.operations;
@@ -93,7 +88,7 @@ async function countCreditbook(path: string, mode: 'test' | 'live', options: Sta
     const before = index;
     const walBytesBatched = await walBytesPerDebit(path, debit, options.operations / options.batch, options.batch);
     const batchedDebitStatements = statements / (index - before);
-    return { debitStatements, debitTransactions, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched };
+    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched };
   } finally {
     await server?.close();
     await store.close();
@@ -120,7 +115,7 @@ async function countRaw(path: string, options: StatementCountOptions): Promise<C
     const before = index;
     const walBytesBatched = await walBytesPerDebit(path, batchOf, options.operations / options.batch, 1, options.batch);
     const batchedDebitStatements = statements / (index - before);
-    return { debitStatements, debitTransactions: 1, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched };
+    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched };
   } finally {
     ledger.close();
   }

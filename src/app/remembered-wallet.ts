@@ -27,7 +27,7 @@ const MAX_REMEMBERED_GRANTS = 64;
  */
 export function canServe(cached: LoadedWallet, now: Instant): boolean {
   const { wallet } = cached;
-  if (wallet.held !== 0n || wallet.hasSchedules || wallet.hasSettings || cached.holds.size > 0 || cached.schedules.size > 0) return false;
+  if (!loadsNothingElse(wallet) || cached.holds.size > 0 || cached.schedules.size > 0) return false;
   const boundary = nextFloorBoundaryAfter({ wallet, schedules: [] }, wallet.advancedTo);
   return boundary === null || boundary > now;
 }
@@ -35,7 +35,7 @@ export function canServe(cached: LoadedWallet, now: Instant): boolean {
 /** What a later operation would load after this one, when a remembered state can serve it (else undefined). */
 export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResult): LoadedWallet | undefined {
   const wallet = walletRowAfter(loaded.wallet, effects.snapshot);
-  if (wallet.held !== 0n || wallet.hasSchedules || wallet.hasSettings || effects.issuedGrantIds.size > 0) return undefined;
+  if (!loadsNothingElse(wallet) || effects.issuedGrantIds.size > 0) return undefined;
   const grants = new Map<string, GrantState>();
   for (const grant of effects.snapshot.grants) {
     if (!loaded.grants.has(grant.id)) return undefined;
@@ -43,6 +43,11 @@ export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResul
   }
   if (grants.size > MAX_REMEMBERED_GRANTS) return undefined;
   return { wallet, grants, holds: new Map(), schedules: new Map() };
+}
+
+/** A wallet whose load is its row and live grants only: nothing held, no schedules, no settings. */
+function loadsNothingElse(wallet: WalletRecord): boolean {
+  return wallet.held === 0n && !wallet.hasSchedules && !wallet.hasSettings;
 }
 
 /** The wallet row `persistEffects` writes. */

@@ -1,5 +1,4 @@
 import type { GrantRevenue } from '../domain/revenue-report.ts';
-import { validationError } from '../domain/errors.ts';
 import { formatMinor } from '../payments/money.ts';
 import { column, defineExport, type ExportColumn } from './export-source.ts';
 import { streamRevenueReport, untouched, type GrantRevenueRow, type WalkedGrant } from './revenue-report.ts';
@@ -45,12 +44,12 @@ export const revenueExport = defineExport<RevenueRow>({
     ]),
   ],
   pages: async (dependencies, context, { request, pageSize }) => {
-    if (request.currency === undefined) throw validationError('currency', 'The revenue export needs a currency (ISO 4217, e.g. usd).');
     // Checks the query (currency, `to` not after now) before the first row is read.
     const stream = await streamRevenueReport(dependencies, context, {
       from: request.from,
       to: request.to,
-      currency: request.currency,
+      // Required (`required: ['currency']`): openExport refuses a request without it before the pages are asked for.
+      currency: request.currency!,
       customerId: request.customerId,
       limit: pageSize,
       startingAfter: null,

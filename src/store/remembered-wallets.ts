@@ -47,7 +47,4 @@ export class RememberedWallets {
     this.wallets.clear();
   }
 
-  get size(): number {
-    return this.wallets.size;
-  }
 }

@@ -30,7 +30,6 @@ describe('revenue report: paid credits that start later', () => {
     refunds: body.refunds.money,
     closing: body.closingDeferred.money,
   });
-  const identity = assertRevenueIdentity;
 
   it('a purchase paid on day 0 for credits effective on day 40 is paid and deferred from day 0; periods chain; refund waits for effectiveAt', async () => {
     const wallet = await api.wallet();
@@ -43,7 +42,7 @@ describe('revenue report: paid credits that start later', () => {
     assert.deepEqual(money(first), { opening: '0.00', paid: '50.00', recognised: '0.00', breakage: '0.00', refunds: '0.00', closing: '50.00' });
     assert.deepEqual(first.closingDeferred.credits, '100');
     assert.deepEqual(first.grants.data.map((row: Json) => row.grantId), [purchase.grantId]);
-    identity(first);
+    assertRevenueIdentity(first);
 
     expectError(await api.post(`/v1/purchases/${purchase.id}/refund`, {}), {
       status: 409,
@@ -56,7 +55,7 @@ describe('revenue report: paid credits that start later', () => {
     await api.advanceClock(day0 + 60 * DAY);
     const second = await report(wallet, day0 + 30 * DAY, day0 + 60 * DAY);
     assert.deepEqual(money(second), { opening: '50.00', paid: '0.00', recognised: '15.00', breakage: '0.00', refunds: '0.00', closing: '35.00' });
-    identity(second);
+    assertRevenueIdentity(second);
     const whole = await report(wallet, day0, day0 + 60 * DAY);
     assert.deepEqual(money(whole), { opening: '0.00', paid: '50.00', recognised: '15.00', breakage: '0.00', refunds: '0.00', closing: '35.00' });
     const again = await report(wallet, day0, day0 + 30 * DAY);
@@ -83,7 +82,7 @@ describe('revenue report: paid credits that start later', () => {
     await api.advanceClock(day0 + 20 * DAY);
     const afterVoid = await report(wallet, day0 + 5 * DAY, day0 + 20 * DAY);
     assert.deepEqual(money(afterVoid), { opening: '20.00', paid: '0.00', recognised: '0.00', breakage: '20.00', refunds: '0.00', closing: '0.00' });
-    identity(afterVoid);
+    assertRevenueIdentity(afterVoid);
     const again = await report(wallet, day0, day0 + 5 * DAY);
     assert.deepEqual({ ...again, closed: before.closed }, before);
   });

@@ -38,7 +38,6 @@ describe('refunds and the revenue report', () => {
     assert.equal(response.status, 200, response.text);
     return response.text;
   };
-  const identity = assertRevenueIdentity;
 
   it("Lago's case: 100 credits bought for 100.00, 14.28444999 refunded: 14.28 back and 85.72 deferred, 100.00 exactly", async () => {
     const wallet = await api.wallet({ scale: 8 });
@@ -57,7 +56,7 @@ describe('refunds and the revenue report', () => {
       { paid: body.paid.money, refunds: body.refunds, closing: body.closingDeferred },
       { paid: '100.00', refunds: { credits: '14.28444999', money: '14.28' }, closing: { credits: '85.71555001', money: '85.72' } },
     );
-    identity(body);
+    assertRevenueIdentity(body);
     assert.equal((await api.balance(wallet)).available, '85.71555001');
     const grant = expectStatus(await api.get(`/v1/grants/${purchase.grantId}`), 200);
     assert.deepEqual({ status: grant.status, voided: grant.voided }, { status: 'active', voided: '14.28444999' }, 'a partial refund leaves the grant active');
@@ -143,7 +142,7 @@ describe('refunds and the revenue report', () => {
     const first = await report({ ...query, from: iso(t0), to: iso(t1) });
     const second = await report({ ...query, from: iso(t1), to: iso(t2) });
     const whole = await report({ ...query, from: iso(t0), to: iso(t2) });
-    for (const body of [first, second, whole]) identity(body);
+    for (const body of [first, second, whole]) assertRevenueIdentity(body);
     assert.deepEqual(second.openingDeferred, first.closingDeferred, 'adjacent periods chain');
     assert.deepEqual(
       { paid: first.paid, recognised: first.recognised, closing: first.closingDeferred },

@@ -18,11 +18,10 @@ export interface PreparedSql {
 const MAX_NAMED_STATEMENTS = 1000;
 
 /**
- * Rewrites `?` placeholders to `$1..$n` (or to what `placeholder` makes of the
- * 1-based index). Quoted strings ('…') and quoted identifiers ("…") are copied
+ * Rewrites `?` placeholders to `$1..$n`. Quoted strings ('…') and quoted identifiers ("…") are copied
  * verbatim, so a `?` inside them is left alone.
  */
-export function rewritePlaceholders(sql: string, placeholder: (index: number) => string = (index) => `$${index}`): { text: string; parameterCount: number } {
+export function rewritePlaceholders(sql: string): { text: string; parameterCount: number } {
   let text = '';
   let parameterCount = 0;
   let quote: "'" | '"' | null = null;
@@ -36,7 +35,7 @@ export function rewritePlaceholders(sql: string, placeholder: (index: number) =>
       text += character;
     } else if (character === '?') {
       parameterCount += 1;
-      text += placeholder(parameterCount);
+      text += `$${parameterCount}`;
     } else {
       text += character;
     }

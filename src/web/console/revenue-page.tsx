@@ -5,7 +5,7 @@ import { formatTime, monthStartBefore } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { RevenueReport } from '../shared/types.ts';
 import { Amount, Badge, ErrorNotice, Field, Loading, Money, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
-import { utc } from './form-values.ts';
+import { optional, utc } from './form-values.ts';
 import type { ConsoleContext } from './main.tsx';
 
 /**
@@ -43,8 +43,7 @@ export function RevenuePage(props: { context: ConsoleContext; query: URLSearchPa
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const value = (name: string) => String(form.get(name) ?? '').trim();
-    navigate(withQuery('/console/revenue', { from: value('from'), to: value('to'), currency: value('currency').toLowerCase(), customerId: value('customerId') }));
+    navigate(withQuery('/console/revenue', { from: optional(form, 'from'), to: optional(form, 'to'), currency: optional(form, 'currency')?.toLowerCase(), customerId: optional(form, 'customerId') }));
   };
   const ready = from !== undefined && currency !== undefined;
   const key = JSON.stringify(filters);
