@@ -7,6 +7,7 @@ import { listenMetrics, Metrics } from '../edge/metrics.ts';
 import { buildServer } from '../http/server.ts';
 import { describeDatabase, openStore } from '../store/open-store.ts';
 import { composeDependencies } from './composition-root.ts';
+import { openLogStream } from './log-stream.ts';
 import { buildWebAssets } from './web-assets.ts';
 import type { Configuration } from './configuration.ts';
 
@@ -22,10 +23,13 @@ export async function serve(configuration: Configuration): Promise<void> {
   const firstStart = await isEmptyDatabase(dependencies);
   // One authenticator and one rate limiter for the main port, its /compat mounts and every dialect port.
   const access = createEdgeAccess(dependencies, { rateLimitPerSecond: settings.rateLimitPerSecond });
+  // Every port logs through one buffered stdout stream (log-stream.ts).
+  const log = openLogStream();
+  const logger = { level: settings.logLevel, stream: log.stream };
   const server = await buildServer({
     dependencies,
     webAssets: buildWebAssets,
-    logger: { level: settings.logLevel },
+    logger,
     access,
     metrics,
     metricsAccess: { key: configuration.metrics.key ?? undefined, ownAddress: configuration.metrics.address !== null },
@@ -45,7 +49,7 @@ export async function serve(configuration: Configuration): Promise<void> {
     intervalMs: configuration.backgroundIntervalMs,
     log: (error, what) => server.log.error({ err: error }, `${what} failed`),
   });
-  const dialectServers = await serveDialectPorts(dependencies, access, { ports: configuration.dialects.ports, host: settings.host, logLevel: settings.logLevel, metrics });
+  const dialectServers = await serveDialectPorts(dependencies, access, { ports: configuration.dialects.ports, host: settings.host, logger, metrics });
   for (const { name, address: dialectAddress } of dialectServers) console.error(`${name} dialect listening on ${dialectAddress}`);
   for (const name of configuration.dialects.mounted) console.error(`${name} dialect mounted at ${address}/compat/${name}`);
   const metricsAddress = configuration.metrics.address;
@@ -58,6 +62,7 @@ export async function serve(configuration: Configuration): Promise<void> {
     await metricsServer?.server.close();
     await server.close();
     await store.close();
+    await log.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { installEdgeChecks, type EdgeAccess } from '../edge/access.ts';
-import { createEdgeServer } from '../edge/edge-server.ts';
+import { createEdgeServer, type EdgeLogger } from '../edge/edge-server.ts';
 import { sendErrorResponse } from '../edge/errors.ts';
 import type { Metrics } from '../edge/metrics.ts';
 import type { DialectName } from './dialect.ts';
@@ -35,7 +35,7 @@ export async function mountDialects(server: FastifyInstance, dependencies: AppDe
 export async function serveDialectPorts(
   dependencies: AppDependencies,
   access: EdgeAccess,
-  options: { ports: Partial<Record<DialectName, number>>; host: string; logLevel: string; metrics: Metrics },
+  options: { ports: Partial<Record<DialectName, number>>; host: string; logger: EdgeLogger; metrics: Metrics },
 ): Promise<Array<{ name: DialectName; server: FastifyInstance; address: string }>> {
   const started: Array<{ name: DialectName; server: FastifyInstance; address: string }> = [];
   for (const [name, port] of Object.entries(options.ports) as Array<[DialectName, number]>) {
@@ -43,7 +43,7 @@ export async function serveDialectPorts(
     // As on the main server: request IDs, one log line per request, and router errors in the vendor's shape.
     const server = createEdgeServer({
       newId: dependencies.newId,
-      logger: { level: options.logLevel },
+      logger: options.logger,
       sendError: sendErrorResponse(dialect.errorResponse),
       clientErrorResponse: dialect.errorResponse,
     });

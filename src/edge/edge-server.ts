@@ -1,10 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { CreditbookError } from '../domain/errors.ts';
 import { clientErrorResponder } from './client-errors.ts';
 import type { SendError } from './errors.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** A server's log: its pino level and, from `serve`, the one asynchronous stdout stream every port writes to. */
+export type EdgeLogger = boolean | { level: string; stream?: DestinationStream };
 
 /**
  * A Fastify server as every edge needs one, on the main port or a dialect's
@@ -15,7 +19,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  */
 export function createEdgeServer(options: {
   newId: AppDependencies['newId'];
-  logger: boolean | { level: string };
+  logger: EdgeLogger;
   sendError: SendError;
   /** The edge's status and body for a request Node cannot parse (client-errors.ts). */
   clientErrorResponse: (error: CreditbookError, requestId: string) => { status: number; body: unknown };

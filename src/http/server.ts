@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { createEdgeAccess, installEdgeChecks, type EdgeAccess } from '../edge/access.ts';
-import { createEdgeServer } from '../edge/edge-server.ts';
+import { createEdgeServer, type EdgeLogger } from '../edge/edge-server.ts';
 import { authenticateRequest, bearerKey } from '../edge/request-context.ts';
 import { errorBody, installErrorHandling, nativeErrorStatus, sendError } from './errors.ts';
 import { installExactJsonParser } from '../edge/json-body.ts';
@@ -36,7 +36,7 @@ import { registerWebhookEndpointRoutes } from './routes/webhook-endpoint-routes.
 export interface ServerOptions {
   dependencies: AppDependencies;
   /** pino options; false for silence. */
-  logger?: boolean | { level: string };
+  logger?: EdgeLogger;
   /** Builds the console and portal bundles (on the first request for a page); without it (in-process API tests) those pages are not served. */
   webAssets?: () => Promise<WebAssets>;
   /** Requests a second per API key on this node (429 with Retry-After beyond it); 0 or absent: no limit. Ignored when `access` is given. */
@@ -83,10 +83,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       otherCredential: (key) => (isPortalToken(key) ? portalContext(routeDependencies.app, request, key) : undefined),
     });
   });
-  server.addHook('preValidation', async (request) => {
+  server.addHook('preValidation', (request, _reply, done) => {
     // A POST without a body has no parameters: validate it as {} so the error names what is missing.
     if (request.body === undefined && request.method === 'POST') request.body = {};
-    scopeToPortalCustomer(request);
+    try {
+      scopeToPortalCustomer(request);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done();
   });
   registerSystemRoutes(server, routeDependencies);
   await server.register(

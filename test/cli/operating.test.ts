@@ -97,17 +97,43 @@ describe('operating: logs and metrics on every surface', () => {
     assert.match(text, /creditbook_webhook_attempts_total\{outcome="retrying"\} [1-9]/);
     assert.match(text, /creditbook_webhook_attempt_duration_seconds_count\{outcome="failed"\} [1-9]/);
     assert.match(text, /creditbook_webhook_backlog 0/);
-    const failures = served
-      .streams()
-      .stdout.split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line))
-      .filter((line) => line.webhook);
-    assert.ok(failures.length >= 2, 'one log line per failed attempt');
+    const failureLines = () =>
+      served
+        .streams()
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+        .filter((line) => line.webhook);
+    // The log is written at most LOG_FLUSH_INTERVAL_MS after the counters move.
+    const firstDeliveryAttempts = () => failureLines().filter((line, _index, all) => line.webhook.deliveryId === all[0].webhook.deliveryId);
+    await until(async () => firstDeliveryAttempts().length >= 2, 'a log line per failed attempt');
+    const failures = failureLines();
     // Events written before the endpoint existed may also fan out to it, so follow one delivery's attempts.
     const firstDelivery = failures[0].webhook.deliveryId;
     assert.deepEqual(failures.filter((line) => line.webhook.deliveryId === firstDelivery).map((line) => line.webhook.attempt).slice(0, 2), [1, 2]);
     assert.ok(failures.every((line) => line.level === 40 && /webhook delivery attempt \d failed: connection (refused|failed)/.test(line.msg)), JSON.stringify(failures[0]));
+  });
+});
+
+describe('operating: the log is buffered but never lost', () => {
+  it('writes a request line while the server stays up, and the lines of a burst stopped at once by SIGTERM', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'creditbook-log-'));
+    const served = await startServe({ database: join(directory, 'log.db'), env: { LOG_LEVEL: 'info' } });
+    try {
+      const first = await fetch(`${served.baseUrl}/v1/units`, { headers: { authorization: `Bearer ${served.testKey}` } });
+      const firstId = first.headers.get('request-id')!;
+      // One line is far less than a buffer's worth: it is written by the periodic flush, with the server still up.
+      await until(async () => served.streams().stdout.includes(firstId), 'the lone request line');
+      const burst = await Promise.all(Array.from({ length: 20 }, () => fetch(`${served.baseUrl}/v1/units`, { headers: { authorization: `Bearer ${served.testKey}` } })));
+      const burstIds = burst.map((response) => response.headers.get('request-id')!);
+      await served.stop('SIGTERM');
+      const logged = served.streams().stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      for (const id of burstIds) assert.ok(logged.some((line) => line.requestId === id && line.msg === 'request'), `the line of ${id}, logged just before shutdown`);
+      assert.ok(logged.some((line) => line.msg === 'shutting down'), 'the shutdown line');
+    } finally {
+      await served.stop();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
