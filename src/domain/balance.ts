@@ -1,4 +1,5 @@
 import { sumAmounts, ZERO, type Amount } from './amount.ts';
+import { nextDueEvent } from './due-events.ts';
 import { grantStatus } from './grant-status.ts';
 import { parsePeriod, periodAt } from './periods.ts';
 import type { GrantState, GrantStatus, Instant, WalletSnapshot } from './types.ts';
@@ -55,7 +56,11 @@ function usagePeriodAt(snapshot: WalletSnapshot, at: Instant): BalanceView['peri
   return window && { start: window.start, end: window.end, usage: window.start === wallet.periodStart ? wallet.periodUsage : ZERO };
 }
 
-/** The wallet as it is at `at`, with every due event applied in memory (nothing is booked). */
+/**
+ * The wallet as it is at `at`, with every due event applied in memory (nothing is booked):
+ * a copy, or `snapshot` itself when no event is due by `at`. Either way it is only read.
+ */
 export function advanceSnapshot(snapshot: WalletSnapshot, at: Instant): WalletSnapshot {
+  if (nextDueEvent(snapshot, at) === null) return snapshot;
   return new WalletTransaction(snapshot, at).snapshot;
 }
