@@ -134,6 +134,13 @@ export interface AuthenticatedKey {
   externalChanges?: number | undefined;
 }
 
+interface CachedKey {
+  key: AuthenticatedKey;
+  until: number;
+  accessVersion: number;
+  externalVersion: number | undefined;
+}
+
 /**
  * Resolves a presented key to its environment, remembering what it found.
  *
@@ -153,23 +160,28 @@ export interface AuthenticatedKey {
 export class ApiKeyAuthenticator {
   static readonly KEY_CACHE_MS = 2000;
   static readonly LAST_USED_RESOLUTION_MS = 60_000;
-  private readonly cache = new Map<string, { key: AuthenticatedKey; until: number; accessVersion: number; externalVersion: number | undefined }>();
+  private readonly cache = new Map<string, CachedKey>();
   private externalVersion: number | undefined;
 
   constructor(private readonly dependencies: AppDependencies) {}
+
+  /**
+   * The key as remembered, when that is the whole answer (no read needed): what
+   * `authenticate` would resolve with, found without waiting. Undefined otherwise.
+   */
+  rememberedKey(presentedKey: string | undefined): AuthenticatedKey | undefined {
+    if (!presentedKey) return undefined;
+    const { cached, externalVersion } = this.lookUp(hashApiKey(presentedKey));
+    return cached && (externalVersion !== undefined || cached.key.environment.mode === 'live') ? cached.key : undefined;
+  }
 
   async authenticate(presentedKey: string | undefined): Promise<AuthenticatedKey> {
     if (!presentedKey) throw new CreditbookError('unauthenticated', 'Missing API key. Send it as `Authorization: Bearer <key>`.');
     const keyHash = hashApiKey(presentedKey);
     const now = this.dependencies.clock.now();
-    const externalVersion = this.dependencies.store.externalChanges();
-    if (externalVersion !== this.externalVersion) {
-      this.cache.clear();
-      this.externalVersion = externalVersion;
-    }
     const accessVersion = this.dependencies.accessChanges.version;
-    const cached = this.cache.get(keyHash);
-    if (cached && cached.until > now && cached.accessVersion === accessVersion && cached.externalVersion === externalVersion) {
+    const { cached, externalVersion } = this.lookUp(keyHash);
+    if (cached) {
       // Its `externalChanges` is this request's: the entry is used only while that has not moved.
       if (externalVersion !== undefined || cached.key.environment.mode === 'live') return cached.key;
       // No word from other nodes: a test environment's clock may have moved on any of them. Read it fresh (one primary-key read).
@@ -194,5 +206,17 @@ export class ApiKeyAuthenticator {
     // externalChanges, in another one, even while this request waited on its touch) keeps the entry from being used.
     this.cache.set(keyHash, { key: authenticated, until: now + ApiKeyAuthenticator.KEY_CACHE_MS, accessVersion, externalVersion });
     return authenticated;
+  }
+
+  /** The entry for `keyHash` if it may still be used, after forgetting every entry when another process has committed. */
+  private lookUp(keyHash: string): { cached: CachedKey | undefined; externalVersion: number | undefined } {
+    const externalVersion = this.dependencies.store.externalChanges();
+    if (externalVersion !== this.externalVersion) {
+      this.cache.clear();
+      this.externalVersion = externalVersion;
+    }
+    const cached = this.cache.get(keyHash);
+    const usable = cached !== undefined && cached.until > this.dependencies.clock.now() && cached.accessVersion === this.dependencies.accessChanges.version && cached.externalVersion === externalVersion;
+    return { cached: usable ? cached : undefined, externalVersion };
   }
 }

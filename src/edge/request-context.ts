@@ -19,6 +19,16 @@ export function contextOf(request: FastifyRequest): RequestContext {
   return request.creditbookContext;
 }
 
+interface AuthenticationOptions {
+  access: EdgeAccess;
+  key: string | undefined;
+  missing?: string;
+  invalid?: (key: string) => string;
+  surface?: string;
+  /** Another credential the edge accepts (a portal token): its context, or undefined when `key` is not one. */
+  otherCredential?: (key: string) => Promise<RequestContext> | undefined;
+}
+
 /**
  * What every edge does with the API key its client presented, in this order:
  * resolve it to one environment (401), apply the per-key rate limit shared by
@@ -27,37 +37,30 @@ export function contextOf(request: FastifyRequest): RequestContext {
  * write audits. Each edge words its own errors: `missing` for no key, `invalid`
  * for an unknown or revoked one (default: the authenticator's). `surface`
  * prefixes the audited operation of a dialect (`stripe:POST /v1/billing/credit_grants`).
+ *
+ * A key the authenticator remembers is answered at once, without a promise
+ * (most requests: a hook can go on in the same turn); otherwise the result is
+ * a promise. Either way, a refusal is thrown (or rejected) as a CreditbookError.
  */
-export async function authenticateRequest(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  options: {
-    access: EdgeAccess;
-    key: string | undefined;
-    missing?: string;
-    invalid?: (key: string) => string;
-    surface?: string;
-    /** Another credential the edge accepts (a portal token): its context, or undefined when `key` is not one. */
-    otherCredential?: (key: string) => Promise<RequestContext> | undefined;
-  },
-): Promise<RequestContext> {
+export function authenticateRequest(request: FastifyRequest, reply: FastifyReply, options: AuthenticationOptions): RequestContext | Promise<RequestContext> {
   const { key, access } = options;
   if (!key && options.missing !== undefined) throw new CreditbookError('unauthenticated', options.missing);
   const other = key ? options.otherCredential?.(key) : undefined;
-  let base: RequestContext | undefined;
-  let authenticated: AuthenticatedKey;
   if (other) {
     // A portal token may call only its few routes (http/portal-access.ts), so it holds no scopes to check; its writes are audited under its session's ID.
-    base = await other;
-    authenticated = { environment: base.environment, apiKeyId: base.portalSession?.id ?? 'portal', scopes: ['all'] };
-  } else {
-    authenticated = await authenticatedKey(access, key, options.invalid);
+    return other.then((base) => contextFor(request, reply, options, { environment: base.environment, apiKeyId: base.portalSession?.id ?? 'portal', scopes: ['all'] }, base));
   }
-  if (access.rateLimiter) enforceRateLimit(access.rateLimiter, authenticated.apiKeyId, reply);
-  const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
-  const scope = request.routeOptions.config.scope;
+  const remembered = access.authenticator.rememberedKey(key);
+  if (remembered) return contextFor(request, reply, options, remembered);
+  return authenticatedKey(access, key, options.invalid).then((authenticated) => contextFor(request, reply, options, authenticated));
+}
+
+function contextFor(request: FastifyRequest, reply: FastifyReply, options: AuthenticationOptions, authenticated: AuthenticatedKey, base?: RequestContext): RequestContext {
+  if (options.access.rateLimiter) enforceRateLimit(options.access.rateLimiter, authenticated.apiKeyId, reply);
+  const { url, config } = request.routeOptions;
+  const route = `${request.method} ${url ?? request.url.split('?')[0]}`;
   // A request that matched no route has no scope to check: it gets the surface's 404.
-  if (scope !== undefined) assertScope(authenticated.scopes, scope, route);
+  if (config.scope !== undefined) assertScope(authenticated.scopes, config.scope, route);
   const context: RequestContext = {
     ...base,
     environment: authenticated.environment,

@@ -75,13 +75,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (!options.metricsAccess?.ownAddress) metrics.serve(server, options.metricsAccess?.key);
   const access = options.access ?? createEdgeAccess(options.dependencies, { rateLimitPerSecond: options.rateLimitPerSecond });
   const routeDependencies: RouteDependencies = { app: options.dependencies, authenticator: access.authenticator };
-  server.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/v1/')) return;
-    await authenticateRequest(request, reply, {
-      access,
-      key: bearerKey(request),
-      otherCredential: (key) => (isPortalToken(key) ? portalContext(routeDependencies.app, request, key) : undefined),
-    });
+  // A callback hook: a remembered key is answered in the same turn, without a promise.
+  server.addHook('onRequest', (request, reply, done) => {
+    if (!request.url.startsWith('/v1/')) return done();
+    let authenticated: ReturnType<typeof authenticateRequest>;
+    try {
+      authenticated = authenticateRequest(request, reply, {
+        access,
+        key: bearerKey(request),
+        otherCredential: (key) => (isPortalToken(key) ? portalContext(routeDependencies.app, request, key) : undefined),
+      });
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (authenticated instanceof Promise) authenticated.then(() => done(), done);
+    else done();
   });
   server.addHook('preValidation', (request, _reply, done) => {
     // A POST without a body has no parameters: validate it as {} so the error names what is missing.

@@ -21,7 +21,7 @@ export function presentedStripeKey(authorization: string | undefined): string | 
   return undefined;
 }
 
-export function authenticateStripeRequest(request: FastifyRequest, reply: FastifyReply, access: EdgeAccess): Promise<RequestContext> {
+export async function authenticateStripeRequest(request: FastifyRequest, reply: FastifyReply, access: EdgeAccess): Promise<RequestContext> {
   return authenticateRequest(request, reply, {
     access,
     surface: 'stripe',
