@@ -176,6 +176,32 @@ forStore('postgres', 'one round trip per debit on a remembered wallet state', (t
     assert.deepEqual((await verifyAll(onA.dependencies)).problems, []);
   });
 
+  it("a batch whose idempotency records (one merged INSERT) hit a used key writes nothing; each debit is then served on today's path", async () => {
+    const a = await node();
+    const fixture = await createFixture(a.store);
+    await grant(fixture, '100');
+    await debit(fixture, '1'); // today's path: A remembers the state
+    const used = await debit(fixture, '3', { idempotencyKey: 'used' }); // one trip
+    assert.deepEqual(a.store.oneTripCounts, { oneTrip: 1, stale: 0, full: 1 });
+    // The first runs alone; the five queued behind it go as one batch, their idempotency records one multi-row
+    // INSERT that holds a key used before and one key twice: the server refuses the whole message.
+    const keys = ['k1', 'k2', 'used', 'k3', 'k1'];
+    const [alone, ...batch] = await Promise.all([
+      debit(fixture, '1', { idempotencyKey: 'k0' }),
+      ...keys.map((key) => debit(fixture, key === 'used' ? '3' : '2', { idempotencyKey: key })),
+    ]);
+    assert.equal(alone!.replayed, false);
+    assert.deepEqual(a.store.oneTripCounts, { oneTrip: 2, stale: 5, full: 6 });
+    assert.deepEqual(
+      batch.map((result) => result.replayed),
+      [false, false, true, false, true],
+    );
+    assert.deepEqual(bodyOf(batch[2]!), bodyOf(used));
+    assert.deepEqual(bodyOf(batch[4]!), bodyOf(batch[0]!));
+    assert.equal((await balanceOf(fixture)).available, '89');
+    assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
+  });
+
   it('an idempotency key used on one node replays on either, and books once', async () => {
     const { a, b, onA, onB } = await twoNodes('10');
     await debit(onA, '1');

@@ -3,6 +3,7 @@ import type { CachedWalletState, CachedWalletWork } from '../port.ts';
 import type { RememberedWallet } from '../remembered-wallets.ts';
 import type { Repository } from '../repository/repository.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
+import { withMergedInserts } from './merged-inserts.ts';
 import { withoutOverwrittenUpdates } from './overwritten-updates.ts';
 import { PipelinedStatements, wireValue, type PipelinedStatement } from './pipelined-statements.ts';
 import type { StatementCache } from './postgres-executor.ts';
@@ -126,9 +127,13 @@ export const WALLET_VERSION_SQL = 'SELECT xmin::text AS version FROM wallets WHE
 /** Locks the wallet row and divides by zero unless it is still at the given version (`xmin`). */
 export const GUARD_SQL = 'SELECT 1 / (SELECT count(*)::int FROM (SELECT 1 FROM wallets WHERE id = ? AND xmin = ?::xid FOR UPDATE) AS locked)';
 
-/** The message: guard, writes (less the UPDATEs a later one overwrites), then the wallet row's new version (one row, column `version`). */
+/**
+ * The message: guard, writes (less the UPDATEs a later one overwrites, and
+ * with INSERTs into one table merged into multi-row INSERTs), then the wallet
+ * row's new version (one row, column `version`).
+ */
 export function oneTripStatements(cache: StatementCache, walletId: string, version: string, writes: readonly PipelinedStatement[]): PipelinedStatement[] {
   const guard = cache.statement(GUARD_SQL, 2);
   const read = cache.statement(WALLET_VERSION_SQL, 1);
-  return [{ name: guard.name, text: guard.text, values: [walletId, version] }, ...withoutOverwrittenUpdates(writes), { name: read.name, text: read.text, values: [walletId] }];
+  return [{ name: guard.name, text: guard.text, values: [walletId, version] }, ...withMergedInserts(withoutOverwrittenUpdates(writes), cache), { name: read.name, text: read.text, values: [walletId] }];
 }

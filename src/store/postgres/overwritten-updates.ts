@@ -1,13 +1,12 @@
 import type { PipelinedStatement } from './pipelined-statements.ts';
+import { shapeOf } from './statement-shapes.ts';
 
-/**
- * `UPDATE t SET a = $1, b = $2 WHERE id = $3`: sets each of a fixed set of
- * columns to a parameter, on one row by primary key. Two of these commute
- * unless they set a column of the same row, where the later one wins.
+/*
+ * Two blind UPDATEs (statement-shapes.ts: columns set to parameters, one row by
+ * primary key) commute unless they set a column of the same row, where the
+ * later one wins. An INSERT of values reads no row, so whatever an UPDATE left
+ * it sees nothing of (unless it inserts into that table: unique keys).
  */
-const BLIND_UPDATE = /^UPDATE (\w+) SET \w+ = \$\d+(?:, \w+ = \$\d+)* WHERE id = \$(\d+)$/;
-/** An INSERT of given values: reads no row, so whatever an UPDATE left it sees nothing of (unless it inserts into that table: unique keys). */
-const VALUES_INSERT = /^\s*INSERT INTO (\w+) \(/;
 
 /**
  * The writes of several operations on one wallet without the UPDATEs a later
@@ -24,18 +23,17 @@ export function withoutOverwrittenUpdates(writes: readonly PipelinedStatement[])
   const kept: PipelinedStatement[] = [];
   for (let index = writes.length - 1; index >= 0; index -= 1) {
     const write = writes[index]!;
-    const update = BLIND_UPDATE.exec(write.text);
-    if (update) {
-      const key = `${write.text}\u0000${write.values[Number(update[2]) - 1]}`;
+    const shape = shapeOf(write.text);
+    if (shape.kind === 'blind-update') {
+      const key = `${write.text}\u0000${write.values[shape.idParameter - 1]}`;
       if (later.has(key)) continue;
-      later.set(key, update[1]!);
+      later.set(key, shape.table);
       kept.push(write);
       continue;
     }
     kept.push(write);
-    const insert = VALUES_INSERT.exec(write.text);
-    if (insert && !/\bSELECT\b/i.test(write.text)) {
-      for (const [key, table] of later) if (table === insert[1]) later.delete(key);
+    if (shape.kind === 'insert') {
+      if (later.size > 0) for (const [key, table] of later) if (table === shape.table) later.delete(key);
     } else {
       later.clear();
     }
