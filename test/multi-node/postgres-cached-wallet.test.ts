@@ -78,13 +78,13 @@ forStore('postgres', 'one round trip per debit on a remembered wallet state', (t
     const metadata = Object.fromEntries(awkward.map((value, index) => [`k${index}`, value]));
     const written = await createDebit(fixture.dependencies, {
       context: fixture.context,
-      input: { ...walletOf(fixture), amount: '0.0000000001', feature: "o'clock \\ ?", metadata },
+      input: { ...walletOf(fixture), amount: '0.0000000001', feature: "o'clock \\ ? ü🙂", metadata },
       present: presentDebit,
     });
     assert.equal(a.store.oneTripCounts.oneTrip, 1, 'the debit took one round trip');
     const stored = await fixture.store.read((repository) => repository.debits.get(fixture.environment.id, bodyOf(written).id));
     assert.deepEqual(stored!.metadata, metadata);
-    assert.equal(stored!.feature, "o'clock \\ ?");
+    assert.equal(stored!.feature, "o'clock \\ ? ü🙂");
     assert.equal((await balanceOf(fixture)).available, '8.9999999999');
   });
 
