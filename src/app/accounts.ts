@@ -152,7 +152,7 @@ export function listWallets(
 
 /** The wallet at an address of the caller's environment, if it exists. */
 export function findWallet(dependencies: AppDependencies, context: RequestContext, address: Omit<WalletAddress, 'environmentId'>): Promise<WalletRecord | undefined> {
-  return dependencies.store.read((repository) => repository.wallets.find({ ...address, environmentId: context.environment.id }, { lock: false }));
+  return dependencies.store.read((repository) => repository.wallets.find(Object.assign({}, address, { environmentId: context.environment.id }), { lock: false }));
 }
 
 /** Every grant of a wallet the caller found (live and ended), oldest first, as stored. */

@@ -96,7 +96,7 @@ export async function createEnvironmentKey(dependencies: AppDependencies, contex
 export async function listApiKeys(dependencies: AppDependencies): Promise<Array<ApiKeyRecord & { mode: EnvironmentMode }>> {
   return dependencies.store.read(async (repository) => {
     const environments = new Map((await repository.accounts.listEnvironments()).map((environment) => [environment.id, environment]));
-    return (await repository.accounts.listApiKeys()).map((key) => ({ ...key, mode: environments.get(key.environmentId)?.mode ?? 'test' }));
+    return (await repository.accounts.listApiKeys()).map((key) => Object.assign({}, key, { mode: environments.get(key.environmentId)?.mode ?? 'test' }));
   });
 }
 

@@ -142,7 +142,7 @@ async function parseAutoTopUp(
   if (!method || method.customerId !== wallet.customerId) throw notFound('payment method of this customer', input.paymentMethodId, param('paymentMethodId'));
   // A test card cannot pay for live credits (providerFor refuses it).
   dependencies.payments.providerFor(context.environment, method.provider as PaymentProviderName);
-  return { ...quantity, threshold, unitPrice, currency, paymentMethodId: method.id, monthlyLimitMinor };
+  return Object.assign({}, quantity, { threshold, unitPrice, currency, paymentMethodId: method.id, monthlyLimitMinor });
 }
 
 /** A wallet's auto top-ups, newest first (an unknown wallet has none). */

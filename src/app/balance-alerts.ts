@@ -68,7 +68,7 @@ export async function watchBalance(
   );
   if (settings?.autoTopUp && topUpIsDue(settings, after.balance, at)) {
     const topUpId = await requestTopUp(dependencies, repository, { wallet, settings, config: settings.autoTopUp, balance: after.balance, at });
-    if (topUpId) events.push({ type: 'auto_top_up.requested', data: { ...data, autoTopUpId: topUpId } });
+    if (topUpId) events.push({ type: 'auto_top_up.requested', data: Object.assign({}, data, { autoTopUpId: topUpId }) });
   }
   await appendEvents(dependencies, repository, { environmentId: wallet.environmentId, at, events });
 }

@@ -85,8 +85,8 @@ export async function createDebit(
     },
     present: (record, effects, loaded) => request.present(record, bookedOf(effects, loaded)),
     // Spreads last: properties a literal adds after a spread are slow to add (see `compute`).
-    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
-    ...(request.callerOperation ? { callerOperation: { ...request.callerOperation, operationIdOf: (debit: DebitRecord) => debit.id } } : {}),
+    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
+    ...(request.callerOperation ? { callerOperation: Object.assign({}, request.callerOperation, { operationIdOf: (debit: DebitRecord) => debit.id }) } : {}),
   });
 }
 

@@ -59,19 +59,19 @@ export async function checkEntitlement(
   if (!input.reserve || rated.cost === 0n) {
     const { grants, overdraftRoom } = await spendableNow(dependencies, rated);
     const available = input.reserve ? grants : grants + overdraftRoom;
-    return { ...request.present(answer(input.reserve ? true : rated.cost <= available, available, null)), replayed: false };
+    return Object.assign({}, request.present(answer(input.reserve ? true : rated.cost <= available, available, null)), { replayed: false });
   }
   try {
     return await createHold(dependencies, {
       context,
-      input: { ...rated.address, amount: formatAmount(rated.cost), feature: rated.feature.key, ttlSeconds: input.ttlSeconds, metadata: { reservationFor: rated.feature.key } },
+      input: Object.assign({}, rated.address, { amount: formatAmount(rated.cost), feature: rated.feature.key, ttlSeconds: input.ttlSeconds, metadata: { reservationFor: rated.feature.key } }),
       idempotency: request.idempotency,
       present: (hold, _debit, now, booked) => request.present(answer(true, availableForFeature(booked.snapshot, now, rated.feature.key).grants, hold)),
     });
   } catch (error) {
     if (error instanceof CreditbookError && error.code === 'insufficient_balance') {
       const { grants } = await spendableNow(dependencies, rated);
-      return { ...request.present(answer(false, grants, null)), replayed: false };
+      return Object.assign({}, request.present(answer(false, grants, null)), { replayed: false });
     }
     throw error;
   }

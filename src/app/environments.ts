@@ -70,6 +70,6 @@ export async function deleteTestEnvironment(dependencies: AppDependencies, id: s
     const deletedAt = dependencies.clock.now();
     await repository.accounts.markEnvironmentDeleted(id, deletedAt);
     if (context) await recordAudit(dependencies, repository, context, id);
-    return { ...environment, deletedAt };
+    return Object.assign({}, environment, { deletedAt });
   });
 }

@@ -11,6 +11,6 @@ import { requireEventTypePattern } from './event-types.ts';
 export function listEvents(dependencies: AppDependencies, context: RequestContext, filters: EventFilters, page: PageRequest): Promise<Page<EventRecord>> {
   if (filters.type !== undefined && filters.type !== '*') requireEventTypePattern(filters.type, 'type');
   const { type, ...rest } = filters;
-  const checked: EventFilters = type === undefined || type === '*' ? rest : { ...rest, type };
+  const checked: EventFilters = type === undefined || type === '*' ? rest : Object.assign({}, rest, { type });
   return dependencies.store.read((repository) => repository.events.list(context.environment.id, checked, page));
 }

@@ -63,7 +63,7 @@ export async function createGrant(
     context,
     address,
     ifMissing: 'create',
-    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'wallet' as const } } : {}),
+    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'wallet' as const }) } : {}),
     compute: (engine, loaded) => {
       const newGrant = {
         id: grantId,
@@ -79,24 +79,20 @@ export async function createGrant(
         scheduleId === null
           ? { grant: engine.addGrant(newGrant), schedule: null }
           : engine.createSchedule({ scheduleId, firstGrant: newGrant, recurrencePeriod: input.recurrencePeriod!, endsAt: input.recurrenceEndsAt ?? null });
-      const schedule: ScheduleRecord | null = made.schedule && {
-        ...made.schedule,
-        ...address,
+      const schedule: ScheduleRecord | null = made.schedule && Object.assign({}, made.schedule, address, {
         walletId: loaded.wallet.id,
         name: input.name ?? null,
         metadata: input.metadata ?? {},
         createdAt: engine.now,
-      };
-      const grant: GrantRecord = {
-        ...made.grant,
-        ...address,
+      });
+      const grant: GrantRecord = Object.assign({}, made.grant, address, {
         walletId: loaded.wallet.id,
         recurrencePeriod: input.recurrencePeriod ?? null,
         name: input.name ?? null,
         metadata: input.metadata ?? {},
         costAmount: cost?.amount ?? null,
         costCurrency: cost?.currency ?? null,
-      };
+      });
       return { grant, schedule };
     },
     persist: async (repository, { grant, schedule }, effects) => {
@@ -147,7 +143,7 @@ export async function listGrants(
   const now = currentTime(dependencies, context.environment);
   const { status, ...stored } = filters;
   const result = await dependencies.store.read(async (repository) => {
-    const page = await repository.grants.list(context.environment.id, { ...stored, ...(status ? { status: { status, now } } : {}) }, pageRequest);
+    const page = await repository.grants.list(context.environment.id, Object.assign({}, stored, status ? { status: { status, now } } : {}), pageRequest);
     return { ...page, data: await grantsAsOf(repository, page.data, now) };
   });
   return { page: result, now };
@@ -176,7 +172,7 @@ export async function changeGrant(
     address: existing,
     ifMissing: () => notFound('grant', grantId),
     grantIds: [grantId],
-    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
     compute: (engine): GrantRecord => {
       if (action.kind === 'void') return { ...existing, ...engine.voidGrant(grantId) };
       if (action.kind === 'expire') return { ...existing, ...engine.expireGrant(grantId) };

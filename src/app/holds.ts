@@ -53,11 +53,11 @@ export async function createHold(
     context,
     address,
     ifMissing: 'create',
-    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
-    ...(request.callerOperation ? { callerOperation: { ...request.callerOperation, operationIdOf: (hold: HoldRecord) => hold.id } } : {}),
+    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
+    ...(request.callerOperation ? { callerOperation: Object.assign({}, request.callerOperation, { operationIdOf: (hold: HoldRecord) => hold.id }) } : {}),
     compute: (engine, loaded) => {
       const state = engine.placeHold({ holdId, amount, feature: input.feature ?? null, expiresAt });
-      const hold: HoldRecord = { ...state, ...address, walletId: loaded.wallet.id, metadata: input.metadata ?? {} };
+      const hold: HoldRecord = Object.assign({}, state, address, { walletId: loaded.wallet.id, metadata: input.metadata ?? {} });
       return hold;
     },
     persist: async (repository, hold) => {
@@ -91,7 +91,7 @@ export function listHolds(
   const now = currentTime(dependencies, context.environment);
   const { status, ...stored } = filters;
   return dependencies.store.read(async (repository) => {
-    const found = await repository.holds.list(context.environment.id, { ...stored, ...(status ? { status: { status, now } } : {}) }, page);
+    const found = await repository.holds.list(context.environment.id, Object.assign({}, stored, status ? { status: { status, now } } : {}), page);
     return { page: { ...found, data: found.data.map((hold) => asOf(hold, now)) }, now };
   });
 }
@@ -121,16 +121,15 @@ export async function endHold(
     address: existing,
     ifMissing: () => notFound('hold', holdId),
     holdIds: [holdId],
-    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
     ...(request.callerOperation
-      ? { callerOperation: { ...request.callerOperation, operationIdOf: (ended: { hold: HoldRecord; debit: DebitRecord | null }) => ended.debit?.id ?? releaseOperationId(ended.hold.id) } }
+      ? { callerOperation: Object.assign({}, request.callerOperation, { operationIdOf: (ended: { hold: HoldRecord; debit: DebitRecord | null }) => ended.debit?.id ?? releaseOperationId(ended.hold.id) }) }
       : {}),
     compute: (engine, loaded): { hold: HoldRecord; debit: DebitRecord | null } => {
       if (action.kind === 'release') return { hold: { ...existing, ...engine.release(holdId) }, debit: null };
       const captured = engine.capture({ holdId, debitId, amount: captureAmount });
       const consumed = sumAmounts(captured.allocations.map((allocation) => allocation.amount));
-      const debit: DebitRecord = {
-        ...existing,
+      const debit: DebitRecord = Object.assign({}, existing, {
         id: debitId,
         walletId: loaded.wallet.id,
         amount: consumed,
@@ -138,13 +137,13 @@ export async function endHold(
         overdrawn: 0n,
         shortfall: 0n,
         feature: existing.feature,
-        policy: 'reject',
+        policy: 'reject' as const,
         holdId,
         allocations: captured.allocations,
         occurredAt: engine.now,
         metadata: action.metadata ?? existing.metadata,
         createdAt: engine.now,
-      };
+      });
       return { hold: { ...existing, ...captured.hold }, debit };
     },
     persist: async (repository, ended) => {

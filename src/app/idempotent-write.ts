@@ -38,6 +38,6 @@ export function idempotentWrite(
       const now = currentTime(dependencies, request.context.environment);
       await rememberResponse({ repository, environmentId, scope: 'environment', request: request.idempotency, response, now, keepForever: false });
     }
-    return { ...response, replayed: false };
+    return Object.assign({}, response, { replayed: false });
   });
 }

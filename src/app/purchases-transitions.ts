@@ -106,7 +106,7 @@ function paidEvents(purchase: PurchaseRecord): OutboxEvent[] {
     currency: purchase.currency,
   };
   return [
-    { type: 'purchase.paid', data: { ...purchaseEventData(purchase), paymentReference: purchase.paymentReference } },
+    { type: 'purchase.paid', data: Object.assign({}, purchaseEventData(purchase), { paymentReference: purchase.paymentReference }) },
     { type: 'invoice.paid', data: invoice },
     // Paygentic's shape: consumers correlate the purchase response with the grant it paid for.
     { type: 'invoice.paid.v0', data: { invoiceId: purchase.invoiceId, grantId: purchase.grantId, customerId: purchase.customerId, amount: formatMinor(purchase.priceMinor, purchase.currency), currency: purchase.currency } },

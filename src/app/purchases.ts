@@ -130,8 +130,16 @@ export function openAutoTopUpPurchase(
     also: (repository: Repository, purchase: PurchaseRecord) => Promise<void>;
   },
 ): Promise<Outcome> {
+  // Spelled out, not `...request`: Node 20 builds what follows a leading spread on its slow path.
   return writePurchase(dependencies, {
-    ...request,
+    context: request.context,
+    address: request.address,
+    amount: request.amount,
+    priceMinor: request.priceMinor,
+    currency: request.currency,
+    provider: request.provider,
+    idempotency: request.idempotency,
+    also: request.also,
     purchaseId: dependencies.newId('pur'),
     source: 'auto_top_up',
     session: null,
@@ -172,7 +180,7 @@ function writePurchase(dependencies: AppDependencies, plan: PurchasePlan): Promi
     context,
     address,
     ifMissing: 'create',
-    ...(plan.idempotency ? { idempotency: { ...plan.idempotency, scope: 'wallet' as const } } : {}),
+    ...(plan.idempotency ? { idempotency: Object.assign({}, plan.idempotency, { scope: 'wallet' as const }) } : {}),
     compute: (engine, loaded) => ({
       walletId: loaded.wallet.id,
       state: engine.addGrant({
@@ -188,19 +196,21 @@ function writePurchase(dependencies: AppDependencies, plan: PurchasePlan): Promi
       }),
     }),
     persist: async (repository, { walletId, state }, _effects, at): Promise<PurchaseWithInvoice> => {
-      const grant: GrantRecord = {
-        ...state,
-        ...address,
+      const grant: GrantRecord = Object.assign({}, state, address, {
         walletId,
         recurrencePeriod: null,
         name: terms.name ?? null,
         metadata,
         costAmount: minorToAmount(plan.priceMinor, plan.currency),
         costCurrency: plan.currency,
-      };
+      });
       await repository.grants.insert(grant);
+      // The address spelled out: Node 20 builds what follows a leading spread on its slow path.
       const purchase: PurchaseRecord = {
-        ...address,
+        environmentId: address.environmentId,
+        customerId: address.customerId,
+        unit: address.unit,
+        walletKey: address.walletKey,
         id: plan.purchaseId,
         walletId,
         grantId,

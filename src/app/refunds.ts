@@ -53,7 +53,7 @@ export async function refundPurchase(
     context,
     address,
     ifMissing: () => notFound('purchase', purchase.id, 'id'),
-    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
     grantIds: [purchase.grantId],
     auditedObjectId: purchase.id,
     compute: (engine, loaded) => ({
@@ -163,13 +163,12 @@ export async function settlePendingRefunds(dependencies: AppDependencies, option
 
 /** What `purchase.refunded` carries. */
 function refundedEventData(purchase: PurchaseRecord, note: CreditNoteRecord): Record<string, unknown> {
-  return {
-    ...purchaseEventData(purchase),
+  return Object.assign({}, purchaseEventData(purchase), {
     creditNoteId: note.id,
     refundedCredits: formatAmount(note.credits),
     refundAmount: formatMinor(note.amountMinor, note.currency),
     refundReference: note.refundReference,
-  };
+  });
 }
 
 export async function getCreditNote(dependencies: AppDependencies, context: RequestContext, creditNoteId: string): Promise<CreditNoteRecord> {

@@ -95,7 +95,7 @@ export async function streamRevenueReport(
   const environmentId = context.environment.id;
   requireCurrency(input.currency, 'currency');
   const now = currentTime(dependencies, context.environment);
-  const query: RevenueReportQuery = { ...input, to: input.to ?? now };
+  const query: RevenueReportQuery = Object.assign({}, input, { to: input.to ?? now });
   if (query.from >= query.to) throw validationError('from', "'from' must be earlier than 'to'.");
   if (query.to > now) throw validationError('to', `'to' must not be later than now (${new Date(now).toISOString()}): a report covers what has been booked.`);
   if (query.customerId !== undefined) {

@@ -40,6 +40,6 @@ export async function getRunway(
     const burned = entries.reduce(addFlows, NO_FLOWS).consumed;
     const spendable = balance.grants.filter(({ status }) => status === 'active').map(({ grant }) => grant);
     const runway = projectRunway({ grants: spendable, now, burned, windowMs: now - windowStart });
-    return { ...runway, wallet, balance, windowStart, windowEnd: now, burned };
+    return Object.assign({}, runway, { wallet, balance, windowStart, windowEnd: now, burned });
   });
 }

@@ -30,7 +30,7 @@ export async function cancelSchedule(
     context: request.context,
     address: existing,
     ifMissing: () => notFound('grant schedule', request.scheduleId, 'id'),
-    ...(request.idempotency ? { idempotency: { ...request.idempotency, scope: 'environment' as const } } : {}),
+    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
     compute: (engine) => engine.cancelSchedule(request.scheduleId),
     present: (state) => request.present({ ...existing, ...state }),
   });

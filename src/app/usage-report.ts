@@ -55,5 +55,5 @@ export async function usageReport(dependencies: AppDependencies, context: Reques
     if (read > MAX_EVENTS) throw validationError('from', `This report covers more than ${MAX_EVENTS} events; narrow from/to.`);
     for (const event of page) builder.add(event);
   }
-  return { request: { ...request, interval }, rows: builder.result() };
+  return { request: Object.assign({}, request, { interval }), rows: builder.result() };
 }

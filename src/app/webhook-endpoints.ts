@@ -95,7 +95,7 @@ async function withSecret(dependencies: AppDependencies, context: RequestContext
   const endpoint = await dependencies.store.read((repository) => repository.webhookEndpoints.get(context.environment.id, id));
   if (!endpoint) return outcome;
   const secret = dependencies.secrets.open(endpoint.secret, endpoint.id);
-  return { ...present({ ...endpoint, secret }, { withSecret: true }), replayed: outcome.replayed };
+  return Object.assign({}, present({ ...endpoint, secret }, { withSecret: true }), { replayed: outcome.replayed });
 }
 
 /**

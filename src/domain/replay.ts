@@ -57,8 +57,9 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
       paidAt: definition.paidAt !== null && definition.paidAt <= input.at ? definition.paidAt : null,
     });
   }
-  const wallet: WalletState = {
-    ...input.wallet,
+  // Object.assign: the input's type does not promise these keys, and a literal that starts with a
+  // spread and adds keys is Node 20's slow path (domain/README.md).
+  const wallet: WalletState = Object.assign({}, input.wallet, {
     overdraft: ZERO,
     sequence: 0,
     balance: ZERO,
@@ -66,7 +67,7 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
     advancedTo: bookedUntil,
     periodStart: null,
     periodUsage: ZERO,
-  };
+  });
   if (wallet.period !== null && wallet.periodAnchor !== null) {
     wallet.periodStart = periodAt(wallet.periodAnchor, parsePeriod(wallet.period), bookedUntil)?.start ?? null;
   }

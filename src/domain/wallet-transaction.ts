@@ -96,7 +96,7 @@ export class WalletTransaction extends WalletLedger {
     this.state.schedules.push(schedule);
     this.changedSchedule(schedule.id);
     this.emit({ type: 'grant_schedule.created', scheduleId: schedule.id });
-    const grant = this.addGrant({ ...firstGrant, effectiveAt: anchor, source: 'recurring', scheduleId: schedule.id });
+    const grant = this.addGrant(Object.assign({}, firstGrant, { effectiveAt: anchor, source: 'recurring' as const, scheduleId: schedule.id }));
     return { schedule, grant };
   }
 

@@ -86,7 +86,7 @@ export async function postGuarded(
     };
     const request = send(
       url,
-      { method: 'POST', headers: { ...input.headers, 'content-length': String(Buffer.byteLength(input.body)) }, lookup, agent: false },
+      { method: 'POST', headers: Object.assign({}, input.headers, { 'content-length': String(Buffer.byteLength(input.body)) }), lookup, agent: false },
       (response: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;

@@ -14,13 +14,14 @@ import { subscriptionIdOf } from './subscription-accounts.ts';
  */
 export function bookedReport(booked: Booked, operationId: string, source: OperationSource, now: Instant, names: OperationNames = new Map()) {
   const wallet = booked.wallet;
-  const entries: OperationEntry[] = booked.entries.map((entry) => ({
-    ...entry,
-    walletId: wallet.id,
-    unit: wallet.unit,
-    walletKey: wallet.walletKey,
-    createdAt: now,
-  }));
+  const entries: OperationEntry[] = booked.entries.map((entry) =>
+    Object.assign({}, entry, {
+      walletId: wallet.id,
+      unit: wallet.unit,
+      walletKey: wallet.walletKey,
+      createdAt: now,
+    }),
+  );
   const operation = operationsOf(entries, new Map([[wallet.id, wallet.overdraft]])).find((candidate) => candidate.id === operationId);
   if (!operation) throw new Error(`The booking has no ledger operation ${operationId}.`);
   const touched = new Set(operation.entries.map((entry) => entry.grantId).filter((grantId): grantId is string => grantId !== null));

@@ -124,8 +124,7 @@ export type LedgerOperationView = ReturnType<typeof ledgerOperationView>;
 export function ledgerAccountBalanceView(wallet: WalletRecord, balance: BalanceView) {
   const changedAt = (wallet as { advancedTo?: Instant; lastEntryAt?: Instant }).advancedTo ?? (wallet as { lastEntryAt?: Instant }).lastEntryAt;
   const room = wallet.overdraftLimit - balance.overdraft;
-  return {
-    ...subscriptionOf(wallet.walletKey),
+  return Object.assign({}, subscriptionOf(wallet.walletKey), {
     unit_id: wallet.unit,
     unit_type: UNIT_TYPE,
     created_at: toSeconds(wallet.createdAt),
@@ -143,7 +142,7 @@ export function ledgerAccountBalanceView(wallet: WalletRecord, balance: BalanceV
       used_amount: formatAmount(balance.overdraft),
       hold_amount: formatAmount(ZERO),
     },
-  };
+  });
 }
 
 export function creditUnitView(unit: UnitRecord) {

@@ -140,7 +140,7 @@ async function listGrantBlocks(app: AppDependencies, context: RequestContext, qu
           walletKey: walletKeyOf(subscriptionId),
           ...(unit === undefined ? {} : { unit }),
           includeVoided: true,
-          ...(createdAt ? { createdAt: { ...(createdAt.from === undefined ? {} : { gte: createdAt.from }), ...(createdAt.until === undefined ? {} : { lt: createdAt.until }) } } : {}),
+          ...(createdAt ? { createdAt: Object.assign({}, createdAt.from === undefined ? {} : { gte: createdAt.from }, createdAt.until === undefined ? {} : { lt: createdAt.until }) } : {}),
         },
         { limit: BATCH, startingAfter, order },
       ),

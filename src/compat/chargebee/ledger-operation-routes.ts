@@ -38,7 +38,7 @@ export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppD
     const outcome = await inChargebeeTerms(() =>
       createDebit(app, {
         context,
-        input: { ...account.wallet, amount: formatAmount(account.amount), onInsufficient: 'overdraft', occurredAt, ...(metadata ? { metadata } : {}) },
+        input: Object.assign({}, account.wallet, { amount: formatAmount(account.amount), onInsufficient: 'overdraft' as const, occurredAt }, metadata ? { metadata } : {}),
         idempotency,
         callerOperation,
         present: (debit, booked) => {
@@ -73,7 +73,7 @@ export function registerLedgerOperationRoutes(server: FastifyInstance, app: AppD
       () =>
         createHold(app, {
           context,
-          input: { ...account.wallet, amount: formatAmount(account.amount), ...(autoReleaseAt === undefined ? {} : { expiresAt: autoReleaseAt }), ...(metadata ? { metadata } : {}) },
+          input: Object.assign({}, account.wallet, { amount: formatAmount(account.amount) }, autoReleaseAt === undefined ? {} : { expiresAt: autoReleaseAt }, metadata ? { metadata } : {}),
           idempotency,
           callerOperation,
           present: (hold, _debit, now, booked) => {

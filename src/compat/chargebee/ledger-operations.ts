@@ -230,8 +230,7 @@ export class OperationGrouper {
     const tracked = this.overdraft.get(first.walletId) ?? ZERO;
     const [overdraftStart, overdraftEnd] = this.order === 'asc' ? [tracked, tracked + overdraftChange] : [tracked - overdraftChange, tracked];
     this.overdraft.set(first.walletId, this.order === 'asc' ? overdraftEnd : overdraftStart);
-    return {
-      ...describe(entries),
+    return Object.assign({}, describe(entries), {
       walletId: first.walletId,
       unit: first.unit,
       walletKey: first.walletKey,
@@ -242,7 +241,7 @@ export class OperationGrouper {
       overdraftEnd,
       effectiveAt: first.effectiveAt,
       createdAt: first.createdAt,
-    };
+    });
   }
 }
 

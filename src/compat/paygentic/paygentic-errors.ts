@@ -32,7 +32,7 @@ export interface PaygenticErrorBody {
 
 export function paygenticError(error: CreditbookError): { status: number; body: PaygenticErrorBody } {
   const mapped = PAYGENTIC_ERRORS[error.code];
-  const details = { ...(error.param !== undefined ? { param: error.param } : {}), ...error.details };
+  const details = Object.assign({}, error.param !== undefined ? { param: error.param } : {}, error.details);
   return {
     status: mapped.status,
     body: { message: error.message, error: mapped.error, code: mapped.code, ...(Object.keys(details).length > 0 ? { details } : {}) },

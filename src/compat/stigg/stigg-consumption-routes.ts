@@ -35,13 +35,12 @@ export function registerStiggConsumptionRoutes(server: FastifyInstance, app: App
     const { idempotencyKey, ...parameters } = body;
     const outcome = await createDebit(app, {
       context,
-      input: {
-        ...walletReference(body),
+      input: Object.assign({}, walletReference(body), {
         amount: body.amount,
-        onInsufficient: 'overdraft',
+        onInsufficient: 'overdraft' as const,
         occurredAt,
         metadata: dimensionsAsMetadata(body.dimensions),
-      },
+      }),
       idempotency: idempotencyRequest(idempotencyKey, 'stigg.consumption', parameters),
       present: (debit) => ({ status: 200, body: stiggConsumptionView(debit) }),
     });

@@ -47,10 +47,7 @@ const BY_REASON: Record<StiggReason, { status: number; code: string }> = {
 const STIGG_PARAMS: Record<string, string> = { expiresAt: 'expireAt', unit: 'currencyId', walletKey: 'resourceId', occurredAt: 'createdAt', startingAfter: 'after' };
 
 export function stiggFailure(code: ErrorCode, message: string, extra: { param?: string; reason?: StiggReason } = {}): CreditbookError {
-  return new CreditbookError(code, message, {
-    ...(extra.param !== undefined ? { param: extra.param } : {}),
-    ...(extra.reason !== undefined ? { details: { stiggReason: extra.reason } } : {}),
-  });
+  return new CreditbookError(code, message, Object.assign({}, extra.param !== undefined ? { param: extra.param } : {}, extra.reason !== undefined ? { details: { stiggReason: extra.reason } } : {}));
 }
 
 function reasonOf(error: CreditbookError): StiggReason | undefined {

@@ -69,7 +69,7 @@ export function registerStiggGrantRoutes(server: FastifyInstance, app: AppDepend
         effectiveAt,
         expiresAt,
         name: body.displayName,
-        metadata: { ...body.metadata, ...(body.comment !== undefined ? { [COMMENT_METADATA]: body.comment } : {}) },
+        metadata: Object.assign({}, body.metadata, body.comment !== undefined ? { [COMMENT_METADATA]: body.comment } : {}),
         cost: body.cost ? { amount: body.cost.amount, currency: body.cost.currency } : null,
       },
       idempotency,

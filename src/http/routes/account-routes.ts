@@ -66,12 +66,12 @@ export function registerAccountRoutes(server: FastifyInstance, { app }: RouteDep
   server.post<{ Body: Static<typeof UpsertWalletBody> }>('/wallets', { schema: routeSchema({ operationId: 'upsertWallet', summary: 'Create a wallet or change its settings', tags: ['wallets'], body: UpsertWalletBody, success: { 200: WalletView }, errors: [404] }) }, async (request, reply) => {
     const outcome = await upsertWallet(app, {
       context: contextOf(request),
-      input: (({ idempotencyKey: _key, usagePeriod, ...input }) => ({
-        ...input,
-        ...(usagePeriod === undefined
-          ? {}
-          : { usagePeriod: usagePeriod && { period: usagePeriod.period, anchor: parseTimestamp(usagePeriod.anchor, 'usagePeriod.anchor') } }),
-      }))(request.body),
+      input: (({ idempotencyKey: _key, usagePeriod, ...input }) =>
+        Object.assign(
+          {},
+          input,
+          usagePeriod === undefined ? {} : { usagePeriod: usagePeriod && { period: usagePeriod.period, anchor: parseTimestamp(usagePeriod.anchor, 'usagePeriod.anchor') } },
+        ))(request.body),
       present: (wallet) => ({ status: 200, body: walletView(wallet) }),
     });
     return sendOutcome(reply, outcome);

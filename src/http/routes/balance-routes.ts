@@ -26,7 +26,7 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
     }),
   }, async (request) => {
     const { at, ...reference } = request.query;
-    const result = await getBalance(app, contextOf(request), { ...reference, at: parseOptionalTimestamp(at, 'at') ?? undefined });
+    const result = await getBalance(app, contextOf(request), Object.assign({}, reference, { at: parseOptionalTimestamp(at, 'at') ?? undefined }));
     return balanceView(result.wallet, result.balance);
   });
 
@@ -44,12 +44,11 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
     },
     async (request) => {
       const { from, to, interval, ...reference } = request.query;
-      const history = await getBalanceHistory(app, contextOf(request), {
-        ...reference,
+      const history = await getBalanceHistory(app, contextOf(request), Object.assign({}, reference, {
         from: parseOptionalTimestamp(from, 'from') ?? undefined,
         to: parseOptionalTimestamp(to, 'to') ?? undefined,
         interval: interval ?? 'day',
-      });
+      }));
       return balanceHistoryView(history);
     },
   );
@@ -68,7 +67,7 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
     },
     async (request) => {
       const { windowDays, ...reference } = request.query;
-      return runwayView(await getRunway(app, contextOf(request), { ...reference, windowDays }));
+      return runwayView(await getRunway(app, contextOf(request), Object.assign({}, reference, { windowDays })));
     },
   );
 
@@ -86,7 +85,7 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
     async (request) => {
       const { limit: _limit, startingAfter: _cursor, from, to, ...filters } = request.query;
       const effectiveAt = { gte: parseOptionalTimestamp(from, 'from') ?? undefined, lt: parseOptionalTimestamp(to, 'to') ?? undefined };
-      return listView(await listLedgerEntries(app, contextOf(request), { ...filters, effectiveAt }, pageOf(request.query)), ledgerEntryView);
+      return listView(await listLedgerEntries(app, contextOf(request), Object.assign({}, filters, { effectiveAt }), pageOf(request.query)), ledgerEntryView);
     },
   );
 }

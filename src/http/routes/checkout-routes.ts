@@ -40,7 +40,7 @@ export async function registerCheckoutRoutes(server: FastifyInstance, { app }: R
       const sessionId = request.params.sessionId;
       const checkout = SESSION_PATTERN.test(sessionId) ? await findCheckout(app, sessionId) : undefined;
       if (!checkout) return notFound(reply);
-      return html(reply, 200, renderCheckoutPage({ ...checkout, sessionId }));
+      return html(reply, 200, renderCheckoutPage(Object.assign({}, checkout, { sessionId })));
     });
 
     scope.post<{ Params: { sessionId: string } }>('/checkout/:sessionId/pay', { schema: { hide: true } }, async (request, reply) => {

@@ -19,7 +19,7 @@ const presentDebit = (debit: DebitRecord) => ({ status: 201, body: debitView(deb
 
 function debitInput(body: Static<typeof CreateDebitBody>, param: string) {
   const { idempotencyKey, occurredAt, ...rest } = body;
-  return { ...rest, occurredAt: parseOptionalTimestamp(occurredAt, `${param}occurredAt`) ?? undefined, idempotencyKey };
+  return Object.assign({}, rest, { occurredAt: parseOptionalTimestamp(occurredAt, `${param}occurredAt`) ?? undefined, idempotencyKey });
 }
 
 export function registerDebitRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
@@ -47,7 +47,7 @@ export function registerDebitRoutes(server: FastifyInstance, { app }: RouteDepen
   }, async (request) => {
     const items = request.body.debits.map((item, index) => {
       const { idempotencyKey, ...input } = debitInput(item, `debits.${index}.`);
-      return idempotencyKey === undefined ? input : { ...input, idempotencyKey };
+      return idempotencyKey === undefined ? input : Object.assign({}, input, { idempotencyKey });
     });
     const batchKey = idempotencyOf(request, 'debits.batch');
     const results = await createDebitBatch(app, { context: contextOf(request), items, idempotency: batchKey, present: presentDebit });

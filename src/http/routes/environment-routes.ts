@@ -29,7 +29,7 @@ export function registerEnvironmentRoutes(server: FastifyInstance, { app }: Rout
     async (request, reply) => {
       const { environment, key } = await createTestEnvironment(app, { name: request.body.name, context: contextOf(request) });
       // The only time the key itself is shown; not idempotent on purpose (a stored replay would keep it).
-      return reply.code(201).send({ ...testEnvironmentView(environment), key });
+      return reply.code(201).send(Object.assign({}, testEnvironmentView(environment), { key }));
     },
   );
 

@@ -63,7 +63,7 @@ export function registerExportRoutes(server: FastifyInstance, { app }: RouteDepe
       },
       async (request, reply) => {
         const { from, to, format = 'csv', ...filters } = request.query;
-        const opened = await openExport(app, contextOf(request), kind, { ...filters, from: parseTimestamp(from, 'from'), to: parseTimestamp(to, 'to') });
+        const opened = await openExport(app, contextOf(request), kind, Object.assign({}, filters, { from: parseTimestamp(from, 'from'), to: parseTimestamp(to, 'to') }));
         return reply
           .type(exportContentType(format))
           .header('content-disposition', `attachment; filename="${exportFileName(opened, format)}"`)

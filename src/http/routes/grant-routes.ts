@@ -20,12 +20,11 @@ export function registerGrantRoutes(server: FastifyInstance, { app }: RouteDepen
     const body = request.body;
     const outcome = await createGrant(app, {
       context: contextOf(request),
-      input: {
-        ...body,
+      input: Object.assign({}, body, {
         effectiveAt: parseOptionalTimestamp(body.effectiveAt, 'effectiveAt') ?? undefined,
         expiresAt: parseOptionalTimestamp(body.expiresAt, 'expiresAt'),
         recurrenceEndsAt: parseOptionalTimestamp(body.recurrenceEndsAt, 'recurrenceEndsAt'),
-      },
+      }),
       idempotency: idempotencyOf(request, 'grants.create'),
       present: presentGrant(201),
     });
@@ -42,13 +41,9 @@ export function registerGrantRoutes(server: FastifyInstance, { app }: RouteDepen
     const { page, now } = await listGrants(
       app,
       contextOf(request),
-      {
-        ...(customerId !== undefined ? { customerId } : {}),
-        ...(unit !== undefined ? { unit } : {}),
-        ...(walletKey !== undefined ? { walletKey } : {}),
-        ...(status !== undefined ? { status: status as GrantStatus } : {}),
+      Object.assign({}, customerId !== undefined ? { customerId } : {}, unit !== undefined ? { unit } : {}, walletKey !== undefined ? { walletKey } : {}, status !== undefined ? { status: status as GrantStatus } : {}, {
         includeVoided: includeVoided === true,
-      },
+      }),
       pageOf(request.query),
     );
     return listView(page, (grant) => grantView(grant, now));
@@ -63,7 +58,7 @@ export function registerGrantRoutes(server: FastifyInstance, { app }: RouteDepen
       const outcome = await changeGrant(app, {
         context: contextOf(request),
         grantId: request.params.id,
-        action: { kind: 'update', changes: { ...changes, ...(parsedExpiry !== undefined ? { expiresAt: parsedExpiry } : {}) } },
+        action: { kind: 'update', changes: Object.assign({}, changes, parsedExpiry !== undefined ? { expiresAt: parsedExpiry } : {}) },
         idempotency: idempotencyOf(request, 'grants.update'),
         present: presentGrant(200),
       });

@@ -19,7 +19,7 @@ export function registerHoldRoutes(server: FastifyInstance, { app }: RouteDepend
     const { idempotencyKey: _key, expiresAt, ...input } = request.body;
     const outcome = await createHold(app, {
       context: contextOf(request),
-      input: { ...input, expiresAt: parseOptionalTimestamp(expiresAt, 'expiresAt') ?? undefined },
+      input: Object.assign({}, input, { expiresAt: parseOptionalTimestamp(expiresAt, 'expiresAt') ?? undefined }),
       idempotency: idempotencyOf(request, 'holds.create'),
       present: presentHold(201),
     });

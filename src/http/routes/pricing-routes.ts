@@ -53,7 +53,7 @@ export function registerPricingRoutes(server: FastifyInstance, { app }: RouteDep
     const { idempotencyKey: _key, effectiveAt, ...input } = request.body;
     const outcome = await createPrice(app, {
       context: contextOf(request),
-      input: { ...input, effectiveAt: parseOptionalTimestamp(effectiveAt, 'effectiveAt') ?? undefined },
+      input: Object.assign({}, input, { effectiveAt: parseOptionalTimestamp(effectiveAt, 'effectiveAt') ?? undefined }),
       idempotency: idempotencyOf(request, 'prices.create'),
       present: (price) => ({ status: 201, body: priceView(price) }),
     });

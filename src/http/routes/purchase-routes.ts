@@ -32,12 +32,11 @@ export function registerPurchaseRoutes(server: FastifyInstance, { app }: RouteDe
     const { idempotencyKey: _key, effectiveAt, expiresAt, paymentExpiresAt, ...input } = request.body;
     const outcome = await createPurchase(app, {
       context: contextOf(request),
-      input: {
-        ...input,
+      input: Object.assign({}, input, {
         effectiveAt: parseOptionalTimestamp(effectiveAt, 'effectiveAt') ?? undefined,
         expiresAt: parseOptionalTimestamp(expiresAt, 'expiresAt'),
         paymentExpiresAt: parseOptionalTimestamp(paymentExpiresAt, 'paymentExpiresAt') ?? undefined,
-      },
+      }),
       idempotency: idempotencyOf(request, 'purchases.create'),
       present: (purchase) => ({ status: 201, body: purchaseView(purchase) }),
     });
@@ -50,7 +49,7 @@ export function registerPurchaseRoutes(server: FastifyInstance, { app }: RouteDe
 
   server.get<{ Querystring: Static<typeof ListPurchasesQuery> }>('/purchases', { schema: routeSchema({ operationId: 'listPurchases', summary: 'List purchases, newest first', tags: ['purchases'], querystring: ListPurchasesQuery, success: { 200: listOf(PurchaseView, 'A page of purchases.') } }) }, async (request) => {
     const { customerId, status } = request.query;
-    const filters = { ...(customerId !== undefined ? { customerId } : {}), ...(status !== undefined ? { status: status as PurchaseStatus } : {}) };
+    const filters = Object.assign({}, customerId !== undefined ? { customerId } : {}, status !== undefined ? { status: status as PurchaseStatus } : {});
     return listView(await listPurchases(app, contextOf(request), filters, pageOf(request.query)), purchaseView);
   });
 
@@ -77,7 +76,7 @@ export function registerPurchaseRoutes(server: FastifyInstance, { app }: RouteDe
 
   server.get<{ Querystring: Static<typeof ListInvoicesQuery> }>('/invoices', { schema: routeSchema({ operationId: 'listInvoices', summary: 'List invoices, newest first', tags: ['invoices'], querystring: ListInvoicesQuery, success: { 200: listOf(InvoiceView, 'A page of invoices.') } }) }, async (request) => {
     const { customerId, status } = request.query;
-    const filters = { ...(customerId !== undefined ? { customerId } : {}), ...(status !== undefined ? { status: status as InvoiceStatus } : {}) };
+    const filters = Object.assign({}, customerId !== undefined ? { customerId } : {}, status !== undefined ? { status: status as InvoiceStatus } : {});
     return listView(await listInvoices(app, contextOf(request), filters, pageOf(request.query)), invoiceView);
   });
 }

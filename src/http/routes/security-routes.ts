@@ -44,7 +44,7 @@ export function registerSecurityRoutes(server: FastifyInstance, { app }: RouteDe
   server.post<{ Body: Static<typeof CreateApiKeyBody> }>('/api-keys', { schema: routeSchema({ operationId: 'createApiKey', summary: 'Create an API key (the secret is shown once)', tags: ['api keys'], body: CreateApiKeyBody, success: { 201: CreatedApiKeyResponse } }) }, async (request, reply) => {
     const { key, record } = await createEnvironmentKey(app, contextOf(request), { name: request.body.name, scopes: request.body.scopes });
     // The only time the key itself is shown.
-    return reply.code(201).send({ ...apiKeyView(record), key });
+    return reply.code(201).send(Object.assign({}, apiKeyView(record), { key }));
   });
 
   server.get<{ Querystring: Static<typeof ListQuery> }>('/api-keys', { schema: routeSchema({ operationId: 'listApiKeys', summary: 'List API keys', tags: ['api keys'], querystring: ListQuery, success: { 200: listResponse(ApiKeyResponse) } }) }, async (request) =>
@@ -58,6 +58,6 @@ export function registerSecurityRoutes(server: FastifyInstance, { app }: RouteDe
   server.get<{ Querystring: Static<typeof ListAuditLogQuery> }>('/audit-log', { schema: routeSchema({ operationId: 'listAuditLog', summary: 'List the audit log, newest first', tags: ['audit log'], querystring: ListAuditLogQuery, success: { 200: listResponse(AuditEntryResponse) } }) }, async (request) => {
     const { limit: _limit, startingAfter: _cursor, createdFrom, createdBefore, ...filters } = request.query;
     const range = { createdFrom: parseOptionalTimestamp(createdFrom, 'createdFrom') ?? undefined, createdBefore: parseOptionalTimestamp(createdBefore, 'createdBefore') ?? undefined };
-    return listView(await listAuditLog(app, contextOf(request), { ...filters, ...range }, pageOf(request.query)), auditEntryView);
+    return listView(await listAuditLog(app, contextOf(request), Object.assign({}, filters, range), pageOf(request.query)), auditEntryView);
   });
 }

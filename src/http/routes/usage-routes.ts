@@ -19,12 +19,12 @@ const presentUsageEvent = (...args: Parameters<typeof usageEventView>) => ({ sta
 
 function usageEventInput(body: Static<typeof CreateUsageEventBody>, param: string): UsageEventInput {
   const { timestamp, ...rest } = body;
-  return { ...rest, timestamp: parseOptionalTimestamp(timestamp, `${param}timestamp`) ?? undefined };
+  return Object.assign({}, rest, { timestamp: parseOptionalTimestamp(timestamp, `${param}timestamp`) ?? undefined });
 }
 
 /** A resend of an event answers what the first send did, marked as a duplicate. */
 function withDuplicateFlag(outcome: Outcome): Outcome {
-  return { ...outcome, body: { ...(outcome.body as object), duplicate: outcome.replayed } };
+  return { ...outcome, body: Object.assign({}, outcome.body as object, { duplicate: outcome.replayed }) };
 }
 
 /** Usage events (one, or a batch) and entitlement checks. */
@@ -108,7 +108,7 @@ export function registerUsageRoutes(server: FastifyInstance, { app }: RouteDepen
       }),
     }, async (request) => {
     const { from, to, ...query } = request.query;
-    const report = await usageReport(app, contextOf(request), { ...query, from: parseTimestamp(from, 'from'), to: parseTimestamp(to, 'to') });
+    const report = await usageReport(app, contextOf(request), Object.assign({}, query, { from: parseTimestamp(from, 'from'), to: parseTimestamp(to, 'to') }));
     return usageReportView(report);
   });
 }

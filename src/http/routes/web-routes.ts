@@ -34,7 +34,7 @@ export function registerWebRoutes(server: FastifyInstance, buildAssets: () => Pr
   server.get<{ Params: { file: string } }>('/assets/:file', { schema: { hide: true } }, async (request, reply) => {
     const text = (await load()).assets[request.params.file];
     if (text === undefined) return reply.code(404).type('text/plain').send('Not found');
-    return reply.headers({ ...security, 'cache-control': 'public, max-age=3600' }).type(CONTENT_TYPES[request.params.file.split('.').pop() ?? ''] ?? 'text/plain').send(text);
+    return reply.headers(Object.assign({}, security, { 'cache-control': 'public, max-age=3600' })).type(CONTENT_TYPES[request.params.file.split('.').pop() ?? ''] ?? 'text/plain').send(text);
   });
 }
 

@@ -61,16 +61,14 @@ function configColumn(config: AutoTopUpConfig): StoredConfig {
 function readConfig(value: unknown): AutoTopUpConfig | null {
   if (value === null || value === undefined) return null;
   const stored = JSON.parse(String(value)) as StoredConfig;
-  const quantity: AutoTopUpQuantity =
-    stored.mode === 'fixed' ? { mode: 'fixed', amount: readAmount(stored.amount) } : { mode: 'target', targetBalance: readAmount(stored.targetBalance) };
-  return {
-    ...quantity,
-    threshold: readAmount(stored.threshold),
-    unitPrice: readAmount(stored.unitPrice),
-    currency: stored.currency,
-    paymentMethodId: stored.paymentMethodId,
-    monthlyLimitMinor: stored.monthlyLimitMinor === null ? null : BigInt(stored.monthlyLimitMinor),
-  };
+  // Each mode spelled out: a literal that starts with a spread (of the quantity) is Node 20's slow path.
+  const threshold = readAmount(stored.threshold);
+  const unitPrice = readAmount(stored.unitPrice);
+  const monthlyLimitMinor = stored.monthlyLimitMinor === null ? null : BigInt(stored.monthlyLimitMinor);
+  const { currency, paymentMethodId } = stored;
+  return stored.mode === 'fixed'
+    ? { mode: 'fixed', amount: readAmount(stored.amount), threshold, unitPrice, currency, paymentMethodId, monthlyLimitMinor }
+    : { mode: 'target', targetBalance: readAmount(stored.targetBalance), threshold, unitPrice, currency, paymentMethodId, monthlyLimitMinor };
 }
 
 function mapSettings(row: Row): WalletSettingsRecord {
