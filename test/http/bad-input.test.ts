@@ -90,6 +90,21 @@ describe('bad input is rejected with the documented error and writes nothing', (
       await rejects({ method: 'PATCH', url: `/v1/grants/${grant.id}`, body: { amount: '5' } }, { status: 400, code: 'validation_error', param: 'amount' });
     });
 
+    it('a __proto__ key (prototype poisoning) is 400 naming it, in the body and the query', async () => {
+      // JSON.parse makes `__proto__` an own key; it must be refused, never merged into a record or an options object.
+      await rejects(raw('/v1/debits', `{"customerId":"${wallet.customerId}","unit":"${wallet.unit}","amount":"1","__proto__":{"policy":"overdraft"}}`), {
+        status: 400,
+        code: 'validation_error',
+        param: '__proto__',
+      });
+      await rejects(raw('/v1/grants', `{"customerId":"${wallet.customerId}","unit":"${wallet.unit}","amount":"1","cost":{"amount":"1","currency":"usd","__proto__":{}}}`), {
+        status: 400,
+        code: 'validation_error',
+        param: 'cost.__proto__',
+      });
+      await rejects({ method: 'GET', url: `/v1/balances?customerId=${wallet.customerId}&unit=${wallet.unit}&__proto__=x` }, { status: 400, code: 'validation_error', param: '__proto__' });
+    });
+
     it('unknown query parameters are 400 naming them', async () => {
       for (const url of ['/v1/customers?sort=asc', '/v1/grants?order=asc', '/v1/wallets?colour=red', `/v1/balances?customerId=${wallet.customerId}&unit=${wallet.unit}&when=now`]) {
         const error = await rejects({ method: 'GET', url }, { status: 400, code: 'validation_error' });
