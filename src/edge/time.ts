@@ -37,8 +37,22 @@ export function parseOptionalTimestamp(value: string | undefined | null, param: 
   return parseTimestamp(value, param);
 }
 
+/**
+ * Instants formatted lately. A response formats the same few instants again and again (a wallet's
+ * grants, the balance's `at` within one millisecond), and `toISOString` costs about half a
+ * microsecond where a lookup costs a few nanoseconds. Bounded: emptied when full.
+ */
+const formatted = new Map<Instant, string>();
+const FORMATTED_MAX = 4096;
+
 export function toTimestamp(instant: Instant): string {
-  return new Date(instant).toISOString();
+  let text = formatted.get(instant);
+  if (text === undefined) {
+    text = new Date(instant).toISOString();
+    if (formatted.size >= FORMATTED_MAX) formatted.clear();
+    formatted.set(instant, text);
+  }
+  return text;
 }
 
 export function toOptionalTimestamp(instant: Instant | null): string | null {
