@@ -7,6 +7,9 @@ import type { SendError } from './errors.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** The log levels that write the per-request line (logged at `info`). */
+const LEVELS_WITH_REQUEST_LINES = new Set(['info', 'debug', 'trace']);
+
 /** A server's log: its pino level and, from `serve`, the one asynchronous stdout stream every port writes to. */
 export type EdgeLogger = boolean | { level: string; stream?: DestinationStream };
 
@@ -48,7 +51,8 @@ export function createEdgeServer(options: {
   });
   // One line per request, through the root logger with the request ID as a field (the line a child would write).
   server.addHook('onResponse', (request, reply, done) => {
-    server.log.info({ requestId: request.id, method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // Above `info` (warn, error, silent) the line is not even built.
+    if (LEVELS_WITH_REQUEST_LINES.has(server.log.level)) server.log.info({ requestId: request.id, method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     done();
   });
   return server;
