@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MAX_ROWS, withMergedInserts } from './merged-inserts.ts';
 import type { PipelinedStatement } from './pipelined-statements.ts';
 import { StatementCache } from './postgres-executor.ts';
-import { creditbookRelations, schemaRelations } from './schema-relations.ts';
+import { UNKNOWN_RELATIONS, type SchemaRelations } from './schema-relations.ts';
 import { shapeOf } from './statement-shapes.ts';
 
 const debit = (id: string): PipelinedStatement => ({ name: 'd', text: 'INSERT INTO debits (id, amount) VALUES ($1, $2)', values: [id, '1'] });
@@ -16,19 +16,18 @@ const twoEntries = (a: string, b: string): PipelinedStatement => ({
 const event = (id: string): PipelinedStatement => ({ name: 'v', text: 'INSERT INTO events (id, data) VALUES ($1, $2)', values: [id, '{}'] });
 const walletUpdate = (balance: string): PipelinedStatement => ({ name: 'w', text: 'UPDATE wallets SET balance = $1, sequence = $2 WHERE id = $3', values: [balance, '1', 'w1'] });
 
-/** ledger_entries and debits reference wallets; audit_log refuses updates; nothing references debits. */
-const relations = schemaRelations([
-  `CREATE TABLE wallets (id TEXT PRIMARY KEY, balance TEXT);
-   CREATE TABLE debits (id TEXT PRIMARY KEY, amount TEXT,
-     wallet_id TEXT REFERENCES wallets (id));
-   CREATE TABLE ledger_entries (id TEXT PRIMARY KEY, debit_id TEXT,
-     wallet_id TEXT NOT NULL REFERENCES wallets (id));
-   CREATE TABLE events (id TEXT PRIMARY KEY, data TEXT);
-   CREATE TABLE audit_log (id TEXT PRIMARY KEY);
-   CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse();
-   CREATE TABLE counted (id TEXT PRIMARY KEY);
-   CREATE TRIGGER counted_count AFTER INSERT ON counted FOR EACH STATEMENT EXECUTE FUNCTION count_it();`,
-]);
+/** ledger_entries and debits reference wallets; audit_log refuses updates; counted counts its inserts; nothing references debits. */
+const relations: SchemaRelations = {
+  foreignKeys: [
+    { from: 'debits', fromColumns: ['wallet_id'], to: 'wallets', toColumns: ['id'] },
+    { from: 'ledger_entries', fromColumns: ['wallet_id'], to: 'wallets', toColumns: ['id'] },
+  ],
+  triggers: new Map([
+    ['audit_log', new Set(['UPDATE', 'DELETE'])],
+    ['counted', new Set(['INSERT'])],
+  ]),
+  complete: true,
+};
 
 const merge = (writes: PipelinedStatement[], cache = new StatementCache('test_')) => withMergedInserts(writes, cache, relations);
 
@@ -138,25 +137,16 @@ describe('statement shapes', () => {
   });
 });
 
-describe('schemaRelations', () => {
-  it("reads this store's foreign keys and triggers from its migrations, all of them", () => {
-    const ours = creditbookRelations();
-    assert.equal(ours.complete, true);
-    const keys = ours.foreignKeys.map((key) => `${key.from}(${key.fromColumns.join(',')})->${key.to}(${key.toColumns.join(',')})`);
-    assert.ok(keys.includes('ledger_entries(wallet_id)->wallets(id)'), keys.join(' '));
-    assert.ok(keys.includes('debits(wallet_id)->wallets(id)'));
-    assert.ok(keys.includes('wallets(environment_id,customer_id)->customers(environment_id,id)'));
-    assert.ok(keys.includes('webhook_attempts(delivery_id)->webhook_deliveries(id)'));
-    // Nothing references the tables a debit inserts into, and none of them references another.
-    assert.deepEqual(ours.foreignKeys.filter((key) => ['debits', 'ledger_entries', 'events'].includes(key.to)), []);
-    assert.deepEqual([...(ours.triggers.get('audit_log') ?? [])].sort(), ['DELETE', 'TRUNCATE', 'UPDATE']);
+describe('relations not read', () => {
+  it('merges nothing, not even adjacent INSERTs of one table, until the keys and triggers are known', () => {
+    const writes = [event('v1'), event('v2'), debit('d1'), debit('d2')];
+    assert.equal(withMergedInserts(writes, new StatementCache('test_'), UNKNOWN_RELATIONS), writes);
+    assert.equal(withMergedInserts(writes, new StatementCache('test_'), relations).length, 2);
   });
 
-  it('gives up on precision when it cannot place a REFERENCES, and then ties every table to every other', () => {
-    const vague = schemaRelations(['CREATE TABLE a (id TEXT PRIMARY KEY,\n  FOREIGN KEY (b_id)\n  REFERENCES b (id))']);
-    assert.equal(vague.complete, false);
-    const wallet = { name: 'i', text: 'INSERT INTO wallets (id, balance) VALUES ($1, $2)', values: ['w1', '0'] };
-    assert.equal(withMergedInserts([event('v1'), wallet, event('v2')], new StatementCache('test_'), vague).length, 3);
-    assert.equal(withMergedInserts([event('v1'), event('v2')], new StatementCache('test_'), vague).length, 1);
+  it('ties tables through a key to an unnamed column of the other table, whatever an update sets', () => {
+    const loose: SchemaRelations = { ...relations, foreignKeys: [{ from: 'ledger_entries', fromColumns: ['wallet_id'], to: 'wallets', toColumns: [] }] };
+    assert.equal(withMergedInserts([entry('e1'), walletUpdate('9'), entry('e2')], new StatementCache('test_'), loose).length, 3);
+    assert.equal(withMergedInserts([entry('e1'), walletUpdate('9'), entry('e2')], new StatementCache('test_'), relations).length, 2);
   });
 });

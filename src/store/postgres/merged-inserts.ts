@@ -1,6 +1,6 @@
 import type { PipelinedStatement } from './pipelined-statements.ts';
 import type { StatementCache } from './postgres-executor.ts';
-import { creditbookRelations, type SchemaRelations } from './schema-relations.ts';
+import type { SchemaRelations } from './schema-relations.ts';
 import { shapeOf, type StatementShape } from './statement-shapes.ts';
 
 /**
@@ -33,8 +33,14 @@ import { shapeOf, type StatementShape } from './statement-shapes.ts';
  * MAX_ROWS and never more than 65,535 parameters, so each table has a handful
  * of prepared statements (named by the StatementCache per text, so per row
  * count) instead of one per batch size.
+ *
+ * `relations` are the store's keys and triggers, read from the catalog once
+ * (PostgresStore). Until they are read they are incomplete, and nothing
+ * merges at all: not knowing the triggers, even two adjacent INSERTs of one
+ * table might meet a statement-level INSERT trigger.
  */
-export function withMergedInserts(writes: readonly PipelinedStatement[], cache: StatementCache, relations: SchemaRelations = creditbookRelations()): PipelinedStatement[] {
+export function withMergedInserts(writes: readonly PipelinedStatement[], cache: StatementCache, relations: SchemaRelations): PipelinedStatement[] {
+  if (!relations.complete) return writes as PipelinedStatement[];
   const placed: Array<PipelinedStatement | Group> = [];
   /** Groups later rows may still join, by prefix (table and columns). */
   const open = new Map<string, Group>();
@@ -88,7 +94,6 @@ function mayCross(table: string, shape: StatementShape, relations: SchemaRelatio
 
 /** Whether a foreign key ties `table` and `other` (through one of `otherColumns` of `other`, when given). */
 function related(table: string, other: string, otherColumns: readonly string[] | undefined, relations: SchemaRelations): boolean {
-  if (!relations.complete) return true;
   for (const key of relations.foreignKeys) {
     let columns: readonly string[];
     if (key.from === table && key.to === other) columns = key.toColumns;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeferredWrites, GUARD_SQL, oneTripStatements, WALLET_VERSION_SQL } from './one-trip.ts';
 import { StatementCache } from './postgres-executor.ts';
+import { UNKNOWN_RELATIONS } from './schema-relations.ts';
 
 describe('DeferredWrites', () => {
   it('records writes as prepared statements with their parameters in text format, and refuses to read', async () => {
@@ -24,7 +25,7 @@ describe('DeferredWrites', () => {
   it('puts the guard first and the new version last, sharing the cache the transactions use', () => {
     const cache = new StatementCache('test_');
     const write = { name: 'w', text: 'INSERT INTO x VALUES ($1)', values: ['1'] };
-    const statements = oneTripStatements(cache, 'wal_1', '123', [write]);
+    const statements = oneTripStatements(cache, 'wal_1', '123', [write], UNKNOWN_RELATIONS);
     assert.equal(statements.length, 3);
     assert.equal(statements[0]!.name, cache.statement(GUARD_SQL, 2).name);
     assert.match(statements[0]!.text, /^SELECT 1 \/ \(SELECT count\(\*\)::int FROM \(SELECT 1 FROM wallets WHERE id = \$1 AND xmin = \$2::xid FOR UPDATE\) AS locked\)$/);

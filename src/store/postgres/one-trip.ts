@@ -7,6 +7,7 @@ import { withMergedInserts } from './merged-inserts.ts';
 import { withoutOverwrittenUpdates } from './overwritten-updates.ts';
 import { PipelinedStatements, wireValue, type PipelinedStatement } from './pipelined-statements.ts';
 import type { StatementCache } from './postgres-executor.ts';
+import type { SchemaRelations } from './schema-relations.ts';
 
 /**
  * One wallet operation's writes as one round trip (PostgresStore.cachedWalletTransaction).
@@ -61,12 +62,13 @@ export async function sendOneTrip(
   statements: StatementCache,
   remembered: RememberedWallet,
   writes: readonly PipelinedStatement[],
+  relations: SchemaRelations,
 ): Promise<string | undefined> {
   const client = await pool.connect();
   // As in PostgresStore: a checked-out client whose connection drops emits 'error'; the failure reaches us through the message.
   const onConnectionError = () => {};
   client.on('error', onConnectionError);
-  const message = new PipelinedStatements(oneTripStatements(statements, remembered.state.wallet.id, remembered.version, writes));
+  const message = new PipelinedStatements(oneTripStatements(statements, remembered.state.wallet.id, remembered.version, writes, relations));
   let discard: Error | undefined;
   try {
     client.query(message as unknown as pg.Submittable);
@@ -130,10 +132,17 @@ export const GUARD_SQL = 'SELECT 1 / (SELECT count(*)::int FROM (SELECT 1 FROM w
 /**
  * The message: guard, writes (less the UPDATEs a later one overwrites, and
  * with INSERTs into one table merged into multi-row INSERTs), then the wallet
- * row's new version (one row, column `version`).
+ * row's new version (one row, column `version`). `relations` are the store's
+ * keys and triggers (merged-inserts.ts).
  */
-export function oneTripStatements(cache: StatementCache, walletId: string, version: string, writes: readonly PipelinedStatement[]): PipelinedStatement[] {
+export function oneTripStatements(
+  cache: StatementCache,
+  walletId: string,
+  version: string,
+  writes: readonly PipelinedStatement[],
+  relations: SchemaRelations,
+): PipelinedStatement[] {
   const guard = cache.statement(GUARD_SQL, 2);
   const read = cache.statement(WALLET_VERSION_SQL, 1);
-  return [{ name: guard.name, text: guard.text, values: [walletId, version] }, ...withMergedInserts(withoutOverwrittenUpdates(writes), cache), { name: read.name, text: read.text, values: [walletId] }];
+  return [{ name: guard.name, text: guard.text, values: [walletId, version] }, ...withMergedInserts(withoutOverwrittenUpdates(writes), cache, relations), { name: read.name, text: read.text, values: [walletId] }];
 }

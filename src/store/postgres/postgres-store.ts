@@ -8,6 +8,7 @@ import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts
 import { typeParsers } from './type-parsers.ts';
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
 import { attemptInTurn, refusedBeforeCommit, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
+import { readSchemaRelations, UNKNOWN_RELATIONS, type SchemaRelations } from './schema-relations.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false };
 
@@ -68,6 +69,15 @@ export class PostgresStore implements Store {
   private readonly rememberedWallets: RememberedWallets;
   /** Counts what cachedWalletTransaction did, for tests and the bench. */
   readonly oneTripCounts = { oneTrip: 0, stale: 0, full: 0 };
+  /**
+   * The schema's foreign keys and triggers, which say across which statements
+   * a one-trip message's INSERTs may merge (merged-inserts.ts). Read from the
+   * catalog once, after migrating (or on the first one-trip batch of a store
+   * that was not asked to migrate); until then they are incomplete, and
+   * nothing merges.
+   */
+  private relations: SchemaRelations = UNKNOWN_RELATIONS;
+  private readingRelations: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   /**
@@ -100,6 +110,7 @@ export class PostgresStore implements Store {
     const onConnectionError = () => {};
     client.on('error', onConnectionError);
     let broken: Error | undefined;
+    const applied: number[] = [];
     try {
       await client.query('BEGIN');
       // Held until COMMIT: nodes starting at once migrate one after another, and
@@ -109,7 +120,6 @@ export class PostgresStore implements Store {
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
       );
       const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
-      const applied: number[] = [];
       for (const migration of migrations) {
         if (done.has(migration.version)) continue;
         // No parameters: the simple query protocol runs the whole multi-statement script.
@@ -122,7 +132,6 @@ export class PostgresStore implements Store {
         applied.push(migration.version);
       }
       await client.query('COMMIT');
-      return applied;
     } catch (error) {
       broken = await rollback(client);
       throw error;
@@ -130,6 +139,37 @@ export class PostgresStore implements Store {
       client.removeListener('error', onConnectionError);
       client.release(broken);
     }
+    await this.migratedRelations();
+    return applied;
+  }
+
+  /** Reads the relations migrate() left, replacing any read before it. */
+  private async migratedRelations(): Promise<void> {
+    await this.readingRelations;
+    this.readingRelations = undefined;
+    await this.readRelations();
+  }
+
+  /**
+   * Reads the relations unless a read is under way or done. A failed read
+   * leaves them incomplete (the store works, without merging) and lets a
+   * later batch try again.
+   */
+  private readRelations(): Promise<void> {
+    this.readingRelations ??= readSchemaRelations(this.pool).then(
+      (relations) => {
+        this.relations = relations;
+      },
+      () => {
+        this.readingRelations = undefined;
+      },
+    );
+    return this.readingRelations;
+  }
+
+  /** The relations the one-trip path merges INSERTs by now, for tests. */
+  currentRelations(): SchemaRelations {
+    return this.relations;
   }
 
   async health(): Promise<StoreHealth> {
@@ -227,10 +267,12 @@ export class PostgresStore implements Store {
   private async runCached(key: string, works: Array<CachedWalletWork<unknown, CachedWalletState>>): Promise<BatchOutcome[]> {
     const outcomes: Array<BatchOutcome | undefined> = works.map(() => undefined);
     const remembered = this.rememberedWallets.take(key);
+    // Not awaited: the batches before the read completes go unmerged rather than wait for it.
+    if (!this.relations.complete) void this.readRelations();
     const turn = remembered && (await attemptInTurn(works, remembered.state, (writes) => new Repository(writes, capabilities), this.statements));
     if (remembered && turn && turn.served.length > 0) {
       try {
-        this.rememberedWallets.remember(key, turn.state, await sendOneTrip(this.pool, this.statements, remembered, turn.writes));
+        this.rememberedWallets.remember(key, turn.state, await sendOneTrip(this.pool, this.statements, remembered, turn.writes, this.relations));
         for (const { index, value } of turn.served) outcomes[index] = { ok: true, value };
         this.oneTripCounts.oneTrip += turn.served.length;
       } catch (error) {
