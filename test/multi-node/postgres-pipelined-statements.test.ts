@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, it } from 'node:test';
+import { before, it } from 'node:test';
 import pg from 'pg';
 import { PipelinedStatements, type PipelinedStatement } from '../../src/store/postgres/pipelined-statements.ts';
+import { postgresClients } from '../support/postgres-clients.ts';
 import { forStore } from '../support/stores.ts';
 
 /**
@@ -11,17 +12,7 @@ import { forStore } from '../support/stores.ts';
  * that on the real server, and that each connection prepares a statement once.
  */
 forStore('postgres', 'pipelined prepared statements as one implicit transaction', (target) => {
-  const clients: pg.Client[] = [];
-  after(() => Promise.all(clients.map((client) => client.end().catch(() => {}))));
-
-  async function connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: target.location() });
-    clients.push(client);
-    // The group drops its database (ending connections) when it ends.
-    client.on('error', () => {});
-    await client.connect();
-    return client;
-  }
+  const connect = postgresClients(target);
 
   const insert = (name: string, id: string, value: string | null): PipelinedStatement => ({ name, text: 'INSERT INTO pipelined (id, value) VALUES ($1, $2)', values: [id, value] });
   const count = (name: string): PipelinedStatement => ({ name, text: 'SELECT count(*)::text FROM pipelined', values: [] });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, it } from 'node:test';
-import pg from 'pg';
+import { it } from 'node:test';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { readSchemaRelations, type SchemaRelations } from '../../src/store/postgres/schema-relations.ts';
+import { postgresClients } from '../support/postgres-clients.ts';
 import { forStore } from '../support/stores.ts';
 
 /**
@@ -12,17 +12,7 @@ import { forStore } from '../support/stores.ts';
  * migrated, and that a schema it cannot see leaves them incomplete.
  */
 forStore('postgres', 'schema relations read from the catalog', (target) => {
-  const clients: pg.Client[] = [];
-  after(() => Promise.all(clients.map((client) => client.end().catch(() => {}))));
-
-  async function connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: target.location() });
-    clients.push(client);
-    // The group drops its database (ending connections) when it ends.
-    client.on('error', () => {});
-    await client.connect();
-    return client;
-  }
+  const connect = postgresClients(target);
 
   const keysOf = (relations: SchemaRelations) => relations.foreignKeys.map((key) => `${key.from}(${key.fromColumns.join(',')})->${key.to}(${key.toColumns.join(',')})`);
   const eventsOf = (relations: SchemaRelations, table: string) => [...(relations.triggers.get(table) ?? [])].sort();
