@@ -169,25 +169,35 @@ export class ApiKeyAuthenticator {
 
   constructor(private readonly dependencies: AppDependencies) {}
 
-  /**
-   * The key as remembered, when that is the whole answer (no read needed): what
-   * `authenticate` would resolve with, found without waiting. Undefined otherwise.
-   */
-  rememberedKey(presentedKey: string | undefined): AuthenticatedKey | undefined {
-    if (!presentedKey) return undefined;
-    const { cached, externalVersion } = this.lookUp(hashApiKey(presentedKey));
-    return cached && (externalVersion !== undefined || cached.key.environment.mode === 'live') ? cached.key : undefined;
+  async authenticate(presentedKey: string | undefined): Promise<AuthenticatedKey> {
+    return this.resolve(presentedKey);
   }
 
-  async authenticate(presentedKey: string | undefined): Promise<AuthenticatedKey> {
+  /**
+   * What `authenticate` resolves with, answered at once when the remembered key is the
+   * whole answer (no read needed), else as a promise; a missing key throws.
+   */
+  resolve(presentedKey: string | undefined): AuthenticatedKey | Promise<AuthenticatedKey> {
     if (!presentedKey) throw new CreditbookError('unauthenticated', 'Missing API key. Send it as `Authorization: Bearer <key>`.');
     const keyHash = hashApiKey(presentedKey);
     const now = this.dependencies.clock.now();
     const accessVersion = this.dependencies.accessChanges.version;
-    const { cached, externalVersion } = this.lookUp(keyHash);
+    const externalVersion = this.dependencies.store.externalChanges();
+    if (externalVersion !== this.externalVersion) {
+      // Another process committed: anything remembered may be stale.
+      this.cache.clear();
+      this.externalVersion = externalVersion;
+    }
+    const entry = this.cache.get(keyHash);
+    const cached = entry !== undefined && entry.until > now && entry.accessVersion === accessVersion && entry.externalVersion === externalVersion ? entry : undefined;
+    // Its `externalChanges` is this request's: the entry is used only while that has not moved.
+    if (cached && (externalVersion !== undefined || cached.key.environment.mode === 'live')) return cached.key;
+    return this.read(keyHash, cached, { now, accessVersion, externalVersion });
+  }
+
+  private async read(keyHash: string, cached: CachedKey | undefined, seen: { now: number; accessVersion: number; externalVersion: number | undefined }): Promise<AuthenticatedKey> {
+    const { now, accessVersion, externalVersion } = seen;
     if (cached) {
-      // Its `externalChanges` is this request's: the entry is used only while that has not moved.
-      if (externalVersion !== undefined || cached.key.environment.mode === 'live') return cached.key;
       // No word from other nodes: a test environment's clock may have moved on any of them. Read it fresh (one primary-key read).
       const fresh = await this.dependencies.store.read((repository) => repository.accounts.getEnvironment(cached.key.environment.id));
       if (fresh && !fresh.deletedAt) return { ...cached.key, environment: fresh };
@@ -210,17 +220,5 @@ export class ApiKeyAuthenticator {
     // externalChanges, in another one, even while this request waited on its touch) keeps the entry from being used.
     this.cache.set(keyHash, { key: authenticated, until: now + ApiKeyAuthenticator.KEY_CACHE_MS, accessVersion, externalVersion });
     return authenticated;
-  }
-
-  /** The entry for `keyHash` if it may still be used, after forgetting every entry when another process has committed. */
-  private lookUp(keyHash: string): { cached: CachedKey | undefined; externalVersion: number | undefined } {
-    const externalVersion = this.dependencies.store.externalChanges();
-    if (externalVersion !== this.externalVersion) {
-      this.cache.clear();
-      this.externalVersion = externalVersion;
-    }
-    const cached = this.cache.get(keyHash);
-    const usable = cached !== undefined && cached.until > this.dependencies.clock.now() && cached.accessVersion === this.dependencies.accessChanges.version && cached.externalVersion === externalVersion;
-    return { cached: usable ? cached : undefined, externalVersion };
   }
 }

@@ -50,9 +50,8 @@ export function authenticateRequest(request: FastifyRequest, reply: FastifyReply
     // A portal token may call only its few routes (http/portal-access.ts), so it holds no scopes to check; its writes are audited under its session's ID.
     return other.then((base) => contextFor(request, reply, options, { environment: base.environment, apiKeyId: base.portalSession?.id ?? 'portal', scopes: ['all'] }, base));
   }
-  const remembered = access.authenticator.rememberedKey(key);
-  if (remembered) return contextFor(request, reply, options, remembered);
-  return authenticatedKey(access, key, options.invalid).then((authenticated) => contextFor(request, reply, options, authenticated));
+  const authenticated = authenticatedKey(access, key, options.invalid);
+  return authenticated instanceof Promise ? authenticated.then((found) => contextFor(request, reply, options, found)) : contextFor(request, reply, options, authenticated);
 }
 
 function contextFor(request: FastifyRequest, reply: FastifyReply, options: AuthenticationOptions, authenticated: AuthenticatedKey, base?: RequestContext): RequestContext {
@@ -78,12 +77,17 @@ function contextFor(request: FastifyRequest, reply: FastifyReply, options: Authe
   return context;
 }
 
-async function authenticatedKey(access: EdgeAccess, key: string | undefined, invalid: ((key: string) => string) | undefined): Promise<AuthenticatedKey> {
-  try {
-    return await access.authenticator.authenticate(key);
-  } catch (error) {
+/** The authenticator's answer (at once for a remembered key), its refusal worded by `invalid` where the edge gives one. */
+function authenticatedKey(access: EdgeAccess, key: string | undefined, invalid: ((key: string) => string) | undefined): AuthenticatedKey | Promise<AuthenticatedKey> {
+  const reword = (error: unknown): never => {
     if (invalid && error instanceof CreditbookError && error.code === 'unauthenticated') throw new CreditbookError('unauthenticated', invalid(key ?? ''));
     throw error;
+  };
+  try {
+    const answer = access.authenticator.resolve(key);
+    return answer instanceof Promise ? answer.catch(reword) : answer;
+  } catch (error) {
+    return reword(error);
   }
 }
 
