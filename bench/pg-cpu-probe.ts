@@ -1,9 +1,9 @@
 import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { AppLedger } from './app-ledger.ts';
 import { measureConcurrent } from './measure.ts';
+import { cpuMsOf } from './process-cpu.ts';
 import { createDatabase } from './postgres-bench.ts';
 import { PostgresRawLedger, type RawForm } from './postgres-raw-ledger.ts';
 
@@ -24,13 +24,11 @@ const clients = Number(process.argv[2] ?? 8);
 const seconds = Number(process.argv[3] ?? 4);
 const hot = process.argv[4] === 'hot';
 const only = process.argv[5];
-const TICK = 100; // USER_HZ
-
-const field = Number(process.env.PROBE_FIELD ?? -1); // -1: user + system; 11: user only; 12: system only
-function procTicks(pid: number): number {
+const part = process.env.PROBE_FIELD === '11' ? 'user' : process.env.PROBE_FIELD === '12' ? 'system' : 'both';
+/** A backend's CPU ms so far; 0 once it has exited. */
+function procMs(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return field === -1 ? Number(fields[11]) + Number(fields[12]) : Number(fields[field]);
+    return cpuMsOf(pid, part);
   } catch {
     return 0;
   }
@@ -57,16 +55,16 @@ async function probe(label: string, url: string, run: (seconds: number) => Promi
   await run(1.5); // warm-up: opens every connection, fills caches
   const pids = await backendPids(url);
   const aux = auxPids();
-  const before = { node: process.cpuUsage(), backends: pids.map(procTicks), aux: aux.map(procTicks) };
+  const before = { node: process.cpuUsage(), backends: pids.map(procMs), aux: aux.map(procMs) };
   const started = performance.now();
   const operations = await run(seconds);
   const wall = (performance.now() - started) / 1000;
   const node = process.cpuUsage(before.node);
-  const backendTicks = pids.map(procTicks).reduce((sum, ticks, index) => sum + ticks - before.backends[index]!, 0);
-  const auxTicks = aux.map(procTicks).reduce((sum, ticks, index) => sum + ticks - before.aux[index]!, 0);
+  const backendMs = pids.map(procMs).reduce((sum, ms, index) => sum + ms - before.backends[index]!, 0);
+  const auxMs = aux.map(procMs).reduce((sum, ms, index) => sum + ms - before.aux[index]!, 0);
   const nodeUs = (node.user + node.system) / operations;
-  const backendUs = (backendTicks * (1e6 / TICK)) / operations;
-  const auxUs = (auxTicks * (1e6 / TICK)) / operations;
+  const backendUs = (backendMs * 1000) / operations;
+  const auxUs = (auxMs * 1000) / operations;
   console.log(
     `${label.padEnd(34)} ${String(Math.round(operations / wall)).padStart(6)}/s  node ${nodeUs.toFixed(0).padStart(5)} us/debit (user ${(node.user / operations).toFixed(0)}, sys ${(node.system / operations).toFixed(0)})  backends ${backendUs.toFixed(0).padStart(5)} us/debit (${pids.length} pids)  aux ${auxUs.toFixed(0)} us/debit  total ${(nodeUs + backendUs + auxUs).toFixed(0)}`,
   );

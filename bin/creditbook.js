@@ -13,19 +13,25 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDirectory = join(root, 'node_modules', '.cache', 'creditbook');
 mkdirSync(cacheDirectory, { recursive: true });
 
-/** Names every source file with its size and modification time: any edit under src/ (or of this file) names a new bundle. */
+/**
+ * Names every source file the bundle holds with its size and modification time: any edit under src/ (or of this
+ * file) names a new bundle. Not src/web: the console and portal are built apart, at run time (web-assets.ts).
+ */
 function sourcesVersion() {
   const hash = createHash('sha256');
   const walk = (directory) => {
     for (const entry of readdirSync(directory, { withFileTypes: true }).sort((left, right) => (left.name < right.name ? -1 : 1))) {
       const path = join(directory, entry.name);
-      if (entry.isDirectory()) walk(path);
+      if (entry.isDirectory()) {
+        if (path !== webDirectory) walk(path);
+      }
       else if (/\.tsx?$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name)) {
         const { size, mtimeMs } = statSync(path);
         hash.update(`${path}\0${size}\0${mtimeMs}\n`);
       }
     }
   };
+  const webDirectory = join(root, 'src', 'web');
   walk(join(root, 'src'));
   const self = statSync(fileURLToPath(import.meta.url));
   hash.update(`bin\0${self.size}\0${self.mtimeMs}\0${process.version}`);
@@ -56,11 +62,12 @@ try {
   for (const file of outputFiles) writeFileSync(file.path.endsWith('.map') ? `${partial}.map` : partial, file.contents);
   renameSync(`${partial}.map`, `${bundle}.map`);
   renameSync(partial, bundle);
-  // Bundles of earlier sources are not used again; one made in the last hour may still be loading in another start.
+  // Bundles of earlier sources are not used again (nor what a failed build left); one made in the last hour may still
+  // be loading in another start.
   for (const name of readdirSync(cacheDirectory)) {
     const path = join(cacheDirectory, name);
     try {
-      if (/^cli-[0-9a-f]+\.mjs(\.map)?$/.test(name) && !path.startsWith(bundle) && statSync(path).mtimeMs < Date.now() - 3_600_000) unlinkSync(path);
+      if (/^(cli-[0-9a-f]+|partial-\d+)\.mjs(\.map)?$/.test(name) && !path.startsWith(bundle) && statSync(path).mtimeMs < Date.now() - 3_600_000) unlinkSync(path);
     } catch {
       // Another start removed it first.
     }

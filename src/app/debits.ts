@@ -6,7 +6,7 @@ import type { InsufficientPolicy, Instant } from '../domain/types.ts';
 import type { DebitRecord, Metadata } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { CallerOperationId } from './caller-operation-ids.ts';
-import { fingerprintOf, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { fingerprintOf, idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
 import { runWalletOperation } from './wallet-operation.ts';
@@ -85,7 +85,7 @@ export async function createDebit(
     },
     present: (record, effects, loaded) => request.present(record, bookedOf(effects, loaded)),
     // Spreads last: properties a literal adds after a spread are slow to add (see `compute`).
-    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
+    ...idempotencyIn('environment', request.idempotency),
     ...(request.callerOperation ? { callerOperation: Object.assign({}, request.callerOperation, { operationIdOf: (debit: DebitRecord) => debit.id }) } : {}),
   });
 }

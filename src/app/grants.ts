@@ -10,7 +10,7 @@ import type { Repository } from '../store/repository/repository.ts';
 import type { CreatedAtRange } from '../store/repository/grant-queries.ts';
 import type { GrantRecord, Metadata, Page, PageRequest, ScheduleRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
+import { idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
@@ -63,7 +63,7 @@ export async function createGrant(
     context,
     address,
     ifMissing: 'create',
-    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'wallet' as const }) } : {}),
+    ...idempotencyIn('wallet', request.idempotency),
     compute: (engine, loaded) => {
       const newGrant = {
         id: grantId,
@@ -172,7 +172,7 @@ export async function changeGrant(
     address: existing,
     ifMissing: () => notFound('grant', grantId),
     grantIds: [grantId],
-    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
+    ...idempotencyIn('environment', request.idempotency),
     compute: (engine): GrantRecord => {
       if (action.kind === 'void') return { ...existing, ...engine.voidGrant(grantId) };
       if (action.kind === 'expire') return { ...existing, ...engine.expireGrant(grantId) };

@@ -4,7 +4,7 @@ import { notFound, validationError } from '../domain/errors.ts';
 import type { HoldStatus, Instant } from '../domain/types.ts';
 import type { DebitRecord, HoldRecord, Metadata, Page, PageRequest } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
+import { idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { releaseOperationId, type CallerOperationId } from './caller-operation-ids.ts';
 import { findUnit, resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
@@ -53,7 +53,7 @@ export async function createHold(
     context,
     address,
     ifMissing: 'create',
-    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
+    ...idempotencyIn('environment', request.idempotency),
     ...(request.callerOperation ? { callerOperation: Object.assign({}, request.callerOperation, { operationIdOf: (hold: HoldRecord) => hold.id }) } : {}),
     compute: (engine, loaded) => {
       const state = engine.placeHold({ holdId, amount, feature: input.feature ?? null, expiresAt });
@@ -121,7 +121,7 @@ export async function endHold(
     address: existing,
     ifMissing: () => notFound('hold', holdId),
     holdIds: [holdId],
-    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
+    ...idempotencyIn('environment', request.idempotency),
     ...(request.callerOperation
       ? { callerOperation: Object.assign({}, request.callerOperation, { operationIdOf: (ended: { hold: HoldRecord; debit: DebitRecord | null }) => ended.debit?.id ?? releaseOperationId(ended.hold.id) }) }
       : {}),

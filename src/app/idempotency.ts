@@ -14,6 +14,14 @@ export interface IdempotencyRequest {
   fingerprint: string;
 }
 
+/** A wallet operation's idempotency (wallet-operation.ts): the request's key and fingerprint, kept per environment or per wallet. */
+export type ScopedIdempotency = IdempotencyRequest & { scope: 'wallet' | 'environment' | 'usage-event' };
+
+/** `{ idempotency }` with `scope` when the request carries a key, else `{}`: spread it into a wallet operation. */
+export function idempotencyIn(scope: ScopedIdempotency['scope'], request: IdempotencyRequest | undefined): { idempotency?: ScopedIdempotency } {
+  return request ? { idempotency: { key: request.key, fingerprint: request.fingerprint, scope } } : {};
+}
+
 /** A response as the edge will send it; stored verbatim for replays. */
 export interface Presented {
   status: number;

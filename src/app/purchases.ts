@@ -10,7 +10,7 @@ import type { InvoiceRecord, PurchaseRecord, PurchaseSource } from '../store/pay
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { DEFAULT_PRIORITY } from './grants.ts';
-import { findReplay, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { findReplay, idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 import { appendEvents } from './webhook-outbox.ts';
@@ -130,25 +130,19 @@ export function openAutoTopUpPurchase(
     also: (repository: Repository, purchase: PurchaseRecord) => Promise<void>;
   },
 ): Promise<Outcome> {
-  // Spelled out, not `...request`: Node 20 builds what follows a leading spread on its slow path.
-  return writePurchase(dependencies, {
-    context: request.context,
-    address: request.address,
-    amount: request.amount,
-    priceMinor: request.priceMinor,
-    currency: request.currency,
-    provider: request.provider,
-    idempotency: request.idempotency,
-    also: request.also,
-    purchaseId: dependencies.newId('pur'),
-    source: 'auto_top_up',
-    session: null,
-    paymentExpiresAt: currentTime(dependencies, request.context.environment) + AUTO_TOP_UP_PAYMENT_WINDOW_MS,
-    successUrl: null,
-    cancelUrl: null,
-    grant: { name: 'Auto top-up' },
-    present: ({ purchase }) => ({ status: 201, body: { id: purchase.id } }),
-  });
+  return writePurchase(
+    dependencies,
+    Object.assign({}, request, {
+      purchaseId: dependencies.newId('pur'),
+      source: 'auto_top_up' as const,
+      session: null,
+      paymentExpiresAt: currentTime(dependencies, request.context.environment) + AUTO_TOP_UP_PAYMENT_WINDOW_MS,
+      successUrl: null,
+      cancelUrl: null,
+      grant: { name: 'Auto top-up' },
+      present: ({ purchase }: { purchase: PurchaseRecord }) => ({ status: 201, body: { id: purchase.id } }),
+    }),
+  );
 }
 
 interface PurchasePlan {
@@ -180,7 +174,7 @@ function writePurchase(dependencies: AppDependencies, plan: PurchasePlan): Promi
     context,
     address,
     ifMissing: 'create',
-    ...(plan.idempotency ? { idempotency: Object.assign({}, plan.idempotency, { scope: 'wallet' as const }) } : {}),
+    ...idempotencyIn('wallet', plan.idempotency),
     compute: (engine, loaded) => ({
       walletId: loaded.wallet.id,
       state: engine.addGrant({

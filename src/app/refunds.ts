@@ -5,7 +5,7 @@ import { formatMinor } from '../payments/money.ts';
 import type { CreditNoteRecord, PurchaseRecord } from '../store/payment-records.ts';
 import type { Page, PageRequest } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import type { IdempotencyRequest } from './idempotency.ts';
+import { idempotencyIn, type IdempotencyRequest } from './idempotency.ts';
 import { purchaseEventData } from './purchases.ts';
 import { getPurchase } from './purchases-reads.ts';
 import { resolveWallet } from './wallet-address.ts';
@@ -53,7 +53,7 @@ export async function refundPurchase(
     context,
     address,
     ifMissing: () => notFound('purchase', purchase.id, 'id'),
-    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
+    ...idempotencyIn('environment', request.idempotency),
     grantIds: [purchase.grantId],
     auditedObjectId: purchase.id,
     compute: (engine, loaded) => ({

@@ -1,7 +1,7 @@
 import { notFound } from '../domain/errors.ts';
 import type { Page, PageRequest, ScheduleRecord } from '../store/records.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
-import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
+import { idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
 /** Recurring grant schedules: created with a grant's `recurrencePeriod`, listed, and cancelled here. */
@@ -30,7 +30,7 @@ export async function cancelSchedule(
     context: request.context,
     address: existing,
     ifMissing: () => notFound('grant schedule', request.scheduleId, 'id'),
-    ...(request.idempotency ? { idempotency: Object.assign({}, request.idempotency, { scope: 'environment' as const }) } : {}),
+    ...idempotencyIn('environment', request.idempotency),
     compute: (engine) => engine.cancelSchedule(request.scheduleId),
     present: (state) => request.present({ ...existing, ...state }),
   });

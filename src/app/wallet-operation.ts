@@ -7,7 +7,7 @@ import { presentedObjectId, recordAudit } from './audit-log.ts';
 import { watchBalance } from './balance-alerts.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findCallerOperation, rememberCallerOperation, type CallerOperationId } from './caller-operation-ids.ts';
-import { findReplay, rememberResponse, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { findReplay, rememberResponse, type Outcome, type Presented, type ScopedIdempotency } from './idempotency.ts';
 import { canServe, stateAfter, walletCoalesceKey, walletRowAfter } from './remembered-wallet.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
 
@@ -32,7 +32,7 @@ export interface WalletOperation<Result, Shown = Result> {
    * `environment`: a caller's key, kept 24 hours. `wallet`: a grant's key, kept forever.
    * `usage-event`: a usage event's own ID, unique per environment and kept forever.
    */
-  idempotency?: IdempotencyRequest & { scope: 'wallet' | 'environment' | 'usage-event' };
+  idempotency?: ScopedIdempotency;
   /** A caller's id for the operation, unique per wallet: checked once the wallet is locked, recorded with what it booked. */
   callerOperation?: CallerOperationId & { operationIdOf: (shown: Shown) => string };
   /** Grants to load besides the live ones (for example the grant being voided). */

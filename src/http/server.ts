@@ -78,28 +78,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // A callback hook: a remembered key is answered in the same turn, without a promise.
   server.addHook('onRequest', (request, reply, done) => {
     if (!request.url.startsWith('/v1/')) return done();
-    let authenticated: ReturnType<typeof authenticateRequest>;
-    try {
-      authenticated = authenticateRequest(request, reply, {
-        access,
-        key: bearerKey(request),
-        otherCredential: (key) => (isPortalToken(key) ? portalContext(routeDependencies.app, request, key) : undefined),
-      });
-    } catch (error) {
-      return done(error as Error);
-    }
+    // A synchronous throw (a missing key) Fastify passes on as the request's error.
+    const authenticated = authenticateRequest(request, reply, {
+      access,
+      key: bearerKey(request),
+      otherCredential: (key) => (isPortalToken(key) ? portalContext(routeDependencies.app, request, key) : undefined),
+    });
     if (authenticated instanceof Promise) authenticated.then(() => done(), done);
     else done();
   });
   server.addHook('preValidation', (request, _reply, done) => {
     // A POST without a body has no parameters: validate it as {} so the error names what is missing.
     if (request.body === undefined && request.method === 'POST') request.body = {};
-    try {
-      scopeToPortalCustomer(request);
-    } catch (error) {
-      done(error as Error);
-      return;
-    }
+    scopeToPortalCustomer(request);
     done();
   });
   registerSystemRoutes(server, routeDependencies);

@@ -24,6 +24,11 @@ export type StripeNotification =
   | { kind: 'closed'; sessionId: string; status: 'expired' | 'failed' }
   | { kind: 'ignored'; type: string };
 
+/** The stripe package, loaded when Stripe is configured (it takes tens of milliseconds of every start otherwise). */
+function stripePackage(): typeof Stripe {
+  return createRequire(import.meta.url)('stripe') as typeof Stripe;
+}
+
 /**
  * Stripe Checkout through the official `stripe` client. A purchase is one
  * Checkout Session in `payment` mode with one line; Stripe hosts the page and
@@ -32,11 +37,6 @@ export type StripeNotification =
  * Saved payment methods are charged off-session with a confirmed PaymentIntent
  * whose idempotency key is the top-up's, so a retry never charges twice.
  */
-/** The stripe package, loaded when Stripe is configured (it takes tens of milliseconds of every start otherwise). */
-function stripePackage(): typeof Stripe {
-  return createRequire(import.meta.url)('stripe') as typeof Stripe;
-}
-
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
   private readonly client: Stripe;

@@ -92,12 +92,6 @@ function atModuleLevel(node: ts.Node): boolean {
   return true;
 }
 
-function programOf(fileNames: string[]): ts.Program {
-  const parsed = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} });
-  if (!parsed) throw new Error('tsconfig.json did not parse');
-  return ts.createProgram(fileNames, parsed.options);
-}
-
 interface Finding {
   file: string;
   line: number;
@@ -135,9 +129,12 @@ const scanned = parsed.fileNames.filter((path) => {
   const file = relative(root, path).split('\\').join('/');
   return file.startsWith('src/') && !file.startsWith('src/web/') && !file.endsWith('.test.ts') && !STARTUP_FILES.has(file) && !SCHEMA_FILE.test(file);
 });
+/** One type-checked program and one scan of src/, shared by the two tests below (building it is most of their time). */
+let scan: ReturnType<typeof findSlowSpreads> | undefined;
+const scanOnce = () => (scan ??= findSlowSpreads(ts.createProgram(scanned, parsed.options), scanned));
 
 it('no object literal after startup adds keys to a leading spread', () => {
-  const { findings } = findSlowSpreads(programOf(scanned), scanned);
+  const { findings } = scanOnce();
   assert.deepEqual(
     findings.map((finding) => `${finding.file}:${finding.line}  adds ${finding.added.join(', ')}  in  ${finding.text}`),
     [],
@@ -147,7 +144,7 @@ it('no object literal after startup adds keys to a leading spread', () => {
 });
 
 it('every startup-only exception still names a literal that exists', () => {
-  const { met } = findSlowSpreads(programOf(scanned), scanned);
+  const { met } = scanOnce();
   assert.deepEqual(
     STARTUP_LITERALS.filter((entry) => !met.has(entry)).map((entry) => `${entry.file}: ${entry.text}`),
     [],

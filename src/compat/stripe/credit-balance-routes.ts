@@ -85,11 +85,7 @@ export function registerCreditBalanceRoutes(server: FastifyInstance, app: AppDep
     const customer = await requireCustomer(app, caller.context, stripeCustomer, 'customer');
     const grant = stripeGrant === undefined ? undefined : await customersGrant(caller, customer, stripeGrant, 'credit_grant');
     const filters = { customerId: customer.id, walletKey: '', ...(grant ? { grantId: grant.id } : {}) };
-    const page = await collectPage({
-      // Spelled out, not `...list`: Node 20 builds what follows a leading spread on its slow path.
-      limit: list.limit,
-      startingAfter: list.startingAfter,
-      missingCursor: list.missingCursor,
+    const page = await collectPage(list, {
       fetch: (pageRequest) => listLedgerEntries(app, caller.context, filters, pageRequest),
       idOf: (entry) => entry.id,
       keep: (entry) => transactionObject(caller, entry),

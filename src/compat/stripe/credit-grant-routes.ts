@@ -73,11 +73,7 @@ export function registerCreditGrantRoutes(server: FastifyInstance, app: AppDepen
     const list = readListParams(params, { what: 'credit grant', fromStripeId: fromStripeGrantId });
     params.finish();
     const customerId = stripeCustomer === undefined ? undefined : (await requireCustomer(app, caller.context, stripeCustomer, 'customer')).id;
-    const page = await collectPage({
-      // Spelled out, not `...list`: Node 20 builds what follows a leading spread on its slow path.
-      limit: list.limit,
-      startingAfter: list.startingAfter,
-      missingCursor: list.missingCursor,
+    const page = await collectPage(list, {
       fetch: async (pageRequest) =>
         (await listGrants(app, caller.context, Object.assign({}, customerId !== undefined ? { customerId } : {}, { walletKey: '', includeVoided: true }), pageRequest)).page,
       idOf: (grant) => grant.id,

@@ -12,28 +12,27 @@ export const MAX_LIST_LIMIT = 100;
  * pages until it has `limit + 1` kept items or the list ends, so `has_more` is
  * exact and the next `starting_after` (the last kept ID) is a valid native cursor.
  */
-export async function collectPage<Item, Kept>(input: {
-  limit: number;
-  startingAfter: string | null;
-  fetch: (page: PageRequest) => Promise<Page<Item>>;
-  idOf: (item: Item) => string;
-  keep: (item: Item) => Promise<Kept | undefined>;
-  /** Answers a `starting_after` that names no object of this list. */
-  missingCursor: () => CreditbookError;
-}): Promise<Page<Kept>> {
+export async function collectPage<Item, Kept>(
+  list: ListParams,
+  input: {
+    fetch: (page: PageRequest) => Promise<Page<Item>>;
+    idOf: (item: Item) => string;
+    keep: (item: Item) => Promise<Kept | undefined>;
+  },
+): Promise<Page<Kept>> {
   const kept: Kept[] = [];
-  const batch = Math.min(Math.max(input.limit + 1, 50), MAX_LIST_LIMIT + 1);
-  let cursor = input.startingAfter;
+  const batch = Math.min(Math.max(list.limit + 1, 50), MAX_LIST_LIMIT + 1);
+  let cursor = list.startingAfter;
   for (;;) {
     const page = await input.fetch({ limit: batch, startingAfter: cursor }).catch((error: unknown) => {
       const badCursor = error instanceof CreditbookError && error.code === 'validation_error' && error.param === 'startingAfter';
-      throw badCursor ? input.missingCursor() : error;
+      throw badCursor ? list.missingCursor() : error;
     });
     for (const item of page.data) {
       const view = await input.keep(item);
       if (view === undefined) continue;
       kept.push(view);
-      if (kept.length > input.limit) return { data: kept.slice(0, input.limit), hasMore: true };
+      if (kept.length > list.limit) return { data: kept.slice(0, list.limit), hasMore: true };
     }
     if (!page.hasMore || page.data.length === 0) return { data: kept, hasMore: false };
     cursor = input.idOf(page.data[page.data.length - 1]!);
@@ -44,6 +43,7 @@ export interface ListParams {
   limit: number;
   /** The native ID to start after, or null. */
   startingAfter: string | null;
+  /** Answers a `starting_after` that names no object of this list. */
   missingCursor: () => CreditbookError;
 }
 

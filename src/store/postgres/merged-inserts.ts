@@ -1,6 +1,7 @@
 import type { PipelinedStatement } from './pipelined-statements.ts';
 import type { StatementCache } from './postgres-executor.ts';
 import type { SchemaRelations } from './schema-relations.ts';
+import { placeholders } from '../repository/row-mapping.ts';
 import { shapeOf, type StatementShape } from './statement-shapes.ts';
 
 /**
@@ -107,6 +108,7 @@ function related(table: string, other: string, otherColumns: readonly string[] |
 
 /** The group's rows as multi-row INSERTs of a power of two of rows each, in order. */
 function mergeGroup(group: Group, cache: StatementCache, into: PipelinedStatement[]): void {
+  // A member may itself insert several rows (a debit's ledger entries), so rows are counted by values.
   const values: Array<string | null> = [];
   for (const member of group.members) for (const value of member.values) values.push(value);
   const maxRows = largestPowerOfTwo(Math.min(MAX_ROWS, Math.floor(MAX_PARAMETERS / group.width)));
@@ -136,6 +138,6 @@ function insertSql(prefix: string, width: number, rows: number): string {
     // Prefixes come from repository texts, which the StatementCache already bounds; this bounds them again.
     if (insertSqls.size < 1000) insertSqls.set(prefix, byRows);
   }
-  byRows[rows] ??= `${prefix} VALUES ${Array.from({ length: rows }, () => `(${Array.from({ length: width }, () => '?').join(', ')})`).join(', ')}`;
+  byRows[rows] ??= `${prefix} VALUES ${Array.from({ length: rows }, () => `(${placeholders(width)})`).join(', ')}`;
   return byRows[rows];
 }

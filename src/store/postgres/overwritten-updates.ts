@@ -33,7 +33,7 @@ export function withoutOverwrittenUpdates(writes: readonly PipelinedStatement[])
     }
     kept.push(write);
     if (shape.kind === 'insert') {
-      if (later.size > 0) for (const [key, table] of later) if (table === shape.table) later.delete(key);
+      for (const [key, table] of later) if (table === shape.table) later.delete(key);
     } else {
       later.clear();
     }

@@ -88,6 +88,5 @@ export async function readSchemaRelations(client: pg.ClientBase | pg.Pool): Prom
     for (const [bit, event] of TRIGGER_EVENTS) if ((type & bit) !== 0) events.add(event);
     triggers.set(table, events);
   }
-  const foreignKeys = row.foreignKeys.map(({ from, fromColumns, to, toColumns }) => ({ from, fromColumns, to, toColumns }));
-  return { foreignKeys, triggers, complete: true };
+  return { foreignKeys: row.foreignKeys, triggers, complete: true };
 }
