@@ -8,17 +8,50 @@ const require = createRequire(import.meta.url);
  * copy back into the database file and its fsync never block the event loop
  * (the writer connection runs with wal_autocheckpoint=0). PASSIVE mode never
  * waits for the writer or readers; frames it cannot copy yet are copied next
- * time. The worker is unref'd: it never keeps the process alive.
+ * time. The worker is unref'd: it keeps the process alive only while the
+ * store waits for its answer.
+ *
+ * A PASSIVE checkpoint alone never lets the WAL start over while writes go on:
+ * SQLite rewinds the WAL only when a write transaction begins after a
+ * checkpoint copied every frame, and under steady load new frames always
+ * arrive first, so the file grew by hundreds of MB a second without bound.
+ * So once the WAL holds more than `restartAboveFrames` frames the worker asks
+ * for a restart (`restartWanted`); the store stops starting batches, calls
+ * `restart()`, which runs a RESTART checkpoint (it copies the rest while no
+ * write can begin and waits, briefly, for readers to leave the WAL), and the
+ * store's next write rewinds the WAL to its start, where `journal_size_limit`
+ * on the writer truncates it.
  */
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const database = new Database(workerData.path);
-database.pragma('busy_timeout = 1000');
+database.pragma('busy_timeout = ' + workerData.restartWaitMs);
+let restartAsked = false;
+// After a restart a reader kept from finishing, the next is asked for only after a pause that doubles (at most 32 ticks).
+let ticksToWait = 0;
+let backoffTicks = 1;
 const timer = setInterval(() => {
-  try { database.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: try again next tick */ }
+  try {
+    const [result] = database.pragma('wal_checkpoint(PASSIVE)');
+    if (ticksToWait > 0) ticksToWait -= 1;
+    else if (!restartAsked && result && result.log > workerData.restartAboveFrames) {
+      restartAsked = true;
+      parentPort.postMessage('restart-wanted');
+    }
+  } catch { /* busy: try again next tick */ }
 }, workerData.intervalMs);
 parentPort.on('message', (message) => {
+  if (message === 'restart') {
+    let done = false;
+    // busy_timeout bounds the wait for another process's writer or a reader still in the WAL.
+    try { done = database.pragma('wal_checkpoint(RESTART)')[0].busy === 0; } catch { /* locked: as busy */ }
+    ticksToWait = done ? 0 : backoffTicks;
+    backoffTicks = done ? 1 : Math.min(backoffTicks * 2, 32);
+    restartAsked = false;
+    parentPort.postMessage('restarted');
+    return;
+  }
   if (message !== 'stop') return;
   clearInterval(timer);
   try { database.pragma('wal_checkpoint(PASSIVE)'); } finally { database.close(); }
@@ -26,23 +59,71 @@ parentPort.on('message', (message) => {
 });
 `;
 
+export interface CheckpointerOptions {
+  intervalMs?: number;
+  /** A WAL holding more frames than this is restarted (default 16,384: 64 MiB of 4 KiB pages). */
+  restartAboveFrames?: number;
+  /**
+   * How long a restart waits for another process's writer or a reader to leave the WAL (default 50 ms);
+   * writes wait that long at most. A restart that could not finish is asked for again after 1, 2, 4 … 32 intervals.
+   */
+  restartWaitMs?: number;
+}
+
+export const DEFAULT_RESTART_ABOVE_FRAMES = 16_384;
+
 export class Checkpointer {
   private readonly worker: Worker;
+  /** The worker found the WAL over its limit: the store should pause its writes and call `restart()`. */
+  restartWanted = false;
+  private exited = false;
+  /** Told when the worker answers the message in flight ('restarted' or 'stopped'), or exits. */
+  private answered: (() => void) | undefined;
 
-  constructor(path: string, intervalMs = 200) {
+  constructor(path: string, options: CheckpointerOptions = {}) {
     this.worker = new Worker(workerSource, {
       eval: true,
-      workerData: { path, intervalMs, driver: require.resolve('better-sqlite3') },
+      workerData: {
+        path,
+        intervalMs: options.intervalMs ?? 200,
+        restartAboveFrames: options.restartAboveFrames ?? DEFAULT_RESTART_ABOVE_FRAMES,
+        restartWaitMs: options.restartWaitMs ?? 50,
+        driver: require.resolve('better-sqlite3'),
+      },
+    });
+    this.worker.on('message', (message: string) => {
+      if (message === 'restart-wanted') this.restartWanted = true;
+      else this.answered?.();
+    });
+    this.worker.on('exit', () => {
+      this.exited = true;
+      this.answered?.();
     });
     this.worker.unref();
   }
 
+  /** Runs a RESTART checkpoint on the worker; call it while this process begins no write transaction. */
+  restart(): Promise<void> {
+    this.restartWanted = false;
+    return this.ask('restart');
+  }
+
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.worker.once('message', () => resolve());
-      this.worker.once('exit', () => resolve());
-      this.worker.postMessage('stop');
-    });
+    await this.ask('stop');
     await this.worker.terminate();
+  }
+
+  /** The caller waits for the answer, so the worker keeps the process alive until it comes. */
+  private ask(message: 'restart' | 'stop'): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.answered = () => {
+        this.answered = undefined;
+        this.worker.unref();
+        resolve();
+      };
+      this.worker.ref();
+      this.worker.postMessage(message);
+    });
   }
 }

@@ -3,7 +3,7 @@ import { migrations, migrationSql } from '../migrations/migrations.ts';
 import type { CachedWalletState, CachedWalletWork, Store, StoreHealth } from '../port.ts';
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
 import { Repository } from '../repository/repository.ts';
-import { Checkpointer } from './checkpointer.ts';
+import { Checkpointer, DEFAULT_RESTART_ABOVE_FRAMES } from './checkpointer.ts';
 import { WalSync } from './wal-sync.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
 import { RecordedWrites, SqliteExecutor } from './sqlite-executor.ts';
@@ -17,6 +17,10 @@ export interface SqliteStoreOptions {
   onStatement?: (sql: string) => void;
   /** How many wallets' states to remember between operations (default 10,000; 0: none, every operation loads). */
   rememberWallets?: number;
+  /** The WAL is restarted once it holds more frames than this (checkpointer.ts; default 16,384). */
+  walRestartAboveFrames?: number;
+  /** How often the checkpointer copies the WAL back and checks its size (default 200 ms). */
+  checkpointIntervalMs?: number;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -84,13 +88,16 @@ export class SqliteStore implements Store {
     this.writer = new Database(path, connectionOptions);
     this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
     this.walSync = new WalSync(`${path}-wal`);
-    this.checkpointer = new Checkpointer(path);
+    const restartAboveFrames = options.walRestartAboveFrames ?? DEFAULT_RESTART_ABOVE_FRAMES;
+    this.checkpointer = new Checkpointer(path, { restartAboveFrames, intervalMs: options.checkpointIntervalMs ?? 200 });
     this.writer.pragma('journal_mode = WAL');
     // COMMIT writes the WAL without fsync; WalSync fsyncs it off the main thread before acknowledging.
     this.writer.pragma('synchronous = NORMAL');
     this.writer.pragma('foreign_keys = ON');
     // Checkpoints run on a worker thread (checkpointer.ts), not inside COMMIT on the event loop.
     this.writer.pragma('wal_autocheckpoint = 0');
+    // When a write rewinds the WAL after a restart (checkpointer.ts), the file is cut back to its limit's size.
+    this.writer.pragma(`journal_size_limit = ${restartAboveFrames * 4096}`);
     this.writer.pragma('busy_timeout = 10000');
     this.tune(this.writer);
     this.reader = new Database(path, connectionOptions);
@@ -263,6 +270,8 @@ export class SqliteStore implements Store {
   }
 
   private async flush(): Promise<void> {
+    // The WAL is over its limit: no batch begins until the checkpointer has let it start over; writes queue meanwhile.
+    if (this.checkpointer.restartWanted) await this.checkpointer.restart();
     const batch = this.queue.splice(0, MAX_BATCH);
     let outcomes: Outcome[];
     try {

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import Database from 'better-sqlite3';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+
+const PAGE = 4096;
+const walBytes = (path: string): number => {
+  try {
+    return statSync(`${path}-wal`).size;
+  } catch {
+    return 0;
+  }
+};
+
+const PADDING = 'x'.repeat(PAGE);
+
+/** Commits one page-sized outbox row per transaction, 32 in flight, until `keepGoing` says stop; returns how many. */
+let next = 0;
+async function writeSteadily(store: SqliteStore, keepGoing: () => boolean, onCommit: () => void): Promise<number> {
+  const first = next;
+  const writer = async (): Promise<void> => {
+    while (keepGoing()) {
+      const id = `evt_${String(next++).padStart(12, '0')}`;
+      await store.transaction((repository) =>
+        repository.events.insertMany([{ id, environmentId: 'env_bound', type: 'test.padding', data: { padding: PADDING }, createdAt: 0 }]),
+      );
+      onCommit();
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, writer));
+  return next - first;
+}
+
+// Under writes that never pause, a PASSIVE checkpoint never lets SQLite rewind the WAL: it grew by every
+// byte written. The store must keep it near its limit and lose nothing while it restarts the WAL.
+it('keeps the WAL near its limit under writes that never pause, and loses no write', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-wal-bound-'));
+  const path = join(directory, 'bound.db');
+  const limitFrames = 256;
+  const store = new SqliteStore(path, { walRestartAboveFrames: limitFrames, checkpointIntervalMs: 10 });
+  try {
+    await store.migrate();
+    let written = 0;
+    let largestWal = 0;
+    const inserted = await writeSteadily(
+      store,
+      () => written < 48 * 1024 * 1024,
+      () => {
+        written += PAGE;
+        largestWal = Math.max(largestWal, walBytes(path));
+      },
+    );
+    assert.ok(largestWal < 16 * 1024 * 1024, `the WAL reached ${largestWal} bytes while ${written} were written; its limit is ${limitFrames} frames`);
+    const rows = await store.read((repository) => repository.outbox.claimUnfanned(inserted + 1));
+    assert.equal(rows.length, inserted, 'every committed write is still there after the WAL restarted');
+  } finally {
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+// A reader that keeps its snapshot keeps the WAL from starting over; writes must go on meanwhile, and the WAL
+// must start over once the reader has gone.
+it('lets writes go on while a reader holds the WAL, and restarts it once the reader has gone', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-wal-reader-'));
+  const path = join(directory, 'reader.db');
+  const limitFrames = 256;
+  const store = new SqliteStore(path, { walRestartAboveFrames: limitFrames, checkpointIntervalMs: 10 });
+  const reader = new Database(path, { readonly: true });
+  try {
+    await store.migrate();
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM events').get();
+    const heldFrom = Date.now();
+    let written = 0;
+    await writeSteadily(store, () => written < 8 * 1024 * 1024, () => (written += PAGE));
+    const heldFor = Date.now() - heldFrom;
+    assert.ok(walBytes(path) > 8 * 1024 * 1024, 'the held snapshot kept every frame in the WAL');
+    assert.ok(heldFor < 10_000, `8 MiB of writes took ${heldFor} ms beside the held reader`);
+    reader.exec('COMMIT');
+    let smallest = Infinity;
+    const deadline = Date.now() + 5000;
+    await writeSteadily(
+      store,
+      () => smallest > 2 * limitFrames * PAGE && Date.now() < deadline,
+      () => (smallest = Math.min(smallest, walBytes(path))),
+    );
+    assert.ok(smallest <= 2 * limitFrames * PAGE, `the WAL never started over once the reader left (smallest ${smallest} bytes)`);
+  } finally {
+    reader.close();
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
