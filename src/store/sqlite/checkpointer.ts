@@ -61,7 +61,7 @@ parentPort.on('message', (message) => {
 
 export interface CheckpointerOptions {
   intervalMs?: number;
-  /** A WAL holding more frames than this is restarted (default 16,384: 64 MiB of 4 KiB pages). */
+  /** A WAL holding more frames than this is restarted (default 65,536: 256 MiB of 4 KiB pages). */
   restartAboveFrames?: number;
   /**
    * How long a restart waits for another process's writer or a reader to leave the WAL (default 50 ms);
@@ -70,7 +70,7 @@ export interface CheckpointerOptions {
   restartWaitMs?: number;
 }
 
-export const DEFAULT_RESTART_ABOVE_FRAMES = 16_384;
+export const DEFAULT_RESTART_ABOVE_FRAMES = 65_536;
 
 export class Checkpointer {
   private readonly worker: Worker;

@@ -17,7 +17,7 @@ export interface SqliteStoreOptions {
   onStatement?: (sql: string) => void;
   /** How many wallets' states to remember between operations (default 10,000; 0: none, every operation loads). */
   rememberWallets?: number;
-  /** The WAL is restarted once it holds more frames than this (checkpointer.ts; default 16,384). */
+  /** The WAL is restarted once it holds more frames than this (checkpointer.ts; default 65,536). */
   walRestartAboveFrames?: number;
   /** How often the checkpointer copies the WAL back and checks its size (default 200 ms). */
   checkpointIntervalMs?: number;
