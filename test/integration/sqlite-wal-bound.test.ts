@@ -17,8 +17,8 @@ const walBytes = (path: string): number => {
 
 const PADDING = 'x'.repeat(PAGE);
 
-/** Commits one page-sized outbox row per transaction, 32 in flight, until `keepGoing` says stop; returns how many. */
 let next = 0;
+/** Commits one page-sized outbox row per transaction, 32 in flight, until `keepGoing` says stop; returns how many. */
 async function writeSteadily(store: SqliteStore, keepGoing: () => boolean, onCommit: () => void): Promise<number> {
   const first = next;
   const writer = async (): Promise<void> => {

@@ -96,7 +96,7 @@ export class SqliteStore implements Store {
     this.writer.pragma('foreign_keys = ON');
     // Checkpoints run on a worker thread (checkpointer.ts), not inside COMMIT on the event loop.
     this.writer.pragma('wal_autocheckpoint = 0');
-    // When a write rewinds the WAL after a restart (checkpointer.ts), the file is cut back to its limit's size.
+    // When a write rewinds the WAL after a restart (checkpointer.ts), the file is cut back to its limit's size (4 KiB pages).
     this.writer.pragma(`journal_size_limit = ${restartAboveFrames * 4096}`);
     this.writer.pragma('busy_timeout = 10000');
     this.tune(this.writer);
