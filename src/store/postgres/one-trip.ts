@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { withCheckedOutClient } from './checked-out-client.ts';
 import type { CachedWalletState, CachedWalletWork } from '../port.ts';
 import type { RememberedWallet } from '../remembered-wallets.ts';
 import type { Repository } from '../repository/repository.ts';
@@ -64,24 +65,18 @@ export async function sendOneTrip(
   writes: readonly PipelinedStatement[],
   relations: SchemaRelations,
 ): Promise<string | undefined> {
-  const client = await pool.connect();
-  // As in PostgresStore: a checked-out client whose connection drops emits 'error'; the failure reaches us through the message.
-  const onConnectionError = () => {};
-  client.on('error', onConnectionError);
   const message = new PipelinedStatements(oneTripStatements(statements, remembered.state.wallet.id, remembered.version, writes, relations));
-  let discard: Error | undefined;
-  try {
-    client.query(message as unknown as pg.Submittable);
-    const version = await message.result;
-    return typeof version === 'string' ? version : undefined;
-  } catch (error) {
-    // A connection that failed other than by the server's refusal is not reused.
-    if (!(error instanceof pg.DatabaseError)) discard = error instanceof Error ? error : new Error(String(error));
-    throw error;
-  } finally {
-    client.removeListener('error', onConnectionError);
-    client.release(discard);
-  }
+  return withCheckedOutClient(pool, async (client, markBroken) => {
+    try {
+      client.query(message as unknown as pg.Submittable);
+      const version = await message.result;
+      return typeof version === 'string' ? version : undefined;
+    } catch (error) {
+      // A connection that failed other than by the server's refusal is not reused.
+      if (!(error instanceof pg.DatabaseError)) markBroken(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts
 import { typeParsers } from './type-parsers.ts';
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
 import { attemptInTurn, refusedBeforeCommit, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
+import { withCheckedOutClient } from './checked-out-client.ts';
 import { readSchemaRelations, UNKNOWN_RELATIONS, type SchemaRelations } from './schema-relations.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false };
@@ -106,39 +107,34 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<number[]> {
-    const client = await this.pool.connect();
-    const onConnectionError = () => {};
-    client.on('error', onConnectionError);
-    let broken: Error | undefined;
     const applied: number[] = [];
-    try {
-      await client.query('BEGIN');
-      // Held until COMMIT: nodes starting at once migrate one after another, and
-      // every later one finds the work done.
-      await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
-      );
-      const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
-      for (const migration of migrations) {
-        if (done.has(migration.version)) continue;
-        // No parameters: the simple query protocol runs the whole multi-statement script.
-        await client.query(migrationSql(migration, 'postgres'));
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-          migration.version,
-          migration.name,
-          Date.now(),
-        ]);
-        applied.push(migration.version);
+    await withCheckedOutClient(this.pool, async (client, markBroken) => {
+      try {
+        await client.query('BEGIN');
+        // Held until COMMIT: nodes starting at once migrate one after another, and
+        // every later one finds the work done.
+        await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+        await client.query(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+        );
+        const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
+        for (const migration of migrations) {
+          if (done.has(migration.version)) continue;
+          // No parameters: the simple query protocol runs the whole multi-statement script.
+          await client.query(migrationSql(migration, 'postgres'));
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            migration.version,
+            migration.name,
+            Date.now(),
+          ]);
+          applied.push(migration.version);
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await rollback(client, markBroken);
+        throw error;
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      broken = await rollback(client);
-      throw error;
-    } finally {
-      client.removeListener('error', onConnectionError);
-      client.release(broken);
-    }
+    });
     await this.migratedRelations();
     return applied;
   }
@@ -332,35 +328,28 @@ export class PostgresStore implements Store {
     work: (repository: Repository, executor: PostgresExecutor) => Promise<T>,
     readOnly: boolean,
   ): Promise<T> {
-    const client = await this.pool.connect();
-    // pg-pool listens for errors only on idle clients. A checked-out client whose
-    // connection drops emits 'error', which would crash the process with no listener;
-    // the failure itself reaches us through the query it breaks.
-    const onConnectionError = () => {};
-    client.on('error', onConnectionError);
-    const executor = new PostgresExecutor(client, this.statements);
-    let broken: Error | undefined;
-    let phase: 'begin' | 'work' | 'commit' = 'begin';
-    try {
-      await client.query(begin);
-      phase = 'work';
-      const result = await work(new Repository(executor, capabilities), executor);
-      phase = 'commit';
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      broken = await rollback(client);
-      // A write whose COMMIT failed on a lost connection may or may not have committed, so only
-      // earlier failures are known to have written nothing. A read-only transaction never writes.
-      const safe = phase === 'begin' || (broken !== undefined && (phase === 'work' || readOnly));
-      if (safe && typeof error === 'object' && error !== null) neverCommitted.add(error);
-      throw error;
-    } finally {
-      executor.close();
-      client.removeListener('error', onConnectionError);
-      // A connection whose ROLLBACK failed is in an unknown state: destroy it instead of reusing it.
-      client.release(broken);
-    }
+    return withCheckedOutClient(this.pool, async (client, markBroken) => {
+      const executor = new PostgresExecutor(client, this.statements);
+      let phase: 'begin' | 'work' | 'commit' = 'begin';
+      try {
+        await client.query(begin);
+        phase = 'work';
+        const result = await work(new Repository(executor, capabilities), executor);
+        phase = 'commit';
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        // A connection whose ROLLBACK failed is in an unknown state: it is destroyed instead of reused.
+        const rolledBack = await rollback(client, markBroken);
+        // A write whose COMMIT failed on a lost connection may or may not have committed, so only
+        // earlier failures are known to have written nothing. A read-only transaction never writes.
+        const safe = phase === 'begin' || (!rolledBack && (phase === 'work' || readOnly));
+        if (safe && typeof error === 'object' && error !== null) neverCommitted.add(error);
+        throw error;
+      } finally {
+        executor.close();
+      }
+    });
   }
 }
 
@@ -401,12 +390,14 @@ function takePoolSize(connectionString: string): { connectionString: string; poo
 }
 
 /** Rolls back; returns the error if that failed too (the connection is then unusable). */
-async function rollback(client: pg.PoolClient): Promise<Error | undefined> {
+/** ROLLBACK; a connection on which it fails is marked broken. Returns whether it rolled back. */
+async function rollback(client: pg.PoolClient, markBroken: (error: Error) => void): Promise<boolean> {
   try {
     await client.query('ROLLBACK');
-    return undefined;
+    return true;
   } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
+    markBroken(error instanceof Error ? error : new Error(String(error)));
+    return false;
   }
 }
 
