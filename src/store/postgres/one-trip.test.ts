@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DeferredWrites, GUARD_SQL, oneTripStatements, WALLET_VERSION_SQL } from './one-trip.ts';
+import { deferredWrites, GUARD_SQL, oneTripStatements, WALLET_VERSION_SQL } from './one-trip.ts';
 import { StatementCache } from './postgres-executor.ts';
 import { UNKNOWN_RELATIONS } from './schema-relations.ts';
 
-describe('DeferredWrites', () => {
+describe('deferredWrites', () => {
   it('records writes as prepared statements with their parameters in text format, and refuses to read', async () => {
     const cache = new StatementCache('test_');
-    const writes = new DeferredWrites(cache);
+    const writes = deferredWrites(cache);
     assert.equal(await writes.run("UPDATE t SET a = ?, b = 'what?', c = ?, d = ? WHERE id = ?", ["x'y", 7, 12n, null]), 1);
     assert.deepEqual(writes.statements, [{ name: 'test_1', text: "UPDATE t SET a = $1, b = 'what?', c = $2, d = $3 WHERE id = $4", values: ["x'y", '7', '12', null] }]);
     await assert.rejects(writes.get('SELECT 1'), /cannot read/);
@@ -16,7 +16,7 @@ describe('DeferredWrites', () => {
   });
 
   it('refuses a value it cannot send exactly', async () => {
-    const writes = new DeferredWrites(new StatementCache('test_'));
+    const writes = deferredWrites(new StatementCache('test_'));
     await assert.rejects(writes.run('UPDATE t SET a = ?', [Number.NaN]), /NaN/);
     await assert.rejects(writes.run('UPDATE t SET a = ?', [{ a: 1 }]), /object/);
     assert.deepEqual(writes.statements, []);

@@ -3,7 +3,7 @@ import { withCheckedOutClient } from './checked-out-client.ts';
 import type { CachedWalletState, CachedWalletWork } from '../port.ts';
 import type { RememberedWallet } from '../remembered-wallets.ts';
 import type { Repository } from '../repository/repository.ts';
-import type { SqlExecutor } from '../sql-executor.ts';
+import { RecordedWrites } from '../recorded-writes.ts';
 import { withMergedInserts } from './merged-inserts.ts';
 import { withoutOverwrittenUpdates } from './overwritten-updates.ts';
 import { PipelinedStatements, wireValue, type PipelinedStatement } from './pipelined-statements.ts';
@@ -14,7 +14,7 @@ import type { SchemaRelations } from './schema-relations.ts';
  * One wallet operation's writes as one round trip (PostgresStore.cachedWalletTransaction).
  *
  * The writes are the repository's own statements with their parameters,
- * recorded by `DeferredWrites`, and sent as one pipelined message of prepared
+ * recorded by `deferredWrites`, and sent as one pipelined message of prepared
  * statements (pipelined-statements.ts): PostgreSQL runs them as one implicit
  * transaction, so they commit together, and an error in any of them rolls all
  * of them back. Each is the repository's named prepared statement, shared with
@@ -34,7 +34,7 @@ import type { SchemaRelations } from './schema-relations.ts';
 export async function attemptInTurn(
   works: ReadonlyArray<CachedWalletWork<unknown, CachedWalletState>>,
   from: CachedWalletState,
-  repositoryOver: (writes: DeferredWrites) => Repository,
+  repositoryOver: (writes: RecordedWrites<PipelinedStatement>) => Repository,
   statements: StatementCache,
 ): Promise<{ writes: PipelinedStatement[]; served: Array<{ index: number; value: unknown }>; state: CachedWalletState | undefined }> {
   const writes: PipelinedStatement[] = [];
@@ -42,7 +42,7 @@ export async function attemptInTurn(
   let state: CachedWalletState | undefined = from;
   for (const [index, work] of works.entries()) {
     if (!state) break;
-    const deferred = new DeferredWrites(statements);
+    const deferred = deferredWrites(statements);
     const attempt: { value: unknown; next: CachedWalletState | undefined } | undefined = await work.attempt(repositoryOver(deferred), state).catch(() => undefined);
     if (!attempt) continue;
     writes.push(...deferred.statements);
@@ -95,27 +95,16 @@ export function refusedBeforeCommit(error: unknown): boolean {
   return ['22', '23', '40', '42', '53', '54', '55'].includes(error.code.slice(0, 2)) || error.code === '57014';
 }
 
-/** The writes the repository made, as prepared statements with their parameters. */
-export class DeferredWrites implements SqlExecutor {
-  readonly statements: PipelinedStatement[] = [];
-
-  constructor(private readonly cache: StatementCache) {}
-
-  all<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row[]> {
-    return Promise.reject(new Error('A one-round-trip wallet operation cannot read.'));
-  }
-
-  get<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row | undefined> {
-    return Promise.reject(new Error('A one-round-trip wallet operation cannot read.'));
-  }
-
-  /** Records the statement; the row count is not known until it runs, so no caller may depend on it. */
-  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    // Maps every value now, so one that cannot be sent fails this operation's attempt, not the whole message.
-    const { name, text } = this.cache.statement(sql, params.length);
-    this.statements.push({ name, text, values: params.map(wireValue) });
-    return 1;
-  }
+/**
+ * Records an operation's writes as the repository's named prepared statements with their
+ * parameters in text format. Every value is mapped now, so one that cannot be sent fails
+ * this operation's attempt, not the whole message.
+ */
+export function deferredWrites(cache: StatementCache): RecordedWrites<PipelinedStatement> {
+  return new RecordedWrites((sql, params) => {
+    const { name, text } = cache.statement(sql, params.length);
+    return { name, text, values: params.map(wireValue) };
+  });
 }
 
 /** The wallet row's version; read in the transaction that last wrote the row, it is the version that commit leaves. */

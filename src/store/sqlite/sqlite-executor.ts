@@ -1,25 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SqlExecutor } from '../sql-executor.ts';
 
-/** The writes of an attempt on a remembered state, run once it has computed them all; it cannot read. */
-export class RecordedWrites implements SqlExecutor {
-  readonly statements: Array<[string, readonly unknown[]]> = [];
-
-  all<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row[]> {
-    return Promise.reject(new Error('An operation on a remembered wallet state cannot read.'));
-  }
-
-  get<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row | undefined> {
-    return Promise.reject(new Error('An operation on a remembered wallet state cannot read.'));
-  }
-
-  /** Records the statement; its row count is not known yet, so no caller may depend on it. */
-  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    this.statements.push([sql, params]);
-    return 1;
-  }
-}
-
 /**
  * The tables a remembered wallet state is made of (what `book` loads). A statement
  * that writes one of them, or that this cannot tell (a CTE, a trigger-free

@@ -6,7 +6,8 @@ import { Repository } from '../repository/repository.ts';
 import { Checkpointer, DEFAULT_RESTART_ABOVE_FRAMES } from './checkpointer.ts';
 import { WalSync } from './wal-sync.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
-import { RecordedWrites, SqliteExecutor } from './sqlite-executor.ts';
+import { RecordedWrites } from '../recorded-writes.ts';
+import { SqliteExecutor } from './sqlite-executor.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true };
 /** At most this many operations share one transaction and one fsync. */
@@ -173,7 +174,7 @@ export class SqliteStore implements Store {
     const version = this.validDataVersion();
     const remembered = this.rememberedWallets.take(key);
     if (remembered) {
-      const writes = new RecordedWrites();
+      const writes = new RecordedWrites((sql, params) => [sql, params] as const);
       const attempt = await work.attempt(new Repository(writes, capabilities), remembered.state).catch(() => undefined);
       if (attempt) {
         try {

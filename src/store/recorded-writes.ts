@@ -1,0 +1,28 @@
+import type { SqlExecutor } from './sql-executor.ts';
+
+/**
+ * The writes of an operation computed on a remembered wallet state, recorded to
+ * run later (SQLite: in the batch's transaction; PostgreSQL: as one message).
+ * Such an operation reads nothing, so a read is refused. `record` turns a
+ * statement into what the store will run; one it throws for (a value that cannot
+ * be sent) fails this operation's attempt and records nothing.
+ */
+export class RecordedWrites<Entry> implements SqlExecutor {
+  readonly statements: Entry[] = [];
+
+  constructor(private readonly record: (sql: string, params: readonly unknown[]) => Entry) {}
+
+  all<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row[]> {
+    return Promise.reject(new Error('An operation on a remembered wallet state cannot read.'));
+  }
+
+  get<Row>(_sql: string, _params?: readonly unknown[]): Promise<Row | undefined> {
+    return Promise.reject(new Error('An operation on a remembered wallet state cannot read.'));
+  }
+
+  /** Records the statement; its row count is not known until it runs, so no caller may depend on it. */
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    this.statements.push(this.record(sql, params));
+    return 1;
+  }
+}
