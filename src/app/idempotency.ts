@@ -104,7 +104,21 @@ function stableStringify(value: unknown, key?: string): string {
   return `{${entries.map(([name, item]) => `${JSON.stringify(name)}:${stableStringify(item, name)}`).join(',')}}`;
 }
 
-/** Deletes idempotency records past their retention (grant keys are never deleted); the background sweep calls it. */
-export function purgeExpiredIdempotencyKeys(dependencies: AppDependencies): Promise<number> {
-  return dependencies.store.transaction((repository) => repository.idempotency.deleteExpired(dependencies.clock.now()));
+/** Expired idempotency records deleted per transaction: a purge never holds the writer (or, on SQLite, the event loop) for long. */
+export const PURGE_CHUNK = 1000;
+
+/**
+ * Deletes idempotency records past their retention (grant keys are never
+ * deleted), `chunk` at a time, each chunk its own transaction, so other writes
+ * run between them however many expired (a day's keys after a day's downtime);
+ * the background sweep calls it once a minute. Returns how many it deleted.
+ */
+export async function purgeExpiredIdempotencyKeys(dependencies: AppDependencies, chunk = PURGE_CHUNK): Promise<number> {
+  const now = dependencies.clock.now();
+  let deleted = 0;
+  for (;;) {
+    const count = await dependencies.store.transaction((repository) => repository.idempotency.deleteExpired(now, chunk));
+    deleted += count;
+    if (count < chunk) return deleted;
+  }
 }

@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import { createCustomer, listCustomers } from '../../src/app/accounts.ts';
 import { createDebit } from '../../src/app/debits.ts';
 import { createGrant } from '../../src/app/grants.ts';
-import { fingerprintOf, IDEMPOTENCY_RETENTION_MS } from '../../src/app/idempotency.ts';
+import { fingerprintOf, IDEMPOTENCY_RETENTION_MS, purgeExpiredIdempotencyKeys } from '../../src/app/idempotency.ts';
 import { verifyAll } from '../../src/app/verify.ts';
 import { forEachStore } from '../support/stores.ts';
 import { balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, rejectsWith, T0, tally, walletOf, type Fixture } from './fixtures.ts';
@@ -184,11 +184,42 @@ forEachStore('idempotency', (target) => {
     assert.deepEqual(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'environment', 'k-1')), record);
     assert.equal(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'environment', 'k-2')), undefined);
     await fixture.store.transaction(async (repository) => {
-      assert.equal(await repository.idempotency.deleteExpired(T0 + IDEMPOTENCY_RETENTION_MS), 0, 'kept for the whole retention');
+      assert.equal(await repository.idempotency.deleteExpired(T0 + IDEMPOTENCY_RETENTION_MS, 10), 0, 'kept for the whole retention');
     });
-    const deleted = await fixture.store.transaction((repository) => repository.idempotency.deleteExpired(T0 + IDEMPOTENCY_RETENTION_MS + 1));
+    const deleted = await fixture.store.transaction((repository) => repository.idempotency.deleteExpired(T0 + IDEMPOTENCY_RETENTION_MS + 1, 10));
     assert.ok(deleted >= 1);
     assert.equal(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'environment', 'k-1')), undefined);
     assert.deepEqual(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'wallet:wal_x', 'k-1')), forever);
+  });
+
+  it('purges expired keys a chunk per transaction, the oldest first, and keeps the rest', async () => {
+    const fixture = await createFixture(await target.open());
+    const environmentId = fixture.environment.id;
+    const record = (key: string, expiresAt: number | null) => ({
+      environmentId,
+      scope: 'environment',
+      key,
+      fingerprint: 'f'.repeat(64),
+      status: 201,
+      body: '{}',
+      createdAt: T0,
+      expiresAt,
+    });
+    const expired = Array.from({ length: 25 }, (_, index) => record(`old-${index}`, T0 + index));
+    const kept = [record('fresh', T0 + 1000), { ...record('grant', null), scope: 'wallet:wal_x' }];
+    await fixture.store.transaction(async (repository) => {
+      for (const item of [...expired, ...kept]) await repository.idempotency.insert(item);
+    });
+    const now = T0 + 500;
+    const first = await fixture.store.transaction((repository) => repository.idempotency.deleteExpired(now, 10));
+    assert.equal(first, 10, 'one call deletes at most its chunk');
+    const stillThere = (key: string) => fixture.store.read((repository) => repository.idempotency.get(environmentId, 'environment', key));
+    assert.equal(await stillThere('old-9'), undefined, 'the oldest go first');
+    assert.ok(await stillThere('old-10'));
+    fixture.clock.set(now);
+    assert.equal(await purgeExpiredIdempotencyKeys(fixture.dependencies, 10), 15);
+    for (const item of expired) assert.equal(await stillThere(item.key), undefined);
+    assert.ok(await stillThere('fresh'));
+    assert.ok(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'wallet:wal_x', 'grant')));
   });
 });

@@ -32,7 +32,13 @@ export class IdempotencyQueries {
     );
   }
 
-  async deleteExpired(now: number): Promise<number> {
-    return this.executor.run('DELETE FROM idempotency_keys WHERE expires_at IS NOT NULL AND expires_at < ?', [now]);
+  /** Deletes at most `limit` records that expired before `now`, the oldest first; returns how many. */
+  async deleteExpired(now: number, limit: number): Promise<number> {
+    return this.executor.run(
+      `DELETE FROM idempotency_keys WHERE (environment_id, scope, idempotency_key) IN (
+         SELECT environment_id, scope, idempotency_key FROM idempotency_keys
+         WHERE expires_at IS NOT NULL AND expires_at < ? ORDER BY expires_at LIMIT ?)`,
+      [now, limit],
+    );
   }
 }
