@@ -77,8 +77,8 @@ export class Checkpointer {
   /** The worker found the WAL over its limit: the store should pause its writes and call `restart()`. */
   restartWanted = false;
   private exited = false;
-  /** Told when the worker answers the message in flight ('restarted' or 'stopped'), or exits. */
-  private answered: (() => void) | undefined;
+  /** One per message in flight, oldest first: the worker answers each ('restarted' or 'stopped') in order. */
+  private readonly waiting: Array<() => void> = [];
 
   constructor(path: string, options: CheckpointerOptions = {}) {
     this.worker = new Worker(workerSource, {
@@ -93,11 +93,11 @@ export class Checkpointer {
     });
     this.worker.on('message', (message: string) => {
       if (message === 'restart-wanted') this.restartWanted = true;
-      else this.answered?.();
+      else this.answer();
     });
     this.worker.on('exit', () => {
       this.exited = true;
-      this.answered?.();
+      while (this.waiting.length > 0) this.answer();
     });
     this.worker.unref();
   }
@@ -113,17 +113,18 @@ export class Checkpointer {
     await this.worker.terminate();
   }
 
-  /** The caller waits for the answer, so the worker keeps the process alive until it comes. */
+  /** The caller waits for the answer, so the worker keeps the process alive until every answer has come. */
   private ask(message: 'restart' | 'stop'): Promise<void> {
     if (this.exited) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      this.answered = () => {
-        this.answered = undefined;
-        this.worker.unref();
-        resolve();
-      };
+      this.waiting.push(resolve);
       this.worker.ref();
       this.worker.postMessage(message);
     });
+  }
+
+  private answer(): void {
+    this.waiting.shift()?.();
+    if (this.waiting.length === 0) this.worker.unref();
   }
 }
