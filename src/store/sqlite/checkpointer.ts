@@ -37,6 +37,8 @@ const timer = setInterval(() => {
     if (ticksToWait > 0) ticksToWait -= 1;
     else if (!restartAsked && result && result.log > workerData.restartAboveFrames) {
       restartAsked = true;
+      // Copy what came during that checkpoint too, so the restart, which holds writes, has little left to copy.
+      database.pragma('wal_checkpoint(PASSIVE)');
       parentPort.postMessage('restart-wanted');
     }
   } catch { /* busy: try again next tick */ }
