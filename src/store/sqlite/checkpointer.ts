@@ -62,7 +62,8 @@ parentPort.on('message', (message) => {
 `;
 
 export interface CheckpointerOptions {
-  intervalMs?: number;
+  /** How often the WAL is copied back and its size checked (default 200 ms). */
+  intervalMs?: number | undefined;
   /** A WAL holding more frames than this is restarted (default 65,536: 256 MiB of 4 KiB pages). */
   restartAboveFrames?: number;
   /**

@@ -90,7 +90,7 @@ export class SqliteStore implements Store {
     this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
     this.walSync = new WalSync(`${path}-wal`);
     const restartAboveFrames = options.walRestartAboveFrames ?? DEFAULT_RESTART_ABOVE_FRAMES;
-    this.checkpointer = new Checkpointer(path, { restartAboveFrames, intervalMs: options.checkpointIntervalMs ?? 200 });
+    this.checkpointer = new Checkpointer(path, { restartAboveFrames, intervalMs: options.checkpointIntervalMs });
     this.writer.pragma('journal_mode = WAL');
     // COMMIT writes the WAL without fsync; WalSync fsyncs it off the main thread before acknowledging.
     this.writer.pragma('synchronous = NORMAL');
