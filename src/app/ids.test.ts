@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import fc from 'fast-check';
 import { createIdFactory } from './ids.ts';
 
 it('makes prefixed IDs that sort in creation order, within and across milliseconds', () => {
@@ -29,4 +30,29 @@ it('encodes the time in the first ten characters', () => {
   assert.equal(newId('x').slice(2, 12), '0000000000');
   const later = createIdFactory(() => 2 ** 48 - 1);
   assert.equal(later('x').slice(2, 12), '7zzzzzzzzz');
+});
+
+/** The reference: Crockford base32 of the whole 130-bit number (48 bits of time, 80 random), one character at a time. */
+function referenceDecode(id: string): { time: bigint; random: bigint } {
+  const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
+  const text = id.slice(id.indexOf('_') + 1);
+  const value = [...text].reduce((sum, character) => sum * 32n + BigInt(alphabet.indexOf(character)), 0n);
+  return { time: value >> 80n, random: value & ((1n << 80n) - 1n) };
+}
+
+it('encodes the time and the random bytes exactly, and counts up by one within a millisecond (property)', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.uint8Array({ minLength: 10, maxLength: 10 }), fc.integer({ min: 1, max: 40 }), (time, bytes, count) => {
+      const newId = createIdFactory(
+        () => time,
+        (pool) => pool.set(bytes),
+      );
+      const start = BigInt(`0x${Buffer.from(bytes).toString('hex')}`);
+      for (let index = 0; index < count; index += 1) {
+        const decoded = referenceDecode(newId('le'));
+        assert.equal(decoded.time, BigInt(time));
+        assert.equal(decoded.random, (start + BigInt(index)) % (1n << 80n));
+      }
+    }),
+  );
 });

@@ -7,9 +7,11 @@ import { randomFillSync } from 'node:crypto';
  * ID order. Random bytes come from a pooled buffer: one syscall per 512 IDs.
  */
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (character) => character.charCodeAt(0));
 const POOL_SIZE = 512 * 10;
 
-export function createIdFactory(now: () => number = Date.now): (prefix: string) => string {
+/** `fillRandom` fills the pool; tests pass their own bytes. */
+export function createIdFactory(now: () => number = Date.now, fillRandom: (pool: Buffer) => void = randomFillSync): (prefix: string) => string {
   const pool = Buffer.alloc(POOL_SIZE);
   let poolOffset = POOL_SIZE;
   let lastTime = -1;
@@ -17,7 +19,7 @@ export function createIdFactory(now: () => number = Date.now): (prefix: string) 
 
   const freshRandom = () => {
     if (poolOffset + 10 > POOL_SIZE) {
-      randomFillSync(pool);
+      fillRandom(pool);
       poolOffset = 0;
     }
     lastRandom.set(pool.subarray(poolOffset, poolOffset + 10));
@@ -31,29 +33,39 @@ export function createIdFactory(now: () => number = Date.now): (prefix: string) 
     }
   };
 
+  // The time's ten characters change once a millisecond; the random part is encoded 20 bits at a time with integer
+  // arithmetic and made into a string in one call. Built a character at a time, an ID cost 27 string allocations
+  // (3% of an in-process debit's CPU).
+  let timeText = '';
   return (prefix) => {
     let time = now();
     if (time > lastTime) {
       lastTime = time;
       freshRandom();
+      timeText = encodeTime(time);
     } else {
-      time = lastTime; // same millisecond (or a clock step back): stay monotonic
-      incrementRandom();
+      incrementRandom(); // same millisecond (or a clock step back): stay monotonic
     }
-    let text = '';
-    for (let shift = 45; shift >= 0; shift -= 5) text += ALPHABET[Math.floor(time / 2 ** shift) % 32];
-    // 80 random bits → 16 characters, 5 bits each.
-    let buffer = 0;
-    let bits = 0;
-    for (const byte of lastRandom) {
-      buffer = (buffer << 8) | byte;
-      bits += 8;
-      while (bits >= 5) {
-        bits -= 5;
-        text += ALPHABET[(buffer >> bits) & 31];
-      }
-      buffer &= (1 << bits) - 1;
-    }
-    return `${prefix}_${text}`;
+    return `${prefix}_${timeText}${encodeRandom(lastRandom)}`;
   };
+}
+
+/** 48 bits of milliseconds → 10 characters, 5 bits each, most significant first. */
+function encodeTime(time: number): string {
+  let text = '';
+  for (let shift = 45; shift >= 0; shift -= 5) text += ALPHABET[Math.floor(time / 2 ** shift) % 32];
+  return text;
+}
+
+/** 80 random bits → 16 characters: four groups of 20 bits (two and a half bytes), four characters each. */
+function encodeRandom(bytes: Uint8Array): string {
+  const first = (bytes[0]! << 12) | (bytes[1]! << 4) | (bytes[2]! >> 4);
+  const second = ((bytes[2]! & 0x0f) << 16) | (bytes[3]! << 8) | bytes[4]!;
+  const third = (bytes[5]! << 12) | (bytes[6]! << 4) | (bytes[7]! >> 4);
+  const fourth = ((bytes[7]! & 0x0f) << 16) | (bytes[8]! << 8) | bytes[9]!;
+  return fourCharacters(first) + fourCharacters(second) + fourCharacters(third) + fourCharacters(fourth);
+}
+
+function fourCharacters(bits: number): string {
+  return String.fromCharCode(ALPHABET_CODES[bits >> 15]!, ALPHABET_CODES[(bits >> 10) & 31]!, ALPHABET_CODES[(bits >> 5) & 31]!, ALPHABET_CODES[bits & 31]!);
 }
