@@ -10,6 +10,17 @@ const CLI_PATH = fileURLToPath(new URL('../bin/creditbook.js', import.meta.url))
 const BARE_SERVER_PATH = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 const MINIMAL_ROUTE_PATH = fileURLToPath(new URL('./minimal-route-server.ts', import.meta.url));
 
+/**
+ * The Node flags `npm start` gives the server (package.json), given to every server the bench starts: creditbook
+ * runs as `npm start` runs it, and the baselines on the same runtime settings.
+ */
+export const SERVER_NODE_FLAGS: string[] = (() => {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
+  const match = /^node((?:\s+--\S+)*)\s+bin\/creditbook\.js\b/.exec(packageJson.scripts.start);
+  if (!match) throw new Error(`package.json's start script is not 'node [flags] bin/creditbook.js …': ${packageJson.scripts.start}`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
+})();
+
 export interface ServerProcess {
   name: string;
   child: ChildProcess;
@@ -70,19 +81,19 @@ export async function startServer(name: string, args: string[], port: number, en
 /** The real server: `node bin/creditbook.js serve --db <file> --port <p>` with LOG_LEVEL=warn. */
 export async function startCreditbook(database: string): Promise<ServerProcess> {
   const port = await freePort();
-  return startServer('creditbook serve', [CLI_PATH, 'serve', '--db', database, '--port', String(port)], port, { LOG_LEVEL: 'warn' });
+  return startServer('creditbook serve', [...SERVER_NODE_FLAGS, CLI_PATH, 'serve', '--db', database, '--port', String(port)], port, { LOG_LEVEL: 'warn' });
 }
 
 /** The baseline: a bare Fastify server with routes that parse the request and return a small constant JSON. */
 export async function startBareFastify(): Promise<ServerProcess> {
   const port = await freePort();
-  return startServer('bare Fastify', ['--import', 'tsx', BARE_SERVER_PATH], port, { PORT: String(port) });
+  return startServer('bare Fastify', [...SERVER_NODE_FLAGS, '--import', 'tsx', BARE_SERVER_PATH], port, { PORT: String(port) });
 }
 
 /** The minimal route (minimal-route-server.ts), configured by the JSON file at `configPath`. */
 export async function startMinimalRoute(configPath: string): Promise<ServerProcess> {
   const port = await freePort();
-  return startServer('minimal route', ['--import', 'tsx', MINIMAL_ROUTE_PATH, configPath], port, { PORT: String(port) });
+  return startServer('minimal route', [...SERVER_NODE_FLAGS, '--import', 'tsx', MINIMAL_ROUTE_PATH, configPath], port, { PORT: String(port) });
 }
 
 /** Runs a `creditbook` CLI command to completion and returns its stdout (throws on a non-zero exit). */
