@@ -78,7 +78,7 @@ export async function startServer(name: string, args: string[], port: number, en
   return { name, child, pid: child.pid!, baseUrl, coldStartMs, output: () => output, stop: () => stopChild(child) };
 }
 
-/** The real server: `node bin/creditbook.js serve --db <file> --port <p>` with LOG_LEVEL=warn. */
+/** The real server, as `npm start` runs it: `node <SERVER_NODE_FLAGS> bin/creditbook.js serve --db <file> --port <p>` with LOG_LEVEL=warn. */
 export async function startCreditbook(database: string): Promise<ServerProcess> {
   const port = await freePort();
   return startServer('creditbook serve', [...SERVER_NODE_FLAGS, CLI_PATH, 'serve', '--db', database, '--port', String(port)], port, { LOG_LEVEL: 'warn' });
