@@ -6,13 +6,13 @@ import pg from 'pg';
 import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { AppLedger } from './app-ledger.ts';
 import { makeTempDirectory, onCleanup, removeTempDirectory } from './cleanup.ts';
-import { figureLine, formatCount, formatMs, progress } from './format.ts';
+import { figureLine, formatCount, formatMs, plainLine, progress } from './format.ts';
 import { setUpLedger } from './http-bench.ts';
 import { failureNote, runPacedLoad, type LoadResult } from './load.ts';
 import { measureConcurrent, type Throughput } from './measure.ts';
 import { PostgresRawLedger, type RawForm } from './postgres-raw-ledger.ts';
 import { countPostgresRoundTrips } from './postgres-round-trips.ts';
-import { freePort, PROJECT_ROOT, printedTestKey, runCreditbookCli, SERVER_NODE_FLAGS, startCreditbook, startServer, type ServerProcess } from './processes.ts';
+import { freePort, PROJECT_ROOT, printedTestKey, runCreditbookCli, SERVER_NODE_FLAGS, startCreditbook, startServer, verifyDatabase, type ServerProcess } from './processes.ts';
 import { UNIT_CODE } from './workload.ts';
 
 /**
@@ -228,6 +228,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<s
     if (rawProblems.length > 0) lines.push(`WARNING: raw baselines left ${rawProblems.length} inconsistent wallets, e.g. ${rawProblems[0]}`);
     await app.close();
     app = undefined;
+    lines.push(plainLine('verify after the PG in-process debits', verifyDatabase(appDatabase.url)));
 
     // Balance reads over HTTP.
     const serveDatabase = await createDatabase(options.adminUrl, 'serve');

@@ -5,11 +5,11 @@ import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { AppUsage } from './app-usage.ts';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
-import { figureLine, formatCount, formatMs, progress } from './format.ts';
+import { figureLine, formatCount, formatMs, plainLine, progress } from './format.ts';
 import { failureNote, runLoad } from './load.ts';
 import { runPool } from './measure.ts';
 import { createDatabase, type ScratchDatabase } from './postgres-bench.ts';
-import { printedTestKey, startBareFastify, startCreditbook, type ServerProcess } from './processes.ts';
+import { printedTestKey, startBareFastify, startCreditbook, verifyDatabase, type ServerProcess } from './processes.ts';
 import { RawUsage } from './raw-usage.ts';
 import { plannedUsage, USAGE_CUSTOMERS, USAGE_FEATURE, USAGE_GRANTS, USAGE_PRICES, USAGE_UNIT, USAGE_UNIT_SCALE } from './usage-workload.ts';
 
@@ -57,17 +57,23 @@ async function measureIngest(contenders: Contender[], options: UsageBenchOptions
   return totals.map((total) => (total.events * 1000) / total.ms);
 }
 
-async function ingestOnSqlite(options: UsageBenchOptions): Promise<string> {
+async function ingestOnSqlite(options: UsageBenchOptions): Promise<string[]> {
   const directory = makeTempDirectory('creditbook-bench-usage-');
+  const databasePath = join(directory, 'creditbook.db');
   let app: AppUsage | undefined;
   let raw: Awaited<ReturnType<typeof RawUsage.sqlite>> | undefined;
   try {
     progress('usage: seeding 100 customers x 2 grants and 4 prices on SQLite, for creditbook and the raw script');
-    app = await AppUsage.open(new SqliteStore(join(directory, 'creditbook.db')));
+    app = await AppUsage.open(new SqliteStore(databasePath));
     raw = await RawUsage.sqlite(join(directory, 'raw.db'));
     progress(`usage: batched ingest on SQLite, ${options.rounds} x ${options.seconds} s each`);
     const [ours, baseline] = await measureIngest([{ batch: app.batch.bind(app), next: 0 }, { batch: raw.batch, next: 0 }], options, 'sqlite');
-    return figureLine({ label: `usage events/s, SQLite, batches of ${options.batchSize}`, ours: ours!, baselineName: 'raw better-sqlite3', baseline: baseline!, format: formatCount });
+    await app.close();
+    app = undefined;
+    return [
+      figureLine({ label: `usage events/s, SQLite, batches of ${options.batchSize}`, ours: ours!, baselineName: 'raw better-sqlite3', baseline: baseline!, format: formatCount }),
+      plainLine('verify after the SQLite usage ingest', verifyDatabase(databasePath)),
+    ];
   } finally {
     await app?.close();
     raw?.close();
@@ -75,13 +81,13 @@ async function ingestOnSqlite(options: UsageBenchOptions): Promise<string> {
   }
 }
 
-async function ingestOnPostgres(options: UsageBenchOptions): Promise<string> {
+async function ingestOnPostgres(options: UsageBenchOptions): Promise<string[]> {
   try {
     const probe = new pg.Client({ connectionString: options.postgresAdminUrl, connectionTimeoutMillis: 3000 });
     await probe.connect();
     await probe.end();
   } catch (error) {
-    return `usage events/s, PostgreSQL: skipped (${error instanceof Error ? error.message : String(error)})`;
+    return [`usage events/s, PostgreSQL: skipped (${error instanceof Error ? error.message : String(error)})`];
   }
   const databases: ScratchDatabase[] = [];
   let app: AppUsage | undefined;
@@ -93,14 +99,19 @@ async function ingestOnPostgres(options: UsageBenchOptions): Promise<string> {
     raw = await RawUsage.postgres(databases[1]!.url);
     progress(`usage: batched ingest on PostgreSQL, ${options.rounds} x ${options.seconds} s each`);
     const [ours, baseline] = await measureIngest([{ batch: app.batch.bind(app), next: 0 }, { batch: raw.batch, next: 0 }], options, 'postgres');
-    return figureLine({
-      label: `usage events/s, PostgreSQL, batches of ${options.batchSize}`,
-      ours: ours!,
-      baselineName: 'raw pg',
-      baseline: baseline!,
-      format: formatCount,
-      note: '(creditbook: pool of 10, coalesced per wallet; raw: one connection, one transaction per batch)',
-    });
+    await app.close();
+    app = undefined;
+    return [
+      figureLine({
+        label: `usage events/s, PostgreSQL, batches of ${options.batchSize}`,
+        ours: ours!,
+        baselineName: 'raw pg',
+        baseline: baseline!,
+        format: formatCount,
+        note: '(creditbook: pool of 10, coalesced per wallet; raw: one connection, one transaction per batch)',
+      }),
+      plainLine('verify after the PostgreSQL usage ingest', verifyDatabase(databases[0]!.url)),
+    ];
   } finally {
     await app?.close();
     await raw?.close();
@@ -165,5 +176,5 @@ async function checkLatency(options: UsageBenchOptions): Promise<string[]> {
 }
 
 export async function runUsageBench(options: UsageBenchOptions): Promise<string[]> {
-  return [await ingestOnSqlite(options), await ingestOnPostgres(options), ...(await checkLatency(options))];
+  return [...(await ingestOnSqlite(options)), ...(await ingestOnPostgres(options)), ...(await checkLatency(options))];
 }
