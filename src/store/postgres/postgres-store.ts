@@ -389,7 +389,6 @@ function takePoolSize(connectionString: string): { connectionString: string; poo
   return { connectionString: url.toString(), poolSize: Number(value) };
 }
 
-/** Rolls back; returns the error if that failed too (the connection is then unusable). */
 /** ROLLBACK; a connection on which it fails is marked broken. Returns whether it rolled back. */
 async function rollback(client: pg.PoolClient, markBroken: (error: Error) => void): Promise<boolean> {
   try {
