@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources with no build step between `git clone` and `npm start`:
-// esbuild bundles src/ (not node_modules) into one ES module in a cache folder, and
-// Node loads that. A per-file loader hook (tsx) would cost several hundred
+// esbuild bundles src/ (not node_modules) into ES modules in a cache folder, and
+// Node loads them. A per-file loader hook (tsx) would cost several hundred
 // milliseconds at every start; the bundle is built once per version of the sources
 // (tens of milliseconds to over a hundred) and reused by every later start.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -38,39 +38,48 @@ function sourcesVersion() {
   return hash.digest('hex').slice(0, 16);
 }
 
-const bundle = join(cacheDirectory, `cli-${sourcesVersion()}.mjs`);
+// The bundle is a folder: the entry and one chunk per dynamic import (the PostgreSQL store, each dialect), so what
+// only those need (pg, qs) is loaded only when they are, not at every start.
+const bundle = join(cacheDirectory, `cli-${sourcesVersion()}`);
+const entry = join(bundle, 'main.mjs');
 try {
-  statSync(bundle);
+  statSync(entry);
 } catch {
-  // Written under a name of this process's own and renamed into place: a start never reads a half-written bundle,
-  // and starts racing to build the same sources write the same file.
-  const partial = join(cacheDirectory, `partial-${process.pid}.mjs`);
+  // Written to a folder of this process's own and renamed into place: a start never reads a half-written bundle,
+  // and of starts racing to build the same sources, the first rename wins and the others use its folder.
+  const partial = join(cacheDirectory, `partial-${process.pid}`);
+  rmSync(partial, { recursive: true, force: true });
   const { build } = await import('esbuild');
-  const { outputFiles } = await build({
+  await build({
     entryPoints: [join(root, 'src', 'cli', 'main.ts')],
-    outfile: bundle,
-    write: false,
+    outdir: partial,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    // A separate .map file: Node reads it only when run with --enable-source-maps (TypeScript lines in stack traces).
+    // Separate .map files: Node reads them only when run with --enable-source-maps (TypeScript lines in stack traces).
     sourcemap: 'linked',
     logLevel: 'error',
   });
-  for (const file of outputFiles) writeFileSync(file.path.endsWith('.map') ? `${partial}.map` : partial, file.contents);
-  renameSync(`${partial}.map`, `${bundle}.map`);
-  renameSync(partial, bundle);
+  try {
+    renameSync(partial, bundle);
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    if (!existsSync(entry)) throw error;
+  }
   // Bundles of earlier sources are not used again (nor what a failed build left); one made in the last hour may still
   // be loading in another start.
   for (const name of readdirSync(cacheDirectory)) {
     const path = join(cacheDirectory, name);
     try {
-      if (/^(cli-[0-9a-f]+|partial-\d+)\.mjs(\.map)?$/.test(name) && !path.startsWith(bundle) && statSync(path).mtimeMs < Date.now() - 3_600_000) unlinkSync(path);
+      if (/^(cli-[0-9a-f]+|partial-\d+)(\.mjs(\.map)?)?$/.test(name) && path !== bundle && statSync(path).mtimeMs < Date.now() - 3_600_000) rmSync(path, { recursive: true, force: true });
     } catch {
       // Another start removed it first.
     }
   }
 }
-await import(pathToFileURL(bundle).href);
+await import(pathToFileURL(entry).href);

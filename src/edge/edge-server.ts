@@ -3,6 +3,7 @@ import type { DestinationStream } from 'pino';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { CreditbookError } from '../domain/errors.ts';
 import { clientErrorResponder } from './client-errors.ts';
+import { attachDeferredCompiles, DeferredCompiles, deferredSerializerOption } from './deferred-compile.ts';
 import type { SendError } from './errors.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -27,6 +28,7 @@ export function createEdgeServer(options: {
   /** The edge's status and body for a request Node cannot parse (client-errors.ts). */
   clientErrorResponse: (error: CreditbookError, requestId: string) => { status: number; body: unknown };
 }): FastifyInstance {
+  const deferred = new DeferredCompiles();
   const server = Fastify({
     logger: options.logger,
     genReqId: () => options.newId('req'),
@@ -44,7 +46,10 @@ export function createEdgeServer(options: {
     // verbose: a violation carries its schema, so an error can quote the schema's description of what is allowed.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: false, verbose: true } },
     clientErrorHandler: clientErrorResponder(options.clientErrorResponse, () => options.newId('req')),
+    // Response serializers compile on first use, the rest once the server listens (deferred-compile.ts).
+    schemaController: deferredSerializerOption(deferred),
   });
+  attachDeferredCompiles(server, deferred);
   server.addHook('onRequest', (request, reply, done) => {
     reply.header('Request-Id', request.id);
     done();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { deferredCompilesOf } from '../../src/edge/deferred-compile.ts';
 import { startTestApi, type Json, type TestApi } from '../support/test-api.ts';
 
 /**
@@ -28,6 +29,12 @@ describe('the OpenAPI document states every operation fully', () => {
     );
   });
   after(() => api.close());
+
+  // Validators and serializers compile on first use (edge/deferred-compile.ts): a schema that cannot compile would
+  // otherwise surface only at its route's first request.
+  it('compiles every route\'s validators and serializers', () => {
+    assert.ok(deferredCompilesOf(api.server).compileAll() > operations.length);
+  });
 
   it('has a unique camelCase operationId and a summary', () => {
     assert.ok(operations.length >= 40);
