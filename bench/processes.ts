@@ -122,8 +122,9 @@ export async function printedTestKey(server: ServerProcess): Promise<string> {
 }
 
 /** VmRSS and VmHWM (peak RSS) of a process, in kB, from /proc/<pid>/status. */
-export function memoryOf(pid: number): { rssKb: number; peakKb: number } {
+export function memoryOf(pid: number): { rssKb: number; peakKb: number; anonymousKb: number; fileKb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssKb: field('VmRSS'), peakKb: field('VmHWM') };
+  // RssFile: pages of mapped files (the memory-mapped database, Node's own binary), which the kernel can drop and reread.
+  return { rssKb: field('VmRSS'), peakKb: field('VmHWM'), anonymousKb: field('RssAnon'), fileKb: field('RssFile') + field('RssShmem') };
 }
