@@ -47,19 +47,24 @@ export class DeferredCompiles {
     return count;
   }
 
-  /** Compiles what is pending one per turn (a failure is left for its route's first request to report). */
-  compileInBackground(): void {
+  /**
+   * Compiles what is pending one per turn until done or stopped (a failure is left for its route's first request to
+   * report). The immediates stay ref'd: an unref'd one does not keep the loop turning, and would wait for other work.
+   */
+  compileInBackground(): { stop: () => void } {
+    let stopped = false;
     const next = () => {
-      const ensure = this.pending.shift();
+      const ensure = stopped ? undefined : this.pending.shift();
       if (!ensure) return;
       try {
         ensure();
       } catch {
         // Its route's first request compiles it again and answers with the error.
       }
-      setImmediate(next).unref();
+      setImmediate(next);
     };
-    setImmediate(next).unref();
+    setImmediate(next);
+    return { stop: () => void (stopped = true) };
   }
 }
 
@@ -81,8 +86,13 @@ export function deferredSerializerOption(deferred: DeferredCompiles): FastifySer
 /** Ties `deferred` to `server`: compiled in the background once it listens, and reachable by `deferredCompilesOf`. */
 export function attachDeferredCompiles(server: FastifyInstance, deferred: DeferredCompiles): void {
   deferredByServer.set(server, deferred);
+  let background: { stop: () => void } | undefined;
   server.addHook('onListen', (done) => {
-    deferred.compileInBackground();
+    background ??= deferred.compileInBackground();
+    done();
+  });
+  server.addHook('onClose', (_instance, done) => {
+    background?.stop();
     done();
   });
 }
