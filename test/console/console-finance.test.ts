@@ -6,7 +6,8 @@ import { buyCredits, DAY, eventually, seedAcme, startConsoleBrowser, type Consol
 /**
  * The console's finance views in Debian's chromium against the real `serve`
  * command: Refund on a customer's purchase (once, even on a double click; more
- * than is unused refused, nothing changed) and the revenue report page (every
+ * than is unused refused, nothing changed; none offered once nothing is unused)
+ * and the revenue report page (every
  * figure the API's string; from after to refused with the API's error).
  * Screenshots, laptop and phone, go to test-artifacts/console/.
  */
@@ -116,6 +117,16 @@ describe('console finance: refunds and the revenue report, in a real browser', (
     const events = (await call('GET', '/v1/events?type=purchase.refunded&limit=100')).body.data;
     assert.equal(events.length, 2, 'purchase.refunded once per refund');
     await shootBoth(page, 'refund');
+
+    // Nothing unused now: the dialog says so and offers no refund.
+    await button.click();
+    await dialog.getByTestId('refund-nothing').waitFor();
+    assert.equal(await dialog.getByTestId('refund-unused').locator('.amount-value').textContent(), '0');
+    assert.equal(await dialog.getByTestId('confirm').isDisabled(), true, 'no refund to confirm');
+    assert.equal(await dialog.getByLabel('Credits to refund (ai_credits)').count(), 0, 'no amount to enter');
+    await shootBoth(page, 'refund-nothing-left');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    assert.deepEqual(await snapshot(initech), all, 'nothing changed');
     await page.close();
   });
 

@@ -12,6 +12,9 @@ import { idempotent, optional } from './form-values.ts';
  * The money is the API's (at cost basis); the page computes none.
  */
 
+/** An amount string of the API that is zero ("0", "0.00"). */
+const ZERO = /^0(\.0+)?$/;
+
 /** Only a paid purchase can be refunded; the others have no credit notes either. */
 export const refundable = (purchase: Purchase) => purchase.status === 'paid';
 
@@ -48,6 +51,8 @@ export function RefundAction(props: { client: Client; purchase: Purchase; done: 
     queryFn: () => unwrap(client.GET('/v1/grants/{id}', { params: { path: { id: purchase.grantId } } })),
     enabled: opened,
   });
+  // The API would refuse any refund: say so instead of offering one.
+  const nothingUnused = grant.data !== undefined && ZERO.test(grant.data.available);
   return (
     <ActionDialog
       label="Refund"
@@ -57,6 +62,7 @@ export function RefundAction(props: { client: Client; purchase: Purchase; done: 
       buttonClass="button button-small button-danger-quiet"
       testId={`refund-${purchase.id}`}
       onOpen={() => setOpened(true)}
+      confirmDisabled={nothingUnused}
       run={(key, form) =>
         unwrap(client.POST('/v1/purchases/{id}/refund', { params: { path: { id: purchase.id } }, body: { amount: optional(form, 'amount') ?? null }, ...idempotent(key) }))
       }
@@ -67,12 +73,20 @@ export function RefundAction(props: { client: Client; purchase: Purchase; done: 
         {grant.data ? <Amount value={grant.data.available} unit={purchase.unit} testId="refund-unused" /> : grant.error ? null : '…'}
       </p>
       <ErrorNotice error={grant.error} />
-      <Field label={`Credits to refund (${purchase.unit})`} hint="Leave blank to refund all unused credits. Consumed or held credits are never refunded.">
-        {(id) => <input id={id} name="amount" {...DECIMAL_INPUT} required={false} placeholder="all unused" />}
-      </Field>
-      <p className="muted small">
-        The unused credits are voided now and their money, at the purchase's price per credit, goes back through {purchase.provider === 'test' ? 'the test provider (no real money)' : 'the payment provider'}. This cannot be undone.
-      </p>
+      {nothingUnused ? (
+        <p role="status" data-testid="refund-nothing">
+          Nothing is left to refund: every credit of this purchase is used, held or already refunded.
+        </p>
+      ) : (
+        <>
+          <Field label={`Credits to refund (${purchase.unit})`} hint="Leave blank to refund all unused credits. Consumed or held credits are never refunded.">
+            {(id) => <input id={id} name="amount" {...DECIMAL_INPUT} required={false} placeholder="all unused" />}
+          </Field>
+          <p className="muted small">
+            The unused credits are voided now and their money, at the purchase's price per credit, goes back through {purchase.provider === 'test' ? 'the test provider (no real money)' : 'the payment provider'}. This cannot be undone.
+          </p>
+        </>
+      )}
     </ActionDialog>
   );
 }

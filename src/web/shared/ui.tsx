@@ -113,6 +113,8 @@ export function ActionDialog<Result>(props: {
   done?: (result: Result) => void;
   /** Called each time the dialog opens (e.g. to load what it shows only then). */
   onOpen?: () => void;
+  /** The action cannot run as things stand (the dialog's content says why): Confirm is disabled. */
+  confirmDisabled?: boolean;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const form = useRef<HTMLFormElement>(null);
@@ -167,7 +169,7 @@ export function ActionDialog<Result>(props: {
             <button type="button" className="button button-quiet" onClick={() => dialog.current?.close()}>
               Cancel
             </button>
-            <button type="submit" className={`button ${props.tone === 'danger' ? 'button-danger' : 'button-primary'}`} disabled={busy} data-testid="confirm">
+            <button type="submit" className={`button ${props.tone === 'danger' ? 'button-danger' : 'button-primary'}`} disabled={busy || props.confirmDisabled === true} data-testid="confirm">
               {busy ? 'Working…' : props.confirmLabel}
             </button>
           </div>
