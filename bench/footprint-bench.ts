@@ -88,8 +88,7 @@ export async function runFootprintBench(options: FootprintOptions, coldStartEmpt
       const body = await response.text();
       if (response.status !== 200) throw new Error(`balance read failed: ${response.status} ${body}`);
     }
-    // The background passes start a second after listening (the fan-out marks every seeded event), so memory is read
-    // once it has stopped growing: under 1 MB in 2 s, at least 4 s and at most 30 s after the reads.
+    // The fan-out's first pass marks every seeded event: memory is read once it has stopped growing.
     const settled = await settledMemory(server.pid, 30_000);
     const memory = settled.memory;
     return [

@@ -12,9 +12,6 @@ import { idempotent, optional } from './form-values.ts';
  * The money is the API's (at cost basis); the page computes none.
  */
 
-/** An amount string of the API that is zero ("0", "0.00"). */
-const ZERO = /^0(\.0+)?$/;
-
 /** Only a paid purchase can be refunded; the others have no credit notes either. */
 export const refundable = (purchase: Purchase) => purchase.status === 'paid';
 
@@ -51,8 +48,8 @@ export function RefundAction(props: { client: Client; purchase: Purchase; done: 
     queryFn: () => unwrap(client.GET('/v1/grants/{id}', { params: { path: { id: purchase.grantId } } })),
     enabled: opened,
   });
-  // The API would refuse any refund: say so instead of offering one.
-  const nothingUnused = grant.data !== undefined && ZERO.test(grant.data.available);
+  // The API would refuse any refund: say so instead of offering one. (The API writes zero as "0".)
+  const nothingUnused = grant.data?.available === '0';
   return (
     <ActionDialog
       label="Refund"
