@@ -3,12 +3,14 @@ import { performance } from 'node:perf_hooks';
 import { createCustomer, createUnit } from '../src/app/accounts.ts';
 import { createApiKey } from '../src/app/api-keys.ts';
 import { composeDependencies } from '../src/cli/composition-root.ts';
+import { createDebit } from '../src/app/debits.ts';
 import { createGrant } from '../src/app/grants.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
 import { formatCount, formatMb, plainLine, progress } from './format.ts';
-import { runPool } from './measure.ts';
-import { memoryOf, startCreditbook, type ServerProcess } from './processes.ts';
+import { measureSequential, runPool } from './measure.ts';
+import { plannedDebit } from './workload.ts';
+import { memoryOf, startCreditbook, verifyDatabase, type ServerProcess } from './processes.ts';
 
 export interface FootprintOptions {
   customers: number;
@@ -16,10 +18,13 @@ export interface FootprintOptions {
   /** Concurrent createGrant calls while seeding (group commit batches them). */
   concurrency: number;
   balanceReads: number;
+  /** Seconds of one-per-transaction debits on the seeded database once the server has stopped. */
+  debitSeconds: number;
 }
 
 interface Seeded {
   key: string;
+  environmentId: string;
   customerIds: string[];
   grantsPerSecond: number;
 }
@@ -48,7 +53,7 @@ async function seedGrants(path: string, options: FootprintOptions): Promise<Seed
         present: () => ({ status: 201, body: null }),
       }),
     );
-    return { key, customerIds, grantsPerSecond: total / ((performance.now() - startedAt) / 1000) };
+    return { key, environmentId: record.environmentId, customerIds, grantsPerSecond: total / ((performance.now() - startedAt) / 1000) };
   } finally {
     await store.close();
   }
@@ -68,6 +73,29 @@ async function settledMemory(pid: number, limitMs: number): Promise<{ memory: Re
     const twoSecondsAgo = samples[samples.length - 5];
     const steady = elapsed >= MIN_SETTLE_MS && twoSecondsAgo !== undefined && samples.at(-1)!.rssKb - twoSecondsAgo.rssKb < 1024;
     if (steady || elapsed > limitMs) return { memory: samples.at(-1)!, afterMs: elapsed };
+  }
+}
+
+/**
+ * One debit per transaction through the app layer on the seeded database, after the server has stopped: the same
+ * work as figure 1's first line, on a database that has outgrown the writer's page cache.
+ */
+async function debitsOnSeeded(path: string, seeded: Seeded, seconds: number): Promise<number> {
+  const store = new SqliteStore(path);
+  try {
+    const dependencies = composeDependencies(store);
+    const environment = (await store.read((repository) => repository.accounts.getEnvironment(seeded.environmentId)))!;
+    const context = { environment, requestId: 'bench-debits' };
+    const debit = (index: number) =>
+      createDebit(dependencies, {
+        context,
+        input: { customerId: seeded.customerIds[(index * 7919) % seeded.customerIds.length]!, unit: 'credits', amount: plannedDebit(index).amount },
+        present: () => ({ status: 201, body: null }),
+      });
+    await measureSequential(debit, 1);
+    return (await measureSequential(debit, seconds, 1_000_000)).perSecond;
+  } finally {
+    await store.close();
   }
 }
 
@@ -91,14 +119,21 @@ export async function runFootprintBench(options: FootprintOptions, coldStartEmpt
     // The fan-out's first pass marks every seeded event: memory is read once it has stopped growing.
     const settled = await settledMemory(server.pid, 30_000);
     const memory = settled.memory;
+    const coldStartMs = server.coldStartMs;
+    await server.stop();
+    server = undefined;
+    progress('footprint: one debit per transaction in-process on the seeded database');
+    const debitsPerSecond = await debitsOnSeeded(database, seeded, options.debitSeconds);
     return [
       plainLine('cold start to first /healthz, empty db', `${formatCount(coldStartEmptyMs)} ms`),
-      plainLine(`cold start to first /healthz, ${formatCount(total)} grants`, `${formatCount(server.coldStartMs)} ms`),
+      plainLine(`cold start to first /healthz, ${formatCount(total)} grants`, `${formatCount(coldStartMs)} ms`),
       plainLine(
         `server RSS, ${formatCount(total)} grants, settled`,
         `${formatMb(memory.rssKb)}  (anonymous ${formatMb(memory.anonymousKb)}, file-backed ${formatMb(memory.fileKb)}; peak ${formatMb(memory.peakKb)}; steady ${(settled.afterMs / 1000).toFixed(1)} s after the reads)`,
       ),
       plainLine('in-process createGrant/s while seeding', formatCount(seeded.grantsPerSecond)),
+      plainLine(`in-process debits/s, 1 per transaction, ${formatCount(total)} grants`, formatCount(debitsPerSecond)),
+      plainLine('verify after those debits', verifyDatabase(database)),
     ];
   } finally {
     await server?.stop();

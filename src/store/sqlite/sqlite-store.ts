@@ -38,6 +38,21 @@ interface QueuedWork {
 }
 
 /**
+ * The writer's page cache is small on purpose. It holds the pages a transaction
+ * writes and those read back from the WAL; every other read comes through the
+ * memory map. A large one costs every commit that rebalanced a B-tree: SQLite
+ * renumbers the pages it moves through the lock-byte page's number (262,145),
+ * so the cache's largest page number is beyond the database and the commit's
+ * truncation walks the whole cache. With 64 MiB (about 16,000 pages held once
+ * the database outgrew it) that walk was 13% of the main thread at 800 debits/s
+ * on a 176 MB database, and one debit per transaction ran at 1,264/s against
+ * 1,936/s with 2 MiB (docs/production.md).
+ */
+export const WRITER_CACHE_KIB = 2048;
+/** The reader's cache empties whenever another connection commits; a large one serves long reads (exports, reports) between writes. */
+export const READER_CACHE_KIB = 65_536;
+
+/**
  * The embedded store: one SQLite file in WAL mode. A transaction's promise
  * resolves only after its WAL frames are fsynced (see wal-sync.ts): the same
  * durability as synchronous=FULL, without blocking the event loop on the fsync.
@@ -100,10 +115,10 @@ export class SqliteStore implements Store {
     // When a write rewinds the WAL after a restart (checkpointer.ts), the file is cut back to its limit's size (4 KiB pages).
     this.writer.pragma(`journal_size_limit = ${restartAboveFrames * 4096}`);
     this.writer.pragma('busy_timeout = 10000');
-    this.tune(this.writer);
+    this.tune(this.writer, WRITER_CACHE_KIB);
     this.reader = new Database(path, connectionOptions);
     this.reader.pragma('busy_timeout = 10000');
-    this.tune(this.reader);
+    this.tune(this.reader, READER_CACHE_KIB);
     this.reader.pragma('query_only = ON');
     this.savepoint = {
       begin: this.writer.prepare('SAVEPOINT operation'),
@@ -118,9 +133,9 @@ export class SqliteStore implements Store {
     this.readRepository = new Repository(new SqliteExecutor(this.reader), capabilities);
   }
 
-  /** A 64 MiB page cache and memory-mapped reads: the hot path touches index pages all over the file. */
-  private tune(database: Database.Database): void {
-    database.pragma('cache_size = -65536');
+  /** Memory-mapped reads (the hot path touches index pages all over the file) and a page cache of `cacheKib`. */
+  private tune(database: Database.Database, cacheKib: number): void {
+    database.pragma(`cache_size = -${cacheKib}`);
     database.pragma('mmap_size = 268435456');
     database.pragma('temp_store = MEMORY');
   }
