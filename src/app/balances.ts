@@ -5,7 +5,7 @@ import type { Instant, WalletSnapshot } from '../domain/types.ts';
 import type { WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import { canServe, walletCoalesceKey } from './remembered-wallet.ts';
+import { canServe, stateFromRead, walletCoalesceKey } from './remembered-wallet.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
 import { emptyWallet, snapshotOf, type LoadedWallet } from './wallet-operation.ts';
@@ -36,11 +36,23 @@ export async function getBalance(
     const remembered = rememberedBalanceNow(dependencies, context, address, now);
     if (remembered) return remembered;
   }
-  return dependencies.store.read((repository) => readBalance(dependencies, repository, address, at, now));
+  return dependencies.store.read((repository) => readBalance(dependencies, repository, address, at, now, context.externalChanges));
 }
 
-/** The balance at `at` (not after `now`) inside one read snapshot; what GET /v1/balances answers. */
-export async function readBalance(dependencies: AppDependencies, repository: Repository, address: WalletAddress, at: Instant, now: Instant): Promise<BalanceResult> {
+/**
+ * The balance at `at` (not after `now`) inside one read snapshot; what GET /v1/balances answers.
+ * Given the `externalChanges` the request read before this snapshot, a balance now offers what
+ * it loaded to be remembered (`Store.rememberReadWalletState`), so the next read or operation
+ * on a wallet that is only read need not load it again.
+ */
+export async function readBalance(
+  dependencies: AppDependencies,
+  repository: Repository,
+  address: WalletAddress,
+  at: Instant,
+  now: Instant,
+  externalChanges?: number,
+): Promise<BalanceResult> {
   const wallet = await repository.wallets.find(address, { lock: false });
   if (!wallet) {
     const empty = emptyWallet(dependencies, address, at);
@@ -49,7 +61,10 @@ export async function readBalance(dependencies: AppDependencies, repository: Rep
   // Not `at >= wallet.advancedTo`: creating or voiding a scheduled grant books no entry,
   // so live grants can differ from the past even when no entry follows `at`.
   if (at >= now) {
-    return { wallet, balance: balanceNow(await loadSnapshotThrough(repository, wallet, at), at), walletExists: true };
+    const snapshot = await loadSnapshotThrough(repository, wallet, at);
+    const state = externalChanges === undefined ? undefined : stateFromRead(snapshot, now);
+    if (state) dependencies.store.rememberReadWalletState?.(walletCoalesceKey(address), state, externalChanges);
+    return { wallet, balance: balanceNow(snapshot, at), walletExists: true };
   }
   return { wallet, balance: (await loadWalletHistory(repository, wallet)).balanceAt(at), walletExists: true };
 }

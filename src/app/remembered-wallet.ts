@@ -4,6 +4,7 @@ import type { GrantState, Instant, WalletSnapshot, WalletState } from '../domain
 import type { WalletTransactionResult } from '../domain/wallet-transaction.ts';
 import type { WalletAddress, WalletRecord } from '../store/records.ts';
 import { isLive } from '../store/repository/grant-queries.ts';
+import type { StoredSnapshot } from './wallet-grants.ts';
 import type { LoadedWallet } from './wallet-operation.ts';
 
 /**
@@ -43,6 +44,18 @@ export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResul
   }
   if (grants.size > MAX_REMEMBERED_GRANTS) return undefined;
   return { wallet, grants, holds: new Map(), schedules: new Map() };
+}
+
+/**
+ * The state `book` would load, from what a read loaded at `now` (`loadSnapshotThrough`), when a
+ * remembered state can serve it: the wallet row and its live grants, nothing else to load.
+ */
+export function stateFromRead(snapshot: StoredSnapshot, now: Instant): LoadedWallet | undefined {
+  const { wallet } = snapshot;
+  if (!loadsNothingElse(wallet) || snapshot.holds.length > 0 || snapshot.schedules.length > 0) return undefined;
+  if (snapshot.grants.length > MAX_REMEMBERED_GRANTS || !snapshot.grants.every(isLive)) return undefined;
+  const state: LoadedWallet = { wallet, grants: new Map(snapshot.grants.map((grant) => [grant.id, grant])), holds: new Map(), schedules: new Map() };
+  return canServe(state, now) ? state : undefined;
 }
 
 /** A wallet whose load is its row and live grants only: nothing held, no schedules, no settings. */

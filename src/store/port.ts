@@ -49,6 +49,14 @@ export interface Store {
    * without a round trip, and does not offer it.
    */
   rememberedWalletState?<State extends CachedWalletState>(key: string, externalChanges: number | undefined): State | undefined;
+  /**
+   * Optional: called inside `read` with a wallet's state as that read loaded it, remembers it
+   * under `key` as `cachedWalletTransaction` would have, but only if the read's snapshot is
+   * what is committed now (SQLite: no write of this process since the snapshot opened, and
+   * `externalChanges()` still what the caller's request read before it); else nothing. So a
+   * wallet that is only read is loaded once, not on every read.
+   */
+  rememberReadWalletState?<State extends CachedWalletState>(key: string, state: State, externalChanges: number | undefined): void;
   close(): Promise<void>;
 }
 

@@ -47,9 +47,15 @@ forStore('sqlite', 'balance reads from remembered wallet states', (target) => {
    * GET /v1/balances' answer (getBalance), asserted equal to the read's; `remembered` tells whether
    * it came from memory (it ran no statement but `PRAGMA data_version`).
    */
-  async function balance(on: { statements: string[] }, fixture: Fixture): Promise<{ remembered: boolean; available: string; result: BalanceResult }> {
+  async function balance(
+    on: { store: { externalChanges(): number }; statements: string[] },
+    fixture: Fixture,
+    options: { authenticated?: boolean } = {},
+  ): Promise<{ remembered: boolean; available: string; result: BalanceResult }> {
+    // With the data_version a request's authentication reads, a read may remember what it loaded.
+    const context = options.authenticated ? { ...fixture.context, externalChanges: on.store.externalChanges() } : fixture.context;
     on.statements.length = 0;
-    const result = await getBalance(fixture.dependencies, fixture.context, walletOf(fixture));
+    const result = await getBalance(fixture.dependencies, context, walletOf(fixture));
     const ran = on.statements.splice(0);
     // A wallet that does not exist yet is answered with a fresh ID each time: only that may differ.
     const comparable = ({ wallet, ...rest }: BalanceResult) => ({ ...rest, wallet: { ...wallet, id: rest.walletExists ? wallet.id : 'none yet' } });
@@ -182,6 +188,64 @@ forStore('sqlite', 'balance reads from remembered wallet states', (target) => {
     const changed = await balance(a, fixture);
     assert.equal(changed.remembered, false);
     assert.equal(changed.result.wallet.overdraftLimit, 5n);
+  });
+
+  /** The request's context as authentication leaves it: with the data_version it read. */
+  const authenticated = (on: { store: { externalChanges(): number } }, fixture: Fixture) => ({ ...fixture.context, externalChanges: on.store.externalChanges() });
+
+  it('remembers what a read loaded: the next read runs no statement, and the next debit loads nothing', async () => {
+    const a = await node();
+    const fixture = await createFixture(a.store);
+    await grant(fixture, '10', { priority: 1 });
+    await grant(fixture, '5', { priority: 2, expiresAt: T0 + DAY });
+    a.statements.length = 0;
+    const first = await getBalance(fixture.dependencies, authenticated(a, fixture), walletOf(fixture));
+    assert.ok(a.statements.some((sql) => sql.startsWith('SELECT')), 'no state yet: the first read loads');
+    a.statements.length = 0;
+    const context = authenticated(a, fixture);
+    a.statements.length = 0;
+    const second = await getBalance(fixture.dependencies, context, walletOf(fixture));
+    assert.deepEqual(a.statements, [], 'the second read comes from what the first loaded');
+    assert.deepEqual(second, first);
+    assert.deepEqual(second, await readFromStore(fixture));
+    const before = { ...a.store.rememberedCounts };
+    await debit(fixture, '12');
+    assert.deepEqual([a.store.rememberedCounts.remembered - before.remembered, a.store.rememberedCounts.full - before.full], [1, 0], 'the debit ran on that state');
+    assert.deepEqual(await balance(a, fixture).then(({ remembered, available }) => ({ remembered, available })), { remembered: true, available: '3' });
+  });
+
+  it('remembers nothing from a snapshot older than a commit of its own process', async () => {
+    const a = await node();
+    const fixture = await createFixture(a.store);
+    await grant(fixture, '10');
+    await debit(fixture, '1'); // remembered: 9
+    const address = { environmentId: fixture.environment.id, ...walletOf(fixture) };
+    const context = authenticated(a, fixture);
+    const now = currentTime(fixture.dependencies, fixture.environment);
+    const stale = await a.store.read(async (repository) => {
+      await repository.wallets.find(address, { lock: false }); // the snapshot opens: 9 available
+      await debit(fixture, '2'); // commits 7 (and remembers it) while that snapshot stays open
+      return readBalance(fixture.dependencies, repository, address, now, now, context.externalChanges);
+    });
+    assert.equal(formatAmount(stale.balance.available), '9', 'the read answered from its own snapshot');
+    const after = await balance(a, fixture);
+    assert.deepEqual([after.remembered, after.available], [true, '7'], "the debit's state, not the older read's");
+  });
+
+  it('remembers nothing when another process committed after the request read data_version', async () => {
+    const a = await node();
+    const b = await node();
+    const fixture = await createFixture(a.store);
+    await grant(fixture, '10');
+    const onB = { ...fixture, store: b.store, dependencies: { ...fixture.dependencies, store: b.store } };
+    const context = authenticated(a, fixture); // before b's debit
+    await debit(onB, '4');
+    const read = await getBalance(fixture.dependencies, context, walletOf(fixture));
+    assert.equal(formatAmount(read.balance.available), '6', 'the read itself sees the commit');
+    const key = walletCoalesceKey({ environmentId: fixture.environment.id, ...walletOf(fixture) });
+    assert.equal(a.store.rememberedWalletState(key, a.store.externalChanges()), undefined, 'but did not remember what it loaded');
+    const next = await balance(a, fixture);
+    assert.deepEqual([next.remembered, next.available], [false, '6']);
   });
 
   it('does not answer from a state whose batch has not committed: the read sees what is committed', async () => {
@@ -328,8 +392,8 @@ forStore('sqlite', 'balance reads from remembered wallet states', (target) => {
           } else {
             fixture.clock.set(now + current.hours * HOUR);
           }
-          // Asserts the answer equals the read's.
-          const read = await balance(a, fixture);
+          // Asserts the answer equals the read's; every other read may remember what it loaded.
+          const read = await balance(a, fixture, { authenticated: reads % 2 === 1 });
           reads += 1;
           if (read.remembered) fromMemory += 1;
         }

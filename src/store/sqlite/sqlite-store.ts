@@ -96,6 +96,13 @@ export class SqliteStore implements Store {
    * Emptied at COMMIT; a rollback forgets every state anyway.
    */
   private readonly uncommittedStates = new Set<string>();
+  /**
+   * Moves when a write transaction begins and when it ends: a read that saw it not move
+   * between opening its snapshot and now read what is committed now (rememberReadWalletState).
+   */
+  private writeGeneration = 0;
+  /** `writeGeneration` when the open read transaction began. */
+  private readBeganAt = 0;
   /** Counts what cachedWalletTransaction did, for tests and the bench. */
   readonly rememberedCounts = { remembered: 0, refused: 0, full: 0 };
 
@@ -228,6 +235,25 @@ export class SqliteStore implements Store {
     return remembered.version === String(version) ? (remembered.state as State) : undefined;
   }
 
+  /**
+   * Remembers `state`, loaded by the read transaction open now, as what a later operation or read
+   * may use instead of loading: only when that snapshot is what is committed now. No write
+   * transaction of this process is open or began or ended since the snapshot opened
+   * (`writeGeneration`), and no other process committed since the caller's request read
+   * `externalChanges` (before the snapshot opened). Otherwise it does nothing.
+   */
+  rememberReadWalletState<State extends CachedWalletState>(key: string, state: State, externalChanges: number | undefined): void {
+    if (this.openReads === 0 || this.writer.inTransaction || this.writeGeneration !== this.readBeganAt || externalChanges === undefined) return;
+    const version = String(this.externalChanges());
+    if (version !== String(externalChanges)) return;
+    // Like validDataVersion: states remembered before another process's commit are no longer true.
+    if (version !== this.rememberedAt) {
+      this.rememberedWallets.clear();
+      this.rememberedAt = version;
+    }
+    this.rememberedWallets.remember(key, state, version);
+  }
+
   /** The open batch's `data_version`; remembered states from before another process's commit are forgotten. */
   private validDataVersion(): string {
     this.batchDataVersion ??= String(this.dataVersion.get());
@@ -255,7 +281,10 @@ export class SqliteStore implements Store {
    * since SQLite calls are synchronous) join its snapshot.
    */
   async read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
-    if (this.openReads === 0) this.readTransaction.begin.run();
+    if (this.openReads === 0) {
+      this.readTransaction.begin.run();
+      this.readBeganAt = this.writeGeneration;
+    }
     this.openReads += 1;
     try {
       return await work(this.readRepository);
@@ -306,6 +335,7 @@ export class SqliteStore implements Store {
       }
     } catch (error) {
       if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      this.writeGeneration += 1;
       this.rememberedWallets.clear();
       this.uncommittedStates.clear();
       for (const item of batch) item.reject(error);
@@ -360,6 +390,7 @@ export class SqliteStore implements Store {
    */
   private async runBatch(batch: QueuedWork[], withSavepoints: boolean): Promise<{ outcomes: Outcome[] } | { failed: number; error: unknown }> {
     this.writer.exec('BEGIN IMMEDIATE');
+    this.writeGeneration += 1;
     this.batchDataVersion = undefined;
     const outcomes: Outcome[] = [];
     for (const [index, item] of batch.entries()) {
@@ -381,6 +412,7 @@ export class SqliteStore implements Store {
         } catch (error) {
           if (wrote && !withSavepoints) {
             this.writer.exec('ROLLBACK');
+            this.writeGeneration += 1;
             // Every state remembered in this transaction was written through by it.
             this.rememberedWallets.clear();
             this.uncommittedStates.clear();
@@ -400,6 +432,7 @@ export class SqliteStore implements Store {
       }
     }
     this.writer.exec('COMMIT');
+    this.writeGeneration += 1;
     // The reader now sees what this batch wrote, and so may a read of a state it remembered.
     this.uncommittedStates.clear();
     return { outcomes };
