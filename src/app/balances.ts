@@ -5,10 +5,10 @@ import type { Instant, WalletSnapshot } from '../domain/types.ts';
 import type { WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import { canServe, stateFromRead, walletCoalesceKey } from './remembered-wallet.ts';
+import { rememberedStateNow, rememberReadState } from './remembered-wallet.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
-import { emptyWallet, snapshotOf, type LoadedWallet } from './wallet-operation.ts';
+import { emptyWallet, snapshotOf } from './wallet-operation.ts';
 
 export interface BalanceResult {
   wallet: WalletRecord;
@@ -62,8 +62,7 @@ export async function readBalance(
   // so live grants can differ from the past even when no entry follows `at`.
   if (at >= now) {
     const snapshot = await loadSnapshotThrough(repository, wallet, at);
-    const state = externalChanges === undefined ? undefined : stateFromRead(snapshot, now);
-    if (state) dependencies.store.rememberReadWalletState?.(walletCoalesceKey(address), state, externalChanges);
+    rememberReadState(dependencies.store, address, snapshot, now, externalChanges);
     return { wallet, balance: balanceNow(snapshot, at), walletExists: true };
   }
   return { wallet, balance: (await loadWalletHistory(repository, wallet)).balanceAt(at), walletExists: true };
@@ -79,10 +78,8 @@ export async function readBalance(
  * The store's look uses the `data_version` the request's authentication already read.
  */
 export function rememberedBalanceNow(dependencies: AppDependencies, context: RequestContext, address: WalletAddress, now: Instant): BalanceResult | undefined {
-  const { store } = dependencies;
-  if (!store.rememberedWalletState) return undefined;
-  const state = store.rememberedWalletState<LoadedWallet>(walletCoalesceKey(address), context.externalChanges);
-  if (!state || !canServe(state, now)) return undefined;
+  const state = rememberedStateNow(dependencies.store, address, context.externalChanges, now);
+  if (!state) return undefined;
   return { wallet: state.wallet, balance: balanceNow(snapshotOf(state), now), walletExists: true };
 }
 

@@ -8,7 +8,9 @@ import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { createHold } from './holds.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { rateUsage, type RatedUsage, type UsageRequest } from './usage-rating.ts';
+import { rememberedStateNow, rememberReadState } from './remembered-wallet.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
+import { snapshotOf } from './wallet-operation.ts';
 
 export interface EntitlementCheckInput extends Omit<UsageRequest, 'timestamp'> {
   /** Also hold the cost (from grants) until a usage event captures it or the TTL ends. */
@@ -57,7 +59,7 @@ export async function checkEntitlement(
     now: rated.now,
   });
   if (!input.reserve || rated.cost === 0n) {
-    const { grants, overdraftRoom } = await spendableNow(dependencies, rated);
+    const { grants, overdraftRoom } = await spendableNow(dependencies, context, rated);
     const available = input.reserve ? grants : grants + overdraftRoom;
     return Object.assign({}, request.present(answer(input.reserve ? true : rated.cost <= available, available, null)), { replayed: false });
   }
@@ -70,18 +72,24 @@ export async function checkEntitlement(
     });
   } catch (error) {
     if (error instanceof CreditbookError && error.code === 'insufficient_balance') {
-      const { grants } = await spendableNow(dependencies, rated);
+      const { grants } = await spendableNow(dependencies, context, rated);
       return Object.assign({}, request.present(answer(false, grants, null)), { replayed: false });
     }
     throw error;
   }
 }
 
-async function spendableNow(dependencies: AppDependencies, rated: RatedUsage): Promise<{ grants: Amount; overdraftRoom: Amount }> {
+/** What the wallet can spend on the feature now: from the state this process remembers, as a balance read (balances.ts). */
+async function spendableNow(dependencies: AppDependencies, context: RequestContext, rated: RatedUsage): Promise<{ grants: Amount; overdraftRoom: Amount }> {
+  // Time events due by now (an expiry the sweep has not booked yet) count as booked.
+  const spendable = (snapshot: Parameters<typeof advanceSnapshot>[0]) => availableForFeature(advanceSnapshot(snapshot, rated.now), rated.now, rated.feature.key);
+  const remembered = rememberedStateNow(dependencies.store, rated.address, context.externalChanges, rated.now);
+  if (remembered) return spendable(snapshotOf(remembered));
   return dependencies.store.read(async (repository) => {
     const wallet = await repository.wallets.find(rated.address, { lock: false });
     if (!wallet) return { grants: 0n, overdraftRoom: 0n };
-    // Time events due by now (an expiry the sweep has not booked yet) count as booked.
-    return availableForFeature(advanceSnapshot(await loadSnapshotThrough(repository, wallet, rated.now), rated.now), rated.now, rated.feature.key);
+    const snapshot = await loadSnapshotThrough(repository, wallet, rated.now);
+    rememberReadState(dependencies.store, rated.address, snapshot, rated.now, context.externalChanges);
+    return spendable(snapshot);
   });
 }

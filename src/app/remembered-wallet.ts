@@ -2,6 +2,7 @@ import { nextFloorBoundaryAfter } from '../domain/due-events.ts';
 import { nextEventAt } from '../domain/next-event.ts';
 import type { GrantState, Instant, WalletSnapshot, WalletState } from '../domain/types.ts';
 import type { WalletTransactionResult } from '../domain/wallet-transaction.ts';
+import type { Store } from '../store/port.ts';
 import type { WalletAddress, WalletRecord } from '../store/records.ts';
 import { isLive } from '../store/repository/grant-queries.ts';
 import type { StoredSnapshot } from './wallet-grants.ts';
@@ -47,10 +48,31 @@ export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResul
 }
 
 /**
+ * The state this process remembers for the wallet at `address`, when it is exactly what a read
+ * at `now` would load (`Store.rememberedWalletState`: committed, and no other process committed
+ * since the `externalChanges` the request read; and `canServe`). A read may then run no statement.
+ */
+export function rememberedStateNow(store: Store, address: WalletAddress, externalChanges: number | undefined, now: Instant): LoadedWallet | undefined {
+  const state = store.rememberedWalletState?.<LoadedWallet>(walletCoalesceKey(address), externalChanges);
+  return state && canServe(state, now) ? state : undefined;
+}
+
+/**
+ * Offers what a read of the wallet at `address` loaded at `now` to be remembered
+ * (`Store.rememberReadWalletState`, which keeps it only if nothing committed since the
+ * request read `externalChanges`), when a remembered state could serve it.
+ */
+export function rememberReadState(store: Store, address: WalletAddress, snapshot: StoredSnapshot, now: Instant, externalChanges: number | undefined): void {
+  if (externalChanges === undefined || !store.rememberReadWalletState) return;
+  const state = stateFromRead(snapshot, now);
+  if (state) store.rememberReadWalletState(walletCoalesceKey(address), state, externalChanges);
+}
+
+/**
  * The state `book` would load, from what a read loaded at `now` (`loadSnapshotThrough`), when a
  * remembered state can serve it: the wallet row and its live grants, nothing else to load.
  */
-export function stateFromRead(snapshot: StoredSnapshot, now: Instant): LoadedWallet | undefined {
+function stateFromRead(snapshot: StoredSnapshot, now: Instant): LoadedWallet | undefined {
   const { wallet } = snapshot;
   if (!loadsNothingElse(wallet) || snapshot.holds.length > 0 || snapshot.schedules.length > 0) return undefined;
   if (snapshot.grants.length > MAX_REMEMBERED_GRANTS || !snapshot.grants.every(isLive)) return undefined;

@@ -182,6 +182,19 @@ describe('usage events', () => {
       assert.deepEqual([no.allowed, no.cost, no.available, no.reason], [false, '4.01', '4', 'insufficient_balance']);
     });
 
+    it('answers checks in a row from the wallet it remembers, and each one sees what was booked since', async () => {
+      const { customerId, unit, feature } = await pricedTokens({ amount: '1' });
+      await api.grant({ customerId, unit, amount: '10' });
+      const available = async () => expectStatus(await api.post('/v1/entitlements/check', { customerId, feature, quantity: 1000 }), 200).available as string;
+      assert.deepEqual([await available(), await available()], ['10', '10']);
+      expectStatus(await api.post('/v1/usage-events', { id: api.unique('evt'), customerId, feature, quantity: 3000 }), 201);
+      assert.equal(await available(), '7');
+      await api.grant({ customerId, unit, amount: '5' });
+      assert.deepEqual([await available(), await available()], ['12', '12']);
+      expectStatus(await api.post('/v1/debits', { customerId, unit, amount: '2' }), 201);
+      assert.deepEqual([await available(), (await api.balance({ customerId, unit })).available], ['10', '10']);
+    });
+
     it('reserves the cost; a usage event naming the reservation captures against it and releases the rest', async () => {
       const { customerId, unit, feature } = await pricedTokens({ amount: '1' });
       await api.grant({ customerId, unit, amount: '10' });
