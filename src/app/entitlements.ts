@@ -2,7 +2,7 @@ import { formatAmount, type Amount } from '../domain/amount.ts';
 import { advanceSnapshot } from '../domain/balance.ts';
 import { CreditbookError } from '../domain/errors.ts';
 import { availableForFeature } from '../domain/usage-booking.ts';
-import type { Instant } from '../domain/types.ts';
+import type { Instant, WalletSnapshot } from '../domain/types.ts';
 import type { HoldRecord, PriceRecord } from '../store/records.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { createHold } from './holds.ts';
@@ -82,7 +82,7 @@ export async function checkEntitlement(
 /** What the wallet can spend on the feature now: from the state this process remembers, as a balance read (balances.ts). */
 async function spendableNow(dependencies: AppDependencies, context: RequestContext, rated: RatedUsage): Promise<{ grants: Amount; overdraftRoom: Amount }> {
   // Time events due by now (an expiry the sweep has not booked yet) count as booked.
-  const spendable = (snapshot: Parameters<typeof advanceSnapshot>[0]) => availableForFeature(advanceSnapshot(snapshot, rated.now), rated.now, rated.feature.key);
+  const spendable = (snapshot: WalletSnapshot) => availableForFeature(advanceSnapshot(snapshot, rated.now), rated.now, rated.feature.key);
   const remembered = rememberedStateNow(dependencies.store, rated.address, context.externalChanges, rated.now);
   if (remembered) return spendable(snapshotOf(remembered));
   return dependencies.store.read(async (repository) => {

@@ -44,13 +44,12 @@ interface QueuedWork {
  * renumbers the pages it moves through the lock-byte page's number (262,145),
  * so the cache's largest page number is beyond the database and the commit's
  * truncation walks the whole cache. With 64 MiB (about 16,000 pages held once
- * the database outgrew it) that walk was 13% of the main thread at 800 debits/s
- * on a 176 MB database, and one debit per transaction ran at 1,264/s against
- * 1,936/s with 2 MiB (docs/production.md).
+ * the database outgrew it) that walk took 12.7% of the main thread at 800
+ * debits/s on a 176 MB database; with 2 MiB, 0.6% (docs/production.md).
  */
-export const WRITER_CACHE_KIB = 2048;
+const WRITER_CACHE_KIB = 2048;
 /** The reader's cache empties whenever another connection commits; a large one serves long reads (exports, reports) between writes. */
-export const READER_CACHE_KIB = 65_536;
+const READER_CACHE_KIB = 65_536;
 
 /**
  * The embedded store: one SQLite file in WAL mode. A transaction's promise
