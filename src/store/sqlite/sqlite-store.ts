@@ -96,8 +96,10 @@ export class SqliteStore implements Store {
    */
   private readonly uncommittedStates = new Set<string>();
   /**
-   * Moves when a write transaction begins and when it ends: a read that saw it not move
-   * between opening its snapshot and now read what is committed now (rememberReadWalletState).
+   * Moves when a write transaction ends (COMMIT or ROLLBACK). A read that saw it not move between
+   * opening its snapshot and now, with no write transaction open now, read what is committed now
+   * (rememberReadWalletState): a transaction open at any moment in between has either ended, or is
+   * still open.
    */
   private writeGeneration = 0;
   /** `writeGeneration` when the open read transaction began. */
@@ -237,8 +239,7 @@ export class SqliteStore implements Store {
   /**
    * Remembers `state`, loaded by the read transaction open now, as what a later operation or read
    * may use instead of loading: only when that snapshot is what is committed now. No write
-   * transaction of this process is open or began or ended since the snapshot opened
-   * (`writeGeneration`), and no other process committed since the caller's request read
+   * transaction of this process is open, or ended since the snapshot opened (`writeGeneration`), and no other process committed since the caller's request read
    * `externalChanges` (before the snapshot opened). Otherwise it does nothing.
    */
   rememberReadWalletState<State extends CachedWalletState>(key: string, state: State, externalChanges: number | undefined): void {
@@ -389,7 +390,6 @@ export class SqliteStore implements Store {
    */
   private async runBatch(batch: QueuedWork[], withSavepoints: boolean): Promise<{ outcomes: Outcome[] } | { failed: number; error: unknown }> {
     this.writer.exec('BEGIN IMMEDIATE');
-    this.writeGeneration += 1;
     this.batchDataVersion = undefined;
     const outcomes: Outcome[] = [];
     for (const [index, item] of batch.entries()) {
