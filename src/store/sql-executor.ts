@@ -20,4 +20,9 @@ export interface StoreCapabilities {
   skipLocked: boolean;
   /** `FROM table INDEXED BY index` pins the index a query uses (SQLite, whose planner has no statistics unless ANALYZE ran). */
   indexedBy: boolean;
+  /**
+   * A write message merges INSERTs of plain `VALUES (?, …)` rows into multi-row INSERTs (PostgreSQL's one-trip
+   * batches, merged-inserts.ts): an INSERT whose VALUES hold an expression would not merge.
+   */
+  mergesInserts: boolean;
 }

@@ -54,8 +54,8 @@ it('keeps the WAL near its limit under writes that never pause, and loses no wri
       },
     );
     assert.ok(largestWal < 16 * 1024 * 1024, `the WAL reached ${largestWal} bytes while ${written} were written; its limit is ${limitFrames} frames`);
-    const rows = await store.read((repository) => repository.outbox.claimUnfanned(inserted + 1));
-    assert.equal(rows.length, inserted, 'every committed write is still there after the WAL restarted');
+    const rows = await store.read((repository) => repository.events.list('env_bound', { type: 'test.padding' }, { limit: inserted + 1, startingAfter: null }));
+    assert.equal(rows.data.length, inserted, 'every committed write is still there after the WAL restarted');
   } finally {
     await store.close();
     rmSync(directory, { recursive: true, force: true });

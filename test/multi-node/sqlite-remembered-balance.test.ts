@@ -14,7 +14,7 @@ import { CreditbookError } from '../../src/domain/errors.ts';
 import type { CachedWalletState, CachedWalletWork } from '../../src/store/port.ts';
 import { sqliteNodes } from '../support/sqlite-nodes.ts';
 import { forStore } from '../support/stores.ts';
-import { bodyOf, createFixture, DAY, HOUR, onStore, presentDebit, presentGrant, presentHold, T0, walletOf, type Fixture } from '../store-contract/fixtures.ts';
+import { addWebhookEndpoint, bodyOf, createFixture, DAY, HOUR, onStore, presentDebit, presentGrant, presentHold, T0, walletOf, type Fixture } from '../store-contract/fixtures.ts';
 
 /**
  * Issue 14: GET /v1/balances (now) on SQLite answers from the wallet state the process
@@ -168,6 +168,8 @@ forStore('sqlite', 'balance reads from remembered wallet states', (target) => {
   it("keeps remembered states through writes to other tables (the outbox fan-out), not through one to a wallet's row", async () => {
     const a = await node();
     const fixture = await createFixture(a.store);
+    // An endpoint, so the debits' events wait for the fan-out (without one they are written fanned out).
+    await addWebhookEndpoint(fixture);
     await grant(fixture, '10');
     await debit(fixture, '1');
     await debit(fixture, '1');

@@ -8,7 +8,7 @@ import { fanOutEvents } from '../../src/webhooks/fan-out.ts';
 import type { CachedWalletState, CachedWalletWork } from '../../src/store/port.ts';
 import { sqliteNodes } from '../support/sqlite-nodes.ts';
 import { forStore } from '../support/stores.ts';
-import { balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, rejectsWith, tally, walletOf, type Fixture } from '../store-contract/fixtures.ts';
+import { addWebhookEndpoint, balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, rejectsWith, tally, walletOf, type Fixture } from '../store-contract/fixtures.ts';
 
 /**
  * Issue 14: a SQLite process remembers a wallet's state and books a debit on it
@@ -163,6 +163,8 @@ forStore('sqlite', 'debits on a remembered wallet state without loads', (target)
   it('keeps every state across background writes that touch no wallet (the outbox fan-out), and drops them on a write that does', async () => {
     const a = await node();
     const fixture = await createFixture(a.store);
+    // An endpoint, so the events wait for the fan-out (without one they are written fanned out).
+    await addWebhookEndpoint(fixture);
     const grantId = await grant(fixture, '100');
     await debit(fixture, '1'); // loads, then remembers
     // The webhook fan-out marks the debits' events in a transaction of its own with no coalesce key.

@@ -12,6 +12,7 @@ import { CreditbookError, type ErrorCode } from '../../src/domain/errors.ts';
 import type { Instant } from '../../src/domain/types.ts';
 import type { Store } from '../../src/store/port.ts';
 import type { CustomerRecord, EnvironmentMode, EnvironmentRecord } from '../../src/store/records.ts';
+import type { WebhookEndpointRecord } from '../../src/store/webhook-records.ts';
 
 /** Helpers for the store contract suite: a clock the test moves, an isolated environment per test, and plain presenters. */
 
@@ -79,6 +80,24 @@ export async function createFixture(
 export function onStore(fixture: Fixture, store: Store): Fixture {
   const dependencies = composeDependencies(store, { clock: fixture.clock });
   return { ...fixture, store, dependencies };
+}
+
+/** A webhook endpoint of the fixture's environment (or `environmentId`) receiving every event, written to the store. */
+export async function addWebhookEndpoint(fixture: Pick<Fixture, 'dependencies' | 'environment' | 'store'>, environmentId = fixture.environment.id): Promise<WebhookEndpointRecord> {
+  const endpoint: WebhookEndpointRecord = {
+    id: fixture.dependencies.newId('we'),
+    environmentId,
+    url: 'https://example.com/hooks',
+    eventTypes: ['*'],
+    secret: 'sealed',
+    previousSecret: null,
+    previousSecretExpiresAt: null,
+    description: null,
+    createdAt: T0,
+    deletedAt: null,
+  };
+  await fixture.store.transaction((repository) => repository.webhookEndpoints.insert(endpoint));
+  return endpoint;
 }
 
 export async function addCustomer(fixture: Pick<Fixture, 'dependencies' | 'context'>, externalId?: string): Promise<CustomerRecord> {

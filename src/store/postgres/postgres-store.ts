@@ -11,7 +11,7 @@ import { attemptInTurn, refusedBeforeCommit, sendOneTrip, WALLET_VERSION_SQL } f
 import { withCheckedOutClient } from './checked-out-client.ts';
 import { readSchemaRelations, UNKNOWN_RELATIONS, type SchemaRelations } from './schema-relations.ts';
 
-const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false };
+const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false, mergesInserts: true };
 
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_MAX_ATTEMPTS = 3;

@@ -38,20 +38,29 @@ export interface EventFilters {
   customerId?: string;
 }
 
+/**
+ * An event written while its environment has no webhook endpoint is fanned out as it is written: there is no
+ * delivery to make, and the fan-out need not come back to rewrite it. Where the store merges plain INSERTs
+ * (PostgreSQL), the event is written plainly and the fan-out marks it, as it does every event on either store
+ * while an endpoint exists.
+ */
+const INSERT_EVENT = 'INSERT INTO events (id, environment_id, type, customer_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)';
+const INSERT_EVENT_FANNED_OUT_WITHOUT_ENDPOINT =
+  'INSERT INTO events (id, environment_id, type, customer_id, data, created_at, fanned_out) VALUES (?, ?, ?, ?, ?, ?, ' +
+  'CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints WHERE environment_id = ? AND deleted_at IS NULL) THEN 0 ELSE 1 END)';
+
 export class EventQueries {
-  constructor(private readonly executor: SqlExecutor) {}
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
 
   async insertMany(events: readonly EventRecord[]): Promise<void> {
     for (const event of events) {
       const customerId = event.data.customerId;
-      await this.executor.run('INSERT INTO events (id, environment_id, type, customer_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-        event.id,
-        event.environmentId,
-        event.type,
-        typeof customerId === 'string' ? customerId : null,
-        jsonColumn(event.data),
-        event.createdAt,
-      ]);
+      const values = [event.id, event.environmentId, event.type, typeof customerId === 'string' ? customerId : null, jsonColumn(event.data), event.createdAt];
+      if (this.capabilities.mergesInserts) await this.executor.run(INSERT_EVENT, values);
+      else await this.executor.run(INSERT_EVENT_FANNED_OUT_WITHOUT_ENDPOINT, [...values, event.environmentId]);
     }
   }
 

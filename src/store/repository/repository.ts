@@ -62,7 +62,7 @@ export class Repository {
     this.ledger = new LedgerQueries(executor, capabilities);
     this.idempotency = new IdempotencyQueries(executor);
     this.callerOperationIds = new CallerOperationIdQueries(executor);
-    this.events = new EventQueries(executor);
+    this.events = new EventQueries(executor, capabilities);
     this.purchases = new PurchaseQueries(executor, capabilities);
     this.invoices = new InvoiceQueries(executor);
     this.paymentMethods = new PaymentMethodQueries(executor);

@@ -44,7 +44,7 @@ it('walks export pages as index ranges from the cursor', () =>
       get: async () => undefined,
       run: async () => 0,
     };
-    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true });
+    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false });
     const page = { environmentId: 'env', from: 0, to: 10, limit: 2, after: { at: 1, id: 'x' } };
     for (const customerId of [undefined, 'c']) {
       await repository.ledger.pageByEffectiveTime({ ...page, customerId });
@@ -68,7 +68,7 @@ it('lists the ledger and a customer’s debits as index ranges', () =>
       get: async <Row>() => ({ effective_at: 5, id: 'led_x', grant_id: 'grt_g', sequence: 3 }) as Row,
       run: async () => 0,
     };
-    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true });
+    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false });
     for (const filters of [{}, { customerId: 'c' }, { customerId: 'c', unit: 'u' }, { grantId: 'grt_g' }, { effectiveAt: { gte: 1 } }]) {
       for (const order of ['asc', 'desc'] as const) {
         for (const startingAfter of [null, 'led_x']) await repository.ledger.list('env', filters, { limit: 10, startingAfter, order });
@@ -82,4 +82,15 @@ it('lists the ledger and a customer’s debits as index ranges', () =>
       assert.doesNotMatch(detail, /TEMP B-TREE/, `${sql}: ${detail}`);
     }
     assert.match(plan(recorded.at(-1)!.sql, recorded.at(-1)!.params), /INDEX debits_customer/);
+  }));
+
+/** An event's INSERT looks its environment's endpoints up through their index (it runs once per event written). */
+it('writes an event after one index lookup of its environment’s endpoints', () =>
+  withPlanner(async (plan) => {
+    const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const recorder: SqlExecutor = { all: async () => [], get: async () => undefined, run: async (sql, params = []) => (recorded.push({ sql, params }), 1) };
+    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false });
+    await repository.events.insertMany([{ id: 'evt_1', environmentId: 'env', type: 'grant.created', data: { customerId: 'cus_1' }, createdAt: 0 }]);
+    const detail = plan(recorded[0]!.sql, recorded[0]!.params);
+    assert.match(detail, /SEARCH webhook_endpoints USING INDEX webhook_endpoints_environment \(environment_id=\?\)/, detail);
   }));

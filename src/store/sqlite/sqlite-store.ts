@@ -9,7 +9,7 @@ import type { StoreCapabilities } from '../sql-executor.ts';
 import { RecordedWrites } from '../recorded-writes.ts';
 import { SqliteExecutor } from './sqlite-executor.ts';
 
-const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true };
+const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false };
 /** At most this many operations share one transaction and one fsync. */
 const MAX_BATCH = 256;
 
