@@ -58,6 +58,8 @@ export interface LoadResult {
   p99Ms: number;
   /** Server CPU (user + system, all threads) per request answered, when the server's pid was given. */
   cpuUsPerRequest?: number;
+  /** Paced runs: each round's own p99, in order (the tail moves from round to round; `p99Ms` pools them). */
+  roundP99Ms?: number[];
 }
 
 let configCount = 0;

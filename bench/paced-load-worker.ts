@@ -33,6 +33,7 @@ interface Tally {
   errors: number;
   seconds: number;
   cpuMs: number;
+  roundP99Ms: number[];
 }
 
 function send(target: Target, url: URL, index: number, scheduledAt: number, tally: Tally | undefined): Promise<void> {
@@ -93,10 +94,15 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }
 
-const tallies: Tally[] = config.targets.map(() => ({ latencies: [], non2xx: 0, errors: 0, seconds: 0, cpuMs: 0 }));
+const tallies: Tally[] = config.targets.map(() => ({ latencies: [], non2xx: 0, errors: 0, seconds: 0, cpuMs: 0, roundP99Ms: [] }));
 if (config.warmupSeconds > 0) for (const target of config.targets) await run(target, config.warmupSeconds, undefined);
 for (let round = 0; round < config.rounds; round += 1) {
-  for (const [index, target] of config.targets.entries()) await run(target, config.seconds, tallies[index]);
+  for (const [index, target] of config.targets.entries()) {
+    const tally = tallies[index]!;
+    const before = tally.latencies.length;
+    await run(target, config.seconds, tally);
+    tally.roundP99Ms.push(percentile(tally.latencies.slice(before).sort((left, right) => left - right), 0.99));
+  }
 }
 const results: LoadResult[] = tallies.map((tally) => {
   const sorted = tally.latencies.sort((left, right) => left - right);
@@ -110,6 +116,7 @@ const results: LoadResult[] = tallies.map((tally) => {
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
     ...(tally.cpuMs > 0 ? { cpuUsPerRequest: (tally.cpuMs * 1000) / Math.max(1, sorted.length + tally.non2xx) } : {}),
+    roundP99Ms: tally.roundP99Ms,
   };
 });
 agent.destroy();
