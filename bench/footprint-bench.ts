@@ -117,7 +117,7 @@ export async function runFootprintBench(options: FootprintOptions, coldStartEmpt
       const body = await response.text();
       if (response.status !== 200) throw new Error(`balance read failed: ${response.status} ${body}`);
     }
-    // The fan-out's first pass marks every seeded event: memory is read once it has stopped growing.
+    // The background passes start a second after listening; memory is read once it has stopped growing.
     const settled = await settledMemory(server.pid, 30_000);
     const memory = settled.memory;
     const coldStartMs = server.coldStartMs;
