@@ -4,6 +4,7 @@ import type { CachedWalletState, CachedWalletWork, Store, StoreHealth } from '..
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
 import { Repository } from '../repository/repository.ts';
 import { Checkpointer, DEFAULT_RESTART_ABOVE_FRAMES } from './checkpointer.ts';
+import { WalIndexHeader } from './wal-index-header.ts';
 import { WalSync } from './wal-sync.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
 import { RecordedWrites } from '../recorded-writes.ts';
@@ -78,6 +79,10 @@ export class SqliteStore implements Store {
   private readonly checkpointer: Checkpointer;
   private readonly readTransaction: { begin: Database.Statement; commit: Database.Statement };
   private readonly dataVersion: Database.Statement;
+  /** Lets `externalChanges()` answer without asking SQLite while no connection has committed (wal-index-header.ts). */
+  private readonly walIndexHeader: WalIndexHeader;
+  /** What `PRAGMA data_version` answered after the header was last marked. */
+  private knownDataVersion: number | undefined;
   private openReads = 0;
   private queue: QueuedWork[] = [];
   private flushScheduled = false;
@@ -112,6 +117,7 @@ export class SqliteStore implements Store {
     this.writer = new Database(path, connectionOptions);
     this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
     this.walSync = new WalSync(`${path}-wal`);
+    this.walIndexHeader = new WalIndexHeader(`${path}-shm`);
     const restartAboveFrames = options.walRestartAboveFrames ?? DEFAULT_RESTART_ABOVE_FRAMES;
     this.checkpointer = new Checkpointer(path, { restartAboveFrames, intervalMs: options.checkpointIntervalMs });
     this.writer.pragma('journal_mode = WAL');
@@ -295,7 +301,11 @@ export class SqliteStore implements Store {
   }
 
   externalChanges(): number {
-    return this.dataVersion.get() as number;
+    if (this.knownDataVersion !== undefined && this.walIndexHeader.unchangedSinceMark()) return this.knownDataVersion;
+    // Marked first: a commit between the mark and the pragma only makes the next call ask again.
+    this.walIndexHeader.mark();
+    this.knownDataVersion = this.dataVersion.get() as number;
+    return this.knownDataVersion;
   }
 
   private closing: Promise<void> | null = null;
@@ -312,6 +322,7 @@ export class SqliteStore implements Store {
     this.reader.close();
     this.writer.close();
     this.walSync.close();
+    this.walIndexHeader.close();
   }
 
   private async flush(): Promise<void> {

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import Database from 'better-sqlite3';
+import { SqliteStore } from './sqlite-store.ts';
+import { WalIndexHeader } from './wal-index-header.ts';
+
+function withDirectory(run: (directory: string) => Promise<void> | void): () => Promise<void> {
+  return async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'creditbook-walindex-'));
+    try {
+      await run(directory);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  };
+}
+
+it(
+  'sees every commit of any connection, and nothing else, as a change',
+  withDirectory((directory) => {
+    const path = join(directory, 'db');
+    const writer = new Database(path);
+    writer.pragma('journal_mode = WAL');
+    writer.exec('CREATE TABLE t (x)');
+    const other = new Database(path);
+    const header = new WalIndexHeader(`${path}-shm`);
+    try {
+      header.mark();
+      assert.equal(header.unchangedSinceMark(), true);
+      other.prepare('SELECT count(*) FROM t').get();
+      assert.equal(header.unchangedSinceMark(), true, 'a read commits nothing');
+      other.prepare('INSERT INTO t VALUES (1)').run();
+      assert.equal(header.unchangedSinceMark(), false, "another connection's commit");
+      header.mark();
+      writer.prepare('INSERT INTO t VALUES (2)').run();
+      assert.equal(header.unchangedSinceMark(), false, "the marking side's own commit");
+      header.mark();
+      writer.exec('BEGIN; INSERT INTO t VALUES (3); ROLLBACK');
+      assert.equal(header.unchangedSinceMark(), true, 'a rollback commits nothing');
+    } finally {
+      header.close();
+      other.close();
+      writer.close();
+    }
+  }),
+);
+
+it(
+  'is never unchanged where the -shm file cannot be read',
+  withDirectory((directory) => {
+    const header = new WalIndexHeader(join(directory, 'missing-shm'));
+    header.mark();
+    assert.equal(header.unchangedSinceMark(), false);
+    header.close();
+  }),
+);
+
+it(
+  "lets SqliteStore.externalChanges() move exactly when another connection commits",
+  withDirectory(async (directory) => {
+    const path = join(directory, 'db');
+    const store = new SqliteStore(path);
+    await store.migrate();
+    const other = new Database(path);
+    try {
+      const first = store.externalChanges();
+      assert.equal(store.externalChanges(), first);
+      const environment = (id: string) => ({ id, mode: 'test' as const, name: id, frozenClockAt: null, createdAt: 0 });
+      await store.transaction((repository) => repository.accounts.insertEnvironment(environment('env_own')));
+      assert.equal(store.externalChanges(), first, "this store's own commits are no external change");
+      other.prepare("INSERT INTO environments (id, mode, name, created_at) VALUES ('env_other', 'test', 'other', 0)").run();
+      const second = store.externalChanges();
+      assert.notEqual(second, first);
+      assert.equal(store.externalChanges(), second);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  }),
+);
