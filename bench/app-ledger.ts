@@ -54,6 +54,11 @@ export class AppLedger {
     return new AppLedger(store, dependencies, context, customerIds, hotCustomerId);
   }
 
+  /** How often a SQLite store's WAL reached its limit and was restarted (0 on PostgreSQL). */
+  walRestarts(): number {
+    return this.store instanceof SqliteStore ? this.store.walRestarts : 0;
+  }
+
   /** Debit number `index` of the shared workload through createDebit. */
   debit(index: number): Promise<unknown> {
     const planned = plannedDebit(index);

@@ -16,7 +16,7 @@ import { runUsageBench } from './usage-bench.ts';
  * See bench/README.md for what each figure measures.
  */
 const settings = {
-  inProcess: { seconds: 4, warmupSeconds: 1, inFlight: 256, rawBatchSize: 256 },
+  inProcess: { seconds: 4, warmupSeconds: 1, inFlight: 256, rawBatchSize: 256, walWarmupLimitSeconds: 20 },
   counts: { operations: 200, batch: 32 },
   http: { seconds: 10, pacedRate: 2000, pacedSeconds: 5, pacedRounds: 3, saturationConnections: 64, customers: 200 },
   footprint: { customers: 10_000, grantsPerCustomer: 10, concurrency: 256, balanceReads: 20, debitSeconds: 4 },

@@ -111,6 +111,8 @@ export class SqliteStore implements Store {
   private readBeganAt = 0;
   /** Counts what cachedWalletTransaction did, for tests and the bench. */
   readonly rememberedCounts = { remembered: 0, refused: 0, full: 0 };
+  /** How often the WAL reached its limit and was restarted (checkpointer.ts): from the first, its file is full size. */
+  walRestarts = 0;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     const connectionOptions = options.onStatement ? { verbose: (sql: unknown) => options.onStatement!(String(sql)) } : {};
@@ -327,7 +329,10 @@ export class SqliteStore implements Store {
 
   private async flush(): Promise<void> {
     // The WAL is over its limit: no batch begins until the checkpointer has let it start over; writes queue meanwhile.
-    if (this.checkpointer.restartWanted) await this.checkpointer.restart();
+    if (this.checkpointer.restartWanted) {
+      await this.checkpointer.restart();
+      this.walRestarts += 1;
+    }
     const batch = this.queue.splice(0, MAX_BATCH);
     let outcomes: Outcome[];
     try {
