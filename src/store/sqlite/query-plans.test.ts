@@ -5,8 +5,11 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Repository } from '../repository/repository.ts';
-import type { SqlExecutor } from '../sql-executor.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { SqliteStore } from './sqlite-store.ts';
+
+/** The SQLite store's capabilities (sqlite-store.ts), for repositories over a recording executor. */
+const SQLITE_CAPABILITIES: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false };
 
 /** Runs `check` with a read-only connection to a freshly migrated database and its query planner. */
 async function withPlanner(check: (plan: (sql: string, params?: readonly unknown[]) => string) => Promise<void>): Promise<void> {
@@ -44,7 +47,7 @@ it('walks export pages as index ranges from the cursor', () =>
       get: async () => undefined,
       run: async () => 0,
     };
-    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false });
+    const repository = new Repository(recorder, SQLITE_CAPABILITIES);
     const page = { environmentId: 'env', from: 0, to: 10, limit: 2, after: { at: 1, id: 'x' } };
     for (const customerId of [undefined, 'c']) {
       await repository.ledger.pageByEffectiveTime({ ...page, customerId });
@@ -68,7 +71,7 @@ it('lists the ledger and a customer’s debits as index ranges', () =>
       get: async <Row>() => ({ effective_at: 5, id: 'led_x', grant_id: 'grt_g', sequence: 3 }) as Row,
       run: async () => 0,
     };
-    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false });
+    const repository = new Repository(recorder, SQLITE_CAPABILITIES);
     for (const filters of [{}, { customerId: 'c' }, { customerId: 'c', unit: 'u' }, { grantId: 'grt_g' }, { effectiveAt: { gte: 1 } }]) {
       for (const order of ['asc', 'desc'] as const) {
         for (const startingAfter of [null, 'led_x']) await repository.ledger.list('env', filters, { limit: 10, startingAfter, order });
@@ -89,7 +92,7 @@ it('writes an event after one index lookup of its environment’s endpoints', ()
   withPlanner(async (plan) => {
     const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
     const recorder: SqlExecutor = { all: async () => [], get: async () => undefined, run: async (sql, params = []) => (recorded.push({ sql, params }), 1) };
-    const repository = new Repository(recorder, { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false });
+    const repository = new Repository(recorder, SQLITE_CAPABILITIES);
     await repository.events.insertMany([{ id: 'evt_1', environmentId: 'env', type: 'grant.created', data: { customerId: 'cus_1' }, createdAt: 0 }]);
     const detail = plan(recorded[0]!.sql, recorded[0]!.params);
     assert.match(detail, /SEARCH webhook_endpoints USING INDEX webhook_endpoints_environment \(environment_id=\?\)/, detail);

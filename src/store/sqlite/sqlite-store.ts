@@ -247,8 +247,9 @@ export class SqliteStore implements Store {
   /**
    * Remembers `state`, loaded by the read transaction open now, as what a later operation or read
    * may use instead of loading: only when that snapshot is what is committed now. No write
-   * transaction of this process is open, or ended since the snapshot opened (`writeGeneration`), and no other process committed since the caller's request read
-   * `externalChanges` (before the snapshot opened). Otherwise it does nothing.
+   * transaction of this process is open, or ended since the snapshot opened (`writeGeneration`),
+   * and no other process committed since the caller's request read `externalChanges` (before
+   * the snapshot opened). Otherwise it does nothing.
    */
   rememberReadWalletState<State extends CachedWalletState>(key: string, state: State, externalChanges: number | undefined): void {
     if (this.openReads === 0 || this.writer.inTransaction || this.writeGeneration !== this.readBeganAt || externalChanges === undefined) return;
