@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { ensureEnvironment } from '../../src/app/api-keys.ts';
@@ -7,7 +10,8 @@ import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { verifyAll } from '../../src/app/verify.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { setBalanceSettings } from '../../src/app/auto-top-up-settings.ts';
-import { migrations } from '../../src/store/migrations/migrations.ts';
+import { migrations, migrationSql } from '../../src/store/migrations/migrations.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { forEachStore } from '../support/stores.ts';
 import { addCustomer, balanceOf, createFixture, presentGrant, walletOf } from './fixtures.ts';
 
@@ -83,3 +87,55 @@ forEachStore('migration 14 on a database that has wallets already', (target) => 
     assert.deepEqual(flags, [true, false]);
   });
 });
+
+describe('migration 16 on a SQLite database with an audit log', () => {
+  it('keeps every row, its indexes and its append-only triggers, in one B-tree without rowids', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'creditbook-migration-16-'));
+    try {
+      const path = join(directory, 'creditbook.db');
+      // The database as migration 15 left it, built by the same SQL the store runs.
+      const database = new Database(path);
+      database.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+      for (const migration of migrations.filter((candidate) => candidate.version <= 15)) {
+        database.exec(migrationSql(migration, 'sqlite'));
+        database.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, 0);
+      }
+      database.prepare("INSERT INTO environments (id, mode, name, created_at) VALUES ('env_1', 'test', 'Test', 0)").run();
+      const insert = database.prepare('INSERT INTO audit_log (id, environment_id, api_key_id, operation, object_id, request_id, client_address, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const rows = Array.from({ length: 300 }, (_, index) => {
+        const id = `aud_${String(index).padStart(4, '0')}`;
+        return { id, environment_id: 'env_1', api_key_id: `key_${index % 3}`, operation: 'POST /v1/debits', object_id: index % 5 === 0 ? null : `dbt_${index}`, request_id: `req_${index}`, client_address: '127.0.0.1', created_at: index };
+      });
+      for (const row of [...rows].reverse()) insert.run(...Object.values(row));
+      assert.deepEqual(auditIndexes(database), ['audit_log_key', 'audit_log_object', 'sqlite_autoindex_audit_log_1']);
+      database.close();
+
+      const store = new SqliteStore(path);
+      try {
+        assert.deepEqual(await store.migrate(), [16]);
+      } finally {
+        await store.close();
+      }
+
+      const migrated = new Database(path);
+      try {
+        assert.deepEqual(migrated.prepare('SELECT * FROM audit_log ORDER BY id').all(), rows);
+        assert.throws(() => migrated.prepare('SELECT rowid FROM audit_log').get(), /no such column: rowid/);
+        // The primary key is the table itself: no automatic index beside it.
+        assert.deepEqual(auditIndexes(migrated), ['audit_log_key', 'audit_log_object']);
+        assert.equal(migrated.prepare("SELECT count(*) FROM audit_log INDEXED BY audit_log_key WHERE environment_id = 'env_1' AND api_key_id = 'key_1'").pluck().get(), 100);
+        assert.throws(() => migrated.prepare("UPDATE audit_log SET operation = 'x' WHERE id = 'aud_0001'").run(), /append-only/);
+        assert.throws(() => migrated.prepare("DELETE FROM audit_log WHERE id = 'aud_0001'").run(), /append-only/);
+        assert.throws(() => migrated.prepare("INSERT INTO audit_log (id, environment_id, api_key_id, operation, request_id, client_address, created_at) VALUES ('aud_x', 'env_none', 'k', 'o', 'r', 'a', 0)").run(), /FOREIGN KEY/);
+      } finally {
+        migrated.close();
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+function auditIndexes(database: Database.Database): string[] {
+  return database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' ORDER BY name").pluck().all() as string[];
+}

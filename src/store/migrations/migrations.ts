@@ -12,6 +12,7 @@ import { creditNotesSchema } from './012-credit-notes.ts';
 import { exportOrders } from './013-export-orders.ts';
 import { hotPathDiet } from './014-hot-path-diet.ts';
 import { ledgerIndexDiet } from './015-ledger-index-diet.ts';
+import { auditLogWithoutRowid } from './016-audit-log-without-rowid.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -39,6 +40,7 @@ export const migrations: readonly Migration[] = [
   { version: 13, name: 'export orders', sql: exportOrders },
   { version: 14, name: 'hot path diet: wallet settings flag', sql: hotPathDiet },
   { version: 15, name: 'ledger index diet', sql: ledgerIndexDiet },
+  { version: 16, name: 'audit log without rowid', sql: '', dialectSql: auditLogWithoutRowid },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {
