@@ -98,7 +98,8 @@ export async function createGrant(
     persist: async (repository, { grant, schedule }, effects) => {
       // The schedule as the engine left it (its first issue is booked).
       if (schedule) await repository.schedules.insert({ ...schedule, ...effects.snapshot.schedules.find((candidate) => candidate.id === schedule.id) });
-      await repository.grants.insert(grant);
+      // The grant as the engine left it too: the span of the entries booked for it (its `grant` entry, if it is effective now).
+      await repository.grants.insert(Object.assign(grant, effects.snapshot.grants.find((candidate) => candidate.id === grant.id)));
       return grant;
     },
     present: (grant, effects, loaded, presentedAt) => request.present(grant, presentedAt, bookedOf(effects, loaded)),

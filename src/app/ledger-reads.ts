@@ -1,25 +1,31 @@
 import type { DebitRecord, GrantRecord, HoldRecord, LedgerEntryRecord, Page, PageRequest, WalletRecord } from '../store/records.ts';
 import type { LedgerFilters } from '../store/repository/ledger-queries.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { listGrantEntries } from './grant-entries.ts';
 
 /**
  * Reads of the ledger and of what its entries point at, for the edges (the
  * native API and every dialect show the same history through these).
  */
 export function listLedgerEntries(dependencies: AppDependencies, context: RequestContext, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
+  const { grantId } = filters;
+  if (grantId !== undefined) return listGrantEntries(dependencies, context.environment.id, grantId, filters, page);
   return dependencies.store.read((repository) => repository.ledger.list(context.environment.id, filters, page));
 }
 
-/** A page of ledger entries with the debits they name (where a consumption's feature and metadata live), from one snapshot. */
-export function listLedgerEntriesWithDebits(
+/** A page of ledger entries with the debits they name (where a consumption's feature and metadata live), from one snapshot but a grant's. */
+export async function listLedgerEntriesWithDebits(
   dependencies: AppDependencies,
   context: RequestContext,
   filters: LedgerFilters,
   page: PageRequest,
 ): Promise<{ page: Page<LedgerEntryRecord>; debits: Map<string, DebitRecord> }> {
   const environmentId = context.environment.id;
+  const { grantId } = filters;
+  // A grant's entries take several reads (grant-entries.ts); the debits they name never change once written.
+  const grantEntries = grantId === undefined ? undefined : await listGrantEntries(dependencies, environmentId, grantId, filters, page);
   return dependencies.store.read(async (repository) => {
-    const entries = await repository.ledger.list(environmentId, filters, page);
+    const entries = grantEntries ?? (await repository.ledger.list(environmentId, filters, page));
     const debits = new Map<string, DebitRecord>();
     for (const debitId of new Set(entries.data.flatMap((entry) => (entry.debitId ? [entry.debitId] : [])))) {
       const debit = await repository.debits.get(environmentId, debitId);

@@ -6,6 +6,7 @@ import { addRevenue, emptyRevenue, GrantRevenueWalk, movementOf, type GrantReven
 import type { Instant } from '../domain/types.ts';
 import type { GrantRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { GRANT_SLICE_SEQUENCES, grantEntrySlices } from './grant-entries.ts';
 
 /**
  * The revenue report (docs/finance.md#the-revenue-report): for a period and a
@@ -62,9 +63,10 @@ export const REPORT_SETTLE_MS = 60_000;
 /** Grants read per step of the walk, and ledger entries per read of their histories (tests make them small). */
 export interface ReportReads {
   grantsPerRead: number;
-  entriesPerRead: number;
+  /** How much of a grant's wallet sequence one read covers (grant-entries.ts). */
+  sequencesPerRead: number;
 }
-const DEFAULT_READS: ReportReads = { grantsPerRead: 500, entriesPerRead: 5000 };
+const DEFAULT_READS: ReportReads = { grantsPerRead: 500, sequencesPerRead: GRANT_SLICE_SEQUENCES };
 
 /** What the caller asks: `to` defaults to now (the environment's clock). */
 export type RevenueReportInput = Omit<RevenueReportQuery, 'to'> & { to?: Instant | undefined };
@@ -163,7 +165,7 @@ async function* walkAllGrants(dependencies: AppDependencies, environmentId: stri
       const price = priceIn(grant, query.currency);
       return price === 'other_currency' ? [] : [{ grant, price }];
     });
-    const walks = await walkGrants(dependencies, priced, period, reads.entriesPerRead);
+    const walks = await walkGrants(dependencies, priced, period, reads.sequencesPerRead);
     for (const { grant, price } of priced) {
       const walked = walks.get(grant.id);
       if (walked) yield { grant, price, credits: walked.credits, revenue: walked.walk.revenue };
@@ -175,21 +177,20 @@ async function* walkAllGrants(dependencies: AppDependencies, environmentId: stri
 
 /**
  * Walks the ledger entries of these grants booked before the period's end, a
- * chunk per read (a much-used grant has many), into one `GrantRevenueWalk` per
- * grant: a paid grant with a price is paid (deferred) when its payment was booked
- * (`paidAt`, else its creation), whatever its effectiveAt, and its `grant` entry
- * (always its first) adds nothing more; any other grant starts at its `grant`
- * entry. A void a credit note records is a refund.
+ * slice of the grant's span per read (a much-used grant has many), into one
+ * `GrantRevenueWalk` per grant, in booking order: a paid grant with a price is
+ * paid (deferred) when its payment was booked (`paidAt`, else its creation),
+ * whatever its effectiveAt, and its `grant` entry (always its first) adds
+ * nothing more; any other grant starts at its `grant` entry. A void a credit
+ * note records is a refund.
  */
 async function walkGrants(
   dependencies: AppDependencies,
   grants: ReadonlyArray<{ grant: GrantRecord; price: bigint | null }>,
   period: Period,
-  entriesPerRead: number,
+  sequencesPerRead: number,
 ): Promise<Map<string, { walk: GrantRevenueWalk; credits: bigint }>> {
   const walks = new Map<string, { walk: GrantRevenueWalk; credits: bigint }>();
-  const prices = new Map(grants.map(({ grant, price }) => [grant.id, price ?? 0n]));
-  const grantIds = [...prices.keys()];
   for (const { grant, price } of grants) {
     if (price === null || grant.paymentPending) continue;
     // Paid money is deferred revenue from when it was booked, not from when the grant becomes effective.
@@ -199,25 +200,23 @@ async function walkGrants(
     if (grant.activatedAt === null && grant.voidedAt !== null) walk.add({ kind: 'breakage', credits: grant.amount, bookedAt: grant.voidedAt });
     walks.set(grant.id, { walk, credits: grant.amount });
   }
-  const refunds = await dependencies.store.read((repository) => repository.creditNotes.refundEntriesOf(grantIds));
-  let after: { grantId: string; sequence: number } | null = null;
-  for (;;) {
-    const entries = await dependencies.store.read((repository) => repository.ledger.loadForGrants({ grantIds, bookedBefore: period.to, after, limit: entriesPerRead }));
-    for (const entry of entries) {
-      const movement = movementOf(entry, refunds.has(`${entry.walletId}:${entry.sequence}`));
-      if (!movement) continue;
-      const grantId = entry.grantId!;
-      if (movement.kind === 'granted') {
-        // A paid grant's money was walked above, from when it was booked.
-        if (walks.has(grantId)) continue;
-        walks.set(grantId, { walk: new GrantRevenueWalk({ price: prices.get(grantId)!, credits: movement.credits }, period), credits: movement.credits });
+  const refunds = await dependencies.store.read((repository) => repository.creditNotes.refundEntriesOf(grants.map(({ grant }) => grant.id)));
+  const slices = { after: null, descending: false, limit: Number.MAX_SAFE_INTEGER, filters: { bookedBefore: period.to }, sliceSequences: sequencesPerRead };
+  for (const { grant, price } of grants) {
+    for await (const entries of grantEntrySlices(dependencies, grant, slices)) {
+      for (const entry of entries) {
+        const movement = movementOf(entry, refunds.has(`${entry.walletId}:${entry.sequence}`));
+        if (!movement) continue;
+        if (movement.kind === 'granted') {
+          // A paid grant's money was walked above, from when it was booked.
+          if (walks.has(grant.id)) continue;
+          walks.set(grant.id, { walk: new GrantRevenueWalk({ price: price ?? 0n, credits: movement.credits }, period), credits: movement.credits });
+        }
+        walks.get(grant.id)?.walk.add(movement);
       }
-      walks.get(grantId)?.walk.add(movement);
     }
-    if (entries.length < entriesPerRead) return walks;
-    const last = entries[entries.length - 1]!;
-    after = { grantId: last.grantId!, sequence: last.sequence };
   }
+  return walks;
 }
 
 /**

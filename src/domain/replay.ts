@@ -51,6 +51,8 @@ export function replayWallet(input: ReplayInput): WalletSnapshot {
       activatedAt: null,
       expiredAt: null,
       lastResetAt: null,
+      firstEntrySequence: null,
+      lastEntrySequence: null,
       voidedAt: definition.voidedAt !== null && definition.voidedAt <= input.at ? definition.voidedAt : null,
       // Paid after `at`: it was still awaiting payment then, whatever it is now.
       paymentPending: definition.paymentPending || (definition.paidAt !== null && definition.paidAt > input.at),
@@ -118,6 +120,8 @@ function applyEntry(
   }
   const grant = state.grants.get(entry.grantId);
   if (!grant) throw new Error(`Ledger entry ${entry.sequence} names unknown grant ${entry.grantId}.`);
+  grant.firstEntrySequence ??= entry.sequence;
+  grant.lastEntrySequence = entry.sequence;
   grant.available += entry.amount;
   grant.held += entry.heldAmount;
   switch (entry.type) {

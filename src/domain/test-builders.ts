@@ -81,6 +81,8 @@ export function grantState(overrides: Partial<GrantState> = {}): GrantState {
     resetMinRollover: null,
     rolledOver: 0n,
     lastResetAt: null,
+    firstEntrySequence: null,
+    lastEntrySequence: null,
     ...overrides,
   };
 }

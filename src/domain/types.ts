@@ -73,6 +73,13 @@ export interface GrantState {
   rolledOver: Amount;
   /** The boundary of the last reset booked; null before the first. */
   lastResetAt: Instant | null;
+  /**
+   * The wallet sequences of its first and latest ledger entries; null before its
+   * first. Every entry of the grant lies between them in the wallet's sequence, so
+   * its entries are read through the wallet's own index, with none by grant.
+   */
+  firstEntrySequence: number | null;
+  lastEntrySequence: number | null;
 }
 
 /** A recurring grant: issues a grant of `amount` at every boundary of its period, until cancelled or ended. */

@@ -40,6 +40,10 @@ export function verifyWallet(stored: WalletSnapshot, entries: LedgerEntryDraft[]
     const expected = replayedGrants.get(grant.id);
     if (!expected) continue;
     for (const part of grantParts) compare(problems, `${label} ${part}`, grant[part], expected[part]);
+    // Listing a grant's entries reads the wallet's sequence between these two: a wrong one hides entries.
+    for (const bound of ['firstEntrySequence', 'lastEntrySequence'] as const) {
+      if (grant[bound] !== expected[bound]) problems.push(`${label} ${bound} ${grant[bound]} != ${expected[bound]}`);
+    }
     if (grant.available < 0n || grant.held < 0n) problems.push(`${label} has a negative part`);
   }
   const replayedHolds = new Map(replayed.holds.map((hold) => [hold.id, hold]));

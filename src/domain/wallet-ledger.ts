@@ -140,11 +140,22 @@ export class WalletLedger {
       resetMinRollover: input.resetMinRollover ?? null,
       rolledOver: ZERO,
       lastResetAt: null,
+      firstEntrySequence: null,
+      lastEntrySequence: null,
     };
     this.state.grants.push(grant);
     this.changedGrant(grant);
     this.emit({ type: 'grant.created', grantId: grant.id });
     return grant;
+  }
+
+  /** A grant's entries span from its first to its latest sequence (GrantState.firstEntrySequence). */
+  private bookedFor(grantId: string, sequence: number): void {
+    const grant = this.state.grants.find((candidate) => candidate.id === grantId);
+    if (!grant) throw new Error(`An entry was booked for grant ${grantId}, which this wallet's state does not hold.`);
+    grant.firstEntrySequence ??= sequence;
+    grant.lastEntrySequence = sequence;
+    this.changedGrant(grant);
   }
 
   /** Appends a ledger entry. Invariant: Σ entry.amount = wallet.balance, Σ entry.heldAmount = wallet.held. */
@@ -153,6 +164,7 @@ export class WalletLedger {
     wallet.sequence += 1;
     wallet.balance += amount;
     wallet.held += heldAmount;
+    if (grantId !== null) this.bookedFor(grantId, wallet.sequence);
     this.entries.push({
       sequence: wallet.sequence,
       type,

@@ -9,11 +9,12 @@ import { ensureEnvironment } from '../../src/app/api-keys.ts';
 import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { verifyAll } from '../../src/app/verify.ts';
 import { createGrant } from '../../src/app/grants.ts';
+import { createDebit } from '../../src/app/debits.ts';
 import { setBalanceSettings } from '../../src/app/auto-top-up-settings.ts';
 import { migrations, migrationSql } from '../../src/store/migrations/migrations.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { forEachStore } from '../support/stores.ts';
-import { addCustomer, balanceOf, createFixture, presentGrant, walletOf } from './fixtures.ts';
+import { addCustomer, balanceOf, createFixture, presentDebit, presentGrant, walletOf } from './fixtures.ts';
 
 const allVersions = migrations.map((migration) => migration.version);
 
@@ -65,19 +66,7 @@ forEachStore('migration 14 on a database that has wallets already', (target) => 
     await createGrant(fixture.dependencies, { context: fixture.context, input: { customerId: other.id, unit: fixture.unit, amount: '1' }, present: presentGrant });
     // The database as migration 13 left it: no flag column, migration 14 not recorded.
     const before = ['ALTER TABLE wallets DROP COLUMN has_settings', 'DELETE FROM schema_migrations WHERE version = 14'];
-    if (target.dialect === 'sqlite') {
-      const database = new Database(target.location());
-      for (const sql of before) database.exec(sql);
-      database.close();
-    } else {
-      const client = new pg.Client({ connectionString: target.location() });
-      await client.connect();
-      try {
-        for (const sql of before) await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    }
+    await runOnDatabase(target, before);
     const upgraded = await target.open({ migrate: false });
     assert.deepEqual(await upgraded.migrate(), [14]);
     const flags = await upgraded.read(async (repository) => [
@@ -112,7 +101,7 @@ describe('migration 16 on a SQLite database with an audit log', () => {
 
       const store = new SqliteStore(path);
       try {
-        assert.deepEqual(await store.migrate(), [16]);
+        assert.deepEqual(await store.migrate(), allVersions.filter((version) => version > 15));
       } finally {
         await store.close();
       }
@@ -138,4 +127,51 @@ describe('migration 16 on a SQLite database with an audit log', () => {
 
 function auditIndexes(database: Database.Database): string[] {
   return database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' ORDER BY name").pluck().all() as string[];
+}
+
+forEachStore('migration 17 on a database with a ledger', (target) => {
+  it('gives every grant the span of its entries, and none to a grant not yet effective', async () => {
+    const store = await target.open();
+    const fixture = await createFixture(store);
+    const { dependencies, context, clock } = fixture;
+    const first = await createGrant(dependencies, { context, input: { ...walletOf(fixture), amount: '3', priority: 1 }, present: presentGrant });
+    const second = await createGrant(dependencies, { context, input: { ...walletOf(fixture), amount: '50', priority: 2 }, present: presentGrant });
+    const later = await createGrant(dependencies, { context, input: { ...walletOf(fixture), amount: '5', effectiveAt: clock.now() + 86_400_000 }, present: presentGrant });
+    for (let index = 0; index < 5; index += 1) await createDebit(dependencies, { context, input: { ...walletOf(fixture), amount: '1' }, present: presentDebit });
+    // The database as migration 16 left it: the index by grant, no spans, migration 17 not recorded.
+    const before = [
+      'CREATE INDEX ledger_entries_grant_sequence ON ledger_entries (grant_id, sequence)',
+      'ALTER TABLE grants DROP COLUMN first_entry_sequence',
+      'ALTER TABLE grants DROP COLUMN last_entry_sequence',
+      'DELETE FROM schema_migrations WHERE version = 17',
+    ];
+    await runOnDatabase(target, before);
+    const upgraded = await target.open({ migrate: false });
+    assert.deepEqual(await upgraded.migrate(), [17]);
+    const spans = await upgraded.read(async (repository) =>
+      Promise.all([first, second, later].map(async (made) => {
+        const grant = await repository.grants.get(context.environment.id, (made.body as { id: string }).id);
+        return [grant!.firstEntrySequence, grant!.lastEntrySequence];
+      })),
+    );
+    // Entries: 1 and 2 the two grants, 3-5 the debits that use up the first, 6-7 the two from the second.
+    assert.deepEqual(spans, [[1, 5], [2, 7], [null, null]]);
+    assert.deepEqual((await verifyAll(composeDependencies(upgraded))).problems, []);
+  });
+});
+
+async function runOnDatabase(target: { dialect: string; location(): string }, statements: string[]): Promise<void> {
+  if (target.dialect === 'sqlite') {
+    const database = new Database(target.location());
+    for (const sql of statements) database.exec(sql);
+    database.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: target.location() });
+  await client.connect();
+  try {
+    for (const sql of statements) await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }

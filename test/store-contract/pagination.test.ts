@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { listCustomers, listUnits, listWallets, createUnit } from '../../src/app/accounts.ts';
 import { createDebit } from '../../src/app/debits.ts';
+import { listLedgerEntries } from '../../src/app/ledger-reads.ts';
 import { changeGrant, createGrant, listGrants } from '../../src/app/grants.ts';
 import { sweepDueEvents } from '../../src/app/time-events.ts';
 import type { Page, PageRequest } from '../../src/store/records.ts';
@@ -97,11 +98,11 @@ forEachStore('pagination', (target) => {
     }
     const environmentId = context.environment.id;
     const entries = (
-      await collectPages(2, (page) => store.read((repository) => repository.ledger.list(environmentId, {}, page)))
+      await collectPages(2, (page) => listLedgerEntries(dependencies, context, {}, page))
     ).flat();
     assert.equal(entries.length, 5);
     assert.deepEqual(entries, [...entries].sort().reverse(), 'ledger entries newest first');
-    const ofFirst = await store.read((repository) => repository.ledger.list(environmentId, { grantId: first.id }, { limit: 10, startingAfter: null }));
+    const ofFirst = await listLedgerEntries(dependencies, context, { grantId: first.id }, { limit: 10, startingAfter: null });
     assert.deepEqual(
       ofFirst.data.map((entry) => [entry.type, entry.sequence]),
       [
@@ -143,21 +144,21 @@ forEachStore('pagination', (target) => {
     await createDebit(dependencies, { context, input: { customerId: other.id, unit: fixture.unit, amount: '1' }, present: presentDebit });
     assert.ok((await sweepDueEvents(dependencies)) > 0, 'the sweep booked the expiry after the debit');
     const environmentId = context.environment.id;
-    const all = await store.read((repository) => repository.ledger.list(environmentId, {}, { limit: 10, startingAfter: null }));
+    const all = await listLedgerEntries(dependencies, context, {}, { limit: 10, startingAfter: null });
     const byEffect = [...all.data].sort((a, b) => b.effectiveAt - a.effectiveAt || (b.id < a.id ? -1 : 1));
     assert.deepEqual(all.data.map((entry) => entry.id), byEffect.map((entry) => entry.id));
     assert.deepEqual(all.data.map((entry) => entry.type), ['debit', 'expiry', 'grant', 'grant']);
     assert.notDeepEqual(all.data.map((entry) => entry.id), all.data.map((entry) => entry.id).sort().reverse(), 'id order differs here');
     for (const [filters, limit] of [[{}, 1], [{ customerId: fixture.customer.id }, 1], [{ grantId: expiring.id }, 1], [{ effectiveAt: { gte: clock.now() - 3 * HOUR } }, 3]] as const) {
       for (const order of ['desc', 'asc'] as const) {
-        const pages = await collectPages(limit, (page) => store.read((repository) => repository.ledger.list(environmentId, filters, { ...page, order })));
+        const pages = await collectPages(limit, (page) => listLedgerEntries(dependencies, context, filters, { ...page, order }));
         const listed = pages.flat();
         const expected = all.data.filter((entry) => !('customerId' in filters) || entry.customerId === filters.customerId).filter((entry) => !('grantId' in filters) || entry.grantId === filters.grantId).map((entry) => entry.id);
         assert.deepEqual(listed, order === 'desc' ? expected : [...expected].reverse(), `${JSON.stringify(filters)} ${order}`);
       }
     }
     await rejectsWith(
-      store.read((repository) => repository.ledger.list(environmentId, { grantId: expiring.id }, { limit: 1, startingAfter: all.data[0]!.id })),
+      listLedgerEntries(dependencies, context, { grantId: expiring.id }, { limit: 1, startingAfter: all.data[0]!.id }),
       'validation_error',
     );
   });

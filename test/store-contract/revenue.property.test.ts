@@ -193,8 +193,8 @@ forEachStore('revenue report (property)', (target) => {
           previous = report;
         }
         const whole = await revenueReport(fixture.dependencies, fixture.context, { ...query, from: start, to: end });
-        // Read in tiny steps (2 grants, 3 entries per read), the walk answers the same.
-        assert.deepEqual(await revenueReport(fixture.dependencies, fixture.context, { ...query, from: start, to: end }, { grantsPerRead: 2, entriesPerRead: 3 }), whole);
+        // Read in tiny steps (2 grants, 3 sequences of a wallet per read), the walk answers the same.
+        assert.deepEqual(await revenueReport(fixture.dependencies, fixture.context, { ...query, from: start, to: end }, { grantsPerRead: 2, sequencesPerRead: 3 }), whole);
         for (const key of ['recognised', 'breakage', 'refunded'] as const) if (whole.summary[key].money > 0n) seen[key] += 1;
         if (boundaries.length > 2) seen.periods += 1;
         if (whole.grants.data.some((row) => row.grant.activatedAt === null || row.grant.activatedAt > row.grant.createdAt)) seen.startsLater += 1;

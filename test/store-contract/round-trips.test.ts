@@ -209,6 +209,9 @@ forEachStore('exact round trips', (target) => {
       resetMinRollover: amount('0.0000000001'),
       rolledOver: amount(LARGEST_AMOUNT),
       lastResetAt: LAST_INSTANT - 1,
+      // Beyond 2^32: a BIGINT sequence must come back as the same number.
+      firstEntrySequence: 4_294_967_301,
+      lastEntrySequence: Number.MAX_SAFE_INTEGER,
       recurrencePeriod: 'P1M',
       name: "It's \"quoted\" ? and ;",
       metadata: { plan: 'pro', emoji: '💳' },

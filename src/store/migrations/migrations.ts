@@ -13,6 +13,7 @@ import { exportOrders } from './013-export-orders.ts';
 import { hotPathDiet } from './014-hot-path-diet.ts';
 import { ledgerIndexDiet } from './015-ledger-index-diet.ts';
 import { auditLogWithoutRowid } from './016-audit-log-without-rowid.ts';
+import { grantEntrySpan } from './017-grant-entry-span.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -41,6 +42,7 @@ export const migrations: readonly Migration[] = [
   { version: 14, name: 'hot path diet: wallet settings flag', sql: hotPathDiet },
   { version: 15, name: 'ledger index diet', sql: ledgerIndexDiet },
   { version: 16, name: 'audit log without rowid', sql: '', dialectSql: auditLogWithoutRowid },
+  { version: 17, name: 'grant entry spans', sql: grantEntrySpan },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

@@ -48,7 +48,7 @@ export function isLive(grant: GrantState): boolean {
 const UPDATED_COLUMNS = [
   'available', 'held', 'consumed', 'expired', 'voided', 'category', 'priority', 'effective_at', 'expires_at', 'created_at',
   'activated_at', 'expired_at', 'voided_at', 'source', 'schedule_id', 'reset_max_rollover', 'reset_min_rollover', 'rolled_over',
-  'last_reset_at', 'payment_pending', 'paid_at', 'live', 'amount',
+  'last_reset_at', 'payment_pending', 'paid_at', 'live', 'amount', 'first_entry_sequence', 'last_entry_sequence',
 ] as const;
 
 export class GrantQueries {
@@ -62,8 +62,9 @@ export class GrantQueries {
       `INSERT INTO grants (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, available, held, consumed, expired,
          voided, category, priority, effective_at, expires_at, created_at, activated_at, expired_at, voided_at, ordinal,
          source, schedule_id, reset_max_rollover, reset_min_rollover, rolled_over, last_reset_at,
-         payment_pending, paid_at, applies_to, name, metadata, cost_amount, cost_currency, live, recurrence_period)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         payment_pending, paid_at, applies_to, name, metadata, cost_amount, cost_currency, live, recurrence_period,
+         first_entry_sequence, last_entry_sequence)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         grant.id,
         grant.environmentId,
@@ -84,6 +85,8 @@ export class GrantQueries {
         grant.costCurrency,
         isLive(grant) ? 1 : 0,
         grant.recurrencePeriod,
+        grant.firstEntrySequence,
+        grant.lastEntrySequence,
       ],
     );
   }
@@ -98,7 +101,7 @@ export class GrantQueries {
 
   /** The values of UPDATED_COLUMNS, in that order. */
   private updatedValues(grant: GrantState): unknown[] {
-    return [...this.stateColumns(grant), ...this.rolloverColumns(grant), grant.paymentPending ? 1 : 0, grant.paidAt, isLive(grant) ? 1 : 0, amountColumn(grant.amount)];
+    return [...this.stateColumns(grant), ...this.rolloverColumns(grant), grant.paymentPending ? 1 : 0, grant.paidAt, isLive(grant) ? 1 : 0, amountColumn(grant.amount), grant.firstEntrySequence, grant.lastEntrySequence];
   }
 
   async updateDetails(grantId: string, details: { name: string | null; metadata: Record<string, string> }): Promise<void> {
@@ -211,7 +214,7 @@ export class GrantQueries {
 }
 
 const ENGINE_COLUMNS =
-  'id, amount, available, held, consumed, expired, voided, category, priority, effective_at, expires_at, created_at, ordinal, activated_at, expired_at, voided_at, payment_pending, paid_at, applies_to, source, schedule_id, reset_max_rollover, reset_min_rollover, rolled_over, last_reset_at';
+  'id, amount, available, held, consumed, expired, voided, category, priority, effective_at, expires_at, created_at, ordinal, activated_at, expired_at, voided_at, payment_pending, paid_at, applies_to, source, schedule_id, reset_max_rollover, reset_min_rollover, rolled_over, last_reset_at, first_entry_sequence, last_entry_sequence';
 
 function mapGrantState(row: Row): GrantState {
   return {
@@ -240,7 +243,13 @@ function mapGrantState(row: Row): GrantState {
     resetMinRollover: readOptionalAmount(row.reset_min_rollover),
     rolledOver: readAmount(row.rolled_over),
     lastResetAt: readOptionalTime(row.last_reset_at),
+    firstEntrySequence: readOptionalSequence(row.first_entry_sequence),
+    lastEntrySequence: readOptionalSequence(row.last_entry_sequence),
   };
+}
+
+function readOptionalSequence(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 /** The state's fields, then the record's added to that fresh object (not `{ ...state, … }`: a literal that starts with a spread and adds keys is Node 20's slow path). */

@@ -22,6 +22,9 @@ export interface LedgerFilters {
   effectiveAt?: TimeRange;
 }
 
+/** What a slice of a grant's entries must also meet; `bookedBefore` bounds `createdAt` (exclusive). */
+export type GrantSliceFilters = Omit<LedgerFilters, 'grantId'> & { environmentId?: string; bookedBefore?: number };
+
 export class LedgerQueries {
   constructor(
     private readonly executor: SqlExecutor,
@@ -37,38 +40,49 @@ export class LedgerQueries {
 
   /**
    * A page of entries in the order they took effect, `(effectiveAt, id)`, newest
-   * first unless `order` is 'asc'; filtered by a grant, in the order they were
-   * booked (the wallet's `sequence`). Each order is an index range (migration
-   * 15), so a page costs the same however deep it is: the ledger keeps no index
-   * by ID besides its primary key, and none by customer and ID.
+   * first unless `order` is 'asc'. Each order is an index range (migrations 13
+   * and 15), so a page costs the same however deep it is. A grant's entries are
+   * not listed here: the ledger has no index by grant (migration 17), and
+   * `app/grant-entries.ts` reads them through their wallet (`grantSlice`).
    */
   async list(environmentId: string, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
+    if (filters.grantId !== undefined) throw new Error("A grant's entries are listed through app/grant-entries.ts.");
     const ascending = page.order === 'asc';
-    const byGrant = filters.grantId !== undefined;
     const { where, params } = allFilters(
-      equalityFilters({ environment_id: environmentId, customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, grant_id: filters.grantId, type: filters.type }),
+      equalityFilters({ environment_id: environmentId, customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, type: filters.type }),
       rangeFilters('effective_at', filters.effectiveAt),
     );
     if (page.startingAfter !== null) {
-      const cursor = await this.executor.get<Row>('SELECT effective_at, id, grant_id, sequence FROM ledger_entries WHERE environment_id = ? AND id = ?', [environmentId, page.startingAfter]);
-      if (!cursor || (byGrant && cursor.grant_id !== filters.grantId)) {
-        throw validationError('startingAfter', `No ledger entry with id '${page.startingAfter}'${byGrant ? ' of this grant' : ''} to start after.`);
-      }
-      const comparison = ascending ? '>' : '<';
-      if (byGrant) {
-        where.push(`sequence ${comparison} ?`);
-        params.push(cursor.sequence);
-      } else {
-        where.push(`(effective_at, id) ${comparison} (?, ?)`);
-        params.push(cursor.effective_at, cursor.id);
-      }
+      const cursor = await this.executor.get<Row>('SELECT effective_at, id FROM ledger_entries WHERE environment_id = ? AND id = ?', [environmentId, page.startingAfter]);
+      if (!cursor) throw validationError('startingAfter', `No ledger entry with id '${page.startingAfter}' to start after.`);
+      where.push(`(effective_at, id) ${ascending ? '>' : '<'} (?, ?)`);
+      params.push(cursor.effective_at, cursor.id);
     }
     const direction = ascending ? 'ASC' : 'DESC';
-    const index = byGrant ? 'ledger_entries_grant_sequence' : filters.customerId !== undefined ? 'ledger_entries_customer_effective' : 'ledger_entries_effective';
+    const index = filters.customerId !== undefined ? 'ledger_entries_customer_effective' : 'ledger_entries_effective';
     const table = this.capabilities.indexedBy ? `ledger_entries INDEXED BY ${index}` : 'ledger_entries';
-    const order = byGrant ? `grant_id ${direction}, sequence ${direction}` : `effective_at ${direction}, id ${direction}`;
-    const rows = await this.executor.all<Row>(`SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`, [...params, page.limit + 1]);
+    const rows = await this.executor.all<Row>(`SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY effective_at ${direction}, id ${direction} LIMIT ?`, [...params, page.limit + 1]);
     return { data: rows.slice(0, page.limit).map(mapEntry), hasMore: rows.length > page.limit };
+  }
+
+  /**
+   * One slice of a grant's entries: those of its wallet with a sequence in
+   * [from, to] that name it and pass `filters`, in sequence order, at most
+   * `limit`. A range of the wallet's own index; the rows of other grants in it
+   * are read and passed over, so callers keep the range short.
+   */
+  async grantSlice(input: { walletId: string; grantId: string; from: number; to: number; descending: boolean; limit: number; filters: GrantSliceFilters }): Promise<LedgerEntryRecord[]> {
+    const { filters } = input;
+    const conditions = allFilters(
+      equalityFilters({ environment_id: filters.environmentId, customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, type: filters.type }),
+      rangeFilters('effective_at', filters.effectiveAt),
+      rangeFilters('created_at', filters.bookedBefore === undefined ? undefined : { lt: filters.bookedBefore }),
+    );
+    const table = this.capabilities.indexedBy ? 'ledger_entries INDEXED BY ledger_entries_wallet_sequence' : 'ledger_entries';
+    const where = ['wallet_id = ?', 'sequence >= ?', 'sequence <= ?', 'grant_id = ?', ...conditions.where];
+    const direction = input.descending ? 'DESC' : 'ASC';
+    const params = [input.walletId, input.from, input.to, input.grantId, ...conditions.params, input.limit];
+    return (await this.executor.all<Row>(`SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY sequence ${direction} LIMIT ?`, params)).map(mapEntry);
   }
 
   /** One page of entries by when they took effect, in (effectiveAt, id) order: what exports walk. */
@@ -88,29 +102,6 @@ export class LedgerQueries {
     const range = rangeFilters('effective_at', effectiveAt);
     const sql = `SELECT * FROM ledger_entries WHERE ${['wallet_id = ?', ...range.where].join(' AND ')} ORDER BY sequence`;
     return (await this.executor.all<Row>(sql, [walletId, ...range.params])).map(mapEntry);
-  }
-
-  /**
-   * One chunk of the entries of these grants booked (created) before
-   * `bookedBefore`, ordered by grant and sequence, after `after` (the last
-   * grant and sequence of the previous chunk): a grant's whole history is read
-   * a bounded chunk at a time.
-   */
-  async loadForGrants(input: {
-    grantIds: readonly string[];
-    bookedBefore: number;
-    after: { grantId: string; sequence: number } | null;
-    limit: number;
-  }): Promise<LedgerEntryRecord[]> {
-    if (input.grantIds.length === 0) return [];
-    const where = [`grant_id IN (${placeholders(input.grantIds.length)})`, 'created_at < ?'];
-    const params: unknown[] = [...input.grantIds, input.bookedBefore];
-    if (input.after !== null) {
-      where.push('(grant_id > ? OR (grant_id = ? AND sequence > ?))');
-      params.push(input.after.grantId, input.after.grantId, input.after.sequence);
-    }
-    const rows = await this.executor.all<Row>(`SELECT * FROM ledger_entries WHERE ${where.join(' AND ')} ORDER BY grant_id, sequence LIMIT ?`, [...params, input.limit]);
-    return rows.map(mapEntry);
   }
 }
 

@@ -62,7 +62,7 @@ it('walks export pages as index ranges from the cursor', () =>
     }
   }));
 
-/** Ledger and debit listings are index ranges, never a sort: the pages of a long history cost what the first one does (migration 15). */
+/** Ledger and debit listings are index ranges, never a sort: the pages of a long history cost what the first one does (migrations 15 and 17). */
 it('lists the ledger and a customer’s debits as index ranges', () =>
   withPlanner(async (plan) => {
     const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
@@ -72,13 +72,20 @@ it('lists the ledger and a customer’s debits as index ranges', () =>
       run: async () => 0,
     };
     const repository = new Repository(recorder, SQLITE_CAPABILITIES);
-    for (const filters of [{}, { customerId: 'c' }, { customerId: 'c', unit: 'u' }, { grantId: 'grt_g' }, { effectiveAt: { gte: 1 } }]) {
+    for (const filters of [{}, { customerId: 'c' }, { customerId: 'c', unit: 'u' }, { effectiveAt: { gte: 1 } }]) {
       for (const order of ['asc', 'desc'] as const) {
         for (const startingAfter of [null, 'led_x']) await repository.ledger.list('env', filters, { limit: 10, startingAfter, order });
       }
     }
+    // A grant's entries: a range of its wallet's sequence (app/grant-entries.ts), with or without further filters.
+    for (const filters of [{}, { environmentId: 'env', type: 'debit' as const, bookedBefore: 9 }]) {
+      for (const descending of [false, true]) await repository.ledger.grantSlice({ walletId: 'wal', grantId: 'grt_g', from: 1, to: 2048, descending, limit: 11, filters });
+    }
     await repository.debits.list('env', { customerId: 'c' }, { limit: 10, startingAfter: null });
     assert.equal(recorded.length, 21);
+    for (const { sql, params } of recorded.slice(16, 20)) {
+      assert.match(plan(sql, params), /^SEARCH ledger_entries USING INDEX ledger_entries_wallet_sequence \(wallet_id=\? AND sequence>\? AND sequence<\?\)$/, sql);
+    }
     for (const { sql, params } of recorded) {
       const detail = plan(sql, params);
       assert.match(detail, /^SEARCH \w+ USING INDEX \w+/, `${sql}: ${detail}`);
