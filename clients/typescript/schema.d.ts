@@ -441,7 +441,7 @@ export interface paths {
         };
         /**
          * Export ledger in a time window as CSV or JSON lines, streamed
-         * @description Ledger entries of every type that took effect in [from, to), ordered by effectiveAt, then id. Per wallet, amount sums to the balance. Columns: id, effectiveAt, createdAt, customerId, unit, walletKey, walletId, sequence, type, amount, heldAmount, balanceAfter, heldAfter, grantId, debitId, holdId. See docs/exports.md.
+         * @description Ledger entries of every type that took effect in [from, to), ordered by effectiveAt, then id (one customer's: then wallet ID and sequence). Per wallet, amount sums to the balance. Columns: id, effectiveAt, createdAt, customerId, unit, walletKey, walletId, sequence, type, amount, heldAmount, balanceAfter, heldAfter, grantId, debitId, holdId. See docs/exports.md.
          */
         get: operations["exportLedger"];
         put?: never;

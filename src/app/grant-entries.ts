@@ -1,6 +1,6 @@
 import { validationError } from '../domain/errors.ts';
 import type { GrantRecord, LedgerEntryRecord, Page, PageRequest } from '../store/records.ts';
-import type { GrantSliceFilters, LedgerFilters } from '../store/repository/ledger-queries.ts';
+import type { WalletSliceFilters, LedgerFilters } from '../store/repository/ledger-queries.ts';
 import type { AppDependencies } from './dependencies.ts';
 
 /**
@@ -28,7 +28,7 @@ export interface GrantEntryWalk {
   /** Stop once this many entries have been read. */
   limit: number;
   /** What every entry must also meet. */
-  filters: GrantSliceFilters;
+  filters: WalletSliceFilters;
   sliceSequences?: number | undefined;
 }
 
@@ -47,7 +47,7 @@ export async function* grantEntrySlices(dependencies: AppDependencies, grant: Gr
     const from = walk.descending ? Math.max(low, high - slice + 1) : low;
     const to = walk.descending ? high : Math.min(high, low + slice - 1);
     const entries = await dependencies.store.read((repository) =>
-      repository.ledger.grantSlice({ walletId: grant.walletId, grantId: grant.id, from, to, descending: walk.descending, limit: remaining, filters: walk.filters }),
+      repository.ledger.walletSlice({ walletId: grant.walletId, grantId: grant.id, from, to, descending: walk.descending, limit: remaining, filters: walk.filters }),
     );
     if (walk.descending) high = from - 1;
     else low = to + 1;
@@ -74,7 +74,7 @@ export async function listGrantEntries(
     throw validationError('startingAfter', `No ledger entry with id '${page.startingAfter}' of this grant to start after.`);
   }
   if (!grant) return { data: [], hasMore: false };
-  const sliceFilters: GrantSliceFilters = Object.assign({}, filters, { environmentId });
+  const sliceFilters: WalletSliceFilters = Object.assign({}, filters, { environmentId });
   const walk = { after: cursor?.sequence ?? null, descending: page.order !== 'asc', limit: page.limit + 1, filters: sliceFilters, sliceSequences: options.sliceSequences };
   const data: LedgerEntryRecord[] = [];
   for await (const entries of grantEntrySlices(dependencies, grant, walk)) data.push(...entries);

@@ -1,10 +1,12 @@
 import type { LedgerEntryRecord } from '../store/records.ts';
+import { pageCustomerEntriesByEffectiveTime } from './customer-entries.ts';
 import { column, defineExport } from './export-source.ts';
 import { walkPages } from './keyset-walk.ts';
 
-/** Every ledger entry (all types) that took effect in [from, to), by effectiveAt then id. Expiries are booked after they fall due, with a past effectiveAt, so an ended window can still gain rows (docs/exports.md "Snapshots"). */
+/** Every ledger entry (all types) that took effect in [from, to), by effectiveAt then id (a customer's: then wallet and sequence, customer-entries.ts). Expiries are booked after they fall due, with a past effectiveAt, so an ended window can still gain rows (docs/exports.md "Snapshots"). */
 export const ledgerExport = defineExport<LedgerEntryRecord>({
-  description: 'Ledger entries of every type that took effect in [from, to), ordered by effectiveAt, then id. Per wallet, amount sums to the balance.',
+  description:
+    "Ledger entries of every type that took effect in [from, to), ordered by effectiveAt, then id (one customer's: then wallet ID and sequence). Per wallet, amount sums to the balance.",
   filters: ['customerId', 'unit'],
   columns: [
     column('id', 'text', (entry) => entry.id),
@@ -26,10 +28,12 @@ export const ledgerExport = defineExport<LedgerEntryRecord>({
   ],
   pages: (dependencies, context, { request, pageSize }) =>
     walkPages(
-      (after, limit) =>
-        dependencies.store.read((repository) =>
-          repository.ledger.pageByEffectiveTime({ environmentId: context.environment.id, customerId: request.customerId, unit: request.unit, from: request.from, to: request.to, after, limit }),
-        ),
+      (after, limit) => {
+        const { customerId } = request;
+        const page = { environmentId: context.environment.id, unit: request.unit, from: request.from, to: request.to, after, limit };
+        if (customerId !== undefined) return pageCustomerEntriesByEffectiveTime(dependencies, Object.assign(page, { customerId }));
+        return dependencies.store.read((repository) => repository.ledger.pageByEffectiveTime(page));
+      },
       (entry) => ({ at: entry.effectiveAt, id: entry.id }),
       pageSize,
     ),

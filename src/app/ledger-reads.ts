@@ -1,6 +1,7 @@
 import type { DebitRecord, GrantRecord, HoldRecord, LedgerEntryRecord, Page, PageRequest, WalletRecord } from '../store/records.ts';
 import type { LedgerFilters } from '../store/repository/ledger-queries.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { listCustomerEntries } from './customer-entries.ts';
 import { listGrantEntries } from './grant-entries.ts';
 
 /**
@@ -8,12 +9,18 @@ import { listGrantEntries } from './grant-entries.ts';
  * native API and every dialect show the same history through these).
  */
 export function listLedgerEntries(dependencies: AppDependencies, context: RequestContext, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
-  const { grantId } = filters;
-  if (grantId !== undefined) return listGrantEntries(dependencies, context.environment.id, grantId, filters, page);
-  return dependencies.store.read((repository) => repository.ledger.list(context.environment.id, filters, page));
+  return listEntries(dependencies, context.environment.id, filters, page);
 }
 
-/** A page of ledger entries with the debits they name (where a consumption's feature and metadata live), from one snapshot but a grant's. */
+/** A grant's entries and a customer's are read through their wallets (grant-entries.ts, customer-entries.ts), the rest in one read. */
+function listEntries(dependencies: AppDependencies, environmentId: string, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
+  const { grantId, customerId } = filters;
+  if (grantId !== undefined) return listGrantEntries(dependencies, environmentId, grantId, filters, page);
+  if (customerId !== undefined) return listCustomerEntries(dependencies, environmentId, customerId, filters, page);
+  return dependencies.store.read((repository) => repository.ledger.list(environmentId, filters, page));
+}
+
+/** A page of ledger entries with the debits they name (where a consumption's feature and metadata live). */
 export async function listLedgerEntriesWithDebits(
   dependencies: AppDependencies,
   context: RequestContext,
@@ -21,11 +28,9 @@ export async function listLedgerEntriesWithDebits(
   page: PageRequest,
 ): Promise<{ page: Page<LedgerEntryRecord>; debits: Map<string, DebitRecord> }> {
   const environmentId = context.environment.id;
-  const { grantId } = filters;
-  // A grant's entries take several reads (grant-entries.ts); the debits they name never change once written.
-  const grantEntries = grantId === undefined ? undefined : await listGrantEntries(dependencies, environmentId, grantId, filters, page);
+  // A grant's or a customer's entries may take several reads; the debits they name never change once written.
+  const entries = await listEntries(dependencies, environmentId, filters, page);
   return dependencies.store.read(async (repository) => {
-    const entries = grantEntries ?? (await repository.ledger.list(environmentId, filters, page));
     const debits = new Map<string, DebitRecord>();
     for (const debitId of new Set(entries.data.flatMap((entry) => (entry.debitId ? [entry.debitId] : [])))) {
       const debit = await repository.debits.get(environmentId, debitId);

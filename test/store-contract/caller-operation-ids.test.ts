@@ -6,6 +6,7 @@ import { createHold, endHold } from '../../src/app/holds.ts';
 import { fingerprintOf, IDEMPOTENCY_RETENTION_MS, purgeExpiredIdempotencyKeys } from '../../src/app/idempotency.ts';
 import { resolveOperationReference } from '../../src/app/caller-operation-ids.ts';
 import { verifyAll } from '../../src/app/verify.ts';
+import { listLedgerEntries } from '../../src/app/ledger-reads.ts';
 import { forEachStore } from '../support/stores.ts';
 import { balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, presentHold, rejectsWith, T0, walletOf, type Fixture } from './fixtures.ts';
 
@@ -20,9 +21,7 @@ async function grant(fixture: Fixture, amount: string, walletKey = '') {
 }
 
 async function debitCount(fixture: Fixture): Promise<number> {
-  const entries = await fixture.store.read((repository) =>
-    repository.ledger.list(fixture.environment.id, { customerId: fixture.customer.id }, { limit: 1000, startingAfter: null }),
-  );
+  const entries = await listLedgerEntries(fixture.dependencies, fixture.context, { customerId: fixture.customer.id }, { limit: 1000, startingAfter: null });
   return entries.data.filter((entry) => entry.type === 'debit').length;
 }
 

@@ -5,6 +5,7 @@ import { createDebit } from '../../src/app/debits.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { fingerprintOf, IDEMPOTENCY_RETENTION_MS, purgeExpiredIdempotencyKeys } from '../../src/app/idempotency.ts';
 import { verifyAll } from '../../src/app/verify.ts';
+import { listLedgerEntries } from '../../src/app/ledger-reads.ts';
 import { forEachStore } from '../support/stores.ts';
 import { balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, rejectsWith, T0, tally, walletOf, type Fixture } from './fixtures.ts';
 
@@ -75,9 +76,7 @@ forEachStore('idempotency', (target) => {
     assert.equal(results.filter((result) => !result.replayed).length, 1);
     for (const result of results) assert.deepEqual(result.body, results[0]!.body);
     assert.equal((await balanceOf(fixture)).available, '93');
-    const debits = await fixture.store.read((repository) =>
-      repository.ledger.list(fixture.environment.id, { customerId: fixture.customer.id }, { limit: 100, startingAfter: null }),
-    );
+    const debits = await listLedgerEntries(fixture.dependencies, fixture.context, { customerId: fixture.customer.id }, { limit: 100, startingAfter: null });
     assert.equal(debits.data.filter((entry) => entry.type === 'debit').length, 1);
   });
 

@@ -112,9 +112,7 @@ forEachStore('pagination', (target) => {
         ['grant', 1],
       ],
     );
-    const ofB = await store.read((repository) =>
-      repository.ledger.list(environmentId, { customerId: fixture.customer.id, unit: fixture.unit, walletKey: 'b' }, { limit: 10, startingAfter: null }),
-    );
+    const ofB = await listLedgerEntries(fixture.dependencies, fixture.context, { customerId: fixture.customer.id, unit: fixture.unit, walletKey: 'b' }, { limit: 10, startingAfter: null });
     assert.deepEqual(
       ofB.data.map((entry) => entry.grantId),
       [second.id],

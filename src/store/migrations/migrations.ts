@@ -14,6 +14,7 @@ import { hotPathDiet } from './014-hot-path-diet.ts';
 import { ledgerIndexDiet } from './015-ledger-index-diet.ts';
 import { auditLogWithoutRowid } from './016-audit-log-without-rowid.ts';
 import { grantEntrySpan } from './017-grant-entry-span.ts';
+import { customerLedgerThroughWallets } from './018-customer-ledger-through-wallets.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -43,6 +44,7 @@ export const migrations: readonly Migration[] = [
   { version: 15, name: 'ledger index diet', sql: ledgerIndexDiet },
   { version: 16, name: 'audit log without rowid', sql: '', dialectSql: auditLogWithoutRowid },
   { version: 17, name: 'grant entry spans', sql: grantEntrySpan },
+  { version: 18, name: 'customer ledger through wallets', sql: customerLedgerThroughWallets },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

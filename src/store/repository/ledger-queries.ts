@@ -22,8 +22,8 @@ export interface LedgerFilters {
   effectiveAt?: TimeRange;
 }
 
-/** What a slice of a grant's entries must also meet; `bookedBefore` bounds `createdAt` (exclusive). */
-export type GrantSliceFilters = Omit<LedgerFilters, 'grantId'> & { environmentId?: string; bookedBefore?: number };
+/** What the entries of a wallet's slice must also meet; `bookedBefore` bounds `createdAt` (exclusive). */
+export type WalletSliceFilters = Omit<LedgerFilters, 'grantId'> & { environmentId?: string; bookedBefore?: number };
 
 export class LedgerQueries {
   constructor(
@@ -39,17 +39,19 @@ export class LedgerQueries {
   }
 
   /**
-   * A page of entries in the order they took effect, `(effectiveAt, id)`, newest
-   * first unless `order` is 'asc'. Each order is an index range (migrations 13
-   * and 15), so a page costs the same however deep it is. A grant's entries are
-   * not listed here: the ledger has no index by grant (migration 17), and
-   * `app/grant-entries.ts` reads them through their wallet (`grantSlice`).
+   * A page of the environment's entries in the order they took effect,
+   * `(effectiveAt, id)`, newest first unless `order` is 'asc': a range of
+   * `ledger_entries_effective` (migration 13), so a page costs the same however
+   * deep it is. A grant's or a customer's entries are not listed here: the
+   * ledger has no index by either (migrations 17 and 18), and
+   * `app/grant-entries.ts` and `app/customer-entries.ts` read them through their
+   * wallets (`walletSlice`).
    */
   async list(environmentId: string, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
-    if (filters.grantId !== undefined) throw new Error("A grant's entries are listed through app/grant-entries.ts.");
+    if (filters.grantId !== undefined || filters.customerId !== undefined) throw new Error("A grant's or a customer's entries are read through their wallets.");
     const ascending = page.order === 'asc';
     const { where, params } = allFilters(
-      equalityFilters({ environment_id: environmentId, customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, type: filters.type }),
+      equalityFilters({ environment_id: environmentId, unit: filters.unit, wallet_key: filters.walletKey, type: filters.type }),
       rangeFilters('effective_at', filters.effectiveAt),
     );
     if (page.startingAfter !== null) {
@@ -59,37 +61,55 @@ export class LedgerQueries {
       params.push(cursor.effective_at, cursor.id);
     }
     const direction = ascending ? 'ASC' : 'DESC';
-    const index = filters.customerId !== undefined ? 'ledger_entries_customer_effective' : 'ledger_entries_effective';
-    const table = this.capabilities.indexedBy ? `ledger_entries INDEXED BY ${index}` : 'ledger_entries';
+    const table = this.capabilities.indexedBy ? 'ledger_entries INDEXED BY ledger_entries_effective' : 'ledger_entries';
     const rows = await this.executor.all<Row>(`SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY effective_at ${direction}, id ${direction} LIMIT ?`, [...params, page.limit + 1]);
     return { data: rows.slice(0, page.limit).map(mapEntry), hasMore: rows.length > page.limit };
   }
 
   /**
-   * One slice of a grant's entries: those of its wallet with a sequence in
-   * [from, to] that name it and pass `filters`, in sequence order, at most
-   * `limit`. A range of the wallet's own index; the rows of other grants in it
-   * are read and passed over, so callers keep the range short.
+   * One slice of a wallet's entries: those with a sequence in [from, to] that
+   * pass `filters` (and name `grantId`, if given), in sequence order, at most
+   * `limit`. A range of the wallet's own index; rows that fail the filters are
+   * read and passed over, so callers keep the range short.
    */
-  async grantSlice(input: { walletId: string; grantId: string; from: number; to: number; descending: boolean; limit: number; filters: GrantSliceFilters }): Promise<LedgerEntryRecord[]> {
+  async walletSlice(input: { walletId: string; grantId?: string; from: number; to: number; descending: boolean; limit: number; filters: WalletSliceFilters }): Promise<LedgerEntryRecord[]> {
     const { filters } = input;
     const conditions = allFilters(
-      equalityFilters({ environment_id: filters.environmentId, customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, type: filters.type }),
+      equalityFilters({ grant_id: input.grantId, environment_id: filters.environmentId, customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, type: filters.type }),
       rangeFilters('effective_at', filters.effectiveAt),
       rangeFilters('created_at', filters.bookedBefore === undefined ? undefined : { lt: filters.bookedBefore }),
     );
     const table = this.capabilities.indexedBy ? 'ledger_entries INDEXED BY ledger_entries_wallet_sequence' : 'ledger_entries';
-    const where = ['wallet_id = ?', 'sequence >= ?', 'sequence <= ?', 'grant_id = ?', ...conditions.where];
+    const where = ['wallet_id = ?', 'sequence >= ?', 'sequence <= ?', ...conditions.where];
     const direction = input.descending ? 'DESC' : 'ASC';
-    const params = [input.walletId, input.from, input.to, input.grantId, ...conditions.params, input.limit];
+    const params = [input.walletId, input.from, input.to, ...conditions.params, input.limit];
     return (await this.executor.all<Row>(`SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY sequence ${direction} LIMIT ?`, params)).map(mapEntry);
   }
 
-  /** One page of entries by when they took effect, in (effectiveAt, id) order: what exports walk. */
+  /**
+   * The first of a wallet's sequences 1..`last` whose entry took effect at or
+   * after `at` (after it, when `strictly`), or `last + 1` if none did. A binary
+   * search, one lookup by sequence a step: entries take effect in sequence order
+   * (the engine's invariant, which `verify` checks), so a wallet's entries are
+   * ordered by time with no index of their own.
+   */
+  async firstSequenceFrom(walletId: string, last: number, at: number, strictly: boolean): Promise<number> {
+    let low = 1;
+    let high = last + 1;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const row = await this.executor.get<Row>('SELECT effective_at FROM ledger_entries WHERE wallet_id = ? AND sequence = ?', [walletId, middle]);
+      const effectiveAt = row ? readTime(row.effective_at) : Number.POSITIVE_INFINITY;
+      if (strictly ? effectiveAt > at : effectiveAt >= at) high = middle;
+      else low = middle + 1;
+    }
+    return low;
+  }
+
+  /** One page of the environment's entries by when they took effect, in (effectiveAt, id) order: what exports walk (a customer's: app/customer-entries.ts). */
   pageByEffectiveTime(page: TimeWalkPage): Promise<LedgerEntryRecord[]> {
-    const filters = { customer_id: page.customerId, unit: page.unit };
-    const index = page.customerId === undefined ? 'ledger_entries_effective' : 'ledger_entries_customer_effective';
-    return fetchKeysetPage({ executor: this.executor, capabilities: this.capabilities, table: 'ledger_entries', timeColumn: 'effective_at', page, filters, index, map: mapEntry });
+    if (page.customerId !== undefined) throw new Error("A customer's entries are read through their wallets.");
+    return fetchKeysetPage({ executor: this.executor, capabilities: this.capabilities, table: 'ledger_entries', timeColumn: 'effective_at', page, filters: { unit: page.unit }, index: 'ledger_entries_effective', map: mapEntry });
   }
 
   async get(environmentId: string, id: string): Promise<LedgerEntryRecord | undefined> {

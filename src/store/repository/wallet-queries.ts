@@ -26,6 +26,12 @@ export class WalletQueries {
     return row && mapWallet(row);
   }
 
+  /** A customer's wallets, optionally of one unit and key, in ID order (a range of `wallets_address`). */
+  async listOfCustomer(environmentId: string, customerId: string, filters: { unit?: string | undefined; walletKey?: string | undefined }): Promise<WalletRecord[]> {
+    const { where, params } = equalityFilters({ environment_id: environmentId, customer_id: customerId, unit: filters.unit, wallet_key: filters.walletKey });
+    return (await this.executor.all<Row>(`SELECT * FROM wallets WHERE ${where.join(' AND ')} ORDER BY id`, params)).map(mapWallet);
+  }
+
   /** Inserts unless another transaction created the same address first; returns whether it inserted. */
   async insert(wallet: WalletRecord): Promise<boolean> {
     const changed = await this.executor.run(
