@@ -6,10 +6,10 @@ import { listCustomerEntries, pageCustomerEntriesByEffectiveTime } from '../../s
 import { createDebit } from '../../src/app/debits.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { sweepDueEvents } from '../../src/app/time-events.ts';
-import type { LedgerEntryRecord, PageRequest } from '../../src/store/records.ts';
+import type { LedgerEntryRecord } from '../../src/store/records.ts';
 import type { TimeRange } from '../../src/store/repository/pagination.ts';
 import { forEachStore } from '../support/stores.ts';
-import { addCustomer, createFixture, presentDebit, presentGrant, type Fixture } from './fixtures.ts';
+import { addCustomer, allPages, createFixture, presentDebit, presentGrant, type Fixture } from './fixtures.ts';
 
 /** The customer's three wallets: two units, and a second key on one of them. */
 const WALLETS = [
@@ -50,22 +50,10 @@ async function play(fixture: Fixture, customerId: string, steps: Step[]): Promis
   }
 }
 
-async function pages(fetch: (page: PageRequest) => Promise<{ data: LedgerEntryRecord[]; hasMore: boolean }>, limit: number): Promise<LedgerEntryRecord[]> {
-  const all: LedgerEntryRecord[] = [];
-  let startingAfter: string | null = null;
-  for (;;) {
-    const page = await fetch({ limit, startingAfter });
-    all.push(...page.data);
-    if (!page.hasMore) return all;
-    assert.ok(all.length <= 10_000 && page.data.length > 0 && page.data.at(-1)!.id !== startingAfter, 'every page moves past its cursor');
-    startingAfter = page.data.at(-1)!.id;
-  }
-}
-
 /** The reference: every entry of the environment, read in one plain query, filtered and sorted here. */
 async function referenceEntries(fixture: Fixture): Promise<LedgerEntryRecord[]> {
   const environmentId = fixture.context.environment.id;
-  return pages((page) => fixture.store.read((repository) => repository.ledger.list(environmentId, {}, { ...page, order: 'asc' })), 500);
+  return allPages(500, (page) => fixture.store.read((repository) => repository.ledger.list(environmentId, {}, { ...page, order: 'asc' })));
 }
 
 function inRange(at: number, range: TimeRange): boolean {
@@ -121,9 +109,8 @@ forEachStore('a customer’s ledger through its wallets (property)', (target) =>
           if (expected.length > 2 * view.limit) seen.pagedMany += 1;
           if (all.some((entry, index) => all.some((other, at) => at !== index && other.walletId !== entry.walletId && other.effectiveAt === entry.effectiveAt))) seen.ties += 1;
           const filters = { ...address, ...(view.type === null ? {} : { type: view.type }), ...(effectiveAt === undefined ? {} : { effectiveAt }) };
-          const listed = await pages(
-            (page) => listCustomerEntries(fixture.dependencies, fixture.context.environment.id, fixture.customer.id, filters, { ...page, order: view.order }, { sliceSequences: view.sliceSequences }),
-            view.limit,
+          const listed = await allPages(view.limit, (page) =>
+            listCustomerEntries(fixture.dependencies, fixture.context.environment.id, fixture.customer.id, filters, { ...page, order: view.order }, { sliceSequences: view.sliceSequences }),
           );
           const ids = (entries: LedgerEntryRecord[]) => entries.map((entry) => `${entry.walletId}#${entry.sequence}`);
           assert.deepEqual(ids(listed), ids(view.order === 'asc' ? expected : [...expected].reverse()));

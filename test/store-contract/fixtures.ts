@@ -11,7 +11,7 @@ import { formatAmount } from '../../src/domain/amount.ts';
 import { CreditbookError, type ErrorCode } from '../../src/domain/errors.ts';
 import type { Instant } from '../../src/domain/types.ts';
 import type { Store } from '../../src/store/port.ts';
-import type { CustomerRecord, EnvironmentMode, EnvironmentRecord } from '../../src/store/records.ts';
+import type { CustomerRecord, EnvironmentMode, EnvironmentRecord, Page, PageRequest } from '../../src/store/records.ts';
 import type { WebhookEndpointRecord } from '../../src/store/webhook-records.ts';
 
 /** Helpers for the store contract suite: a clock the test moves, an isolated environment per test, and plain presenters. */
@@ -197,4 +197,18 @@ export function tally<T>(results: PromiseSettledResult<T>[]): { values: T[]; err
     else throw result.reason;
   }
   return { values, errors };
+}
+
+/** Every item of a list, following its cursors: a page with more after it must be full and move past its cursor. */
+export async function allPages<T extends { id: string }>(limit: number, fetch: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
+  const all: T[] = [];
+  let startingAfter: string | null = null;
+  for (;;) {
+    const page: Page<T> = await fetch({ limit, startingAfter });
+    all.push(...page.data);
+    if (!page.hasMore) return all;
+    assert.equal(page.data.length, limit, 'a page with more after it is full');
+    assert.ok(all.length <= 10_000 && page.data.at(-1)!.id !== startingAfter, 'every page moves past its cursor');
+    startingAfter = page.data.at(-1)!.id;
+  }
 }

@@ -5,9 +5,9 @@ import { listGrantEntries } from '../../src/app/grant-entries.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { listLedgerEntries } from '../../src/app/ledger-reads.ts';
 import { verifyAll } from '../../src/app/verify.ts';
-import type { LedgerEntryRecord, PageRequest } from '../../src/store/records.ts';
+import type { LedgerEntryRecord } from '../../src/store/records.ts';
 import { forEachStore } from '../support/stores.ts';
-import { bodyOf, createFixture, presentDebit, presentGrant, rejectsWith, walletOf, type Fixture } from './fixtures.ts';
+import { allPages, bodyOf, createFixture, presentDebit, presentGrant, rejectsWith, walletOf, type Fixture } from './fixtures.ts';
 
 /**
  * A grant whose entries are sparse among its wallet's: a promotional grant that
@@ -23,20 +23,8 @@ async function sparseGrant(fixture: Fixture): Promise<{ paidId: string; walletEn
     const feature = index % 5 === 4 ? 'export' : 'chat';
     await createDebit(dependencies, { context, input: { ...walletOf(fixture), amount: '1', feature }, present: presentDebit });
   }
-  const walletEntries = await collect((page) => listLedgerEntries(dependencies, context, { customerId: fixture.customer.id }, { ...page, order: 'asc' }));
+  const walletEntries = await allPages(100, (page) => listLedgerEntries(dependencies, context, { customerId: fixture.customer.id }, { ...page, order: 'asc' }));
   return { paidId: paid.id, walletEntries };
-}
-
-async function collect(fetch: (page: PageRequest) => Promise<{ data: LedgerEntryRecord[]; hasMore: boolean }>, limit = 100): Promise<LedgerEntryRecord[]> {
-  const all: LedgerEntryRecord[] = [];
-  let startingAfter: string | null = null;
-  for (;;) {
-    const page = await fetch({ limit, startingAfter });
-    all.push(...page.data);
-    if (!page.hasMore) return all;
-    assert.ok(page.data.length > 0, 'a page that says there is more holds at least one entry');
-    startingAfter = page.data.at(-1)!.id;
-  }
 }
 
 forEachStore('a grant’s entries, read through its wallet', (target) => {
@@ -49,7 +37,7 @@ forEachStore('a grant’s entries, read through its wallet', (target) => {
     for (const sliceSequences of [1, 2, 5, 6, 7, 64]) {
       for (const limit of [1, 2, 3, 10]) {
         for (const order of ['asc', 'desc'] as const) {
-          const listed = await collect((page) => listGrantEntries(dependencies, context.environment.id, paidId, {}, { ...page, order }, { sliceSequences }), limit);
+          const listed = await allPages(limit, (page) => listGrantEntries(dependencies, context.environment.id, paidId, {}, { ...page, order }, { sliceSequences }));
           assert.deepEqual(
             listed.map((entry) => entry.sequence),
             order === 'asc' ? expected : [...expected].reverse(),
