@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { validationError } from '../domain/errors.ts';
 import type { LedgerEntryRecord, Page, PageRequest, WalletRecord } from '../store/records.ts';
 import type { LedgerFilters } from '../store/repository/ledger-queries.ts';
@@ -13,12 +14,13 @@ import type { AppDependencies } from './dependencies.ts';
  *
  * Invariants:
  * - Where each wallet's walk starts and ends (the cursor, an `effectiveAt` range)
- *   is found by binary search on its sequence, in one read, when the walk starts.
- *   The ledger is append-only, so what lies between never changes, and the later
- *   reads list it as one snapshot would.
- * - A read covers at most `sliceSequences` of a wallet's sequence (a `type`
- *   filter may pass over many entries); reads that follow one another wait for a
- *   turn of the event loop, so a sparse filter costs time, never a long block.
+ *   is found by binary search on its sequence, up to the sequence the wallet had
+ *   when the walk listed the customer's wallets. The ledger is append-only, so
+ *   those entries never change, and reads made one after another (a turn of the
+ *   event loop apart) list them as one snapshot would.
+ * - A read places one wallet, or covers at most `sliceSequences` of its sequence
+ *   (a `type` filter may pass over many entries), so a sparse filter or a customer
+ *   with many wallets costs time, never a long block.
  * - Entries that took effect in the same millisecond in two wallets list by
  *   wallet ID; within a wallet, by sequence (the environment-wide ledger breaks
  *   such ties by entry ID).
@@ -56,29 +58,16 @@ interface WalletStream {
 
 /** The walk's first `limit` entries of the customer's ledger, in its order. */
 export async function walkCustomerEntries(dependencies: AppDependencies, walk: CustomerWalk): Promise<LedgerEntryRecord[]> {
-  const streams = await dependencies.store.read(async (repository) => {
-    const wallets = await repository.wallets.listOfCustomer(walk.environmentId, walk.customerId, { unit: walk.unit, walletKey: walk.walletKey });
-    const found: WalletStream[] = [];
-    for (const wallet of wallets) {
-      const from = (at: number, strictly: boolean) => repository.ledger.firstSequenceFrom(wallet.id, wallet.sequence, at, strictly);
-      let low = 1;
-      let high = wallet.sequence;
-      const range = walk.effectiveAt ?? {};
-      if (range.gte !== undefined) low = Math.max(low, await from(range.gte, false));
-      if (range.gt !== undefined) low = Math.max(low, await from(range.gt, true));
-      if (range.lte !== undefined) high = Math.min(high, (await from(range.lte, true)) - 1);
-      if (range.lt !== undefined) high = Math.min(high, (await from(range.lt, false)) - 1);
-      const after = walk.after;
-      if (after && walk.descending) {
-        // Before the cursor: took effect earlier, or in the same millisecond in a wallet that sorts first.
-        high = Math.min(high, after.walletId === wallet.id ? after.sequence - 1 : (await from(after.effectiveAt, wallet.id < after.walletId)) - 1);
-      } else if (after) {
-        low = Math.max(low, after.walletId === wallet.id ? after.sequence + 1 : await from(after.effectiveAt, wallet.id < after.walletId));
-      }
-      if (low <= high) found.push({ wallet, low, high, buffered: [] });
-    }
-    return found;
-  });
+  const wallets = await dependencies.store.read((repository) => repository.wallets.listOfCustomer(walk.environmentId, walk.customerId, { unit: walk.unit, walletKey: walk.walletKey }));
+  const streams: WalletStream[] = [];
+  for (const [index, wallet] of wallets.entries()) {
+    // Each wallet placed in a read of its own: its sequences up to the one just read never change.
+    if (index > 0) await nextTurn();
+    const { low, high } = await dependencies.store.read((repository) =>
+      walletBounds(wallet, walk, (at, strictly) => repository.ledger.firstSequenceFrom(wallet.id, wallet.sequence, at, strictly)),
+    );
+    if (low <= high) streams.push({ wallet, low, high, buffered: [] });
+  }
   const slice = walk.sliceSequences ?? CUSTOMER_SLICE_SEQUENCES;
   const merged: LedgerEntryRecord[] = [];
   let reads = 0;
@@ -86,7 +75,7 @@ export async function walkCustomerEntries(dependencies: AppDependencies, walk: C
     // Every stream with nothing buffered reads its next slice before the heads are compared.
     for (const stream of streams) {
       while (stream.buffered.length === 0 && stream.low <= stream.high) {
-        if (reads++ > 0) await new Promise((resolve) => setImmediate(resolve));
+        if (reads++ > 0) await nextTurn();
         stream.buffered = await readSlice(dependencies, walk, stream, slice, walk.limit - merged.length);
       }
     }
@@ -99,6 +88,25 @@ export async function walkCustomerEntries(dependencies: AppDependencies, walk: C
     merged.push(next.buffered.shift()!);
   }
   return merged;
+}
+
+/** The sequences of `wallet` the walk covers: within its `effectiveAt` range and beyond its cursor. */
+async function walletBounds(wallet: WalletRecord, walk: CustomerWalk, from: (at: number, strictly: boolean) => Promise<number>): Promise<{ low: number; high: number }> {
+  let low = 1;
+  let high = wallet.sequence;
+  const range = walk.effectiveAt ?? {};
+  if (range.gte !== undefined) low = Math.max(low, await from(range.gte, false));
+  if (range.gt !== undefined) low = Math.max(low, await from(range.gt, true));
+  if (range.lte !== undefined) high = Math.min(high, (await from(range.lte, true)) - 1);
+  if (range.lt !== undefined) high = Math.min(high, (await from(range.lt, false)) - 1);
+  const after = walk.after;
+  if (after && walk.descending) {
+    // Before the cursor: took effect earlier, or in the same millisecond in a wallet that sorts first.
+    high = Math.min(high, after.walletId === wallet.id ? after.sequence - 1 : (await from(after.effectiveAt, wallet.id < after.walletId)) - 1);
+  } else if (after) {
+    low = Math.max(low, after.walletId === wallet.id ? after.sequence + 1 : await from(after.effectiveAt, wallet.id < after.walletId));
+  }
+  return { low, high };
 }
 
 async function readSlice(dependencies: AppDependencies, walk: CustomerWalk, stream: WalletStream, slice: number, limit: number): Promise<LedgerEntryRecord[]> {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { validationError } from '../domain/errors.ts';
 import type { GrantRecord, LedgerEntryRecord, Page, PageRequest } from '../store/records.ts';
 import type { WalletSliceFilters, LedgerFilters } from '../store/repository/ledger-queries.ts';
@@ -53,7 +54,7 @@ export async function* grantEntrySlices(dependencies: AppDependencies, grant: Gr
     else low = to + 1;
     remaining -= entries.length;
     if (entries.length > 0) yield entries;
-    if (low <= high && remaining > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (low <= high && remaining > 0) await nextTurn();
   }
 }
 

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AMOUNT_SCALE } from '../domain/amount.ts';
 import { requireCurrency, currencyScale } from '../domain/currencies.ts';
 import { notFound, validationError } from '../domain/errors.ts';
@@ -202,7 +203,9 @@ async function walkGrants(
   }
   const refunds = await dependencies.store.read((repository) => repository.creditNotes.refundEntriesOf(grants.map(({ grant }) => grant.id)));
   const slices = { after: null, descending: false, limit: Number.MAX_SAFE_INTEGER, filters: { bookedBefore: period.to }, sliceSequences: sequencesPerRead };
-  for (const { grant, price } of grants) {
+  for (const [index, { grant, price }] of grants.entries()) {
+    // A turn of the event loop between grants as between slices: a page of 500 grants is not one long block.
+    if (index > 0 && grant.firstEntrySequence !== null) await nextTurn();
     for await (const entries of grantEntrySlices(dependencies, grant, slices)) {
       for (const entry of entries) {
         const movement = movementOf(entry, refunds.has(`${entry.walletId}:${entry.sequence}`));

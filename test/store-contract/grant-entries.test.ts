@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { createDebit } from '../../src/app/debits.ts';
+import { listCustomerEntries } from '../../src/app/customer-entries.ts';
 import { listGrantEntries } from '../../src/app/grant-entries.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { listLedgerEntries } from '../../src/app/ledger-reads.ts';
@@ -49,6 +50,28 @@ forEachStore('a grant’s entries, read through its wallet', (target) => {
     const debitsOnly = await listGrantEntries(dependencies, context.environment.id, paidId, { type: 'debit' }, { limit: 2, startingAfter: null }, { sliceSequences: 3 });
     assert.deepEqual(debitsOnly.data.map((entry) => entry.sequence), [22, 17]);
     assert.equal(debitsOnly.hasMore, true);
+  });
+
+  it('gives the event loop a turn between the reads of a long walk', async () => {
+    const fixture = await createFixture(await target.open());
+    const { dependencies, context } = fixture;
+    const { paidId } = await sparseGrant(fixture);
+    let turns = 0;
+    let walking = true;
+    const tick = () => {
+      turns += 1;
+      if (walking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const grantPage = await listGrantEntries(dependencies, context.environment.id, paidId, {}, { limit: 10, startingAfter: null, order: 'asc' }, { sliceSequences: 1 });
+    const afterGrant = turns;
+    const customerPage = await listCustomerEntries(dependencies, context.environment.id, fixture.customer.id, { type: 'expiry' }, { limit: 10, startingAfter: null }, { sliceSequences: 1 });
+    walking = false;
+    assert.equal(grantPage.data.length, 5);
+    assert.equal(customerPage.data.length, 0);
+    // 22 sequences a slice at a time, then the customer's 26 (none of them an expiry): a turn before each read but the first.
+    assert.ok(afterGrant >= 21, `turns during the grant's walk: ${afterGrant}`);
+    assert.ok(turns - afterGrant >= 25, `turns during the customer's walk: ${turns - afterGrant}`);
   });
 
   it('keeps every grant’s span what its ledger says, and refuses a cursor of another grant', async () => {
