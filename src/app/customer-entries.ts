@@ -4,6 +4,7 @@ import type { LedgerEntryRecord, Page, PageRequest, WalletRecord } from '../stor
 import type { LedgerFilters } from '../store/repository/ledger-queries.ts';
 import type { TimeRange, TimeWalkPage } from '../store/repository/pagination.ts';
 import type { AppDependencies } from './dependencies.ts';
+import { nextSlice } from './sequence-slices.ts';
 
 /**
  * A customer's ledger, read through its wallets (the ledger keeps no index by
@@ -110,8 +111,7 @@ async function walletBounds(wallet: WalletRecord, walk: CustomerWalk, from: (at:
 }
 
 async function readSlice(dependencies: AppDependencies, walk: CustomerWalk, stream: WalletStream, slice: number, limit: number): Promise<LedgerEntryRecord[]> {
-  const from = walk.descending ? Math.max(stream.low, stream.high - slice + 1) : stream.low;
-  const to = walk.descending ? stream.high : Math.min(stream.high, stream.low + slice - 1);
+  const { from, to } = nextSlice(stream.low, stream.high, slice, walk.descending);
   const filters = walk.type === undefined ? {} : { type: walk.type };
   const entries = await dependencies.store.read((repository) =>
     repository.ledger.walletSlice({ walletId: stream.wallet.id, from, to, descending: walk.descending, limit, filters }),

@@ -3,6 +3,7 @@ import { validationError } from '../domain/errors.ts';
 import type { GrantRecord, LedgerEntryRecord, Page, PageRequest } from '../store/records.ts';
 import type { WalletSliceFilters, LedgerFilters } from '../store/repository/ledger-queries.ts';
 import type { AppDependencies } from './dependencies.ts';
+import { nextSlice } from './sequence-slices.ts';
 
 /**
  * A grant's ledger entries, read through its wallet (the ledger keeps no index
@@ -45,8 +46,7 @@ export async function* grantEntrySlices(dependencies: AppDependencies, grant: Gr
   }
   let remaining = walk.limit;
   while (low <= high && remaining > 0) {
-    const from = walk.descending ? Math.max(low, high - slice + 1) : low;
-    const to = walk.descending ? high : Math.min(high, low + slice - 1);
+    const { from, to } = nextSlice(low, high, slice, walk.descending);
     const entries = await dependencies.store.read((repository) =>
       repository.ledger.walletSlice({ walletId: grant.walletId, grantId: grant.id, from, to, descending: walk.descending, limit: remaining, filters: walk.filters }),
     );
