@@ -4,7 +4,7 @@ import type { LedgerEntryRecord, Page, PageRequest, WalletRecord } from '../stor
 import type { LedgerFilters } from '../store/repository/ledger-queries.ts';
 import type { TimeRange, TimeWalkPage } from '../store/repository/pagination.ts';
 import type { AppDependencies } from './dependencies.ts';
-import { nextSlice } from './sequence-slices.ts';
+import { nextSlice, SLICE_SEQUENCES } from './sequence-slices.ts';
 
 /**
  * A customer's ledger, read through its wallets (the ledger keeps no index by
@@ -26,7 +26,6 @@ import { nextSlice } from './sequence-slices.ts';
  *   wallet ID; within a wallet, by sequence (the environment-wide ledger breaks
  *   such ties by entry ID).
  */
-export const CUSTOMER_SLICE_SEQUENCES = 2048;
 
 /** A position in a customer's ledger: an entry's merge key. */
 interface EntryPosition {
@@ -69,7 +68,7 @@ export async function walkCustomerEntries(dependencies: AppDependencies, walk: C
     );
     if (low <= high) streams.push({ wallet, low, high, buffered: [] });
   }
-  const slice = walk.sliceSequences ?? CUSTOMER_SLICE_SEQUENCES;
+  const slice = walk.sliceSequences ?? SLICE_SEQUENCES;
   const merged: LedgerEntryRecord[] = [];
   let reads = 0;
   while (merged.length < walk.limit) {

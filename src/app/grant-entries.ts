@@ -3,7 +3,7 @@ import { validationError } from '../domain/errors.ts';
 import type { GrantRecord, LedgerEntryRecord, Page, PageRequest } from '../store/records.ts';
 import type { WalletSliceFilters, LedgerFilters } from '../store/repository/ledger-queries.ts';
 import type { AppDependencies } from './dependencies.ts';
-import { nextSlice } from './sequence-slices.ts';
+import { nextSlice, SLICE_SEQUENCES } from './sequence-slices.ts';
 
 /**
  * A grant's ledger entries, read through its wallet (the ledger keeps no index
@@ -19,7 +19,6 @@ import { nextSlice } from './sequence-slices.ts';
  *   its wallet's (a paid grant drawn only when a promotional one runs out) costs
  *   time to list, never a long block of the loop.
  */
-export const GRANT_SLICE_SEQUENCES = 2048;
 
 type GrantSpan = Pick<GrantRecord, 'id' | 'walletId' | 'firstEntrySequence' | 'lastEntrySequence'>;
 
@@ -37,7 +36,7 @@ export interface GrantEntryWalk {
 /** Reads a grant's entries in the walk's order, a slice at a time, until `limit` are read or the span ends. */
 export async function* grantEntrySlices(dependencies: AppDependencies, grant: GrantSpan, walk: GrantEntryWalk): AsyncGenerator<LedgerEntryRecord[]> {
   if (grant.firstEntrySequence === null || grant.lastEntrySequence === null) return;
-  const slice = walk.sliceSequences ?? GRANT_SLICE_SEQUENCES;
+  const slice = walk.sliceSequences ?? SLICE_SEQUENCES;
   let low = grant.firstEntrySequence;
   let high = grant.lastEntrySequence;
   if (walk.after !== null) {

@@ -7,7 +7,8 @@ import { addRevenue, emptyRevenue, GrantRevenueWalk, movementOf, type GrantReven
 import type { Instant } from '../domain/types.ts';
 import type { GrantRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import { GRANT_SLICE_SEQUENCES, grantEntrySlices } from './grant-entries.ts';
+import { grantEntrySlices } from './grant-entries.ts';
+import { SLICE_SEQUENCES } from './sequence-slices.ts';
 
 /**
  * The revenue report (docs/finance.md#the-revenue-report): for a period and a
@@ -67,7 +68,7 @@ export interface ReportReads {
   /** How much of a grant's wallet sequence one read covers (grant-entries.ts). */
   sequencesPerRead: number;
 }
-const DEFAULT_READS: ReportReads = { grantsPerRead: 500, sequencesPerRead: GRANT_SLICE_SEQUENCES };
+const DEFAULT_READS: ReportReads = { grantsPerRead: 500, sequencesPerRead: SLICE_SEQUENCES };
 
 /** What the caller asks: `to` defaults to now (the environment's clock). */
 export type RevenueReportInput = Omit<RevenueReportQuery, 'to'> & { to?: Instant | undefined };

@@ -1,3 +1,6 @@
+/** How much of a wallet's sequence one read of a walk through it covers, unless the caller says otherwise. */
+export const SLICE_SEQUENCES = 2048;
+
 /**
  * The next slice of a wallet's sequences [low, high] to read, at most `size` long:
  * from the low end walking up, from the high end walking down. The walks through
