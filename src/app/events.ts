@@ -1,6 +1,7 @@
 import type { EventRecord, Page, PageRequest } from '../store/records.ts';
 import type { EventFilters } from '../store/repository/event-queries.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { listCustomerEvents } from './customer-events.ts';
 import { requireEventTypePattern } from './event-types.ts';
 
 /**
@@ -12,5 +13,10 @@ export function listEvents(dependencies: AppDependencies, context: RequestContex
   if (filters.type !== undefined && filters.type !== '*') requireEventTypePattern(filters.type, 'type');
   const { type, ...rest } = filters;
   const checked: EventFilters = type === undefined || type === '*' ? rest : Object.assign({}, rest, { type });
-  return dependencies.store.read((repository) => repository.events.list(context.environment.id, checked, page));
+  const { customerId } = checked;
+  return dependencies.store.read((repository) =>
+    customerId === undefined
+      ? repository.events.list(context.environment.id, checked, page)
+      : listCustomerEvents(repository, context.environment.id, Object.assign({}, checked, { customerId }), page),
+  );
 }

@@ -47,7 +47,6 @@ export async function recordUsageEvent(
     reservationId,
     metadata: input.metadata ?? {},
   });
-  const debitId = dependencies.newId('dbt');
   try {
     return await runWalletOperation(dependencies, {
       context,
@@ -58,6 +57,8 @@ export async function recordUsageEvent(
       holdIds: reservationId === null ? [] : [reservationId],
       compute: (engine, loaded): { event: UsageEventRecord; debit: DebitRecord | null } => {
         if (reservationId !== null && !loaded.holds.has(reservationId)) throw notFound('reservation', reservationId, 'reservationId');
+        // Made as it is booked, as createDebit makes its own (its `debit.created` event's ID is derived from it).
+        const debitId = dependencies.newId('dbt');
         const booking = bookUsage(engine, { debitId, cost: rated.cost, feature: rated.feature.key, reservationId });
         const consumed = booking.allocations.reduce((total, allocation) => total + allocation.amount, 0n);
         // The address spelled out, not spread: on Node 20 each property a literal adds after a leading spread costs ~0.5 µs.

@@ -2,6 +2,7 @@ import { ZERO } from '../domain/amount.ts';
 import type { GrantState, Instant, WalletSnapshot } from '../domain/types.ts';
 import { WalletTransaction, type WalletTransactionResult } from '../domain/wallet-transaction.ts';
 import type { GrantRecord, HoldRecord, ScheduleRecord, WalletAddress, WalletRecord } from '../store/records.ts';
+import { debitCreatedEventId } from '../store/repository/event-queries.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { presentedObjectId, recordAudit } from './audit-log.ts';
 import { watchBalance } from './balance-alerts.ts';
@@ -309,7 +310,8 @@ async function persistEffects(
         data.customerId = wallet.customerId;
         data.unit = wallet.unit;
         data.walletKey = wallet.walletKey;
-        return { id: dependencies.newId('evt'), environmentId: wallet.environmentId, type, data, createdAt: now };
+        const id = event.type === 'debit.created' ? debitCreatedEventId(event.debitId) : dependencies.newId('evt');
+        return { id, environmentId: wallet.environmentId, type, data, createdAt: now };
       }),
     );
   }

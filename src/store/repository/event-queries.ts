@@ -49,6 +49,28 @@ const INSERT_EVENT_FANNED_OUT_WITHOUT_ENDPOINT =
   'INSERT INTO events (id, environment_id, type, customer_id, data, created_at, fanned_out) VALUES (?, ?, ?, ?, ?, ?, ' +
   'CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints WHERE environment_id = ? AND deleted_at IS NULL) THEN 0 ELSE 1 END)';
 
+/**
+ * A `debit.created` event's ID: its debit's, with the `evt_` prefix (both are `<prefix>_` and a 26-character,
+ * time-sortable suffix, so the two orders agree). Such an event is found through its debit: it is written
+ * without `customer_id`, so it adds no entry to `events_customer` (keyed by a random customer, that entry cost a
+ * debit a page of its own), and a customer's events are that index merged with the debit events of the
+ * customer's debits (`listDebitEventsOfCustomer`, src/app/customer-events.ts).
+ */
+export function debitCreatedEventId(debitId: string): string {
+  return `evt_${suffixOf(debitId)}`;
+}
+
+/** What follows an ID's prefix (`dbt_`, `evt_`). */
+function suffixOf(id: string): string {
+  return id.slice(id.indexOf('_') + 1);
+}
+
+/** Whether `event` is found through its debit (see debitCreatedEventId), so written without `customer_id`. */
+function foundThroughDebit(event: EventRecord): boolean {
+  const debitId = event.data.debitId;
+  return event.type === 'debit.created' && typeof debitId === 'string' && event.id === debitCreatedEventId(debitId);
+}
+
 export class EventQueries {
   constructor(
     private readonly executor: SqlExecutor,
@@ -58,10 +80,40 @@ export class EventQueries {
   async insertMany(events: readonly EventRecord[]): Promise<void> {
     for (const event of events) {
       const customerId = event.data.customerId;
-      const values = [event.id, event.environmentId, event.type, typeof customerId === 'string' ? customerId : null, jsonColumn(event.data), event.createdAt];
+      const indexedCustomerId = typeof customerId === 'string' && !foundThroughDebit(event) ? customerId : null;
+      const values = [event.id, event.environmentId, event.type, indexedCustomerId, jsonColumn(event.data), event.createdAt];
       if (this.capabilities.mergesInserts) await this.executor.run(INSERT_EVENT, values);
       else await this.executor.run(INSERT_EVENT_FANNED_OUT_WITHOUT_ENDPOINT, [...values, event.environmentId]);
     }
+  }
+
+  /**
+   * The `debit.created` events found through the customer's debits (debitCreatedEventId), newest first: those
+   * with IDs below `before` and above `after` (either may be null), at most `limit`. Other events of the
+   * customer, `debit.created` events written before this rule among them, are in `list`.
+   */
+  async listDebitEventsOfCustomer(environmentId: string, customerId: string, bounds: { before: string | null; after: string | null; limit: number }): Promise<EventRecord[]> {
+    const where = ['debits.environment_id = ?', 'debits.customer_id = ?'];
+    const params: unknown[] = [environmentId, customerId];
+    // Bounds on event IDs are bounds on debit IDs (`dbt_` and the same suffix); the join is that rule in SQL.
+    if (bounds.before !== null) {
+      where.push('debits.id < ?');
+      params.push(`dbt_${suffixOf(bounds.before)}`);
+    }
+    if (bounds.after !== null) {
+      where.push('debits.id > ?');
+      params.push(`dbt_${suffixOf(bounds.after)}`);
+    }
+    const debits = this.capabilities.indexedBy ? 'debits INDEXED BY debits_customer' : 'debits';
+    // Joined on the ID alone, so each debit is one primary-key lookup: with a condition on the event's customer
+    // or environment too, PostgreSQL's planner may prefer `events_customer` (and scan it once per debit).
+    const rows = await this.executor.all<Row>(
+      `SELECT events.* FROM ${debits} JOIN events ON events.id = 'evt_' || substr(debits.id, 5)
+       WHERE ${where.join(' AND ')} ORDER BY debits.id DESC LIMIT ?`,
+      [...params, bounds.limit],
+    );
+    // What the rule writes under a derived ID (another event would need its 80 random bits to collide).
+    return rows.filter((row) => row.environment_id === environmentId && row.type === 'debit.created' && row.customer_id === null).map(mapEvent);
   }
 
   list(environmentId: string, filters: EventFilters, page: PageRequest): Promise<Page<EventRecord>> {

@@ -113,3 +113,17 @@ it('writes an event after one index lookup of its environment’s endpoints', ()
     const detail = plan(recorded[0]!.sql, recorded[0]!.params);
     assert.match(detail, /SEARCH webhook_endpoints USING INDEX webhook_endpoints_environment \(environment_id=\?\)/, detail);
   }));
+
+/** A customer's debit events are its debits' index range, each joined to its event by primary key: never a scan, never a sort. */
+it('finds a customer’s debit events through its debits', () =>
+  withPlanner(async (plan) => {
+    const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const recorder: SqlExecutor = { all: async (sql, params = []) => (recorded.push({ sql, params }), []), get: async () => undefined, run: async () => 0 };
+    const repository = new Repository(recorder, SQLITE_CAPABILITIES);
+    await repository.events.listDebitEventsOfCustomer('env', 'c', { before: 'evt_9', after: 'evt_1', limit: 11 });
+    await repository.events.listDebitEventsOfCustomer('env', 'c', { before: null, after: null, limit: 11 });
+    for (const { sql, params } of recorded) {
+      const detail = plan(sql, params);
+      assert.match(detail, /^SEARCH debits USING (COVERING )?INDEX debits_customer \(environment_id=\? AND customer_id=\?( AND id>\? AND id<\?)?\) \| SEARCH events USING PRIMARY KEY \(id=\?\)$/, detail);
+    }
+  }));
