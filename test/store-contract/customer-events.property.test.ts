@@ -9,6 +9,8 @@ import { createGrant } from '../../src/app/grants.ts';
 import { createHold, endHold } from '../../src/app/holds.ts';
 import type { EventRecord } from '../../src/store/records.ts';
 import { debitCreatedEventId } from '../../src/store/repository/event-queries.ts';
+import { Repository } from '../../src/store/repository/repository.ts';
+import type { SqlExecutor, StoreCapabilities } from '../../src/store/sql-executor.ts';
 import { forEachStore } from '../support/stores.ts';
 import { addCustomer, allPages, bodyOf, createFixture, presentDebit, presentGrant, presentHold, type Fixture } from './fixtures.ts';
 
@@ -140,4 +142,46 @@ forEachStore('a customer’s events through its debits (property)', (target) => 
     // The generators reach the cases that matter: both kinds of debit event in one list, and lists of many pages.
     assert.ok(seen.bothKinds > 0 && seen.pagedMany > 0, JSON.stringify(seen));
   });
+  it('reads a debit event by primary key, once per debit of the customer’s index range', async () => {
+    const store = await target.open();
+    const fixture = await createFixture(store);
+    await play(fixture, [fixture.customer.id, (await addCustomer(fixture, 'other')).id], [
+      { kind: 'grant', customer: 0, credits: 5 },
+      { kind: 'debit', customer: 0, credits: 1 },
+      { kind: 'debit', customer: 1, credits: 1 },
+    ], async () => {});
+    const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const recorder: SqlExecutor = { all: async (sql, params = []) => (recorded.push({ sql, params }), []), get: async () => undefined, run: async () => 0 };
+    const capabilities: StoreCapabilities = { rowLocks: target.dialect === 'postgres', skipLocked: target.dialect === 'postgres', indexedBy: target.dialect === 'sqlite', mergesInserts: target.dialect === 'postgres' };
+    await new Repository(recorder, capabilities).events.listDebitEventsOfCustomer(fixture.environment.id, fixture.customer.id, { before: 'evt_9', after: 'evt_0', limit: 11 });
+    const { sql, params } = recorded[0]!;
+    const plan = await explain(target, sql, params);
+    // Planned on the database the tests filled, after ANALYZE: the customer's debits by index, each event by its key.
+    assert.match(plan, /debits_customer/, plan);
+    assert.match(plan, target.dialect === 'sqlite' ? /SEARCH events USING PRIMARY KEY \(id=\?\)/ : /Index Scan using events_pkey on events/, plan);
+    assert.doesNotMatch(plan, /events_customer|Seq Scan|SCAN events|TEMP B-TREE|Sort/, plan);
+  });
 });
+
+/** The plan the database makes for `sql` (with `?` placeholders) after ANALYZE, as one line of text. */
+async function explain(target: { dialect: string; location(): string }, sql: string, params: readonly unknown[]): Promise<string> {
+  if (target.dialect === 'sqlite') {
+    const database = new Database(target.location());
+    try {
+      database.exec('ANALYZE');
+      return (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join(' | ');
+    } finally {
+      database.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: target.location() });
+  await client.connect();
+  try {
+    await client.query('ANALYZE');
+    let index = 0;
+    const rows = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql.replace(/\?/g, () => `$${++index}`)}`, [...params]);
+    return rows.rows.map((row) => row['QUERY PLAN']).join(' | ');
+  } finally {
+    await client.end();
+  }
+}

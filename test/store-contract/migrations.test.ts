@@ -11,10 +11,12 @@ import { verifyAll } from '../../src/app/verify.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { createDebit } from '../../src/app/debits.ts';
 import { setBalanceSettings } from '../../src/app/auto-top-up-settings.ts';
+import { listEvents } from '../../src/app/events.ts';
+import { debitCreatedEventId } from '../../src/store/repository/event-queries.ts';
 import { migrations, migrationSql } from '../../src/store/migrations/migrations.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { forEachStore } from '../support/stores.ts';
-import { addCustomer, balanceOf, createFixture, presentDebit, presentGrant, walletOf } from './fixtures.ts';
+import { addCustomer, allPages, balanceOf, createFixture, presentDebit, presentGrant, walletOf } from './fixtures.ts';
 
 const allVersions = migrations.map((migration) => migration.version);
 
@@ -159,6 +161,48 @@ forEachStore('migration 17 on a database with a ledger', (target) => {
     assert.deepEqual((await verifyAll(composeDependencies(upgraded))).problems, []);
   });
 });
+
+forEachStore('migration 19 on a database with events', (target) => {
+  it('indexes only events with a customer, and a customer still lists every event of its own', async () => {
+    const store = await target.open();
+    const fixture = await createFixture(store);
+    const { dependencies, context } = fixture;
+    await createGrant(dependencies, { context, input: { ...walletOf(fixture), amount: '5' }, present: presentGrant });
+    const debit = (await createDebit(dependencies, { context, input: { ...walletOf(fixture), amount: '1' }, present: presentDebit })).body as { id: string };
+    // A debit event as the previous version wrote it: an ID of its own, and the customer.
+    const earlier = { id: dependencies.newId('evt'), environmentId: context.environment.id, type: 'debit.created', data: { debitId: debit.id, customerId: fixture.customer.id }, createdAt: 0 };
+    await store.transaction((repository) => repository.events.insertMany([earlier]));
+    const listed = () => allPages(2, (page) => listEvents(dependencies, context, { customerId: fixture.customer.id }, page)).then((events) => events.map((event) => event.id).sort());
+    const before = await listed();
+    assert.ok(before.includes(earlier.id) && before.includes(debitCreatedEventId(debit.id)), JSON.stringify(before));
+    // The database as migration 18 left it: events_customer indexes every event.
+    await runOnDatabase(target, ['DROP INDEX events_customer', 'CREATE INDEX events_customer ON events (environment_id, customer_id, id)', 'DELETE FROM schema_migrations WHERE version = 19']);
+    assert.doesNotMatch(await indexDefinition(target, 'events_customer'), /WHERE/);
+    const upgraded = await target.open({ migrate: false });
+    assert.deepEqual(await upgraded.migrate(), [19]);
+    assert.match(await indexDefinition(target, 'events_customer'), /WHERE \(?customer_id IS NOT NULL\)?/);
+    assert.deepEqual(await allPages(2, (page) => listEvents(composeDependencies(upgraded), context, { customerId: fixture.customer.id }, page)).then((events) => events.map((event) => event.id).sort()), before);
+  });
+});
+
+/** An index's definition as the database stores it. */
+async function indexDefinition(target: { dialect: string; location(): string }, name: string): Promise<string> {
+  if (target.dialect === 'sqlite') {
+    const database = new Database(target.location(), { readonly: true });
+    try {
+      return String(database.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck().get(name));
+    } finally {
+      database.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: target.location() });
+  await client.connect();
+  try {
+    return String((await client.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE indexname = $1', [name])).rows[0]?.indexdef);
+  } finally {
+    await client.end();
+  }
+}
 
 async function runOnDatabase(target: { dialect: string; location(): string }, statements: string[]): Promise<void> {
   if (target.dialect === 'sqlite') {

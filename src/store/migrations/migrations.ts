@@ -15,6 +15,7 @@ import { ledgerIndexDiet } from './015-ledger-index-diet.ts';
 import { auditLogWithoutRowid } from './016-audit-log-without-rowid.ts';
 import { grantEntrySpan } from './017-grant-entry-span.ts';
 import { customerLedgerThroughWallets } from './018-customer-ledger-through-wallets.ts';
+import { debitEventsThroughDebits } from './019-debit-events-through-debits.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -45,6 +46,7 @@ export const migrations: readonly Migration[] = [
   { version: 16, name: 'audit log without rowid', sql: '', dialectSql: auditLogWithoutRowid },
   { version: 17, name: 'grant entry spans', sql: grantEntrySpan },
   { version: 18, name: 'customer ledger through wallets', sql: customerLedgerThroughWallets },
+  { version: 19, name: 'debit events through debits', sql: debitEventsThroughDebits },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

@@ -122,6 +122,10 @@ it('finds a customer’s debit events through its debits', () =>
     const repository = new Repository(recorder, SQLITE_CAPABILITIES);
     await repository.events.listDebitEventsOfCustomer('env', 'c', { before: 'evt_9', after: 'evt_1', limit: 11 });
     await repository.events.listDebitEventsOfCustomer('env', 'c', { before: null, after: null, limit: 11 });
+    // The rest of a customer's events: the index of events with a customer (partial since migration 19).
+    await repository.events.list('env', { customerId: 'c' }, { limit: 10, startingAfter: null });
+    const indexed = recorded.pop()!;
+    assert.match(plan(indexed.sql, indexed.params), /^SEARCH events USING INDEX events_customer \(environment_id=\? AND customer_id=\?\)$/);
     for (const { sql, params } of recorded) {
       const detail = plan(sql, params);
       assert.match(detail, /^SEARCH debits USING (COVERING )?INDEX debits_customer \(environment_id=\? AND customer_id=\?( AND id>\? AND id<\?)?\) \| SEARCH events USING PRIMARY KEY \(id=\?\)$/, detail);
