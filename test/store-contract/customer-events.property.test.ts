@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import pg from 'pg';
 import { createDebit } from '../../src/app/debits.ts';
 import { listEvents } from '../../src/app/events.ts';
 import { createGrant } from '../../src/app/grants.ts';
@@ -11,6 +9,7 @@ import type { EventRecord } from '../../src/store/records.ts';
 import { debitCreatedEventId } from '../../src/store/repository/event-queries.ts';
 import { Repository } from '../../src/store/repository/repository.ts';
 import type { SqlExecutor, StoreCapabilities } from '../../src/store/sql-executor.ts';
+import { openRawDatabase } from '../support/raw-database.ts';
 import { forEachStore } from '../support/stores.ts';
 import { addCustomer, allPages, bodyOf, createFixture, presentDebit, presentGrant, presentHold, type Fixture } from './fixtures.ts';
 
@@ -32,7 +31,7 @@ type DeleteEvent = (id: string) => Promise<void>;
 /** Debit events of an environment that `events_customer` holds under a customer. */
 type CountIndexedDebitEvents = (environmentId: string) => Promise<number>;
 
-const COUNT_INDEXED_DEBIT_EVENTS = "SELECT COUNT(*) AS count FROM events WHERE environment_id = $1 AND type = 'debit.created' AND customer_id IS NOT NULL";
+const COUNT_INDEXED_DEBIT_EVENTS = "SELECT COUNT(*) AS count FROM events WHERE environment_id = ? AND type = 'debit.created' AND customer_id IS NOT NULL";
 
 async function play(fixture: Fixture, customerIds: string[], steps: Step[], deleteEvent: DeleteEvent): Promise<void> {
   const { dependencies, context } = fixture;
@@ -64,37 +63,14 @@ async function rewriteAsEarlierEvent(fixture: Fixture, debitId: string, deleteEv
 }
 
 /** Deletes an event from outside the store, as no code path of the product does, and counts rows as they are stored. */
-function rawEvents(target: { dialect: string; location(): string }): { deleteEvent: DeleteEvent; countIndexedDebitEvents: CountIndexedDebitEvents; close: () => Promise<void> } {
-  if (target.dialect === 'sqlite') {
-    const database = new Database(target.location());
-    database.pragma('busy_timeout = 10000');
-    const statement = database.prepare('DELETE FROM events WHERE id = ?');
-    const count = database.prepare(COUNT_INDEXED_DEBIT_EVENTS.replace('$1', '?')).pluck();
-    return {
-      deleteEvent: async (id) => {
-        statement.run(id);
-      },
-      countIndexedDebitEvents: async (environmentId) => Number(count.get(environmentId)),
-      close: async () => {
-        database.close();
-      },
-    };
-  }
-  const client = new pg.Client({ connectionString: target.location() });
-  const connected = client.connect();
+async function rawEvents(target: { dialect: string; location(): string }): Promise<{ deleteEvent: DeleteEvent; countIndexedDebitEvents: CountIndexedDebitEvents; close: () => Promise<void> }> {
+  const database = await openRawDatabase(target);
   return {
     deleteEvent: async (id) => {
-      await connected;
-      await client.query('DELETE FROM events WHERE id = $1', [id]);
+      await database.all('DELETE FROM events WHERE id = ?', [id]);
     },
-    countIndexedDebitEvents: async (environmentId) => {
-      await connected;
-      return Number((await client.query<{ count: string }>(COUNT_INDEXED_DEBIT_EVENTS, [environmentId])).rows[0]!.count);
-    },
-    close: async () => {
-      await connected;
-      await client.end();
-    },
+    countIndexedDebitEvents: async (environmentId) => Number((await database.all<{ count: number | string }>(COUNT_INDEXED_DEBIT_EVENTS, [environmentId]))[0]!.count),
+    close: () => database.close(),
   };
 }
 
@@ -109,7 +85,7 @@ function rawEvents(target: { dialect: string; location(): string }): { deleteEve
 forEachStore('a customer’s events through its debits (property)', (target) => {
   it('lists what a scan of the environment finds, newest first, whatever the page and type filter', async () => {
     const store = await target.open();
-    const { deleteEvent, countIndexedDebitEvents, close } = rawEvents(target);
+    const { deleteEvent, countIndexedDebitEvents, close } = await rawEvents(target);
     const seen = { bothKinds: 0, pagedMany: 0 };
     await fc.assert(
       fc.asyncProperty(
@@ -165,23 +141,12 @@ forEachStore('a customer’s events through its debits (property)', (target) => 
 
 /** The plan the database makes for `sql` (with `?` placeholders) after ANALYZE, as one line of text. */
 async function explain(target: { dialect: string; location(): string }, sql: string, params: readonly unknown[]): Promise<string> {
-  if (target.dialect === 'sqlite') {
-    const database = new Database(target.location());
-    try {
-      database.exec('ANALYZE');
-      return (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join(' | ');
-    } finally {
-      database.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: target.location() });
-  await client.connect();
+  const database = await openRawDatabase(target);
   try {
-    await client.query('ANALYZE');
-    let index = 0;
-    const rows = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql.replace(/\?/g, () => `$${++index}`)}`, [...params]);
-    return rows.rows.map((row) => row['QUERY PLAN']).join(' | ');
+    await database.all('ANALYZE');
+    if (target.dialect === 'sqlite') return (await database.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params)).map((row) => row.detail).join(' | ');
+    return (await database.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((row) => row['QUERY PLAN']).join(' | ');
   } finally {
-    await client.end();
+    await database.close();
   }
 }

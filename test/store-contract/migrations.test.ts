@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { ensureEnvironment } from '../../src/app/api-keys.ts';
 import { composeDependencies } from '../../src/cli/composition-root.ts';
 import { verifyAll } from '../../src/app/verify.ts';
@@ -15,6 +14,7 @@ import { listEvents } from '../../src/app/events.ts';
 import { debitCreatedEventId } from '../../src/store/repository/event-queries.ts';
 import { migrations, migrationSql } from '../../src/store/migrations/migrations.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openRawDatabase } from '../support/raw-database.ts';
 import { forEachStore } from '../support/stores.ts';
 import { addCustomer, allPages, balanceOf, createFixture, presentDebit, presentGrant, walletOf } from './fixtures.ts';
 
@@ -187,35 +187,20 @@ forEachStore('migration 19 on a database with events', (target) => {
 
 /** An index's definition as the database stores it. */
 async function indexDefinition(target: { dialect: string; location(): string }, name: string): Promise<string> {
-  if (target.dialect === 'sqlite') {
-    const database = new Database(target.location(), { readonly: true });
-    try {
-      return String(database.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck().get(name));
-    } finally {
-      database.close();
-    }
-  }
-  const client = new pg.Client({ connectionString: target.location() });
-  await client.connect();
+  const sql = target.dialect === 'sqlite' ? "SELECT sql AS definition FROM sqlite_master WHERE type = 'index' AND name = ?" : 'SELECT indexdef AS definition FROM pg_indexes WHERE indexname = ?';
+  const database = await openRawDatabase(target);
   try {
-    return String((await client.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE indexname = $1', [name])).rows[0]?.indexdef);
+    return String((await database.all<{ definition: string }>(sql, [name]))[0]?.definition);
   } finally {
-    await client.end();
+    await database.close();
   }
 }
 
 async function runOnDatabase(target: { dialect: string; location(): string }, statements: string[]): Promise<void> {
-  if (target.dialect === 'sqlite') {
-    const database = new Database(target.location());
-    for (const sql of statements) database.exec(sql);
-    database.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: target.location() });
-  await client.connect();
+  const database = await openRawDatabase(target);
   try {
-    for (const sql of statements) await client.query(sql);
+    for (const sql of statements) await database.all(sql);
   } finally {
-    await client.end();
+    await database.close();
   }
 }
