@@ -1,4 +1,4 @@
-import { computeBalance, type BalanceView } from '../domain/balance.ts';
+import { balanceSteadyUntil, computeBalance, type BalanceView } from '../domain/balance.ts';
 import { validationError } from '../domain/errors.ts';
 import { replayWallet } from '../domain/replay.ts';
 import type { Instant, WalletSnapshot } from '../domain/types.ts';
@@ -8,13 +8,18 @@ import { currentTime, type AppDependencies, type RequestContext } from './depend
 import { rememberedStateNow, rememberReadState } from './remembered-wallet.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
-import { emptyWallet, snapshotOf } from './wallet-operation.ts';
+import { emptyWallet, snapshotOf, type LoadedWallet } from './wallet-operation.ts';
 
 export interface BalanceResult {
   wallet: WalletRecord;
   balance: BalanceView;
   /** True when the wallet does not exist yet: every figure is zero. */
   walletExists: boolean;
+  /**
+   * Present when the balance came from a state this process remembers: a later result with the
+   * same object differs from this one only in `at`, so an edge may reuse what it rendered.
+   */
+  steadyKey?: object;
 }
 
 /**
@@ -80,7 +85,34 @@ export async function readBalance(
 export function rememberedBalanceNow(dependencies: AppDependencies, context: RequestContext, address: WalletAddress, now: Instant): BalanceResult | undefined {
   const state = rememberedStateNow(dependencies.store, address, context.externalChanges, now);
   if (!state) return undefined;
-  return { wallet: state.wallet, balance: balanceNow(snapshotOf(state), now), walletExists: true };
+  const steady = steadyBalanceOf(state, now);
+  if (!steady) return { wallet: state.wallet, balance: balanceNow(snapshotOf(state), now), walletExists: true };
+  return { wallet: state.wallet, balance: Object.assign({}, steady.balance, { at: now }), walletExists: true, steadyKey: steady };
+}
+
+interface SteadyBalance {
+  balance: BalanceView;
+  from: Instant;
+  /** balanceSteadyUntil: null, for ever. */
+  until: Instant | null;
+}
+
+/**
+ * The balance of each remembered state, computed once and answered again, `at` moved, while
+ * nothing falls due (`balanceSteadyUntil`). A remembered state is never changed: an operation
+ * leaves a new one, so an entry lives and dies with the state it was computed from.
+ */
+const steadyBalances = new WeakMap<LoadedWallet, SteadyBalance>();
+
+function steadyBalanceOf(state: LoadedWallet, now: Instant): SteadyBalance | undefined {
+  const known = steadyBalances.get(state);
+  if (known && known.from <= now && (known.until === null || now < known.until)) return known;
+  const snapshot = snapshotOf(state);
+  const until = balanceSteadyUntil(snapshot, now);
+  if (until === now) return undefined;
+  const steady = { balance: balanceNow(snapshot, now), from: now, until };
+  steadyBalances.set(state, steady);
+  return steady;
 }
 
 /**

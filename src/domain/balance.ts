@@ -49,6 +49,21 @@ export function computeBalance(snapshot: WalletSnapshot, at: Instant): BalanceVi
   };
 }
 
+/**
+ * Until when a balance computed at `from` stays what `computeBalance` answers, `at` aside: the
+ * instant the wallet's next event falls due (an activation, an expiry, a reset, a hold's expiry,
+ * a period turnover), or null if none ever does. A grant's status turns only at such an event
+ * (one awaiting payment or voided keeps its status), and so does the usage period. `from` itself
+ * when an event is already due by `from`: the snapshot is then advanced as of each instant asked
+ * about, so nothing is steady.
+ * Invariant (balance.property.test.ts): for every t in [from, until), computeBalance(snapshot, t)
+ * equals computeBalance(snapshot, from) with `at` set to t.
+ */
+export function balanceSteadyUntil(snapshot: WalletSnapshot, from: Instant): Instant | null {
+  const next = nextDueEvent(snapshot, Number.MAX_SAFE_INTEGER);
+  return next === null ? null : Math.max(next.at, from);
+}
+
 function usagePeriodAt(snapshot: WalletSnapshot, at: Instant): BalanceView['period'] {
   const wallet = snapshot.wallet;
   if (wallet.period === null || wallet.periodAnchor === null) return null;

@@ -65,6 +65,34 @@ describe('balances and the ledger', () => {
       });
     });
 
+    it('answers a wallet nothing happened to since with the same text, only `at` moved, and anew after a debit', async () => {
+      // The live environment's clock moves, so each read is at its own instant.
+      const key = api.liveKey;
+      const wallet = await api.wallet({ key });
+      await api.grant({ ...wallet, amount: '30', priority: 5, expiresAt: iso(Date.now() + DAY) }, { key });
+      await api.grant({ ...wallet, amount: '20', effectiveAt: iso(Date.now() + HOUR) }, { key });
+      await api.debit({ ...wallet, amount: '1.5' }, { key }); // leaves a state this process remembers
+      const url = `/v1/balances?customerId=${wallet.customerId}&unit=${wallet.unit}`;
+      const reads = [];
+      for (let read = 0; read < 3; read += 1) {
+        const response = await api.get(url, { key });
+        assert.equal(response.status, 200);
+        reads.push(response);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+      const instants = reads.map((response) => Date.parse(response.body.at));
+      assert.ok(instants[0]! < instants[1]! && instants[1]! < instants[2]!, `each read at its own instant: ${instants.join(', ')}`);
+      const withoutAt = (text: string) => text.replace(/"at":"[^"]+"/, '"at":""');
+      assert.deepEqual(new Set(reads.map((response) => withoutAt(response.text))).size, 1, 'the same text but for `at`');
+      assert.deepEqual(new Set(reads.map((response) => response.headers['content-type'])), new Set(['application/json; charset=utf-8']));
+      assert.deepEqual([reads[2]!.body.available, reads[2]!.body.grants.map((grant: Json) => grant.status)], ['28.5', ['active', 'scheduled']]);
+      // As of the last read's instant, replayed from the ledger and rendered by the route's serializer: the same text.
+      const past = await api.get(`${url}&at=${encodeURIComponent(reads[2]!.body.at)}`, { key });
+      assert.equal(past.text, reads[2]!.text);
+      await api.debit({ ...wallet, amount: '1' }, { key });
+      assert.equal((await api.balance(wallet, { key })).available, '27.5');
+    });
+
     it('answers zeros for a wallet that does not exist yet, without creating it', async () => {
       const wallet = await api.wallet();
       const balance = await api.expectNoWrites(() => api.balance({ ...wallet, walletKey: 'never-used' }));
