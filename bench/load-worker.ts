@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { LoadConfig, LoadResult } from './load.ts';
 
 /**
- * The load generator, run in its own process (`node --import tsx
+ * The load generator, run in its own process (`node --import ./bench/typescript-loader.mjs
  * bench/load-worker.ts <config.json>`) so it does not share an event loop with
  * the bench or the server. Prints one JSON LoadResult on stdout.
  *

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trackChild } from './cleanup.ts';
-import { PROJECT_ROOT } from './processes.ts';
+import { PROJECT_ROOT, TYPESCRIPT_IMPORT } from './processes.ts';
 
 const WORKER_PATH = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
 const PACED_WORKER_PATH = fileURLToPath(new URL('./paced-load-worker.ts', import.meta.url));
@@ -77,7 +77,7 @@ export function runPacedLoad(config: PacedLoadConfig, workDirectory: string): Pr
 async function runWorker<Result>(workerPath: string, config: unknown, workDirectory: string): Promise<Result> {
   const configPath = join(workDirectory, `load-${(configCount += 1)}.json`);
   writeFileSync(configPath, JSON.stringify(config));
-  const child = trackChild(spawn(process.execPath, ['--import', 'tsx', workerPath, configPath], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = trackChild(spawn(process.execPath, [...TYPESCRIPT_IMPORT, workerPath, configPath], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

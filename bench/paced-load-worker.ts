@@ -5,7 +5,7 @@ import type { LoadResult, PacedLoadConfig } from './load.ts';
 import { cpuMsOf } from './process-cpu.ts';
 
 /**
- * An open-loop load generator, run in its own process (`node --import tsx
+ * An open-loop load generator, run in its own process (`node --import ./bench/typescript-loader.mjs
  * bench/paced-load-worker.ts <config.json>`). Requests (GETs of `paths`, or
  * POSTs of `bodies` to `paths[0]`) are scheduled at evenly spaced instants
  * (`rate` per second), whether or not earlier ones have been answered, over

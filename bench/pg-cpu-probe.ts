@@ -14,7 +14,7 @@ import { PostgresRawLedger, type RawForm } from './postgres-raw-ledger.ts';
  * only), for creditbook and both raw baselines, measured in turn. Run it to see
  * which side a change moved; it asserts nothing.
  *
- *   node --import tsx bench/pg-cpu-probe.ts [clients=8] [seconds=4] [hot|no] [app|naive|one-statement]
+ *   node --import ./bench/typescript-loader.mjs bench/pg-cpu-probe.ts [clients=8] [seconds=4] [hot|no] [app|naive|one-statement]
  *
  * PROBE_ROUNDS (default 2) repeats the turn; PROBE_FIELD=11 or 12 counts only
  * user or only system time of the backends.

@@ -12,7 +12,7 @@ import { failureNote, runPacedLoad, type LoadResult } from './load.ts';
 import { measureConcurrent, type Throughput } from './measure.ts';
 import { PostgresRawLedger, type RawForm } from './postgres-raw-ledger.ts';
 import { countPostgresRoundTrips } from './postgres-round-trips.ts';
-import { freePort, PROJECT_ROOT, printedTestKey, runCreditbookCli, SERVER_NODE_FLAGS, startCreditbook, startServer, verifyDatabase, type ServerProcess } from './processes.ts';
+import { freePort, PROJECT_ROOT, printedTestKey, runCreditbookCli, SERVER_NODE_FLAGS, startCreditbook, startServer, TYPESCRIPT_IMPORT, verifyDatabase, type ServerProcess } from './processes.ts';
 import { UNIT_CODE } from './workload.ts';
 
 /**
@@ -245,7 +245,7 @@ export async function runPostgresBench(options: PostgresBenchOptions): Promise<s
     const balanceServers = new Map<RawForm, ServerProcess>();
     for (const form of ['naive', 'one-statement'] as const) {
       const port = await freePort();
-      const server = await startServer(`raw balance server (${form})`, [...SERVER_NODE_FLAGS, '--import', 'tsx', BALANCE_SERVER_PATH], port, {
+      const server = await startServer(`raw balance server (${form})`, [...SERVER_NODE_FLAGS, ...TYPESCRIPT_IMPORT, BALANCE_SERVER_PATH], port, {
         PORT: String(port),
         DATABASE_URL: rawDatabase.url,
         ENVIRONMENT_ID: naiveLedger.environment,

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { hasExited, stopChild, trackChild } from './cleanup.ts';
 
@@ -9,6 +9,9 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI_PATH = fileURLToPath(new URL('../bin/creditbook.js', import.meta.url));
 const BARE_SERVER_PATH = fileURLToPath(new URL('./bare-server.ts', import.meta.url));
 const MINIMAL_ROUTE_PATH = fileURLToPath(new URL('./minimal-route-server.ts', import.meta.url));
+
+/** How the bench runs a TypeScript file in a process of its own: compiled as `npm start` compiles creditbook (typescript-loader.mjs). */
+export const TYPESCRIPT_IMPORT: string[] = ['--import', pathToFileURL(fileURLToPath(new URL('./typescript-loader.mjs', import.meta.url))).href];
 
 /**
  * The Node flags `npm start` gives the server (package.json), given to every server the bench starts: creditbook
@@ -87,13 +90,13 @@ export async function startCreditbook(database: string): Promise<ServerProcess> 
 /** The baseline: a bare Fastify server with routes that parse the request and return a small constant JSON. */
 export async function startBareFastify(): Promise<ServerProcess> {
   const port = await freePort();
-  return startServer('bare Fastify', [...SERVER_NODE_FLAGS, '--import', 'tsx', BARE_SERVER_PATH], port, { PORT: String(port) });
+  return startServer('bare Fastify', [...SERVER_NODE_FLAGS, ...TYPESCRIPT_IMPORT, BARE_SERVER_PATH], port, { PORT: String(port) });
 }
 
 /** The minimal route (minimal-route-server.ts), configured by the JSON file at `configPath`. */
 export async function startMinimalRoute(configPath: string): Promise<ServerProcess> {
   const port = await freePort();
-  return startServer('minimal route', [...SERVER_NODE_FLAGS, '--import', 'tsx', MINIMAL_ROUTE_PATH, configPath], port, { PORT: String(port) });
+  return startServer('minimal route', [...SERVER_NODE_FLAGS, ...TYPESCRIPT_IMPORT, MINIMAL_ROUTE_PATH, configPath], port, { PORT: String(port) });
 }
 
 /** Runs a `creditbook` CLI command to completion and returns its stdout (throws on a non-zero exit). */
