@@ -33,6 +33,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('wait' as const), ms: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3_000 })) }),
 );
 
+/** A history with entries of all three wallets in one millisecond, then a debit of each every second. */
+const EXAMPLE_HISTORY: Step[] = [
+  ...[0, 1, 2].map((wallet) => ({ kind: 'grant' as const, wallet, credits: 20, expiresInMs: null })),
+  ...[0, 1, 2].flatMap((wallet) => [{ kind: 'debit' as const, wallet, credits: 2 }, { kind: 'wait' as const, ms: 1_000 }]),
+  ...[0, 1, 2].map((wallet) => ({ kind: 'debit' as const, wallet, credits: 1 })),
+];
+const EXAMPLE_VIEW = { order: 'asc' as 'asc' | 'desc', limit: 1, sliceSequences: 2, wallet: null, type: null as 'grant' | 'debit' | 'expiry' | null, from: null, span: null };
+
 async function play(fixture: Fixture, customerId: string, steps: Step[]): Promise<void> {
   const { dependencies, context, clock } = fixture;
   for (const current of steps) {
@@ -141,10 +149,12 @@ forEachStore('a customer’s ledger through its wallets (property)', (target) =>
           assert.deepEqual(ids(exported), ids(exportExpected));
         },
       ),
-      { numRuns: 25 },
+      // Random views page many times in about one run of five; these two always do (and tie across wallets), so the
+      // counts below never depend on the draw.
+      { numRuns: 25, examples: [[EXAMPLE_HISTORY, EXAMPLE_VIEW], [EXAMPLE_HISTORY, { ...EXAMPLE_VIEW, order: 'desc', type: 'debit' }]] },
     );
     assert.ok(seen.ties > 0, `some histories had entries of two wallets in one millisecond: ${JSON.stringify(seen)}`);
     assert.ok(seen.filteredAway > 0, `some views left entries out: ${JSON.stringify(seen)}`);
-    assert.ok(seen.pagedMany > 5, `many views took several pages: ${JSON.stringify(seen)}`);
+    assert.ok(seen.pagedMany >= 2, `views took several pages: ${JSON.stringify(seen)}`);
   });
 });
