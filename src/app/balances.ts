@@ -85,12 +85,12 @@ export async function readBalance(
 export function rememberedBalanceNow(dependencies: AppDependencies, context: RequestContext, address: WalletAddress, now: Instant): BalanceResult | undefined {
   const state = rememberedStateNow(dependencies.store, address, context.externalChanges, now);
   if (!state) return undefined;
-  const steady = steadyBalanceOf(state, now);
+  const steady = steadyBalanceOf(dependencies.lookups.steadyBalances, state, now);
   if (!steady) return { wallet: state.wallet, balance: balanceNow(snapshotOf(state), now), walletExists: true };
   return { wallet: state.wallet, balance: Object.assign({}, steady.balance, { at: now }), walletExists: true, steadyKey: steady };
 }
 
-interface SteadyBalance {
+export interface SteadyBalance {
   balance: BalanceView;
   from: Instant;
   /** balanceSteadyUntil: null, for ever. */
@@ -98,13 +98,11 @@ interface SteadyBalance {
 }
 
 /**
- * The balance of each remembered state, computed once and answered again, `at` moved, while
- * nothing falls due (`balanceSteadyUntil`). A remembered state is never changed: an operation
- * leaves a new one, so an entry lives and dies with the state it was computed from.
+ * The balance of a remembered state, computed once and answered again, `at` moved, while nothing
+ * falls due (`balanceSteadyUntil`), kept in `lookups.steadyBalances`. A remembered state is never
+ * changed: an operation leaves a new one, so an entry lives and dies with the state it was computed from.
  */
-const steadyBalances = new WeakMap<LoadedWallet, SteadyBalance>();
-
-function steadyBalanceOf(state: LoadedWallet, now: Instant): SteadyBalance | undefined {
+function steadyBalanceOf(steadyBalances: WeakMap<LoadedWallet, SteadyBalance>, state: LoadedWallet, now: Instant): SteadyBalance | undefined {
   const known = steadyBalances.get(state);
   if (known && known.from <= now && (known.until === null || now < known.until)) return known;
   const snapshot = snapshotOf(state);

@@ -1,4 +1,7 @@
 import type { FeatureRecord, UnitRecord, WalletAddress } from '../store/records.ts';
+import type { SteadyBalance } from './balances.ts';
+import { PriceMemory } from './price-memory.ts';
+import type { LoadedWallet } from './wallet-operation.ts';
 
 /**
  * A bounded memory of facts that never change once found (customers, units and
@@ -20,7 +23,7 @@ export class LookupCache<Value> {
   }
 }
 
-/** The lookups one running app remembers, keyed by `environmentId + '\u0000' + …`. */
+/** What one running app remembers: lookups keyed by `environmentId + '\u0000' + …`, price versions and steady balances. */
 export interface Lookups {
   units: LookupCache<UnitRecord>;
   customers: LookupCache<true>;
@@ -30,6 +33,10 @@ export interface Lookups {
   entitlementWallets: LookupCache<WalletAddress>;
   /** A Chargebee subscription's customer (found through any of its wallets). */
   subscriptionCustomers: LookupCache<string>;
+  /** Prices change, but only by a new version: remembered while none can have been added (price-memory.ts). */
+  prices: PriceMemory;
+  /** The balance of each remembered wallet state, until its next event falls due (balances.ts); it lives as long as its state. */
+  steadyBalances: WeakMap<LoadedWallet, SteadyBalance>;
 }
 
 export function createLookups(): Lookups {
@@ -39,6 +46,8 @@ export function createLookups(): Lookups {
     features: new LookupCache(10_000),
     entitlementWallets: new LookupCache(10_000),
     subscriptionCustomers: new LookupCache(50_000),
+    prices: new PriceMemory(),
+    steadyBalances: new WeakMap(),
   };
 }
 

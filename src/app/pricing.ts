@@ -3,6 +3,7 @@ import { CreditbookError, notFound, stateConflict, validationError } from '../do
 import { checkDimensions, priceConflict, type Dimensions } from '../domain/rating.ts';
 import type { Instant } from '../domain/types.ts';
 import type { FeatureRecord, Metadata, Page, PageRequest, PriceRecord } from '../store/records.ts';
+import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { idempotentWrite } from './idempotent-write.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
@@ -102,7 +103,7 @@ export async function createPrice(
     const customer = await dependencies.store.read((repository) => repository.accounts.getCustomer(environmentId, customerId));
     if (!customer) throw notFound('customer', customerId, 'customerId');
   }
-  return idempotentWrite(dependencies, request, async (repository) => {
+  const insert = async (repository: Repository): Promise<Presented> => {
     await repository.features.get(environmentId, feature.key, { lock: true });
     const price: PriceRecord = {
       id: dependencies.newId('prc'),
@@ -122,7 +123,13 @@ export async function createPrice(
     if (conflict) throw stateConflict(conflict);
     await repository.prices.insert(price);
     return request.present(price);
-  });
+  };
+  try {
+    return await idempotentWrite(dependencies, request, insert);
+  } finally {
+    // Settled, committed or not: a rating that read prices before this does not use them again (price-memory.ts).
+    dependencies.lookups.prices.changed();
+  }
 }
 
 export async function getPrice(dependencies: AppDependencies, context: RequestContext, id: string): Promise<PriceRecord> {

@@ -40,8 +40,13 @@ export interface RatedUsage {
 /** A feature's list prices and one customer's overrides in effect by `at`. */
 export type PriceReader = (feature: string, customerId: string, at: Instant) => Promise<readonly PriceRecord[]>;
 
-function readPrices(dependencies: AppDependencies, environmentId: string): PriceReader {
-  return (feature, customerId, at) => dependencies.store.read((repository) => repository.prices.candidates(environmentId, feature, customerId, at));
+/** One rating's prices: remembered by this process while none can have been added (price-memory.ts), else read. */
+function readPrices(dependencies: AppDependencies, context: RequestContext): PriceReader {
+  const environmentId = context.environment.id;
+  return (feature, customerId, at) =>
+    dependencies.lookups.prices.inEffect({ environmentId, feature, customerId }, at, context.externalChanges, () =>
+      dependencies.store.read((repository) => repository.prices.candidates(environmentId, feature, customerId, Number.MAX_SAFE_INTEGER)),
+    );
 }
 
 /**
@@ -51,7 +56,8 @@ function readPrices(dependencies: AppDependencies, environmentId: string): Price
  */
 export function batchPriceReader(dependencies: AppDependencies, context: RequestContext): PriceReader {
   const now = currentTime(dependencies, context.environment);
-  const read = readPrices(dependencies, context.environment.id);
+  const read = (feature: string, customerId: string, at: Instant) =>
+    dependencies.store.read((repository) => repository.prices.candidates(context.environment.id, feature, customerId, at));
   const known = new Map<string, Promise<readonly PriceRecord[]>>();
   return (feature, customerId) => {
     const key = JSON.stringify([feature, customerId]);
@@ -65,7 +71,7 @@ export async function rateUsage(
   dependencies: AppDependencies,
   context: RequestContext,
   request: UsageRequest,
-  prices: PriceReader = readPrices(dependencies, context.environment.id),
+  prices: PriceReader = readPrices(dependencies, context),
 ): Promise<RatedUsage> {
   const environmentId = context.environment.id;
   const feature = await findFeature(dependencies, environmentId, request.feature);

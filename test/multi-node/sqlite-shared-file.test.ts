@@ -65,6 +65,24 @@ describe('two serve processes sharing a SQLite file see each other\'s key and en
     assert.equal((await apiClient(first.baseUrl, testKey)('DELETE', `/v1/test-environments/${made.body.id}`)).status, 200);
     assert.equal((await onSecond('GET', '/v1/test-clock')).status, 401);
   });
+  it('rates a check on the second process with a price version created through the first, on the check right after', async () => {
+    const onFirst = apiClient(first.baseUrl, testKey);
+    const onSecond = apiClient(second.baseUrl, testKey);
+    const ok = (response: { status: number; body: any }) => {
+      assert.ok(response.status === 200 || response.status === 201, JSON.stringify(response.body));
+      return response.body;
+    };
+    ok(await onFirst('POST', '/v1/units', { code: 'shared_tokens', scale: 2 }));
+    ok(await onFirst('POST', '/v1/features', { key: 'shared-feature', quantityScale: 0 }));
+    ok(await onFirst('POST', '/v1/prices', { feature: 'shared-feature', unit: 'shared_tokens', amount: '1', per: '1000' }));
+    const customerId = ok(await onFirst('POST', '/v1/customers', {})).id;
+    ok(await onFirst('POST', '/v1/grants', { customerId, unit: 'shared_tokens', amount: '100' }));
+    const cost = async () => ok(await onSecond('POST', '/v1/entitlements/check', { customerId, feature: 'shared-feature', quantity: 1000 })).cost;
+    assert.deepEqual([await cost(), await cost()], ['1', '1']);
+    ok(await onFirst('POST', '/v1/prices', { feature: 'shared-feature', unit: 'shared_tokens', amount: '2', per: '1000' }));
+    assert.equal(await cost(), '2');
+  });
+
   it('debit one wallet from both processes, alternately and concurrently: exact balances, no double-spend, verify clean', async () => {
     const onFirst = apiClient(first.baseUrl, testKey);
     const onSecond = apiClient(second.baseUrl, testKey);

@@ -195,6 +195,35 @@ describe('usage events', () => {
       assert.deepEqual([await available(), (await api.balance({ customerId, unit })).available], ['10', '10']);
     });
 
+    it('rates with a price version created since the last check on the very next check, and a later version from its instant on', async () => {
+      // An environment of its own: this test moves its clock.
+      const { key } = expectStatus(await api.post('/v1/test-environments', { name: api.unique('prices') }), 201);
+      const call = async (path: string, body: unknown) => expectStatus(await api.post(path, body, { key }), [200, 201]);
+      const now = async () => Date.parse(expectStatus(await api.get('/v1/test-clock', { key }), 200).now);
+      const { customerId, unit } = await api.wallet({ key });
+      const feature = api.unique('tokens');
+      await call('/v1/features', { key: feature, quantityScale: 0 });
+      await call('/v1/prices', { feature, unit, amount: '1', per: '1000' });
+      await call('/v1/grants', { customerId, unit, amount: '100' });
+      const cost = async (customer = customerId) => (await call('/v1/entitlements/check', { customerId: customer, feature, quantity: 1000 })).cost as string;
+      assert.deepEqual([await cost(), await cost()], ['1', '1']);
+      // Versions of one filter take effect at different instants.
+      await call('/v1/test-clock/advance', { to: iso((await now()) + MINUTE) });
+      assert.equal(await cost(), '1');
+      await call('/v1/prices', { feature, unit, amount: '2', per: '1000' });
+      assert.equal(await cost(), '2', 'the new version, at once');
+      const later = (await now()) + HOUR;
+      await call('/v1/prices', { feature, unit, amount: '3', per: '1000', effectiveAt: iso(later) });
+      assert.deepEqual([await cost(), await cost()], ['2', '2'], 'a version not in effect yet');
+      await call('/v1/test-clock/advance', { to: iso(later) });
+      assert.equal(await cost(), '3', 'in effect from its instant');
+      // A customer's own price is rated for that customer only.
+      const other = (await call('/v1/customers', {})).id as string;
+      await call('/v1/grants', { customerId: other, unit, amount: '100' });
+      await call('/v1/prices', { feature, unit, amount: '0.5', per: '1000', customerId });
+      assert.deepEqual([await cost(), await cost(other)], ['0.5', '3']);
+    });
+
     it('reserves the cost; a usage event naming the reservation captures against it and releases the rest', async () => {
       const { customerId, unit, feature } = await pricedTokens({ amount: '1' });
       await api.grant({ customerId, unit, amount: '10' });
