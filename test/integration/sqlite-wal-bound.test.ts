@@ -95,3 +95,35 @@ it('lets writes go on while a reader holds the WAL, and restarts it once the rea
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+// The WAL ends each cycle a little over its limit. Cutting that tail off at every restart made the rewinding commit
+// truncate the file and fsync its new size on the event loop, and the next cycle extend it again.
+it('does not cut the WAL file back when an ordinary cycle ends a little over its limit', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-wal-keep-'));
+  const path = join(directory, 'keep.db');
+  // Large enough that a cycle's overshoot (what is written while the restart is asked for) stays under the limit.
+  const limitFrames = 1024;
+  const store = new SqliteStore(path, { walRestartAboveFrames: limitFrames, checkpointIntervalMs: 10 });
+  try {
+    await store.migrate();
+    let written = 0;
+    let largest = 0;
+    const shrinks: string[] = [];
+    await writeSteadily(
+      store,
+      () => written < 40 * 1024 * 1024,
+      () => {
+        written += PAGE;
+        const size = walBytes(path);
+        if (store.walRestarts > 0 && size < largest) shrinks.push(`${largest} → ${size}`);
+        largest = Math.max(largest, size);
+      },
+    );
+    assert.ok(store.walRestarts >= 3, `the WAL restarted ${store.walRestarts} times`);
+    assert.ok(largest > limitFrames * PAGE, `a cycle ended over the limit (largest ${largest} bytes)`);
+    assert.deepEqual(shrinks, [], 'the file kept its size across restarts');
+  } finally {
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});

@@ -19,8 +19,8 @@ const require = createRequire(import.meta.url);
  * for a restart (`restartWanted`); the store stops starting batches, calls
  * `restart()`, which runs a RESTART checkpoint (it copies the rest while no
  * write can begin and waits, briefly, for readers to leave the WAL), and the
- * store's next write rewinds the WAL to its start, where `journal_size_limit`
- * on the writer truncates it.
+ * store's next write rewinds the WAL to its start (`journal_size_limit` on the
+ * writer truncates the file only if a held reader let it grow past twice the limit).
  *
  * A PASSIVE checkpoint that does not reach the WAL's end leaves what it copied
  * unsynced in the database file: SQLite fsyncs the database only when a

@@ -128,8 +128,11 @@ export class SqliteStore implements Store {
     this.writer.pragma('foreign_keys = ON');
     // Checkpoints run on a worker thread (checkpointer.ts), not inside COMMIT on the event loop.
     this.writer.pragma('wal_autocheckpoint = 0');
-    // When a write rewinds the WAL after a restart (checkpointer.ts), the file is cut back to its limit's size (4 KiB pages).
-    this.writer.pragma(`journal_size_limit = ${restartAboveFrames * 4096}`);
+    // When a write rewinds the WAL after a restart (checkpointer.ts), a file over twice the limit (4 KiB pages) is cut
+    // back to that. Not to the limit itself: the WAL ends each cycle a little over it, and cutting that tail made the
+    // rewinding commit truncate the file and fsync its new size on the event loop (2 to 7 ms), and each next cycle
+    // extend the file again. Twice the limit is reached only when a reader held the WAL from starting over.
+    this.writer.pragma(`journal_size_limit = ${restartAboveFrames * 4096 * 2}`);
     this.writer.pragma('busy_timeout = 10000');
     this.tune(this.writer, WRITER_CACHE_KIB);
     this.reader = new Database(path, connectionOptions);
