@@ -34,15 +34,25 @@ async function writeSteadily(store: SqliteStore, keepGoing: () => boolean, onCom
   return next - first;
 }
 
-// Under writes that never pause, a PASSIVE checkpoint never lets SQLite rewind the WAL: it grew by every
-// byte written. The store must keep it near its limit and lose nothing while it restarts the WAL.
-it('keeps the WAL near its limit under writes that never pause, and loses no write', async () => {
+/** A migrated store on a fresh file whose WAL restarts above `limitFrames`, checkpointed every 10 ms; removed after `work`. */
+async function withBoundedStore(limitFrames: number, work: (store: SqliteStore, path: string) => Promise<void>): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'creditbook-wal-bound-'));
   const path = join(directory, 'bound.db');
-  const limitFrames = 256;
   const store = new SqliteStore(path, { walRestartAboveFrames: limitFrames, checkpointIntervalMs: 10 });
   try {
     await store.migrate();
+    await work(store, path);
+  } finally {
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+// Under writes that never pause, a PASSIVE checkpoint never lets SQLite rewind the WAL: it grew by every
+// byte written. The store must keep it near its limit and lose nothing while it restarts the WAL.
+it('keeps the WAL near its limit under writes that never pause, and loses no write', async () => {
+  const limitFrames = 256;
+  await withBoundedStore(limitFrames, async (store, path) => {
     let written = 0;
     let largestWal = 0;
     const inserted = await writeSteadily(
@@ -56,56 +66,45 @@ it('keeps the WAL near its limit under writes that never pause, and loses no wri
     assert.ok(largestWal < 16 * 1024 * 1024, `the WAL reached ${largestWal} bytes while ${written} were written; its limit is ${limitFrames} frames`);
     const rows = await store.read((repository) => repository.events.list('env_bound', { type: 'test.padding' }, { limit: inserted + 1, startingAfter: null }));
     assert.equal(rows.data.length, inserted, 'every committed write is still there after the WAL restarted');
-  } finally {
-    await store.close();
-    rmSync(directory, { recursive: true, force: true });
-  }
+  });
 });
 
 // A reader that keeps its snapshot keeps the WAL from starting over; writes must go on meanwhile, and the WAL
 // must start over once the reader has gone.
 it('lets writes go on while a reader holds the WAL, and restarts it once the reader has gone', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'creditbook-wal-reader-'));
-  const path = join(directory, 'reader.db');
   const limitFrames = 256;
-  const store = new SqliteStore(path, { walRestartAboveFrames: limitFrames, checkpointIntervalMs: 10 });
-  const reader = new Database(path, { readonly: true });
-  try {
-    await store.migrate();
-    reader.exec('BEGIN');
-    reader.prepare('SELECT COUNT(*) FROM events').get();
-    const heldFrom = Date.now();
-    let written = 0;
-    await writeSteadily(store, () => written < 8 * 1024 * 1024, () => (written += PAGE));
-    const heldFor = Date.now() - heldFrom;
-    assert.ok(walBytes(path) > 8 * 1024 * 1024, 'the held snapshot kept every frame in the WAL');
-    assert.ok(heldFor < 10_000, `8 MiB of writes took ${heldFor} ms beside the held reader`);
-    reader.exec('COMMIT');
-    let smallest = Infinity;
-    const deadline = Date.now() + 5000;
-    await writeSteadily(
-      store,
-      () => smallest > 2 * limitFrames * PAGE && Date.now() < deadline,
-      () => (smallest = Math.min(smallest, walBytes(path))),
-    );
-    assert.ok(smallest <= 2 * limitFrames * PAGE, `the WAL never started over once the reader left (smallest ${smallest} bytes)`);
-  } finally {
-    reader.close();
-    await store.close();
-    rmSync(directory, { recursive: true, force: true });
-  }
+  await withBoundedStore(limitFrames, async (store, path) => {
+    const reader = new Database(path, { readonly: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT COUNT(*) FROM events').get();
+      const heldFrom = Date.now();
+      let written = 0;
+      await writeSteadily(store, () => written < 8 * 1024 * 1024, () => (written += PAGE));
+      const heldFor = Date.now() - heldFrom;
+      assert.ok(walBytes(path) > 8 * 1024 * 1024, 'the held snapshot kept every frame in the WAL');
+      assert.ok(heldFor < 10_000, `8 MiB of writes took ${heldFor} ms beside the held reader`);
+      reader.exec('COMMIT');
+      let smallest = Infinity;
+      const deadline = Date.now() + 5000;
+      await writeSteadily(
+        store,
+        () => smallest > 2 * limitFrames * PAGE && Date.now() < deadline,
+        () => (smallest = Math.min(smallest, walBytes(path))),
+      );
+      assert.ok(smallest <= 2 * limitFrames * PAGE, `the WAL never started over once the reader left (smallest ${smallest} bytes)`);
+    } finally {
+      reader.close();
+    }
+  });
 });
 
 // The WAL ends each cycle a little over its limit. Cutting that tail off at every restart made the rewinding commit
 // truncate the file and fsync its new size on the event loop, and the next cycle extend it again.
 it('does not cut the WAL file back when an ordinary cycle ends a little over its limit', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'creditbook-wal-keep-'));
-  const path = join(directory, 'keep.db');
   // Large enough that a cycle's overshoot (what is written while the restart is asked for) stays under the limit.
   const limitFrames = 1024;
-  const store = new SqliteStore(path, { walRestartAboveFrames: limitFrames, checkpointIntervalMs: 10 });
-  try {
-    await store.migrate();
+  await withBoundedStore(limitFrames, async (store, path) => {
     let written = 0;
     let largest = 0;
     const shrinks: string[] = [];
@@ -122,8 +121,5 @@ it('does not cut the WAL file back when an ordinary cycle ends a little over its
     assert.ok(store.walRestarts >= 3, `the WAL restarted ${store.walRestarts} times`);
     assert.ok(largest > limitFrames * PAGE, `a cycle ended over the limit (largest ${largest} bytes)`);
     assert.deepEqual(shrinks, [], 'the file kept its size across restarts');
-  } finally {
-    await store.close();
-    rmSync(directory, { recursive: true, force: true });
-  }
+  });
 });
