@@ -40,12 +40,17 @@ export interface RatedUsage {
 /** A feature's list prices and one customer's overrides in effect by `at`. */
 export type PriceReader = (feature: string, customerId: string, at: Instant) => Promise<readonly PriceRecord[]>;
 
+/** The versions in effect by `at` of a feature's list prices and one customer's overrides, read from the store. */
+function storedPrices(dependencies: AppDependencies, environmentId: string, feature: string, customerId: string, at: Instant): Promise<PriceRecord[]> {
+  return dependencies.store.read((repository) => repository.prices.candidates(environmentId, feature, customerId, at));
+}
+
 /** One rating's prices: remembered by this process while none can have been added (price-memory.ts), else read. */
 function readPrices(dependencies: AppDependencies, context: RequestContext): PriceReader {
   const environmentId = context.environment.id;
   return (feature, customerId, at) =>
     dependencies.lookups.prices.inEffect({ environmentId, feature, customerId }, at, context.externalChanges, () =>
-      dependencies.store.read((repository) => repository.prices.candidates(environmentId, feature, customerId, Number.MAX_SAFE_INTEGER)),
+      storedPrices(dependencies, environmentId, feature, customerId, Number.MAX_SAFE_INTEGER),
     );
 }
 
@@ -56,13 +61,11 @@ function readPrices(dependencies: AppDependencies, context: RequestContext): Pri
  */
 export function batchPriceReader(dependencies: AppDependencies, context: RequestContext): PriceReader {
   const now = currentTime(dependencies, context.environment);
-  const read = (feature: string, customerId: string, at: Instant) =>
-    dependencies.store.read((repository) => repository.prices.candidates(context.environment.id, feature, customerId, at));
   const known = new Map<string, Promise<readonly PriceRecord[]>>();
   return (feature, customerId) => {
     const key = JSON.stringify([feature, customerId]);
     let prices = known.get(key);
-    if (!prices) known.set(key, (prices = read(feature, customerId, now)));
+    if (!prices) known.set(key, (prices = storedPrices(dependencies, context.environment.id, feature, customerId, now)));
     return prices;
   };
 }
