@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { balanceSteadyUntil, computeBalance } from './balance.ts';
 import { credits, HOUR, T0, WalletDriver } from './test-builders.ts';
@@ -108,7 +109,7 @@ describe('balanceSteadyUntil', () => {
         if (until === null || until === from) return;
         const computed = computeBalance(snapshot, from);
         const atEnd = computeBalance(snapshot, until);
-        if (!isDeepEqual(atEnd, Object.assign({}, computed, { at: until }))) ends += 1;
+        if (!isDeepStrictEqual(atEnd, Object.assign({}, computed, { at: until }))) ends += 1;
       }),
       { numRuns: 300 },
     );
@@ -116,12 +117,3 @@ describe('balanceSteadyUntil', () => {
     assert.ok(ends > 20, `windows that end with a change: ${ends}`);
   });
 });
-
-function isDeepEqual(left: unknown, right: unknown): boolean {
-  try {
-    assert.deepEqual(left, right);
-    return true;
-  } catch {
-    return false;
-  }
-}
