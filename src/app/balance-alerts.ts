@@ -54,6 +54,10 @@ export async function watchBalance(
   if (wallet.balance === after.balance) return;
   const settings = wallet.hasSettings ? await repository.walletSettings.get(wallet.id) : undefined;
   const threshold = settings?.lowBalanceThreshold ?? null;
+  const crossings = balanceCrossings({ previous: wallet.balance, current: after.balance, threshold, firstChange: wallet.sequence === 0 });
+  const topUp = settings?.autoTopUp && topUpIsDue(settings, after.balance, at) ? { settings, config: settings.autoTopUp } : undefined;
+  // Most changes cross nothing: the event data is made only when there is an event to carry it.
+  if (crossings.length === 0 && !topUp) return;
   const data = {
     walletId: wallet.id,
     customerId: wallet.customerId,
@@ -63,11 +67,9 @@ export async function watchBalance(
     previousBalance: formatAmount(wallet.balance),
     threshold: threshold === null ? null : formatAmount(threshold),
   };
-  const events: OutboxEvent[] = balanceCrossings({ previous: wallet.balance, current: after.balance, threshold, firstChange: wallet.sequence === 0 }).map(
-    (type) => ({ type, data }),
-  );
-  if (settings?.autoTopUp && topUpIsDue(settings, after.balance, at)) {
-    const topUpId = await requestTopUp(dependencies, repository, { wallet, settings, config: settings.autoTopUp, balance: after.balance, at });
+  const events: OutboxEvent[] = crossings.map((type) => ({ type, data }));
+  if (topUp) {
+    const topUpId = await requestTopUp(dependencies, repository, { wallet, settings: topUp.settings, config: topUp.config, balance: after.balance, at });
     if (topUpId) events.push({ type: 'auto_top_up.requested', data: Object.assign({}, data, { autoTopUpId: topUpId }) });
   }
   await appendEvents(dependencies, repository, { environmentId: wallet.environmentId, at, events });

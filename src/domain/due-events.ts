@@ -36,49 +36,59 @@ const rank: Record<DueEvent['kind'], number> = {
 
 /** The earliest event due by `to` (ties: by kind as above, then creation order), or null. */
 export function nextDueEvent(snapshot: WalletSnapshot, to: Instant): DueEvent | null {
+  // The best so far is kept as its parts; an event object is made only for a candidate that beats it (this runs
+  // several times per operation, over every live grant).
   let best: DueEvent | null = null;
+  let bestAt = 0;
+  let bestRank = 0;
   let bestOrder = 0;
-  /** `order`: creation order among events of one kind (a grant's ordinal, a hold's or schedule's position). */
-  const consider = (candidate: DueEvent, order: number) => {
-    if (candidate.at > to) return;
-    if (best && !isEarlier(candidate, order, best, bestOrder)) return;
-    best = candidate;
+  /** Whether an event of `kind` at `at` would be the best so far. `order`: creation order among events of one kind. */
+  const beats = (kind: DueEvent['kind'], at: Instant, order: number): boolean => {
+    if (at > to) return false;
+    if (best === null || at !== bestAt) return best === null || at < bestAt;
+    if (rank[kind] !== bestRank) return rank[kind] < bestRank;
+    return order < bestOrder;
+  };
+  const choose = (event: DueEvent, order: number): void => {
+    best = event;
+    bestAt = event.at;
+    bestRank = rank[event.kind];
     bestOrder = order;
   };
   for (const grant of snapshot.grants) {
     if (grant.voidedAt !== null || grant.paymentPending) continue;
     if (grant.activatedAt === null) {
-      consider({ kind: 'activation', at: activationInstant(grant), grant }, grant.ordinal);
+      const at = activationInstant(grant);
+      if (beats('activation', at, grant.ordinal)) choose({ kind: 'activation', at, grant }, grant.ordinal);
       continue;
     }
     if (grant.expiredAt !== null) continue;
-    if (grant.expiresAt !== null) consider({ kind: 'grant-expiry', at: grant.expiresAt, grant }, grant.ordinal);
+    if (grant.expiresAt !== null && beats('grant-expiry', grant.expiresAt, grant.ordinal)) choose({ kind: 'grant-expiry', at: grant.expiresAt, grant }, grant.ordinal);
     const resetAt = nextResetAt(snapshot, grant);
     if (resetAt === null) continue;
     // A schedule's grants reset together, as one event (see resetSchedule).
     const scheduleIndex = grant.scheduleId === null ? -1 : snapshot.schedules.findIndex((candidate) => candidate.id === grant.scheduleId);
-    if (scheduleIndex >= 0) consider({ kind: 'schedule-reset', at: resetAt, schedule: snapshot.schedules[scheduleIndex]! }, scheduleIndex);
-    else consider({ kind: 'grant-reset', at: resetAt, grant }, grant.ordinal);
+    if (scheduleIndex >= 0) {
+      if (beats('schedule-reset', resetAt, scheduleIndex)) choose({ kind: 'schedule-reset', at: resetAt, schedule: snapshot.schedules[scheduleIndex]! }, scheduleIndex);
+    } else if (beats('grant-reset', resetAt, grant.ordinal)) {
+      choose({ kind: 'grant-reset', at: resetAt, grant }, grant.ordinal);
+    }
   }
-  snapshot.holds.forEach((hold, index) => {
-    if (hold.status === 'active') consider({ kind: 'hold-expiry', at: hold.expiresAt, hold }, index);
-  });
-  snapshot.schedules.forEach((schedule, index) => {
+  for (let index = 0; index < snapshot.holds.length; index += 1) {
+    const hold = snapshot.holds[index]!;
+    if (hold.status === 'active' && beats('hold-expiry', hold.expiresAt, index)) choose({ kind: 'hold-expiry', at: hold.expiresAt, hold }, index);
+  }
+  for (let index = 0; index < snapshot.schedules.length; index += 1) {
+    const schedule = snapshot.schedules[index]!;
     const at = nextIssueAt(schedule);
-    if (at !== null) consider({ kind: 'schedule-issue', at, schedule }, index);
-  });
+    if (at !== null && beats('schedule-issue', at, index)) choose({ kind: 'schedule-issue', at, schedule }, index);
+  }
   const wallet = snapshot.wallet;
   if (wallet.period !== null && wallet.periodAnchor !== null) {
     const at = wallet.periodStart === null ? wallet.periodAnchor : nextBoundaryAfter(wallet.periodAnchor, parsePeriod(wallet.period), wallet.periodStart);
-    consider({ kind: 'period-turnover', at }, 0);
+    if (beats('period-turnover', at, 0)) choose({ kind: 'period-turnover', at }, 0);
   }
   return best;
-}
-
-function isEarlier(event: DueEvent, order: number, than: DueEvent, thanOrder: number): boolean {
-  if (event.at !== than.at) return event.at < than.at;
-  if (rank[event.kind] !== rank[than.kind]) return rank[event.kind] < rank[than.kind];
-  return order < thanOrder;
 }
 
 /** When a schedule issues next: boundary `issuedCount`, unless it is cancelled or has ended by then. */

@@ -471,6 +471,21 @@ describe('WalletTransaction: holds', () => {
     wallet.assertConsistent();
   });
 
+  it('grants expiring at one instant expire in creation order, whatever order the snapshot lists them in', () => {
+    const wallet = new Wallet();
+    wallet.at(T0, (tx) => {
+      tx.addGrant(newGrant({ id: 'z-first', amount: credits('5'), expiresAt: T0 + DAY }));
+      tx.addGrant(newGrant({ id: 'a-second', amount: credits('7'), expiresAt: T0 + DAY }));
+    });
+    // A store may load live grants in any order (here, IDs and list order both disagree with creation).
+    wallet.snapshot = { ...wallet.snapshot, grants: [...wallet.snapshot.grants].reverse() };
+    wallet.at(T0 + 2 * DAY);
+    assertEntries(wallet.last!.entries, [
+      { type: 'expiry', grantId: 'z-first', amount: credits('-5'), effectiveAt: T0 + DAY },
+      { type: 'expiry', grantId: 'a-second', amount: credits('-7'), effectiveAt: T0 + DAY },
+    ]);
+  });
+
   it('a held grant that expires while held: the held part stays capturable; what is released afterwards expires at once', () => {
     const wallet = new Wallet();
     wallet.at(T0, (tx) => {

@@ -20,6 +20,11 @@ export class RecordedWrites<Entry> implements SqlExecutor {
     return Promise.reject(new Error('An operation on a remembered wallet state cannot read.'));
   }
 
+  /** Forgets what was recorded, so the same recorder (and a Repository over it) serves the next attempt. */
+  clear(): void {
+    this.statements.length = 0;
+  }
+
   /** Records the statement; its row count is not known until it runs, so no caller may depend on it. */
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     this.statements.push(this.record(sql, params));

@@ -2,7 +2,9 @@ import type { GrantState, GrantStatus } from '../../domain/types.ts';
 import type { GrantRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchKeysetPage, fetchPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
-import { amountColumn, changedAssignments, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import type { Amount } from '../../domain/amount.ts';
+import { ChangedColumnsUpdate } from './changed-columns.ts';
+import { amountColumn, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export interface GrantFilters {
   customerId?: string;
@@ -44,12 +46,36 @@ export function isLive(grant: GrantState): boolean {
   return grant.activatedAt === null || (grant.available > 0n && grant.expiredAt === null);
 }
 
-/** What `updateState` may write, in the order of `updatedValues`. */
-const UPDATED_COLUMNS = [
-  'available', 'held', 'consumed', 'expired', 'voided', 'category', 'priority', 'effective_at', 'expires_at', 'created_at',
-  'activated_at', 'expired_at', 'voided_at', 'source', 'schedule_id', 'reset_max_rollover', 'reset_min_rollover', 'rolled_over',
-  'last_reset_at', 'payment_pending', 'paid_at', 'live', 'amount', 'first_entry_sequence', 'last_entry_sequence',
-] as const;
+const optionalAmountColumn = (value: Amount | null): string | null => (value === null ? null : amountColumn(value));
+
+/** What `updateState` may write. */
+const GRANT_STATE_UPDATE = new ChangedColumnsUpdate<GrantState>('grants', [
+  { name: 'available', value: (grant) => grant.available, stored: amountColumn },
+  { name: 'held', value: (grant) => grant.held, stored: amountColumn },
+  { name: 'consumed', value: (grant) => grant.consumed, stored: amountColumn },
+  { name: 'expired', value: (grant) => grant.expired, stored: amountColumn },
+  { name: 'voided', value: (grant) => grant.voided, stored: amountColumn },
+  { name: 'category', value: (grant) => grant.category },
+  { name: 'priority', value: (grant) => grant.priority },
+  { name: 'effective_at', value: (grant) => grant.effectiveAt },
+  { name: 'expires_at', value: (grant) => grant.expiresAt },
+  { name: 'created_at', value: (grant) => grant.createdAt },
+  { name: 'activated_at', value: (grant) => grant.activatedAt },
+  { name: 'expired_at', value: (grant) => grant.expiredAt },
+  { name: 'voided_at', value: (grant) => grant.voidedAt },
+  { name: 'source', value: (grant) => grant.source },
+  { name: 'schedule_id', value: (grant) => grant.scheduleId },
+  { name: 'reset_max_rollover', value: (grant) => grant.resetMaxRollover, stored: optionalAmountColumn },
+  { name: 'reset_min_rollover', value: (grant) => grant.resetMinRollover, stored: optionalAmountColumn },
+  { name: 'rolled_over', value: (grant) => grant.rolledOver, stored: amountColumn },
+  { name: 'last_reset_at', value: (grant) => grant.lastResetAt },
+  { name: 'payment_pending', value: (grant) => (grant.paymentPending ? 1 : 0) },
+  { name: 'paid_at', value: (grant) => grant.paidAt },
+  { name: 'live', value: (grant) => (isLive(grant) ? 1 : 0) },
+  { name: 'amount', value: (grant) => grant.amount, stored: amountColumn },
+  { name: 'first_entry_sequence', value: (grant) => grant.firstEntrySequence },
+  { name: 'last_entry_sequence', value: (grant) => grant.lastEntrySequence },
+]);
 
 export class GrantQueries {
   constructor(
@@ -91,17 +117,10 @@ export class GrantQueries {
     );
   }
 
-  /** Writes what the engine may change. */
-  /** Writes the grant's state; given the state it was read in, only the columns that changed (none: no statement). */
+  /** Writes the grant's state (what the engine may change); given the state it was read in, only the columns that changed (none: no statement). */
   async updateState(grant: GrantState, previous?: GrantState): Promise<void> {
-    const assignments = changedAssignments(UPDATED_COLUMNS, this.updatedValues(grant), previous && this.updatedValues(previous));
-    if (!assignments) return;
-    await this.executor.run(`UPDATE grants SET ${assignments.set} WHERE id = ?`, [...assignments.params, grant.id]);
-  }
-
-  /** The values of UPDATED_COLUMNS, in that order. */
-  private updatedValues(grant: GrantState): unknown[] {
-    return [...this.stateColumns(grant), ...this.rolloverColumns(grant), grant.paymentPending ? 1 : 0, grant.paidAt, isLive(grant) ? 1 : 0, amountColumn(grant.amount), grant.firstEntrySequence, grant.lastEntrySequence];
+    const update = GRANT_STATE_UPDATE.changes(grant, grant.id, previous);
+    if (update) await this.executor.run(update.sql, update.params);
   }
 
   async updateDetails(grantId: string, details: { name: string | null; metadata: Record<string, string> }): Promise<void> {

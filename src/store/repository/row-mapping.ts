@@ -47,23 +47,6 @@ export function readAllocations(value: unknown): Allocation[] {
   }));
 }
 
-/**
- * The `SET` assignments of an UPDATE that writes only the columns whose value
- * differs from `previous` (all of them without it); undefined when none does.
- * A column left out of `SET` leaves its indexes untouched, which on SQLite keeps
- * their pages out of the WAL.
- */
-export function changedAssignments(columns: readonly string[], next: readonly unknown[], previous?: readonly unknown[]): { set: string; params: unknown[] } | undefined {
-  const assignments: string[] = [];
-  const params: unknown[] = [];
-  columns.forEach((column, index) => {
-    if (previous && previous[index] === next[index]) return;
-    assignments.push(`${column} = ?`);
-    params.push(next[index]);
-  });
-  return assignments.length === 0 ? undefined : { set: assignments.join(', '), params };
-}
-
 export function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }

@@ -1,7 +1,8 @@
 import type { Page, PageRequest, WalletAddress, WalletRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchPage } from './pagination.ts';
-import { amountColumn, changedAssignments, placeholders, readAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { ChangedColumnsUpdate } from './changed-columns.ts';
+import { amountColumn, placeholders, readAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class WalletQueries {
   constructor(
@@ -35,9 +36,9 @@ export class WalletQueries {
   /** Inserts unless another transaction created the same address first; returns whether it inserted. */
   async insert(wallet: WalletRecord): Promise<boolean> {
     const changed = await this.executor.run(
-      `INSERT INTO wallets (id, environment_id, customer_id, unit, wallet_key, created_at, ${UPDATED_COLUMNS.join(', ')})
-       VALUES (${placeholders(6 + UPDATED_COLUMNS.length)}) ON CONFLICT DO NOTHING`,
-      [wallet.id, wallet.environmentId, wallet.customerId, wallet.unit, wallet.walletKey, wallet.createdAt, ...updatedValues(wallet)],
+      `INSERT INTO wallets (id, environment_id, customer_id, unit, wallet_key, created_at, ${WALLET_STATE_UPDATE.names.join(', ')})
+       VALUES (${placeholders(6 + WALLET_STATE_UPDATE.columns.length)}) ON CONFLICT DO NOTHING`,
+      [wallet.id, wallet.environmentId, wallet.customerId, wallet.unit, wallet.walletKey, wallet.createdAt, ...WALLET_STATE_UPDATE.storedValues(wallet)],
     );
     return changed > 0;
   }
@@ -48,9 +49,9 @@ export class WalletQueries {
    * Returns whether it wrote.
    */
   async update(wallet: WalletRecord, previous?: WalletRecord): Promise<boolean> {
-    const assignments = changedAssignments(UPDATED_COLUMNS, updatedValues(wallet), previous && updatedValues(previous));
-    if (!assignments) return false;
-    await this.executor.run(`UPDATE wallets SET ${assignments.set} WHERE id = ?`, [...assignments.params, wallet.id]);
+    const update = WALLET_STATE_UPDATE.changes(wallet, wallet.id, previous);
+    if (!update) return false;
+    await this.executor.run(update.sql, update.params);
     return true;
   }
 
@@ -107,29 +108,22 @@ export class WalletQueries {
   }
 }
 
-/** What `update` may write, in the order of `updatedValues`. */
-const UPDATED_COLUMNS = [
-  'overdraft_limit', 'overdraft', 'balance', 'held', 'sequence', 'grant_count', 'advanced_to', 'next_event_at',
-  'period', 'period_anchor', 'period_start', 'period_usage', 'has_schedules',
-] as const;
-
-function updatedValues(wallet: WalletRecord): unknown[] {
-  return [
-    amountColumn(wallet.overdraftLimit),
-    amountColumn(wallet.overdraft),
-    amountColumn(wallet.balance),
-    amountColumn(wallet.held),
-    wallet.sequence,
-    wallet.grantCount,
-    wallet.advancedTo,
-    wallet.nextEventAt,
-    wallet.period,
-    wallet.periodAnchor,
-    wallet.periodStart,
-    amountColumn(wallet.periodUsage),
-    wallet.hasSchedules ? 1 : 0,
-  ];
-}
+/** What `update` may write (never `has_settings`: see WalletRecord); `insert` writes the same columns. */
+const WALLET_STATE_UPDATE = new ChangedColumnsUpdate<WalletRecord>('wallets', [
+  { name: 'overdraft_limit', value: (wallet) => wallet.overdraftLimit, stored: amountColumn },
+  { name: 'overdraft', value: (wallet) => wallet.overdraft, stored: amountColumn },
+  { name: 'balance', value: (wallet) => wallet.balance, stored: amountColumn },
+  { name: 'held', value: (wallet) => wallet.held, stored: amountColumn },
+  { name: 'sequence', value: (wallet) => wallet.sequence },
+  { name: 'grant_count', value: (wallet) => wallet.grantCount },
+  { name: 'advanced_to', value: (wallet) => wallet.advancedTo },
+  { name: 'next_event_at', value: (wallet) => wallet.nextEventAt },
+  { name: 'period', value: (wallet) => wallet.period },
+  { name: 'period_anchor', value: (wallet) => wallet.periodAnchor },
+  { name: 'period_start', value: (wallet) => wallet.periodStart },
+  { name: 'period_usage', value: (wallet) => wallet.periodUsage, stored: amountColumn },
+  { name: 'has_schedules', value: (wallet) => (wallet.hasSchedules ? 1 : 0) },
+]);
 
 export function mapWallet(row: Row): WalletRecord {
   return {

@@ -49,6 +49,6 @@ export class SqliteExecutor implements SqlExecutor {
   }
 }
 
-function normalise(params: readonly unknown[]): unknown[] {
-  return params.map((value) => (value === undefined ? null : value));
+function normalise(params: readonly unknown[]): readonly unknown[] {
+  return params.includes(undefined) ? params.map((value) => (value === undefined ? null : value)) : params;
 }

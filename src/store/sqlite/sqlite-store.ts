@@ -74,6 +74,12 @@ export class SqliteStore implements Store {
   private readonly writeExecutor: SqliteExecutor;
   private readonly writeRepository: Repository;
   private readonly readRepository: Repository;
+  /**
+   * What an attempt on a remembered state writes through (runCached): one recorder, cleared per attempt.
+   * Attempts never overlap: one batch runs at a time, and its works one after another.
+   */
+  private readonly recordedWrites = new RecordedWrites<readonly [string, readonly unknown[]]>((sql, params) => [sql, params]);
+  private readonly recordingRepository = new Repository(this.recordedWrites, capabilities);
   private readonly savepoint: { begin: Database.Statement; release: Database.Statement; rollback: Database.Statement };
   private readonly walSync: WalSync;
   private readonly checkpointer: Checkpointer;
@@ -208,8 +214,9 @@ export class SqliteStore implements Store {
     const version = this.validDataVersion();
     const remembered = this.rememberedWallets.take(key);
     if (remembered) {
-      const writes = new RecordedWrites((sql, params) => [sql, params] as const);
-      const attempt = await work.attempt(new Repository(writes, capabilities), remembered.state).catch(() => undefined);
+      const writes = this.recordedWrites;
+      writes.clear();
+      const attempt = await work.attempt(this.recordingRepository, remembered.state).catch(() => undefined);
       if (attempt) {
         try {
           for (const [sql, params] of writes.statements) await this.writeExecutor.run(sql, params);
