@@ -40,8 +40,13 @@ export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResul
   if (!loadsNothingElse(wallet) || effects.issuedGrantIds.size > 0) return undefined;
   const grants = new Map<string, GrantState>();
   for (const grant of effects.snapshot.grants) {
-    if (!loaded.grants.has(grant.id)) return undefined;
-    if (isLive(grant)) grants.set(grant.id, grant);
+    const before = loaded.grants.get(grant.id);
+    if (!before) return undefined;
+    // A grant the operation did not change keeps the object the last state held: equal (states are never mutated,
+    // and every change is in changedGrantIds, as persistEffects relies on too), and older, so the garbage collector
+    // does not copy it again; a state's young objects are what each scavenge copies.
+    const kept = effects.changedGrantIds.has(grant.id) ? grant : before;
+    if (isLive(kept)) grants.set(grant.id, kept);
   }
   if (grants.size > MAX_REMEMBERED_GRANTS) return undefined;
   return { wallet, grants, holds: new Map(), schedules: new Map() };
