@@ -84,6 +84,8 @@ export class SqliteStore implements Store {
   private readonly walSync: WalSync;
   private readonly checkpointer: Checkpointer;
   private readonly readTransaction: { begin: Database.Statement; commit: Database.Statement };
+  /** The batch's transaction, prepared once: `exec` would parse the statement again for every batch. */
+  private readonly writeTransaction: { begin: Database.Statement; commit: Database.Statement; rollback: Database.Statement };
   private readonly dataVersion: Database.Statement;
   /** Lets `externalChanges()` answer without asking SQLite while no connection has committed (wal-index-header.ts). */
   private readonly walIndexHeader: WalIndexHeader;
@@ -151,6 +153,7 @@ export class SqliteStore implements Store {
       rollback: this.writer.prepare('ROLLBACK TO operation'),
     };
     this.readTransaction = { begin: this.reader.prepare('BEGIN'), commit: this.reader.prepare('COMMIT') };
+    this.writeTransaction = { begin: this.writer.prepare('BEGIN IMMEDIATE'), commit: this.writer.prepare('COMMIT'), rollback: this.writer.prepare('ROLLBACK') };
     // On the writer: it changes when any other connection commits (another process; this one's reader never writes).
     this.dataVersion = this.writer.prepare('PRAGMA data_version').pluck();
     this.writeExecutor = new SqliteExecutor(this.writer);
@@ -361,7 +364,7 @@ export class SqliteStore implements Store {
         outcomes = run.outcomes;
       }
     } catch (error) {
-      if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      if (this.writer.inTransaction) this.writeTransaction.rollback.run();
       this.writeGeneration += 1;
       this.rememberedWallets.clear();
       this.uncommittedStates.clear();
@@ -416,7 +419,7 @@ export class SqliteStore implements Store {
    * rolled back and it fails alone.
    */
   private async runBatch(batch: QueuedWork[], withSavepoints: boolean): Promise<{ outcomes: Outcome[] } | { failed: number; error: unknown }> {
-    this.writer.exec('BEGIN IMMEDIATE');
+    this.writeTransaction.begin.run();
     this.batchDataVersion = undefined;
     const outcomes: Outcome[] = [];
     for (const [index, item] of batch.entries()) {
@@ -437,7 +440,7 @@ export class SqliteStore implements Store {
           outcomes.push({ ok: true, value });
         } catch (error) {
           if (wrote && !withSavepoints) {
-            this.writer.exec('ROLLBACK');
+            this.writeTransaction.rollback.run();
             this.writeGeneration += 1;
             // Every state remembered in this transaction was written through by it.
             this.rememberedWallets.clear();
@@ -457,7 +460,7 @@ export class SqliteStore implements Store {
         break;
       }
     }
-    this.writer.exec('COMMIT');
+    this.writeTransaction.commit.run();
     this.writeGeneration += 1;
     // The reader now sees what this batch wrote, and so may a read of a state it remembered.
     this.uncommittedStates.clear();
