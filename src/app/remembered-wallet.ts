@@ -3,7 +3,7 @@ import { nextEventAt } from '../domain/next-event.ts';
 import type { GrantState, Instant, WalletSnapshot, WalletState } from '../domain/types.ts';
 import type { WalletTransactionResult } from '../domain/wallet-transaction.ts';
 import type { Store } from '../store/port.ts';
-import type { WalletAddress, WalletRecord } from '../store/records.ts';
+import type { HoldRecord, ScheduleRecord, WalletAddress, WalletRecord } from '../store/records.ts';
 import { isLive } from '../store/repository/grant-queries.ts';
 import type { StoredSnapshot } from './wallet-grants.ts';
 import type { LoadedWallet } from './wallet-operation.ts';
@@ -21,6 +21,10 @@ export function walletCoalesceKey({ environmentId, customerId, unit, walletKey }
 
 /** A remembered state has at most this many live grants (a wallet with more is loaded each time). */
 const MAX_REMEMBERED_GRANTS = 64;
+
+/** A remembered state has no holds or schedules (`canServe`); all states share these empty maps, which nothing writes (ReadonlyMap). */
+const NO_HOLDS: ReadonlyMap<string, HoldRecord> = new Map();
+const NO_SCHEDULES: ReadonlyMap<string, ScheduleRecord> = new Map();
 
 /**
  * Whether a remembered state is all `book` would load at `now`: no holds or schedules to load, no
@@ -49,7 +53,7 @@ export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResul
     if (isLive(kept)) grants.set(grant.id, kept);
   }
   if (grants.size > MAX_REMEMBERED_GRANTS) return undefined;
-  return { wallet, grants, holds: new Map(), schedules: new Map() };
+  return { wallet, grants, holds: NO_HOLDS, schedules: NO_SCHEDULES };
 }
 
 /**
@@ -81,7 +85,7 @@ function stateFromRead(snapshot: StoredSnapshot, now: Instant): LoadedWallet | u
   const { wallet } = snapshot;
   if (!loadsNothingElse(wallet) || snapshot.holds.length > 0 || snapshot.schedules.length > 0) return undefined;
   if (snapshot.grants.length > MAX_REMEMBERED_GRANTS || !snapshot.grants.every(isLive)) return undefined;
-  const state: LoadedWallet = { wallet, grants: new Map(snapshot.grants.map((grant) => [grant.id, grant])), holds: new Map(), schedules: new Map() };
+  const state: LoadedWallet = { wallet, grants: new Map(snapshot.grants.map((grant) => [grant.id, grant])), holds: NO_HOLDS, schedules: NO_SCHEDULES };
   return canServe(state, now) ? state : undefined;
 }
 

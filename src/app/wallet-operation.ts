@@ -15,8 +15,8 @@ import { loadSnapshotThrough } from './wallet-grants.ts';
 export interface LoadedWallet {
   wallet: WalletRecord;
   grants: Map<string, GrantState>;
-  holds: Map<string, HoldRecord>;
-  schedules: Map<string, ScheduleRecord>;
+  holds: ReadonlyMap<string, HoldRecord>;
+  schedules: ReadonlyMap<string, ScheduleRecord>;
 }
 
 /**
