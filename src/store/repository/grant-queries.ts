@@ -2,9 +2,8 @@ import type { GrantState, GrantStatus } from '../../domain/types.ts';
 import type { GrantRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchKeysetPage, fetchPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
-import type { Amount } from '../../domain/amount.ts';
 import { ChangedColumnsUpdate } from './changed-columns.ts';
-import { amountColumn, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { amountColumn, jsonColumn, optionalAmountColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export interface GrantFilters {
   customerId?: string;
@@ -45,8 +44,6 @@ export function isLive(grant: GrantState): boolean {
   if (grant.voidedAt !== null) return false;
   return grant.activatedAt === null || (grant.available > 0n && grant.expiredAt === null);
 }
-
-const optionalAmountColumn = (value: Amount | null): string | null => (value === null ? null : amountColumn(value));
 
 /** What `updateState` may write. */
 const GRANT_STATE_UPDATE = new ChangedColumnsUpdate<GrantState>('grants', [
@@ -107,7 +104,7 @@ export class GrantQueries {
         jsonColumn(grant.appliesTo),
         grant.name,
         jsonColumn(grant.metadata),
-        grant.costAmount === null ? null : amountColumn(grant.costAmount),
+        optionalAmountColumn(grant.costAmount),
         grant.costCurrency,
         isLive(grant) ? 1 : 0,
         grant.recurrencePeriod,
@@ -206,8 +203,8 @@ export class GrantQueries {
     return [
       grant.source,
       grant.scheduleId,
-      grant.resetMaxRollover === null ? null : amountColumn(grant.resetMaxRollover),
-      grant.resetMinRollover === null ? null : amountColumn(grant.resetMinRollover),
+      optionalAmountColumn(grant.resetMaxRollover),
+      optionalAmountColumn(grant.resetMinRollover),
       amountColumn(grant.rolledOver),
       grant.lastResetAt,
     ];

@@ -8,6 +8,10 @@ export function amountColumn(amount: Amount): string {
   return formatAmount(amount);
 }
 
+export function optionalAmountColumn(amount: Amount | null): string | null {
+  return amount === null ? null : amountColumn(amount);
+}
+
 export function readAmount(value: unknown): Amount {
   return amountFromDecimalString(String(value));
 }

@@ -2,7 +2,7 @@ import type { ScheduleState } from '../../domain/types.ts';
 import type { Page, PageRequest, ScheduleRecord } from '../records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
 import { equalityFilters, fetchPage } from './pagination.ts';
-import { amountColumn, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { amountColumn, optionalAmountColumn, jsonColumn, readAmount, readJson, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 /** Recurring grant schedules. A wallet has few, so every one of them is loaded with the wallet. */
 export class ScheduleQueries {
@@ -24,8 +24,8 @@ export class ScheduleQueries {
         schedule.category,
         schedule.priority,
         jsonColumn(schedule.appliesTo),
-        schedule.resetMaxRollover === null ? null : amountColumn(schedule.resetMaxRollover),
-        schedule.resetMinRollover === null ? null : amountColumn(schedule.resetMinRollover),
+        optionalAmountColumn(schedule.resetMaxRollover),
+        optionalAmountColumn(schedule.resetMinRollover),
         schedule.recurrencePeriod,
         schedule.anchor,
         schedule.issuedCount,

@@ -2,7 +2,7 @@ import { dimensionsKey } from '../../domain/rating.ts';
 import type { FeatureRecord, Page, PageRequest, PriceRecord, UsageEventRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchKeysetPage, fetchPage, type TimeWalkPage } from './pagination.ts';
-import { allocationsColumn, amountColumn, jsonColumn, readAllocations, readAmount, readJson, readOptionalAmount, readOptionalText, readTime, type Row } from './row-mapping.ts';
+import { allocationsColumn, amountColumn, optionalAmountColumn, jsonColumn, readAllocations, readAmount, readJson, readOptionalAmount, readOptionalText, readTime, type Row } from './row-mapping.ts';
 
 export class FeatureQueries {
   constructor(
@@ -49,7 +49,7 @@ export class PriceQueries {
         jsonColumn(price.dimensions),
         dimensionsKey(price.dimensions),
         price.customerId ?? '',
-        price.minimum === null ? null : amountColumn(price.minimum),
+        optionalAmountColumn(price.minimum),
         price.effectiveAt,
         jsonColumn(price.metadata),
         price.createdAt,

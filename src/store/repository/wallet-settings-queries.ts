@@ -1,6 +1,6 @@
 import type { AutoTopUpConfig, AutoTopUpQuantity, WalletSettingsRecord } from '../payment-records.ts';
 import type { SqlExecutor } from '../sql-executor.ts';
-import { amountColumn, jsonColumn, readAmount, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { amountColumn, optionalAmountColumn, jsonColumn, readAmount, readOptionalAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class WalletSettingsQueries {
   constructor(private readonly executor: SqlExecutor) {}
@@ -12,7 +12,7 @@ export class WalletSettingsQueries {
 
   async upsert(settings: WalletSettingsRecord): Promise<void> {
     const values = [
-      settings.lowBalanceThreshold === null ? null : amountColumn(settings.lowBalanceThreshold),
+      optionalAmountColumn(settings.lowBalanceThreshold),
       settings.autoTopUp === null ? null : jsonColumn(configColumn(settings.autoTopUp)),
       settings.topUpInFlight,
       settings.declines,
