@@ -25,7 +25,7 @@ describe('stateAfter', () => {
     const transaction = new WalletTransaction(snapshotOf(before), T0 + 1);
     transaction.debit({ debitId: 'dbt_1', amount: credits(3), feature: null, policy: 'reject' });
     const effects = transaction.result();
-    const after = stateAfter(before, effects);
+    const after = stateAfter(before, effects, walletRowAfter(before.wallet, effects.snapshot));
     assert.ok(after);
     // Equal, grant for grant, to what the engine left.
     assert.deepEqual([...after.grants.values()], effects.snapshot.grants);
@@ -43,7 +43,8 @@ describe('stateAfter', () => {
     const before = walletWithTwoGrants();
     const transaction = new WalletTransaction(snapshotOf(before), T0 + 1);
     transaction.debit({ debitId: 'dbt_1', amount: credits(10), feature: null, policy: 'reject' });
-    const after = stateAfter(before, transaction.result());
+    const result = transaction.result();
+    const after = stateAfter(before, result, walletRowAfter(before.wallet, result.snapshot));
     assert.deepEqual([...after!.grants.keys()], ['second']);
     assert.equal(after!.grants.get('second'), before.grants.get('second'));
   });

@@ -38,9 +38,11 @@ export function canServe(cached: LoadedWallet, now: Instant): boolean {
   return boundary === null || boundary > now;
 }
 
-/** What a later operation would load after this one, when a remembered state can serve it (else undefined). */
-export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResult): LoadedWallet | undefined {
-  const wallet = walletRowAfter(loaded.wallet, effects.snapshot);
+/**
+ * What a later operation would load after this one, when a remembered state can serve it (else undefined).
+ * `wallet` is the row the operation wrote (`walletRowAfter(loaded.wallet, effects.snapshot)`, made once by `persistEffects`).
+ */
+export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResult, wallet: WalletRecord): LoadedWallet | undefined {
   if (!loadsNothingElse(wallet) || effects.issuedGrantIds.size > 0) return undefined;
   const grants = new Map<string, GrantState>();
   for (const grant of effects.snapshot.grants) {
@@ -94,7 +96,33 @@ function loadsNothingElse(wallet: WalletRecord): boolean {
   return wallet.held === 0n && !wallet.hasSchedules && !wallet.hasSettings;
 }
 
-/** The wallet row `persistEffects` writes. */
+/**
+ * The wallet row `persistEffects` writes: the row, with the engine's wallet state over it. Spelled out, not
+ * `{ ...wallet, ...snapshot.wallet, … }`: a debit makes one, and the second spread copied its fields one by one.
+ */
 export function walletRowAfter(wallet: WalletRecord, snapshot: WalletSnapshot & { wallet: WalletState }): WalletRecord {
-  return { ...wallet, ...snapshot.wallet, nextEventAt: nextEventAt(snapshot), hasSchedules: snapshot.schedules.length > 0 };
+  const state = snapshot.wallet;
+  // In mapWallet's order, so rows read and rows made here share one shape.
+  return {
+    id: state.id,
+    environmentId: wallet.environmentId,
+    customerId: wallet.customerId,
+    unit: wallet.unit,
+    walletKey: wallet.walletKey,
+    overdraftLimit: state.overdraftLimit,
+    overdraft: state.overdraft,
+    balance: state.balance,
+    held: state.held,
+    sequence: state.sequence,
+    grantCount: state.grantCount,
+    advancedTo: state.advancedTo,
+    nextEventAt: nextEventAt(snapshot),
+    createdAt: wallet.createdAt,
+    period: state.period,
+    periodAnchor: state.periodAnchor,
+    periodStart: state.periodStart,
+    periodUsage: state.periodUsage,
+    hasSchedules: snapshot.schedules.length > 0,
+    hasSettings: wallet.hasSettings,
+  };
 }

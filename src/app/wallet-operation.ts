@@ -105,7 +105,7 @@ async function operateOnLockedWallet<Result, Shown = Result>(
     const earlier = await findCallerOperation(repository, wallet, caller);
     if (earlier) return { value: earlier, next: undefined };
   }
-  const { shown, effects, loaded, now } = await book(dependencies, repository, wallet, operation, cached);
+  const { shown, effects, loaded, now, walletAfter } = await book(dependencies, repository, wallet, operation, cached);
   const response = operation.present(shown, effects, loaded, now);
   if (caller) await rememberCallerOperation(repository, { wallet, caller, operationId: caller.operationIdOf(shown), response, now });
   if (idempotency) {
@@ -119,7 +119,7 @@ async function operateOnLockedWallet<Result, Shown = Result>(
       keepForever: idempotency.scope !== 'environment',
     });
   }
-  return { value: Object.assign({}, response, { replayed: false }), next: operation.oneTrip ? stateAfter(loaded, effects) : undefined };
+  return { value: Object.assign({}, response, { replayed: false }), next: operation.oneTrip ? stateAfter(loaded, effects, walletAfter) : undefined };
 }
 
 /**
@@ -142,7 +142,7 @@ async function book<Result, Shown>(
   wallet: WalletRecord,
   operation: Pick<WalletOperation<Result, Shown>, 'context' | 'grantIds' | 'holdIds' | 'compute' | 'persist' | 'auditedObjectId'>,
   cached?: LoadedWallet,
-): Promise<{ shown: Shown; effects: WalletTransactionResult; loaded: LoadedWallet; now: Instant }> {
+): Promise<{ shown: Shown; effects: WalletTransactionResult; loaded: LoadedWallet; now: Instant; walletAfter: WalletRecord }> {
   const now = currentTime(dependencies, operation.context.environment);
   if (cached && !canServe(cached, now)) throw new Error('The remembered wallet state is not all this operation would load.');
   const loaded = cached ?? (await loadWallet(repository, wallet, operation, now));
@@ -151,14 +151,14 @@ async function book<Result, Shown>(
   const effects = engine.result();
   // Without a persist step the response shows the computed result (Shown defaults to Result).
   const shown = operation.persist ? await operation.persist(repository, result, effects, engine.now) : (result as unknown as Shown);
-  await persistEffects(dependencies, repository, loaded, effects, engine.now);
+  const walletAfter = await persistEffects(dependencies, repository, loaded, effects, engine.now);
   // Balance alerts and the auto top-up trigger, in this transaction (balance-alerts.ts).
   await watchBalance(dependencies, repository, { wallet, after: effects.snapshot.wallet, at: engine.now });
   // A caller's write is audited in its own transaction; one that changed nothing (voiding a voided grant) wrote nothing to audit.
   if (operation.persist || changedAnything(effects)) {
     await recordAudit(dependencies, repository, operation.context, presentedObjectId(shown) ?? operation.auditedObjectId ?? wallet.id);
   }
-  return { shown, effects, loaded, now: engine.now };
+  return { shown, effects, loaded, now: engine.now, walletAfter };
 }
 
 function changedAnything(effects: WalletTransactionResult): boolean {
@@ -234,14 +234,17 @@ async function loadWallet(repository: Repository, wallet: WalletRecord, operatio
   return { wallet, grants, holds, schedules: new Map(stored.schedules.map((schedule) => [schedule.id, schedule])) };
 }
 
-/** Writes what the engine did: changed grants, holds and schedules, issued grants, ledger entries, the wallet row, events. */
+/**
+ * Writes what the engine did: changed grants, holds and schedules, issued grants, ledger entries, the wallet row, events.
+ * Returns the wallet row it wrote, which a remembered state keeps (`stateAfter`).
+ */
 async function persistEffects(
   dependencies: AppDependencies,
   repository: Repository,
   loaded: LoadedWallet,
   effects: WalletTransactionResult,
   now: Instant,
-): Promise<void> {
+): Promise<WalletRecord> {
   const { snapshot } = effects;
   for (const grant of snapshot.grants) {
     const previous = effects.changedGrantIds.has(grant.id) ? loaded.grants.get(grant.id) : undefined;
@@ -315,4 +318,5 @@ async function persistEffects(
       }),
     );
   }
+  return next;
 }

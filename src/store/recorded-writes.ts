@@ -1,5 +1,8 @@
 import type { SqlExecutor } from './sql-executor.ts';
 
+/** What every recorded write answers: one promise, made once, since nothing may depend on the count (see `run`). */
+const RECORDED: Promise<number> = Promise.resolve(1);
+
 /**
  * The writes of an operation computed on a remembered wallet state, recorded to
  * run later (SQLite: in the batch's transaction; PostgreSQL: as one message).
@@ -26,8 +29,13 @@ export class RecordedWrites<Entry> implements SqlExecutor {
   }
 
   /** Records the statement; its row count is not known until it runs, so no caller may depend on it. */
-  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    this.statements.push(this.record(sql, params));
-    return 1;
+  run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    try {
+      this.statements.push(this.record(sql, params));
+    } catch (error) {
+      // Like any executor's: a statement that cannot be recorded fails as a rejected promise, not a throw.
+      return Promise.reject(error);
+    }
+    return RECORDED;
   }
 }

@@ -222,7 +222,7 @@ export class SqliteStore implements Store {
       const attempt = await work.attempt(this.recordingRepository, remembered.state).catch(() => undefined);
       if (attempt) {
         try {
-          for (const [sql, params] of writes.statements) await this.writeExecutor.run(sql, params);
+          for (const [sql, params] of writes.statements) this.writeExecutor.runNow(sql, params);
         } catch (error) {
           this.rememberedCounts.refused += 1;
           throw new RememberedStateRefused(error);
