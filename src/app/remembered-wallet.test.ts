@@ -19,13 +19,18 @@ function walletWithTwoGrants(): LoadedWallet {
   return { wallet: walletRowAfter(wallet, snapshot), grants: new Map(snapshot.grants.map((grant) => [grant.id, grant])), holds: new Map(), schedules: new Map() };
 }
 
+/** Debits `amount` from `before` and returns what the engine did and the state a process would remember after it. */
+function debitAndRemember(before: LoadedWallet, amount: bigint) {
+  const transaction = new WalletTransaction(snapshotOf(before), T0 + 1);
+  transaction.debit({ debitId: 'dbt_1', amount, feature: null, policy: 'reject' });
+  const effects = transaction.result();
+  return { effects, after: stateAfter(before, effects, walletRowAfter(before.wallet, effects.snapshot)) };
+}
+
 describe('stateAfter', () => {
   it('is the wallet the operation left, keeping the objects of the grants it did not change', () => {
     const before = walletWithTwoGrants();
-    const transaction = new WalletTransaction(snapshotOf(before), T0 + 1);
-    transaction.debit({ debitId: 'dbt_1', amount: credits(3), feature: null, policy: 'reject' });
-    const effects = transaction.result();
-    const after = stateAfter(before, effects, walletRowAfter(before.wallet, effects.snapshot));
+    const { effects, after } = debitAndRemember(before, credits(3));
     assert.ok(after);
     // Equal, grant for grant, to what the engine left.
     assert.deepEqual([...after.grants.values()], effects.snapshot.grants);
@@ -41,10 +46,7 @@ describe('stateAfter', () => {
 
   it('drops a grant the operation used up', () => {
     const before = walletWithTwoGrants();
-    const transaction = new WalletTransaction(snapshotOf(before), T0 + 1);
-    transaction.debit({ debitId: 'dbt_1', amount: credits(10), feature: null, policy: 'reject' });
-    const result = transaction.result();
-    const after = stateAfter(before, result, walletRowAfter(before.wallet, result.snapshot));
+    const { after } = debitAndRemember(before, credits(10));
     assert.deepEqual([...after!.grants.keys()], ['second']);
     assert.equal(after!.grants.get('second'), before.grants.get('second'));
   });
