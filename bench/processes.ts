@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { SERVE_V8_FLAGS } from '../src/cli/garbage-collector.ts';
 import { hasExited, stopChild, trackChild } from './cleanup.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -14,14 +15,15 @@ const MINIMAL_ROUTE_PATH = fileURLToPath(new URL('./minimal-route-server.ts', im
 export const TYPESCRIPT_IMPORT: string[] = ['--import', pathToFileURL(fileURLToPath(new URL('./typescript-loader.mjs', import.meta.url))).href];
 
 /**
- * The Node flags `npm start` gives the server (package.json), given to every server the bench starts: creditbook
- * runs as `npm start` runs it, and the baselines on the same runtime settings.
+ * The Node flags `npm start` gives the server (package.json) and the V8 flags `serve` sets at run time
+ * (src/cli/garbage-collector.ts), given to every server the bench starts: creditbook runs as `npm start` runs it,
+ * and the baselines on the same runtime settings.
  */
 export const SERVER_NODE_FLAGS: string[] = (() => {
   const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } };
   const match = /^node((?:\s+--\S+)*)\s+bin\/creditbook\.js\b/.exec(packageJson.scripts.start);
   if (!match) throw new Error(`package.json's start script is not 'node [flags] bin/creditbook.js …': ${packageJson.scripts.start}`);
-  return match[1]!.trim().split(/\s+/).filter(Boolean);
+  return [...match[1]!.trim().split(/\s+/).filter(Boolean), ...SERVE_V8_FLAGS];
 })();
 
 export interface ServerProcess {

@@ -7,11 +7,13 @@ import { listenMetrics, Metrics } from '../edge/metrics.ts';
 import { buildServer } from '../http/server.ts';
 import { describeDatabase, openStore } from '../store/open-store.ts';
 import { composeDependencies } from './composition-root.ts';
+import { tuneGarbageCollector } from './garbage-collector.ts';
 import { openLogStream } from './log-stream.ts';
 import { buildWebAssets } from './web-assets.ts';
 import type { Configuration } from './configuration.ts';
 
 export async function serve(configuration: Configuration): Promise<void> {
+  tuneGarbageCollector();
   const { server: settings } = configuration;
   const store = await openStore(configuration.database);
   await store.migrate();
