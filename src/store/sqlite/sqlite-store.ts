@@ -468,11 +468,11 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * At most two committed batches wait for fsyncs: one whose fsync runs and one
-   * for the next. A third would wait for that same next fsync, so its work waits
-   * in the queue instead and joins whatever comes meanwhile: while an fsync is
-   * slow, the requests behind it make one commit, not one each (each commit
-   * writes every page it touched to the WAL again).
+   * At most two committed batches wait for their fsyncs, which run side by side
+   * (WalSync). A third batch's work waits in the queue instead and joins whatever
+   * comes meanwhile: while the disk is slow, the requests behind it make one
+   * commit, not one each (each commit writes every page it touched to the WAL
+   * again).
    */
   private afterFlush(): void {
     if (this.queue.length === 0) this.flushScheduled = false;

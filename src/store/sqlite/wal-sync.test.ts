@@ -5,49 +5,80 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { WalSync } from './wal-sync.ts';
 
-it('never lets a commit ride on a sync that started before it', async () => {
+/** A WAL file in a temp folder, for the duration of `use`. */
+async function withWalFile(use: (walPath: string) => Promise<void>): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'creditbook-walsync-'));
   const walPath = join(directory, 'db-wal');
   writeFileSync(walPath, 'frames');
-  const sync = new WalSync(walPath);
   try {
-    const order: string[] = [];
-    const first = sync.afterCommit().then(() => order.push('first'));
-    // Committed while the first sync runs: must wait for a second sync, shared by both later commits.
-    const second = sync.afterCommit();
-    const third = sync.afterCommit();
-    assert.notEqual(second, first);
-    assert.equal(second, third, 'commits made during one sync share the next one');
-    await Promise.all([first, second.then(() => order.push('second'))]);
-    assert.deepEqual(order, ['first', 'second']);
-    // Idle again: the next commit starts its own sync.
-    await sync.afterCommit();
+    await use(walPath);
   } finally {
-    sync.close();
     rmSync(directory, { recursive: true, force: true });
   }
+}
+
+/** An fdatasync that finishes only when the test says so, recording each call. */
+function heldSyncs() {
+  const calls: Array<{ fileDescriptor: number; finish: (error?: NodeJS.ErrnoException) => void }> = [];
+  const sync = (fileDescriptor: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
+    calls.push({ fileDescriptor, finish: (error) => callback(error ?? null) });
+  };
+  return { calls, sync };
+}
+
+const settled = async (promise: Promise<unknown>): Promise<boolean> => {
+  let done = false;
+  void promise.then(() => (done = true), () => (done = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+};
+
+it('starts each commit its own sync at once, and resolves it only when that sync ends', async () => {
+  await withWalFile(async (walPath) => {
+    const { calls, sync } = heldSyncs();
+    const walSync = new WalSync(walPath, sync);
+    try {
+      const first = walSync.afterCommit();
+      // Committed while the first sync runs: its own sync starts now, not after the first ends.
+      const second = walSync.afterCommit();
+      assert.equal(calls.length, 2);
+      assert.equal(calls[0]!.fileDescriptor, calls[1]!.fileDescriptor);
+      calls[1]!.finish();
+      await second;
+      assert.equal(await settled(first), false, 'the first commit is not durable before its own sync ends');
+      calls[0]!.finish();
+      await first;
+    } finally {
+      walSync.close();
+    }
+  });
 });
 
-it('lets a commit made as one sync ends, before the next has started, join that next sync', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'creditbook-walsync-'));
-  const walPath = join(directory, 'db-wal');
-  writeFileSync(walPath, 'frames');
-  const sync = new WalSync(walPath);
-  try {
-    let late: Promise<void> | undefined;
-    // What SqliteStore does when the first batch's sync ends (its wait registered before any later commit):
-    // run the batch it held back, in the next turn.
-    const firstEnded = sync.afterCommit().then(() => new Promise<void>((resolve) => setImmediate(() => ((late = sync.afterCommit()), resolve()))));
-    const second = sync.afterCommit(); // committed while the first sync runs: waits for the next one
-    await firstEnded;
-    assert.equal(late, second, 'the held batch rides on the sync that has not started yet');
-    await second;
-    // Once that sync has started, a commit waits for another one.
-    const third = sync.afterCommit();
-    assert.notEqual(third, second);
-    await third;
-  } finally {
-    sync.close();
-    rmSync(directory, { recursive: true, force: true });
-  }
+it('fails the commit whose sync failed, and only that one', async () => {
+  await withWalFile(async (walPath) => {
+    const { calls, sync } = heldSyncs();
+    const walSync = new WalSync(walPath, sync);
+    try {
+      const first = walSync.afterCommit();
+      const second = walSync.afterCommit();
+      calls[0]!.finish(Object.assign(new Error('EIO'), { code: 'EIO' }));
+      calls[1]!.finish();
+      await assert.rejects(first, /EIO/);
+      await second;
+    } finally {
+      walSync.close();
+    }
+  });
+});
+
+it('syncs a real WAL file', async () => {
+  await withWalFile(async (walPath) => {
+    const walSync = new WalSync(walPath);
+    try {
+      await Promise.all([walSync.afterCommit(), walSync.afterCommit()]);
+      walSync.syncNow();
+    } finally {
+      walSync.close();
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 
+type Fdatasync = (fileDescriptor: number, callback: (error: NodeJS.ErrnoException | null) => void) => void;
+
 /**
  * Makes committed WAL frames durable without blocking the event loop.
  *
@@ -11,8 +13,11 @@ import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
  * an acknowledged write survives power loss exactly as it would under FULL.
  *
  * Invariant: `afterCommit()` resolves only after an fdatasync that STARTED after
- * the commit it was called for. Commits made while a sync is running share the
- * next one, which is group commit across batches.
+ * the commit it was called for. Each commit starts its own at once, even while an
+ * earlier one runs (SqliteStore lets at most two batches wait for theirs): a
+ * commit made during a slow fsync does not wait for it to end before its own
+ * begins. Paced at 2,000 debits/s, seven alternated pairs of runs: p99 6.38–8.62 ms
+ * when such a commit waited for the next fsync, 6.12–6.78 ms with its own.
  *
  * The difference from FULL: a reader may see a committed batch a fraction of a
  * millisecond before its writers are acknowledged. If the machine loses power in
@@ -20,24 +25,18 @@ import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
  */
 export class WalSync {
   private fileDescriptor: number | null = null;
-  private running: Promise<void> | null = null;
-  private next: Promise<void> | null = null;
 
-  constructor(private readonly walPath: string) {}
+  /** `sync`: tests pass their own, to hold a sync open. */
+  constructor(
+    private readonly walPath: string,
+    private readonly sync: Fdatasync = fdatasync,
+  ) {}
 
   afterCommit(): Promise<void> {
-    // A sync that has not started yet will start after this commit: join it.
-    if (this.next) return this.next;
-    if (!this.running) {
-      this.running = this.sync();
-      return this.running;
-    }
-    // The next sync starts one event-loop turn after the running one ends, so a
-    // batch its end lets run (SqliteStore holds one back meanwhile) commits first
-    // and rides on it.
-    const startLater = () => new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.startNext());
-    this.next = this.running.then(startLater, startLater);
-    return this.next;
+    const fileDescriptor = this.open();
+    return new Promise<void>((resolve, reject) => {
+      this.sync(fileDescriptor, (error) => (error ? reject(error) : resolve()));
+    });
   }
 
   /**
@@ -45,30 +44,17 @@ export class WalSync {
    * thread-pool round trip costs more than blocking does.
    */
   syncNow(): void {
-    this.fileDescriptor ??= openSync(this.walPath, 'r+');
-    fdatasyncSync(this.fileDescriptor);
+    fdatasyncSync(this.open());
   }
 
+  /** Called once no sync is in flight (SqliteStore waits for every batch's first). */
   close(): void {
     if (this.fileDescriptor !== null) closeSync(this.fileDescriptor);
     this.fileDescriptor = null;
   }
 
-  private startNext(): Promise<void> {
-    this.next = null;
-    this.running = this.sync();
-    return this.running;
-  }
-
-  private sync(): Promise<void> {
+  private open(): number {
     this.fileDescriptor ??= openSync(this.walPath, 'r+');
-    const fileDescriptor = this.fileDescriptor;
-    return new Promise<void>((resolve, reject) => {
-      fdatasync(fileDescriptor, (error) => {
-        this.running = null;
-        if (error) reject(error);
-        else resolve();
-      });
-    });
+    return this.fileDescriptor;
   }
 }
