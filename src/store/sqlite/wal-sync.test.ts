@@ -17,13 +17,21 @@ async function withWalFile(use: (walPath: string) => Promise<void>): Promise<voi
   }
 }
 
-/** An fdatasync that finishes only when the test says so, recording each call. */
-function heldSyncs() {
-  const calls: Array<{ fileDescriptor: number; finish: (error?: NodeJS.ErrnoException) => void }> = [];
-  const sync = (fileDescriptor: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-    calls.push({ fileDescriptor, finish: (error) => callback(error ?? null) });
-  };
-  return { calls, sync };
+type HeldSync = { fileDescriptor: number; finish: (error?: NodeJS.ErrnoException) => void };
+
+/** A WalSync whose fdatasyncs finish only when the test says so (each call recorded), over a temp WAL file. */
+async function withHeldSyncs(use: (walSync: WalSync, calls: HeldSync[]) => Promise<void>): Promise<void> {
+  await withWalFile(async (walPath) => {
+    const calls: HeldSync[] = [];
+    const walSync = new WalSync(walPath, (fileDescriptor, callback) => {
+      calls.push({ fileDescriptor, finish: (error) => callback(error ?? null) });
+    });
+    try {
+      await use(walSync, calls);
+    } finally {
+      walSync.close();
+    }
+  });
 }
 
 const settled = async (promise: Promise<unknown>): Promise<boolean> => {
@@ -34,40 +42,28 @@ const settled = async (promise: Promise<unknown>): Promise<boolean> => {
 };
 
 it('starts each commit its own sync at once, and resolves it only when that sync ends', async () => {
-  await withWalFile(async (walPath) => {
-    const { calls, sync } = heldSyncs();
-    const walSync = new WalSync(walPath, sync);
-    try {
-      const first = walSync.afterCommit();
-      // Committed while the first sync runs: its own sync starts now, not after the first ends.
-      const second = walSync.afterCommit();
-      assert.equal(calls.length, 2);
-      assert.equal(calls[0]!.fileDescriptor, calls[1]!.fileDescriptor);
-      calls[1]!.finish();
-      await second;
-      assert.equal(await settled(first), false, 'the first commit is not durable before its own sync ends');
-      calls[0]!.finish();
-      await first;
-    } finally {
-      walSync.close();
-    }
+  await withHeldSyncs(async (walSync, calls) => {
+    const first = walSync.afterCommit();
+    // Committed while the first sync runs: its own sync starts now, not after the first ends.
+    const second = walSync.afterCommit();
+    assert.equal(calls.length, 2);
+    assert.equal(calls[0]!.fileDescriptor, calls[1]!.fileDescriptor);
+    calls[1]!.finish();
+    await second;
+    assert.equal(await settled(first), false, 'the first commit is not durable before its own sync ends');
+    calls[0]!.finish();
+    await first;
   });
 });
 
 it('fails the commit whose sync failed, and only that one', async () => {
-  await withWalFile(async (walPath) => {
-    const { calls, sync } = heldSyncs();
-    const walSync = new WalSync(walPath, sync);
-    try {
-      const first = walSync.afterCommit();
-      const second = walSync.afterCommit();
-      calls[0]!.finish(Object.assign(new Error('EIO'), { code: 'EIO' }));
-      calls[1]!.finish();
-      await assert.rejects(first, /EIO/);
-      await second;
-    } finally {
-      walSync.close();
-    }
+  await withHeldSyncs(async (walSync, calls) => {
+    const first = walSync.afterCommit();
+    const second = walSync.afterCommit();
+    calls[0]!.finish(Object.assign(new Error('EIO'), { code: 'EIO' }));
+    calls[1]!.finish();
+    await assert.rejects(first, /EIO/);
+    await second;
   });
 });
 
