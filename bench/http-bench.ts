@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
-import { figureLine, formatCount, formatMs, plainLine, progress } from './format.ts';
+import { figureLine, formatCount, formatMs, formatRatio, plainLine, progress } from './format.ts';
 import { failureNote, runLoad, runPacedLoad, type LoadResult } from './load.ts';
 import { runPool } from './measure.ts';
 import { cpuMsOf } from './process-cpu.ts';
@@ -9,8 +9,9 @@ import { printedTestKey, startBareFastify, startCreditbook, startMinimalRoute, v
 import type { GrantPlan } from './workload.ts';
 
 export interface HttpOptions {
-  /** Saturation: seconds per server. */
+  /** Saturation: seconds per server per round, and rounds (the servers take turns). */
   seconds: number;
+  saturationRounds: number;
   /** Paced figures: requests/s offered, seconds per server per round, rounds. */
   pacedRate: number;
   pacedSeconds: number;
@@ -85,6 +86,45 @@ async function saturate(server: ServerProcess, config: Omit<Parameters<typeof ru
   return { result, cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, result.ok + result.non2xx) };
 }
 
+/**
+ * `saturate` each server in turn, `rounds` times, so a slow spell of the machine falls on all of them. Each server's
+ * result pools its rounds: counts and seconds add up, CPU is per request over all of them, and the p50 and p99 are
+ * the middle round's (autocannon reports percentiles per run, which cannot be pooled exactly); `roundRates` keeps
+ * each round's requests/s.
+ */
+async function saturateInTurn(
+  servers: ServerProcess[],
+  rounds: number,
+  config: Omit<Parameters<typeof runLoad>[0], 'baseUrl'>,
+  directory: string,
+): Promise<Array<Measured & { roundRates: number[] }>> {
+  const runs: Measured[][] = servers.map(() => []);
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [index, server] of servers.entries()) runs[index]!.push(await saturate(server, config, directory));
+  }
+  return runs.map((measured) => {
+    const results = measured.map((run) => run.result);
+    const total = (field: 'seconds' | 'ok' | 'non2xx' | 'errors' | 'timeouts') => results.reduce((sum, result) => sum + result[field], 0);
+    const requests = total('ok') + total('non2xx');
+    const cpuUs = measured.reduce((sum, run) => sum + run.cpuUsPerRequest * (run.result.ok + run.result.non2xx), 0);
+    const middle = [...results].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(results.length / 2)]!;
+    return {
+      result: {
+        seconds: total('seconds'),
+        ok: total('ok'),
+        okPerSecond: total('ok') / total('seconds'),
+        non2xx: total('non2xx'),
+        errors: total('errors'),
+        timeouts: total('timeouts'),
+        p50Ms: middle.p50Ms,
+        p99Ms: middle.p99Ms,
+      },
+      cpuUsPerRequest: cpuUs / Math.max(1, requests),
+      roundRates: results.map((result) => result.okPerSecond),
+    };
+  });
+}
+
 const cpuOf = (result: LoadResult): number => result.cpuUsPerRequest ?? NaN;
 const formatUs = (value: number): string => `${Math.round(value)} µs`;
 
@@ -129,11 +169,13 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
       { ...paced, targets: [ours, minimal, bare].map((server) => ({ baseUrl: server.baseUrl, paths: ['/v1/debits'], bodies, headers, pid: server.pid })) },
       directory,
     );
-    progress(`http: debits at saturation (${options.saturationConnections} connections), ${options.seconds} s each`);
+    progress(`http: debits at saturation (${options.saturationConnections} connections), creditbook / minimal route / bare Fastify in turn, ${options.saturationRounds} x ${options.seconds} s each`);
     const saturation = { path: '/v1/debits', bodies, headers, connections: options.saturationConnections, seconds: options.seconds, warmupSeconds: 0 };
-    const saturatedOurs = await saturate(ours, saturation, directory);
-    const saturatedMinimal = await saturate(minimal, saturation, directory);
-    const saturatedBare = await saturate(bare, saturation, directory);
+    const [saturatedOurs, saturatedMinimal, saturatedBare] = (await saturateInTurn([ours, minimal, bare], options.saturationRounds, saturation, directory)) as [
+      Measured & { roundRates: number[] },
+      Measured & { roundRates: number[] },
+      Measured & { roundRates: number[] },
+    ];
     progress(`http: balance reads paced at ${options.pacedRate}/s, creditbook / bare Fastify in turn`);
     const [balancesOurs, balancesBare] = await runPacedLoad(
       { ...paced, targets: [ours, bare].map((server) => ({ baseUrl: server.baseUrl, paths: balancePaths, headers: { authorization: headers.authorization }, pid: server.pid })) },
@@ -141,9 +183,19 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     );
 
     const lines: string[] = [];
-    const line = (label: string, oursValue: number, baselineName: string, baselineValue: number, format: (value: number) => string, failures: Array<LoadResult | undefined> = []) => {
+    const line = (
+      label: string,
+      oursValue: number,
+      baselineName: string,
+      baselineValue: number,
+      format: (value: number) => string,
+      failures: Array<LoadResult | undefined> = [],
+      detail?: string,
+    ) => {
       const notes = failures.map((result) => (result ? failureNote(result) : undefined));
-      const note = notes.some(Boolean) ? `(creditbook: ${notes[0] ?? 'ok'}; baseline: ${notes[1] ?? 'ok'})` : undefined;
+      const failed = notes.some(Boolean) ? `creditbook: ${notes[0] ?? 'ok'}; baseline: ${notes[1] ?? 'ok'}` : undefined;
+      const parts = [detail, failed].filter(Boolean);
+      const note = parts.length > 0 ? `(${parts.join('; ')})` : undefined;
       lines.push(figureLine({ label, ours: oursValue, baselineName, baseline: baselineValue, format, ...(note ? { note } : {}) }));
     };
     // A paced p99 pools its rounds; each round's own shows how far the tail moves between them.
@@ -160,7 +212,8 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     p99Line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!, 'bare Fastify', debitsBare!);
     p99Line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!, 'minimal route', debitsMinimal!);
     line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal route', cpuOf(debitsMinimal!), formatUs);
-    line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result]);
+    const roundRatios = saturatedOurs.roundRates.map((rate, index) => formatRatio(rate, saturatedMinimal.roundRates[index]!)).join(', ');
+    line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result], `rounds' ratios: ${roundRatios}`);
     line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'bare Fastify', saturatedBare.result.okPerSecond, formatCount, [undefined, saturatedBare.result]);
     line(`POST /v1/debits saturation: p99 ms`, saturatedOurs.result.p99Ms, 'minimal route', saturatedMinimal.result.p99Ms, formatMs);
     line(`POST /v1/debits saturation: CPU/debit`, saturatedOurs.cpuUsPerRequest, 'minimal route', saturatedMinimal.cpuUsPerRequest, formatUs);
