@@ -15,7 +15,8 @@ import type { Configuration } from './configuration.ts';
 export async function serve(configuration: Configuration): Promise<void> {
   tuneGarbageCollector();
   const { server: settings } = configuration;
-  const store = await openStore(configuration.database);
+  // Requests arrive on their own here: a lone commit's fsync goes to the thread pool, never onto the event loop.
+  const store = await openStore(configuration.database, { sqlite: { inlineLoneCommitSync: false } });
   await store.migrate();
   // Until it listens (on port 0 the port is not known before), the hosted checkout's address is the configured one.
   let listeningAt = `http://${settings.host}:${settings.port}`;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Store } from './port.ts';
-import { SqliteStore } from './sqlite/sqlite-store.ts';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.ts';
 
 export const DEFAULT_DATABASE = './creditbook.db';
 
@@ -13,9 +13,10 @@ const isPostgresUrl = (database: string) => /^postgres(ql)?:\/\//.test(database)
 /**
  * `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is a SQLite file path.
  * With `create: false` a SQLite file that does not exist is a MissingDatabaseError
- * (a PostgreSQL database is never created: the server refuses an unknown one).
+ * (a PostgreSQL database is never created: the server refuses an unknown one);
+ * `sqlite` tunes a SQLite store and is ignored for PostgreSQL.
  */
-export async function openStore(database: string, options: { create?: boolean } = {}): Promise<Store> {
+export async function openStore(database: string, options: { create?: boolean; sqlite?: SqliteStoreOptions } = {}): Promise<Store> {
   if (isPostgresUrl(database)) {
     const { PostgresStore } = await import('./postgres/postgres-store.ts');
     return new PostgresStore(database);
@@ -23,7 +24,7 @@ export async function openStore(database: string, options: { create?: boolean } 
   const path = resolve(database);
   if (options.create === false && !existsSync(path)) throw new MissingDatabaseError(`No database at ${path}.`);
   mkdirSync(dirname(path), { recursive: true });
-  return new SqliteStore(path);
+  return new SqliteStore(path, options.sqlite);
 }
 
 /** The database as it may be shown or logged: a URL's password is replaced by `***`. */

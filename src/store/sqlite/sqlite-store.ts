@@ -23,6 +23,13 @@ export interface SqliteStoreOptions {
   walRestartAboveFrames?: number;
   /** How often the checkpointer copies the WAL back and checks its size (default 200 ms). */
   checkpointIntervalMs?: number;
+  /**
+   * A batch of one with nothing queued behind it fsyncs on the event loop (default true): a caller that awaits
+   * each write before the next (a script, the CLI) saves the thread pool's round trip. `serve` turns it off: with
+   * requests arriving on their own, an fsync on the loop holds up every one that arrives meanwhile, while on the
+   * pool they are computed, committed and fsynced beside it (docs/production.md).
+   */
+  inlineLoneCommitSync?: boolean;
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -121,8 +128,10 @@ export class SqliteStore implements Store {
   readonly rememberedCounts = { remembered: 0, refused: 0, full: 0 };
   /** How often the WAL reached its limit and was restarted (checkpointer.ts): from the first, its file is full size. */
   walRestarts = 0;
+  private readonly inlineLoneCommitSync: boolean;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.inlineLoneCommitSync = options.inlineLoneCommitSync ?? true;
     const connectionOptions = options.onStatement ? { verbose: (sql: unknown) => options.onStatement!(String(sql)) } : {};
     this.writer = new Database(path, connectionOptions);
     this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
@@ -372,8 +381,8 @@ export class SqliteStore implements Store {
       this.afterFlush();
       return;
     }
-    // A lone commit with nothing queued behind it: fsync inline, as synchronous=FULL would.
-    if (batch.length === 1 && this.queue.length === 0) {
+    // A lone commit with nothing queued behind it: fsync inline, as synchronous=FULL would (unless `serve` said not to).
+    if (this.inlineLoneCommitSync && batch.length === 1 && this.queue.length === 0) {
       try {
         this.walSync.syncNow();
       } catch (error) {
