@@ -13,6 +13,8 @@ import { SqliteExecutor } from './sqlite-executor.ts';
 const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false };
 /** At most this many operations share one transaction and one fsync. */
 const MAX_BATCH = 256;
+/** With no batch awaiting its fsync, a queue longer than this is split in two (`nextBatchSize`). */
+const SPLIT_ABOVE = 16;
 
 export interface SqliteStoreOptions {
   /** Told the SQL of every statement either connection runs (better-sqlite3's `verbose`): the bench counts them. */
@@ -356,7 +358,7 @@ export class SqliteStore implements Store {
       await this.checkpointer.restart();
       this.walRestarts += 1;
     }
-    const batch = this.queue.splice(0, MAX_BATCH);
+    const batch = this.queue.splice(0, this.nextBatchSize());
     let outcomes: Outcome[];
     try {
       const run = await this.runBatch(batch, false);
@@ -417,6 +419,17 @@ export class SqliteStore implements Store {
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+  }
+
+  /**
+   * With no batch awaiting its fsync, a batch of everything queued would leave the event loop idle while its fsync
+   * runs: every caller waits on it. Half of the queue commits and starts its fsync, and the other half is computed
+   * and committed meanwhile (at most two batches await theirs). In process, 256 debits in flight, six alternated
+   * rounds: 11,601 debits/s on average taking everything, 13,601 splitting, more in every round.
+   */
+  private nextBatchSize(): number {
+    if (this.batchesAwaitingSync === 0 && this.queue.length > SPLIT_ABOVE) return Math.min(MAX_BATCH, Math.ceil(this.queue.length / 2));
+    return MAX_BATCH;
   }
 
   /**
