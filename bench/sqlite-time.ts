@@ -3,9 +3,10 @@ import Database from 'better-sqlite3';
 type StatementMethod = (this: Database.Statement, ...parameters: unknown[]) => unknown;
 
 /**
- * Time spent inside better-sqlite3 statement calls (`run`, `get`, `all`), BEGIN and COMMIT included, while `measure` runs: every Statement of the process shares one prototype, which this wraps for the
- * duration. The wrapper's own clock reads add well under a microsecond per statement. What it shows: the part of a
- * debit's time that JavaScript cannot remove, however lean it is.
+ * Time spent inside better-sqlite3 statement calls (`run`, `get`, `all`; BEGIN and COMMIT among them) while
+ * `measure` runs: every Statement of the process shares one prototype, which this wraps for the duration. The
+ * wrapper's own clock reads add well under a microsecond per statement. What it shows: the part of a debit's time
+ * that JavaScript cannot remove, however lean it is.
  */
 export async function timeInsideSqlite<T>(measure: () => Promise<T>): Promise<{ value: T; nanoseconds: number }> {
   const probe = new Database(':memory:');
