@@ -1,3 +1,4 @@
+import { verifyDebits } from '../domain/verify-debits.ts';
 import { verifyWallet } from '../domain/verify-wallet.ts';
 import type { AppDependencies } from './dependencies.ts';
 
@@ -18,7 +19,8 @@ export async function verifyAll(dependencies: AppDependencies): Promise<VerifyRe
       const holds = await repository.holds.loadAll(id);
       const schedules = await repository.schedules.loadForWallet(id);
       const entries = await repository.ledger.loadForWallet(id);
-      return verifyWallet({ wallet, grants, holds, schedules }, entries);
+      const debits = await repository.debits.loadForWallet(environmentId, wallet.customerId, id);
+      return [...verifyWallet({ wallet, grants, holds, schedules }, entries), ...verifyDebits(id, debits, entries)];
     });
     problems.push(...walletProblems);
   }

@@ -49,3 +49,22 @@ forEachStore('verify', (target) => {
     );
   });
 });
+
+forEachStore('verify ties debits to the ledger', (target) => {
+  it('reports a debit row that no ledger entry bears out, and only it', async () => {
+    const store = await target.open();
+    const fixture = await createFixture(store);
+    const { dependencies, context } = fixture;
+    const wallet = walletOf(fixture, 'a');
+    const grant = bodyOf(await createGrant(dependencies, { context, input: { ...wallet, amount: '100' }, present: presentGrant }));
+    const booked = bodyOf(await createDebit(dependencies, { context, input: { ...wallet, amount: '7.5' }, present: presentDebit }));
+    assert.deepEqual((await verifyAll(dependencies)).problems, []);
+
+    // A debit row written without its ledger entries (what a lost write between the two would leave).
+    const recorded = (await store.read((repository) => repository.debits.get(fixture.environment.id, booked.id)))!;
+    const phantomId = dependencies.newId('dbt');
+    await store.transaction((repository) => repository.debits.insert({ ...recorded, id: phantomId }));
+    const report = await verifyAll(dependencies);
+    assert.deepEqual(report.problems, [`debit ${phantomId}: allocation on ${grant.id} 7.5 != 0 in its entries`]);
+  });
+});

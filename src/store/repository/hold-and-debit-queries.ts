@@ -127,6 +127,12 @@ export class DebitQueries {
     return row && mapDebit(row);
   }
 
+  /** Every debit of one wallet (for `verify`), through the customer's range of `debits_customer`. */
+  async loadForWallet(environmentId: string, customerId: string, walletId: string): Promise<DebitRecord[]> {
+    const rows = await this.executor.all<Row>('SELECT * FROM debits WHERE environment_id = ? AND customer_id = ? AND wallet_id = ? ORDER BY id', [environmentId, customerId, walletId]);
+    return rows.map(mapDebit);
+  }
+
   list(environmentId: string, filters: DebitFilters, page: PageRequest): Promise<Page<DebitRecord>> {
     const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, feature: filters.feature, hold_id: filters.holdId });
     return fetchPage({ executor: this.executor, table: 'debits', environmentId, where, params, page, map: mapDebit });
