@@ -9,6 +9,7 @@ import type { CallerOperationId } from './caller-operation-ids.ts';
 import { fingerprintOf, idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
+import { nextDebitId } from './debit-ids.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
 export interface CreateDebitInput extends WalletReference {
@@ -57,7 +58,7 @@ export async function createDebit(
     compute: (engine, loaded) => {
       // Made as it is booked, not when the request came: its `debit.created` event's ID is derived from it
       // (debitCreatedEventId), and event IDs follow the order their writes commit in, as other events' do.
-      const debitId = dependencies.newId('dbt');
+      const debitId = nextDebitId(dependencies, loaded.wallet);
       const outcome = engine.debit({ debitId, amount, feature: input.feature ?? null, policy });
       // Spelled out, not `...address`: on Node 20 each property a literal adds after a spread costs ~0.7 µs (a hot-wallet debit's CPU budget is ~100 µs).
       const debit: DebitRecord = {

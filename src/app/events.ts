@@ -14,9 +14,6 @@ export function listEvents(dependencies: AppDependencies, context: RequestContex
   const { type, ...rest } = filters;
   const checked: EventFilters = type === undefined || type === '*' ? rest : Object.assign({}, rest, { type });
   const { customerId } = checked;
-  return dependencies.store.read((repository) =>
-    customerId === undefined
-      ? repository.events.list(context.environment.id, checked, page)
-      : listCustomerEvents(repository, context.environment.id, Object.assign({}, checked, { customerId }), page),
-  );
+  if (customerId !== undefined) return listCustomerEvents(dependencies, context.environment.id, Object.assign({}, checked, { customerId }), page);
+  return dependencies.store.read((repository) => repository.events.list(context.environment.id, checked, page));
 }

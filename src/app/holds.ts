@@ -8,6 +8,7 @@ import { idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } 
 import { releaseOperationId, type CallerOperationId } from './caller-operation-ids.ts';
 import { findUnit, resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
+import { nextDebitId } from './debit-ids.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
 export interface CreateHoldInput extends WalletReference {
@@ -115,7 +116,6 @@ export async function endHold(
   if (!existing) throw notFound('hold', holdId, 'id');
   const unit = await findUnit(dependencies, context.environment.id, existing.unit);
   const captureAmount = action.kind === 'capture' && action.amount !== undefined ? parseAmount(action.amount, { scale: unit.scale }) : null;
-  const debitId = dependencies.newId('dbt');
   return runWalletOperation(dependencies, {
     context,
     address: existing,
@@ -127,6 +127,8 @@ export async function endHold(
       : {}),
     compute: (engine, loaded): { hold: HoldRecord; debit: DebitRecord | null } => {
       if (action.kind === 'release') return { hold: { ...existing, ...engine.release(holdId) }, debit: null };
+      // Made as it is booked, on the locked wallet: a wallet's debits take IDs in booking order (debit-ids.ts).
+      const debitId = nextDebitId(dependencies, loaded.wallet);
       const captured = engine.capture({ holdId, debitId, amount: captureAmount });
       const consumed = sumAmounts(captured.allocations.map((allocation) => allocation.amount));
       const debit: DebitRecord = Object.assign({}, existing, {

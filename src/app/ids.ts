@@ -6,7 +6,9 @@ import { randomFillSync } from 'node:crypto';
  * same millisecond by one process increase monotonically, so creation order is
  * ID order. Random bytes come from a pooled buffer: one syscall per 512 IDs.
  */
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+/** Crockford's base32, lower case: the characters of an ID's time and random parts, in the order they sort. */
+export const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+const ALPHABET = ID_ALPHABET;
 const ALPHABET_CODES = Uint8Array.from(ALPHABET, (character) => character.charCodeAt(0));
 const POOL_SIZE = 512 * 10;
 

@@ -16,7 +16,7 @@ function walletWithTwoGrants(): LoadedWallet {
   transaction.addGrant(newGrant({ id: 'first', amount: credits(10), priority: 10 }));
   transaction.addGrant(newGrant({ id: 'second', amount: credits(10), priority: 20 }));
   const { snapshot } = transaction.result();
-  return { wallet: walletRowAfter(wallet, snapshot), grants: new Map(snapshot.grants.map((grant) => [grant.id, grant])), holds: new Map(), schedules: new Map() };
+  return { wallet: walletRowAfter(wallet, snapshot, null), grants: new Map(snapshot.grants.map((grant) => [grant.id, grant])), holds: new Map(), schedules: new Map() };
 }
 
 /** Debits `amount` from `before` and returns what the engine did and the state a process would remember after it. */
@@ -24,7 +24,7 @@ function debitAndRemember(before: LoadedWallet, amount: bigint) {
   const transaction = new WalletTransaction(snapshotOf(before), T0 + 1);
   transaction.debit({ debitId: 'dbt_1', amount, feature: null, policy: 'reject' });
   const effects = transaction.result();
-  return { effects, after: stateAfter(before, effects, walletRowAfter(before.wallet, effects.snapshot)) };
+  return { effects, after: stateAfter(before, effects, walletRowAfter(before.wallet, effects.snapshot, null)) };
 }
 
 describe('stateAfter', () => {

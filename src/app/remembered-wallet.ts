@@ -40,7 +40,7 @@ export function canServe(cached: LoadedWallet, now: Instant): boolean {
 
 /**
  * What a later operation would load after this one, when a remembered state can serve it (else undefined).
- * `wallet` is the row the operation wrote (`walletRowAfter(loaded.wallet, effects.snapshot)`, made once by `persistEffects`).
+ * `wallet` is the row the operation wrote (`walletRowAfter`, made once by `persistEffects`).
  */
 export function stateAfter(loaded: LoadedWallet, effects: WalletTransactionResult, wallet: WalletRecord): LoadedWallet | undefined {
   if (!loadsNothingElse(wallet) || effects.issuedGrantIds.size > 0) return undefined;
@@ -100,7 +100,7 @@ function loadsNothingElse(wallet: WalletRecord): boolean {
  * The wallet row `persistEffects` writes: the row, with the engine's wallet state over it. Spelled out, not
  * `{ ...wallet, ...snapshot.wallet, … }`: a debit makes one, and the second spread copied its fields one by one.
  */
-export function walletRowAfter(wallet: WalletRecord, snapshot: WalletSnapshot & { wallet: WalletState }): WalletRecord {
+export function walletRowAfter(wallet: WalletRecord, snapshot: WalletSnapshot & { wallet: WalletState }, lastDebitId: string | null): WalletRecord {
   const state = snapshot.wallet;
   // In mapWallet's order, so rows read and rows made here share one shape.
   return {
@@ -124,5 +124,6 @@ export function walletRowAfter(wallet: WalletRecord, snapshot: WalletSnapshot & 
     periodUsage: state.periodUsage,
     hasSchedules: snapshot.schedules.length > 0,
     hasSettings: wallet.hasSettings,
+    lastDebitId,
   };
 }

@@ -4,6 +4,7 @@ import { bookUsage } from '../domain/usage-booking.ts';
 import type { DebitRecord, Metadata, PriceRecord, UsageEventRecord } from '../store/records.ts';
 import { bookedOf, type Booked } from './booked.ts';
 import { runBatch, type BatchItemResult } from './batch.ts';
+import { nextDebitId } from './debit-ids.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { fingerprintOf, type Outcome, type Presented } from './idempotency.ts';
 import { batchPriceReader, rateUsage, type PriceReader, type UsageRequest } from './usage-rating.ts';
@@ -58,7 +59,7 @@ export async function recordUsageEvent(
       compute: (engine, loaded): { event: UsageEventRecord; debit: DebitRecord | null } => {
         if (reservationId !== null && !loaded.holds.has(reservationId)) throw notFound('reservation', reservationId, 'reservationId');
         // Made as it is booked, as createDebit makes its own (its `debit.created` event's ID is derived from it).
-        const debitId = dependencies.newId('dbt');
+        const debitId = nextDebitId(dependencies, loaded.wallet);
         const booking = bookUsage(engine, { debitId, cost: rated.cost, feature: rated.feature.key, reservationId });
         const consumed = booking.allocations.reduce((total, allocation) => total + allocation.amount, 0n);
         // The address spelled out, not spread: on Node 20 each property a literal adds after a leading spread costs ~0.5 µs.

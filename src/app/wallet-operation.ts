@@ -6,6 +6,7 @@ import { debitCreatedEventId } from '../store/repository/event-queries.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { presentedObjectId, recordAudit } from './audit-log.ts';
 import { watchBalance } from './balance-alerts.ts';
+import { lastDebitAfter } from './debit-ids.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { findCallerOperation, rememberCallerOperation, type CallerOperationId } from './caller-operation-ids.ts';
 import { findReplay, rememberResponse, type Outcome, type Presented, type ScopedIdempotency } from './idempotency.ts';
@@ -210,6 +211,7 @@ export function emptyWallet(dependencies: AppDependencies, address: WalletAddres
     periodUsage: ZERO,
     hasSchedules: false,
     hasSettings: false,
+    lastDebitId: null,
   };
 }
 
@@ -302,7 +304,7 @@ async function persistEffects(
   }
   // Only the columns that changed; but an operation that changed anything writes the row, so its version
   // moves (a remembered state is checked by it: Store.cachedWalletTransaction).
-  const next = walletRowAfter(wallet, snapshot);
+  const next = walletRowAfter(wallet, snapshot, lastDebitAfter(wallet.lastDebitId, effects));
   if (!(await repository.wallets.update(next, wallet)) && changedAnything(effects)) await repository.wallets.update(next);
   if (effects.events.length > 0) {
     await repository.events.insertMany(

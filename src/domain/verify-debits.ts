@@ -65,3 +65,28 @@ export function verifyDebits(walletId: string, debits: readonly RecordedDebit[],
   for (const debitId of booked.keys()) problems.push(`wallet ${walletId}: entries name debit ${debitId}, which is not one of the wallet's debits`);
   return problems;
 }
+
+/**
+ * The order a wallet's entries name its debits in: each debit's entries together, and the debits in ID order
+ * (a customer's debits are listed through its wallets on that promise: app/customer-debits.ts); and the wallet's
+ * `lastDebitId`, where set, is at or above the last debit named (a later debit may have taken nothing). Debits booked before migration 20 by several nodes at once
+ * may break the order; a single node never does.
+ */
+export function verifyDebitOrder(wallet: { id: string; lastDebitId: string | null }, entries: readonly LedgerEntryDraft[]): string[] {
+  const problems: string[] = [];
+  let last: string | null = null;
+  for (const entry of entries) {
+    if (entry.debitId === null || entry.debitId === last) continue;
+    if (last !== null && entry.debitId < last) problems.push(`wallet ${wallet.id} entry #${entry.sequence}: debit ${entry.debitId} booked after ${last}, whose ID is higher`);
+    last = entry.debitId;
+  }
+  if (wallet.lastDebitId !== null && last !== null && wallet.lastDebitId < last) problems.push(`wallet ${wallet.id} last debit ${wallet.lastDebitId} is below ${last}, which its entries name`);
+  return problems;
+}
+
+/** The debits a wallet's entries name, each once, in the order they are named. */
+export function debitsNamedBy(entries: readonly LedgerEntryDraft[]): string[] {
+  const named: string[] = [];
+  for (const entry of entries) if (entry.debitId !== null && entry.debitId !== named.at(-1)) named.push(entry.debitId);
+  return named;
+}

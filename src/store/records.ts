@@ -99,6 +99,11 @@ export interface WalletRecord extends WalletState, WalletAddress {
    * writing the settings, never by `wallets.update`, so a stale record cannot clear it.
    */
   hasSettings: boolean;
+  /**
+   * The highest ID of a debit made on this wallet (null until one was, after migration 20). A new debit's ID is
+   * above it (`app/debit-ids.ts`), so the wallet's debits take IDs in booking order on any number of nodes.
+   */
+  lastDebitId: string | null;
 }
 
 export interface GrantRecord extends GrantState, WalletAddress {

@@ -11,6 +11,7 @@ import { createGrant } from '../../src/app/grants.ts';
 import { createDebit } from '../../src/app/debits.ts';
 import { setBalanceSettings } from '../../src/app/auto-top-up-settings.ts';
 import { listEvents } from '../../src/app/events.ts';
+import { listDebits } from '../../src/app/debit-reads.ts';
 import { debitCreatedEventId } from '../../src/store/repository/event-queries.ts';
 import { migrations, migrationSql } from '../../src/store/migrations/migrations.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
@@ -182,6 +183,37 @@ forEachStore('migration 19 on a database with events', (target) => {
     assert.deepEqual(await upgraded.migrate(), [19]);
     assert.match(await indexDefinition(target, 'events_customer'), /WHERE \(?customer_id IS NOT NULL\)?/);
     assert.deepEqual(await allPages(2, (page) => listEvents(composeDependencies(upgraded), context, { customerId: fixture.customer.id }, page)).then((events) => events.map((event) => event.id).sort()), before);
+  });
+});
+
+forEachStore('migration 20 on a database with debits', (target) => {
+  it('drops the debits’ index by customer, and a customer still lists every debit of its own, those that took nothing among them', async () => {
+    const store = await target.open();
+    const fixture = await createFixture(store);
+    const { dependencies, context } = fixture;
+    await createGrant(dependencies, { context, input: { ...walletOf(fixture), amount: '2' }, present: presentGrant });
+    for (const amount of ['1', '5', '3']) await createDebit(dependencies, { context, input: { ...walletOf(fixture), amount, onInsufficient: 'partial' }, present: presentDebit });
+    const listed = (on: typeof dependencies) => allPages(1, (page) => listDebits(on, context, { customerId: fixture.customer.id }, page)).then((debits) => debits.map((debit) => debit.id));
+    const before = await listed(dependencies);
+    assert.equal(before.length, 3);
+    // The database as migration 19 left it: the debits indexed by customer, and no last debit on wallets.
+    await runOnDatabase(target, [
+      'DROP INDEX debits_unbooked',
+      'CREATE INDEX debits_customer ON debits (environment_id, customer_id, id)',
+      'ALTER TABLE wallets DROP COLUMN last_debit_id',
+      'DELETE FROM schema_migrations WHERE version = 20',
+    ]);
+    const upgraded = await target.open({ migrate: false });
+    assert.deepEqual(await upgraded.migrate(), [20]);
+    assert.equal(await indexDefinition(target, 'debits_customer'), 'undefined');
+    assert.match(await indexDefinition(target, 'debits_unbooked'), /WHERE .*consumed.*overdrawn/);
+    const upgradedDependencies = composeDependencies(upgraded);
+    assert.deepEqual(await listed(upgradedDependencies), before);
+    assert.deepEqual((await verifyAll(upgradedDependencies)).problems, []);
+    // The next debit sets the wallet's last debit, and lists first.
+    const next = (await createDebit(upgradedDependencies, { context, input: { ...walletOf(fixture), amount: '1', onInsufficient: 'partial' }, present: presentDebit })).body as { id: string };
+    assert.deepEqual(await listed(upgradedDependencies), [next.id, ...before]);
+    assert.deepEqual((await verifyAll(upgradedDependencies)).problems, []);
   });
 });
 

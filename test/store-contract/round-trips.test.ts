@@ -176,6 +176,7 @@ forEachStore('exact round trips', (target) => {
       nextEventAt: null,
       hasSchedules: false,
       hasSettings: false,
+      lastDebitId: 'dbt_zzzzzzzzzzzzzzzzzzzzzzzzzz',
       createdAt: 0,
     };
     const grant: GrantRecord = {

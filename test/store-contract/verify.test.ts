@@ -65,6 +65,7 @@ forEachStore('verify ties debits to the ledger', (target) => {
     const phantomId = dependencies.newId('dbt');
     await store.transaction((repository) => repository.debits.insert({ ...recorded, id: phantomId }));
     const report = await verifyAll(dependencies);
-    assert.deepEqual(report.problems, [`debit ${phantomId}: allocation on ${grant.id} 7.5 != 0 in its entries`]);
+    assert.deepEqual(report.problems, [`wallet ${recorded.walletId}: 2 of its debits took credit or overdrew, its entries name 1`]);
+    assert.equal(grant.walletId, recorded.walletId);
   });
 });

@@ -16,6 +16,7 @@ import { auditLogWithoutRowid } from './016-audit-log-without-rowid.ts';
 import { grantEntrySpan } from './017-grant-entry-span.ts';
 import { customerLedgerThroughWallets } from './018-customer-ledger-through-wallets.ts';
 import { debitEventsThroughDebits } from './019-debit-events-through-debits.ts';
+import { debitsThroughWallets } from './020-debits-through-wallets.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -47,6 +48,7 @@ export const migrations: readonly Migration[] = [
   { version: 17, name: 'grant entry spans', sql: grantEntrySpan },
   { version: 18, name: 'customer ledger through wallets', sql: customerLedgerThroughWallets },
   { version: 19, name: 'debit events through debits', sql: debitEventsThroughDebits },
+  { version: 20, name: 'debits through wallets', sql: debitsThroughWallets },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

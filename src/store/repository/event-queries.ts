@@ -54,14 +54,14 @@ const INSERT_EVENT_FANNED_OUT_WITHOUT_ENDPOINT =
  * time-sortable suffix, so the two orders agree). Such an event is found through its debit: it is written
  * without `customer_id`, so it adds no entry to `events_customer` (keyed by a random customer, that entry cost a
  * debit a page of its own), and a customer's events are that index merged with the debit events of the
- * customer's debits (`listDebitEventsOfCustomer`, src/app/customer-events.ts).
+ * customer's debits (src/app/customer-events.ts).
  */
 export function debitCreatedEventId(debitId: string): string {
   return `evt_${suffixOf(debitId)}`;
 }
 
 /** What follows an ID's prefix (`dbt_`, `evt_`). */
-function suffixOf(id: string): string {
+export function suffixOf(id: string): string {
   return id.slice(id.indexOf('_') + 1);
 }
 
@@ -88,32 +88,17 @@ export class EventQueries {
   }
 
   /**
-   * The `debit.created` events found through the customer's debits (debitCreatedEventId), newest first: those
-   * with IDs below `before` and above `after` (either may be null), at most `limit`. Other events of the
-   * customer, `debit.created` events written before this rule among them, are in `list`.
+   * The `debit.created` events of these debits written under their derived IDs (debitCreatedEventId), in the
+   * debits' order; a debit with none (a capture, a debit from before the rule) is passed over. Primary-key lookups,
+   * at most a few hundred: one statement.
    */
-  async listDebitEventsOfCustomer(environmentId: string, customerId: string, bounds: { before: string | null; after: string | null; limit: number }): Promise<EventRecord[]> {
-    const where = ['debits.environment_id = ?', 'debits.customer_id = ?'];
-    const params: unknown[] = [environmentId, customerId];
-    // Bounds on event IDs are bounds on debit IDs (`dbt_` and the same suffix); the join is that rule in SQL.
-    if (bounds.before !== null) {
-      where.push('debits.id < ?');
-      params.push(`dbt_${suffixOf(bounds.before)}`);
-    }
-    if (bounds.after !== null) {
-      where.push('debits.id > ?');
-      params.push(`dbt_${suffixOf(bounds.after)}`);
-    }
-    const debits = this.capabilities.indexedBy ? 'debits INDEXED BY debits_customer' : 'debits';
-    // Joined on the ID alone, so each debit is one primary-key lookup: with a condition on the event's customer
-    // or environment too, PostgreSQL's planner may prefer `events_customer` (and scan it once per debit).
-    const rows = await this.executor.all<Row>(
-      `SELECT events.* FROM ${debits} JOIN events ON events.id = 'evt_' || substr(debits.id, 5)
-       WHERE ${where.join(' AND ')} ORDER BY debits.id DESC LIMIT ?`,
-      [...params, bounds.limit],
-    );
+  async ofDebits(environmentId: string, debitIds: readonly string[]): Promise<EventRecord[]> {
+    if (debitIds.length === 0) return [];
+    const ids = debitIds.map(debitCreatedEventId);
+    const rows = await this.executor.all<Row>(`SELECT * FROM events WHERE id IN (${placeholders(ids.length)})`, ids);
     // What the rule writes under a derived ID (another event would need its 80 random bits to collide).
-    return rows.filter((row) => row.environment_id === environmentId && row.type === 'debit.created' && row.customer_id === null).map(mapEvent);
+    const byId = new Map(rows.filter((row) => row.environment_id === environmentId && row.type === 'debit.created' && row.customer_id === null).map((row) => [String(row.id), mapEvent(row)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   list(environmentId: string, filters: EventFilters, page: PageRequest): Promise<Page<EventRecord>> {

@@ -1,8 +1,8 @@
 import type { HoldState, HoldStatus } from '../../domain/types.ts';
 import type { DebitRecord, HoldRecord, Page, PageRequest } from '../records.ts';
-import type { SqlExecutor } from '../sql-executor.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { allFilters, equalityFilters, fetchPage } from './pagination.ts';
-import { allocationsColumn, amountColumn, jsonColumn, readAllocations, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
+import { allocationsColumn, amountColumn, jsonColumn, placeholders, readAllocations, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export interface HoldFilters {
   customerId?: string;
@@ -92,8 +92,14 @@ export class HoldQueries {
   }
 }
 
+/** The condition of `debits_unbooked` (migration 20), word for word: a debit that took no credit and overdrew nothing. */
+const UNBOOKED = "consumed = '0' AND overdrawn = '0'";
+
 export class DebitQueries {
-  constructor(private readonly executor: SqlExecutor) {}
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
 
   async insert(debit: DebitRecord): Promise<void> {
     await this.executor.run(
@@ -127,14 +133,54 @@ export class DebitQueries {
     return row && mapDebit(row);
   }
 
-  /** Every debit of one wallet (for `verify`), through the customer's range of `debits_customer`. */
-  async loadForWallet(environmentId: string, customerId: string, walletId: string): Promise<DebitRecord[]> {
-    const rows = await this.executor.all<Row>('SELECT * FROM debits WHERE environment_id = ? AND customer_id = ? AND wallet_id = ? ORDER BY id', [environmentId, customerId, walletId]);
+  /** The debits of these IDs in the environment (at most a few hundred: one statement), by ID; an ID that is none is left out. */
+  async getMany(environmentId: string, ids: readonly string[]): Promise<Map<string, DebitRecord>> {
+    const found = new Map<string, DebitRecord>();
+    if (ids.length === 0) return found;
+    const rows = await this.executor.all<Row>(`SELECT * FROM debits WHERE environment_id = ? AND id IN (${placeholders(ids.length)})`, [environmentId, ...ids]);
+    for (const row of rows) found.set(String(row.id), mapDebit(row));
+    return found;
+  }
+
+  /**
+   * A customer's debits that took no credit and overdrew nothing, so book no ledger entry (migration 20): IDs beyond
+   * `after` and short of `before` in the walk's direction (either may be null), at most `limit`. A range of
+   * `debits_unbooked`, whose condition the query repeats word for word so both planners use it.
+   */
+  async listUnbookedOfCustomer(
+    environmentId: string,
+    customerId: string,
+    filters: { unit?: string | undefined; walletKey?: string | undefined; walletId?: string | undefined },
+    bounds: { after: string | null; before: string | null; descending: boolean; limit: number },
+  ): Promise<DebitRecord[]> {
+    const { where, params } = equalityFilters({ environment_id: environmentId, customer_id: customerId, unit: filters.unit, wallet_key: filters.walletKey, wallet_id: filters.walletId });
+    const [beyond, short] = bounds.descending ? ['<', '>'] : ['>', '<'];
+    if (bounds.after !== null) {
+      where.push(`id ${beyond} ?`);
+      params.push(bounds.after);
+    }
+    if (bounds.before !== null) {
+      where.push(`id ${short} ?`);
+      params.push(bounds.before);
+    }
+    const table = this.capabilities.indexedBy ? 'debits INDEXED BY debits_unbooked' : 'debits';
+    const rows = await this.executor.all<Row>(
+      `SELECT * FROM ${table} WHERE ${where.join(' AND ')} AND ${UNBOOKED} ORDER BY id ${bounds.descending ? 'DESC' : 'ASC'} LIMIT ?`,
+      [...params, bounds.limit],
+    );
     return rows.map(mapDebit);
   }
 
-  list(environmentId: string, filters: DebitFilters, page: PageRequest): Promise<Page<DebitRecord>> {
-    const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey, feature: filters.feature, hold_id: filters.holdId });
+  /** How many debits of each wallet took credit or overdrew (so name ledger entries): what `verify` counts against the ledger. One scan of the table. */
+  async countBookedByWallet(): Promise<Map<string, number>> {
+    const rows = await this.executor.all<Row>(`SELECT wallet_id, COUNT(*) AS count FROM debits WHERE NOT (${UNBOOKED}) GROUP BY wallet_id`);
+    return new Map(rows.map((row) => [String(row.wallet_id), Number(row.count)]));
+  }
+
+  /** The environment's debits, newest first; a customer's are read through its wallets (app/customer-debits.ts). */
+  list(environmentId: string, filters: Omit<DebitFilters, 'customerId'>, page: PageRequest): Promise<Page<DebitRecord>> {
+    if ((filters as DebitFilters).customerId !== undefined) throw new Error("A customer's debits are read through its wallets.");
+    const { where, params } = equalityFilters({ unit: filters.unit, wallet_key: filters.walletKey, feature: filters.feature, hold_id: filters.holdId });
     return fetchPage({ executor: this.executor, table: 'debits', environmentId, where, params, page, map: mapDebit });
   }
 }

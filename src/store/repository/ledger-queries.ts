@@ -90,6 +90,21 @@ export class LedgerQueries {
   }
 
   /**
+   * The entries of a wallet with a sequence in [from, to] that name a debit, in sequence order (ascending unless
+   * `descending`), at most `limit`: each entry's sequence and debit. A range of `ledger_entries_wallet_sequence`;
+   * how a customer's debits are read (app/customer-debits.ts).
+   */
+  async debitsNamed(input: { walletId: string; from: number; to: number; descending: boolean; limit: number }): Promise<Array<{ sequence: number; debitId: string }>> {
+    const table = this.capabilities.indexedBy ? 'ledger_entries INDEXED BY ledger_entries_wallet_sequence' : 'ledger_entries';
+    const rows = await this.executor.all<Row>(
+      `SELECT sequence, debit_id FROM ${table} WHERE wallet_id = ? AND sequence >= ? AND sequence <= ? AND debit_id IS NOT NULL
+       ORDER BY sequence ${input.descending ? 'DESC' : 'ASC'} LIMIT ?`,
+      [input.walletId, input.from, input.to, input.limit],
+    );
+    return rows.map((row) => ({ sequence: Number(row.sequence), debitId: String(row.debit_id) }));
+  }
+
+  /**
    * The first of a wallet's sequences 1..`last` whose entry took effect at or
    * after `at` (after it, when `strictly`), or `last + 1` if none did. A binary
    * search, one lookup by sequence a step: entries take effect in sequence order

@@ -58,7 +58,7 @@ export class Repository {
     this.grants = new GrantQueries(executor, capabilities);
     this.schedules = new ScheduleQueries(executor);
     this.holds = new HoldQueries(executor);
-    this.debits = new DebitQueries(executor);
+    this.debits = new DebitQueries(executor, capabilities);
     this.ledger = new LedgerQueries(executor, capabilities);
     this.idempotency = new IdempotencyQueries(executor);
     this.callerOperationIds = new CallerOperationIdQueries(executor);

@@ -123,6 +123,7 @@ const WALLET_STATE_UPDATE = new ChangedColumnsUpdate<WalletRecord>('wallets', [
   { name: 'period_start', value: (wallet) => wallet.periodStart },
   { name: 'period_usage', value: (wallet) => wallet.periodUsage, stored: amountColumn },
   { name: 'has_schedules', value: (wallet) => (wallet.hasSchedules ? 1 : 0) },
+  { name: 'last_debit_id', value: (wallet) => wallet.lastDebitId },
 ]);
 
 export function mapWallet(row: Row): WalletRecord {
@@ -147,5 +148,6 @@ export function mapWallet(row: Row): WalletRecord {
     periodUsage: readAmount(row.period_usage),
     hasSchedules: Number(row.has_schedules) === 1,
     hasSettings: Number(row.has_settings) === 1,
+    lastDebitId: readOptionalText(row.last_debit_id),
   };
 }
