@@ -21,7 +21,8 @@ import { nextSlice, SLICE_SEQUENCES } from './sequence-slices.ts';
  *   ledger is append-only, so those entries never change, and reads made one after another (a turn
  *   of the event loop apart) see them as one snapshot would.
  * - Every read covers at most `sliceSequences` of one wallet's sequence, or returns at most that many
- *   rows, so a sparse filter or a long history costs time, never a long block.
+ *   rows (32 at first, twice as many each read after), so a sparse filter or a long history costs time,
+ *   never a long block, and a short page reads little.
  */
 
 export interface CustomerDebitWalk {
@@ -112,10 +113,14 @@ function matches(debit: DebitRecord, filters: Omit<DebitFilters, 'customerId'>):
   return (filters.feature === undefined || debit.feature === filters.feature) && (filters.holdId === undefined || debit.holdId === filters.holdId);
 }
 
+/** Rows a stream's first read returns at most; each later read doubles it, up to the slice (a page needs few). */
+const FIRST_READ_ROWS = 32;
+
 /** The debits of one wallet named by its ledger entries, a slice of its sequence at a time. */
 class WalletStream implements DebitStream {
   head: string | undefined;
   private buffered: string[] = [];
+  private rows = FIRST_READ_ROWS;
 
   private constructor(
     private readonly read: Read,
@@ -146,9 +151,11 @@ class WalletStream implements DebitStream {
   async advance(): Promise<void> {
     while (this.buffered.length === 0 && this.low <= this.high) {
       const { from, to } = nextSlice(this.low, this.high, this.slice, this.descending);
-      const named = await this.read((repository) => repository.ledger.debitsNamed({ walletId: this.walletId, from, to, descending: this.descending, limit: this.slice }));
+      const limit = Math.min(this.rows, this.slice);
+      this.rows *= 2;
+      const named = await this.read((repository) => repository.ledger.debitsNamed({ walletId: this.walletId, from, to, descending: this.descending, limit }));
       // Read up to the last entry returned; past it, if the slice was cut short by the limit, nothing was read yet.
-      const reached = named.length === this.slice ? named.at(-1)!.sequence : this.descending ? from : to;
+      const reached = named.length === limit ? named.at(-1)!.sequence : this.descending ? from : to;
       if (this.descending) this.high = reached - 1;
       else this.low = reached + 1;
       // A debit's entries are booked together, so after the filter its name repeats only next to itself.
@@ -168,11 +175,12 @@ class UnbookedStream implements DebitStream {
   private buffered: string[] = [];
   private after: string | null;
   private exhausted = false;
+  private rows = FIRST_READ_ROWS;
 
   constructor(
     private readonly read: Read,
     private readonly walk: CustomerDebitWalk,
-    private readonly pageSize: number,
+    private readonly maxRows: number,
   ) {
     this.after = walk.after;
   }
@@ -180,11 +188,13 @@ class UnbookedStream implements DebitStream {
   async advance(): Promise<void> {
     if (this.buffered.length === 0 && !this.exhausted) {
       const { walk } = this;
-      const bounds = { after: this.after, before: walk.before ?? null, descending: walk.descending, limit: this.pageSize };
+      const limit = Math.min(this.rows, this.maxRows);
+      this.rows *= 2;
+      const bounds = { after: this.after, before: walk.before ?? null, descending: walk.descending, limit };
       const filters = { unit: walk.unit, walletKey: walk.walletKey };
       const debits = await this.read((repository) => repository.debits.listUnbookedOfCustomer(walk.environmentId, walk.customerId, filters, bounds));
       this.buffered = debits.map((debit) => debit.id);
-      this.exhausted = debits.length < this.pageSize;
+      this.exhausted = debits.length < limit;
       this.after = this.buffered.at(-1) ?? this.after;
     }
     this.head = this.buffered.shift();

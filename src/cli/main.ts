@@ -18,7 +18,7 @@ const usage = `Usage: creditbook <command> [options]
 Commands:
   serve                         Serve the API (migrates first, creating the database if needed; on an empty one prints a test key)
   migrate                       Create the database if needed and apply pending migrations
-  verify                        Recompute every balance from the ledger; exit 1 on any difference
+  verify                        Recompute every balance from the ledger, tie every debit to it; exit 1 on any difference
   keys create --env test|live [--name <text>] [--scopes <list>]
                                 Create an API key; prints only the key. Scopes (comma-separated;
                                 default all): ${scopes.join(', ')}
