@@ -12,13 +12,7 @@ import { verifyAll } from '../../src/app/verify.ts';
 import type { DebitRecord } from '../../src/store/records.ts';
 import { forEachStore } from '../support/stores.ts';
 import { addCustomer, allPages, bodyOf, createFixture, onStore, presentDebit, presentGrant, presentHold, type Fixture } from './fixtures.ts';
-
-/** The customer's three wallets: two units, and a second key on one of them. */
-const WALLETS = [
-  { unit: 'credits', walletKey: '' },
-  { unit: 'tokens', walletKey: '' },
-  { unit: 'credits', walletKey: 'team' },
-] as const;
+import { CUSTOMER_WALLETS, sometimes } from './customer-walks.ts';
 
 type Step =
   | { kind: 'grant'; wallet: number; credits: number }
@@ -26,8 +20,6 @@ type Step =
   | { kind: 'debit'; wallet: number; credits: number; feature: boolean }
   | { kind: 'capture'; wallet: number; credits: number }
   | { kind: 'wait'; ms: number };
-
-const sometimes = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary });
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('grant' as const), wallet: fc.nat(2), credits: fc.integer({ min: 1, max: 8 }) }) },
@@ -46,7 +38,7 @@ async function play(fixture: Fixture, customerId: string, steps: Step[]): Promis
       clock.set(clock.now() + current.ms);
       continue;
     }
-    const address = { customerId, ...WALLETS[current.wallet]! };
+    const address = { customerId, ...CUSTOMER_WALLETS[current.wallet]! };
     const amount = String(current.credits);
     if (current.kind === 'grant') {
       await createGrant(dependencies, { context, input: { ...address, amount }, present: presentGrant });
@@ -96,7 +88,7 @@ forEachStore('a customer’s debits through its wallets (property)', (target) =>
           const holds = await play(fixture, fixture.customer.id, steps);
           await play(fixture, other.id, steps.slice(4, 8));
           const all = (await referenceDebits(fixture)).filter((debit) => debit.customerId === fixture.customer.id);
-          const wallet = view.wallet === null ? undefined : WALLETS[view.wallet]!;
+          const wallet = view.wallet === null ? undefined : CUSTOMER_WALLETS[view.wallet]!;
           const holdId = view.hold === null || holds.length === 0 ? undefined : holds[view.hold % holds.length]!;
           const filters = { ...(wallet ? { unit: wallet.unit, walletKey: wallet.walletKey } : {}), ...(view.feature ? { feature: 'chat' } : {}), ...(holdId ? { holdId } : {}) };
           const expected = all

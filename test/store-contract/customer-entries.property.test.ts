@@ -10,21 +10,12 @@ import type { LedgerEntryRecord } from '../../src/store/records.ts';
 import type { TimeRange } from '../../src/store/repository/pagination.ts';
 import { forEachStore } from '../support/stores.ts';
 import { addCustomer, allPages, createFixture, presentDebit, presentGrant, type Fixture } from './fixtures.ts';
-
-/** The customer's three wallets: two units, and a second key on one of them. */
-const WALLETS = [
-  { unit: 'credits', walletKey: '' },
-  { unit: 'tokens', walletKey: '' },
-  { unit: 'credits', walletKey: 'team' },
-] as const;
+import { CUSTOMER_WALLETS, sometimes } from './customer-walks.ts';
 
 type Step =
   | { kind: 'grant'; wallet: number; credits: number; expiresInMs: number | null }
   | { kind: 'debit'; wallet: number; credits: number }
   | { kind: 'wait'; ms: number };
-
-/** Mostly null: most views list the whole ledger, some narrow it. */
-const sometimes = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.oneof({ weight: 2, arbitrary: fc.constant(null) }, { weight: 1, arbitrary });
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('grant' as const), wallet: fc.nat(2), credits: fc.integer({ min: 5, max: 20 }), expiresInMs: fc.option(fc.integer({ min: 1, max: 5_000 })) }) },
@@ -44,7 +35,7 @@ const EXAMPLE_VIEW = { order: 'asc' as 'asc' | 'desc', limit: 1, sliceSequences:
 async function play(fixture: Fixture, customerId: string, steps: Step[]): Promise<void> {
   const { dependencies, context, clock } = fixture;
   for (const current of steps) {
-    const address = { customerId, ...WALLETS[current.kind === 'wait' ? 0 : current.wallet]! };
+    const address = { customerId, ...CUSTOMER_WALLETS[current.kind === 'wait' ? 0 : current.wallet]! };
     if (current.kind === 'grant') {
       const expiresAt = current.expiresInMs === null ? {} : { expiresAt: clock.now() + current.expiresInMs };
       await createGrant(dependencies, { context, input: { ...address, amount: String(current.credits), ...expiresAt }, present: presentGrant });
@@ -106,7 +97,7 @@ forEachStore('a customer’s ledger through its wallets (property)', (target) =>
           const instant = (pick: number) => instants[pick % Math.max(1, instants.length)] ?? 0;
           const effectiveAt: TimeRange | undefined =
             view.from === null ? undefined : view.span === null ? { gt: instant(view.from) } : { gte: instant(view.from), lte: instant(view.from + view.span) };
-          const wallet = view.wallet === null ? undefined : WALLETS[view.wallet]!;
+          const wallet = view.wallet === null ? undefined : CUSTOMER_WALLETS[view.wallet]!;
           const address = wallet === undefined ? {} : { unit: wallet.unit, walletKey: wallet.walletKey };
           const expected = all
             .filter((entry) => wallet === undefined || (entry.unit === wallet.unit && entry.walletKey === wallet.walletKey))
