@@ -207,7 +207,7 @@ class UnbookedStream implements DebitStream {
  * the entries before it name only lower ones. A binary search; each step reads the first entry from its middle that
  * names a debit, `slice` sequences a read (entries that name none, such as grants, are passed over).
  */
-export async function firstSequenceNamingDebitFrom(read: Read, walletId: string, last: number, id: string, strictly: boolean, slice: number): Promise<number> {
+async function firstSequenceNamingDebitFrom(read: Read, walletId: string, last: number, id: string, strictly: boolean, slice: number): Promise<number> {
   let low = 1;
   let high = last + 1;
   while (low < high) {
