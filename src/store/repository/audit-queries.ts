@@ -1,5 +1,5 @@
 import type { AuditRecord, Page, PageRequest } from '../records.ts';
-import type { SqlExecutor } from '../sql-executor.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchPage } from './pagination.ts';
 import { readOptionalText, readTime, type Row } from './row-mapping.ts';
 
@@ -15,7 +15,10 @@ export interface AuditFilters {
 
 /** The audit log: insert and read only. The table's triggers refuse UPDATE and DELETE. */
 export class AuditQueries {
-  constructor(private readonly executor: SqlExecutor) {}
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
 
   async insert(record: AuditRecord): Promise<void> {
     await this.executor.run(
@@ -40,7 +43,9 @@ export class AuditQueries {
       where.push('created_at < ?');
       params.push(createdBefore);
     }
-    return fetchPage({ executor: this.executor, table: 'audit_log', environmentId, where, params, page, map: mapAudit });
+    // By key or by object the list is a range of that index; otherwise it walks the primary key (IDs sort by time).
+    const walksKey = this.capabilities.indexedBy && equal.apiKeyId === undefined && equal.objectId === undefined;
+    return fetchPage({ executor: this.executor, table: 'audit_log', environmentId, where, params, page, map: mapAudit, primaryKeyIndex: walksKey ? 'sqlite_autoindex_audit_log_1' : undefined });
   }
 }
 

@@ -1,11 +1,14 @@
 import type { CreditNoteRecord, CreditNoteStatus } from '../payment-records.ts';
 import type { Page, PageRequest } from '../records.ts';
-import type { SqlExecutor } from '../sql-executor.ts';
+import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { equalityFilters, fetchPage } from './pagination.ts';
 import { amountColumn, placeholders, readAmount, readMinor, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class CreditNoteQueries {
-  constructor(private readonly executor: SqlExecutor) {}
+  constructor(
+    private readonly executor: SqlExecutor,
+    private readonly capabilities: StoreCapabilities,
+  ) {}
 
   async insert(note: CreditNoteRecord): Promise<void> {
     await this.executor.run(
@@ -41,7 +44,8 @@ export class CreditNoteQueries {
 
   list(environmentId: string, filters: { purchaseId?: string; status?: CreditNoteStatus }, page: PageRequest): Promise<Page<CreditNoteRecord>> {
     const { where, params } = equalityFilters({ purchase_id: filters.purchaseId, status: filters.status });
-    return fetchPage({ executor: this.executor, table: 'credit_notes', environmentId, where, params, page, map: mapCreditNote });
+    const walksKey = this.capabilities.indexedBy && filters.purchaseId === undefined;
+    return fetchPage({ executor: this.executor, table: 'credit_notes', environmentId, where, params, page, map: mapCreditNote, primaryKeyIndex: walksKey ? 'sqlite_autoindex_credit_notes_1' : undefined });
   }
 
   /** The refund voids booked on these grants: `<wallet id>:<sequence>` of each. */

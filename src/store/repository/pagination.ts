@@ -17,8 +17,15 @@ export async function fetchPage<T>(input: {
   params: unknown[];
   page: PageRequest;
   map: (row: Row) => T;
+  /**
+   * On SQLite, the table's primary-key index, for a list no filter narrows to an index of its own: without
+   * statistics the planner takes any index that starts with `environment_id` and sorts the whole environment for
+   * every page (27 ms a page of 20 at 30,000 rows; the index hint walks the key, 0.2 ms).
+   */
+  primaryKeyIndex?: string | undefined;
 }): Promise<Page<T>> {
   const ascending = input.page.order === 'asc';
+  const table = input.primaryKeyIndex === undefined ? input.table : `${input.table} INDEXED BY ${input.primaryKeyIndex}`;
   const where = ['environment_id = ?', ...input.where];
   const params: unknown[] = [input.environmentId, ...input.params];
   if (input.page.startingAfter !== null) {
@@ -31,7 +38,7 @@ export async function fetchPage<T>(input: {
     params.push(input.page.startingAfter);
   }
   const rows = await input.executor.all<Row>(
-    `SELECT * FROM ${input.table} WHERE ${where.join(' AND ')} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`,
+    `SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT ?`,
     [...params, input.page.limit + 1],
   );
   return { data: rows.slice(0, input.page.limit).map(input.map), hasMore: rows.length > input.page.limit };

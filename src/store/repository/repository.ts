@@ -75,7 +75,7 @@ export class Repository {
     this.features = new FeatureQueries(executor, capabilities);
     this.prices = new PriceQueries(executor);
     this.usageEvents = new UsageEventQueries(executor, capabilities);
-    this.audit = new AuditQueries(executor);
-    this.creditNotes = new CreditNoteQueries(executor);
+    this.audit = new AuditQueries(executor, capabilities);
+    this.creditNotes = new CreditNoteQueries(executor, capabilities);
   }
 }

@@ -57,7 +57,8 @@ export class WalletQueries {
 
   list(environmentId: string, filters: { customerId?: string; unit?: string; walletKey?: string }, page: PageRequest): Promise<Page<WalletRecord>> {
     const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey });
-    return fetchPage({ executor: this.executor, table: 'wallets', environmentId, where, params, page, map: mapWallet });
+    const walksKey = this.capabilities.indexedBy && filters.customerId === undefined;
+    return fetchPage({ executor: this.executor, table: 'wallets', environmentId, where, params, page, map: mapWallet, primaryKeyIndex: walksKey ? 'sqlite_autoindex_wallets_1' : undefined });
   }
 
   /**
