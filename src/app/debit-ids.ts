@@ -5,9 +5,10 @@ import { ID_ALPHABET as ALPHABET } from './ids.ts';
 
 /**
  * A new debit's ID, made as the debit is computed on its locked wallet: a fresh one, unless the wallet's last
- * debit has an ID at least as high (another node, its clock ahead, made it), then the ID just above that one. So a wallet's debits take IDs in the order they book their entries, on any number of nodes,
- * and a customer's debits list through its wallets' ledgers in ID order (customer-debits.ts). Per process IDs
- * only ever rise (ids.ts), so on one node this always takes the fresh ID.
+ * debit has an ID at least as high (another node, its clock ahead, made it), then the ID just above that one.
+ * So a wallet's debits take IDs in the order they book their entries, on any number of nodes, and a customer's
+ * debits list through its wallets' ledgers in ID order (customer-debits.ts). Per process IDs only ever rise
+ * (ids.ts), so on one node this always takes the fresh ID.
  */
 export function nextDebitId(dependencies: Pick<AppDependencies, 'newId'>, wallet: Pick<WalletRecord, 'lastDebitId'>): string {
   const fresh = dependencies.newId('dbt');

@@ -69,8 +69,8 @@ export function verifyDebits(walletId: string, debits: readonly RecordedDebit[],
 /**
  * The order a wallet's entries name its debits in: each debit's entries together, and the debits in ID order
  * (a customer's debits are listed through its wallets on that promise: app/customer-debits.ts); and the wallet's
- * `lastDebitId`, where set, is at or above the last debit named (a later debit may have taken nothing). Debits booked before migration 20 by several nodes at once
- * may break the order; a single node never does.
+ * `lastDebitId`, where set, is at or above the last debit named (a later debit may have taken nothing). Debits
+ * booked before migration 20 by several nodes at once may break the order; a single node never does.
  */
 export function verifyDebitOrder(wallet: { id: string; lastDebitId: string | null }, entries: readonly LedgerEntryDraft[]): string[] {
   const problems: string[] = [];
