@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { credits, newGrant, T0 } from '../domain/test-builders.ts';
 import { WalletTransaction } from '../domain/wallet-transaction.ts';
 import type { AppDependencies } from './dependencies.ts';
-import { stateAfter, walletRowAfter } from './remembered-wallet.ts';
+import { stateAfter, walletCoalesceKey, walletRowAfter } from './remembered-wallet.ts';
 import { emptyWallet, snapshotOf, type LoadedWallet } from './wallet-operation.ts';
 
 const address = { environmentId: 'env_1', customerId: 'cus_1', unit: 'credits', walletKey: '' };
@@ -26,6 +27,21 @@ function debitAndRemember(before: LoadedWallet, amount: bigint) {
   const effects = transaction.result();
   return { effects, after: stateAfter(before, effects, walletRowAfter(before.wallet, effects.snapshot, null)) };
 }
+
+describe('walletCoalesceKey', () => {
+  it('gives two addresses the same key only when they are the same address, NUL or no NUL', () => {
+    // Short parts over few characters (NUL and what JSON writes between parts among them), so near misses are common.
+    const part = fc.oneof(fc.stringMatching(/^[a\u0000]{0,2}$/), fc.stringMatching(/^[a\u0000",\[\]]{0,3}$/));
+    const addressOf = fc.record({ environmentId: part, customerId: part, unit: part, walletKey: part });
+    fc.assert(
+      fc.property(addressOf, addressOf, (first, second) => {
+        const same = first.environmentId === second.environmentId && first.customerId === second.customerId && first.unit === second.unit && first.walletKey === second.walletKey;
+        assert.equal(walletCoalesceKey(first) === walletCoalesceKey(second), same);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+});
 
 describe('stateAfter', () => {
   it('is the wallet the operation left, keeping the objects of the grants it did not change', () => {

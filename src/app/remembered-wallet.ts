@@ -14,9 +14,16 @@ import type { LoadedWallet } from './wallet-operation.ts';
  * operation computed on it books what it would have booked after loading.
  */
 
-/** The key a wallet's operations coalesce on, and its remembered state is kept under. */
+/**
+ * The key a wallet's operations coalesce on, and its remembered state is kept under. Injective: the
+ * four parts joined by NUL, which no surface accepts in text (edge/unsafe-text.ts); should a part hold
+ * one anyway, the JSON array of the parts, which holds no raw NUL where a joined key holds three.
+ */
 export function walletCoalesceKey({ environmentId, customerId, unit, walletKey }: WalletAddress): string {
-  return JSON.stringify([environmentId, customerId, unit, walletKey]);
+  if (environmentId.includes('\u0000') || customerId.includes('\u0000') || unit.includes('\u0000') || walletKey.includes('\u0000')) {
+    return JSON.stringify([environmentId, customerId, unit, walletKey]);
+  }
+  return `${environmentId}\u0000${customerId}\u0000${unit}\u0000${walletKey}`;
 }
 
 /** A remembered state has at most this many live grants (a wallet with more is loaded each time). */

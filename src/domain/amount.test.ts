@@ -36,6 +36,20 @@ describe('amountFromDecimalString', () => {
     assert.equal(amountFromDecimalString('007.50'), 75n * 10n ** 9n);
   });
 
+  it('reads any plain decimal as its digits scaled by hand (sign, leading and trailing zeros, both sides of the short-decimal path)', () => {
+    const decimal = fc.tuple(fc.boolean(), fc.stringMatching(/^\d{1,25}$/), fc.stringMatching(/^\d{1,14}$/));
+    fc.assert(
+      fc.property(decimal, ([negative, integerDigits, fractionDigits]) => {
+        const fraction = fractionDigits.replace(/0+$/, '');
+        const text = `${negative ? '-' : ''}${integerDigits}.${fractionDigits}`;
+        if (fraction.length > AMOUNT_SCALE) return assertValidationError(() => amountFromDecimalString(text), 'amount', /decimal places/);
+        const expected = BigInt(integerDigits) * ONE + (fraction ? BigInt(fraction) * 10n ** BigInt(AMOUNT_SCALE - fraction.length) : 0n);
+        assert.equal(amountFromDecimalString(text), negative ? -expected : expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('accepts 25 integer digits and rejects 26', () => {
     const twentyFive = '9'.repeat(25);
     assert.equal(amountFromDecimalString(twentyFive), BigInt(twentyFive) * ONE);
