@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { CreditbookError } from '../domain/errors.ts';
-import { parseJsonBody } from './json-body.ts';
+import { MAX_JSON_DEPTH, mayHoldInexactNumber, parseJsonBody } from './json-body.ts';
 
 /** Strings that look like number literals to a scan of the raw text: IDs with a digit before an "e", long digit runs. */
 const lookalike = fc.oneof(
@@ -28,4 +28,57 @@ it('refuses an inexact number literal even beside strings that look like numbers
       assert.throws(() => parseJsonBody(text), (error: unknown) => error instanceof CreditbookError);
     }),
   );
+});
+
+/** A JSON number literal, exact or not: up to 30 integer digits, a fraction, an exponent. */
+const numberLiteral = fc
+  .tuple(fc.boolean(), fc.stringMatching(/^(0|[1-9][0-9]{0,29})$/), fc.option(fc.stringMatching(/^[0-9]{1,20}$/)), fc.option(fc.stringMatching(/^[eE][+-]?[0-9]{1,3}$/)))
+  .map(([negative, whole, fraction, exponent]) => `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}${exponent ?? ''}`);
+/** What JSON allows between tokens. */
+const jsonSpace = fc.stringMatching(/^[ \t\n\r]{0,3}$/);
+
+/** What a number literal is as the fast path must see it: 16 or more digits and dots, or an exponent. */
+function needsExactParse(literal: string): boolean {
+  return /[eE]/.test(literal) || literal.replace(/^-/, '').length >= 16;
+}
+
+it('sends every body with a long or exponent number literal to the exact parser, wherever the number stands', () => {
+  // Every place a JSON value can stand: the whole text, an object's member, an array's first or a later element.
+  const placed = fc.tuple(numberLiteral, jsonSpace, jsonSpace, lookalike, fc.constantFrom(0, 1, 2, 3)).map(([literal, before, after, id, place]) => {
+    const value = `${before}${literal}${after}`;
+    const text = [value, `{"id":${JSON.stringify(id)},"n":${value}}`, `[${value},"x"]`, `[${JSON.stringify(id)},${value}]`][place]!;
+    return { literal, text };
+  });
+  fc.assert(
+    fc.property(placed, ({ literal, text }) => {
+      if (needsExactParse(literal)) assert.equal(mayHoldInexactNumber(text), true, text);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+it('keeps bodies whose only number-like text is inside strings (IDs, notes) on the fast path', () => {
+  assert.equal(mayHoldInexactNumber('{"customerId":"cus_01m973e3rx4b4cm3v1jcya596n","unit":"credits","amount":"1.5"}'), false);
+  assert.equal(mayHoldInexactNumber('{"metadata":{"order":"9007199254740993","ref":"a1e5"},"amount":"12345678901234567890.5","priority":50}'), false);
+  // A string that holds what looks like a value after a colon only costs the exact parser, never a wrong number.
+  assert.equal(mayHoldInexactNumber('{"note":"a: 1e5"}'), true);
+  assert.deepEqual(parseJsonBody('{"note":"a: 1e5"}'), { note: 'a: 1e5' });
+});
+
+it('refuses a body nested deeper than the limit and names a repeated key with its path', () => {
+  const deep = `${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`;
+  assert.throws(() => parseJsonBody(deep), (error: unknown) => error instanceof CreditbookError && /levels deep/.test(error.message));
+  assert.deepEqual(parseJsonBody(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`), JSON.parse(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`));
+  const repeated = (text: string) => {
+    try {
+      parseJsonBody(text);
+    } catch (error) {
+      return error instanceof CreditbookError ? [error.code, error.param] : undefined;
+    }
+    return undefined;
+  };
+  assert.deepEqual(repeated('{"a":1,"b":{"c":[{"d":1, "d" :2}]}}'), ['invalid_json', 'b.c.0.d']);
+  // An escaped key is compared decoded: "\u0061" is "a".
+  assert.deepEqual(repeated('{"a":1,"\\u0061":2}'), ['invalid_json', 'a']);
+  assert.deepEqual(repeated('{"a":{"x":1},"b":{"x":1}}'), undefined);
 });

@@ -10,8 +10,14 @@ class InexactNumber {
 /** Deeper bodies are refused before parsing: no request of ours nests beyond a few levels, and parsers recurse. */
 export const MAX_JSON_DEPTH = 64;
 
-/** A run of 16+ digits (or dots) or an exponent: the only literals JSON.parse might not keep exactly. */
-const MAYBE_INEXACT = /\d[\d.]{15,}|\d[eE]/;
+/**
+ * A number literal JSON.parse might not keep exactly: a run of 16+ digits (or dots) or an exponent. Only such a
+ * literal sends a body down lossless-json's slower path. A number can stand only where a value can: at the start
+ * of the text or after `:`, `[` or `,` (and whitespace). Matching anywhere would also catch text inside strings,
+ * and most IDs do hold a digit before an `e` (`cus_01m973e3…`): nearly every body would take the slow path. Text
+ * in a string that looks like such a value (`"note": "a: 1e5"`) only costs that path, never a wrong number.
+ */
+const MAYBE_INEXACT = /(?:^|[:[,])\s*-?\d(?:[\d.]{15,}|[\d.]*[eE])/;
 
 /**
  * Parses a JSON request body without ever changing a number the sender wrote.
@@ -23,32 +29,36 @@ const MAYBE_INEXACT = /\d[\d.]{15,}|\d[eE]/;
 export function parseJsonBody(text: string): unknown {
   // An empty body means "no parameters" (action routes such as void; Stripe's client sends these).
   if (text.trim() === '') return {};
+  // Before any parser recurses: refuses a body nested too deep, and finds a repeated key.
+  const duplicate = scanStructure(text);
   let parsed: unknown;
-  refuseDeepNesting(text);
   try {
     parsed = parseNumbersExactly(text);
   } catch (error) {
     if (error instanceof CreditbookError) throw error;
     // lossless-json refuses some duplicate keys itself; say so in the same words as below.
-    throwOnDuplicateKey(text);
+    if (duplicate) throw duplicateKeyError(duplicate);
     throw new CreditbookError('invalid_json', `The body is not valid JSON: ${(error as Error).message}`);
   }
   // JSON.parse keeps the last of two equal keys; which one the sender meant is unknowable, so neither is taken.
-  throwOnDuplicateKey(text);
+  if (duplicate) throw duplicateKeyError(duplicate);
   return parsed;
 }
 
-function throwOnDuplicateKey(text: string): void {
-  const duplicate = duplicateKey(text);
-  if (!duplicate) return;
+function duplicateKeyError(duplicate: { key: string; path: string[] }): CreditbookError {
   const where = duplicate.path.length === 0 ? '' : ` in '${duplicate.path.join('.')}'`;
-  throw new CreditbookError('invalid_json', `The body has the key '${duplicate.key}' more than once${where}; send each parameter once.`, {
+  return new CreditbookError('invalid_json', `The body has the key '${duplicate.key}' more than once${where}; send each parameter once.`, {
     param: [...duplicate.path, duplicate.key].join('.'),
   });
 }
 
+/** Whether `text` may hold a number literal that JSON.parse would not keep exactly (see MAYBE_INEXACT); never false when it does. */
+export function mayHoldInexactNumber(text: string): boolean {
+  return MAYBE_INEXACT.test(text);
+}
+
 function parseNumbersExactly(text: string): unknown {
-  if (!MAYBE_INEXACT.test(text)) return JSON.parse(text);
+  if (!mayHoldInexactNumber(text)) return JSON.parse(text);
   let sawInexact = false;
   const parsed = parseLossless(text, null, (literal: string) => {
     if (isSafeNumber(literal, { approx: false })) return Number(literal);
@@ -61,42 +71,66 @@ function parseNumbersExactly(text: string): unknown {
 
 const QUOTE = 34;
 const BACKSLASH = 92;
+const COLON = 58;
+
+/** JSON's whitespace: space, tab, line feed, carriage return. */
+function isJsonWhitespace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+interface Frame {
+  /** An object's keys so far; null for an array. */
+  keys: Set<string> | null;
+  /** An array's index so far. */
+  index: number;
+  /** What the frame is called in a path (its key or index in its parent); null at the top. */
+  name: string | null;
+}
 
 /**
- * The first key that appears twice in one object of a valid JSON text, with the
- * path to that object; undefined when there is none. One pass over the text.
+ * One pass over a JSON text: throws when objects or arrays nest deeper than
+ * MAX_JSON_DEPTH, and returns the first key that appears twice in one object,
+ * with the path to that object (undefined when there is none). Meant for a
+ * valid text; on an invalid one it still ends, and what it finds is a guess.
  */
-export function duplicateKey(text: string): { key: string; path: string[] } | undefined {
-  // One frame per open object (its keys so far) or array (its index); `name` is what the frame is called in the path.
-  const frames: Array<{ keys: Set<string> | null; index: number; name: string | null }> = [];
+export function scanStructure(text: string): { key: string; path: string[] } | undefined {
+  const frames: Frame[] = [];
   let lastKey: string | null = null;
+  let duplicate: { key: string; path: string[] } | undefined;
   for (let position = 0; position < text.length; position += 1) {
     const code = text.charCodeAt(position);
     if (code === QUOTE) {
       const start = position;
+      let escaped = false;
       for (position += 1; position < text.length && text.charCodeAt(position) !== QUOTE; position += 1) {
-        if (text.charCodeAt(position) === BACKSLASH) position += 1;
+        if (text.charCodeAt(position) === BACKSLASH) {
+          escaped = true;
+          position += 1;
+        }
       }
+      const frame = frames[frames.length - 1];
+      if (duplicate || !frame?.keys) continue;
       let next = position + 1;
-      while (next < text.length && /\s/.test(text[next]!)) next += 1;
-      const frame = frames.at(-1);
-      if (text[next] !== ':' || !frame?.keys) continue;
-      const key = decodeKey(text.slice(start, position + 1));
-      if (frame.keys.has(key)) return { key, path: pathOf(frames) };
+      while (next < text.length && isJsonWhitespace(text.charCodeAt(next))) next += 1;
+      if (text.charCodeAt(next) !== COLON) continue;
+      // Without a backslash a string literal is its characters between the quotes.
+      const key = escaped ? decodeKey(text.slice(start, position + 1)) : text.slice(start + 1, position);
+      if (frame.keys.has(key)) duplicate = { key, path: pathOf(frames) };
       frame.keys.add(key);
       lastKey = key;
     } else if (code === 123 /* { */ || code === 91 /* [ */) {
-      const parent = frames.at(-1);
+      if (frames.length >= MAX_JSON_DEPTH) throw new CreditbookError('invalid_json', `The body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep.`);
+      const parent = frames[frames.length - 1];
       const name = parent ? (parent.keys ? lastKey : String(parent.index)) : null;
       frames.push({ keys: code === 123 ? new Set() : null, index: 0, name });
     } else if (code === 125 /* } */ || code === 93 /* ] */) {
       frames.pop();
     } else if (code === 44 /* , */) {
-      const frame = frames.at(-1);
+      const frame = frames[frames.length - 1];
       if (frame && !frame.keys) frame.index += 1;
     }
   }
-  return undefined;
+  return duplicate;
 }
 
 function decodeKey(literal: string): string {
@@ -107,25 +141,8 @@ function decodeKey(literal: string): string {
   }
 }
 
-function pathOf(frames: Array<{ name: string | null }>): string[] {
+function pathOf(frames: Frame[]): string[] {
   return frames.flatMap((frame) => (frame.name === null ? [] : [frame.name]));
-}
-
-/** One pass over the text, counting brackets outside strings. */
-function refuseDeepNesting(text: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === 0x5c) index += 1; // backslash: skip the escaped character
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) inString = true;
-    else if (code === 0x7b || code === 0x5b) {
-      depth += 1;
-      if (depth > MAX_JSON_DEPTH) throw new CreditbookError('invalid_json', `The body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep.`);
-    } else if (code === 0x7d || code === 0x5d) depth -= 1;
-  }
 }
 
 function throwOnInexact(value: unknown, path: string[]): void {

@@ -13,6 +13,28 @@ const MAX_DEPTH = 64;
 const LONE_SURROGATE = /\p{Cs}/u;
 
 export function refuseUnsafeText(value: unknown, where: string): void {
+  // Nearly every request holds no such text: a walk that builds no paths says so, and only then are they built.
+  if (holdsUnsafeText(value, 0)) refuseNaming(value, where);
+}
+
+/** Whether any string or key within MAX_DEPTH levels of `value` is unsafe (what `refuseNaming` looks at, in no particular order). */
+function holdsUnsafeText(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return isUnsafe(value);
+  if (!value || typeof value !== 'object' || depth >= MAX_DEPTH) return false;
+  // Own enumerable string keys, as Object.entries gives them.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (isUnsafe(key) || holdsUnsafeText((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
+function isUnsafe(text: string): boolean {
+  return text.includes('\u0000') || LONE_SURROGATE.test(text);
+}
+
+/** Throws for the first unsafe text found, naming its parameter. */
+function refuseNaming(value: unknown, where: string): void {
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: '', depth: 0 }];
   while (stack.length > 0) {
     const item = stack.pop()!;
