@@ -6,6 +6,7 @@ import { failureNote, runLoad, runPacedLoad, type LoadResult } from './load.ts';
 import { runPool } from './measure.ts';
 import { cpuMsOf } from './process-cpu.ts';
 import { printedTestKey, startBareFastify, startCreditbook, startMinimalRoute, verifyDatabase, type ServerProcess } from './processes.ts';
+import { warmWal } from './wal-warmup.ts';
 import type { GrantPlan } from './workload.ts';
 
 export interface HttpOptions {
@@ -18,6 +19,8 @@ export interface HttpOptions {
   pacedRounds: number;
   saturationConnections: number;
   customers: number;
+  /** At most this long paced debits before the figures, until creditbook's WAL file stops growing (wal-warmup.ts). */
+  walWarmupLimitSeconds: number;
 }
 
 export interface HttpBenchResult {
@@ -163,6 +166,10 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     );
     const balancePaths = customerIds.map((customerId) => `/v1/balances?customerId=${customerId}&unit=${UNIT}`);
     const paced = { rate: options.pacedRate, seconds: options.pacedSeconds, rounds: options.pacedRounds, warmupSeconds: 1 };
+
+    progress(`http: debits paced at ${options.pacedRate}/s against creditbook until its WAL file stops growing (at most ${options.walWarmupLimitSeconds} s)`);
+    const walWarmup = await warmWal({ baseUrl: ours.baseUrl, walPath: `${databasePath}-wal`, bodies, headers, rate: options.pacedRate, limitSeconds: options.walWarmupLimitSeconds, directory });
+    progress(walWarmup === undefined ? `http: creditbook's WAL file still grew after ${options.walWarmupLimitSeconds} s; measuring anyway` : `http: creditbook's WAL file kept its size for 3 s after ${walWarmup.toFixed(1)} s of debits`);
 
     progress(`http: debits paced at ${options.pacedRate}/s, creditbook / minimal route / bare Fastify in turn, ${options.pacedRounds} x ${options.pacedSeconds} s each`);
     const [debitsOurs, debitsMinimal, debitsBare] = await runPacedLoad(
