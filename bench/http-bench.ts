@@ -6,7 +6,7 @@ import { failureNote, runLoad, runPacedLoad, type LoadResult } from './load.ts';
 import { runPool } from './measure.ts';
 import { cpuMsOf } from './process-cpu.ts';
 import { printedTestKey, startBareFastify, startCreditbook, startMinimalRoute, verifyDatabase, type ServerProcess } from './processes.ts';
-import { warmWal } from './wal-warmup.ts';
+import { STEADY_SECONDS, warmWal } from './wal-warmup.ts';
 import type { GrantPlan } from './workload.ts';
 
 export interface HttpOptions {
@@ -169,7 +169,7 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
 
     progress(`http: debits paced at ${options.pacedRate}/s against creditbook until its WAL file stops growing (at most ${options.walWarmupLimitSeconds} s)`);
     const walWarmup = await warmWal({ baseUrl: ours.baseUrl, walPath: `${databasePath}-wal`, bodies, headers, rate: options.pacedRate, limitSeconds: options.walWarmupLimitSeconds, directory });
-    progress(walWarmup === undefined ? `http: creditbook's WAL file still grew after ${options.walWarmupLimitSeconds} s; measuring anyway` : `http: creditbook's WAL file kept its size for 3 s after ${walWarmup.toFixed(1)} s of debits`);
+    progress(walWarmup === undefined ? `http: creditbook's WAL file still grew after ${options.walWarmupLimitSeconds} s; measuring anyway` : `http: creditbook's WAL file kept its size for ${STEADY_SECONDS} s after ${walWarmup.toFixed(1)} s of debits`);
 
     progress(`http: debits paced at ${options.pacedRate}/s, creditbook / minimal route / bare Fastify in turn, ${options.pacedRounds} x ${options.pacedSeconds} s each`);
     const [debitsOurs, debitsMinimal, debitsBare] = await runPacedLoad(

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { runPacedLoad } from './load.ts';
 
 /** Seconds in a row, of 1-second rounds of load, that the WAL file must keep its size before it counts as settled. */
-const STEADY_SECONDS = 3;
+export const STEADY_SECONDS = 3;
 
 /**
  * Debits, paced at `rate`, against a freshly started creditbook server until its WAL file has kept its size for

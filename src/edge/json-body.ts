@@ -93,7 +93,7 @@ interface Frame {
  * with the path to that object (undefined when there is none). Meant for a
  * valid text; on an invalid one it still ends, and what it finds is a guess.
  */
-export function scanStructure(text: string): { key: string; path: string[] } | undefined {
+function scanStructure(text: string): { key: string; path: string[] } | undefined {
   const frames: Frame[] = [];
   let lastKey: string | null = null;
   let duplicate: { key: string; path: string[] } | undefined;
