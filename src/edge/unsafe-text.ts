@@ -52,6 +52,7 @@ function refuseNaming(value: unknown, where: string): void {
 }
 
 function checkText(text: string, param: string): void {
+  if (!isUnsafe(text)) return;
   if (text.includes('\u0000')) throw validationError(param, `'${param}' contains a NUL character (U+0000), which is not accepted in text.`);
-  if (LONE_SURROGATE.test(text)) throw validationError(param, `'${param}' contains an unpaired UTF-16 surrogate; send well-formed Unicode text.`);
+  throw validationError(param, `'${param}' contains an unpaired UTF-16 surrogate; send well-formed Unicode text.`);
 }
