@@ -21,6 +21,12 @@ export interface HttpOptions {
   customers: number;
   /** At most this long paced debits before the figures, until creditbook's WAL file stops growing (wal-warmup.ts). */
   walWarmupLimitSeconds: number;
+  /**
+   * Unrecorded paced balance reads on each server before the read figures. Creditbook's read path runs nowhere
+   * before this phase, so its first seconds run while V8 still compiles it: 154–165 µs of CPU per read over the
+   * first 4 s here, 95–124 µs after (bench/README.md, section 2). The debit path is warm by then (wal-warmup.ts).
+   */
+  readWarmupSeconds: number;
 }
 
 export interface HttpBenchResult {
@@ -183,9 +189,9 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
       Measured & { roundRates: number[] },
       Measured & { roundRates: number[] },
     ];
-    progress(`http: balance reads paced at ${options.pacedRate}/s, creditbook / bare Fastify in turn`);
+    progress(`http: balance reads paced at ${options.pacedRate}/s, creditbook / bare Fastify in turn (after ${options.readWarmupSeconds} s of unrecorded reads on each)`);
     const [balancesOurs, balancesBare] = await runPacedLoad(
-      { ...paced, targets: [ours, bare].map((server) => ({ baseUrl: server.baseUrl, paths: balancePaths, headers: { authorization: headers.authorization }, pid: server.pid })) },
+      { ...paced, warmupSeconds: options.readWarmupSeconds, targets: [ours, bare].map((server) => ({ baseUrl: server.baseUrl, paths: balancePaths, headers: { authorization: headers.authorization }, pid: server.pid })) },
       directory,
     );
 

@@ -18,7 +18,7 @@ import { runUsageBench } from './usage-bench.ts';
 const settings = {
   inProcess: { seconds: 2, rounds: 3, warmupSeconds: 1, inFlight: 256, rawBatchSize: 256, walWarmupLimitSeconds: 20 },
   counts: { operations: 200, batch: 32 },
-  http: { seconds: 4, saturationRounds: 3, pacedRate: 2000, pacedSeconds: 5, pacedRounds: 3, saturationConnections: 64, customers: 200, walWarmupLimitSeconds: 20 },
+  http: { seconds: 4, saturationRounds: 3, pacedRate: 2000, pacedSeconds: 5, pacedRounds: 3, saturationConnections: 64, customers: 200, walWarmupLimitSeconds: 20, readWarmupSeconds: 6 },
   footprint: { customers: 10_000, grantsPerCustomer: 10, concurrency: 256, balanceReads: 20, debitSeconds: 4 },
   postgres: {
     adminUrl: process.env.CREDITBOOK_BENCH_POSTGRES_URL ?? process.env.CREDITBOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',

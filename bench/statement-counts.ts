@@ -5,9 +5,9 @@ import { composeDependencies } from '../src/cli/composition-root.ts';
 import { buildServer } from '../src/http/server.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
-import { figureLine, formatCount, progress } from './format.ts';
+import { figureLine, formatCount, plainLine, progress } from './format.ts';
 import { RawLedger } from './raw-ledger.ts';
-import { WalMeter, WalRestarted } from './wal-meter.ts';
+import { framesByBtree, WalMeter, WalRestarted } from './wal-meter.ts';
 import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALLET_COUNT } from './workload.ts';
 
 /**
@@ -33,6 +33,8 @@ interface Counts {
   readStatements: number;
   walBytesSingle: number;
   walBytesBatched: number;
+  /** The batched run's WAL frames per debit by b-tree, most first. */
+  walFramesBatchedByBtree: Array<[name: string, frames: number]>;
 }
 
 async function countCreditbook(path: string, mode: 'test' | 'live', options: StatementCountOptions): Promise<Counts> {
@@ -83,12 +85,12 @@ async function countCreditbook(path: string, mode: 'test' | 'live', options: Sta
     statements = 0;
     for (let count = 0; count < options.operations; count += 1) await call('GET', `/v1/balances?customerId=${customerIds[count % customerIds.length]}&unit=${UNIT_CODE}`);
     const readStatements = statements / options.operations;
-    const walBytesSingle = await walBytesPerDebit(path, debit, options.operations, 1);
+    const walBytesSingle = (await walPerDebit(path, debit, options.operations, 1)).bytes;
     statements = 0;
     const before = index;
-    const walBytesBatched = await walBytesPerDebit(path, debit, options.operations / options.batch, options.batch);
+    const batched = await walPerDebit(path, debit, options.operations / options.batch, options.batch);
     const batchedDebitStatements = statements / (index - before);
-    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched };
+    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched: batched.bytes, walFramesBatchedByBtree: batched.byBtree };
   } finally {
     await server?.close();
     await store.close();
@@ -109,13 +111,13 @@ async function countRaw(path: string, options: StatementCountOptions): Promise<C
     const readStatements = statements / options.operations;
     // No checkpointer here (synchronous=FULL autocheckpoints at 1,000 pages): a pinned reader keeps the WAL appending.
     const one = async () => void (index += ledger.debitOne(index));
-    const walBytesSingle = await walBytesPerDebit(path, one, options.operations, 1);
+    const walBytesSingle = (await walPerDebit(path, one, options.operations, 1)).bytes;
     const batchOf = async () => void (index += ledger.debitBatch(index, options.batch));
     statements = 0;
     const before = index;
-    const walBytesBatched = await walBytesPerDebit(path, batchOf, options.operations / options.batch, 1, options.batch);
+    const batched = await walPerDebit(path, batchOf, options.operations / options.batch, 1, options.batch);
     const batchedDebitStatements = statements / (index - before);
-    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched };
+    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched: batched.bytes, walFramesBatchedByBtree: batched.byBtree };
   } finally {
     ledger.close();
   }
@@ -123,10 +125,16 @@ async function countRaw(path: string, options: StatementCountOptions): Promise<C
 
 /**
  * WAL bytes per debit over `rounds` rounds of `inFlight` concurrent `debit()` calls (each
- * call making `perCall` debits). The meter pins the WAL right after a commit; if a
- * checkpoint restarted it first, the measurement is taken again.
+ * call making `perCall` debits), and its frames per debit by b-tree. The meter pins the WAL
+ * right after a commit; if a checkpoint restarted it first, the measurement is taken again.
  */
-async function walBytesPerDebit(path: string, debit: () => Promise<unknown>, rounds: number, inFlight: number, perCall = 1): Promise<number> {
+async function walPerDebit(
+  path: string,
+  debit: () => Promise<unknown>,
+  rounds: number,
+  inFlight: number,
+  perCall = 1,
+): Promise<{ bytes: number; byBtree: Array<[name: string, frames: number]> }> {
   for (let attempt = 0; ; attempt += 1) {
     await debit();
     const meter = new WalMeter(path);
@@ -134,7 +142,10 @@ async function walBytesPerDebit(path: string, debit: () => Promise<unknown>, rou
       const before = meter.frames();
       for (let round = 0; round < rounds; round += 1) await Promise.all(Array.from({ length: inFlight }, debit));
       const after = meter.frames();
-      return ((after.pages.length - before.pages.length) * (after.pageSize + 24)) / (rounds * inFlight * perCall);
+      const debits = rounds * inFlight * perCall;
+      const written = after.pages.slice(before.pages.length);
+      const byBtree = framesByBtree(path, written).map(([name, frames]): [string, number] => [name, frames / debits]);
+      return { bytes: (written.length * (after.pageSize + 24)) / debits, byBtree };
     } catch (error) {
       if (!(error instanceof WalRestarted) || attempt >= 4) throw error;
     } finally {
@@ -144,6 +155,17 @@ async function walBytesPerDebit(path: string, debit: () => Promise<unknown>, rou
 }
 
 const formatCountOne = (value: number): string => value.toFixed(1);
+
+/** The b-trees behind most of each side's WAL frames, so a change to the schema shows where its pages went. */
+function btreeLine(label: string, ours: Array<[string, number]>, raw: Array<[string, number]>): string {
+  const top = (byBtree: Array<[string, number]>) =>
+    byBtree
+      .slice(0, 5)
+      .map(([name, frames]) => `${name} ${frames.toFixed(2)}`)
+      .join(', ');
+  const total = (byBtree: Array<[string, number]>) => byBtree.reduce((sum, [, frames]) => sum + frames, 0).toFixed(2);
+  return plainLine(label, `${total(ours)} (${top(ours)})  | baseline raw better-sqlite3 ${total(raw)} (${top(raw)})`);
+}
 
 export async function runStatementCounts(options: StatementCountOptions): Promise<string[]> {
   const directory = makeTempDirectory('creditbook-bench-counts-');
@@ -162,6 +184,7 @@ export async function runStatementCounts(options: StatementCountOptions): Promis
       line('SQLite statements per balance read, live key', live.readStatements, raw.readStatements),
       line('WAL bytes per debit, 1 per transaction', live.walBytesSingle, raw.walBytesSingle, formatCount),
       line(`WAL bytes per debit, ${options.batch} in flight`, live.walBytesBatched, raw.walBytesBatched, formatCount),
+      btreeLine(`WAL frames per debit by b-tree, ${options.batch} in flight`, live.walFramesBatchedByBtree, raw.walFramesBatchedByBtree),
     ];
   } finally {
     removeTempDirectory(directory);
