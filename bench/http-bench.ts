@@ -24,7 +24,7 @@ export interface HttpOptions {
   /**
    * Unrecorded paced balance reads on each server before the read figures. Creditbook's read path runs nowhere
    * before this phase, so its first seconds run while V8 still compiles it: 154–165 µs of CPU per read over the
-   * first 4 s here, 95–124 µs after (bench/README.md, section 2). The debit path is warm by then (wal-warmup.ts).
+   * first 4 s here, 95–124 µs after (bench/README.md, section 3). The debit path is warm by then (wal-warmup.ts).
    */
   readWarmupSeconds: number;
 }
