@@ -90,7 +90,7 @@ async function countCreditbook(path: string, mode: 'test' | 'live', options: Sta
     const before = index;
     const batched = await walPerDebit(path, debit, options.operations / options.batch, options.batch);
     const batchedDebitStatements = statements / (index - before);
-    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched: batched.bytes, walFramesBatchedByBtree: batched.byBtree };
+    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched: batched.bytes, walFramesBatchedByBtree: framesPerDebitByBtree(path, batched) };
   } finally {
     await server?.close();
     await store.close();
@@ -117,24 +117,26 @@ async function countRaw(path: string, options: StatementCountOptions): Promise<C
     const before = index;
     const batched = await walPerDebit(path, batchOf, options.operations / options.batch, 1, options.batch);
     const batchedDebitStatements = statements / (index - before);
-    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched: batched.bytes, walFramesBatchedByBtree: batched.byBtree };
+    return { debitStatements, batchedDebitStatements, readStatements, walBytesSingle, walBytesBatched: batched.bytes, walFramesBatchedByBtree: framesPerDebitByBtree(path, batched) };
   } finally {
     ledger.close();
   }
 }
 
+interface WalWritten {
+  /** WAL bytes per debit. */
+  bytes: number;
+  /** The page of each frame written, in order. */
+  pages: number[];
+  debits: number;
+}
+
 /**
  * WAL bytes per debit over `rounds` rounds of `inFlight` concurrent `debit()` calls (each
- * call making `perCall` debits), and its frames per debit by b-tree. The meter pins the WAL
- * right after a commit; if a checkpoint restarted it first, the measurement is taken again.
+ * call making `perCall` debits), and the pages its frames wrote. The meter pins the WAL right
+ * after a commit; if a checkpoint restarted it first, the measurement is taken again.
  */
-async function walPerDebit(
-  path: string,
-  debit: () => Promise<unknown>,
-  rounds: number,
-  inFlight: number,
-  perCall = 1,
-): Promise<{ bytes: number; byBtree: Array<[name: string, frames: number]> }> {
+async function walPerDebit(path: string, debit: () => Promise<unknown>, rounds: number, inFlight: number, perCall = 1): Promise<WalWritten> {
   for (let attempt = 0; ; attempt += 1) {
     await debit();
     const meter = new WalMeter(path);
@@ -143,9 +145,8 @@ async function walPerDebit(
       for (let round = 0; round < rounds; round += 1) await Promise.all(Array.from({ length: inFlight }, debit));
       const after = meter.frames();
       const debits = rounds * inFlight * perCall;
-      const written = after.pages.slice(before.pages.length);
-      const byBtree = framesByBtree(path, written).map(([name, frames]): [string, number] => [name, frames / debits]);
-      return { bytes: (written.length * (after.pageSize + 24)) / debits, byBtree };
+      const pages = after.pages.slice(before.pages.length);
+      return { bytes: (pages.length * (after.pageSize + 24)) / debits, pages, debits };
     } catch (error) {
       if (!(error instanceof WalRestarted) || attempt >= 4) throw error;
     } finally {
@@ -155,6 +156,10 @@ async function walPerDebit(
 }
 
 const formatCountOne = (value: number): string => value.toFixed(1);
+
+function framesPerDebitByBtree(path: string, written: WalWritten): Array<[name: string, frames: number]> {
+  return framesByBtree(path, written.pages).map(([name, frames]) => [name, frames / written.debits]);
+}
 
 /** The b-trees behind most of each side's WAL frames, so a change to the schema shows where its pages went. */
 function btreeLine(label: string, ours: Array<[string, number]>, raw: Array<[string, number]>): string {
