@@ -6,7 +6,7 @@ import type { WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { rememberedStateNow, rememberReadState } from './remembered-wallet.ts';
-import { resolveWallet, type WalletReference } from './wallet-address.ts';
+import { knownWallet, resolveWallet, type WalletReference } from './wallet-address.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
 import { emptyWallet, snapshotOf, type LoadedWallet } from './wallet-operation.ts';
 
@@ -72,6 +72,22 @@ export async function readBalance(
   }
   return { wallet, balance: (await loadWalletHistory(repository, wallet)).balanceAt(at), walletExists: true };
 }
+
+/**
+ * What `getBalance` answers for the balance now, with no read and no promise, when it would come
+ * from a steady remembered state (`rememberedBalanceNow` with a `steadyKey`) of a wallet whose
+ * unit and customer are known (`knownWallet`); otherwise undefined, and the caller asks
+ * `getBalance`. A balance read of a wallet nothing happened to then runs in one turn: the
+ * promises of the general path cost such a read about 8 µs of its CPU in a running server.
+ */
+export function steadyBalanceNow(dependencies: AppDependencies, context: RequestContext, reference: WalletReference): SteadyBalanceResult | undefined {
+  const known = knownWallet(dependencies, context, reference);
+  if (!known) return undefined;
+  const result = rememberedBalanceNow(dependencies, context, known.address, currentTime(dependencies, context.environment));
+  return result?.steadyKey ? (result as SteadyBalanceResult) : undefined;
+}
+
+export type SteadyBalanceResult = BalanceResult & { steadyKey: object };
 
 /**
  * The balance now from the wallet state this process remembers (`Store.rememberedWalletState`:

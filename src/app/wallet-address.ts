@@ -20,6 +20,8 @@ export interface ResolvedWallet {
  * off every write.
  */
 export async function resolveWallet(dependencies: AppDependencies, context: RequestContext, reference: WalletReference): Promise<ResolvedWallet> {
+  const known = knownWallet(dependencies, context, reference);
+  if (known) return known;
   const environmentId = context.environment.id;
   const walletKey = reference.walletKey ?? '';
   if (walletKey.length > 200) throw validationError('walletKey', 'walletKey must be at most 200 characters.');
@@ -30,6 +32,20 @@ export async function resolveWallet(dependencies: AppDependencies, context: Requ
     if (!customer) throw notFound('customer', reference.customerId, 'customerId');
     dependencies.lookups.customers.set(customerKey, true);
   }
+  return { address: { environmentId, customerId: reference.customerId, unit: unit.code, walletKey }, unit };
+}
+
+/**
+ * What `resolveWallet` resolves with when both the unit and the customer were found before
+ * (`dependencies.lookups`), with no read and no promise; otherwise undefined, and so for any
+ * reference `resolveWallet` would refuse.
+ */
+export function knownWallet(dependencies: AppDependencies, context: RequestContext, reference: WalletReference): ResolvedWallet | undefined {
+  const environmentId = context.environment.id;
+  const walletKey = reference.walletKey ?? '';
+  if (walletKey.length > 200) return undefined;
+  const unit = dependencies.lookups.units.get(lookupKey(environmentId, reference.unit));
+  if (!unit || !dependencies.lookups.customers.get(lookupKey(environmentId, reference.customerId))) return undefined;
   return { address: { environmentId, customerId: reference.customerId, unit: unit.code, walletKey }, unit };
 }
 

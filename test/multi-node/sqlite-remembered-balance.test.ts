@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { upsertWallet } from '../../src/app/accounts.ts';
-import { getBalance, readBalance, type BalanceResult } from '../../src/app/balances.ts';
+import { getBalance, readBalance, steadyBalanceNow, type BalanceResult } from '../../src/app/balances.ts';
 import { createDebit } from '../../src/app/debits.ts';
 import { currentTime } from '../../src/app/dependencies.ts';
 import { changeGrant, createGrant } from '../../src/app/grants.ts';
 import { createHold, endHold } from '../../src/app/holds.ts';
 import { advanceTestClock } from '../../src/app/time-events.ts';
 import { walletCoalesceKey } from '../../src/app/remembered-wallet.ts';
+import { knownWallet } from '../../src/app/wallet-address.ts';
 import { formatAmount } from '../../src/domain/amount.ts';
 import { CreditbookError } from '../../src/domain/errors.ts';
 import type { CachedWalletState, CachedWalletWork } from '../../src/store/port.ts';
@@ -55,7 +56,13 @@ forStore('sqlite', 'balance reads from remembered wallet states', (target) => {
     // With the data_version a request's authentication reads, a read may remember what it loaded.
     const context = options.authenticated ? { ...fixture.context, externalChanges: on.store.externalChanges() } : fixture.context;
     on.statements.length = 0;
+    // The route's synchronous path, asked first: it answers what getBalance answers, and it answers whenever
+    // getBalance's answer is steady and the wallet's unit and customer were known before.
+    const known = knownWallet(fixture.dependencies, context, walletOf(fixture)) !== undefined;
+    const steady = steadyBalanceNow(fixture.dependencies, context, walletOf(fixture));
     const result = await getBalance(fixture.dependencies, context, walletOf(fixture));
+    if (steady) assert.deepEqual(steady, result, 'steadyBalanceNow answers what getBalance answers');
+    if (known && result.steadyKey) assert.ok(steady, 'a steady balance of a known wallet is answered synchronously');
     const ran = on.statements.splice(0);
     // A wallet that does not exist yet is answered with a fresh ID each time: only that may differ.
     const comparable = (answer: BalanceResult) => {

@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getBalanceHistory } from '../../app/balance-history.ts';
-import { getBalance } from '../../app/balances.ts';
+import { getBalance, steadyBalanceNow } from '../../app/balances.ts';
 import { listLedgerEntries } from '../../app/ledger-reads.ts';
 import { getRunway } from '../../app/runway.ts';
 import { balanceHistoryView, BalanceHistoryResponse, runwayView, RunwayResponse } from '../history-presenters.ts';
@@ -26,7 +26,15 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
       success: { 200: BalanceView },
       errors: [404],
     }),
-  }, async (request, reply) => {
+  }, (request, reply) => {
+    // Not an async handler: a steady balance is sent in this turn, with no promise (steadyBalanceNow).
+    const steady = request.query.at === undefined ? steadyBalanceNow(app, contextOf(request), request.query) : undefined;
+    const steadyBody = steady && steadyBodies.bodyAt(steady.steadyKey, steady.balance.at);
+    if (steadyBody === undefined) return balanceReply(request, reply);
+    reply.type(JSON_CONTENT_TYPE).send(steadyBody);
+  });
+
+  const balanceReply = async (request: FastifyRequest<{ Querystring: Static<typeof BalanceQuery> }>, reply: FastifyReply) => {
     const { at, ...reference } = request.query;
     const result = await getBalance(app, contextOf(request), Object.assign({}, reference, { at: parseOptionalTimestamp(at, 'at') ?? undefined }));
     const { steadyKey } = result;
@@ -36,7 +44,7 @@ export function registerBalanceRoutes(server: FastifyInstance, { app }: RouteDep
     const view = balanceView(result.wallet, result.balance);
     if (steadyKey) steadyBodies.remember(steadyKey, view, (shown) => String(reply.serialize(shown)));
     return view;
-  });
+  };
 
   server.get<{ Querystring: Static<typeof BalanceHistoryQuery> }>(
     '/balances/history',
