@@ -104,9 +104,15 @@ it('lets writes go on while a reader holds the WAL, and restarts it once the rea
 it('does not cut the WAL file back when an ordinary cycle ends a little over its limit', async () => {
   // Large enough that a cycle's overshoot (what is written while the restart is asked for) stays under the limit.
   const limitFrames = 1024;
+  // The store cuts back only a file over twice the limit (journal_size_limit). A cycle gets there only when the
+  // restart comes late: a reader held the WAL, or, on a machine busy with other tests, the checkpointer's thread
+  // ran late. Such a cycle may be cut back; an ordinary one may not.
+  const cutBackAbove = 2 * limitFrames * PAGE;
   await withBoundedStore(limitFrames, async (store, path) => {
     let written = 0;
     let largest = 0;
+    let largestEver = 0;
+    let lateCycles = 0;
     const shrinks: string[] = [];
     await writeSteadily(
       store,
@@ -114,12 +120,17 @@ it('does not cut the WAL file back when an ordinary cycle ends a little over its
       () => {
         written += PAGE;
         const size = walBytes(path);
-        if (store.walRestarts > 0 && size < largest) shrinks.push(`${largest} → ${size}`);
+        if (store.walRestarts > 0 && size < largest) {
+          if (largest > cutBackAbove) lateCycles += 1;
+          else shrinks.push(`${largest} → ${size}`);
+          largest = size;
+        }
         largest = Math.max(largest, size);
+        largestEver = Math.max(largestEver, size);
       },
     );
-    assert.ok(store.walRestarts >= 3, `the WAL restarted ${store.walRestarts} times`);
-    assert.ok(largest > limitFrames * PAGE, `a cycle ended over the limit (largest ${largest} bytes)`);
-    assert.deepEqual(shrinks, [], 'the file kept its size across restarts');
+    assert.ok(store.walRestarts - lateCycles >= 3, `the WAL restarted ${store.walRestarts} times, ${lateCycles} of them after a late restart`);
+    assert.ok(largestEver > limitFrames * PAGE, `a cycle ended over the limit (largest ${largestEver} bytes)`);
+    assert.deepEqual(shrinks, [], 'the file kept its size across ordinary restarts');
   });
 });
