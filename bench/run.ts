@@ -107,7 +107,7 @@ async function main(): Promise<void> {
  * server (SERVER_NODE_FLAGS), as every server the bench starts does: started without them, it runs itself again with
  * them. Without them, once the bench's other modules were loaded, V8's allocation-site pretenuring sent a batched
  * in-process debit's objects to the old generation: 44–46 µs of CPU a debit against 38–42, scavenges twice as long,
- * and the batched ratio 0.51–0.56 against 0.57–0.60 (bench/README.md, section 1).
+ * and the batched ratio 0.52–0.55 against 0.58 with them (bench/README.md, section 1).
  */
 function runAgainWithServerFlags(): boolean {
   if (SERVER_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) return false;
