@@ -9,6 +9,8 @@
 // spell of the machine over every variant alike, which two servers in turn could not do here (an A/A pair of
 // servers differed by 5%; variants of one server repeat within 2–3%). SIGUSR2 starts the tally over (after a
 // warm-up); every 2 s a line `variants [[variant, requests, µs per request], …]` goes to stderr.
+// A change that moves work to a later turn of the event loop (a batch held back) charges part of it to the variant
+// after it: give such a change turns far longer than what it defers (bench/README.md, section 2, "Larger batches").
 import http from 'node:http';
 
 const variants = (process.env.VARIANTS ?? '0').split(',').map(Number);
