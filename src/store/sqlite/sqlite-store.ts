@@ -4,6 +4,7 @@ import type { CachedWalletState, CachedWalletWork, Store, StoreHealth } from '..
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
 import { Repository } from '../repository/repository.ts';
 import { Checkpointer, DEFAULT_RESTART_ABOVE_FRAMES } from './checkpointer.ts';
+import { GroupCommit, RememberedStateRefused, type Touches } from './group-commit.ts';
 import { WalIndexHeader } from './wal-index-header.ts';
 import { WalSync } from './wal-sync.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
@@ -11,10 +12,6 @@ import { RecordedWrites } from '../recorded-writes.ts';
 import { SqliteExecutor } from './sqlite-executor.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false };
-/** At most this many operations share one transaction and one fsync. */
-const MAX_BATCH = 256;
-/** With no batch awaiting its fsync, a queue longer than this is split in two (`nextBatchSize`). */
-const SPLIT_ABOVE = 16;
 
 export interface SqliteStoreOptions {
   /** Told the SQL of every statement either connection runs (better-sqlite3's `verbose`): the bench counts them. */
@@ -32,19 +29,6 @@ export interface SqliteStoreOptions {
    * pool they are computed, committed and fsynced beside it (docs/production.md).
    */
   inlineLoneCommitSync?: boolean;
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-interface QueuedWork {
-  work: (repository: Repository) => Promise<unknown>;
-  /**
-   * What a work that writes may change of remembered wallet states: `remembers` (a cachedWalletTransaction)
-   * keeps its own wallet's up to date; one with a coalesce key changes that wallet only; any other may change any.
-   */
-  touches: { remembers: true } | { key: string } | 'any';
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -65,23 +49,17 @@ const READER_CACHE_KIB = 65_536;
  * The embedded store: one SQLite file in WAL mode. A transaction's promise
  * resolves only after its WAL frames are fsynced (see wal-sync.ts): the same
  * durability as synchronous=FULL, without blocking the event loop on the fsync.
- *
- * Group commit: concurrent transactions queue up and run one after another
- * inside a single BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT (a failing
- * operation rolls back alone), so one fsync serves the whole batch. Savepoints
- * are taken only when needed: a batch runs first without any; if an operation
- * fails after writing, the transaction rolls back, that operation fails, and the
- * others run again, each in a savepoint opened at its first write (runBatch). All writes go
- * through one connection in this process, which serialises writers per database
- * (and so per wallet); other processes wait on SQLite's lock (busy_timeout).
- * Reads use a second connection and see only committed data.
+ * Concurrent transactions share one BEGIN IMMEDIATE … COMMIT and one fsync
+ * (group-commit.ts). All writes go through one connection in this process,
+ * which serialises writers per database (and so per wallet); other processes
+ * wait on SQLite's lock (busy_timeout). Reads use a second connection and see
+ * only committed data.
  */
 export class SqliteStore implements Store {
   readonly capabilities = capabilities;
   private readonly writer: Database.Database;
   private readonly reader: Database.Database;
   private readonly writeExecutor: SqliteExecutor;
-  private readonly writeRepository: Repository;
   private readonly readRepository: Repository;
   /**
    * What an attempt on a remembered state writes through (runCached): one recorder, cleared per attempt.
@@ -89,23 +67,16 @@ export class SqliteStore implements Store {
    */
   private readonly recordedWrites = new RecordedWrites<readonly [string, readonly unknown[]]>((sql, params) => [sql, params]);
   private readonly recordingRepository = new Repository(this.recordedWrites, capabilities);
-  private readonly savepoint: { begin: Database.Statement; release: Database.Statement; rollback: Database.Statement };
   private readonly walSync: WalSync;
   private readonly checkpointer: Checkpointer;
+  private readonly groupCommit: GroupCommit;
   private readonly readTransaction: { begin: Database.Statement; commit: Database.Statement };
-  /** The batch's transaction, prepared once: `exec` would parse the statement again for every batch. */
-  private readonly writeTransaction: { begin: Database.Statement; commit: Database.Statement; rollback: Database.Statement };
   private readonly dataVersion: Database.Statement;
   /** Lets `externalChanges()` answer without asking SQLite while no connection has committed (wal-index-header.ts). */
   private readonly walIndexHeader: WalIndexHeader;
   /** What `PRAGMA data_version` answered after the header was last marked. */
   private knownDataVersion: number | undefined;
   private openReads = 0;
-  private queue: QueuedWork[] = [];
-  private flushScheduled = false;
-  private batchesAwaitingSync = 0;
-  /** A flush waits for the oldest batch's fsync (see afterFlush). */
-  private flushHeld = false;
   private readonly rememberedWallets: RememberedWallets;
   /** `PRAGMA data_version` when the remembered states were last known valid. */
   private rememberedAt: string | undefined;
@@ -128,12 +99,8 @@ export class SqliteStore implements Store {
   private readBeganAt = 0;
   /** Counts what cachedWalletTransaction did, for tests and the bench. */
   readonly rememberedCounts = { remembered: 0, refused: 0, full: 0 };
-  /** How often the WAL reached its limit and was restarted (checkpointer.ts): from the first, its file is full size. */
-  walRestarts = 0;
-  private readonly inlineLoneCommitSync: boolean;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    this.inlineLoneCommitSync = options.inlineLoneCommitSync ?? true;
     const connectionOptions = options.onStatement ? { verbose: (sql: unknown) => options.onStatement!(String(sql)) } : {};
     this.writer = new Database(path, connectionOptions);
     this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
@@ -158,18 +125,25 @@ export class SqliteStore implements Store {
     this.reader.pragma('busy_timeout = 10000');
     this.tune(this.reader, READER_CACHE_KIB);
     this.reader.pragma('query_only = ON');
-    this.savepoint = {
-      begin: this.writer.prepare('SAVEPOINT operation'),
-      release: this.writer.prepare('RELEASE operation'),
-      rollback: this.writer.prepare('ROLLBACK TO operation'),
-    };
     this.readTransaction = { begin: this.reader.prepare('BEGIN'), commit: this.reader.prepare('COMMIT') };
-    this.writeTransaction = { begin: this.writer.prepare('BEGIN IMMEDIATE'), commit: this.writer.prepare('COMMIT'), rollback: this.writer.prepare('ROLLBACK') };
     // On the writer: it changes when any other connection commits (another process; this one's reader never writes).
     this.dataVersion = this.writer.prepare('PRAGMA data_version').pluck();
     this.writeExecutor = new SqliteExecutor(this.writer);
-    this.writeRepository = new Repository(this.writeExecutor, capabilities);
     this.readRepository = new Repository(new SqliteExecutor(this.reader), capabilities);
+    this.groupCommit = new GroupCommit({
+      writer: this.writer,
+      writeExecutor: this.writeExecutor,
+      writeRepository: new Repository(this.writeExecutor, capabilities),
+      walSync: this.walSync,
+      checkpointer: this.checkpointer,
+      inlineLoneCommitSync: options.inlineLoneCommitSync ?? true,
+      listener: { began: () => this.batchBegan(), mayChangeWalletState: (touches) => this.forgetTouched(touches), ended: (committed) => this.batchEnded(committed) },
+    });
+  }
+
+  /** How often the WAL reached its limit and was restarted (checkpointer.ts): from the first, its file is full size. */
+  get walRestarts(): number {
+    return this.groupCommit.walRestarts;
   }
 
   /** Memory-mapped reads (the hot path touches index pages all over the file) and a page cache of `cacheKib`. */
@@ -201,7 +175,7 @@ export class SqliteStore implements Store {
   }
 
   transaction<T>(work: (repository: Repository) => Promise<T>, options: { coalesceKey?: string } = {}): Promise<T> {
-    return this.enqueue(work, options.coalesceKey === undefined ? 'any' : { key: options.coalesceKey }) as Promise<T>;
+    return this.groupCommit.enqueue(work, options.coalesceKey === undefined ? 'any' : { key: options.coalesceKey }) as Promise<T>;
   }
 
   /**
@@ -216,12 +190,12 @@ export class SqliteStore implements Store {
    * writing only other tables, such as the outbox, forgets nothing), and a
    * rollback forgets every state. An attempt that throws wrote nothing (its
    * writes are recorded first) and `full` runs; one whose writes fail (a used
-   * idempotency key) is undone and runs again on `full` (see runBatch). A read
+   * idempotency key) is undone and runs again on `full` (group-commit.ts, `runBatch`). A read
    * may use a state once its batch committed (`rememberedWalletState`).
    */
   cachedWalletTransaction<T, State extends CachedWalletState>(key: string, work: CachedWalletWork<T, State>): Promise<T> {
     const cached = work as unknown as CachedWalletWork<unknown, CachedWalletState>;
-    return this.enqueue((repository) => this.runCached(key, cached, repository), { remembers: true }) as Promise<T>;
+    return this.groupCommit.enqueue((repository) => this.runCached(key, cached, repository), { remembers: true }) as Promise<T>;
   }
 
   private async runCached(key: string, work: CachedWalletWork<unknown, CachedWalletState>, repository: Repository): Promise<unknown> {
@@ -297,16 +271,6 @@ export class SqliteStore implements Store {
     return this.batchDataVersion;
   }
 
-  private enqueue(work: (repository: Repository) => Promise<unknown>, touches: QueuedWork['touches']): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ work, touches, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
-  }
-
   /**
    * Reads run in a read transaction on the reader connection, so every statement
    * sees one snapshot even while another process commits to the same file.
@@ -344,168 +308,31 @@ export class SqliteStore implements Store {
   }
 
   private async closeOnce(): Promise<void> {
-    while (this.queue.length > 0 || this.flushScheduled || this.batchesAwaitingSync > 0) await new Promise((resolve) => setImmediate(resolve));
+    await this.groupCommit.drain();
     await this.checkpointer.stop();
     this.reader.close();
     this.writer.close();
     this.walSync.close();
     this.walIndexHeader.close();
   }
-
-  private async flush(): Promise<void> {
-    // The WAL is over its limit: no batch begins until the checkpointer has let it start over; writes queue meanwhile.
-    if (this.checkpointer.restartWanted) {
-      await this.checkpointer.restart();
-      this.walRestarts += 1;
-    }
-    const batch = this.queue.splice(0, this.nextBatchSize());
-    let outcomes: Outcome[];
-    try {
-      const run = await this.runBatch(batch, false);
-      if ('failed' in run) {
-        // One operation failed after writing, with no savepoint to undo it alone: the transaction was rolled back.
-        // It fails; the others run again (works may be, as on PostgreSQL's retries), this time each in a savepoint.
-        // Its failure is told with the others' outcomes, once the batch is durable, like any outcome.
-        // A refused remembered state is no failure: that operation runs again too, on today's path.
-        const refused = run.error instanceof RememberedStateRefused;
-        const others = refused ? batch : batch.filter((_, index) => index !== run.failed);
-        outcomes = others.length > 0 ? ((await this.runBatch(others, true)) as { outcomes: Outcome[] }).outcomes : [];
-        if (!refused) outcomes.splice(run.failed, 0, { ok: false, error: run.error });
-      } else {
-        outcomes = run.outcomes;
-      }
-    } catch (error) {
-      if (this.writer.inTransaction) this.writeTransaction.rollback.run();
-      this.writeGeneration += 1;
-      this.rememberedWallets.clear();
-      this.uncommittedStates.clear();
-      for (const item of batch) item.reject(error);
-      this.afterFlush();
-      return;
-    }
-    // A lone commit with nothing queued behind it: fsync inline, as synchronous=FULL would (unless `serve` said not to).
-    if (this.inlineLoneCommitSync && batch.length === 1 && this.queue.length === 0) {
-      try {
-        this.walSync.syncNow();
-      } catch (error) {
-        batch[0]!.reject(error);
-        this.afterFlush();
-        return;
-      }
-      const outcome = outcomes[0]!;
-      if (outcome.ok) batch[0]!.resolve(outcome.value);
-      else batch[0]!.reject(outcome.error);
-      this.afterFlush();
-      return;
-    }
-    // The next batch may run while this one's fsync is in flight; nobody hears of this one until it is durable.
-    const durable = this.walSync.afterCommit();
-    this.batchesAwaitingSync += 1;
-    this.afterFlush();
-    try {
-      await durable;
-    } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
-    } finally {
-      this.batchesAwaitingSync -= 1;
-      if (this.flushHeld) {
-        this.flushHeld = false;
-        setImmediate(() => void this.flush());
-      }
-    }
-    batch.forEach((item, index) => {
-      const outcome = outcomes[index]!;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
-    });
-  }
-
-  /**
-   * With no batch awaiting its fsync, a batch of everything queued would leave the event loop idle while its fsync
-   * runs: every caller waits on it. Half of the queue commits and starts its fsync, and the other half is computed
-   * and committed meanwhile (at most two batches await theirs). In process, 256 debits in flight, six alternated
-   * rounds: 11,601 debits/s on average taking everything, 13,601 splitting, more in every round.
-   */
-  private nextBatchSize(): number {
-    if (this.batchesAwaitingSync === 0 && this.queue.length > SPLIT_ABOVE) return Math.min(MAX_BATCH, Math.ceil(this.queue.length / 2));
-    return MAX_BATCH;
-  }
-
-  /**
-   * Runs `batch` in one BEGIN IMMEDIATE … COMMIT and returns each operation's
-   * outcome. An operation that fails before its first write has nothing to undo
-   * and fails alone. Without savepoints (the first try: most batches fail
-   * nothing), one that fails after writing rolls the transaction back and is
-   * named instead; with them, its savepoint, opened at its first write, is
-   * rolled back and it fails alone.
-   */
-  private async runBatch(batch: QueuedWork[], withSavepoints: boolean): Promise<{ outcomes: Outcome[] } | { failed: number; error: unknown }> {
-    this.writeTransaction.begin.run();
+  /** The batch's `data_version` is read once, when a remembered state is first asked for (validDataVersion). */
+  private batchBegan(): void {
     this.batchDataVersion = undefined;
-    const outcomes: Outcome[] = [];
-    for (const [index, item] of batch.entries()) {
-      for (;;) {
-        let wrote = false;
-        this.writeExecutor.beforeWrite = (writesWalletState) => {
-          if (!wrote) {
-            wrote = true;
-            if (withSavepoints) this.savepoint.begin.run();
-          }
-          if (!writesWalletState) return;
-          if (item.touches === 'any') this.rememberedWallets.clear();
-          else if ('key' in item.touches) this.rememberedWallets.forget(item.touches.key);
-        };
-        try {
-          const value = await item.work(this.writeRepository);
-          if (wrote && withSavepoints) this.savepoint.release.run();
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          if (wrote && !withSavepoints) {
-            this.writeTransaction.rollback.run();
-            this.writeGeneration += 1;
-            // Every state remembered in this transaction was written through by it.
-            this.rememberedWallets.clear();
-            this.uncommittedStates.clear();
-            return { failed: index, error };
-          }
-          if (wrote) {
-            this.savepoint.rollback.run();
-            this.savepoint.release.run();
-          }
-          // Its state was taken and not remembered again: it runs once more, on today's path.
-          if (error instanceof RememberedStateRefused) continue;
-          outcomes.push({ ok: false, error });
-        } finally {
-          this.writeExecutor.beforeWrite = undefined;
-        }
-        break;
-      }
-    }
-    this.writeTransaction.commit.run();
-    this.writeGeneration += 1;
-    // The reader now sees what this batch wrote, and so may a read of a state it remembered.
-    this.uncommittedStates.clear();
-    return { outcomes };
+  }
+
+  /** A plain work that writes a table states are made of forgets the wallet it names, or every state when it names none. */
+  private forgetTouched(touches: Touches): void {
+    if (touches === 'any') this.rememberedWallets.clear();
+    else if ('key' in touches) this.rememberedWallets.forget(touches.key);
   }
 
   /**
-   * At most two committed batches wait for their fsyncs, which run side by side
-   * (WalSync). A third batch's work waits in the queue instead and joins whatever
-   * comes meanwhile: while the disk is slow, the requests behind it make one
-   * commit, not one each (each commit writes every page it touched to the WAL
-   * again).
+   * The reader now sees what a committed batch wrote, and so may a read of a state it remembered.
+   * A rollback undid every state remembered in its transaction, which wrote them through.
    */
-  private afterFlush(): void {
-    if (this.queue.length === 0) this.flushScheduled = false;
-    else if (this.batchesAwaitingSync >= 2) this.flushHeld = true;
-    else setImmediate(() => void this.flush());
-  }
-}
-
-/** A remembered state's writes failed (a used idempotency key): undone, the operation runs on today's path. */
-class RememberedStateRefused extends Error {
-  constructor(readonly refusal: unknown) {
-    super('The remembered wallet state was refused.', { cause: refusal });
+  private batchEnded(committed: boolean): void {
+    this.writeGeneration += 1;
+    if (!committed) this.rememberedWallets.clear();
+    this.uncommittedStates.clear();
   }
 }
