@@ -20,3 +20,14 @@ export async function withCheckedOutClient<T>(pool: pg.Pool, use: (client: pg.Po
     client.release(broken);
   }
 }
+
+/** ROLLBACK; a connection on which it fails is marked broken. Returns whether it rolled back. */
+export async function rollback(client: pg.PoolClient, markBroken: (error: Error) => void): Promise<boolean> {
+  try {
+    await client.query('ROLLBACK');
+    return true;
+  } catch (error) {
+    markBroken(error instanceof Error ? error : new Error(String(error)));
+    return false;
+  }
+}

@@ -3,18 +3,17 @@ import { migrations, migrationSql } from '../migrations/migrations.ts';
 import type { CachedWalletState, CachedWalletWork, Store, StoreHealth } from '../port.ts';
 import { Repository } from '../repository/repository.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
-import { PostgresExecutor, StatementCache } from './postgres-executor.ts';
+import { StatementCache, type PostgresExecutor } from './postgres-executor.ts';
 import { Coalescer, type BatchOutcome, type CoalescedItem } from './coalescer.ts';
-import { typeParsers } from './type-parsers.ts';
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
 import { attemptInTurn, refusedBeforeCommit, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
-import { withCheckedOutClient } from './checked-out-client.ts';
+import { rollback, withCheckedOutClient } from './checked-out-client.ts';
+import { createConnectionPool, type ConnectionPoolOptions } from './connection-pool.ts';
+import { DEFAULT_MAX_ATTEMPTS, isRetryable, RetryingTransactions } from './retrying-transactions.ts';
 import { readSchemaRelations, UNKNOWN_RELATIONS, type SchemaRelations } from './schema-relations.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false, mergesInserts: true };
 
-export const DEFAULT_POOL_SIZE = 10;
-export const DEFAULT_MAX_ATTEMPTS = 3;
 /**
  * Key of the advisory lock that serialises migrations across every node
  * starting at once ("cbmigrat" in ASCII, as a bigint). Advisory locks are per
@@ -22,27 +21,12 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
  */
 const MIGRATION_LOCK_KEY = '7161406656947052916';
 
-/**
- * SQLSTATEs after which the whole transaction is run again:
- * - 40001 serialization failure and 40P01 deadlock: PostgreSQL asks for a retry.
- * - 23505 unique violation: a concurrent transaction inserted the same key
- *   first (an idempotency key, a wallet address, a customer's externalId).
- *   Running again sees the winner's row, so the loser replays the stored
- *   response or reports the conflict, exactly as if it had come second.
- */
-const RETRYABLE_SQLSTATES = new Set(['40001', '40P01', '23505']);
-
-export interface PostgresStoreOptions {
-  /** Connections in the pool (default: the URL's `pool_size` parameter, else 10). */
-  poolSize?: number;
+/** The pool's options (connection-pool.ts) and the store's own. */
+export interface PostgresStoreOptions extends ConnectionPoolOptions {
   /** Attempts per transaction for retryable failures (default 3). */
   maxAttempts?: number;
-  /** How long to wait for a connection, in ms (default 30 s; 0 waits forever). */
-  connectionTimeoutMillis?: number;
   /** How many wallets' states to remember for one-round-trip operations (default 10,000; 0: none, every operation on today's path). */
   rememberWallets?: number;
-  /** Called before every query message sent to the server (one round trip each), for tests and the bench. */
-  onRoundTrip?: () => void;
 }
 
 /**
@@ -52,9 +36,9 @@ export interface PostgresStoreOptions {
  * - `transaction` runs at READ COMMITTED. Per-wallet serialisation comes from
  *   `SELECT … FOR UPDATE` on the wallet row (capability `rowLocks`); every
  *   later statement of the transaction starts a new snapshot and so sees what
- *   the previous lock holder committed. Retryable failures (see
- *   RETRYABLE_SQLSTATES) run the whole `work` again, up to `maxAttempts` times:
- *   `work` must not have effects outside the transaction (the app's do not).
+ *   the previous lock holder committed. Retryable failures
+ *   (retrying-transactions.ts) run the whole `work` again, up to `maxAttempts`
+ *   times: `work` must not have effects outside the transaction (the app's do not).
  * - `read` runs in a REPEATABLE READ READ ONLY transaction, so a read of
  *   several statements (balance as of a time, verify) sees one snapshot.
  * - A resolved `transaction` has committed. It is durable as long as the
@@ -65,7 +49,7 @@ export class PostgresStore implements Store {
   readonly capabilities = capabilities;
   private readonly pool: pg.Pool;
   private readonly statements = new StatementCache();
-  private readonly maxAttempts: number;
+  private readonly transactions: RetryingTransactions;
   private readonly coalescer = new Coalescer((items, key) => this.runCoalesced(items, key));
   private readonly rememberedWallets: RememberedWallets;
   /** Counts what cachedWalletTransaction did, for tests and the bench. */
@@ -81,29 +65,11 @@ export class PostgresStore implements Store {
   private readingRelations: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
-  /**
-   * `connectionString` is a libpq-style URL. It may carry `pool_size=<n>`
-   * (Creditbook's own parameter, removed before pg sees the URL), so a
-   * deployment can size the pool from `--db` / DATABASE_URL alone.
-   */
+  /** `connectionString` is a libpq-style URL, which may carry `pool_size=<n>` (connection-pool.ts). */
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
-    const url = takePoolSize(connectionString);
-    const poolSize = options.poolSize ?? url.poolSize ?? DEFAULT_POOL_SIZE;
-    if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`Invalid PostgreSQL pool size: ${poolSize}`);
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.pool = createConnectionPool(connectionString, options);
+    this.transactions = new RetryingTransactions(this.pool, this.statements, capabilities, Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
     this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
-    this.pool = new pg.Pool({
-      connectionString: url.connectionString,
-      max: poolSize,
-      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 30_000,
-      types: typeParsers,
-      application_name: 'creditbook',
-    });
-    // An idle connection that dies (server restart, network) must not crash the
-    // process; the pool drops it and the next checkout opens a new one.
-    this.pool.on('error', () => {});
-    const onRoundTrip = options.onRoundTrip;
-    if (onRoundTrip) this.pool.on('connect', (client) => countQueries(client, onRoundTrip));
   }
 
   async migrate(): Promise<number[]> {
@@ -174,7 +140,7 @@ export class PostgresStore implements Store {
   }
 
   transaction<T>(work: (repository: Repository) => Promise<T>, options: { coalesceKey?: string } = {}): Promise<T> {
-    if (options.coalesceKey === undefined) return this.withRetries({ begin: 'BEGIN ISOLATION LEVEL READ COMMITTED', work, retryWork: true });
+    if (options.coalesceKey === undefined) return this.transactions.run({ begin: 'BEGIN ISOLATION LEVEL READ COMMITTED', work, retryWork: true });
     return this.coalescer.submit(options.coalesceKey, work);
   }
 
@@ -232,7 +198,7 @@ export class PostgresStore implements Store {
             } catch (error) {
               // Rolled back to the savepoint: the state the previous work left stands.
               await executor.run('ROLLBACK TO SAVEPOINT coalesced');
-              if (attempt < this.maxAttempts && isRetryable(error)) continue;
+              if (attempt < this.transactions.maxAttempts && isRetryable(error)) continue;
               outcomes.push({ ok: false, error });
               break;
             }
@@ -244,7 +210,7 @@ export class PostgresStore implements Store {
       return { outcomes, latest, version };
     };
     try {
-      const done = await this.withRetries({ begin: 'BEGIN ISOLATION LEVEL READ COMMITTED', retryWork: true, work: run });
+      const done = await this.transactions.run({ begin: 'BEGIN ISOLATION LEVEL READ COMMITTED', retryWork: true, work: run });
       this.rememberedWallets.remember(key, done.latest, done.version);
       return done.outcomes;
     } catch (error) {
@@ -287,7 +253,7 @@ export class PostgresStore implements Store {
   }
 
   read<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
-    return this.withRetries({ begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work, retryWork: false });
+    return this.transactions.run({ begin: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', work, retryWork: false });
   }
 
   /** Other nodes commit without telling this one: callers keep their own time limits. */
@@ -300,66 +266,6 @@ export class PostgresStore implements Store {
     this.closing ??= this.pool.end();
     return this.closing;
   }
-
-  /**
-   * Runs `work` in a transaction, again after a retryable failure (only when
-   * `retryWork`), and always again when the connection failed before COMMIT
-   * was sent (for example a pooled connection the server had closed): the
-   * server then rolled everything back, so running it again is safe.
-   */
-  private async withRetries<T>(input: {
-    begin: string;
-    work: (repository: Repository, executor: PostgresExecutor) => Promise<T>;
-    retryWork: boolean;
-  }): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.runInTransaction(input.begin, input.work, !input.retryWork);
-      } catch (error) {
-        const retry = neverCommitted.has(error as object) || (input.retryWork && isRetryable(error));
-        if (attempt >= this.maxAttempts || !retry) throw error;
-        if ((error as pg.DatabaseError).code !== '23505') await delay(Math.random() * 5 * attempt);
-      }
-    }
-  }
-
-  private async runInTransaction<T>(
-    begin: string,
-    work: (repository: Repository, executor: PostgresExecutor) => Promise<T>,
-    readOnly: boolean,
-  ): Promise<T> {
-    return withCheckedOutClient(this.pool, async (client, markBroken) => {
-      const executor = new PostgresExecutor(client, this.statements);
-      let phase: 'begin' | 'work' | 'commit' = 'begin';
-      try {
-        await client.query(begin);
-        phase = 'work';
-        const result = await work(new Repository(executor, capabilities), executor);
-        phase = 'commit';
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        // A connection whose ROLLBACK failed is in an unknown state: it is destroyed instead of reused.
-        const rolledBack = await rollback(client, markBroken);
-        // A write whose COMMIT failed on a lost connection may or may not have committed, so only
-        // earlier failures are known to have written nothing. A read-only transaction never writes.
-        const safe = phase === 'begin' || (!rolledBack && (phase === 'work' || readOnly));
-        if (safe && typeof error === 'object' && error !== null) neverCommitted.add(error);
-        throw error;
-      } finally {
-        executor.close();
-      }
-    });
-  }
-}
-
-/** Calls `count` before each query the client sends. */
-function countQueries(client: pg.PoolClient, count: () => void): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-    count();
-    return query(...args);
-  };
 }
 
 /** A coalesced item that may run on a remembered wallet state. */
@@ -374,39 +280,4 @@ function cachedFull(work: CachedWalletWork<unknown, CachedWalletState>): (reposi
 /** A plain transaction's work, which leaves no state to remember. */
 function plainWork(work: (repository: Repository) => Promise<unknown>): (repository: Repository) => Promise<{ value: unknown; next: undefined }> {
   return async (repository) => ({ value: await work(repository), next: undefined });
-}
-
-function takePoolSize(connectionString: string): { connectionString: string; poolSize: number | undefined } {
-  let url: URL;
-  try {
-    url = new URL(connectionString);
-  } catch {
-    return { connectionString, poolSize: undefined };
-  }
-  const value = url.searchParams.get('pool_size');
-  if (value === null) return { connectionString, poolSize: undefined };
-  url.searchParams.delete('pool_size');
-  return { connectionString: url.toString(), poolSize: Number(value) };
-}
-
-/** ROLLBACK; a connection on which it fails is marked broken. Returns whether it rolled back. */
-async function rollback(client: pg.PoolClient, markBroken: (error: Error) => void): Promise<boolean> {
-  try {
-    await client.query('ROLLBACK');
-    return true;
-  } catch (error) {
-    markBroken(error instanceof Error ? error : new Error(String(error)));
-    return false;
-  }
-}
-
-/** Errors after which the transaction is known not to have committed anything, whatever the work was. */
-const neverCommitted = new WeakSet<object>();
-
-function isRetryable(error: unknown): boolean {
-  return error instanceof pg.DatabaseError && error.code !== undefined && RETRYABLE_SQLSTATES.has(error.code);
-}
-
-function delay(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
