@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { typeParsers } from './type-parsers.ts';
 
-export const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_POOL_SIZE = 10;
 
 export interface ConnectionPoolOptions {
   /** Connections in the pool (default: the URL's `pool_size` parameter, else 10). */

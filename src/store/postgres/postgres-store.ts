@@ -9,7 +9,7 @@ import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wal
 import { attemptInTurn, refusedBeforeCommit, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
 import { rollback, withCheckedOutClient } from './checked-out-client.ts';
 import { createConnectionPool, type ConnectionPoolOptions } from './connection-pool.ts';
-import { DEFAULT_MAX_ATTEMPTS, isRetryable, RetryingTransactions } from './retrying-transactions.ts';
+import { isRetryable, RetryingTransactions } from './retrying-transactions.ts';
 import { readSchemaRelations, UNKNOWN_RELATIONS, type SchemaRelations } from './schema-relations.ts';
 
 const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false, mergesInserts: true };
@@ -68,7 +68,7 @@ export class PostgresStore implements Store {
   /** `connectionString` is a libpq-style URL, which may carry `pool_size=<n>` (connection-pool.ts). */
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     this.pool = createConnectionPool(connectionString, options);
-    this.transactions = new RetryingTransactions(this.pool, this.statements, capabilities, Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS));
+    this.transactions = new RetryingTransactions(this.pool, this.statements, capabilities, options.maxAttempts);
     this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
   }
 

@@ -4,7 +4,7 @@ import type { StoreCapabilities } from '../sql-executor.ts';
 import { rollback, withCheckedOutClient } from './checked-out-client.ts';
 import { PostgresExecutor, type StatementCache } from './postgres-executor.ts';
 
-export const DEFAULT_MAX_ATTEMPTS = 3;
+const DEFAULT_MAX_ATTEMPTS = 3;
 
 /**
  * SQLSTATEs after which the whole transaction is run again:
@@ -33,12 +33,17 @@ export interface TransactionRun<T> {
 
 /** Transactions on a connection checked out of the pool for each, run again when that is known to be safe. */
 export class RetryingTransactions {
+  /** Attempts per transaction, the first included (default 3, at least 1). */
+  readonly maxAttempts: number;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly statements: StatementCache,
     private readonly capabilities: StoreCapabilities,
-    readonly maxAttempts: number,
-  ) {}
+    maxAttempts: number | undefined,
+  ) {
+    this.maxAttempts = Math.max(1, maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  }
 
   /**
    * Runs `work` in a transaction, again after a retryable failure (only when

@@ -315,6 +315,7 @@ export class SqliteStore implements Store {
     this.walSync.close();
     this.walIndexHeader.close();
   }
+
   /** The batch's `data_version` is read once, when a remembered state is first asked for (validDataVersion). */
   private batchBegan(): void {
     this.batchDataVersion = undefined;
