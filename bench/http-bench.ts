@@ -136,6 +136,11 @@ async function saturateInTurn(
 
 const cpuOf = (result: LoadResult): number => result.cpuUsPerRequest ?? NaN;
 const formatUs = (value: number): string => `${Math.round(value)} µs`;
+/** A paced figure's CPU per request round by round, ours then the baseline's: a round that ran colder or busier shows. */
+const cpuRounds = (ours: LoadResult, baseline: LoadResult): string => {
+  const rounds = (result: LoadResult) => (result.roundCpuUsPerRequest ?? []).map((value) => Math.round(value)).join(', ');
+  return `rounds: ${rounds(ours)}; baseline: ${rounds(baseline)}`;
+};
 
 /**
  * Figures 2 and 3: the real server beside the minimal route (minimal-route-server.ts)
@@ -224,7 +229,7 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     line(`POST /v1/debits ${rate}: p50 ms`, debitsOurs!.p50Ms, 'bare Fastify', debitsBare!.p50Ms, formatMs);
     p99Line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!, 'bare Fastify', debitsBare!);
     p99Line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!, 'minimal route', debitsMinimal!);
-    line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal route', cpuOf(debitsMinimal!), formatUs);
+    line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal route', cpuOf(debitsMinimal!), formatUs, [], cpuRounds(debitsOurs!, debitsMinimal!));
     const roundRatios = saturatedOurs.roundRates.map((rate, index) => formatRatio(rate, saturatedMinimal.roundRates[index]!)).join(', ');
     line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result], `rounds' ratios: ${roundRatios}`);
     line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'bare Fastify', saturatedBare.result.okPerSecond, formatCount, [undefined, saturatedBare.result]);
@@ -233,7 +238,7 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     line(`GET /v1/balances ${rate}: achieved/s`, balancesOurs!.okPerSecond, 'bare Fastify', balancesBare!.okPerSecond, formatCount, [balancesOurs, balancesBare]);
     line(`GET /v1/balances ${rate}: p50 ms`, balancesOurs!.p50Ms, 'bare Fastify', balancesBare!.p50Ms, formatMs);
     p99Line(`GET /v1/balances ${rate}: p99 ms`, balancesOurs!, 'bare Fastify', balancesBare!);
-    line(`GET /v1/balances ${rate}: server CPU/read`, cpuOf(balancesOurs!), 'bare Fastify', cpuOf(balancesBare!), formatUs);
+    line(`GET /v1/balances ${rate}: server CPU/read`, cpuOf(balancesOurs!), 'bare Fastify', cpuOf(balancesBare!), formatUs, [], cpuRounds(balancesOurs!, balancesBare!));
 
     // `verify` recomputes every balance of the database the load wrote, after the server has stopped.
     await ours.stop();

@@ -60,6 +60,8 @@ export interface LoadResult {
   cpuUsPerRequest?: number;
   /** Paced runs: each round's own p99, in order (the tail moves from round to round; `p99Ms` pools them). */
   roundP99Ms?: number[];
+  /** Paced runs with the server's pid: each round's own server CPU per request, in order. */
+  roundCpuUsPerRequest?: number[];
 }
 
 let configCount = 0;

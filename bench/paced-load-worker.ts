@@ -34,6 +34,7 @@ interface Tally {
   seconds: number;
   cpuMs: number;
   roundP99Ms: number[];
+  roundCpuUsPerRequest: number[];
 }
 
 function send(target: Target, url: URL, index: number, scheduledAt: number, tally: Tally | undefined): Promise<void> {
@@ -94,14 +95,18 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]!;
 }
 
-const tallies: Tally[] = config.targets.map(() => ({ latencies: [], non2xx: 0, errors: 0, seconds: 0, cpuMs: 0, roundP99Ms: [] }));
+const tallies: Tally[] = config.targets.map(() => ({ latencies: [], non2xx: 0, errors: 0, seconds: 0, cpuMs: 0, roundP99Ms: [], roundCpuUsPerRequest: [] }));
 if (config.warmupSeconds > 0) for (const target of config.targets) await run(target, config.warmupSeconds, undefined);
 for (let round = 0; round < config.rounds; round += 1) {
   for (const [index, target] of config.targets.entries()) {
     const tally = tallies[index]!;
     const before = tally.latencies.length;
+    const requestsBefore = before + tally.non2xx;
+    const cpuMsBefore = tally.cpuMs;
     await run(target, config.seconds, tally);
     tally.roundP99Ms.push(percentile(tally.latencies.slice(before).sort((left, right) => left - right), 0.99));
+    const requests = tally.latencies.length + tally.non2xx - requestsBefore;
+    if (target.pid) tally.roundCpuUsPerRequest.push(((tally.cpuMs - cpuMsBefore) * 1000) / Math.max(1, requests));
   }
 }
 const results: LoadResult[] = tallies.map((tally) => {
@@ -117,6 +122,7 @@ const results: LoadResult[] = tallies.map((tally) => {
     p99Ms: percentile(sorted, 0.99),
     ...(tally.cpuMs > 0 ? { cpuUsPerRequest: (tally.cpuMs * 1000) / Math.max(1, sorted.length + tally.non2xx) } : {}),
     roundP99Ms: tally.roundP99Ms,
+    ...(tally.roundCpuUsPerRequest.length > 0 ? { roundCpuUsPerRequest: tally.roundCpuUsPerRequest } : {}),
   };
 });
 agent.destroy();
