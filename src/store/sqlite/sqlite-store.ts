@@ -20,7 +20,7 @@ export interface SqliteStoreOptions {
   rememberWallets?: number;
   /** The WAL is restarted once it holds more frames than this (checkpointer.ts; default 65,536). */
   walRestartAboveFrames?: number;
-  /** How often the checkpointer copies the WAL back and checks its size (default 200 ms). */
+  /** How often the checkpointer checks the WAL's size (default 200 ms); it copies the WAL back every fifth check. */
   checkpointIntervalMs?: number;
   /**
    * A batch of one with nothing queued behind it fsyncs on the event loop (default true): a caller that awaits
