@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { Checkpointer } from './checkpointer.ts';
 
 /** A WAL database holding `frames` or more uncopied frames, its writer left open (closing it would copy them). */
-function databaseWithWalFrames(frames: number): { path: string; writer: Database.Database; remove: () => void } {
+function databaseWithWalFrames(frames: number): { path: string; remove: () => void } {
   const directory = mkdtempSync(join(tmpdir(), 'creditbook-checkpointer-'));
   const path = join(directory, 'wal.db');
   const writer = new Database(path);
@@ -18,7 +18,6 @@ function databaseWithWalFrames(frames: number): { path: string; writer: Database
   for (let index = 0; index < frames; index += 1) insert.run(Buffer.alloc(4096, index % 251));
   return {
     path,
-    writer,
     remove: () => {
       writer.close();
       rmSync(directory, { recursive: true, force: true });
