@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { MX_FRAME_OFFSET } from './wal-index-header.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -44,18 +45,18 @@ const require = createRequire(import.meta.url);
 const workerSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { closeSync, fdatasyncSync, openSync, readSync } = require('node:fs');
-const { endianness } = require('node:os');
+const littleEndian = require('node:os').endianness() === 'LE';
 const Database = require(workerData.driver);
 const database = new Database(workerData.path);
 let databaseFd;
-// The WAL-index header's mxFrame (offset 16 of the -shm file, in the machine's byte order): the WAL's frames now.
+// The WAL-index header's mxFrame (wal-index-header.ts), in the machine's byte order: the WAL's frames now.
 let shmFd;
 const frameCount = Buffer.alloc(4);
 function walFrames() {
   try {
     shmFd ??= openSync(workerData.path + '-shm', 'r');
-    if (readSync(shmFd, frameCount, 0, 4, 16) !== 4) return Infinity;
-    return endianness() === 'LE' ? frameCount.readUInt32LE(0) : frameCount.readUInt32BE(0);
+    if (readSync(shmFd, frameCount, 0, 4, workerData.mxFrameOffset) !== 4) return Infinity;
+    return littleEndian ? frameCount.readUInt32LE(0) : frameCount.readUInt32BE(0);
   } catch {
     return Infinity; // unreadable: checkpoint, which reads the size the exact way
   }
@@ -80,7 +81,7 @@ let tick = 0;
 const timer = setInterval(() => {
   tick += 1;
   // Between copies only the size is checked: a hot page is then copied once a copy interval, not once a tick.
-  if (tick % workerData.copyEveryTicks !== 0 && walFrames() <= workerData.restartAboveFrames) return;
+  if (tick % workerData.copyEveryChecks !== 0 && walFrames() <= workerData.restartAboveFrames) return;
   try {
     const [result] = database.pragma('wal_checkpoint(PASSIVE)');
     if (ticksToWait > 0) ticksToWait -= 1;
@@ -144,7 +145,8 @@ export class Checkpointer {
       workerData: {
         path,
         intervalMs: options.intervalMs ?? 200,
-        copyEveryTicks: Math.max(1, options.copyEveryChecks ?? DEFAULT_COPY_EVERY_CHECKS),
+        copyEveryChecks: Math.max(1, options.copyEveryChecks ?? DEFAULT_COPY_EVERY_CHECKS),
+        mxFrameOffset: MX_FRAME_OFFSET,
         restartAboveFrames: options.restartAboveFrames ?? DEFAULT_RESTART_ABOVE_FRAMES,
         restartWaitMs: options.restartWaitMs ?? 50,
         driver: require.resolve('better-sqlite3'),

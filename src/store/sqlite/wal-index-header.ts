@@ -2,6 +2,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 /** The first copy of the WAL-index header: 48 bytes at the start of the `-shm` file. */
 const HEADER_BYTES = 48;
+/** Where that header keeps mxFrame, the WAL's frame count (a u32 in the machine's byte order). */
+export const MX_FRAME_OFFSET = 16;
 
 /**
  * Tells, with one `pread` and no lock, whether any connection may have committed
