@@ -12,6 +12,10 @@ export function formatMs(value: number): string {
   return value.toFixed(2);
 }
 
+export function formatUs(value: number): string {
+  return `${Math.round(value)} µs`;
+}
+
 export function formatMb(kilobytes: number): string {
   return `${(kilobytes / 1024).toFixed(1)} MB`;
 }

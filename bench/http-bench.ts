@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
-import { figureLine, formatCount, formatMs, formatRatio, plainLine, progress } from './format.ts';
-import { failureNote, runLoad, runPacedLoad, type LoadResult } from './load.ts';
+import { figureLine, formatCount, formatMs, formatRatio, formatUs, plainLine, progress } from './format.ts';
+import { cpuOf, cpuRounds, failureNote, p99Rounds, runLoad, runPacedLoad, type LoadResult } from './load.ts';
 import { runPool } from './measure.ts';
 import { cpuMsOf } from './process-cpu.ts';
 import { printedTestKey, startBareFastify, startCreditbook, startMinimalRoute, verifyDatabase, type ServerProcess } from './processes.ts';
@@ -134,13 +134,6 @@ async function saturateInTurn(
   });
 }
 
-const cpuOf = (result: LoadResult): number => result.cpuUsPerRequest ?? NaN;
-const formatUs = (value: number): string => `${Math.round(value)} µs`;
-/** A paced figure's CPU per request round by round, ours then the baseline's: a round that ran colder or busier shows. */
-const cpuRounds = (ours: LoadResult, baseline: LoadResult): string => {
-  const rounds = (result: LoadResult) => (result.roundCpuUsPerRequest ?? []).map((value) => Math.round(value)).join(', ');
-  return `rounds: ${rounds(ours)}; baseline: ${rounds(baseline)}`;
-};
 
 /**
  * Figures 2 and 3: the real server beside the minimal route (minimal-route-server.ts)
@@ -216,12 +209,10 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
       const note = parts.length > 0 ? `(${parts.join('; ')})` : undefined;
       lines.push(figureLine({ label, ours: oursValue, baselineName, baseline: baselineValue, format, ...(note ? { note } : {}) }));
     };
-    // A paced p99 pools its rounds; each round's own shows how far the tail moves between them.
     const p99Line = (label: string, oursResult: LoadResult, baselineName: string, baselineResult: LoadResult) => {
-      const rounds = (result: LoadResult) => (result.roundP99Ms ?? []).map(formatMs).join(', ');
       const failures = [oursResult, baselineResult].map(failureNote);
       const failed = failures.some(Boolean) ? `; creditbook: ${failures[0] ?? 'ok'}; baseline: ${failures[1] ?? 'ok'}` : '';
-      const note = `(rounds: ${rounds(oursResult)}; baseline: ${rounds(baselineResult)}${failed})`;
+      const note = `(${p99Rounds(oursResult, baselineResult)}${failed})`;
       lines.push(figureLine({ label, ours: oursResult.p99Ms, baselineName, baseline: baselineResult.p99Ms, format: formatMs, note }));
     };
     const rate = `@${formatCount(options.pacedRate)}/s paced`;

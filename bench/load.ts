@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { trackChild } from './cleanup.ts';
+import { formatMs } from './format.ts';
 import { PROJECT_ROOT, TYPESCRIPT_IMPORT } from './processes.ts';
 
 const WORKER_PATH = fileURLToPath(new URL('./load-worker.ts', import.meta.url));
@@ -89,6 +90,23 @@ async function runWorker<Result>(workerPath: string, config: unknown, workDirect
   if (code !== 0) throw new Error(`load worker exited with ${code}:\n${stderr}`);
   const line = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(line) as Result;
+}
+
+/** A paced result's server CPU per request (NaN when no pid was given). */
+export function cpuOf(result: LoadResult): number {
+  return result.cpuUsPerRequest ?? NaN;
+}
+
+/** A paced figure's CPU per request round by round, ours then the baseline's: a round that ran colder or busier shows. */
+export function cpuRounds(ours: LoadResult, baseline: LoadResult): string {
+  const rounds = (result: LoadResult) => (result.roundCpuUsPerRequest ?? []).map((value) => Math.round(value)).join(', ');
+  return `rounds: ${rounds(ours)}; baseline: ${rounds(baseline)}`;
+}
+
+/** A paced p99 pools its rounds; each round's own, ours then the baseline's, shows how far the tail moves between them. */
+export function p99Rounds(ours: LoadResult, baseline: LoadResult): string {
+  const rounds = (result: LoadResult) => (result.roundP99Ms ?? []).map(formatMs).join(', ');
+  return `rounds: ${rounds(ours)}; baseline: ${rounds(baseline)}`;
 }
 
 /** Describes what went wrong in a run, if anything (non-2xx, socket errors, timeouts). */

@@ -36,7 +36,7 @@ const settings = {
     rounds: 2,
     batchSize: 1000,
     postgresAdminUrl: process.env.CREDITBOOK_BENCH_POSTGRES_URL ?? process.env.CREDITBOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    check: { rate: 2000, connections: 32, seconds: 10 },
+    check: { rate: 2000, seconds: 5, rounds: 2, warmupSeconds: 2 },
   },
 };
 

@@ -5,8 +5,8 @@ import { PostgresStore } from '../src/store/postgres/postgres-store.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { AppUsage } from './app-usage.ts';
 import { makeTempDirectory, removeTempDirectory } from './cleanup.ts';
-import { figureLine, formatCount, formatMs, plainLine, progress } from './format.ts';
-import { failureNote, runLoad } from './load.ts';
+import { figureLine, formatCount, formatMs, formatUs, plainLine, progress } from './format.ts';
+import { cpuOf, cpuRounds, failureNote, p99Rounds, runPacedLoad, type LoadResult } from './load.ts';
 import { runPool } from './measure.ts';
 import { createDatabase, type ScratchDatabase } from './postgres-bench.ts';
 import { printedTestKey, startBareFastify, startCreditbook, verifyDatabase, type ServerProcess } from './processes.ts';
@@ -19,15 +19,16 @@ import { plannedUsage, USAGE_CUSTOMERS, USAGE_FEATURE, USAGE_GRANTS, USAGE_PRICE
  *   `recordUsageEvents` (the batch endpoint's use case) vs the raw script of
  *   raw-usage.ts doing the same rating and writes with one batch per
  *   transaction; on SQLite (temp files) and on PostgreSQL (scratch databases);
- * - `POST /v1/entitlements/check` latency at a fixed offered rate against the
- *   real server, beside bare Fastify answering a constant.
+ * - `POST /v1/entitlements/check` latency and server CPU at a paced, open-loop rate
+ *   against the real server, beside bare Fastify answering a constant.
  */
 export interface UsageBenchOptions {
   seconds: number;
   rounds: number;
   batchSize: number;
   postgresAdminUrl: string;
-  check: { rate: number; connections: number; seconds: number };
+  /** Paced checks: requests/s offered, seconds per server per round, rounds (the servers take turns), unrecorded warm-up. */
+  check: { rate: number; seconds: number; rounds: number; warmupSeconds: number };
 }
 
 interface Contender {
@@ -148,26 +149,28 @@ async function checkLatency(options: UsageBenchOptions): Promise<string[]> {
       const planned = plannedUsage(index);
       return JSON.stringify({ customerId: customerIds[planned.customer], feature: USAGE_FEATURE, quantity: planned.quantity, dimensions: planned.dimensions });
     });
-    const config = (server: ServerProcess) => ({
-      baseUrl: server.baseUrl,
-      path: '/v1/entitlements/check',
-      bodies,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      connections: options.check.connections,
-      overallRate: options.check.rate,
-      seconds: options.check.seconds,
-      warmupSeconds: 2,
-    });
-    progress(`usage: POST /v1/entitlements/check at ${options.check.rate}/s, creditbook then bare Fastify, ${options.check.seconds} s each`);
-    const oursResult = await runLoad(config(ours), directory);
-    const baselineResult = await runLoad(config(bare), directory);
+    progress(`usage: POST /v1/entitlements/check paced at ${options.check.rate}/s, creditbook / bare Fastify in turn, ${options.check.rounds} x ${options.check.seconds} s each`);
+    const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+    const [oursResult, baselineResult] = (await runPacedLoad(
+      {
+        targets: [ours, bare].map((server) => ({ baseUrl: server.baseUrl, paths: ['/v1/entitlements/check'], bodies, headers, pid: server.pid })),
+        rate: options.check.rate,
+        seconds: options.check.seconds,
+        rounds: options.check.rounds,
+        warmupSeconds: options.check.warmupSeconds,
+      },
+      directory,
+    )) as [LoadResult, LoadResult];
     const notes = [failureNote(oursResult), failureNote(baselineResult)];
-    const note = notes.some(Boolean) ? `(creditbook: ${notes[0] ?? 'ok'}; baseline: ${notes[1] ?? 'ok'})` : undefined;
-    const rate = formatCount(options.check.rate);
+    const failed = notes.some(Boolean) ? `; creditbook: ${notes[0] ?? 'ok'}; baseline: ${notes[1] ?? 'ok'}` : '';
+    const rate = `@${formatCount(options.check.rate)}/s paced`;
+    const line = (label: string, oursValue: number, baselineValue: number, format: (value: number) => string, note?: string) =>
+      figureLine({ label: `POST /v1/entitlements/check ${rate}: ${label}`, ours: oursValue, baselineName: 'bare Fastify', baseline: baselineValue, format, ...(note ? { note } : {}) });
     return [
-      figureLine({ label: `POST /v1/entitlements/check @${rate}/s: achieved/s`, ours: oursResult.okPerSecond, baselineName: 'bare Fastify', baseline: baselineResult.okPerSecond, format: formatCount, ...(note ? { note } : {}) }),
-      figureLine({ label: `POST /v1/entitlements/check @${rate}/s: p50 ms`, ours: oursResult.p50Ms, baselineName: 'bare Fastify', baseline: baselineResult.p50Ms, format: formatMs }),
-      figureLine({ label: `POST /v1/entitlements/check @${rate}/s: p99 ms`, ours: oursResult.p99Ms, baselineName: 'bare Fastify', baseline: baselineResult.p99Ms, format: formatMs }),
+      line('achieved/s', oursResult.okPerSecond, baselineResult.okPerSecond, formatCount, failed ? `(${failed.slice(2)})` : undefined),
+      line('p50 ms', oursResult.p50Ms, baselineResult.p50Ms, formatMs),
+      line('p99 ms', oursResult.p99Ms, baselineResult.p99Ms, formatMs, `(${p99Rounds(oursResult, baselineResult)})`),
+      line('server CPU/check', cpuOf(oursResult), cpuOf(baselineResult), formatUs, `(${cpuRounds(oursResult, baselineResult)})`),
     ];
   } finally {
     for (const server of servers) await server.stop();
