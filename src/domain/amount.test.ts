@@ -5,6 +5,7 @@ import {
   AMOUNT_SCALE,
   amountFromDecimalString,
   amountFromNumber,
+  amountFromStoredText,
   assertScale,
   formatAmount,
   fromMinorUnits,
@@ -59,6 +60,15 @@ describe('amountFromDecimalString', () => {
     assert.equal(amountFromDecimalString(`000${twentyFive}`), BigInt(twentyFive) * ONE);
     assertValidationError(() => amountFromDecimalString(`1${'0'.repeat(25)}`), 'amount', /more than 25 digits/);
     assertValidationError(() => amountFromDecimalString(`-1${'0'.repeat(25)}`), 'amount', /more than 25 digits/);
+  });
+
+  it('reads back a stored sum past 25 digits (amountFromStoredText), which a request may not send', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), (amount) => {
+        assert.equal(amountFromStoredText(formatAmount(amount)), amount);
+      }),
+    );
+    assert.equal(amountFromStoredText(`2${'0'.repeat(25)}.5`), 2n * 10n ** 25n * ONE + ONE / 2n);
   });
 
   it('accepts 10 decimals and rejects 11, except trailing zeros which add no precision', () => {

@@ -24,6 +24,24 @@ export const ZERO: Amount = 0n;
 
 /** Parses a canonical decimal string into an Amount. Throws on anything else. */
 export function amountFromDecimalString(text: string, param = 'amount'): Amount {
+  return decimalToAmount(text, param, MAX_INTEGER_DIGITS);
+}
+
+/**
+ * An amount this code stored (canonical text, `formatAmount`'s): exact, and not held to a request's 25 digits. A
+ * figure no request may hold alone can still be a sum (a wallet's balance after many grants a schedule issued), and
+ * reading it back must never fail.
+ */
+export function amountFromStoredText(text: string): Amount {
+  return decimalToAmount(text, 'amount', Number.POSITIVE_INFINITY);
+}
+
+/** Whether an amount fits in what a request may hold: at most 25 digits before the point. */
+export function withinAmountLimit(amount: Amount): boolean {
+  return amount < MAX_ABSOLUTE && amount > -MAX_ABSOLUTE;
+}
+
+function decimalToAmount(text: string, param: string, maxIntegerDigits: number): Amount {
   // Fast path for plain integers, the common case on the hot path (stored amounts, most requests).
   if (text.length > 0 && text.length <= 15 && INTEGER_PATTERN.test(text)) return BigInt(text) * FACTOR;
   // Fast path for short decimals ("1.5"): the digits without the point, padded to the scale, are the amount.
@@ -35,7 +53,7 @@ export function amountFromDecimalString(text: string, param = 'amount'): Amount 
   if (!match) {
     // "1e3" reads as 1000, as the JSON number 1e3 does: one amount, however it is spelled.
     const expanded = expandExponent(text);
-    if (expanded !== undefined) return amountFromDecimalString(expanded, param);
+    if (expanded !== undefined) return decimalToAmount(expanded, param, maxIntegerDigits);
     throw validationError(param, `'${param}' must be a decimal number such as "12.5", got ${JSON.stringify(text)}.`);
   }
   const [, sign, integerPart = '0', fractionPart = ''] = match;
@@ -43,7 +61,7 @@ export function amountFromDecimalString(text: string, param = 'amount'): Amount 
   if (trimmedFraction.length > AMOUNT_SCALE) {
     throw validationError(param, `'${param}' has ${trimmedFraction.length} decimal places; at most ${AMOUNT_SCALE} are supported.`);
   }
-  if (integerPart.replace(/^0+/, '').length > MAX_INTEGER_DIGITS) {
+  if (integerPart.replace(/^0+/, '').length > maxIntegerDigits) {
     throw validationError(param, `'${param}' has more than ${MAX_INTEGER_DIGITS} digits before the decimal point.`);
   }
   const magnitude = BigInt(integerPart) * FACTOR + BigInt(trimmedFraction.padEnd(AMOUNT_SCALE, '0') || '0');
@@ -85,7 +103,7 @@ export function assertScale(amount: Amount, scale: number, param = 'amount'): vo
   if (amount % unit !== 0n) {
     throw validationError(param, `'${param}' has more decimal places than its unit allows (${scale}).`);
   }
-  if (amount >= MAX_ABSOLUTE || amount <= -MAX_ABSOLUTE) {
+  if (!withinAmountLimit(amount)) {
     throw validationError(param, `'${param}' has more than ${MAX_INTEGER_DIGITS} digits before the decimal point.`);
   }
 }

@@ -163,6 +163,21 @@ describe('WalletTransaction: grants', () => {
     }
     assert.equal(wallet.snapshot.grants.length, 0);
   });
+
+  it('refuses a grant that would take what the wallet holds past 25 digits, counting held credit and grants yet to start', () => {
+    const largest = credits('9'.repeat(25));
+    const wallet = new Wallet();
+    wallet.at(T0, (tx) => tx.addGrant(newGrant({ id: 'g1', amount: largest - credits('10') })));
+    wallet.at(T0, (tx) => tx.placeHold({ holdId: 'h1', amount: credits('4'), feature: null, expiresAt: T0 + DAY }));
+    wallet.at(T0, (tx) => tx.addGrant(newGrant({ id: 'g2', amount: credits('5'), effectiveAt: T0 + HOUR })));
+    const before = structuredClone(wallet.snapshot);
+    for (const amount of [credits('6'), credits('100')]) {
+      assertCreditbookError(() => wallet.at(T0, (tx) => tx.addGrant(newGrant({ id: 'g3', amount }))), 'validation_error', (error) => assert.equal(error.param, 'amount'));
+    }
+    assert.deepEqual(wallet.snapshot, before);
+    wallet.at(T0, (tx) => tx.addGrant(newGrant({ id: 'g3', amount: credits('5') })));
+    assert.equal(wallet.snapshot.wallet.balance + wallet.snapshot.wallet.held + wallet.grant('g2').available, largest);
+  });
 });
 
 describe('WalletTransaction: debits', () => {

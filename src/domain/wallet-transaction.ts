@@ -1,10 +1,10 @@
-import { formatAmount, maxAmount, minAmount, sumAmounts, ZERO, type Amount } from './amount.ts';
+import { formatAmount, MAX_INTEGER_DIGITS, maxAmount, minAmount, sumAmounts, withinAmountLimit, ZERO, type Amount } from './amount.ts';
 import { sortInBurnOrder } from './burn-order.ts';
 import { CreditbookError, notFound, stateConflict, validationError } from './errors.ts';
 import { isSpendable } from './grant-status.ts';
 import { parsePeriod, periodAt } from './periods.ts';
 import { advanceTo, endHold, forfeit } from './time-event-booking.ts';
-import type { Allocation, DebitPolicy, GrantState, HoldState, Instant, ScheduleState } from './types.ts';
+import type { Allocation, DebitPolicy, GrantState, HoldState, Instant, ScheduleState, WalletSnapshot } from './types.ts';
 import { WalletLedger, type LedgerOptions, type NewGrant } from './wallet-ledger.ts';
 
 export type { NewGrant, WalletTransactionResult } from './wallet-ledger.ts';
@@ -61,6 +61,7 @@ export class WalletTransaction extends WalletLedger {
     if (input.expiresAt !== null && input.expiresAt <= Math.max(input.effectiveAt, this.now)) {
       throw validationError('expiresAt', 'expiresAt must be later than effectiveAt and than now.');
     }
+    requireRoomFor(this.state, input.amount);
     const grant = this.addGrantState(input, this.now);
     advanceTo(this, this.now);
     return grant;
@@ -325,6 +326,18 @@ export class WalletTransaction extends WalletLedger {
 }
 
 /** Defence in depth: edges validate amounts, but a non-positive amount would create or destroy credit here. */
+/**
+ * A grant may not take what the wallet's grants hold at once (its balance, held credit, and grants yet to start)
+ * past the 25 digits any amount may have: every figure the API shows of the wallet stays one a request could send.
+ */
+function requireRoomFor(state: WalletSnapshot, amount: Amount): void {
+  let total = state.wallet.balance + state.wallet.held + amount;
+  for (const grant of state.grants) if (grant.activatedAt === null && grant.voidedAt === null && grant.expiredAt === null) total += grant.available;
+  if (!withinAmountLimit(total)) {
+    throw validationError('amount', `'amount' would take the credit this wallet holds past ${MAX_INTEGER_DIGITS} digits before the decimal point.`);
+  }
+}
+
 function requirePositive(amount: Amount): void {
   if (amount <= 0n) throw validationError('amount', "'amount' must be greater than zero.");
 }

@@ -181,6 +181,9 @@ describe('bad input is rejected with the documented error and writes nothing', (
       await rejects(post('/v1/grants', { ...wallet, amount: `${'9'.repeat(26)}.5` }), { status: 400, code: 'validation_error', param: 'amount' });
       const largest = `${'9'.repeat(25)}.99`;
       assert.equal((await api.grant({ ...wallet, walletKey: 'large', amount: largest })).amount, largest);
+      // A second grant would take the wallet's balance past 25 digits: refused, and the wallet stays readable.
+      await rejects(post('/v1/grants', { ...wallet, walletKey: 'large', amount: '0.01' }), { status: 400, code: 'validation_error', param: 'amount', message: '25 digits' });
+      assert.equal(expectStatus(await api.get(`/v1/balances?customerId=${wallet.customerId}&unit=${wallet.unit}&walletKey=large`), 200).available, largest);
     });
 
     it('strings that are not plain decimals', async () => {

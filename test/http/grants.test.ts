@@ -463,4 +463,18 @@ describe('grants', () => {
       expectError(await api.expectNoWrites(() => api.post('/v1/grants/grt_missing/expire', {})), { status: 404, code: 'not_found' });
     });
   });
+
+  it('reads back a balance that recurring issues took past the 25 digits a request may send', async () => {
+    const wallet = await api.wallet({ scale: 0 });
+    const largest = '9'.repeat(25);
+    await api.grant({ ...wallet, amount: largest, recurrencePeriod: 'P1D' });
+    await api.advanceClock((await api.now()) + DAY);
+    const twice = (2n * BigInt(largest)).toString();
+    assert.equal(expectStatus(await api.get(`/v1/balances?customerId=${wallet.customerId}&unit=${wallet.unit}`), 200).available, twice);
+    const entries = expectStatus(await api.get(`/v1/ledger-entries?customerId=${wallet.customerId}`), 200);
+    assert.deepEqual(entries.data.map((entry: Json) => entry.balanceAfter), [twice, largest]);
+    expectStatus(await api.get('/v1/ledger-entries?limit=2'), 200);
+    // A debit of the largest amount a request may send still books on it.
+    assert.equal(expectStatus(await api.post('/v1/debits', { ...wallet, amount: largest }), 201).amount, largest);
+  });
 });

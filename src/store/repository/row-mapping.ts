@@ -1,4 +1,4 @@
-import { amountFromDecimalString, formatAmount, type Amount } from '../../domain/amount.ts';
+import { amountFromStoredText, formatAmount, type Amount } from '../../domain/amount.ts';
 import type { Allocation } from '../../domain/types.ts';
 
 /** Conversions between domain values and column values, shared by both dialects. */
@@ -13,7 +13,7 @@ export function optionalAmountColumn(amount: Amount | null): string | null {
 }
 
 export function readAmount(value: unknown): Amount {
-  return amountFromDecimalString(String(value));
+  return amountFromStoredText(String(value));
 }
 
 export function readOptionalAmount(value: unknown): Amount | null {
@@ -52,7 +52,7 @@ export function allocationsColumn(allocations: readonly Allocation[]): string {
 export function readAllocations(value: unknown): Allocation[] {
   return readJson<Array<{ grantId: string; amount: string }>>(value).map((allocation) => ({
     grantId: allocation.grantId,
-    amount: amountFromDecimalString(allocation.amount),
+    amount: amountFromStoredText(allocation.amount),
   }));
 }
 
