@@ -14,6 +14,11 @@ describe('periods', () => {
     for (const bad of ['P0M', 'PT1H', 'P1M1D', '1M', 'P1.5M', 'p1m', '']) assert.throws(() => parsePeriod(bad), /ISO 8601/);
   });
 
+  it('takes periods of up to 100 years in any unit, and refuses longer ones', () => {
+    for (const text of ['P100Y', 'P1200M', 'P5217W', 'P9999D']) assert.equal(formatPeriod(parsePeriod(text)), text);
+    for (const bad of ['P101Y', 'P9999Y', 'P1201M', 'P5218W']) assert.throws(() => parsePeriod(bad, 'usagePeriod'), (error: Error & { param?: string }) => error.param === 'usagePeriod' && /at most 100 years/.test(error.message), bad);
+  });
+
   it('keeps month ends: Jan 31 → Feb 28/29 → Mar 31 → Apr 30', () => {
     const monthly = parsePeriod('P1M');
     const anchor = utc('2027-01-31T10:15:00.000Z');

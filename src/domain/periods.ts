@@ -16,12 +16,20 @@ export interface Period {
 
 const PERIOD_PATTERN = /^P([1-9]\d{0,3})([DWMY])$/;
 const UNITS = { D: 'day', W: 'week', M: 'month', Y: 'year' } as const;
+/**
+ * At most 100 years in any unit (9999 days is 27): a boundary is then never more than a century after the time
+ * it follows, and the period ends a wallet shows stay within the years the API writes (domain/instant-range.ts).
+ */
+const MAX_COUNT = { D: 9999, W: 5217, M: 1200, Y: 100 } as const;
 const DAY_MS = 86_400_000;
 
 export function parsePeriod(text: string, param = 'period'): Period {
   const match = PERIOD_PATTERN.exec(text);
   if (!match) throw validationError(param, `'${param}' must be an ISO 8601 duration of one unit, such as P1D, P1W, P1M or P1Y.`);
-  return { unit: UNITS[match[2] as keyof typeof UNITS], count: Number(match[1]) };
+  const letter = match[2] as keyof typeof UNITS;
+  const count = Number(match[1]);
+  if (count > MAX_COUNT[letter]) throw validationError(param, `'${param}' may be at most 100 years (P100Y, P1200M, P5217W or P9999D).`);
+  return { unit: UNITS[letter], count };
 }
 
 export function formatPeriod(period: Period): string {

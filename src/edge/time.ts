@@ -1,4 +1,5 @@
 import { validationError } from '../domain/errors.ts';
+import { withinInstantRange } from '../domain/instant-range.ts';
 import type { Instant } from '../domain/types.ts';
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/i;
@@ -6,7 +7,8 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))
 /**
  * Parses an RFC 3339 timestamp with a `Z` or an offset. Impossible dates
  * (February 30, hour 24) are rejected rather than rolled over as Date.parse does.
- * Precision beyond milliseconds is rejected, not truncated.
+ * Precision beyond milliseconds is rejected, not truncated. An offset that takes the instant out of years
+ * 0000–9999 is rejected too (withinInstantRange): the API could not write it back.
  */
 export function parseTimestamp(value: string, param: string): Instant {
   const match = RFC3339.exec(value);
@@ -14,8 +16,10 @@ export function parseTimestamp(value: string, param: string): Instant {
   const [, year, month, day, hour, minute, second, fraction = '', offset = 'Z'] = match;
   const parts = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
   const [y, mo, d, h, mi, s] = parts;
-  const utc = Date.UTC(y, mo - 1, d, h, mi, s);
-  const check = new Date(utc);
+  // Date.UTC reads years 0–99 as 1900–1999; setUTCFullYear takes the year as written.
+  const check = new Date(Date.UTC(2000, mo - 1, d, h, mi, s));
+  check.setUTCFullYear(y, mo - 1, d);
+  const utc = check.getTime();
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
     throw validationError(param, `'${param}' is not a real date and time: ${value}.`);
   }
@@ -28,7 +32,11 @@ export function parseTimestamp(value: string, param: string): Instant {
     if (offsetHours > 23 || offsetRest > 59) throw validationError(param, `'${param}' has an impossible UTC offset.`);
     offsetMinutes = sign * (offsetHours * 60 + offsetRest);
   }
-  return utc + milliseconds - offsetMinutes * 60_000;
+  const instant = utc + milliseconds - offsetMinutes * 60_000;
+  if (!withinInstantRange(instant)) {
+    throw validationError(param, `'${param}' must be between 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z.`);
+  }
+  return instant;
 }
 
 export function parseOptionalTimestamp(value: string | undefined | null, param: string): Instant | undefined | null {

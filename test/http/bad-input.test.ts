@@ -240,6 +240,19 @@ describe('bad input is rejected with the documented error and writes nothing', (
       }
     });
 
+    it('times outside years 0000–9999 (an offset past the end, a test clock, a period of more than 100 years)', async () => {
+      for (const value of ['9999-12-31T23:59:59.999-23:59', '9999-12-31T23:30:00-01:00']) {
+        await rejects(post('/v1/grants', { ...wallet, amount: '1', expiresAt: value }), { status: 400, code: 'validation_error', param: 'expiresAt', message: '9999-12-31' });
+        await rejects(post('/v1/test-clock/advance', { to: value }), { status: 400, code: 'validation_error', param: 'to' });
+      }
+      await rejects(post('/v1/wallets', { ...wallet, walletKey: 'periods', usagePeriod: { period: 'P9999Y', anchor: iso(Date.now()) } }), {
+        status: 400,
+        code: 'validation_error',
+        message: '100 years',
+      });
+      await rejects(post('/v1/grants', { ...wallet, amount: '1', recurrencePeriod: 'P101Y' }), { status: 400, code: 'validation_error', param: 'recurrencePeriod' });
+    });
+
     it('timestamps without a timezone, date-only, or beyond milliseconds', async () => {
       for (const value of ['2030-01-01T00:00:00', '2030-01-01', '2030-01-01 00:00:00Z', '2030-01-01T00:00:00.0001Z', '1893456000', 'next tuesday']) {
         await rejects(post('/v1/grants', { ...wallet, amount: '1', expiresAt: value }), { status: 400, code: 'validation_error', param: 'expiresAt' });

@@ -1,3 +1,4 @@
+import { LATEST_INSTANT } from '../../domain/instant-range.ts';
 import { amountFromDecimalString, assertScale, type Amount } from '../../domain/amount.ts';
 import type { Instant } from '../../domain/types.ts';
 import type { Metadata } from '../../store/records.ts';
@@ -99,7 +100,7 @@ export class ChargebeeBody {
 /** Unix seconds (a JSON integer, or digits in a form or query) → epoch milliseconds. */
 export function secondsToInstant(value: unknown, name: string): Instant {
   const seconds = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : value;
-  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0 || seconds > 253_402_300_799) {
+  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds < 0 || seconds * 1000 > LATEST_INSTANT) {
     throw parameterError(name, `'${name}' must be a unix timestamp in whole seconds.`);
   }
   return seconds * 1000;

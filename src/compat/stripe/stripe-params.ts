@@ -1,5 +1,8 @@
+import { LATEST_INSTANT } from '../../domain/instant-range.ts';
 import type { Metadata } from '../../store/records.ts';
 import { stripeParameterError } from './stripe-errors.ts';
+
+const LATEST_UNIX_SECONDS = Math.floor(LATEST_INSTANT / 1000);
 
 const INTEGER = /^-?\d+$/;
 const METADATA_LIMITS = { keys: 50, keyLength: 40, valueLength: 500 };
@@ -121,7 +124,8 @@ export class StripeParams {
       this.seen.add(key);
       return null;
     }
-    const seconds = this.integer(key, { min: 0 });
+    // Up to 9999-12-31T23:59:59Z (LATEST_INSTANT): beyond, no date the API shows could hold it.
+    const seconds = this.integer(key, { min: 0, max: LATEST_UNIX_SECONDS });
     return seconds === undefined ? undefined : seconds * 1000;
   }
 

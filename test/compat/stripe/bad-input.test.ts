@@ -82,6 +82,10 @@ describe('stripe dialect: bad input and auth', () => {
       ['expiry before effective', { ...base(), effective_at: nowSeconds() + 100, expires_at: nowSeconds() + 50 }, { param: 'expires_at' }],
       ['expiry in the past', { ...base(), expires_at: nowSeconds() - 3600 }, { param: 'expires_at' }],
       ['timestamp not an integer', { ...base(), effective_at: '2026-01-01' }, { code: 'parameter_invalid_integer', param: 'effective_at' }],
+      // After 9999-12-31T23:59:59Z no RFC 3339 time (and no JavaScript date past 275760) holds it.
+      ['expiry after year 9999', { ...base(), expires_at: 253_402_300_800 }, { param: 'expires_at' }],
+      ['expiry at 2^53 − 1 seconds', { ...base(), expires_at: 9_007_199_254_740_991 }, { param: 'expires_at' }],
+      ['start after year 9999', { ...base(), effective_at: 8_640_000_000_001 }, { param: 'effective_at' }],
       ['no applicability', { ...base(), applicability_config: undefined }, { code: 'parameter_missing', param: 'applicability_config' }],
       [
         'price_type and prices',
@@ -107,6 +111,7 @@ describe('stripe dialect: bad input and auth', () => {
     await rejects(() => billing().creditGrants.update(grant.id, { name: 'renamed' } as never), { status: 400, code: 'parameter_unknown', param: 'name' });
     await rejects(() => billing().creditGrants.update(grant.id, { expires_at: nowSeconds() - 10 }), { status: 400, param: 'expires_at' });
     await rejects(() => billing().creditGrants.update(grant.id, { expires_at: 1.5 }), { status: 400, code: 'parameter_invalid_integer', param: 'expires_at' });
+    await rejects(() => billing().creditGrants.update(grant.id, { expires_at: 9_000_000_000_000 }), { status: 400, param: 'expires_at' });
     await rejects(() => billing().creditGrants.list({ customer, limit: 0 }), { status: 400, param: 'limit' });
     await rejects(() => billing().creditGrants.list({ customer, limit: 101 }), { status: 400, param: 'limit' });
     await rejects(() => billing().creditGrants.list({ customer, starting_after: 'credgr_01aaaaaaaaaaaaaaaaaaaaaaaa' }), {
