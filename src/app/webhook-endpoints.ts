@@ -100,9 +100,9 @@ async function withSecret(dependencies: AppDependencies, context: RequestContext
 
 /**
  * Refuses what can be refused before any DNS lookup: a URL that is not http(s),
- * or that names an internal address or `localhost` (unless WEBHOOK_ALLOWED_HOSTS
- * allows it). A host name is checked again, with every address it resolves to,
- * at each delivery.
+ * that carries credentials or port 0, or that names an internal address or
+ * `localhost` (unless WEBHOOK_ALLOWED_HOSTS allows it). A host name is checked
+ * again, with every address it resolves to, at each delivery.
  */
 function checkWebhookUrl(dependencies: AppDependencies, text: string): void {
   let url: URL;
@@ -112,6 +112,8 @@ function checkWebhookUrl(dependencies: AppDependencies, text: string): void {
     throw validationError('url', "'url' must be an absolute http or https URL.");
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw validationError('url', "'url' must be an absolute http or https URL.");
+  const shapeRefusal = receiverUrlShapeRefusal(url);
+  if (shapeRefusal !== null) throw validationError('url', shapeRefusal);
   const refusal = dependencies.webhooks.urlRefusal(url);
   if (refusal !== null) {
     throw validationError(
@@ -119,6 +121,19 @@ function checkWebhookUrl(dependencies: AppDependencies, text: string): void {
       `'url' points at an internal address (${url.hostname}: ${refusal}); webhooks are sent only to public addresses. To deliver to a receiver on your own machine or network, start the server with WEBHOOK_ALLOWED_HOSTS listing it.`,
     );
   }
+}
+
+/** Why an http(s) URL cannot name a receiver whatever its host, as the 400's message, or null. */
+function receiverUrlShapeRefusal(url: URL): string | null {
+  // The URL is stored and shown in every read of the endpoint, so a password in
+  // it would be handed to every key that may read; receivers authenticate
+  // webhooks by their signature instead. The message does not repeat them.
+  if (url.username !== '' || url.password !== '') {
+    return "'url' must not contain a user name or password; receivers verify webhooks by their signature (the webhook-signature header).";
+  }
+  // No receiver can listen on port 0 (binding it picks a free port), so such a URL could only fail.
+  if (url.port === '0') return "'url' must not use port 0; give the receiver's port, or none for the scheme's default.";
+  return null;
 }
 
 export async function getWebhookEndpoint(dependencies: AppDependencies, context: RequestContext, id: string): Promise<WebhookEndpointRecord> {

@@ -72,6 +72,18 @@ const INTERNAL_URLS = [
   'http://255.255.255.255:PORT/hook',
   'http://[64:ff9b::7f00:1]:PORT/hook',
   'http://[2002:7f00:1::1]:PORT/hook',
+  // IPv4-compatible (::/96), whatever IPv4 address it embeds, and the other IPv6 ranges no public receiver has.
+  'http://[::127.0.0.1]:PORT/hook',
+  'http://[::7f00:1]:PORT/hook',
+  'http://[::a9fe:a9fe]:PORT/latest/meta-data/',
+  'http://[::8.8.8.8]:PORT/hook',
+  'http://[64:ff9b:1::7f00:1]:PORT/hook',
+  'http://[2002:808:808::1]:PORT/hook',
+  'http://[2001::1]:PORT/hook',
+  'http://[fec0::1]:PORT/hook',
+  'http://[2001:db8::1]:PORT/hook',
+  'http://[100::1]:PORT/hook',
+  'http://[::1:0:0:1]:PORT/hook',
 ];
 
 /** DNS names whose answers point inside, alone or mixed with a public address. */
@@ -83,6 +95,11 @@ const INTERNAL_NAMES: Record<string, ResolvedAddress[]> = {
   'private.example.test': [v4('10.1.2.3')],
   'mixed.example.test': [v4('93.184.215.14'), v4('127.0.0.1')],
   'unspecified.example.test': [v4('0.0.0.0')],
+  // libuv prints a resolved ::/96 address with a dotted tail (`::127.0.0.1`), the spelling ipaddr.js misreads as IPv4-mapped.
+  'compatible.example.test': [v6('::127.0.0.1')],
+  'compatible-public.example.test': [v6('::8.8.8.8')],
+  'nat64.example.test': [v6('64:ff9b::a9fe:a9fe')],
+  'teredo.example.test': [v6('2001:0:4136:e378:8000:63bf:3fff:fdd2')],
 };
 
 describe('webhooks never reach internal addresses (SSRF)', () => {
@@ -127,6 +144,17 @@ describe('webhooks never reach internal addresses (SSRF)', () => {
       const response = await api.expectNoWrites(() => api.post('/v1/webhook-endpoints', { url: withPort(url), eventTypes: ['*'] }));
       expectError(response, { status: 400, code: 'validation_error', param: 'url', message: 'internal address' });
     }
+    assert.equal(listener.connections.length, 0);
+  });
+
+  it('refuses an IPv4-compatible address at creation with a 400 naming url, and lists no new endpoint', async () => {
+    const listed = async () => (expectStatus(await api.get('/v1/webhook-endpoints?limit=100'), 200).data as Json[]).map((endpoint) => endpoint.id);
+    const listedBefore = await listed();
+    for (const url of ['http://[::127.0.0.1]:PORT/hook', 'http://[::7f00:1]/hook', 'https://[::8.8.8.8]/hook', 'http://[0:0:0:0:0:0:a00:1]/hook']) {
+      const response = await api.expectNoWrites(() => api.post('/v1/webhook-endpoints', { url: withPort(url), eventTypes: ['*'] }));
+      expectError(response, { status: 400, code: 'validation_error', param: 'url', message: 'ipv4Compatible' });
+    }
+    assert.deepEqual(await listed(), listedBefore);
     assert.equal(listener.connections.length, 0);
   });
 

@@ -211,6 +211,24 @@ describe('webhook endpoints and deliveries', () => {
       await rejects({ ...create({}), key: null }, { status: 401, code: 'unauthenticated' });
     });
 
+    it('POST /v1/webhook-endpoints: a URL with credentials or port 0 is refused, names url, does not echo the password, and creates nothing', async () => {
+      const listed = async () => (expectStatus(await api.get('/v1/webhook-endpoints?limit=100'), 200).data as Json[]).map((endpoint) => endpoint.id);
+      const listedBefore = await listed();
+      for (const url of ['https://user:s3cret-pass@example.com/hook', 'https://user@example.com/hook', 'https://:s3cret-pass@example.com/hook', 'http://user:s3cret-pass@127.0.0.1/hook']) {
+        const error = expectError(await api.expectNoWrites(() => api.request(create({ url }))), { status: 400, code: 'validation_error', param: 'url', message: 'user name or password' });
+        assert.ok(!JSON.stringify(error).includes('s3cret-pass'), url);
+      }
+      for (const url of ['https://example.com:0/hook', 'http://example.com:000/hook', 'http://127.0.0.1:0/hook']) {
+        await rejects(create({ url }), { status: 400, code: 'validation_error', param: 'url', message: 'port 0' });
+      }
+      assert.deepEqual(await listed(), listedBefore);
+      // An empty user-info part carries nothing, and a default port is still fine.
+      for (const url of ['https://@example.com/hook', 'https://example.com:443/hook', 'https://example.com:8443/hook']) {
+        const hook = expectStatus(await api.post('/v1/webhook-endpoints', { url, eventTypes: ['*'] }), 201);
+        expectStatus(await del(`/v1/webhook-endpoints/${hook.id}`), 200);
+      }
+    });
+
     it('unknown endpoints and deliveries', async () => {
       await rejects({ method: 'GET', url: '/v1/webhook-endpoints/we_nope' }, { status: 404, code: 'not_found', param: 'id' });
       await rejects({ method: 'DELETE', url: '/v1/webhook-endpoints/we_nope' }, { status: 404, code: 'not_found', param: 'id' });
