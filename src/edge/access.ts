@@ -4,6 +4,7 @@ import type { AppDependencies } from '../app/dependencies.ts';
 import type { Scope } from '../app/scopes.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { refuseUnsafeText } from './unsafe-text.ts';
+import { refuseUndecodableEscapes } from './utf8-text.ts';
 
 /**
  * What every authenticated surface of a node shares (the native API, each
@@ -44,7 +45,8 @@ export function readOrWrite(method: string, write: Scope | undefined): Scope | u
  * - the scope each route needs (checked by `authenticateRequest`); a route that
  *   no rule covers stops the server from starting, so no route is ever
  *   reachable without a scope check;
- * - no NUL or unpaired surrogate anywhere in the path, query or body (unsafe-text.ts).
+ * - no NUL or unpaired surrogate anywhere in the path, query or body (unsafe-text.ts), and no percent escape
+ *   in the query that does not decode as UTF-8 (utf8-text.ts; bodies are checked by their parsers).
  */
 export function installEdgeChecks(server: FastifyInstance, surface: string, scopeOf: ScopeRule): void {
   server.addHook('onRoute', (route) => {
@@ -58,6 +60,9 @@ export function installEdgeChecks(server: FastifyInstance, surface: string, scop
   // Fastify passes a synchronous throw on as the request's error.
   server.addHook('preValidation', (request, _reply, done) => {
     refuseUnsafeText(request.params, 'path');
+    const url = request.raw.url ?? '';
+    const queryStart = url.indexOf('?');
+    if (queryStart !== -1) refuseUndecodableEscapes(url.slice(queryStart + 1), 'query');
     refuseUnsafeText(request.query, 'query');
     refuseUnsafeText(request.body, 'body');
     done();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { CreditbookError } from '../domain/errors.ts';
+import { jsonBodyNotUtf8, utf8BodyText } from './utf8-text.ts';
 
 /** A JSON number literal that no double holds in its shortest form (see parseJsonBody). */
 class InexactNumber {
@@ -162,9 +163,9 @@ function throwOnInexact(value: unknown, path: string[]): void {
 /** Makes `parseJsonBody` the only JSON parser of a Fastify scope: amounts never pass through a rounded double. */
 export function installExactJsonParser(server: FastifyInstance): void {
   server.removeAllContentTypeParsers();
-  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(utf8BodyText(body as Buffer, jsonBodyNotUtf8)));
     } catch (error) {
       done(error as Error, undefined);
     }

@@ -68,6 +68,26 @@ describe('bad input is rejected with the documented error and writes nothing', (
       });
     });
 
+    it('bytes that are not UTF-8 are 400, in the body (whatever charset it declares) and in percent escapes of the query', async () => {
+      const latin1 = Buffer.concat([Buffer.from('{"id":"badutf8","name":"Caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+      const surrogateBytes = Buffer.concat([Buffer.from('{"id":"badutf8","name":"a'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')]);
+      for (const [payload, contentType] of [
+        [latin1, 'application/json'],
+        [latin1, 'application/json; charset=latin1'],
+        [surrogateBytes, 'application/json'],
+      ] as const) {
+        await rejects({ method: 'POST', url: '/v1/customers', payload, headers: { 'content-type': contentType } }, { status: 400, code: 'invalid_json', message: 'UTF-8' });
+      }
+      for (const query of ['search=%ED%A0%80', 'search=caf%E9', 'search=%C3%A9%FF']) {
+        await rejects({ method: 'GET', url: `/v1/customers?${query}` }, { status: 400, code: 'validation_error', param: 'search', message: 'not UTF-8' });
+      }
+      // The control: the same text sent right is taken, and a lone '%' that escapes nothing is left as the parser leaves it.
+      const created = expectStatus(await api.request({ method: 'POST', url: '/v1/customers', payload: Buffer.from('{"name":"Café"}') }), 201);
+      assert.equal(created.name, 'Café');
+      expectStatus(await api.request({ method: 'GET', url: '/v1/customers?search=caf%C3%A9' }), 200);
+      expectStatus(await api.request({ method: 'GET', url: '/v1/customers?search=100%' }), 200);
+    });
+
     it('a body over 1 MiB is 413 payload_too_large', async () => {
       const payload = JSON.stringify({ ...wallet, amount: '1', name: 'x'.repeat(1024 * 1024) });
       await rejects(raw('/v1/grants', payload), { status: 413, code: 'payload_too_large', type: 'invalid_request_error' });

@@ -3,6 +3,7 @@ import type { Scope } from '../../app/scopes.ts';
 import { readOrWrite } from '../../edge/access.ts';
 import { installErrorHandlers, pathOf, sendErrorResponse } from '../../edge/errors.ts';
 import { parseJsonBody } from '../../edge/json-body.ts';
+import { formBodyNotUtf8, jsonBodyNotUtf8, refuseUndecodableEscapes, utf8BodyText } from '../../edge/utf8-text.ts';
 import type { Dialect } from '../dialect.ts';
 import { registerBalanceRoutes } from './balance-routes.ts';
 import { authenticateChargebee } from './chargebee-auth.ts';
@@ -25,16 +26,22 @@ export const chargebeeDialect: Dialect = {
   async register(server, dependencies, access) {
     server.removeAllContentTypeParsers();
     // Credit endpoints send JSON; numbers that no double holds exactly are refused (amounts are strings anyway).
-    server.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
       try {
-        done(null, parseJsonBody(body as string));
+        done(null, parseJsonBody(utf8BodyText(body as Buffer, jsonBodyNotUtf8)));
       } catch (error) {
         done(error as Error, undefined);
       }
     });
     // Older resources (credit_units) send form bodies with bracketed keys.
-    server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-      done(null, qs.parse(body as string, { depth: 5, arrayLimit: 100, parameterLimit: 1000 }));
+    server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
+      try {
+        const text = utf8BodyText(body as Buffer, formBodyNotUtf8);
+        refuseUndecodableEscapes(text, 'body');
+        done(null, qs.parse(text, { depth: 5, arrayLimit: 100, parameterLimit: 1000 }));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
     });
     installErrorHandlers(server, {
       send: sendErrorResponse(chargebeeErrorResponse),

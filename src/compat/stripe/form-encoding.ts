@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import qs from 'qs';
 import { CreditbookError } from '../../domain/errors.ts';
+import { formBodyNotUtf8, refuseUndecodableEscapes, utf8BodyText } from '../../edge/utf8-text.ts';
 
 /**
  * Stripe's wire encoding: `application/x-www-form-urlencoded` bodies and query
@@ -31,8 +32,14 @@ export function stripeQuery(request: FastifyRequest): Record<string, unknown> {
 /** Installs the form parser in the dialect's own (encapsulated) context; JSON and other bodies are refused as Stripe does. */
 export function installFormParser(server: FastifyInstance): void {
   server.removeAllContentTypeParsers();
-  server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, parseStripeForm(body as string));
+  server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      const text = utf8BodyText(body as Buffer, formBodyNotUtf8);
+      refuseUndecodableEscapes(text, 'body');
+      done(null, parseStripeForm(text));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
   server.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     if ((body as string).trim() === '') return done(null, {});

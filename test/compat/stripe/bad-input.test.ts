@@ -164,6 +164,29 @@ describe('stripe dialect: bad input and auth', () => {
     assert.deepEqual(await footprint(), before);
   });
 
+  it('refuses text that is not UTF-8: raw bytes in the form, and percent escapes that do not decode, in the form and the query', async () => {
+    const before = await footprint();
+    const refusals = [
+      await rawStripe(server.stripeUrl, { method: 'POST', path: '/v1/customers', key: server.key, body: 'name=a%ED%A0%80b' }),
+      await rawStripe(server.stripeUrl, { method: 'POST', path: '/v1/customers', key: server.key, body: 'name=x&metadata[k%FF]=v' }),
+      await rawStripe(server.stripeUrl, { method: 'POST', path: '/v1/customers', key: server.key, body: Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0xe9]) as unknown as string }),
+      await rawStripe(server.stripeUrl, { method: 'GET', path: `/v1/billing/credit_grants?customer=${customer}&ending_before=%E9`, key: server.key }),
+    ];
+    for (const refusal of refusals) {
+      assert.equal(refusal.status, 400, JSON.stringify(refusal.body));
+      assert.equal(refusal.body.error.type, 'invalid_request_error');
+      assert.match(refusal.body.error.message, /UTF-8/);
+    }
+    assert.deepEqual(
+      refusals.map((refusal) => refusal.body.error.param),
+      ['name', 'body', 'body', 'ending_before'],
+    );
+    assert.deepEqual(await footprint(), before);
+    // The control: the same name, escaped right, is taken.
+    const customerCreated = await rawStripe(server.stripeUrl, { method: 'POST', path: '/v1/customers', key: server.key, body: 'name=caf%C3%A9' });
+    assert.equal(customerCreated.body.name, 'café');
+  });
+
   it('answers 401 authentication_error without a valid key, and accepts Basic auth as curl sends it', async () => {
     const missing = await rawStripe(server.stripeUrl, { method: 'GET', path: `/v1/billing/credit_grants/${grant.id}` });
     assert.equal(missing.status, 401);
