@@ -1,10 +1,10 @@
-import { parseAmount, formatAmount } from '../domain/amount.ts';
+import { formatAmount } from '../domain/amount.ts';
 import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
 import type { PortalPack, PortalSessionRecord } from '../store/payment-records.ts';
 import { hashApiKey, randomBase62 } from './api-keys.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import { checkedUrl, createPurchase, type PurchaseWithInvoice } from './purchases.ts';
+import { checkPurchaseTerms, checkedUrl, createPurchase, type PurchaseWithInvoice } from './purchases.ts';
 import type { Outcome, IdempotencyRequest, Presented } from './idempotency.ts';
 import { findUnit } from './wallet-address.ts';
 
@@ -50,8 +50,9 @@ export async function createPortalSession(
     const unit = await findUnit(dependencies, environmentId, pack.unit).catch(() => {
       throw notFound('unit', pack.unit, `packs.${index}.unit`);
     });
-    const amount = parseAmount(pack.amount, { param: `packs.${index}.amount`, scale: unit.scale, positive: true });
-    packs.push({ unit: unit.code, amount: formatAmount(amount), price: pack.price, currency: pack.currency ?? dependencies.payments.settings.defaultCurrency, name: pack.name ?? null });
+    // Checked as the purchase will check it, so no pack is offered that the customer cannot buy.
+    const { amount, currency } = checkPurchaseTerms(pack, { scale: unit.scale, defaultCurrency: dependencies.payments.settings.defaultCurrency, prefix: `packs.${index}.` });
+    packs.push({ unit: unit.code, amount: formatAmount(amount), price: pack.price, currency, name: pack.name ?? null });
   }
   const customer = await dependencies.store.read((repository) => repository.accounts.getCustomer(environmentId, input.customerId));
   if (!customer) throw notFound('customer', input.customerId, 'customerId');

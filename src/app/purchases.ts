@@ -64,12 +64,9 @@ export async function createPurchase(
 ): Promise<Outcome> {
   const { context, input } = request;
   const { address, unit } = await resolveWallet(dependencies, context, input);
-  const amount = parseAmount(input.amount, { scale: unit.scale });
-  checkMetadataKeys(input.metadata);
   const payments = dependencies.payments;
-  const currency = input.currency ?? payments.settings.defaultCurrency;
-  requireCurrency(currency, 'currency');
-  const priceMinor = parsePrice(input.price, currency);
+  const { amount, currency, priceMinor } = checkPurchaseTerms(input, { scale: unit.scale, defaultCurrency: payments.settings.defaultCurrency });
+  checkMetadataKeys(input.metadata);
   const provider = payments.providerFor(context.environment, input.provider);
   if (input.expiresAt != null && input.effectiveAt !== undefined && input.expiresAt <= input.effectiveAt) {
     throw validationError('expiresAt', 'expiresAt must be later than effectiveAt.');
@@ -249,6 +246,30 @@ function writePurchase(dependencies: AppDependencies, plan: PurchasePlan): Promi
     },
     present: (written, _effects, _loaded, at) => plan.present(written, at),
   });
+}
+
+/** What is bought and for how much: a purchase's terms, and a portal pack's (portal-sessions.ts). */
+export interface PurchaseTerms {
+  amount: unknown;
+  price: string;
+  currency?: string | undefined;
+}
+
+/**
+ * Checks the credits, the currency and the price of a purchase against the unit's
+ * scale and the currency's minor unit. One function for both callers, so a portal
+ * pack that is accepted can be bought: the portal checks it when the session is made,
+ * where the operator's field is still named (`prefix` "packs.0." gives `packs.0.price`).
+ */
+export function checkPurchaseTerms(
+  terms: PurchaseTerms,
+  options: { scale: number; defaultCurrency: string; prefix?: string },
+): { amount: Amount; currency: string; priceMinor: bigint } {
+  const prefix = options.prefix ?? '';
+  const amount = parseAmount(terms.amount, { param: `${prefix}amount`, scale: options.scale });
+  const currency = requireCurrency(terms.currency ?? options.defaultCurrency, `${prefix}currency`);
+  const priceMinor = parsePrice(terms.price, currency, `${prefix}price`);
+  return { amount, currency, priceMinor };
 }
 
 /** A stored response for this key in the wallet's scope, read before any session is made (or undefined). */

@@ -115,6 +115,11 @@ describe('input as users expect it', () => {
       [api.post('/v1/grants', { ...wallet, amount: '1', priority: 'high' }), 'priority', "'priority' must be an integer."],
       [api.post('/v1/grants', { ...wallet, amount: '1', category: 'gift' }), 'category', "'category' must be one of paid, promotional."],
       [api.post('/v1/grants', { ...wallet, amount: '1', expiresAt: 5 }), 'expiresAt', "'expiresAt' must be a string or null."],
+      // A nullable value that fails its own check names that check, not just the null it could have been.
+      [api.post('/v1/grants', { ...wallet, amount: '1', name: 'n'.repeat(300) }), 'name', "'name' must be a string of at most 200 characters, or null."],
+      [api.post('/v1/customers', { name: 'n'.repeat(300) }), 'name', "'name' must be a string of at most 200 characters, or null."],
+      [api.post('/v1/grants', { ...wallet, amount: '1', walletKey: 'k'.repeat(300) }), 'walletKey', "'walletKey' must be a string of at most 200 characters, or null."],
+      [api.post('/v1/debits', { ...wallet, amount: '1', feature: '' }), 'feature', "'feature' must be a string of 1 to 100 characters, or null."],
       [api.post('/v1/customers', { id: '-bad' }), 'id', "'id' must be up to 100 letters, digits, _ . : or -, starting with a letter or digit: your own ID for the customer (generated, cus_…, when omitted)."],
     ];
     for (const [response, param, message] of cases) {
@@ -125,5 +130,20 @@ describe('input as users expect it', () => {
     const deliveries = expectStatus(await api.post('/v1/webhook-endpoints', { url: 'https://example.com/d', eventTypes: ['*'] }), 201);
     const status = expectError(await api.get(`/v1/webhook-endpoints/${deliveries.id}/deliveries?status=sent`), { status: 400, code: 'validation_error', param: 'status' });
     assert.equal(status.message, "'status' must be one of pending, delivered, failed, canceled.");
+  });
+
+  it('a query parameter sent twice is refused as one that must be given once, naming what it may be', async () => {
+    const window = 'from=2026-01-01T00:00:00.000Z&to=2026-01-02T00:00:00.000Z';
+    const cases: Array<[string, string, string]> = [
+      ['/v1/ledger-entries?type=debit&type=grant', 'type', "'type' must be given once: one of grant, debit, hold, release, capture, expiry, void, overdraft, repayment, adjustment."],
+      ['/v1/grants?status=active&status=voided', 'status', "'status' must be given once: one of payment_pending, scheduled, active, expired, voided."],
+      [`/v1/exports/ledger?${window}&format=csv&format=jsonl`, 'format', "'format' must be given once: one of csv, jsonl."],
+      ['/v1/events?limit=1&limit=2', 'limit', "'limit' must be given once: a whole number from 1 to 100."],
+      [`/v1/grants?customerId=${wallet.customerId}&customerId=${wallet.customerId}`, 'customerId', "'customerId' must be given once: a string of 1 to 100 characters."],
+    ];
+    for (const [url, param, message] of cases) {
+      const error = expectError(await api.get(url), { status: 400, code: 'validation_error', param });
+      assert.equal(error.message, message);
+    }
   });
 });

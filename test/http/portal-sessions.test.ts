@@ -93,6 +93,9 @@ describe('portal sessions', () => {
       [{ customerId: a.customerId, packs: [{ unit: 'nope', amount: '1', price: '1.00' }] }, 404, 'packs.0.unit'],
       [{ customerId: a.customerId, packs: [{ unit: a.unit, amount: '0.001', price: '1.00' }] }, 400, 'packs.0.amount'],
       [{ customerId: a.customerId, packs: [{ unit: a.unit, amount: '1', price: 'free' }] }, 400, 'packs.0.price'],
+      // The pack's own field is named, whichever pack it is, in the pack's currency.
+      [{ customerId: a.customerId, packs: [{ unit: a.unit, amount: '1', price: '5.00' }, { unit: a.unit, amount: '1', price: '5.00', currency: 'xyz' }] }, 400, 'packs.1.currency'],
+      [{ customerId: a.customerId, packs: [{ unit: a.unit, amount: '1', price: '0.5', currency: 'jpy' }] }, 400, 'packs.0.price'],
       [{ customerId: a.customerId, colour: 'red' }, 400, 'colour'],
     ];
     for (const [body, status, param] of cases) {
@@ -100,6 +103,17 @@ describe('portal sessions', () => {
       expectError(response, { status, code: status === 404 ? 'not_found' : 'validation_error', param });
     }
     expectError(await api.expectNoWrites(() => api.post('/v1/portal-sessions', { customerId: a.customerId }, { key: api.liveKey })), { status: 404, code: 'not_found' });
+  });
+
+  it("refuses a pack the customer could not buy with the purchase's own words, naming the pack's field", async () => {
+    const pack = (fields: Record<string, unknown>) => api.expectNoWrites(() => api.post('/v1/portal-sessions', { customerId: a.customerId, packs: [{ unit: a.unit, amount: '1', price: '5.00', ...fields }] }));
+    expectError(await pack({ price: '0.10' }), { status: 400, code: 'validation_error', param: 'packs.0.price', message: /^'packs\.0\.price' must be at least 0\.50\.$/ });
+    expectError(await pack({ price: '5.001' }), { status: 400, code: 'validation_error', param: 'packs.0.price', message: /more decimal places than USD allows/ });
+    expectError(await pack({ currency: 'xyz' }), { status: 400, code: 'validation_error', param: 'packs.0.currency', message: /^'packs\.0\.currency' must be a lower-case ISO 4217/ });
+    // What the session accepts, the customer can buy.
+    const offered = await session({ customerId: a.customerId, packs: [{ unit: a.unit, amount: '10', price: '1000', currency: 'jpy' }, { unit: a.unit, amount: '10', price: '0.5' }] });
+    const key = offered.url.split('#')[1];
+    for (const index of [0, 1]) expectStatus(await api.post('/v1/portal-session/purchases', { pack: index }, { key }), 201);
   });
 
   it('refuses an expired session and an unknown token', async () => {

@@ -30,14 +30,14 @@ export function registerCreditUnitRoutes(server: FastifyInstance, app: AppDepend
     const name = body.string('name', { required: true, maxLength: MAX_ID_LENGTH });
     body.string('external_name', { maxLength: MAX_ID_LENGTH });
     if (body.boolean('is_unlimited', { required: true })) {
-      throw new CreditbookError('not_supported', 'Unlimited overdraft is not supported: set an overdraft limit on the subscription\'s wallet (PUT /v1/wallets with overdraftLimit).', {
+      throw new CreditbookError('not_supported', 'Unlimited overdraft is not supported: set an overdraft limit on the subscription\'s wallet (POST /v1/wallets with overdraftLimit).', {
         param: 'is_unlimited',
       });
     }
     const overdraft = body.string('overdraft_amount', { maxLength: MAX_ID_LENGTH });
     if (overdraft !== undefined && !/^0+(\.0+)?$/.test(overdraft)) {
       if (!/^\d+(\.\d+)?$/.test(overdraft)) throw parameterError('overdraft_amount', "'overdraft_amount' must be a decimal string such as \"100\".");
-      throw new CreditbookError('not_supported', 'Overdraft limits are kept per subscription wallet, not per credit unit: set overdraftLimit with PUT /v1/wallets.', {
+      throw new CreditbookError('not_supported', 'Overdraft limits are kept per subscription wallet, not per credit unit: set overdraftLimit with POST /v1/wallets.', {
         param: 'overdraft_amount',
       });
     }

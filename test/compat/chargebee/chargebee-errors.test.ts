@@ -142,12 +142,23 @@ describe('chargebee dialect: errors, auth and environments', () => {
     const units = async () => (await chargebee.creditUnit.list({ limit: 100 })).list.map((item) => item.credit_unit.id);
     const unitsBefore = await units();
     await expectChargebeeError(chargebee.creditUnit.create({ id: 'ai credits', name: 'x', is_unlimited: false }), { status: 400, param: 'id', apiErrorCode: 'param_wrong_value' });
-    await expectChargebeeError(chargebee.creditUnit.create({ id: 'free', name: 'Free', is_unlimited: true }), { status: 400, param: 'is_unlimited', errorCode: 'not_supported', apiErrorCode: 'invalid_request' });
-    await expectChargebeeError(chargebee.creditUnit.create({ id: 'owed', name: 'Owed', is_unlimited: false, overdraft_amount: '10' }), {
+    const unlimited = await expectChargebeeError(chargebee.creditUnit.create({ id: 'free', name: 'Free', is_unlimited: true }), {
+      status: 400,
+      param: 'is_unlimited',
+      errorCode: 'not_supported',
+      apiErrorCode: 'invalid_request',
+    });
+    const owed = await expectChargebeeError(chargebee.creditUnit.create({ id: 'owed', name: 'Owed', is_unlimited: false, overdraft_amount: '10' }), {
       status: 400,
       param: 'overdraft_amount',
       apiErrorCode: 'invalid_request',
     });
+    // The native route a refusal points to is one the server has.
+    const routes = (await server.native('GET', '/openapi.json')).body.paths;
+    for (const refusal of [unlimited, owed]) {
+      const [, method, path] = /\b(GET|POST|PUT|PATCH|DELETE) (\/v1\/[\w/-]+)/.exec(String(refusal.message)) ?? [];
+      assert.ok(method && routes[path!]?.[method.toLowerCase()], `${refusal.message} names ${method} ${path}, which the native API does not have`);
+    }
     await expectChargebeeError(chargebee.creditUnit.create({ id: 'cents', name: 'Cents', is_unlimited: false }), { status: 409, param: 'id', apiErrorCode: 'invalid_state_for_request' });
     assert.deepEqual(await units(), unitsBefore);
   });
