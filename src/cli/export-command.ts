@@ -41,7 +41,7 @@ export async function runExport(dependencies: AppDependencies, kind: string | un
     ...(options.unit !== undefined ? { unit: options.unit } : {}),
     ...(options.currency !== undefined ? { currency: options.currency } : {}),
   });
-  const rows = exportStream(opened, format as ExportFormat);
+  const rows = await exportStream(opened, format as ExportFormat);
   if (options.out === undefined) {
     await pipeline(rows, process.stdout, { end: false });
     return;

@@ -75,7 +75,7 @@ it('reads no further ahead than a page or two while its reader is stalled, and s
   }
   // A reader that takes one chunk and never asks for more: a client that stopped reading.
   const stalled = new Writable({ highWaterMark: 1, write: () => {} });
-  const stream = exportStream(opened(endless()), 'csv');
+  const stream = await exportStream(opened(endless()), 'csv');
   stream.pipe(stalled);
   await sleep(100);
   assert.ok(produced <= 3, `${produced} pages read ahead of a stalled reader`);
@@ -85,4 +85,40 @@ it('reads no further ahead than a page or two while its reader is stalled, and s
   stream.destroy();
   await sleep(10);
   assert.ok(stopped, 'destroying the stream (the client went away) ends the walk');
+});
+
+it('reads and encodes the first page before it starts: a failure there rejects, before any text', async () => {
+  async function* failing() {
+    yield [[`row`, 1n, 9e15, 1, {}]]; // a time past what a Date holds: the encoding throws
+  }
+  async function* unreadable(): AsyncGenerator<unknown[][]> {
+    throw new Error('the store failed');
+  }
+  for (const format of ['csv', 'jsonl'] as const) {
+    await assert.rejects(exportStream(opened(failing()), format), RangeError, `${format}: encoding the first page`);
+    await assert.rejects(exportStream(opened(unreadable()), format), /the store failed/, `${format}: reading the first page`);
+  }
+  assert.equal(await text(await exportStream(opened(onePage([])), 'csv')), 'id,amount,at,count,metadata\r\n', 'no rows: the header alone, whole');
+  assert.equal(await text(await exportStream(opened(onePage([])), 'jsonl')), '', 'no rows: nothing');
+});
+
+it('a failure after the first page leaves the text without its final line end, in both formats', async () => {
+  async function* failsLater() {
+    yield [[`a`, 1n, 0, 1, {}]];
+    yield [[`b`, 2n, 0, 2, {}]];
+    throw new Error('the store failed');
+  }
+  for (const format of ['csv', 'jsonl'] as const) {
+    let sent = '';
+    await assert.rejects(
+      (async () => {
+        for await (const chunk of await exportStream(opened(failsLater()), format)) sent += chunk;
+      })(),
+      /the store failed/,
+    );
+    assert.equal(sent.split(format === 'csv' ? '\r\n' : '\n').length, format === 'csv' ? 3 : 2, `${format}: both rows were sent: ${JSON.stringify(sent)}`);
+    assert.ok(!sent.endsWith('\n') && !sent.endsWith('\r'), `${format}: cut short, without its final line end: ${JSON.stringify(sent)}`);
+  }
+  const whole = await text(await exportStream(opened(onePage([[`a`, 1n, 0, 1, {}], [`b`, 2n, 0, 2, {}]])), 'jsonl'));
+  assert.ok(whole.endsWith('}\n') && whole.split('\n').length === 3, 'a complete export ends with its line end');
 });

@@ -47,29 +47,56 @@ function csvField(type: ExportColumnType, value: ExportValue): string {
   return type === 'text' && SPREADSHEET_FORMULA.test(text) ? `'${text}` : text;
 }
 
-/** The export's text, one chunk per page (and the CSV header first): memory is one page whatever the export's size. */
-export async function* encodeExport(opened: OpenedExport, format: ExportFormat): AsyncGenerator<string> {
-  const { columns } = opened;
-  if (format === 'csv') yield stringify([columns.map((column) => column.name)], CSV_OPTIONS);
-  for await (const page of opened.pages) {
-    if (format === 'csv') {
-      yield stringify(page.map((row) => row.map((value, index) => csvField(columns[index]!.type, value))), CSV_OPTIONS);
-    } else {
-      let lines = '';
-      for (const row of page) lines += `${JSON.stringify(Object.fromEntries(row.map((value, index) => [columns[index]!.name, jsonValue(columns[index]!.type, value)])))}\n`;
-      yield lines;
-    }
-  }
+/** Where a line ends in each format. */
+const LINE_END: Record<ExportFormat, string> = { csv: '\r\n', jsonl: '\n' };
+
+/** One page's lines, each with its line end. */
+function encodePage(columns: OpenedExport['columns'], page: ExportValue[][], format: ExportFormat): string {
+  if (format === 'csv') return stringify(page.map((row) => row.map((value, index) => csvField(columns[index]!.type, value))), CSV_OPTIONS);
+  let lines = '';
+  for (const row of page) lines += `${JSON.stringify(Object.fromEntries(row.map((value, index) => [columns[index]!.name, jsonValue(columns[index]!.type, value)])))}\n`;
+  return lines;
 }
 
 /**
- * The export as a readable stream for a response or a file. It holds at most one
- * page ahead of its reader (highWaterMark 1): piped, it stops reading the store
- * while the destination is full and resumes on its drain, so a slow client
- * costs time, not memory. Destroyed (the client went away), it stops the walk.
+ * The export's text, one chunk per page: memory is one page whatever the export's
+ * size. The first chunk is the CSV header with the first page (the header alone
+ * when there are no rows, nothing in JSON lines), so reading it reads and encodes
+ * the first page. Each chunk holds back its last line end, which opens the next
+ * chunk or is the last one: an export that fails after it started ends without
+ * its final line end, never as a shorter text that looks whole.
  */
-export function exportStream(opened: OpenedExport, format: ExportFormat): Readable {
-  return Readable.from(encodeExport(opened, format), { highWaterMark: 1 });
+export async function* encodeExport(opened: OpenedExport, format: ExportFormat): AsyncGenerator<string> {
+  const lineEnd = LINE_END[format];
+  let pending = format === 'csv' ? stringify([opened.columns.map((column) => column.name)], CSV_OPTIONS) : '';
+  for await (const page of opened.pages) {
+    if (page.length === 0) continue;
+    yield (pending + encodePage(opened.columns, page, format)).slice(0, -lineEnd.length);
+    pending = lineEnd;
+  }
+  if (pending !== '') yield pending;
+}
+
+/**
+ * Starts the export as a readable stream for a response or a file: it reads and
+ * encodes the first page (or learns there is none) before it resolves, so a
+ * failure there (a stored value that does not map) rejects here and an edge
+ * answers an error instead of a status and a header that look like an empty
+ * export. The stream then holds at most one page ahead of its reader
+ * (highWaterMark 1): piped, it stops reading the store while the destination is
+ * full and resumes on its drain, so a slow client costs time, not memory.
+ * Destroyed (the client went away), it stops the walk. A failure after the
+ * first chunk errors the stream, whose text then lacks its final line end.
+ */
+export async function exportStream(opened: OpenedExport, format: ExportFormat): Promise<Readable> {
+  const chunks = encodeExport(opened, format);
+  const first = await chunks.next();
+  async function* started(): AsyncGenerator<string> {
+    if (first.done) return;
+    yield first.value;
+    yield* chunks;
+  }
+  return Readable.from(started(), { highWaterMark: 1 });
 }
 
 /** A file name for the export: its kind and window, e.g. `creditbook-ledger-20260101T000000Z-20260201T000000Z.csv`. */

@@ -42,9 +42,10 @@ const ExportBody = streamedBody({
 
 /**
  * GET /v1/exports/<kind> for every registered export (app/exports.ts): the
- * request is checked (and refused with a JSON error) before the first byte of
- * the stream is sent; then the rows stream a page at a time, as fast as the
- * client reads them.
+ * request is checked and the first page read (a failure in either is a JSON
+ * error) before the first byte of the stream is sent; then the rows stream a
+ * page at a time, as fast as the client reads them. A failure after that cuts
+ * the body short, without its final line end, and resets the connection.
  */
 export function registerExportRoutes(server: FastifyInstance, { app }: RouteDependencies): void {
   for (const kind of exportKinds) {
@@ -64,11 +65,13 @@ export function registerExportRoutes(server: FastifyInstance, { app }: RouteDepe
       async (request, reply) => {
         const { from, to, format = 'csv', ...filters } = request.query;
         const opened = await openExport(app, contextOf(request), kind, Object.assign({}, filters, { from: parseTimestamp(from, 'from'), to: parseTimestamp(to, 'to') }));
+        // The first page is read and encoded before the status is sent: a failure there is a JSON error, not an export that looks empty.
+        const rows = await exportStream(opened, format);
         return reply
           .type(exportContentType(format))
           .header('content-disposition', `attachment; filename="${exportFileName(opened, format)}"`)
           .header('cache-control', 'no-store')
-          .send(exportStream(opened, format));
+          .send(rows);
       },
     );
   }
