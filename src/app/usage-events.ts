@@ -81,7 +81,8 @@ export async function recordUsageEvent(
           shortfall: booking.shortfall,
           allocations: booking.allocations,
           debitId: rated.cost > 0n ? debitId : null,
-          reservationId,
+          // The reservation the event used: none when the one it named had ended (it was booked as if it named none).
+          reservationId: booking.reservationUsed ? reservationId : null,
           metadata: input.metadata ?? {},
           createdAt: engine.now,
         };

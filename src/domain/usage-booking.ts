@@ -1,4 +1,5 @@
 import { minAmount, sumAmounts, ZERO, type Amount } from './amount.ts';
+import { validationError } from './errors.ts';
 import { isSpendable } from './grant-status.ts';
 import type { Allocation, Instant, WalletSnapshot } from './types.ts';
 import type { WalletTransaction } from './wallet-transaction.ts';
@@ -26,6 +27,8 @@ export interface UsageBooking {
  * is released), grants pay the remainder in burn order, the overdraft takes what
  * they cannot up to its limit, and the rest is shortfall. A reservation that
  * expired or ended already is ignored (the event is booked as if it named none).
+ * A reservation made for another feature is refused, whatever its state: its credit
+ * may come from grants that apply only to that feature.
  * Invariant: Σ allocations + overdrawn + shortfall = cost.
  */
 export function bookUsage(transaction: WalletTransaction, charge: UsageCharge): UsageBooking {
@@ -33,6 +36,10 @@ export function bookUsage(transaction: WalletTransaction, charge: UsageCharge): 
   let remaining = charge.cost;
   let reservationUsed = false;
   const reservation = charge.reservationId === null ? undefined : transaction.snapshot.holds.find((hold) => hold.id === charge.reservationId);
+  // A hold for no feature (POST /v1/holds without one) took only credit that pays for anything.
+  if (reservation && reservation.feature !== null && reservation.feature !== charge.feature) {
+    throw validationError('reservationId', `Reservation ${reservation.id} was made for feature '${reservation.feature}', not '${charge.feature}': it pays only for the usage it was made for.`);
+  }
   if (reservation?.status === 'active') {
     reservationUsed = true;
     const captured = minAmount(reservation.amount, remaining);

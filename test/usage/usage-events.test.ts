@@ -248,6 +248,25 @@ describe('usage events', () => {
       const over = expectStatus(await api.post('/v1/usage-events', { id: api.unique('evt'), customerId, feature, quantity: 2500, reservationId: second.reservationId }), 201);
       assert.deepEqual([over.cost, over.consumed, over.shortfall], ['2.5', '2.5', '0']);
       assert.equal((await api.balance({ customerId, unit })).available, '4.5');
+
+      // Naming a reservation that has ended books from the grants, and the event does not claim it.
+      const late = expectStatus(await api.post('/v1/usage-events', { id: api.unique('evt'), customerId, feature, quantity: 500, reservationId: reserved.reservationId }), 201);
+      assert.deepEqual([late.cost, late.consumed, late.reservationId], ['0.5', '0.5', null]);
+      assert.equal(expectStatus(await api.get(`/v1/usage-events/${late.id}`), 200).reservationId, null);
+    });
+
+    it("refuses a usage event that names another feature's reservation: restricted credit pays only for its feature", async () => {
+      const { customerId, unit, feature } = await pricedTokens({ amount: '1' });
+      const other = api.unique('images');
+      expectStatus(await api.post('/v1/features', { key: other, dimensions: [], quantityScale: 0 }), 201);
+      expectStatus(await api.post('/v1/prices', { feature: other, unit, amount: '1', per: '1' }), 201);
+      const onlyTokens = await api.grant({ customerId, unit, amount: '10', category: 'promotional', appliesTo: [feature] });
+      const reserved = expectStatus(await api.post('/v1/entitlements/check', { customerId, feature, quantity: 5000, reserve: true }), 200);
+      const id = api.unique('evt');
+      const refusal = await api.expectNoWrites(() => api.post('/v1/usage-events', { id, customerId, feature: other, quantity: 1, reservationId: reserved.reservationId }));
+      expectError(refusal, { status: 400, code: 'validation_error', param: 'reservationId', message: feature });
+      assert.deepEqual([expectStatus(await api.get(`/v1/grants/${onlyTokens.id}`), 200).consumed, expectStatus(await api.get(`/v1/holds/${reserved.reservationId}`), 200).status], ['0', 'active']);
+      expectError(await api.get(`/v1/usage-events/${id}`), { status: 404, code: 'not_found' });
     });
   });
 
