@@ -13,9 +13,7 @@ export async function runBatch<Item>(
   limits: { param: string; max: number; noun: string },
   run: (item: Item, index: number) => Promise<Outcome>,
 ): Promise<BatchItemResult[]> {
-  if (items.length === 0 || items.length > limits.max) {
-    throw validationError(limits.param, `A batch holds between 1 and ${limits.max} ${limits.noun}.`);
-  }
+  checkBatchSize(items, limits);
   return Promise.all(
     items.map(async (item, index): Promise<BatchItemResult> => {
       try {
@@ -26,6 +24,13 @@ export async function runBatch<Item>(
       }
     }),
   );
+}
+
+/** Refuses a batch of no items or of more than `limits.max` (400 naming `limits.param`). */
+export function checkBatchSize(items: readonly unknown[], limits: { param: string; max: number; noun: string }): void {
+  if (items.length === 0 || items.length > limits.max) {
+    throw validationError(limits.param, `A batch holds between 1 and ${limits.max} ${limits.noun}.`);
+  }
 }
 
 function withParamPrefix(error: CreditbookError, prefix: string): CreditbookError {

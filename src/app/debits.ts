@@ -1,12 +1,12 @@
 import { checkMetadataKeys } from '../domain/metadata.ts';
 import { parseAmount, sumAmounts } from '../domain/amount.ts';
-import { validationError } from '../domain/errors.ts';
-import { runBatch, type BatchItemResult } from './batch.ts';
+import { CreditbookError, validationError } from '../domain/errors.ts';
+import { checkBatchSize, runBatch, type BatchItemResult } from './batch.ts';
 import type { InsufficientPolicy, Instant } from '../domain/types.ts';
 import type { DebitRecord, Metadata } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { CallerOperationId } from './caller-operation-ids.ts';
-import { fingerprintOf, idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { claimIdempotencyKey, fingerprintOf, idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
 import { nextDebitId } from './debit-ids.ts';
@@ -95,19 +95,41 @@ export async function createDebit(
 
 /**
  * Many debits at once, each its own operation with its own result (`runBatch`).
- * With a batch idempotency key, item i uses the key `<key>:<i>`.
+ *
+ * A batch idempotency key answers the batch as a whole (docs/semantics.md#idempotency-and-concurrency).
+ * It is first claimed with the whole body's fingerprint (`claimIdempotencyKey`, its own transaction,
+ * before any item runs): the same key with any other body is refused there, naming the key, and
+ * books nothing. Then item i books under the key `<key>:<i>` (unless it has a key of its own), so
+ * a retry of the same body after a failure midway replays the items that committed and books
+ * the rest, each once.
  */
-export function createDebitBatch(
+export async function createDebitBatch(
   dependencies: AppDependencies,
   request: { context: RequestContext; items: Array<CreateDebitInput & { idempotencyKey?: string }>; idempotency?: IdempotencyRequest | undefined; present: PresentDebit },
 ): Promise<BatchItemResult[]> {
-  return runBatch(request.items, { param: 'debits', max: MAX_BATCH_DEBITS, noun: 'debits' }, ({ idempotencyKey, ...input }, index) => {
-    const key = idempotencyKey ?? (request.idempotency ? `${request.idempotency.key}:${index}` : undefined);
-    return createDebit(dependencies, {
-      context: request.context,
-      input,
-      idempotency: key === undefined ? undefined : { key, fingerprint: fingerprintOf('debits.create', input) },
-      present: request.present,
-    });
+  const limits = { param: 'debits', max: MAX_BATCH_DEBITS, noun: 'debits' };
+  const batch = request.idempotency;
+  if (batch) {
+    checkBatchSize(request.items, limits);
+    const marker = { status: 200, body: { object: 'debit_batch', debits: request.items.length } };
+    await claimIdempotencyKey(dependencies, { context: request.context, request: batch, marker });
+  }
+  return runBatch(request.items, limits, async ({ idempotencyKey, ...input }, index) => {
+    const key = idempotencyKey ?? (batch ? `${batch.key}:${index}` : undefined);
+    try {
+      return await createDebit(dependencies, {
+        context: request.context,
+        input,
+        idempotency: key === undefined ? undefined : { key, fingerprint: fingerprintOf('debits.create', input) },
+        present: request.present,
+      });
+    } catch (error) {
+      // An item's derived key is not the caller's: a conflict on it (a batch booked before batch keys were
+      // claimed, or a caller's own key spelled `<key>:<i>`) names the key the caller sent.
+      if (batch && idempotencyKey === undefined && error instanceof CreditbookError && error.code === 'idempotency_conflict') {
+        throw new CreditbookError('idempotency_conflict', `Idempotency key '${batch.key}' was already used with a different request.`, { param: 'idempotencyKey' });
+      }
+      throw error;
+    }
   });
 }

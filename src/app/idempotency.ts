@@ -3,7 +3,7 @@ import { formatAmount, parseAmount } from '../domain/amount.ts';
 import { CreditbookError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import type { Repository } from '../store/repository/repository.ts';
-import type { AppDependencies } from './dependencies.ts';
+import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 
 /** Other keys are kept for 24 hours; grant keys are kept forever (docs/semantics.md#idempotency-and-concurrency). */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -73,6 +73,29 @@ export async function rememberResponse(input: {
     body: JSON.stringify(input.response.body),
     createdAt: input.now,
     expiresAt: input.keepForever ? null : input.now + IDEMPOTENCY_RETENTION_MS,
+  });
+}
+
+/**
+ * Binds a key to one request before work that runs in transactions of its own (a debit batch, whose
+ * items each keep their own record), in a transaction of its own, through the same records (scope
+ * `environment`, kept 24 hours): throws `idempotency_conflict`, naming the key, when it was used with
+ * another request; otherwise records `marker` under it unless this request already did. Two requests
+ * that claim one key at once are ordered by the record's unique key: on PostgreSQL the loser's INSERT
+ * waits for the winner and its transaction runs again (a unique violation), seeing the winner's record;
+ * SQLite runs one write transaction at a time. Returns whether the key was already claimed.
+ */
+export function claimIdempotencyKey(
+  dependencies: AppDependencies,
+  input: { context: RequestContext; request: IdempotencyRequest; marker: Presented },
+): Promise<boolean> {
+  const environmentId = input.context.environment.id;
+  return dependencies.store.transaction(async (repository) => {
+    const scope = 'environment';
+    if (await findReplay({ repository, environmentId, scope, request: input.request })) return true;
+    const now = currentTime(dependencies, input.context.environment);
+    await rememberResponse({ repository, environmentId, scope, request: input.request, response: input.marker, now, keepForever: false });
+    return false;
   });
 }
 

@@ -270,6 +270,58 @@ describe('debits', () => {
       assert.equal((await api.balance(wallet)).available, '7');
     });
 
+    it('with a batch idempotency key and the same body spelled otherwise, replays every item and books nothing', async () => {
+      const wallet = await api.wallet();
+      await api.grant({ ...wallet, amount: '10' });
+      const first = expectStatus(
+        await api.post('/v1/debits/batch', { debits: [{ ...wallet, amount: '1' }, { ...wallet, amount: '2.5' }, { ...wallet, amount: '1000' }] }, { idempotencyKey: 'batch-same' }),
+        200,
+      );
+      assert.deepEqual(first.data.map((item: Json) => item.status), ['succeeded', 'succeeded', 'failed']);
+      const sameBody = { debits: [{ amount: '1.0', ...wallet }, { ...wallet, amount: 2.5 }, { ...wallet, amount: '1e3' }], idempotencyKey: 'batch-same' };
+      const before = api.tableCounts();
+      const again = expectStatus(await api.post('/v1/debits/batch', sameBody), 200);
+      assert.deepEqual(again.data.map((item: Json) => [item.status, item.replayed]), [
+        ['succeeded', true],
+        ['succeeded', true],
+        ['failed', undefined],
+      ]);
+      assert.deepEqual(again.data.slice(0, 2), first.data.slice(0, 2).map((item: Json) => ({ ...item, replayed: true })));
+      assert.deepEqual(api.tableCounts(), before, 'a replay books nothing');
+      assert.equal((await api.balance(wallet)).available, '6.5');
+    });
+
+    it('refuses a batch idempotency key reused with any other body as a whole: the 409 of a reused key, naming it, booking nothing', async () => {
+      const wallet = await api.wallet();
+      await api.grant({ ...wallet, amount: '100' });
+      const item = (amount: string) => ({ ...wallet, amount });
+      const first = expectStatus(await api.post('/v1/debits/batch', { debits: [item('1'), item('2')] }, { idempotencyKey: 'bb1' }), 200);
+      assert.deepEqual(first.data.map((result: Json) => result.status), ['succeeded', 'succeeded']);
+      const ledger = () => api.get(`/v1/ledger-entries?customerId=${wallet.customerId}&limit=100`);
+      const entries = expectStatus(await ledger(), 200).data;
+      const others: Array<[string, unknown[]]> = [
+        ['an item added', [item('1'), item('2'), item('3')]],
+        ['an amount changed', [item('1'), item('5')]],
+        ['items reordered', [item('2'), item('1')]],
+        ['an item removed', [item('1')]],
+        ['an item with a key of its own', [item('1'), { ...item('2'), idempotencyKey: 'own' }]],
+      ];
+      for (const [change, debits] of others) {
+        const response = await api.expectNoWrites(() => api.post('/v1/debits/batch', { debits }, { idempotencyKey: 'bb1' }));
+        const error = expectError(response, { status: 409, code: 'idempotency_conflict', type: 'idempotency_error', param: 'idempotencyKey' });
+        assert.equal(error.message, "Idempotency key 'bb1' was already used with a different request.", change);
+      }
+      assert.equal((await api.balance(wallet)).available, '97');
+      assert.deepEqual(expectStatus(await ledger(), 200).data, entries);
+      // The single-debit route answers a reused key the same way, and a batch may not take a debit's key either.
+      const single = expectError(await api.expectNoWrites(() => api.post('/v1/debits', item('1'), { idempotencyKey: 'bb1' })), { status: 409, code: 'idempotency_conflict', param: 'idempotencyKey' });
+      expectStatus(await api.post('/v1/debits', item('1'), { idempotencyKey: 'single-1' }), 201);
+      const batchOnDebitKey = await api.expectNoWrites(() => api.post('/v1/debits/batch', { debits: [item('1')] }, { idempotencyKey: 'single-1' }));
+      const reused = expectError(batchOnDebitKey, { status: 409, code: 'idempotency_conflict', param: 'idempotencyKey' });
+      assert.equal(reused.message, single.message.replace('bb1', 'single-1'));
+      assert.equal((await api.balance(wallet)).available, '96');
+    });
+
     it('honours a per-item idempotency key: replayed in a later batch, a conflict with another amount', async () => {
       const wallet = await api.wallet();
       await api.grant({ ...wallet, amount: '10' });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { createCustomer, listCustomers } from '../../src/app/accounts.ts';
-import { createDebit } from '../../src/app/debits.ts';
+import { createDebit, createDebitBatch, type PresentDebit } from '../../src/app/debits.ts';
+import type { BatchItemResult } from '../../src/app/batch.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { fingerprintOf, IDEMPOTENCY_RETENTION_MS, purgeExpiredIdempotencyKeys } from '../../src/app/idempotency.ts';
 import { verifyAll } from '../../src/app/verify.ts';
@@ -17,6 +18,22 @@ function debitOnce(fixture: Fixture, input: { amount: string; walletKey?: string
     idempotency: { key, fingerprint: fingerprintOf('debits.create', request) },
     present: presentDebit,
   });
+}
+
+/** A debit batch with a batch key, fingerprinted over the whole body as the route does. */
+function batchOnce(fixture: Fixture, items: Array<{ amount: string; walletKey?: string }>, key: string, present: PresentDebit = presentDebit) {
+  const debits = items.map((item) => ({ ...walletOf(fixture, item.walletKey), amount: item.amount }));
+  return createDebitBatch(fixture.dependencies, {
+    context: fixture.context,
+    items: debits,
+    idempotency: { key, fingerprint: fingerprintOf('debits.batch', { debits }) },
+    present,
+  });
+}
+
+/** Each item's [status, replayed, debit ID]: `failed` with the error's code for a failed one. */
+function resultsOf(results: BatchItemResult[]) {
+  return results.map((result) => ('outcome' in result ? ['succeeded', result.outcome.replayed, bodyOf(result.outcome).id] : ['failed', result.error.code]));
 }
 
 async function grant(fixture: Fixture, amount: string, walletKey?: string) {
@@ -220,5 +237,82 @@ forEachStore('idempotency', (target) => {
     for (const item of expired) assert.equal(await stillThere(item.key), undefined);
     assert.ok(await stillThere('fresh'));
     assert.ok(await fixture.store.read((repository) => repository.idempotency.get(environmentId, 'wallet:wal_x', 'grant')));
+  });
+
+  it('lets one of several concurrent batches with one key and different bodies book, across two nodes, and 409s the rest as a whole', async () => {
+    // Different wallets, so no wallet lock orders them: only the batch key's own record can.
+    const fixture = await createFixture(await target.open());
+    const otherNode = onStore(fixture, await target.open());
+    const walletKeys = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5'];
+    for (const walletKey of walletKeys) await grant(fixture, '10', walletKey);
+    const settled = await Promise.allSettled(
+      walletKeys.map((walletKey, index) =>
+        batchOnce(index % 2 === 0 ? fixture : otherNode, [{ amount: '1', walletKey }, { amount: '2', walletKey }], 'shared-batch-key'),
+      ),
+    );
+    const { values, errors } = tally(settled);
+    assert.equal(values.length, 1, 'exactly one batch books');
+    assert.deepEqual(resultsOf(values[0]!).map(([status, replayed]) => [status, replayed]), [
+      ['succeeded', false],
+      ['succeeded', false],
+    ]);
+    assert.deepEqual(errors, Array(walletKeys.length - 1).fill('idempotency_conflict'));
+    const available = await Promise.all(walletKeys.map(async (walletKey) => (await balanceOf(fixture, { walletKey })).available));
+    assert.deepEqual([...available].sort(), ['10', '10', '10', '10', '10', '7']);
+    assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
+  });
+
+  it('books each item once for concurrent identical batches with one key, across two nodes', async () => {
+    const fixture = await createFixture(await target.open());
+    const otherNode = onStore(fixture, await target.open());
+    await grant(fixture, '100');
+    const items = [{ amount: '1' }, { amount: '2' }, { amount: '4' }];
+    const results = await Promise.all(Array.from({ length: 10 }, (_, index) => batchOnce(index % 2 === 0 ? fixture : otherNode, items, 'same-batch')));
+    for (const index of items.keys()) {
+      const outcomes = results.map((result) => resultsOf(result)[index]!);
+      assert.equal(outcomes.filter(([status, replayed]) => status === 'succeeded' && replayed === false).length, 1, `item ${index} booked once`);
+      assert.equal(new Set(outcomes.map(([, , id]) => id)).size, 1, `item ${index} answers one debit`);
+    }
+    assert.equal((await balanceOf(fixture)).available, '93');
+  });
+
+  it('completes a batch that failed midway on a retry with the same body, booking each item once; another body is still refused', async () => {
+    const fixture = await createFixture(await target.open());
+    await grant(fixture, '10');
+    // Every transaction the failing attempt starts, to wait until all of them ended.
+    const started: Array<Promise<unknown>> = [];
+    const store = new Proxy(fixture.store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'transaction' && property !== 'cachedWalletTransaction') return typeof value === 'function' ? value.bind(target) : value;
+        return (...args: unknown[]) => {
+          const promise = (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);
+          started.push(promise);
+          return promise;
+        };
+      },
+    });
+    const failing = { ...fixture, dependencies: { ...fixture.dependencies, store } };
+    const items = [{ amount: '1' }, { amount: '2' }, { amount: '4' }];
+    // The second item's transaction fails with an error that is not the caller's (a crash, as far as the batch knows).
+    const crashOnTwo: PresentDebit = (debit, booked) => {
+      const presented = presentDebit(debit, booked);
+      if (bodyOf({ ...presented, replayed: false }).amount === '2') throw new Error('node lost mid-batch');
+      return presented;
+    };
+    await assert.rejects(batchOnce(failing, items, 'resumable', crashOnTwo), /node lost mid-batch/);
+    await Promise.allSettled(started);
+    assert.equal((await balanceOf(fixture)).available, '5', 'the items that committed stay booked');
+    await rejectsWith(batchOnce(fixture, [{ amount: '1' }, { amount: '4' }], 'resumable'), 'idempotency_conflict');
+    const retried = resultsOf(await batchOnce(fixture, items, 'resumable'));
+    assert.deepEqual(retried.map(([status, replayed]) => [status, replayed]), [
+      ['succeeded', true],
+      ['succeeded', false],
+      ['succeeded', true],
+    ]);
+    assert.equal((await balanceOf(fixture)).available, '3');
+    assert.deepEqual(resultsOf(await batchOnce(fixture, items, 'resumable')), retried.map(([status, , id]) => [status, true, id]));
+    assert.equal((await balanceOf(fixture)).available, '3');
+    assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
   });
 });
