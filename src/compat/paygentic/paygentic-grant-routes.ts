@@ -16,6 +16,9 @@ import { sendOutcome } from '../../edge/outcome.ts';
 
 const DEFAULT_LIMIT = 20;
 
+/** Where a purchase's idempotency key is kept, apart from direct grants' keys (both are scoped to the entitlement's wallet). */
+const PURCHASE_KEY_PREFIX = 'purchase:';
+
 /**
  * Paygentic's grant requests carry no recurrence: a recurring grant is made
  * through the native API (and shows its `recurrencePeriod` here). A non-null
@@ -39,11 +42,44 @@ function isPaygenticGrant(grant: GrantRecord): boolean {
   return !grant.paymentPending;
 }
 
-/** A grant of this entitlement, or 404: a grant of another wallet (or an unpaid purchase) is not visible here. */
+/**
+ * A grant of this entitlement, or 404 naming `grantId`, the path's parameter: a grant
+ * that does not exist (here or in another environment), one of another wallet and an
+ * unpaid purchase all answer the same.
+ */
 async function grantOfEntitlement(app: AppDependencies, context: RequestContext, wallet: WalletRecord, grantId: string): Promise<GrantRecord> {
-  const { grant } = await getGrant(app, context, grantId);
-  if (grant.walletId !== wallet.id || !isPaygenticGrant(grant)) throw notFound('grant', grantId, 'grantId');
+  const grant = await getGrant(app, context, grantId).then(
+    (found) => found.grant,
+    (error: unknown) => {
+      if (error instanceof CreditbookError && error.code === 'not_found') return undefined;
+      throw error;
+    },
+  );
+  if (!grant || grant.walletId !== wallet.id || !isPaygenticGrant(grant)) throw notFound('grant', grantId, 'grantId');
   return grant;
+}
+
+/**
+ * The parameters without their nulls, for an idempotency fingerprint: an explicit
+ * null (`expiresAt`, `recurrencePeriod`, the rollover caps) asks for what leaving the
+ * field out asks for, so a retry that adds or drops one is the same request.
+ */
+function withoutNulls<Parameters extends Record<string, unknown>>(parameters: Parameters): Parameters {
+  return Object.fromEntries(Object.entries(parameters).filter(([, value]) => value !== null)) as Parameters;
+}
+
+/**
+ * Purchase keys are kept as `purchase:<key>`, apart from direct grants' keys in the
+ * same wallet; a conflict names the key the client sent, never the derived one.
+ */
+function purchaseKey(idempotencyKey: string): string {
+  return `${PURCHASE_KEY_PREFIX}${idempotencyKey}`;
+}
+
+function withClientKey(error: unknown, idempotencyKey: string): unknown {
+  if (!(error instanceof CreditbookError) || error.code !== 'idempotency_conflict') return error;
+  const message = error.message.replaceAll(`'${purchaseKey(idempotencyKey)}'`, `'${idempotencyKey}'`);
+  return new CreditbookError(error.code, message, Object.assign({}, error.param !== undefined ? { param: error.param } : {}, error.details ? { details: error.details } : {}));
 }
 
 function grantTimes(app: AppDependencies, context: RequestContext, wallet: WalletRecord, body: { effectiveAt?: string; expiresAt?: string | null }) {
@@ -62,7 +98,7 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
     refuseRecurrence(body);
     const context = contextOf(request);
     const wallet = await findEntitlement(app, context, entitlementId);
-    const { idempotencyKey, ...parameters } = body;
+    const { idempotencyKey, ...parameters } = withoutNulls(body);
     const outcome = await createGrant(app, {
       context,
       input: {
@@ -141,7 +177,7 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
     }
     const context = contextOf(request);
     const wallet = await findEntitlement(app, context, entitlementId);
-    const { idempotencyKey, ...parameters } = body;
+    const { idempotencyKey, ...parameters } = withoutNulls(body);
     const outcome = await createPurchase(app, {
       context,
       input: {
@@ -156,8 +192,10 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
         paymentExpiresAt: parseOptionalTimestamp(body.paymentExpiresAt, 'paymentExpiresAt') ?? undefined,
         metadata: { [IDEMPOTENCY_KEY_METADATA]: idempotencyKey },
       },
-      idempotency: idempotencyRequest(`purchase:${idempotencyKey}`, 'paygentic.grants.purchase', { entitlementId, ...parameters }),
+      idempotency: idempotencyRequest(purchaseKey(idempotencyKey), 'paygentic.grants.purchase', { entitlementId, ...parameters }),
       present: ({ purchase, invoice }) => ({ status: 201, body: purchaseView({ purchase, invoice, entitlementId }) }),
+    }).catch((error: unknown) => {
+      throw withClientKey(error, idempotencyKey);
     });
     return sendOutcome(reply, outcome);
   });

@@ -13,13 +13,19 @@ export const GrantParams = strictObject({
 });
 
 /**
- * A credit amount: a JSON number, read exactly through its shortest decimal form.
- * A decimal string is accepted too, for amounts no JSON number holds exactly.
+ * A decimal string, spelled as the native API takes it (an exponent, "1e20", means
+ * the same as the digits); the engine holds it to 25 digits and the unit's decimal
+ * places, with its own messages. A number too large to send exactly is told to come
+ * as a string, so every amount field takes one.
  */
-const CreditAmount = Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ pattern: '^\\d{1,25}(\\.\\d{1,10})?$' })]);
+const DecimalString = Type.String({ pattern: '^\\d+(\\.\\d+)?([eE][+-]?\\d+)?$' });
+
+/** A credit amount: a JSON number, read exactly through its shortest decimal form, or a decimal string. */
+const CreditAmount = Type.Union([Type.Number({ exclusiveMinimum: 0 }), DecimalString]);
 const DateTime = Type.String({ minLength: 1, maxLength: 64 });
 const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255 });
-const Rollover = Type.Union([Type.Number({ minimum: 0 }), Type.Null()]);
+/** Paygentic sends rollover caps as numbers; a decimal string is taken too, as for amounts (and null means none). */
+const Rollover = Type.Union([Type.Number({ minimum: 0 }), DecimalString, Type.Null()]);
 
 export const CreateGrantBody = strictObject({
   amount: CreditAmount,

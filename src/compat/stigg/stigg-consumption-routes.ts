@@ -4,11 +4,11 @@ import type { AppDependencies } from '../../app/dependencies.ts';
 import { contextOf } from '../../edge/request-context.ts';
 import { parseOptionalTimestamp } from '../../edge/time.ts';
 import type { Metadata } from '../../store/records.ts';
-import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging } from './stigg-route-support.ts';
+import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging, withoutEmptyObjects } from './stigg-route-support.ts';
 import { ConsumptionBody, LedgerQuery, NoQuery } from './stigg-schemas.ts';
 import { checkRequest } from '../check-request.ts';
 import { stiggConsumptionView, stiggLedgerEntryView, stiggPageView } from './stigg-views.ts';
-import { findCurrency, walletKeyOf, walletReference } from './stigg-wallets.ts';
+import { findCurrency, requireListScope, walletKeyOf, walletReference } from './stigg-wallets.ts';
 import { listLedgerEntriesWithDebits } from '../../app/ledger-reads.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 import { idempotencyRequest } from '../../edge/idempotency-key.ts';
@@ -32,7 +32,8 @@ export function registerStiggConsumptionRoutes(server: FastifyInstance, app: App
     const context = contextOf(request);
     const occurredAt = parseOptionalTimestamp(body.createdAt, 'createdAt') ?? undefined;
     await findCurrency(app, context, body.currencyId);
-    const { idempotencyKey, ...parameters } = body;
+    // `dimensions: {}` asks for what no dimensions ask for: a retry that adds or drops it is the same request.
+    const { idempotencyKey, ...parameters } = withoutEmptyObjects(body);
     const outcome = await createDebit(app, {
       context,
       input: Object.assign({}, walletReference(body), {
@@ -51,13 +52,15 @@ export function registerStiggConsumptionRoutes(server: FastifyInstance, app: App
   server.get('/api/v1/credits/ledger', async (request) => {
     const query = checkRequest(LedgerQuery, request.query, 'query');
     refuseBackwardPaging(query.before);
+    const context = contextOf(request);
+    await requireListScope(app, context, query);
     const filters = {
       customerId: query.customerId,
       walletKey: walletKeyOf(query.resourceId),
       ...(query.currencyId !== undefined ? { unit: query.currencyId } : {}),
     };
     // The feature a consumption was for lives on its debit.
-    const { page, debits } = await listLedgerEntriesWithDebits(app, contextOf(request), filters, {
+    const { page, debits } = await listLedgerEntriesWithDebits(app, context, filters, {
       limit: query.limit === undefined ? DEFAULT_PAGE_LIMIT : Number(query.limit),
       startingAfter: query.after ?? null,
     });

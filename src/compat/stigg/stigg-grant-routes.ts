@@ -1,8 +1,11 @@
+import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { currentTime, type AppDependencies } from '../../app/dependencies.ts';
 import { changeGrant, createGrant, getGrant, listGrants } from '../../app/grants.ts';
 import type { IdempotencyRequest } from '../../app/idempotency.ts';
 import { parseAmount } from '../../domain/amount.ts';
+import { requireCurrency } from '../../domain/currencies.ts';
+import { checkMetadataKeys } from '../../domain/metadata.ts';
 import { notFound, validationError } from '../../domain/errors.ts';
 import { grantStatus } from '../../domain/grant-status.ts';
 import type { Instant } from '../../domain/types.ts';
@@ -10,11 +13,11 @@ import { contextOf } from '../../edge/request-context.ts';
 import { parseOptionalTimestamp } from '../../edge/time.ts';
 import type { GrantRecord } from '../../store/records.ts';
 import { stiggFailure } from './stigg-errors.ts';
-import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging } from './stigg-route-support.ts';
+import { DEFAULT_PAGE_LIMIT, refuseBackwardPaging, withoutEmptyObjects } from './stigg-route-support.ts';
 import { CreateGrantBody, GrantIdParams, ListGrantsQuery, NoQuery } from './stigg-schemas.ts';
 import { checkRequest } from '../check-request.ts';
 import { COMMENT_METADATA, stiggGrantView, stiggPageView } from './stigg-views.ts';
-import { ensureCustomer, findCurrency, isStiggWallet, walletKeyOf } from './stigg-wallets.ts';
+import { ensureCustomer, findCurrency, isStiggWallet, requireListScope, walletKeyOf } from './stigg-wallets.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 import { idempotencyKeyHeader, idempotencyRequest, MAX_IDEMPOTENCY_KEY_LENGTH } from '../../edge/idempotency-key.ts';
 
@@ -31,31 +34,46 @@ function assertVoidable(grant: GrantRecord, now: Instant): void {
   if (status === 'expired') throw stiggFailure('state_conflict', `Credit grant '${grant.id}' has expired and cannot be voided.`, { param: 'id', reason: 'cannot_be_voided' });
 }
 
+/**
+ * Every check a grant can fail, run before anything is written: the customer is
+ * created on first use, so a check left to `createGrant` (which runs them again)
+ * would refuse the grant and leave the customer behind. Returns what the grant is made from.
+ */
+async function checkGrantRequest(app: AppDependencies, request: FastifyRequest, body: Static<typeof CreateGrantBody>) {
+  const context = contextOf(request);
+  if (body.paymentCollectionMethod === 'CHARGE' || body.paymentCollectionMethod === 'INVOICE') {
+    throw stiggFailure('validation_error', 'Collecting payment needs a billing integration, which this server does not have; send paymentCollectionMethod NONE or leave it out.', {
+      param: 'paymentCollectionMethod',
+      reason: 'billing_integration_missing',
+    });
+  }
+  parseAmount(body.amount);
+  const now = currentTime(app, context.environment);
+  const effectiveAt = parseOptionalTimestamp(body.effectiveAt, 'effectiveAt') ?? undefined;
+  const expiresAt = parseOptionalTimestamp(body.expireAt, 'expireAt') ?? null;
+  if (expiresAt !== null && expiresAt <= Math.max(effectiveAt ?? now, now)) {
+    throw stiggFailure('validation_error', 'expireAt must be later than effectiveAt and than now.', { param: 'expireAt', reason: 'expire_before_effective' });
+  }
+  const unit = await findCurrency(app, context, body.currencyId, { unknown: 'bad_input' });
+  parseAmount(body.amount, { scale: unit.scale });
+  if (body.cost) {
+    if (parseAmount(body.cost.amount, { param: 'cost.amount', positive: false }) < 0n) throw validationError('cost.amount', "'cost.amount' must not be negative.");
+    requireCurrency(body.cost.currency, 'cost.currency');
+  }
+  // The schema cannot hold metadata keys to 40 characters (a record's keys are not checked); the engine's rule can.
+  const metadata = Object.assign({}, body.metadata, body.comment !== undefined ? { [COMMENT_METADATA]: body.comment } : {});
+  checkMetadataKeys(metadata);
+  // `{}` metadata asks for what no metadata asks for: a retry that adds or drops it is the same request.
+  const idempotency = optionalIdempotency(request, 'stigg.grants.create', withoutEmptyObjects(body));
+  return { context, effectiveAt, expiresAt, metadata, idempotency };
+}
+
 export function registerStiggGrantRoutes(server: FastifyInstance, app: AppDependencies): void {
   server.post('/api/v1/credits/grants', async (request, reply) => {
     checkRequest(NoQuery, request.query, 'query');
     const body = checkRequest(CreateGrantBody, request.body ?? {}, 'body');
-    const context = contextOf(request);
-    if (body.paymentCollectionMethod === 'CHARGE' || body.paymentCollectionMethod === 'INVOICE') {
-      throw stiggFailure('validation_error', 'Collecting payment needs a billing integration, which this server does not have; send paymentCollectionMethod NONE or leave it out.', {
-        param: 'paymentCollectionMethod',
-        reason: 'billing_integration_missing',
-      });
-    }
     // Every check runs before the customer is created on first use, so a rejected grant writes nothing.
-    parseAmount(body.amount);
-    const now = currentTime(app, context.environment);
-    const effectiveAt = parseOptionalTimestamp(body.effectiveAt, 'effectiveAt') ?? undefined;
-    const expiresAt = parseOptionalTimestamp(body.expireAt, 'expireAt') ?? null;
-    if (expiresAt !== null && expiresAt <= Math.max(effectiveAt ?? now, now)) {
-      throw stiggFailure('validation_error', 'expireAt must be later than effectiveAt and than now.', { param: 'expireAt', reason: 'expire_before_effective' });
-    }
-    const unit = await findCurrency(app, context, body.currencyId, { unknown: 'bad_input' });
-    parseAmount(body.amount, { scale: unit.scale });
-    if (body.cost && parseAmount(body.cost.amount, { param: 'cost.amount', positive: false }) < 0n) {
-      throw validationError('cost.amount', "'cost.amount' must not be negative.");
-    }
-    const idempotency = optionalIdempotency(request, 'stigg.grants.create', body);
+    const { context, effectiveAt, expiresAt, metadata, idempotency } = await checkGrantRequest(app, request, body);
     await ensureCustomer(app, context, body.customerId);
     const outcome = await createGrant(app, {
       context,
@@ -69,7 +87,7 @@ export function registerStiggGrantRoutes(server: FastifyInstance, app: AppDepend
         effectiveAt,
         expiresAt,
         name: body.displayName,
-        metadata: Object.assign({}, body.metadata, body.comment !== undefined ? { [COMMENT_METADATA]: body.comment } : {}),
+        metadata,
         cost: body.cost ? { amount: body.cost.amount, currency: body.cost.currency } : null,
       },
       idempotency,
@@ -81,6 +99,8 @@ export function registerStiggGrantRoutes(server: FastifyInstance, app: AppDepend
   server.get('/api/v1/credits/grants', async (request) => {
     const query = checkRequest(ListGrantsQuery, request.query, 'query');
     refuseBackwardPaging(query.before);
+    const context = contextOf(request);
+    await requireListScope(app, context, query);
     const createdAt: Record<string, number> = {};
     for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
       const value = parseOptionalTimestamp(query[`createdAt[${bound}]`], `createdAt[${bound}]`);
@@ -88,7 +108,7 @@ export function registerStiggGrantRoutes(server: FastifyInstance, app: AppDepend
     }
     const { page, now } = await listGrants(
       app,
-      contextOf(request),
+      context,
       {
         customerId: query.customerId,
         ...(query.currencyId !== undefined ? { unit: query.currencyId } : {}),

@@ -12,3 +12,16 @@ export function refuseBackwardPaging(before: string | undefined): void {
     });
   }
 }
+
+/**
+ * The body without its empty objects (`metadata: {}`, `dimensions: {}`), for an
+ * idempotency fingerprint: an explicit empty object asks for what leaving the
+ * field out asks for, so a retry that adds or drops one is the same request.
+ */
+export function withoutEmptyObjects<Body extends Record<string, unknown>>(body: Body): Body {
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => !isEmptyObject(value))) as Body;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+}

@@ -10,8 +10,14 @@ export const CustomerId = Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9_|.@-]*$
 export const CurrencyId = Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9_|.-]*$', maxLength: 255 });
 export const ResourceId = Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9_|.-]*$', maxLength: 100 });
 
-/** A JSON number, read exactly through its shortest decimal form; a decimal string is accepted for amounts no number holds. */
-const CreditAmount = Type.Union([Type.Number(), Type.String({ pattern: '^-?\\d{1,25}(\\.\\d{1,10})?$' })]);
+/**
+ * A JSON number, read exactly through its shortest decimal form; a decimal string is
+ * accepted for amounts no number holds, spelled as the native API takes it (an
+ * exponent, "1e20", means the same as the digits). The digit and decimal-place
+ * limits are the engine's, with its messages: a number too large to send exactly is
+ * told to come as a string, so the string must be taken here.
+ */
+const CreditAmount = Type.Union([Type.Number(), Type.String({ pattern: '^-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?$' })]);
 const DateTime = Type.String({ minLength: 1, maxLength: 64 });
 const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), { maxProperties: 50 });
 

@@ -82,3 +82,18 @@ export async function requireCustomer(dependencies: AppDependencies, context: Re
     throw new CreditbookError('not_found', `No customer with id '${customerId}'.`, { param: 'customerId' });
   }
 }
+
+/**
+ * What a list (grants, ledger) names must exist: an unknown customer or currency is
+ * 404 NotFound, as for consumption and auto-recharge, never an empty list that
+ * cannot be told from a customer with nothing yet. A resource is only a wallet key
+ * here, not an entity of its own, so an unknown one is an empty list.
+ */
+export async function requireListScope(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  query: { customerId: string; currencyId?: string | undefined },
+): Promise<void> {
+  await requireCustomer(dependencies, context, query.customerId);
+  if (query.currencyId !== undefined) await findCurrency(dependencies, context, query.currencyId);
+}

@@ -94,11 +94,11 @@ describe('paygentic dialect: entitlement grants', () => {
     assert.equal(fromString.amount, 12.3456);
     const cases: Array<[string, RegExp]> = [
       ['{"amount":0.12345,"idempotencyKey":"k1"}', /decimal places/],
-      ['{"amount":0.1000000000000000055511151231257827,"idempotencyKey":"k2"}', /cannot be represented exactly/],
-      ['{"amount":12345678901234567890,"idempotencyKey":"k3"}', /cannot be represented exactly/],
+      ['{"amount":0.1000000000000000055511151231257827,"idempotencyKey":"k2"}', /(cannot be represented|not) exact/],
+      ['{"amount":12345678901234567890,"idempotencyKey":"k3"}', /(cannot be represented|not) exact/],
       ['{"amount":0,"idempotencyKey":"k4"}', /amount/],
       ['{"amount":-5,"idempotencyKey":"k5"}', /amount/],
-      ['{"amount":"1e3","idempotencyKey":"k6"}', /amount/],
+      ['{"amount":"1e30","idempotencyKey":"k6"}', /'amount' has more than 25 digits before the decimal point/],
     ];
     for (const [rawBody, message] of cases) {
       const response = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { rawBody }));
@@ -198,7 +198,10 @@ describe('paygentic dialect: entitlement grants', () => {
     expectPaygenticError(await server.paygentic('GET', `${grants('ent_missing')}?includeVoided=false&limit=20&offset=0`), 404, 'NOT_FOUND');
     expectPaygenticError(await server.paygentic('GET', `${grants(second)}/${grant.id}`), 404, 'NOT_FOUND');
     expectPaygenticError(await server.expectNoWrites(() => server.paygentic('DELETE', `${grants(second)}/${grant.id}`)), 404, 'NOT_FOUND');
-    expectPaygenticError(await server.paygentic('GET', `${grants(first)}/grt_missing`), 404, 'NOT_FOUND');
+    const missing = expectPaygenticError(await server.paygentic('GET', `${grants(first)}/grt_missing`), 404, 'NOT_FOUND');
+    assert.equal(missing.details.param, 'grantId');
+    assert.equal(expectPaygenticError(await server.paygentic('DELETE', `${grants(first)}/grt_missing`), 404, 'NOT_FOUND').details.param, 'grantId');
+    assert.equal(expectPaygenticError(await server.paygentic('GET', `${grants(second)}/${grant.id}`), 404, 'NOT_FOUND').details.param, 'grantId');
     assert.equal((await server.paygentic('GET', `${grants(first)}/${grant.id}`)).body.voidedAt, null);
   });
 
@@ -216,5 +219,57 @@ describe('paygentic dialect: entitlement grants', () => {
       'NOT_FOUND',
     );
     assert.equal((await list(entitlementId)).pagination.total, 1);
+    // A grant of another environment, asked for through an entitlement of this one: unknown, named as the path names it.
+    await createEntitlement(server, { entitlementId: 'ent_live', customerId: 'cus-live', key: live });
+    const liveGrant = expectShape(PaygenticGrant, (await server.paygentic('POST', grants('ent_live'), { body: { amount: 2, idempotencyKey: 'live' }, key: live })).body);
+    const elsewhere = expectPaygenticError(await server.paygentic('GET', `${grants(entitlementId)}/${liveGrant.id}`), 404, 'NOT_FOUND');
+    assert.equal(elsewhere.details.param, 'grantId');
+  });
+
+  it('takes amounts and rollover caps as decimal strings in the native spelling, so the advice for a long number can be followed', async () => {
+    const entitlementId = await newEntitlement();
+    assert.equal((await createGrant(entitlementId, { amount: '1e3', idempotencyKey: 'spelled' })).amount, 1000);
+    const adviceFor = async (rawBody: string): Promise<string> => {
+      const response = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { rawBody }));
+      const error = expectPaygenticError(response, 400, 'VALIDATION_ERROR', /send it as/);
+      assert.equal(error.details.param, 'resetMaxRollover');
+      return /e\.g\. "([^"]+)"/.exec(error.message)![1]!;
+    };
+    // Twenty digits no double holds: sent as the string it advises, the cap is kept exactly.
+    const long = await adviceFor('{"amount":5,"idempotencyKey":"long","resetMaxRollover":12345678901234567890}');
+    const capped = await createGrant(entitlementId, { amount: 5, idempotencyKey: 'long', resetMaxRollover: long });
+    assert.equal((await nativeOk(server, 'GET', `/v1/grants/${capped.id}`)).resetMaxRollover, '12345678901234567890');
+    // Past 25 digits: the string is refused for its size, as the native API refuses it, never for its type.
+    for (const advised of [await adviceFor('{"amount":5,"idempotencyKey":"huge","resetMaxRollover":1e300}'), '1e300']) {
+      const response = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: { amount: 5, idempotencyKey: 'huge', resetMaxRollover: advised } }));
+      const error = expectPaygenticError(response, 400, 'VALIDATION_ERROR', /'resetMaxRollover' has more than 25 digits before the decimal point/);
+      assert.equal(error.details.param, 'resetMaxRollover');
+    }
+  });
+
+  it('replays a create whose retry only adds or drops explicit nulls (expiresAt, recurrencePeriod, rollover caps)', async () => {
+    const entitlementId = await newEntitlement();
+    const body = { amount: 12, idempotencyKey: 'nulls-retry' };
+    const first = await createGrant(entitlementId, body);
+    for (const extra of [{ recurrencePeriod: null }, { expiresAt: null }, { resetMaxRollover: null, resetMinRollover: null }]) {
+      const retry = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: { ...body, ...extra } }));
+      assert.equal(retry.status, 201, retry.text);
+      assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(expectShape(PaygenticGrant, retry.body), first);
+    }
+    // A value that is not null is another request.
+    expectPaygenticError(await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: { ...body, expiresAt: isoIn(DAY) } })), 409, 'IDEMPOTENCY_CONFLICT');
+  });
+
+  it("names the client's own key in a purchase conflict, never the key it is kept under", async () => {
+    const entitlementId = await newEntitlement();
+    const body = { amount: 10, price: '5.00', idempotencyKey: 'pp1' };
+    assert.equal((await server.paygentic('POST', `${grants(entitlementId)}/purchase`, { body })).status, 201);
+    const retry = await server.expectNoWrites(() => server.paygentic('POST', `${grants(entitlementId)}/purchase`, { body: { ...body, expiresAt: null } }));
+    assert.equal(retry.status, 201, retry.text);
+    const conflict = await server.expectNoWrites(() => server.paygentic('POST', `${grants(entitlementId)}/purchase`, { body: { ...body, price: '6.00' } }));
+    const error = expectPaygenticError(conflict, 409, 'IDEMPOTENCY_CONFLICT', /'pp1'/);
+    assert.doesNotMatch(error.message, /purchase:/);
+    assert.equal(error.details.param, 'idempotencyKey');
   });
 });

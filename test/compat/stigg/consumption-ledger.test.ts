@@ -99,6 +99,8 @@ describe('stigg dialect: consumption and the credit ledger', () => {
       [{ customerId, amount: 1, idempotencyKey: 'k3', featureId: 'f' }, 400, 'BadUserInput', /featureId/],
       [{ customerId: 'nobody', amount: 1, idempotencyKey: 'k4' }, 404, 'NotFound', /customer/],
       [{ customerId, amount: 1, idempotencyKey: 'k5', currencyId: 'nope' }, 404, 'NotFound', /currency/],
+      // A resource's wallet is made on first use: a refused consumption does not leave it behind.
+      [{ customerId, amount: 1, idempotencyKey: 'k6', resourceId: 'never-granted' }, 400, 'EntitlementLimitExceededError'],
     ];
     for (const [body, status, code, message] of cases) {
       expectStiggError(await server.expectNoWrites(() => consume(body)), status, code, message);
@@ -195,10 +197,52 @@ describe('stigg dialect: consumption and the credit ledger', () => {
     const customerId = newCustomer();
     await grant(customerId, 10);
     const live = server.liveKey();
-    const response = await server.stigg('GET', '/api/v1/credits/ledger', { query: { customerId }, key: live });
-    assert.deepEqual(expectShape(LedgerResponse, response.body).data, []);
+    // The customer is another environment's: unknown here, as it is to consumption.
+    expectStiggError(await server.stigg('GET', '/api/v1/credits/ledger', { query: { customerId }, key: live }), 404, 'NotFound', /customer/);
     const consumed = await server.stigg('POST', '/api/v1/credits/consumption', { body: { customerId, currencyId: 'tokens', amount: 1, idempotencyKey: 'live-1' }, key: live });
     expectStiggError(consumed, 404, 'NotFound');
     assert.equal(await nativeBalance(customerId), '10');
+  });
+  it('answers 404 NotFound for the ledger of an unknown customer or currency, as consumption does', async () => {
+    const customerId = newCustomer();
+    await grant(customerId, 3);
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ customerId, currencyId: 'nocur' }, /custom currency 'nocur'/],
+      [{ customerId: 'nobody' }, /customer/],
+      [{ customerId: 'nobody', currencyId: 'tokens' }, /customer/],
+    ];
+    for (const [query, message] of cases) {
+      expectStiggError(await server.stigg('GET', '/api/v1/credits/ledger', { query }), 404, 'NotFound', message);
+      // Consumption names the same customer and currency, and answers the same.
+      const consumed = await server.expectNoWrites(() => consume({ currencyId: 'tokens', ...query, amount: 1, idempotencyKey: `unknown-${customerId}` }));
+      expectStiggError(consumed, 404, 'NotFound', message);
+    }
+    assert.equal((await ledger({ customerId, currencyId: 'tokens' })).data.length, 1);
+  });
+
+  it('replays a consumption whose retry only adds or drops empty dimensions', async () => {
+    const customerId = newCustomer();
+    await grant(customerId, 10);
+    const body = { customerId, amount: 2, idempotencyKey: `dims-${customerId}` };
+    const first = await consume(body);
+    assert.equal(first.status, 200, first.text);
+    const retry = await server.expectNoWrites(() => consume({ ...body, dimensions: {} }));
+    assert.equal(retry.status, 200, retry.text);
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(retry.body, first.body);
+    assert.equal(await nativeBalance(customerId), '8');
+    // Dimensions with something in them are another request.
+    expectStiggError(await server.expectNoWrites(() => consume({ ...body, dimensions: { model: 'x' } })), 409, 'DuplicatedEntityNotAllowed');
+  });
+
+  it('takes the string its advice for a long number names: a consumption of "1e30" is refused for its size, "1.5e3" is taken', async () => {
+    const customerId = newCustomer();
+    await grant(customerId, 2000);
+    const advised = await server.expectNoWrites(() => consume({ customerId, amount: 1e30, idempotencyKey: `big-${customerId}` }));
+    const literal = /e\.g\. "([^"]+)"/.exec(expectStiggError(advised, 400, 'BadUserInput', /send it as/).message)![1]!;
+    const followed = await server.expectNoWrites(() => consume({ customerId, amount: literal, idempotencyKey: `big-${customerId}` }));
+    expectStiggError(followed, 400, 'BadUserInput', /'amount' has more than 25 digits before the decimal point/);
+    const spelled = await consume({ customerId, amount: '1.5e3', idempotencyKey: `exp-${customerId}` });
+    assert.equal(expectShape(ConsumptionResponse, spelled.body).data.amount, 1500);
   });
 });

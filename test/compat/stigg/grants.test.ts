@@ -126,12 +126,15 @@ describe('stigg dialect: credit grants', () => {
       { body: grantBody({ customerId, grantType: 'RECURRING' }), status: 400, code: 'BadUserInput', message: /grantType/ },
       { body: grantBody({ customerId, priority: 101 }), status: 400, code: 'BadUserInput', message: /priority/ },
       { body: grantBody({ customerId, amount: -5 }), status: 400, code: 'BadUserInput', message: /amount/ },
-      { body: grantBody({ customerId, amount: '1e3' }), status: 400, code: 'BadUserInput', message: /amount/ },
+      { body: grantBody({ customerId, amount: '1e30' }), status: 400, code: 'BadUserInput', message: /amount' has more than 25 digits/ },
       { body: grantBody({ customerId, currencyId: 'cents', amount: 0.125 }), status: 400, code: 'BadUserInput', message: /decimal places/ },
       { body: grantBody({ customerId: 'bad id!' }), status: 400, code: 'BadUserInput', message: /customerId/ },
       { body: grantBody({ customerId, effectiveAt: 'tomorrow' }), status: 400, code: 'BadUserInput', message: /effectiveAt/ },
       { body: grantBody({ customerId, cost: { amount: -1, currency: 'usd' } }), status: 400, code: 'BadUserInput', message: /cost\.amount/ },
       { body: grantBody({ customerId, cost: { amount: 1, currency: 'USD' } }), status: 400, code: 'BadUserInput', message: /cost\.currency/ },
+      // Refused by the engine's rules, not the schema: checked before the customer is created all the same.
+      { body: grantBody({ customerId, cost: { amount: 5, currency: 'zzz' } }), status: 400, code: 'BadUserInput', message: /cost\.currency/ },
+      { body: grantBody({ customerId, metadata: { ['k'.repeat(41)]: 'v' } }), status: 400, code: 'BadUserInput', message: /Metadata keys/ },
       { body: grantBody({ customerId, expireAt: isoIn(-DAY) }), status: 400, code: 'ExpireAtMustBeLaterThanEffectiveAtError', message: /expireAt/ },
       {
         body: grantBody({ customerId, effectiveAt: isoIn(10 * DAY), expireAt: isoIn(5 * DAY) }),
@@ -151,7 +154,7 @@ describe('stigg dialect: credit grants', () => {
     const inexact = await server.expectNoWrites(() =>
       server.stigg('POST', '/api/v1/credits/grants', { rawBody: JSON.stringify(grantBody({ customerId })).replace('"amount":1000', '"amount":0.12345678901234567891') }),
     );
-    expectStiggError(inexact, 400, 'BadUserInput', /cannot be represented exactly/);
+    expectStiggError(inexact, 400, 'BadUserInput', /(cannot be represented|not) exact/);
     const malformed = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/grants', { rawBody: '{"amount":' }));
     expectStiggError(malformed, 400, 'BadUserInput', /JSON/);
     assert.equal((await server.native('GET', `/v1/customers/${customerId}`)).status, 404, 'the customer was not created');
@@ -264,7 +267,7 @@ describe('stigg dialect: credit grants', () => {
     expectStiggError(conflict, 409, 'DuplicatedEntityNotAllowed');
   });
 
-  it('authenticates with X-API-KEY only, and keeps environments apart (404, empty lists)', async () => {
+  it('authenticates with X-API-KEY only, and keeps environments apart (404)', async () => {
     const customerId = newCustomer();
     const grant = await createGrant({ customerId, amount: 3 });
     expectStiggError(await server.stigg('GET', '/api/v1/credits/grants', { query: { customerId }, key: null }), 401, 'Unauthenticated');
@@ -277,8 +280,50 @@ describe('stigg dialect: credit grants', () => {
 
     const live = server.liveKey();
     expectStiggError(await server.stigg('POST', `/api/v1/credits/grants/${grant.id}/void`, { key: live }), 404, 'NotFound');
-    const liveList = await server.stigg('GET', '/api/v1/credits/grants', { query: { customerId }, key: live });
-    assert.deepEqual(expectShape(GrantListResponse, liveList.body).data, []);
+    // The customer is another environment's: unknown here.
+    expectStiggError(await server.stigg('GET', '/api/v1/credits/grants', { query: { customerId }, key: live }), 404, 'NotFound', /customer/);
     assert.equal((await nativeOk(server, 'GET', `/v1/grants/${grant.id}`)).voidedAt, null);
+  });
+  it('takes the string its advice for a long number names: "1e20" is granted, "1e30" is refused for its size, never for its type', async () => {
+    const customerId = newCustomer();
+    const spelled = await createGrant({ customerId, amount: '1e3', cost: { amount: '2.5e1', currency: 'usd' } });
+    assert.deepEqual([spelled.amount, spelled.cost], [1000, { amount: 25, currency: 'usd' }]);
+    const adviceFor = async (amount: number): Promise<string> => {
+      const response = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/grants', { body: grantBody({ customerId, amount }) }));
+      const error = expectStiggError(response, 400, 'BadUserInput', /send it as/);
+      return /e\.g\. "([^"]+)"/.exec(error.message)![1]!;
+    };
+    // No double holds 1e20 as an exact integer: the advice is a string the field takes.
+    assert.equal((await createGrant({ customerId, amount: await adviceFor(1e20) })).amount, 1e20);
+    for (const advised of [await adviceFor(1e30), '1e30', '1e300']) {
+      const response = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/grants', { body: grantBody({ customerId, amount: advised }) }));
+      expectStiggError(response, 400, 'BadUserInput', /'amount' has more than 25 digits before the decimal point/);
+    }
+    const cost = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/grants', { body: grantBody({ customerId, cost: { amount: '1e30', currency: 'usd' } }) }));
+    expectStiggError(cost, 400, 'BadUserInput', /'cost\.amount' has more than 25 digits/);
+  });
+
+  it('answers 404 NotFound for a grant list of an unknown customer or currency, as the README says', async () => {
+    const customerId = newCustomer();
+    await createGrant({ customerId, amount: 2 });
+    const unknownCurrency = await server.stigg('GET', '/api/v1/credits/grants', { query: { customerId, currencyId: 'nocur' } });
+    expectStiggError(unknownCurrency, 404, 'NotFound', /custom currency 'nocur'/);
+    expectStiggError(await server.stigg('GET', '/api/v1/credits/grants', { query: { customerId: 'nobody' } }), 404, 'NotFound', /customer/);
+    // A resource is only a wallet key: one without grants is an empty list.
+    const unknownResource = await server.stigg('GET', '/api/v1/credits/grants', { query: { customerId, resourceId: 'never-used' } });
+    assert.deepEqual(expectShape(GrantListResponse, unknownResource.body).data, []);
+  });
+
+  it('replays a keyed create whose retry only adds or drops an empty object (metadata: {})', async () => {
+    const customerId = newCustomer();
+    const headers = { 'idempotency-key': `empty-${customerId}` };
+    const first = await server.stigg('POST', '/api/v1/credits/grants', { body: grantBody({ customerId, amount: 4 }), headers });
+    assert.equal(first.status, 201, first.text);
+    for (const extra of [{ metadata: {} }, { metadata: {}, billingInformation: {} }]) {
+      const retry = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/grants', { body: grantBody({ customerId, amount: 4, ...extra }), headers }));
+      assert.equal(retry.status, 201, retry.text);
+      assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(retry.body, first.body);
+    }
   });
 });
