@@ -18061,7 +18061,7 @@ export interface operations {
                     customerId: string;
                     feature: string;
                     /**
-                     * @description An exact decimal quantity (string to be exact).
+                     * @description An exact decimal quantity. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                      * @example 1840
                      */
                     quantity: string | number;
@@ -18447,7 +18447,7 @@ export interface operations {
                         customerId: string;
                         feature: string;
                         /**
-                         * @description An exact decimal quantity (string to be exact).
+                         * @description An exact decimal quantity. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                          * @example 1840
                          */
                         quantity: string | number;
@@ -19112,7 +19112,7 @@ export interface operations {
                     customerId: string;
                     feature: string;
                     /**
-                     * @description An exact decimal quantity (string to be exact).
+                     * @description An exact decimal quantity. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.
                      * @example 1840
                      */
                     quantity: string | number;

@@ -1,5 +1,5 @@
 import crypto, { createHash, randomBytes } from 'node:crypto';
-import { CreditbookError, notFound } from '../domain/errors.ts';
+import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
 import type { ApiKeyRecord, EnvironmentMode, EnvironmentRecord, Page, PageRequest } from '../store/records.ts';
 import { changeAccess } from './access-changes.ts';
 import { recordAudit } from './audit-log.ts';
@@ -45,6 +45,17 @@ export async function ensureEnvironment(dependencies: AppDependencies, mode: Env
   return environment;
 }
 
+/** The longest name a key may have, in characters: POST /v1/api-keys (its schema, security-schemas.ts) and the CLI alike. */
+export const MAX_KEY_NAME_LENGTH = 100;
+
+/** Refuses a key name the API would refuse (empty, or longer than MAX_KEY_NAME_LENGTH), naming `param`. */
+export function checkKeyName(name: string | null | undefined, param = 'name'): void {
+  // Characters as the API's schema counts them: code points, not UTF-16 units.
+  if (typeof name === 'string' && (name.length === 0 || [...name].length > MAX_KEY_NAME_LENGTH)) {
+    throw validationError(param, `'${param}' must be a string of 1 to ${MAX_KEY_NAME_LENGTH} characters; it has ${[...name].length}.`);
+  }
+}
+
 export interface NewKeyOptions {
   name?: string | null | undefined;
   /** Default: `["all"]`, a full-access key. */
@@ -52,6 +63,7 @@ export interface NewKeyOptions {
 }
 
 export function newKeyRecord(dependencies: AppDependencies, environment: EnvironmentRecord, options: NewKeyOptions): { key: string; record: ApiKeyRecord } {
+  checkKeyName(options.name);
   const key = `cb_${environment.mode}_${randomBase62(32)}`;
   const record: ApiKeyRecord = {
     id: dependencies.newId('key'),

@@ -1,4 +1,5 @@
 import { parseAmount, type Amount } from '../domain/amount.ts';
+import { requireCurrency } from '../domain/currencies.ts';
 import { notFound, validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import { MINIMUM_PRICE, minimumPriceMinor, parsePrice, priceOfCredits } from '../payments/money.ts';
@@ -117,8 +118,9 @@ async function parseAutoTopUp(
   if ((input.amount === undefined) === (input.targetBalance === undefined)) {
     throw validationError(param('amount'), 'Give exactly one of autoTopUp.amount (credits to buy) and autoTopUp.targetBalance (balance to top up to).');
   }
-  const currency = input.currency ?? dependencies.payments.settings.defaultCurrency;
-  if (!/^[a-z]{3}$/.test(currency)) throw validationError(param('currency'), "'autoTopUp.currency' must be a lower-case ISO 4217 code such as \"usd\".");
+  // The check a purchase makes (purchases.ts, checkPurchaseTerms): a top-up buys through a purchase, and only a
+  // known currency has a minor unit to price it in and can appear in a revenue report.
+  const currency = requireCurrency(input.currency ?? dependencies.payments.settings.defaultCurrency, param('currency'));
   const unitPrice = parseAmount(input.unitPrice, { param: param('unitPrice') });
   const monthlyLimitMinor = input.monthlyLimit == null ? null : parsePrice(input.monthlyLimit, currency, param('monthlyLimit'));
   let smallest: Amount;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createApiKey, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
+import { checkKeyName, createApiKey, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { createTestEnvironment, deleteTestEnvironment, listTestEnvironments } from '../app/environments.ts';
 import { parseScopes, scopes } from '../app/scopes.ts';
@@ -160,6 +160,8 @@ async function keys(
       console.error('keys create needs --env test or --env live');
       return 1;
     }
+    // Checked as POST /v1/api-keys checks it, before anything is written.
+    checkKeyName(options.name, '--name');
     const requested = options.scopes?.split(',').map((scope) => scope.trim()).filter(Boolean);
     const { key } = await createApiKey(dependencies, options.env, { name: options.name, scopes: requested && parseScopes(requested) });
     console.log(key);
@@ -174,12 +176,18 @@ async function keys(
     }
     return 0;
   }
-  if (subcommand === 'revoke' && options.argument) {
+  if (subcommand === 'revoke') {
+    if (!options.argument) return refuse('keys revoke needs the ID of the key to revoke: creditbook keys revoke <keyId> (keys list shows them).');
     await revokeApiKey(dependencies, options.argument);
     console.error(`Revoked ${options.argument}.`);
     return 0;
   }
-  console.error(usage);
+  return refuse(subcommand === undefined ? 'keys needs a subcommand: create, list or revoke.' : `Unknown keys subcommand '${subcommand}'; it is one of create, list, revoke.`);
+}
+
+/** A command line that is missing something: what is missing first, then the usage; exit 1. */
+function refuse(problem: string): number {
+  console.error(`${problem}\n\n${usage}`);
   return 1;
 }
 
@@ -206,13 +214,13 @@ async function environments(
     }
     return 0;
   }
-  if (subcommand === 'delete' && options.argument) {
+  if (subcommand === 'delete') {
+    if (!options.argument) return refuse('env delete needs the ID of the test environment to delete: creditbook env delete <envId> (env list shows them).');
     await deleteTestEnvironment(dependencies, options.argument);
     console.error(`Deleted test environment ${options.argument}; its keys no longer work.`);
     return 0;
   }
-  console.error(usage);
-  return 1;
+  return refuse(subcommand === undefined ? 'env needs a subcommand: create, list or delete.' : `Unknown env subcommand '${subcommand}'; it is one of create, list, delete.`);
 }
 
 main(process.argv.slice(2)).then(

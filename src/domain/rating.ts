@@ -1,4 +1,4 @@
-import { AMOUNT_SCALE, assertScale, maxAmount, type Amount } from './amount.ts';
+import { AMOUNT_SCALE, formatAmount, MAX_INTEGER_DIGITS, maxAmount, withinAmountLimit, type Amount } from './amount.ts';
 import { validationError } from './errors.ts';
 import type { Instant } from './types.ts';
 
@@ -96,7 +96,14 @@ export function costOf(price: Pick<PriceDefinition, 'amount' | 'per' | 'minimum'
   const denominator = price.per * step;
   const steps = (numerator + denominator - 1n) / denominator;
   const cost = maxAmount(steps * step, price.minimum ?? 0n);
-  assertScale(cost, unitScale, 'quantity');
+  // The cost is rounded up to the unit's scale, so only its size can be refused; `quantity` is the request's part of it.
+  if (!withinAmountLimit(cost)) {
+    throw validationError(
+      'quantity',
+      `The cost of this usage, price × quantity (${formatAmount(price.amount)} per ${formatAmount(price.per)} × ${formatAmount(quantity)}), ` +
+        `would have more than ${MAX_INTEGER_DIGITS} digits before the decimal point, more than an amount can hold; send a smaller 'quantity'.`,
+    );
+  }
   return cost;
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { CreditbookError } from '../domain/errors.ts';
-import { MAX_JSON_DEPTH, mayHoldInexactNumber, parseJsonBody } from './json-body.ts';
+import { MAX_JSON_DEPTH, mayHoldInexactNumber, parseJsonBody, schemaTakesAsString, type TakesAsString } from './json-body.ts';
 
 /** Strings that look like number literals to a scan of the raw text: IDs with a digit before an "e", long digit runs. */
 const lookalike = fc.oneof(
@@ -81,4 +81,34 @@ it('refuses a body nested deeper than the limit and names a repeated key with it
   // An escaped key is compared decoded: "\u0061" is "a".
   assert.deepEqual(repeated('{"a":1,"\\u0061":2}'), ['invalid_json', 'a']);
   assert.deepEqual(repeated('{"a":{"x":1},"b":{"x":1}}'), undefined);
+});
+
+it('asks for a string only where the parameter takes that string', () => {
+  const messageOf = (text: string, takesAsString?: TakesAsString) => {
+    try {
+      parseJsonBody(text, takesAsString);
+    } catch (error) {
+      if (error instanceof CreditbookError) return [error.param, error.message];
+    }
+    return undefined;
+  };
+  const schema = {
+    type: 'object',
+    properties: {
+      amount: { anyOf: [{ type: 'string', pattern: '^-?\\d+(\\.\\d+)?([eE][+-]?\\d+)?$' }, { type: 'number' }] },
+      ttlSeconds: { type: 'integer', minimum: 1 },
+      code: { type: 'string', pattern: '^[a-z]{3}$' },
+      items: { type: 'array', items: { type: 'object', properties: { quantity: { anyOf: [{ type: 'string' }, { type: 'number' }] } } } },
+    },
+  };
+  const bySchema: TakesAsString = (path, literal) => schemaTakesAsString(schema, path, literal);
+  assert.deepEqual(messageOf('{"amount":1e400}', bySchema), ['amount', `'amount' is the number 1e400, which cannot be represented exactly as a JSON number; send it as a string, e.g. "1e400".`]);
+  assert.deepEqual(messageOf('{"items":[{"quantity":1},{"quantity":9007199254740993}]}', bySchema)?.[1], `'items.1.quantity' is the number 9007199254740993, which cannot be represented exactly as a JSON number; send it as a string, e.g. "9007199254740993".`);
+  // An integer field takes no string; a string field whose pattern refuses the digits, and an unknown field, neither.
+  assert.deepEqual(messageOf('{"ttlSeconds":1e20}', bySchema), ['ttlSeconds', "'ttlSeconds' is the number 1e20, which is not exact as a JSON number."]);
+  assert.deepEqual(messageOf('{"code":1e20}', bySchema)?.[1], "'code' is the number 1e20, which is not exact as a JSON number.");
+  assert.deepEqual(messageOf('{"other":1e20}', bySchema)?.[1], "'other' is the number 1e20, which is not exact as a JSON number.");
+  // Without a schema the message is right for either kind of field.
+  assert.deepEqual(messageOf('{"ttlSeconds":1e20}')?.[1], `'ttlSeconds' is the number 1e20, which cannot be represented exactly as a JSON number; send it as a string, e.g. "1e20", if the field takes decimal strings.`);
+  assert.equal(schemaTakesAsString(undefined, ['amount'], '1e20'), undefined);
 });

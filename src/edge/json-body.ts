@@ -21,20 +21,27 @@ export const MAX_JSON_DEPTH = 64;
 const MAYBE_INEXACT = /(?:^|[:[,])\s*-?\d(?:[\d.]{15,}|[\d.]*[eE])/;
 
 /**
+ * Whether the parameter at `path` would take `literal` sent as a string (an amount's "1e20"), or undefined when
+ * that is not known (no schema). Decides whether an inexact number is told to come as a string.
+ */
+export type TakesAsString = (path: readonly string[], literal: string) => boolean | undefined;
+
+/**
  * Parses a JSON request body without ever changing a number the sender wrote.
  * Numbers are kept when their shortest decimal form is exactly the literal sent
  * (0.1 stays 0.1); anything else (20 digits, 1e400) is rejected with an error
- * that names the parameter and asks for a string. The common body takes the
- * fast path through JSON.parse.
+ * that names the parameter, and asks for a string only where the parameter takes
+ * that string (`takesAsString`: an amount takes "1e20", `ttlSeconds` takes no
+ * string at all). The common body takes the fast path through JSON.parse.
  */
-export function parseJsonBody(text: string): unknown {
+export function parseJsonBody(text: string, takesAsString: TakesAsString = () => undefined): unknown {
   // An empty body means "no parameters" (action routes such as void; Stripe's client sends these).
   if (text.trim() === '') return {};
   // Before any parser recurses: refuses a body nested too deep, and finds a repeated key.
   const duplicate = scanStructure(text);
   let parsed: unknown;
   try {
-    parsed = parseNumbersExactly(text);
+    parsed = parseNumbersExactly(text, takesAsString);
   } catch (error) {
     if (error instanceof CreditbookError) throw error;
     // lossless-json refuses some duplicate keys itself; say so in the same words as below.
@@ -58,7 +65,7 @@ export function mayHoldInexactNumber(text: string): boolean {
   return MAYBE_INEXACT.test(text);
 }
 
-function parseNumbersExactly(text: string): unknown {
+function parseNumbersExactly(text: string, takesAsString: TakesAsString): unknown {
   if (!mayHoldInexactNumber(text)) return JSON.parse(text);
   let sawInexact = false;
   const parsed = parseLossless(text, null, (literal: string) => {
@@ -66,7 +73,7 @@ function parseNumbersExactly(text: string): unknown {
     sawInexact = true;
     return new InexactNumber(literal);
   });
-  if (sawInexact) throwOnInexact(parsed, []);
+  if (sawInexact) throwOnInexact(parsed, [], takesAsString);
   return parsed;
 }
 
@@ -146,26 +153,79 @@ function pathOf(frames: Frame[]): string[] {
   return frames.flatMap((frame) => (frame.name === null ? [] : [frame.name]));
 }
 
-function throwOnInexact(value: unknown, path: string[]): void {
+function throwOnInexact(value: unknown, path: string[], takesAsString: TakesAsString): void {
   if (value instanceof InexactNumber) {
     const param = path.join('.') || 'body';
-    throw new CreditbookError(
-      'validation_error',
-      `'${param}' is the number ${value.literal}, which cannot be represented exactly as a JSON number; send it as a string, e.g. "${value.literal}".`,
-      { param },
-    );
+    const { literal } = value;
+    const takes = takesAsString(path, literal);
+    // A field that takes no string (ttlSeconds) is not told to send one. Without a schema (a dialect that checks its
+    // bodies in the handler) the advice says where it holds, so it is right for either kind of field.
+    const message =
+      takes === false
+        ? `'${param}' is the number ${literal}, which is not exact as a JSON number.`
+        : `'${param}' is the number ${literal}, which cannot be represented exactly as a JSON number; send it as a string, e.g. "${literal}"` +
+          (takes ? '.' : ', if the field takes decimal strings.');
+    throw new CreditbookError('validation_error', message, { param });
   }
   if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) throwOnInexact(item, [...path, key]);
+    for (const [key, item] of Object.entries(value)) throwOnInexact(item, [...path, key], takesAsString);
   }
+}
+
+/** The parts of a request body's JSON schema that say what a parameter may be. */
+interface BodySchema {
+  type?: unknown;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  anyOf?: BodySchema[];
+  oneOf?: BodySchema[];
+  properties?: Record<string, BodySchema>;
+  patternProperties?: Record<string, BodySchema>;
+  additionalProperties?: BodySchema | boolean;
+  items?: BodySchema;
+}
+
+/**
+ * Whether `schema` (a route's body schema) would take `literal` as the string at `path`: some branch there is a
+ * string whose pattern and length allow it. False where the schema has no such parameter; undefined without a schema.
+ */
+export function schemaTakesAsString(schema: unknown, path: readonly string[], literal: string): boolean | undefined {
+  if (!schema || typeof schema !== 'object') return undefined;
+  return schemasAt(schema as BodySchema, path).some((branch) => takesString(branch, literal));
+}
+
+/** Every schema a value at `path` may be checked by: the branches of unions along the way, flattened. */
+function schemasAt(schema: BodySchema, path: readonly string[]): BodySchema[] {
+  const branches = schema.anyOf ?? schema.oneOf;
+  if (branches) return branches.flatMap((branch) => schemasAt(branch, path));
+  if (path.length === 0) return [schema];
+  const [name, ...rest] = path as [string, ...string[]];
+  const children: BodySchema[] = [];
+  if (schema.items) children.push(schema.items);
+  const property = schema.properties && Object.hasOwn(schema.properties, name) ? schema.properties[name] : undefined;
+  if (property) children.push(property);
+  else {
+    for (const [pattern, child] of Object.entries(schema.patternProperties ?? {})) if (new RegExp(pattern, 'u').test(name)) children.push(child);
+    if (typeof schema.additionalProperties === 'object') children.push(schema.additionalProperties);
+  }
+  return children.flatMap((child) => schemasAt(child, rest));
+}
+
+function takesString(schema: BodySchema, literal: string): boolean {
+  if (schema.type !== 'string') return false;
+  if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(literal)) return false;
+  return literal.length >= (schema.minLength ?? 0) && literal.length <= (schema.maxLength ?? Number.POSITIVE_INFINITY);
 }
 
 /** Makes `parseJsonBody` the only JSON parser of a Fastify scope: amounts never pass through a rounded double. */
 export function installExactJsonParser(server: FastifyInstance): void {
   server.removeAllContentTypeParsers();
-  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(utf8BodyText(body as Buffer, jsonBodyNotUtf8)));
+      // The route's body schema says whether a number too long to be exact may come as a string instead.
+      const takesAsString: TakesAsString = (path, literal) => schemaTakesAsString(request.routeOptions.schema?.body, path, literal);
+      done(null, parseJsonBody(utf8BodyText(body as Buffer, jsonBodyNotUtf8), takesAsString));
     } catch (error) {
       done(error as Error, undefined);
     }

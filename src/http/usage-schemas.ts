@@ -33,10 +33,16 @@ export const CreatePriceBody = strictObject({
 
 export const ListPricesQuery = strictObject({ ...pageQuery, feature: Type.Optional(FeatureKey), customerId: Type.Optional(Identifier) });
 
+/** A quantity is spelled as an amount is (schemas.ts): "1e3" is 1000, read exactly. */
+const quantityText = Type.String({ pattern: Amount.anyOf[0].pattern!, description: 'A decimal string such as "1840", "0.5" or "1.5e3"' });
+
 const usageFields = {
   customerId: Identifier,
   feature: FeatureKey,
-  quantity: Type.Union([Type.String({ pattern: '^-?\\d+(\\.\\d+)?$' }), Type.Number()], { description: 'An exact decimal quantity (string to be exact).', examples: ['1840'] }),
+  quantity: Type.Union([quantityText, Type.Number()], {
+    description: 'An exact decimal quantity. Send a string to be exact; numbers are read through their shortest decimal form. Exponent notation ("1e3") means the same as the digits.',
+    examples: ['1840'],
+  }),
   dimensions: Type.Optional(DimensionValues),
   walletKey: walletReference.walletKey,
 };

@@ -85,6 +85,33 @@ describe('creditbook CLI', () => {
     assert.equal(runCli(['env', 'delete', id, '--db', database]).status, 1, 'a deleted environment is not found again');
   });
 
+  it('keys create refuses a name POST /v1/api-keys refuses, making no key; keys revoke without an ID says what is missing', () => {
+    const database = join(directory, 'keys.db');
+    assert.equal(runCli(['migrate', '--db', database]).status, 0);
+    const listed = () => runCli(['keys', 'list', '--db', database]).stdout.trim().split('\n').length - 1;
+    for (const name of ['n'.repeat(500), 'n'.repeat(101)]) {
+      const refused = runCli(['keys', 'create', '--env', 'test', '--name', name, '--db', database]);
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.equal(refused.stdout, '', 'prints no key');
+      assert.match(refused.stderr, /'--name' must be a string of 1 to 100 characters/);
+    }
+    assert.equal(listed(), 0, 'no key was made');
+    const longest = runCli(['keys', 'create', '--env', 'test', '--name', 'n'.repeat(100), '--db', database]);
+    assert.equal(longest.status, 0, longest.stderr);
+    assert.equal(listed(), 1);
+
+    for (const [args, missing] of [
+      [['keys', 'revoke'], /^keys revoke needs the ID of the key to revoke/],
+      [['env', 'delete'], /^env delete needs the ID of the test environment to delete/],
+      [['keys', 'rotate'], /^Unknown keys subcommand 'rotate'/],
+    ] as const) {
+      const result = runCli([...args, '--db', database]);
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, missing, 'what is missing comes first');
+      assert.match(result.stderr, /Usage: creditbook/);
+    }
+  });
+
   it('--version prints the version', () => {
     const result = runCli(['--version']);
     assert.equal(result.status, 0);

@@ -100,6 +100,9 @@ describe('bad input on purchases and auto top-up is rejected and writes nothing'
     await rejects(autoTopUp({ unitPrice: '0.001' }), { status: 400, code: 'validation_error', param: 'autoTopUp.unitPrice', message: 'at least 0.50' });
     await rejects(autoTopUp({ unitPrice: '0' }), { status: 400, code: 'validation_error', param: 'autoTopUp.unitPrice' });
     await rejects(autoTopUp({ monthlyLimit: 'lots' }), { status: 400, code: 'validation_error', param: 'autoTopUp.monthlyLimit' });
+    // The currency a purchase would refuse: its purchases, invoices and credit notes could never be reported as revenue.
+    await rejects(autoTopUp({ currency: 'xyz' }), { status: 400, code: 'validation_error', param: 'autoTopUp.currency', message: 'ISO 4217' });
+    await rejects(autoTopUp({ currency: 'xyz', monthlyLimit: '25.00' }), { status: 400, code: 'validation_error', param: 'autoTopUp.currency' });
     await rejects(autoTopUp({ threshold: '0' }), { status: 400, code: 'validation_error', param: 'autoTopUp.threshold' });
     await rejects(autoTopUp({ extra: 1 }), { status: 400, code: 'validation_error', param: 'autoTopUp.extra' });
     await rejects(settings({ customerId: 'nobody' }), { status: 404, code: 'not_found', param: 'customerId' });

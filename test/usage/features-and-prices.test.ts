@@ -70,14 +70,23 @@ describe('features and prices', () => {
     const { unit } = await api.wallet();
     const feature = api.unique('tokens');
     await api.post('/v1/features', { key: feature, dimensions: ['model', 'direction'] });
-    expectStatus(await api.post('/v1/prices', { feature, unit, amount: '1', dimensions: { model: 'gpt-4o' } }), 201);
+    const existing = expectStatus(await api.post('/v1/prices', { feature, unit, amount: '1', dimensions: { model: 'gpt-4o' } }), 201);
     await api.expectNoWrites(async () => {
-      expectError(await api.post('/v1/prices', { feature, unit, amount: '2', dimensions: { direction: 'output' } }), {
+      const tie = expectError(await api.post('/v1/prices', { feature, unit, amount: '2', dimensions: { direction: 'output' } }), {
         status: 409,
         code: 'state_conflict',
-        message: 'tie',
+        param: 'dimensions',
+        message: 'an event with direction=output, model=gpt-4o matches both',
       });
-      expectError(await api.post('/v1/prices', { feature, unit, amount: '2', dimensions: { model: 'gpt-4o' } }), { status: 409, code: 'state_conflict', message: 'same instant' });
+      // It names the existing price once, what would tie, and why that is refused.
+      assert.equal(tie.message.split(existing.id).length - 1, 1, tie.message);
+      assert.match(tie.message, /^Price 'prc_\w+' filters on model=gpt-4o and this one on direction=output: .*tie between two prices\. Refused so that every event has exactly one price/);
+      expectError(await api.post('/v1/prices', { feature, unit, amount: '2', dimensions: { model: 'gpt-4o' } }), {
+        status: 409,
+        code: 'state_conflict',
+        param: 'effectiveAt',
+        message: 'same instant',
+      });
       expectError(await api.post('/v1/prices', { feature, unit, amount: '2', effectiveAt: iso(api.t0 - 1) }), { status: 400, code: 'validation_error', param: 'effectiveAt' });
     });
     // Disjoint values never tie, and a more specific filter is allowed.
