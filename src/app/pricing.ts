@@ -152,7 +152,7 @@ function conflictOf(existing: readonly PriceRecord[], price: PriceRecord): Credi
   return new CreditbookError(
     'state_conflict',
     `Price '${other.id}' filters on ${describeFilter(other.dimensions)} and this one on ${describeFilter(price.dimensions)}: an event with ` +
-      `${describeFilter({ ...other.dimensions, ...price.dimensions })} matches both, and with as many dimensions (${size}) neither is more specific, ` +
+      `${describeFilter(Object.assign({}, other.dimensions, price.dimensions))} matches both, and with as many dimensions (${size}) neither is more specific, ` +
       'so that event would tie between two prices. Refused so that every event has exactly one price; add a dimension to one filter to make it more specific.',
     { param: 'dimensions' },
   );
