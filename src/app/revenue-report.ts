@@ -195,12 +195,13 @@ async function walkGrants(
   const walks = new Map<string, { walk: GrantRevenueWalk; credits: bigint }>();
   for (const { grant, price } of grants) {
     if (price === null || grant.paymentPending) continue;
+    const credits = await creditsBought(dependencies, grant);
     // Paid money is deferred revenue from when it was booked, not from when the grant becomes effective.
-    const walk = new GrantRevenueWalk({ price, credits: grant.amount }, period);
-    walk.add({ kind: 'granted', credits: grant.amount, bookedAt: grant.paidAt ?? grant.createdAt });
+    const walk = new GrantRevenueWalk({ price, credits }, period);
+    walk.add({ kind: 'granted', credits, bookedAt: grant.paidAt ?? grant.createdAt });
     // Voided before it became effective: no ledger entry records it, the money leaves as breakage when it was voided.
-    if (grant.activatedAt === null && grant.voidedAt !== null) walk.add({ kind: 'breakage', credits: grant.amount, bookedAt: grant.voidedAt });
-    walks.set(grant.id, { walk, credits: grant.amount });
+    if (grant.activatedAt === null && grant.voidedAt !== null) walk.add({ kind: 'breakage', credits, bookedAt: grant.voidedAt });
+    walks.set(grant.id, { walk, credits });
   }
   const refunds = await dependencies.store.read((repository) => repository.creditNotes.refundEntriesOf(grants.map(({ grant }) => grant.id)));
   const slices = { after: null, descending: false, limit: Number.MAX_SAFE_INTEGER, filters: { bookedBefore: period.to }, sliceSequences: sequencesPerRead };
@@ -221,6 +222,20 @@ async function walkGrants(
     }
   }
   return walks;
+}
+
+/**
+ * The credits a paid grant was bought with: its `grant` entry's, which is always its first. Not `grant.amount`,
+ * which a rollover floor's top-ups grow (they carry no money: docs/finance.md#decisions); a grant that never
+ * started has had no top-up, and no entry yet.
+ */
+async function creditsBought(dependencies: AppDependencies, grant: GrantRecord): Promise<bigint> {
+  const first = grant.firstEntrySequence;
+  if (grant.activatedAt === null || first === null) return grant.amount;
+  const [entry] = await dependencies.store.read((repository) =>
+    repository.ledger.walletSlice({ walletId: grant.walletId, grantId: grant.id, from: first, to: first, descending: false, limit: 1, filters: {} }),
+  );
+  return entry?.type === 'grant' ? entry.amount : grant.amount;
 }
 
 /**
