@@ -6,7 +6,7 @@ import type { InsufficientPolicy, Instant } from '../domain/types.ts';
 import type { DebitRecord, Metadata } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import type { CallerOperationId } from './caller-operation-ids.ts';
-import { claimIdempotencyKey, fingerprintOf, idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
+import { claimIdempotencyKey, fingerprintOf, releaseIdempotencyClaim, idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { bookedOf, type Booked } from './booked.ts';
 import { nextDebitId } from './debit-ids.ts';
@@ -101,7 +101,7 @@ export async function createDebit(
  * before any item runs): the same key with any other body is refused there, naming the key, and
  * books nothing. Then item i books under the key `<key>:<i>` (unless it has a key of its own), so
  * a retry of the same body after a failure midway replays the items that committed and books
- * the rest, each once.
+ * the rest, each once. A batch none of whose items booked gives its key back (`releaseIdempotencyClaim`).
  */
 export async function createDebitBatch(
   dependencies: AppDependencies,
@@ -114,8 +114,9 @@ export async function createDebitBatch(
     const marker = { status: 200, body: { object: 'debit_batch', debits: request.items.length } };
     await claimIdempotencyKey(dependencies, { context: request.context, request: batch, marker });
   }
-  return runBatch(request.items, limits, async ({ idempotencyKey, ...input }, index) => {
-    const key = idempotencyKey ?? (batch ? `${batch.key}:${index}` : undefined);
+  const itemKey = (item: { idempotencyKey?: string }, index: number) => item.idempotencyKey ?? (batch ? `${batch.key}:${index}` : undefined);
+  const results = await runBatch(request.items, limits, async ({ idempotencyKey, ...input }, index) => {
+    const key = itemKey({ idempotencyKey }, index);
     try {
       return await createDebit(dependencies, {
         context: request.context,
@@ -132,4 +133,9 @@ export async function createDebitBatch(
       throw error;
     }
   });
+  // A batch that booked nothing leaves its key free, as any request refused before it wrote (its items' errors said why).
+  if (batch && results.every((result) => 'error' in result)) {
+    await releaseIdempotencyClaim(dependencies, { context: request.context, request: batch, itemKeys: request.items.map((item, index) => itemKey(item, index)!) });
+  }
+  return results;
 }

@@ -100,6 +100,25 @@ export function claimIdempotencyKey(
 }
 
 /**
+ * Gives back a claim (`claimIdempotencyKey`) whose work booked nothing, so the key may be used again, as a
+ * request refused before anything was written leaves it free: only while the claim is still this request's and
+ * none of `itemKeys` (the records the work's parts make when they book) exists, which also keeps a claim that an
+ * identical request running at the same time booked under.
+ */
+export function releaseIdempotencyClaim(
+  dependencies: AppDependencies,
+  input: { context: RequestContext; request: IdempotencyRequest; itemKeys: readonly string[] },
+): Promise<void> {
+  const environmentId = input.context.environment.id;
+  return dependencies.store.transaction(async (repository) => {
+    const claim = await repository.idempotency.get(environmentId, 'environment', input.request.key);
+    if (!claim || claim.fingerprint !== input.request.fingerprint) return;
+    for (const key of input.itemKeys) if (await repository.idempotency.get(environmentId, 'environment', key)) return;
+    await repository.idempotency.delete(environmentId, 'environment', input.request.key);
+  });
+}
+
+/**
  * Parameters that hold amounts: a retry that spells one otherwise ("12.50", 12.5,
  * "1.25e1" for "12.5") asks for the same thing, so they are compared by value.
  */

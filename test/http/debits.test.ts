@@ -322,6 +322,18 @@ describe('debits', () => {
       assert.equal((await api.balance(wallet)).available, '96');
     });
 
+    it('gives back the key of a batch none of whose items booked: the corrected batch may use it', async () => {
+      const wallet = await api.wallet();
+      await api.grant({ ...wallet, amount: '10' });
+      const refused = expectStatus(await api.post('/v1/debits/batch', { debits: [{ ...wallet, unit: 'no_such_unit', amount: '1' }, { ...wallet, amount: '50' }] }, { idempotencyKey: 'kb' }), 200);
+      assert.deepEqual(refused.data.map((result: Json) => result.status), ['failed', 'failed']);
+      const corrected = expectStatus(await api.post('/v1/debits/batch', { debits: [{ ...wallet, amount: '1' }] }, { idempotencyKey: 'kb' }), 200);
+      assert.deepEqual(corrected.data.map((result: Json) => result.status), ['succeeded']);
+      assert.equal((await api.balance(wallet)).available, '9');
+      // Once an item booked, the key is the batch's: another body is refused.
+      expectError(await api.post('/v1/debits/batch', { debits: [{ ...wallet, amount: '2' }] }, { idempotencyKey: 'kb' }), { status: 409, code: 'idempotency_conflict', param: 'idempotencyKey' });
+    });
+
     it('honours a per-item idempotency key: replayed in a later batch, a conflict with another amount', async () => {
       const wallet = await api.wallet();
       await api.grant({ ...wallet, amount: '10' });

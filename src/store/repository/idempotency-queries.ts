@@ -32,6 +32,11 @@ export class IdempotencyQueries {
     );
   }
 
+  /** Deletes one record (a claim given back: app/idempotency.ts, releaseIdempotencyClaim). */
+  async delete(environmentId: string, scope: string, key: string): Promise<void> {
+    await this.executor.run('DELETE FROM idempotency_keys WHERE environment_id = ? AND scope = ? AND idempotency_key = ?', [environmentId, scope, key]);
+  }
+
   /** Deletes at most `limit` records that expired before `now`, the oldest first; returns how many. */
   async deleteExpired(now: number, limit: number): Promise<number> {
     return this.executor.run(
