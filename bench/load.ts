@@ -97,16 +97,19 @@ export function cpuOf(result: LoadResult): number {
   return result.cpuUsPerRequest ?? NaN;
 }
 
-/** A paced figure's CPU per request round by round, ours then the baseline's: a round that ran colder or busier shows. */
-export function cpuRounds(ours: LoadResult, baseline: LoadResult): string {
-  const rounds = (result: LoadResult) => (result.roundCpuUsPerRequest ?? []).map((value) => Math.round(value)).join(', ');
-  return `rounds: ${rounds(ours)}; baseline: ${rounds(baseline)}`;
+/** A paced figure round by round, ours then the baseline's: a round that ran colder or busier shows. */
+function perRound(ours: LoadResult, baseline: LoadResult, pick: (result: LoadResult) => string[]): string {
+  return `rounds: ${pick(ours).join(', ')}; baseline: ${pick(baseline).join(', ')}`;
 }
 
-/** A paced p99 pools its rounds; each round's own, ours then the baseline's, shows how far the tail moves between them. */
+/** Each round's server CPU per request. */
+export function cpuRounds(ours: LoadResult, baseline: LoadResult): string {
+  return perRound(ours, baseline, (result) => (result.roundCpuUsPerRequest ?? []).map((value) => String(Math.round(value))));
+}
+
+/** Each round's own p99: a paced p99 pools its rounds, and the tail moves between them. */
 export function p99Rounds(ours: LoadResult, baseline: LoadResult): string {
-  const rounds = (result: LoadResult) => (result.roundP99Ms ?? []).map(formatMs).join(', ');
-  return `rounds: ${rounds(ours)}; baseline: ${rounds(baseline)}`;
+  return perRound(ours, baseline, (result) => (result.roundP99Ms ?? []).map(formatMs));
 }
 
 /** Describes what went wrong in a run, if anything (non-2xx, socket errors, timeouts). */

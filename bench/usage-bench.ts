@@ -162,12 +162,12 @@ async function checkLatency(options: UsageBenchOptions): Promise<string[]> {
       directory,
     )) as [LoadResult, LoadResult];
     const notes = [failureNote(oursResult), failureNote(baselineResult)];
-    const failed = notes.some(Boolean) ? `; creditbook: ${notes[0] ?? 'ok'}; baseline: ${notes[1] ?? 'ok'}` : '';
+    const failed = notes.some(Boolean) ? `(creditbook: ${notes[0] ?? 'ok'}; baseline: ${notes[1] ?? 'ok'})` : undefined;
     const rate = `@${formatCount(options.check.rate)}/s paced`;
     const line = (label: string, oursValue: number, baselineValue: number, format: (value: number) => string, note?: string) =>
       figureLine({ label: `POST /v1/entitlements/check ${rate}: ${label}`, ours: oursValue, baselineName: 'bare Fastify', baseline: baselineValue, format, ...(note ? { note } : {}) });
     return [
-      line('achieved/s', oursResult.okPerSecond, baselineResult.okPerSecond, formatCount, failed ? `(${failed.slice(2)})` : undefined),
+      line('achieved/s', oursResult.okPerSecond, baselineResult.okPerSecond, formatCount, failed),
       line('p50 ms', oursResult.p50Ms, baselineResult.p50Ms, formatMs),
       line('p99 ms', oursResult.p99Ms, baselineResult.p99Ms, formatMs, `(${p99Rounds(oursResult, baselineResult)})`),
       line('server CPU/check', cpuOf(oursResult), cpuOf(baselineResult), formatUs, `(${cpuRounds(oursResult, baselineResult)})`),

@@ -4,7 +4,8 @@ import type { EnvironmentRecord } from '../store/records.ts';
 import type { PortalPack, PortalSessionRecord } from '../store/payment-records.ts';
 import { hashApiKey, randomBase62 } from './api-keys.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
-import { checkPurchaseTerms, checkedUrl, createPurchase, type PurchaseWithInvoice } from './purchases.ts';
+import { checkPurchaseTerms } from './purchase-terms.ts';
+import { checkedUrl, createPurchase, type PurchaseWithInvoice } from './purchases.ts';
 import type { Outcome, IdempotencyRequest, Presented } from './idempotency.ts';
 import { findUnit } from './wallet-address.ts';
 

@@ -1,15 +1,15 @@
 import { checkMetadataKeys } from '../domain/metadata.ts';
-import { formatAmount, parseAmount, type Amount } from '../domain/amount.ts';
+import { formatAmount, type Amount } from '../domain/amount.ts';
 import { validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
-import { requireCurrency } from '../domain/currencies.ts';
-import { formatMinor, minorToAmount, parsePrice } from '../payments/money.ts';
+import { formatMinor, minorToAmount } from '../payments/money.ts';
 import type { PaymentProvider, PaymentProviderName } from '../payments/payment-provider.ts';
 import type { GrantRecord, Metadata, WalletAddress } from '../store/records.ts';
 import type { InvoiceRecord, PurchaseRecord, PurchaseSource } from '../store/payment-records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { DEFAULT_PRIORITY } from './grants.ts';
+import { checkPurchaseTerms } from './purchase-terms.ts';
 import { findReplay, idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { runWalletOperation } from './wallet-operation.ts';
@@ -246,30 +246,6 @@ function writePurchase(dependencies: AppDependencies, plan: PurchasePlan): Promi
     },
     present: (written, _effects, _loaded, at) => plan.present(written, at),
   });
-}
-
-/** What is bought and for how much: a purchase's terms, and a portal pack's (portal-sessions.ts). */
-export interface PurchaseTerms {
-  amount: unknown;
-  price: string;
-  currency?: string | undefined;
-}
-
-/**
- * Checks the credits, the currency and the price of a purchase against the unit's
- * scale and the currency's minor unit. One function for both callers, so a portal
- * pack that is accepted can be bought: the portal checks it when the session is made,
- * where the operator's field is still named (`prefix` "packs.0." gives `packs.0.price`).
- */
-export function checkPurchaseTerms(
-  terms: PurchaseTerms,
-  options: { scale: number; defaultCurrency: string; prefix?: string },
-): { amount: Amount; currency: string; priceMinor: bigint } {
-  const prefix = options.prefix ?? '';
-  const amount = parseAmount(terms.amount, { param: `${prefix}amount`, scale: options.scale });
-  const currency = requireCurrency(terms.currency ?? options.defaultCurrency, `${prefix}currency`);
-  const priceMinor = parsePrice(terms.price, currency, `${prefix}price`);
-  return { amount, currency, priceMinor };
 }
 
 /** A stored response for this key in the wallet's scope, read before any session is made (or undefined). */

@@ -226,12 +226,12 @@ async function walkGrants(
 
 /**
  * The credits a paid grant was bought with: its `grant` entry's, which is always its first. Not `grant.amount`,
- * which a rollover floor's top-ups grow (they carry no money: docs/finance.md#decisions); a grant that never
- * started has had no top-up, and no entry yet.
+ * which a rollover floor's top-ups grow (they carry no money: docs/finance.md#decisions). Only a grant with a floor
+ * that has started can have been topped up, so only it costs this read.
  */
 async function creditsBought(dependencies: AppDependencies, grant: GrantRecord): Promise<bigint> {
   const first = grant.firstEntrySequence;
-  if (grant.activatedAt === null || first === null) return grant.amount;
+  if (grant.resetMinRollover === null || grant.activatedAt === null || first === null) return grant.amount;
   const [entry] = await dependencies.store.read((repository) =>
     repository.ledger.walletSlice({ walletId: grant.walletId, grantId: grant.id, from: first, to: first, descending: false, limit: 1, filters: {} }),
   );

@@ -18,7 +18,7 @@ const PERIOD_PATTERN = /^P([1-9]\d{0,3})([DWMY])$/;
 const UNITS = { D: 'day', W: 'week', M: 'month', Y: 'year' } as const;
 /**
  * At most 100 years in any unit (9999 days is 27): a boundary is then never more than a century after the time
- * it follows, and the period ends a wallet shows stay within the years the API writes (domain/instant-range.ts).
+ * it follows (a period of 9999 years would put a wallet's period end thousands of years past any time it takes).
  */
 const MAX_COUNT = { D: 9999, W: 5217, M: 1200, Y: 100 } as const;
 const DAY_MS = 86_400_000;

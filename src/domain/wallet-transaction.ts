@@ -325,7 +325,6 @@ export class WalletTransaction extends WalletLedger {
   }
 }
 
-/** Defence in depth: edges validate amounts, but a non-positive amount would create or destroy credit here. */
 /**
  * A grant may not take what the wallet's grants hold at once (its balance, held credit, and grants yet to start)
  * past the 25 digits any amount may have: every figure the API shows of the wallet stays one a request could send.
@@ -338,6 +337,7 @@ function requireRoomFor(state: WalletSnapshot, amount: Amount): void {
   }
 }
 
+/** Defence in depth: edges validate amounts, but a non-positive amount would create or destroy credit here. */
 function requirePositive(amount: Amount): void {
   if (amount <= 0n) throw validationError('amount', "'amount' must be greater than zero.");
 }

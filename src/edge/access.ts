@@ -62,7 +62,8 @@ export function installEdgeChecks(server: FastifyInstance, surface: string, scop
     refuseUnsafeText(request.params, 'path');
     const url = request.raw.url ?? '';
     const queryStart = url.indexOf('?');
-    if (queryStart !== -1) refuseUndecodableEscapes(url.slice(queryStart + 1), 'query');
+    // Most queries hold no escape: only those are copied and checked.
+    if (queryStart !== -1 && url.includes('%', queryStart)) refuseUndecodableEscapes(url.slice(queryStart + 1), 'query');
     refuseUnsafeText(request.query, 'query');
     refuseUnsafeText(request.body, 'body');
     done();

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { CreditbookError } from '../domain/errors.ts';
-import { MAX_JSON_DEPTH, mayHoldInexactNumber, parseJsonBody, schemaTakesAsString, type TakesAsString } from './json-body.ts';
+import { schemaTakesAsString } from './body-schema-strings.ts';
+import { MAX_JSON_DEPTH, mayHoldInexactNumber, parseJsonBody, type TakesAsString } from './json-body.ts';
 
 /** Strings that look like number literals to a scan of the raw text: IDs with a digit before an "e", long digit runs. */
 const lookalike = fc.oneof(

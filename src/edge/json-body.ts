@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isSafeNumber, parse as parseLossless } from 'lossless-json';
 import { CreditbookError } from '../domain/errors.ts';
+import { schemaTakesAsString } from './body-schema-strings.ts';
 import { jsonBodyNotUtf8, utf8BodyText } from './utf8-text.ts';
 
 /** A JSON number literal that no double holds in its shortest form (see parseJsonBody). */
@@ -170,52 +171,6 @@ function throwOnInexact(value: unknown, path: string[], takesAsString: TakesAsSt
   if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) throwOnInexact(item, [...path, key], takesAsString);
   }
-}
-
-/** The parts of a request body's JSON schema that say what a parameter may be. */
-interface BodySchema {
-  type?: unknown;
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  anyOf?: BodySchema[];
-  oneOf?: BodySchema[];
-  properties?: Record<string, BodySchema>;
-  patternProperties?: Record<string, BodySchema>;
-  additionalProperties?: BodySchema | boolean;
-  items?: BodySchema;
-}
-
-/**
- * Whether `schema` (a route's body schema) would take `literal` as the string at `path`: some branch there is a
- * string whose pattern and length allow it. False where the schema has no such parameter; undefined without a schema.
- */
-export function schemaTakesAsString(schema: unknown, path: readonly string[], literal: string): boolean | undefined {
-  if (!schema || typeof schema !== 'object') return undefined;
-  return schemasAt(schema as BodySchema, path).some((branch) => takesString(branch, literal));
-}
-
-/** Every schema a value at `path` may be checked by: the branches of unions along the way, flattened. */
-function schemasAt(schema: BodySchema, path: readonly string[]): BodySchema[] {
-  const branches = schema.anyOf ?? schema.oneOf;
-  if (branches) return branches.flatMap((branch) => schemasAt(branch, path));
-  if (path.length === 0) return [schema];
-  const [name, ...rest] = path as [string, ...string[]];
-  const children: BodySchema[] = [];
-  if (schema.items) children.push(schema.items);
-  const property = schema.properties && Object.hasOwn(schema.properties, name) ? schema.properties[name] : undefined;
-  if (property) children.push(property);
-  else {
-    for (const [pattern, child] of Object.entries(schema.patternProperties ?? {})) if (new RegExp(pattern, 'u').test(name)) children.push(child);
-    if (typeof schema.additionalProperties === 'object') children.push(schema.additionalProperties);
-  }
-  return children.flatMap((child) => schemasAt(child, rest));
-}
-
-function takesString(schema: BodySchema, literal: string): boolean {
-  if (schema.type !== 'string') return false;
-  if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(literal)) return false;
-  return literal.length >= (schema.minLength ?? 0) && literal.length <= (schema.maxLength ?? Number.POSITIVE_INFINITY);
 }
 
 /** Makes `parseJsonBody` the only JSON parser of a Fastify scope: amounts never pass through a rounded double. */
