@@ -96,8 +96,9 @@ async function guarded(update: Promise<boolean>, purchaseId: string): Promise<vo
   if (!(await update)) throw new Error(`Purchase ${purchaseId} changed under its wallet lock.`);
 }
 
-function paidEvents(purchase: PurchaseRecord): OutboxEvent[] {
-  const invoice = {
+/** An `invoice.*` event's data: the same fields whether the invoice was paid or voided (docs/purchases-and-webhooks.md). */
+function invoiceEventData(purchase: PurchaseRecord) {
+  return {
     invoiceId: purchase.invoiceId,
     purchaseId: purchase.id,
     grantId: purchase.grantId,
@@ -105,6 +106,10 @@ function paidEvents(purchase: PurchaseRecord): OutboxEvent[] {
     amount: Number(purchase.priceMinor),
     currency: purchase.currency,
   };
+}
+
+function paidEvents(purchase: PurchaseRecord): OutboxEvent[] {
+  const invoice = invoiceEventData(purchase);
   return [
     { type: 'purchase.paid', data: Object.assign({}, purchaseEventData(purchase), { paymentReference: purchase.paymentReference }) },
     { type: 'invoice.paid', data: invoice },
@@ -116,6 +121,6 @@ function paidEvents(purchase: PurchaseRecord): OutboxEvent[] {
 function closedEvents(purchase: PurchaseRecord, status: ClosedPurchaseStatus, at: Instant): OutboxEvent[] {
   return [
     { type: `purchase.${status}`, data: purchaseEventData(purchase) },
-    { type: 'invoice.voided', data: { invoiceId: purchase.invoiceId, purchaseId: purchase.id, customerId: purchase.customerId, voidedAt: new Date(at).toISOString() } },
+    { type: 'invoice.voided', data: Object.assign(invoiceEventData(purchase), { voidedAt: new Date(at).toISOString() }) },
   ];
 }

@@ -149,6 +149,10 @@ describe('purchases', () => {
     assert.match(page.text, /This checkout was canceled\. Nothing was charged\./);
     assert.doesNotMatch(page.text, /data-testid="pay"/);
     assert.deepEqual(await eventsFor(purchase.id, 'purchaseId'), ['purchase.created', 'purchase.canceled', 'invoice.voided']);
+    // invoice.voided carries what invoice.paid does (docs/purchases-and-webhooks.md), and when it was voided.
+    const voided = (expectStatus(await api.get('/v1/events?type=invoice.voided&limit=100'), 200).data as Json[]).find((event) => event.data.purchaseId === purchase.id)!;
+    assert.deepEqual(Object.keys(voided.data).sort(), ['amount', 'currency', 'customerId', 'grantId', 'invoiceId', 'purchaseId', 'voidedAt']);
+    assert.deepEqual([voided.data.grantId, voided.data.amount, voided.data.currency], [purchase.grantId, Number(String(purchase.price).replace('.', '')), purchase.currency]);
   });
 
   it('Pay and Cancel refuse a post from another site (Origin, Sec-Fetch-Site) and change nothing; the page itself may post', async () => {
