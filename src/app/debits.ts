@@ -1,6 +1,6 @@
 import { checkMetadataKeys } from '../domain/metadata.ts';
 import { parseAmount, sumAmounts } from '../domain/amount.ts';
-import { CreditbookError, validationError } from '../domain/errors.ts';
+import { validationError } from '../domain/errors.ts';
 import { checkBatchSize, runBatch, type BatchItemResult } from './batch.ts';
 import type { InsufficientPolicy, Instant } from '../domain/types.ts';
 import type { DebitRecord, Metadata } from '../store/records.ts';
@@ -115,23 +115,16 @@ export async function createDebitBatch(
     await claimIdempotencyKey(dependencies, { context: request.context, request: batch, marker });
   }
   const itemKey = (item: { idempotencyKey?: string }, index: number) => item.idempotencyKey ?? (batch ? `${batch.key}:${index}` : undefined);
-  const results = await runBatch(request.items, limits, async ({ idempotencyKey, ...input }, index) => {
+  const results = await runBatch(request.items, limits, ({ idempotencyKey, ...input }, index) => {
     const key = itemKey({ idempotencyKey }, index);
-    try {
-      return await createDebit(dependencies, {
-        context: request.context,
-        input,
-        idempotency: key === undefined ? undefined : { key, fingerprint: fingerprintOf('debits.create', input) },
-        present: request.present,
-      });
-    } catch (error) {
-      // An item's derived key is not the caller's: a conflict on it (a batch booked before batch keys were
-      // claimed, or a caller's own key spelled `<key>:<i>`) names the key the caller sent.
-      if (batch && idempotencyKey === undefined && error instanceof CreditbookError && error.code === 'idempotency_conflict') {
-        throw new CreditbookError('idempotency_conflict', `Idempotency key '${batch.key}' was already used with a different request.`, { param: 'idempotencyKey' });
-      }
-      throw error;
-    }
+    // A derived key's conflict (a batch booked before batch keys were claimed) names the key the caller sent.
+    const shown = batch && idempotencyKey === undefined ? { shownKey: batch.key } : {};
+    return createDebit(dependencies, {
+      context: request.context,
+      input,
+      idempotency: key === undefined ? undefined : Object.assign({ key, fingerprint: fingerprintOf('debits.create', input) }, shown),
+      present: request.present,
+    });
   });
   // A batch that booked nothing leaves its key free, as any request refused before it wrote (its items' errors said why).
   if (batch && results.every((result) => 'error' in result)) {

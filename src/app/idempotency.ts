@@ -12,6 +12,8 @@ export interface IdempotencyRequest {
   key: string;
   /** A hash of what the request asks for; the same key with another fingerprint is a conflict. */
   fingerprint: string;
+  /** The key the caller sent, when `key` is derived from it (a batch item's `<key>:<i>`): what a conflict names. */
+  shownKey?: string;
 }
 
 /** A wallet operation's idempotency (wallet-operation.ts): the request's key and fingerprint, kept per environment or per wallet. */
@@ -48,7 +50,7 @@ export async function findReplay(input: {
   if (stored.fingerprint !== input.request.fingerprint) {
     throw new CreditbookError(
       'idempotency_conflict',
-      `Idempotency key '${input.request.key}' was already used with a different request.`,
+      `Idempotency key '${input.request.shownKey ?? input.request.key}' was already used with a different request.`,
       { param: 'idempotencyKey' },
     );
   }

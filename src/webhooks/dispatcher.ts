@@ -4,6 +4,7 @@ import type { EventRecord } from '../store/records.ts';
 import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/webhook-records.ts';
 import { retryDelay, type DeliverySettings } from './delivery-settings.ts';
 import { OutboundError, postGuarded, type OutboundPolicy } from './outbound-post.ts';
+import { SendSlots } from './send-slots.ts';
 import { signedHeaders } from './signing.ts';
 
 /** What a receiver gets: the event as GET /v1/events shows it. */
@@ -15,25 +16,46 @@ export function webhookPayload(event: EventRecord): string {
 export type DeliveryDependencies = Pick<AppDependencies, 'store' | 'clock' | 'newId' | 'secrets' | 'observer'> & { outbound: OutboundPolicy };
 
 /**
- * One pass of the delivery worker, on every node: claims deliveries that are due
- * (leasing them, under SKIP LOCKED, so no other node sends them meanwhile), sends
- * them outside any transaction, then records each outcome. Returns how many it sent.
+ * One pass of the delivery worker, on every node: takes the node's free send
+ * slots (`send-slots.ts`), claims at most that many due deliveries (leasing them,
+ * under SKIP LOCKED, so no other node sends them meanwhile), sends each at once
+ * outside any transaction, then records each outcome. Resolves when every send it
+ * started is recorded (a failure is thrown only then, so no send outlives it);
+ * returns how many it claimed: 0 when no slot is free or nothing is due. Passes
+ * may overlap: sharing `slots`, they never have more than its capacity in flight.
  */
-export async function deliverDueWebhooks(dependencies: DeliveryDependencies, settings: DeliverySettings, options: { limit?: number } = {}): Promise<number> {
-  const now = dependencies.clock.now();
-  const claimed = await dependencies.store.transaction((repository) =>
-    repository.webhookDeliveries.claimDue({ now, leaseUntil: now + leaseMs(settings), limit: options.limit ?? 100 }),
+export async function deliverDueWebhooks(
+  dependencies: DeliveryDependencies,
+  settings: DeliverySettings,
+  options: { limit?: number; slots?: SendSlots } = {},
+): Promise<number> {
+  const slots = options.slots ?? new SendSlots(settings.concurrency);
+  const taken = slots.take(options.limit ?? settings.concurrency);
+  if (taken === 0) return 0;
+  let claimed: WebhookDeliveryRecord[];
+  try {
+    const now = dependencies.clock.now();
+    claimed = await dependencies.store.transaction((repository) =>
+      repository.webhookDeliveries.claimDue({ now, leaseUntil: now + leaseMs(settings), limit: taken }),
+    );
+  } catch (error) {
+    slots.give(taken);
+    throw error;
+  }
+  slots.give(taken - claimed.length);
+  const outcomes = await Promise.allSettled(
+    claimed.map((delivery) => attemptDelivery(dependencies, settings, { delivery, trigger: 'automatic' }).finally(() => slots.give())),
   );
-  if (claimed.length === 0) return 0;
-  const queue = [...claimed];
-  const workers = Array.from({ length: Math.min(settings.concurrency, queue.length) }, async () => {
-    for (let delivery = queue.shift(); delivery; delivery = queue.shift()) await attemptDelivery(dependencies, settings, { delivery, trigger: 'automatic' });
-  });
-  await Promise.all(workers);
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
   return claimed.length;
 }
 
-/** Long enough for an attempt to finish before another node may take the delivery over. */
+/**
+ * Long enough for an attempt to finish before another node may take the delivery
+ * over: a claimed delivery is sent at once (it holds a send slot), and its send
+ * times out after `timeoutMs`, so the lease outlasts the read, the send and the record.
+ */
 export function leaseMs(settings: DeliverySettings): number {
   return settings.timeoutMs * 3 + 30_000;
 }

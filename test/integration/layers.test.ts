@@ -13,9 +13,14 @@ function sourceFiles(folder: string): Array<{ path: string; text: string }> {
     .map((name) => ({ path: relative(root, join(root, folder, name)), text: readFileSync(join(root, folder, name), 'utf8') }));
 }
 
-/** What a file imports as values (an `import type` is free to cross layers: it leaves nothing at run time). */
+/**
+ * What a file takes from other files as values: static imports and re-exports (`export … from`), and dynamic
+ * `import('…')`. An `import type` or `export type` is free to cross layers: it leaves nothing at run time.
+ */
 function valueImports(text: string): string[] {
-  return [...text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((match) => match[1]!);
+  const statics = [...text.matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((match) => match[1]!);
+  const dynamics = [...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((match) => match[1]!);
+  return [...statics, ...dynamics];
 }
 
 it('keeps src/domain pure: it imports only its own files and reads no clock, environment or randomness', () => {

@@ -76,12 +76,6 @@ function purchaseKey(idempotencyKey: string): string {
   return `${PURCHASE_KEY_PREFIX}${idempotencyKey}`;
 }
 
-function withClientKey(error: unknown, idempotencyKey: string): unknown {
-  if (!(error instanceof CreditbookError) || error.code !== 'idempotency_conflict') return error;
-  const message = error.message.replaceAll(`'${purchaseKey(idempotencyKey)}'`, `'${idempotencyKey}'`);
-  return new CreditbookError(error.code, message, Object.assign({}, error.param !== undefined ? { param: error.param } : {}, error.details ? { details: error.details } : {}));
-}
-
 function grantTimes(app: AppDependencies, context: RequestContext, wallet: WalletRecord, body: { effectiveAt?: string; expiresAt?: string | null }) {
   return {
     // "Defaults to the entitlement's current period start."
@@ -192,10 +186,8 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
         paymentExpiresAt: parseOptionalTimestamp(body.paymentExpiresAt, 'paymentExpiresAt') ?? undefined,
         metadata: { [IDEMPOTENCY_KEY_METADATA]: idempotencyKey },
       },
-      idempotency: idempotencyRequest(purchaseKey(idempotencyKey), 'paygentic.grants.purchase', { entitlementId, ...parameters }),
+      idempotency: Object.assign(idempotencyRequest(purchaseKey(idempotencyKey), 'paygentic.grants.purchase', { entitlementId, ...parameters }), { shownKey: idempotencyKey }),
       present: ({ purchase, invoice }) => ({ status: 201, body: purchaseView({ purchase, invoice, entitlementId }) }),
-    }).catch((error: unknown) => {
-      throw withClientKey(error, idempotencyKey);
     });
     return sendOutcome(reply, outcome);
   });

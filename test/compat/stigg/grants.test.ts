@@ -154,7 +154,7 @@ describe('stigg dialect: credit grants', () => {
     const inexact = await server.expectNoWrites(() =>
       server.stigg('POST', '/api/v1/credits/grants', { rawBody: JSON.stringify(grantBody({ customerId })).replace('"amount":1000', '"amount":0.12345678901234567891') }),
     );
-    expectStiggError(inexact, 400, 'BadUserInput', /(cannot be represented|not) exact/);
+    expectStiggError(inexact, 400, 'BadUserInput', /cannot be represented exactly as a JSON number; send it as a string, e.g. "[^"]+", if the field takes decimal strings./);
     const malformed = await server.expectNoWrites(() => server.stigg('POST', '/api/v1/credits/grants', { rawBody: '{"amount":' }));
     expectStiggError(malformed, 400, 'BadUserInput', /JSON/);
     assert.equal((await server.native('GET', `/v1/customers/${customerId}`)).status, 404, 'the customer was not created');
