@@ -1,6 +1,6 @@
 import { parseAmount } from '../domain/amount.ts';
 import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
-import { checkDimensions, dimensionsKey, priceConflict, type Dimensions } from '../domain/rating.ts';
+import { checkDimensions, priceConflict, type Dimensions } from '../domain/rating.ts';
 import type { Instant } from '../domain/types.ts';
 import type { FeatureRecord, Metadata, Page, PageRequest, PriceRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
@@ -119,7 +119,7 @@ export async function createPrice(
       metadata: input.metadata ?? {},
       createdAt: now,
     };
-    const conflict = conflictOf(await repository.prices.forFeature(environmentId, feature.key), price);
+    const conflict = priceConflict(await repository.prices.forFeature(environmentId, feature.key), price);
     if (conflict) throw conflict;
     await repository.prices.insert(price);
     return request.present(price);
@@ -130,37 +130,6 @@ export async function createPrice(
     // Settled, committed or not: a rating that read prices before this does not use them again (price-memory.ts).
     dependencies.lookups.prices.changed();
   }
-}
-
-/**
- * The refusal of `price` beside `existing` prices, or undefined when it can be created. Which prices conflict is
- * `priceConflict`'s rule (domain/rating.ts); this names the one existing price it conflicts with, once, and the
- * parameter to change.
- */
-function conflictOf(existing: readonly PriceRecord[], price: PriceRecord): CreditbookError | undefined {
-  const other = existing.find((candidate) => priceConflict([candidate], price) !== null);
-  if (!other) return undefined;
-  if (dimensionsKey(other.dimensions) === dimensionsKey(price.dimensions)) {
-    return new CreditbookError(
-      'state_conflict',
-      `Price '${other.id}' already has this filter (${describeFilter(price.dimensions)}) in effect from ${new Date(other.effectiveAt).toISOString()}; ` +
-        'two versions of one filter from the same instant would tie. Choose another effectiveAt.',
-      { param: 'effectiveAt' },
-    );
-  }
-  const size = Object.keys(price.dimensions).length;
-  return new CreditbookError(
-    'state_conflict',
-    `Price '${other.id}' filters on ${describeFilter(other.dimensions)} and this one on ${describeFilter(price.dimensions)}: an event with ` +
-      `${describeFilter(Object.assign({}, other.dimensions, price.dimensions))} matches both, and with as many dimensions (${size}) neither is more specific, ` +
-      'so that event would tie between two prices. Refused so that every event has exactly one price; add a dimension to one filter to make it more specific.',
-    { param: 'dimensions' },
-  );
-}
-
-function describeFilter(dimensions: Dimensions): string {
-  const entries = Object.entries(dimensions).sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-  return entries.length === 0 ? 'no dimensions' : entries.map(([name, value]) => `${name}=${value}`).join(', ');
 }
 
 export async function getPrice(dependencies: AppDependencies, context: RequestContext, id: string): Promise<PriceRecord> {

@@ -9,7 +9,7 @@ import { sweepDueEvents } from '../app/time-events.ts';
 export const SWEEP_INTERVAL_MS = 1000;
 
 export interface BackgroundWork {
-  /** Stops the loops and waits for passes in flight. */
+  /** Stops the loops and waits for passes and webhook sends in flight (each send ends by its timeout). */
   stop(): Promise<void>;
 }
 
@@ -22,11 +22,13 @@ type Log = (error: unknown, what: string) => void;
  * outbox out into webhook deliveries and sending them. Each loop skips a tick
  * while its previous pass is still running; every pass claims its work under
  * SKIP LOCKED (or a wallet lock) with a lease, so nodes share it without doing
- * anything twice.
+ * anything twice. Webhook sends run beside the fan-out passes, bounded by the
+ * node's send slots, so one slow receiver delays only its own deliveries.
  */
 export function startBackgroundWork(dependencies: AppDependencies, options: { intervalMs: number; log: Log }): BackgroundWork {
   const { intervalMs, log } = options;
   let sweeps = 0;
+  const sends = webhookSends(dependencies, log);
   const loops = [
     loop(
       SWEEP_INTERVAL_MS,
@@ -46,16 +48,54 @@ export function startBackgroundWork(dependencies: AppDependencies, options: { in
     loop(intervalMs, 'auto top-up', () => runAutoTopUps(dependencies, { onError: (error, id) => log(error, `auto top-up ${id}`) }), log),
     loop(
       intervalMs,
-      'webhook delivery',
+      'webhook fan-out',
       async () => {
-        await dependencies.webhooks.fanOut();
-        // Keep sending while whole batches come back, so a backlog drains within a tick.
-        while ((await dependencies.webhooks.deliverDue()) === 100);
+        try {
+          await dependencies.webhooks.fanOut();
+        } finally {
+          // Sends are not part of the pass: a slow receiver never holds up the next fan-out or the next claim.
+          sends.start();
+        }
       },
       log,
     ),
   ];
-  return { stop: async () => void (await Promise.all(loops.map((running) => running.stop()))) };
+  return {
+    stop: async () => {
+      await Promise.all(loops.map((running) => running.stop()));
+      await sends.stop();
+    },
+  };
+}
+
+/**
+ * Webhook sending, apart from the passes: `start` begins a run that claims due
+ * deliveries into the node's free send slots and sends them (`deliverDue`), and
+ * claims again as soon as that batch is recorded, for as long as batches find any
+ * (so a backlog drains without waiting for ticks). Runs overlap, one started per
+ * tick, so a run waiting on a slow receiver only holds the slots of its own batch;
+ * the slots (the delivery settings' concurrency) bound the sends in flight, and a
+ * run that finds none free ends at once. `stop` lets no run claim again and waits
+ * for the sends in flight, each bounded by the delivery timeout.
+ */
+function webhookSends(dependencies: AppDependencies, log: Log): { start(): void; stop(): Promise<void> } {
+  const runs = new Set<Promise<void>>();
+  let stopping = false;
+  return {
+    start: () => {
+      if (stopping) return;
+      const run: Promise<void> = (async () => {
+        while (!stopping && (await dependencies.webhooks.deliverDue()) > 0);
+      })()
+        .catch((error: unknown) => log(error, 'webhook delivery'))
+        .finally(() => runs.delete(run));
+      runs.add(run);
+    },
+    stop: async () => {
+      stopping = true;
+      await Promise.all([...runs]);
+    },
+  };
 }
 
 function loop(intervalMs: number, what: string, pass: () => Promise<unknown>, log: Log): BackgroundWork {

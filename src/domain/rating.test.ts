@@ -64,10 +64,14 @@ describe('selectPrice', () => {
 describe('priceConflict', () => {
   it('refuses a filter that ties with another of the same size, and a second version at one instant', () => {
     const existing = [price({ id: 'a', dimensions: { model: 'gpt-4o' } })];
-    assert.match(String(priceConflict(existing, price({ id: 'b', dimensions: { direction: 'output' } }))), /tie/);
+    const tie = priceConflict(existing, price({ id: 'b', dimensions: { direction: 'output' } }));
+    assert.deepEqual([tie?.code, tie?.param], ['state_conflict', 'dimensions']);
+    assert.match(String(tie?.message), /^Price 'a' filters on model=gpt-4o and this one on direction=output: an event with direction=output, model=gpt-4o matches both/);
     assert.equal(priceConflict(existing, price({ id: 'c', dimensions: { model: 'o1' } })), null, 'disjoint values never tie');
     assert.equal(priceConflict(existing, price({ id: 'd', dimensions: { model: 'gpt-4o', direction: 'output' } })), null);
-    assert.match(String(priceConflict(existing, price({ id: 'e', dimensions: { model: 'gpt-4o' } }))), /same instant/);
+    const sameInstant = priceConflict(existing, price({ id: 'e', dimensions: { model: 'gpt-4o' } }));
+    assert.deepEqual([sameInstant?.code, sameInstant?.param], ['state_conflict', 'effectiveAt']);
+    assert.match(String(sameInstant?.message), /same instant/);
     assert.equal(priceConflict(existing, price({ id: 'f', dimensions: { model: 'gpt-4o' }, effectiveAt: T0 + 1 })), null, 'a later version');
     assert.equal(priceConflict(existing, price({ id: 'g', dimensions: { direction: 'output' }, customerId: 'acme' })), null, 'another scope');
   });

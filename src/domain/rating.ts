@@ -1,5 +1,5 @@
 import { AMOUNT_SCALE, formatAmount, MAX_INTEGER_DIGITS, maxAmount, withinAmountLimit, type Amount } from './amount.ts';
-import { validationError } from './errors.ts';
+import { CreditbookError, validationError } from './errors.ts';
 import type { Instant } from './types.ts';
 
 /**
@@ -125,18 +125,33 @@ export function checkDimensions(feature: FeatureDefinition, dimensions: Dimensio
   }
 }
 
-/** Why `candidate` cannot be created beside `existing` prices, or null when it can. */
-export function priceConflict(existing: readonly PriceDefinition[], candidate: PriceDefinition): string | null {
+/**
+ * Why `candidate` cannot be created beside `existing` prices (a 409 naming what it ties with, once, and the
+ * parameter to change), or null when it can.
+ */
+export function priceConflict(existing: readonly PriceDefinition[], candidate: PriceDefinition): CreditbookError | null {
   const candidateKey = dimensionsKey(candidate.dimensions);
   const candidateSize = Object.keys(candidate.dimensions).length;
   for (const price of existing) {
     if (price.feature !== candidate.feature || price.customerId !== candidate.customerId) continue;
     const sameFilter = dimensionsKey(price.dimensions) === candidateKey;
     if (sameFilter && price.effectiveAt === candidate.effectiveAt) {
-      return `Price '${price.id}' already has this filter in effect from the same instant; choose another effectiveAt.`;
+      return new CreditbookError(
+        'state_conflict',
+        `Price '${price.id}' already has this filter (${describe(candidate.dimensions)}) in effect from ${new Date(price.effectiveAt).toISOString()}; ` +
+          'two versions of one filter from the same instant would tie. Choose another effectiveAt.',
+        { param: 'effectiveAt' },
+      );
     }
     if (!sameFilter && Object.keys(price.dimensions).length === candidateSize && compatible(price.dimensions, candidate.dimensions)) {
-      return `Price '${price.id}' has another filter with as many dimensions (${price.id}: ${describe(price.dimensions)}); an event matching both would be a tie. Add a dimension to make one more specific.`;
+      return new CreditbookError(
+        'state_conflict',
+        `Price '${price.id}' filters on ${describe(price.dimensions)} and this one on ${describe(candidate.dimensions)}: an event with ` +
+          `${describe(Object.assign({}, price.dimensions, candidate.dimensions))} matches both, and with as many dimensions (${candidateSize}) neither is ` +
+          'more specific, so that event would tie between two prices. Refused so that every event has exactly one price; add a dimension to one ' +
+          'filter to make it more specific.',
+        { param: 'dimensions' },
+      );
     }
   }
   return null;
@@ -148,7 +163,8 @@ function compatible(left: Dimensions, right: Dimensions): boolean {
   return true;
 }
 
+/** A filter in words, its dimensions in name order. */
 function describe(dimensions: Dimensions): string {
-  const entries = Object.entries(dimensions);
-  return entries.length === 0 ? 'no filter' : entries.map(([name, value]) => `${name}=${value}`).join(', ');
+  const entries = Object.entries(dimensions).sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
+  return entries.length === 0 ? 'no dimensions' : entries.map(([name, value]) => `${name}=${value}`).join(', ');
 }
