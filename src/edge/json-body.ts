@@ -22,27 +22,21 @@ export const MAX_JSON_DEPTH = 64;
 const MAYBE_INEXACT = /(?:^|[:[,])\s*-?\d(?:[\d.]{15,}|[\d.]*[eE])/;
 
 /**
- * Whether the parameter at `path` would take `literal` sent as a string (an amount's "1e20"), or undefined when
- * that is not known (no schema). Decides whether an inexact number is told to come as a string.
- */
-export type TakesAsString = (path: readonly string[], literal: string) => boolean | undefined;
-
-/**
  * Parses a JSON request body without ever changing a number the sender wrote.
  * Numbers are kept when their shortest decimal form is exactly the literal sent
  * (0.1 stays 0.1); anything else (20 digits, 1e400) is rejected with an error
  * that names the parameter, and asks for a string only where the parameter takes
- * that string (`takesAsString`: an amount takes "1e20", `ttlSeconds` takes no
+ * that string (by the route's `bodySchema`: an amount takes "1e20", `ttlSeconds` takes no
  * string at all). The common body takes the fast path through JSON.parse.
  */
-export function parseJsonBody(text: string, takesAsString: TakesAsString = () => undefined): unknown {
+export function parseJsonBody(text: string, bodySchema?: unknown): unknown {
   // An empty body means "no parameters" (action routes such as void; Stripe's client sends these).
   if (text.trim() === '') return {};
   // Before any parser recurses: refuses a body nested too deep, and finds a repeated key.
   const duplicate = scanStructure(text);
   let parsed: unknown;
   try {
-    parsed = parseNumbersExactly(text, takesAsString);
+    parsed = parseNumbersExactly(text, bodySchema);
   } catch (error) {
     if (error instanceof CreditbookError) throw error;
     // lossless-json refuses some duplicate keys itself; say so in the same words as below.
@@ -66,7 +60,7 @@ export function mayHoldInexactNumber(text: string): boolean {
   return MAYBE_INEXACT.test(text);
 }
 
-function parseNumbersExactly(text: string, takesAsString: TakesAsString): unknown {
+function parseNumbersExactly(text: string, bodySchema: unknown): unknown {
   if (!mayHoldInexactNumber(text)) return JSON.parse(text);
   let sawInexact = false;
   const parsed = parseLossless(text, null, (literal: string) => {
@@ -74,7 +68,7 @@ function parseNumbersExactly(text: string, takesAsString: TakesAsString): unknow
     sawInexact = true;
     return new InexactNumber(literal);
   });
-  if (sawInexact) throwOnInexact(parsed, [], takesAsString);
+  if (sawInexact) throwOnInexact(parsed, [], bodySchema);
   return parsed;
 }
 
@@ -154,11 +148,11 @@ function pathOf(frames: Frame[]): string[] {
   return frames.flatMap((frame) => (frame.name === null ? [] : [frame.name]));
 }
 
-function throwOnInexact(value: unknown, path: string[], takesAsString: TakesAsString): void {
+function throwOnInexact(value: unknown, path: string[], bodySchema: unknown): void {
   if (value instanceof InexactNumber) {
     const param = path.join('.') || 'body';
     const { literal } = value;
-    const takes = takesAsString(path, literal);
+    const takes = schemaTakesAsString(bodySchema, path, literal);
     // A field that takes no string (ttlSeconds) is not told to send one. Without a schema (a dialect that checks its
     // bodies in the handler) the advice says where it holds, so it is right for either kind of field.
     const message =
@@ -169,7 +163,7 @@ function throwOnInexact(value: unknown, path: string[], takesAsString: TakesAsSt
     throw new CreditbookError('validation_error', message, { param });
   }
   if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) throwOnInexact(item, [...path, key], takesAsString);
+    for (const [key, item] of Object.entries(value)) throwOnInexact(item, [...path, key], bodySchema);
   }
 }
 
@@ -179,8 +173,7 @@ export function installExactJsonParser(server: FastifyInstance): void {
   server.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
       // The route's body schema says whether a number too long to be exact may come as a string instead.
-      const takesAsString: TakesAsString = (path, literal) => schemaTakesAsString(request.routeOptions.schema?.body, path, literal);
-      done(null, parseJsonBody(utf8BodyText(body as Buffer, jsonBodyNotUtf8), takesAsString));
+      done(null, parseJsonBody(utf8BodyText(body as Buffer, jsonBodyNotUtf8), request.routeOptions.schema?.body));
     } catch (error) {
       done(error as Error, undefined);
     }
