@@ -14,6 +14,12 @@ export interface IdempotencyRequest {
   fingerprint: string;
   /** The key the caller sent, when `key` is derived from it (a batch item's `<key>:<i>`): what a conflict names. */
   shownKey?: string;
+  /**
+   * Fingerprints an earlier release computed for this same request, before the way it is fingerprinted
+   * changed (`withEarlierFingerprints`): a record stored with one of them is this request, so a retry
+   * across the upgrade replays instead of conflicting.
+   */
+  alsoMatches?: readonly string[];
 }
 
 /** A wallet operation's idempotency (wallet-operation.ts): the request's key and fingerprint, kept per environment or per wallet. */
@@ -21,7 +27,29 @@ export type ScopedIdempotency = IdempotencyRequest & { scope: 'wallet' | 'enviro
 
 /** `{ idempotency }` with `scope` when the request carries a key, else `{}`: spread it into a wallet operation. */
 export function idempotencyIn(scope: ScopedIdempotency['scope'], request: IdempotencyRequest | undefined): { idempotency?: ScopedIdempotency } {
-  return request ? { idempotency: { key: request.key, fingerprint: request.fingerprint, scope } } : {};
+  if (!request) return {};
+  const idempotency: ScopedIdempotency = { key: request.key, fingerprint: request.fingerprint, scope };
+  // Only when set: a debit's key (the hot path) carries neither, and its object keeps the literal's shape.
+  if (request.shownKey !== undefined) idempotency.shownKey = request.shownKey;
+  if (request.alsoMatches !== undefined) idempotency.alsoMatches = request.alsoMatches;
+  return { idempotency };
+}
+
+/**
+ * `request` accepting the fingerprints `fingerprintOf(operation, …)` gives `earlierParameters`: the
+ * parameters as an earlier release fingerprinted them, for a route whose fingerprint has since changed
+ * (a field's explicit null or `{}` now fingerprints as the field left out). The earlier record may be
+ * kept forever (grant keys), so this stays as long as such records can exist. Spellings that give the
+ * request's own fingerprint add nothing.
+ */
+export function withEarlierFingerprints(request: IdempotencyRequest, operation: string, ...earlierParameters: unknown[]): IdempotencyRequest {
+  const earlier = earlierParameters.map((parameters) => fingerprintOf(operation, parameters)).filter((fingerprint) => fingerprint !== request.fingerprint);
+  return earlier.length === 0 ? request : Object.assign({}, request, { alsoMatches: [...new Set(earlier)] });
+}
+
+/** Whether a stored record's fingerprint is this request's: today's, or one an earlier release gave it. */
+function isSameRequest(storedFingerprint: string, request: IdempotencyRequest): boolean {
+  return storedFingerprint === request.fingerprint || (request.alsoMatches?.includes(storedFingerprint) ?? false);
 }
 
 /** A response as the edge will send it; stored verbatim for replays. */
@@ -47,7 +75,7 @@ export async function findReplay(input: {
 }): Promise<Outcome | undefined> {
   const stored = await input.repository.idempotency.get(input.environmentId, input.scope, input.request.key);
   if (!stored) return undefined;
-  if (stored.fingerprint !== input.request.fingerprint) {
+  if (!isSameRequest(stored.fingerprint, input.request)) {
     throw new CreditbookError(
       'idempotency_conflict',
       `Idempotency key '${input.request.shownKey ?? input.request.key}' was already used with a different request.`,
@@ -114,7 +142,7 @@ export function releaseIdempotencyClaim(
   const environmentId = input.context.environment.id;
   return dependencies.store.transaction(async (repository) => {
     const claim = await repository.idempotency.get(environmentId, 'environment', input.request.key);
-    if (!claim || claim.fingerprint !== input.request.fingerprint) return;
+    if (!claim || !isSameRequest(claim.fingerprint, input.request)) return;
     for (const key of input.itemKeys) if (await repository.idempotency.get(environmentId, 'environment', key)) return;
     await repository.idempotency.delete(environmentId, 'environment', input.request.key);
   });

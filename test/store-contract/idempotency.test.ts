@@ -7,6 +7,8 @@ import { createGrant } from '../../src/app/grants.ts';
 import { fingerprintOf, IDEMPOTENCY_RETENTION_MS, purgeExpiredIdempotencyKeys } from '../../src/app/idempotency.ts';
 import { verifyAll } from '../../src/app/verify.ts';
 import { listLedgerEntries } from '../../src/app/ledger-reads.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { forEachStore } from '../support/stores.ts';
 import { balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, rejectsWith, T0, tally, walletOf, type Fixture } from './fixtures.ts';
 
@@ -42,6 +44,11 @@ async function grant(fixture: Fixture, amount: string, walletKey?: string) {
   );
 }
 
+/** How many writes made on a remembered wallet state the store refused (a used idempotency key) and ran again on today's path. */
+function refusedRememberedWrites(store: Fixture['store']): number {
+  return store instanceof SqliteStore ? store.rememberedCounts.refused : (store as PostgresStore).oneTripCounts.stale;
+}
+
 forEachStore('idempotency', (target) => {
   it('replays the first response for the same key and request, and 409s a different request', async () => {
     const fixture = await createFixture(await target.open());
@@ -60,6 +67,32 @@ forEachStore('idempotency', (target) => {
     await rejectsWith(debitOnce(fixture, { amount: '100' }, 'debit-2'), 'insufficient_balance');
     assert.equal((await debitOnce(fixture, { amount: '1' }, 'debit-2')).replayed, false);
     assert.equal((await balanceOf(fixture)).available, '6');
+  });
+
+  it('takes a record stored with a fingerprint an earlier release gave the request (alsoMatches) as this request, on a remembered state and on a node that remembers none', async () => {
+    const fixture = await createFixture(await target.open());
+    const otherNode = onStore(fixture, await target.open());
+    await grant(fixture, '10');
+    const request = (amount: string) => ({ ...walletOf(fixture), amount });
+    // Today's fingerprint, and the one a release before a change to the fingerprint gave the same request.
+    const idempotencyFor = (amount: string) => ({ key: 'across-upgrade', fingerprint: fingerprintOf('debits.create', request(amount)), alsoMatches: [fingerprintOf('debits.create:earlier', request(amount))] });
+    const debit = (on: Fixture, amount: string, idempotency: { key: string; fingerprint: string; alsoMatches?: string[] }) =>
+      createDebit(on.dependencies, { context: on.context, input: request(amount), idempotency, present: presentDebit });
+    // Stored before the upgrade: with the earlier fingerprint only. This node now remembers the wallet's state.
+    const first = await debit(fixture, '3', { key: 'across-upgrade', fingerprint: idempotencyFor('3').alsoMatches[0]! });
+    const refusedBefore = refusedRememberedWrites(fixture.store);
+    const retried = await debit(fixture, '3', idempotencyFor('3'));
+    assert.equal(retried.replayed, true);
+    assert.deepEqual(retried.body, first.body);
+    assert.equal(refusedRememberedWrites(fixture.store), refusedBefore + 1, "the remembered state's record insert failed, and today's path replayed");
+    const elsewhere = await debit(otherNode, '3', idempotencyFor('3'));
+    assert.equal(elsewhere.replayed, true);
+    assert.deepEqual(elsewhere.body, first.body);
+    assert.equal((await balanceOf(fixture)).available, '7');
+    // Another request, whatever its earlier fingerprint, is still a conflict on both paths.
+    await rejectsWith(debit(fixture, '4', idempotencyFor('4')), 'idempotency_conflict');
+    await rejectsWith(debit(otherNode, '4', idempotencyFor('4')), 'idempotency_conflict');
+    assert.equal((await balanceOf(fixture)).available, '7');
   });
 
   it('scopes grant keys to the wallet and keeps them forever', async () => {

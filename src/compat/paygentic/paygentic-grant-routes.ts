@@ -12,6 +12,7 @@ import { checkRequest } from '../check-request.ts';
 import { grantListView, grantView, IDEMPOTENCY_KEY_METADATA, purchaseView } from './paygentic-views.ts';
 import { listAllWalletGrants } from '../../app/accounts.ts';
 import { idempotencyRequest } from '../../edge/idempotency-key.ts';
+import { withEarlierFingerprints, type IdempotencyRequest } from '../../app/idempotency.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 
 const DEFAULT_LIMIT = 20;
@@ -69,6 +70,15 @@ function withoutNulls<Parameters extends Record<string, unknown>>(parameters: Pa
 }
 
 /**
+ * A create's or a purchase's idempotency: fingerprinted without the nulls, also accepting the
+ * fingerprint of the parameters as sent, nulls included, which is how keys stored before nulls
+ * were left out were fingerprinted (kept forever): a retry of such a request replays, never a 409.
+ */
+function grantIdempotency(key: string, operation: string, parameters: Record<string, unknown>): IdempotencyRequest {
+  return withEarlierFingerprints(idempotencyRequest(key, operation, withoutNulls(parameters)), operation, parameters);
+}
+
+/**
  * Purchase keys are kept as `purchase:<key>`, apart from direct grants' keys in the
  * same wallet; a conflict names the key the client sent, never the derived one.
  */
@@ -92,7 +102,7 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
     refuseRecurrence(body);
     const context = contextOf(request);
     const wallet = await findEntitlement(app, context, entitlementId);
-    const { idempotencyKey, ...parameters } = withoutNulls(body);
+    const { idempotencyKey, ...parameters } = body;
     const outcome = await createGrant(app, {
       context,
       input: {
@@ -109,7 +119,7 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
         metadata: { [IDEMPOTENCY_KEY_METADATA]: idempotencyKey },
       },
       // Scoped to the entitlement's wallet and kept forever (createGrant's grant-key rule).
-      idempotency: idempotencyRequest(idempotencyKey, 'paygentic.grants.create', { entitlementId, ...parameters }),
+      idempotency: grantIdempotency(idempotencyKey, 'paygentic.grants.create', { entitlementId, ...parameters }),
       present: (grant) => ({ status: 201, body: grantView(grant) }),
     });
     return sendOutcome(reply, outcome);
@@ -171,7 +181,7 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
     }
     const context = contextOf(request);
     const wallet = await findEntitlement(app, context, entitlementId);
-    const { idempotencyKey, ...parameters } = withoutNulls(body);
+    const { idempotencyKey, ...parameters } = body;
     const outcome = await createPurchase(app, {
       context,
       input: {
@@ -186,7 +196,7 @@ export function registerPaygenticGrantRoutes(server: FastifyInstance, app: AppDe
         paymentExpiresAt: parseOptionalTimestamp(body.paymentExpiresAt, 'paymentExpiresAt') ?? undefined,
         metadata: { [IDEMPOTENCY_KEY_METADATA]: idempotencyKey },
       },
-      idempotency: Object.assign(idempotencyRequest(purchaseKey(idempotencyKey), 'paygentic.grants.purchase', { entitlementId, ...parameters }), { shownKey: idempotencyKey }),
+      idempotency: Object.assign(grantIdempotency(purchaseKey(idempotencyKey), 'paygentic.grants.purchase', { entitlementId, ...parameters }), { shownKey: idempotencyKey }),
       present: ({ purchase, invoice }) => ({ status: 201, body: purchaseView({ purchase, invoice, entitlementId }) }),
     });
     return sendOutcome(reply, outcome);

@@ -12,6 +12,7 @@ import { findCurrency, requireListScope, walletKeyOf, walletReference } from './
 import { listLedgerEntriesWithDebits } from '../../app/ledger-reads.ts';
 import { sendOutcome } from '../../edge/outcome.ts';
 import { idempotencyRequest } from '../../edge/idempotency-key.ts';
+import { withEarlierFingerprints } from '../../app/idempotency.ts';
 
 /** Stigg's consumption dimensions become the debit's metadata (values as strings). */
 function dimensionsAsMetadata(dimensions: Record<string, string | number | boolean> | undefined): Metadata {
@@ -32,8 +33,10 @@ export function registerStiggConsumptionRoutes(server: FastifyInstance, app: App
     const context = contextOf(request);
     const occurredAt = parseOptionalTimestamp(body.createdAt, 'createdAt') ?? undefined;
     await findCurrency(app, context, body.currencyId);
-    // `dimensions: {}` asks for what no dimensions ask for: a retry that adds or drops it is the same request.
-    const { idempotencyKey, ...parameters } = withoutEmptyObjects(body);
+    const { idempotencyKey, ...asSent } = body;
+    // `dimensions: {}` asks for what no dimensions ask for: a retry that adds or drops it is the same request. A key
+    // stored before that (kept 24 hours) was fingerprinted over the body as sent, which still answers the same body.
+    const parameters = withoutEmptyObjects(asSent);
     const outcome = await createDebit(app, {
       context,
       input: Object.assign({}, walletReference(body), {
@@ -42,7 +45,7 @@ export function registerStiggConsumptionRoutes(server: FastifyInstance, app: App
         occurredAt,
         metadata: dimensionsAsMetadata(body.dimensions),
       }),
-      idempotency: idempotencyRequest(idempotencyKey, 'stigg.consumption', parameters),
+      idempotency: withEarlierFingerprints(idempotencyRequest(idempotencyKey, 'stigg.consumption', parameters), 'stigg.consumption', asSent),
       present: (debit) => ({ status: 200, body: stiggConsumptionView(debit) }),
     });
     return sendOutcome(reply, outcome);

@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { currentTime, type AppDependencies } from '../../app/dependencies.ts';
 import { changeGrant, createGrant, getGrant, listGrants } from '../../app/grants.ts';
-import type { IdempotencyRequest } from '../../app/idempotency.ts';
+import { withEarlierFingerprints, type IdempotencyRequest } from '../../app/idempotency.ts';
 import { parseAmount } from '../../domain/amount.ts';
 import { requireCurrency } from '../../domain/currencies.ts';
 import { checkMetadataKeys } from '../../domain/metadata.ts';
@@ -21,10 +21,14 @@ import { ensureCustomer, findCurrency, isStiggWallet, requireListScope, walletKe
 import { sendOutcome } from '../../edge/outcome.ts';
 import { idempotencyKeyHeader, idempotencyRequest, MAX_IDEMPOTENCY_KEY_LENGTH } from '../../edge/idempotency-key.ts';
 
-/** Stigg's client sends no idempotency key for grants; an `Idempotency-Key` header, when a caller adds one, makes the create replayable. */
-function optionalIdempotency(request: FastifyRequest, operation: string, body: unknown): IdempotencyRequest | undefined {
+/**
+ * Stigg's client sends no idempotency key for grants; an `Idempotency-Key` header, when a caller adds one, makes the create replayable.
+ * `{}` metadata asks for what no metadata asks for, so the fingerprint leaves empty objects out; a key stored before
+ * it did (kept forever, fingerprinted over the body as sent) still answers the same body (`withEarlierFingerprints`).
+ */
+function optionalIdempotency(request: FastifyRequest, operation: string, body: Record<string, unknown>): IdempotencyRequest | undefined {
   const key = idempotencyKeyHeader(request, { invalid: () => validationError('Idempotency-Key', `An idempotency key has 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters.`) });
-  return key === undefined ? undefined : idempotencyRequest(key, operation, body);
+  return key === undefined ? undefined : withEarlierFingerprints(idempotencyRequest(key, operation, withoutEmptyObjects(body)), operation, body);
 }
 
 /** Stigg refuses to void a grant twice (CreditGrantAlreadyVoided) and to void one that has expired. */
@@ -63,8 +67,7 @@ async function checkGrantRequest(app: AppDependencies, request: FastifyRequest, 
   // The schema cannot hold metadata keys to 40 characters (a record's keys are not checked); the engine's rule can.
   const metadata = Object.assign({}, body.metadata, body.comment !== undefined ? { [COMMENT_METADATA]: body.comment } : {});
   checkMetadataKeys(metadata);
-  // `{}` metadata asks for what no metadata asks for: a retry that adds or drops it is the same request.
-  const idempotency = optionalIdempotency(request, 'stigg.grants.create', withoutEmptyObjects(body));
+  const idempotency = optionalIdempotency(request, 'stigg.grants.create', body);
   return { context, effectiveAt, expiresAt, metadata, idempotency };
 }
 

@@ -6,9 +6,11 @@ import {
   expectShape,
   nativeOk,
   startPaygenticServer,
+  storeEarlierFingerprint,
   type Json,
   type PaygenticServer,
 } from './paygentic-harness.ts';
+import { fingerprintOf } from '../../../src/app/idempotency.ts';
 import { PaygenticGrant, PaygenticGrantList } from './paygentic-response-schemas.ts';
 
 const DAY = 86_400_000;
@@ -259,6 +261,34 @@ describe('paygentic dialect: entitlement grants', () => {
     }
     // A value that is not null is another request.
     expectPaygenticError(await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: { ...body, expiresAt: isoIn(DAY) } })), 409, 'IDEMPOTENCY_CONFLICT');
+  });
+
+  it('replays a create and a purchase kept before explicit nulls fingerprinted as none (the parameters as sent), retried after the upgrade', async () => {
+    const entitlementId = await newEntitlement();
+    // As the release before stored them (kept forever): fingerprinted over the parameters as sent, nulls included.
+    const created = { amount: 12, idempotencyKey: 'upgrade-create', expiresAt: null, resetMaxRollover: null };
+    const first = await createGrant(entitlementId, created);
+    const { idempotencyKey: createKey, ...createSent } = created;
+    storeEarlierFingerprint(server, createKey, fingerprintOf('paygentic.grants.create', { entitlementId, ...createSent }));
+    const purchase = `${grants(entitlementId)}/purchase`;
+    const bought = { amount: 10, price: '5.00', idempotencyKey: 'upgrade-purchase', expiresAt: null };
+    const firstPurchase = await server.paygentic('POST', purchase, { body: bought });
+    assert.equal(firstPurchase.status, 201, firstPurchase.text);
+    const { idempotencyKey: purchaseKey, ...purchaseSent } = bought;
+    storeEarlierFingerprint(server, `purchase:${purchaseKey}`, fingerprintOf('paygentic.grants.purchase', { entitlementId, ...purchaseSent }));
+
+    const retry = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: created }));
+    assert.equal(retry.status, 201, retry.text);
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(expectShape(PaygenticGrant, retry.body), first);
+    const purchaseRetry = await server.expectNoWrites(() => server.paygentic('POST', purchase, { body: bought }));
+    assert.equal(purchaseRetry.status, 201, purchaseRetry.text);
+    assert.deepEqual(purchaseRetry.body, firstPurchase.body);
+    // Other parameters under the keys are still other requests.
+    const conflict = await server.expectNoWrites(() => server.paygentic('POST', grants(entitlementId), { body: { ...created, amount: 13 } }));
+    expectPaygenticError(conflict, 409, 'IDEMPOTENCY_CONFLICT', /'upgrade-create'/);
+    const purchaseConflict = await server.expectNoWrites(() => server.paygentic('POST', purchase, { body: { ...bought, price: '6.00' } }));
+    expectPaygenticError(purchaseConflict, 409, 'IDEMPOTENCY_CONFLICT', /'upgrade-purchase'/);
   });
 
   it("names the client's own key in a purchase conflict, never the key it is kept under", async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { expectShape, expectStiggError, isoIn, nativeOk, sleep, startStiggServer, type Json, type StiggServer } from './stigg-harness.ts';
+import { fingerprintOf } from '../../../src/app/idempotency.ts';
+import { expectShape, expectStiggError, isoIn, nativeOk, sleep, startStiggServer, storeEarlierFingerprint, type Json, type StiggServer } from './stigg-harness.ts';
 import { ConsumptionResponse, GrantListResponse, GrantResponse, LedgerResponse } from './stigg-response-schemas.ts';
 
 /**
@@ -233,6 +234,32 @@ describe('stigg dialect: consumption and the credit ledger', () => {
     assert.equal(await nativeBalance(customerId), '8');
     // Dimensions with something in them are another request.
     expectStiggError(await server.expectNoWrites(() => consume({ ...body, dimensions: { model: 'x' } })), 409, 'DuplicatedEntityNotAllowed');
+  });
+
+  it('replays a consumption kept before `dimensions: {}` fingerprinted as none (the body as sent), retried after the upgrade', async () => {
+    const customerId = newCustomer();
+    await grant(customerId, 10);
+    const body = { customerId, currencyId: 'tokens', amount: 2, idempotencyKey: `upgrade-${customerId}`, dimensions: {} };
+    const first = await consume(body);
+    assert.equal(first.status, 200, first.text);
+    // As the release before stored it: fingerprinted over the body as sent, its empty dimensions included.
+    const { idempotencyKey, ...asSent } = body;
+    storeEarlierFingerprint(server, idempotencyKey, fingerprintOf('stigg.consumption', asSent));
+    const expectReplay = async () => {
+      const retry = await server.expectNoWrites(() => consume(body));
+      assert.equal(retry.status, 200, retry.text);
+      assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(retry.body, first.body);
+    };
+    await expectReplay();
+    // Once the process remembers the wallet's state (another consumption), the retry's record fails to insert
+    // there, and today's path decides the same.
+    assert.equal((await consume({ customerId, amount: 1, idempotencyKey: `next-${customerId}` })).status, 200);
+    await expectReplay();
+    assert.equal(await nativeBalance(customerId), '7');
+    // Another body under the key is still another request.
+    const conflict = await server.expectNoWrites(() => consume({ ...body, amount: 3 }));
+    expectStiggError(conflict, 409, 'DuplicatedEntityNotAllowed', new RegExp(`'${idempotencyKey}' was already used`));
   });
 
   it('takes the string its advice for a long number names: a consumption of "1e30" is refused for its size, "1.5e3" is taken', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { expectShape, expectStiggError, isoIn, nativeOk, sleep, startStiggServer, type Json, type StiggServer } from './stigg-harness.ts';
+import { fingerprintOf } from '../../../src/app/idempotency.ts';
+import { expectShape, expectStiggError, isoIn, nativeOk, sleep, startStiggServer, storeEarlierFingerprint, type Json, type StiggServer } from './stigg-harness.ts';
 import { GrantListResponse, GrantResponse, StiggErrorResponse } from './stigg-response-schemas.ts';
 
 const DAY = 86_400_000;
@@ -312,6 +313,24 @@ describe('stigg dialect: credit grants', () => {
     // A resource is only a wallet key: one without grants is an empty list.
     const unknownResource = await server.stigg('GET', '/api/v1/credits/grants', { query: { customerId, resourceId: 'never-used' } });
     assert.deepEqual(expectShape(GrantListResponse, unknownResource.body).data, []);
+  });
+
+  it('replays a keyed create kept before `metadata: {}` fingerprinted as none (the body as sent), retried after the upgrade', async () => {
+    const customerId = newCustomer();
+    const key = `upgrade-${customerId}`;
+    const body = grantBody({ customerId, amount: 6, metadata: {} });
+    const create = (sent: Record<string, unknown>) => server.stigg('POST', '/api/v1/credits/grants', { body: sent, headers: { 'idempotency-key': key } });
+    const first = await create(body);
+    assert.equal(first.status, 201, first.text);
+    // As the release before stored it (kept forever): fingerprinted over the body as sent, its empty metadata included.
+    storeEarlierFingerprint(server, key, fingerprintOf('stigg.grants.create', body));
+    const retry = await server.expectNoWrites(() => create(body));
+    assert.equal(retry.status, 201, retry.text);
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(retry.body, first.body);
+    // Another body under the key is still another request.
+    const conflict = await server.expectNoWrites(() => create(grantBody({ customerId, amount: 7, metadata: {} })));
+    expectStiggError(conflict, 409, 'DuplicatedEntityNotAllowed', new RegExp(`'${key}' was already used`));
   });
 
   it('replays a keyed create whose retry only adds or drops an empty object (metadata: {})', async () => {
