@@ -1,9 +1,10 @@
 import crypto, { createHash, randomBytes } from 'node:crypto';
-import { CreditbookError, notFound, validationError } from '../domain/errors.ts';
+import { CreditbookError, notFound } from '../domain/errors.ts';
 import type { ApiKeyRecord, EnvironmentMode, EnvironmentRecord, Page, PageRequest } from '../store/records.ts';
 import { changeAccess } from './access-changes.ts';
 import { recordAudit } from './audit-log.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { checkOperatorName, MAX_OPERATOR_NAME_LENGTH } from './operator-names.ts';
 import { holdsScope, type Scope } from './scopes.ts';
 
 /**
@@ -46,14 +47,11 @@ export async function ensureEnvironment(dependencies: AppDependencies, mode: Env
 }
 
 /** The longest name a key may have, in characters: POST /v1/api-keys (its schema, security-schemas.ts) and the CLI alike. */
-export const MAX_KEY_NAME_LENGTH = 100;
+export const MAX_KEY_NAME_LENGTH = MAX_OPERATOR_NAME_LENGTH;
 
-/** Refuses a key name the API would refuse (empty, or longer than MAX_KEY_NAME_LENGTH), naming `param`. */
+/** Refuses a key name the API would refuse (operator-names.ts: empty, too long, or holding a control character), naming `param`. */
 export function checkKeyName(name: string | null | undefined, param = 'name'): void {
-  // Characters as the API's schema counts them: code points, not UTF-16 units.
-  if (typeof name === 'string' && (name.length === 0 || [...name].length > MAX_KEY_NAME_LENGTH)) {
-    throw validationError(param, `'${param}' must be a string of 1 to ${MAX_KEY_NAME_LENGTH} characters; it has ${[...name].length}.`);
-  }
+  checkOperatorName(name, param);
 }
 
 export interface NewKeyOptions {

@@ -9,6 +9,7 @@ import { fingerprintOf } from './idempotency.ts';
 import { openAutoTopUpPurchase } from './purchases.ts';
 import { closePurchase, completePurchase } from './purchases-transitions.ts';
 import { appendEvents } from './webhook-outbox.ts';
+import { shownWalletKey } from './wallet-address.ts';
 
 /** How long a node has to run a claimed top-up (a charge included) before another node may take it over. */
 const CLAIM_LEASE_MS = 2 * 60_000;
@@ -119,7 +120,7 @@ async function finish(
 ): Promise<boolean> {
   const { topUp, environment } = input;
   return dependencies.store.transaction(async (repository) => {
-    await repository.wallets.getById(topUp.environmentId, topUp.walletId, { lock: true });
+    const wallet = (await repository.wallets.getById(topUp.environmentId, topUp.walletId, { lock: true }))!;
     const at = currentTime(dependencies, environment);
     if (!(await repository.autoTopUps.finish(topUp.id, { status: input.status, reason: input.reason, at }))) return false;
     const settings = await repository.walletSettings.get(topUp.walletId);
@@ -134,7 +135,16 @@ async function finish(
         updatedAt: at,
       });
     }
-    const data = { autoTopUpId: topUp.id, walletId: topUp.walletId, customerId: topUp.customerId, purchaseId: topUp.purchaseId, reason: input.reason };
+    // The wallet as auto_top_up.requested names it (balance-alerts.ts): a receiver needs no second read to know whose credits.
+    const data = {
+      autoTopUpId: topUp.id,
+      walletId: wallet.id,
+      customerId: wallet.customerId,
+      unit: wallet.unit,
+      walletKey: shownWalletKey(wallet.walletKey),
+      purchaseId: topUp.purchaseId,
+      reason: input.reason,
+    };
     await appendEvents(dependencies, repository, { environmentId: topUp.environmentId, at, events: [{ type: `auto_top_up.${input.status}`, data }] });
     return true;
   });

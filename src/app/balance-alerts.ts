@@ -6,6 +6,7 @@ import type { AutoTopUpConfig, WalletSettingsRecord } from '../store/payment-rec
 import type { Repository } from '../store/repository/repository.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { appendEvents, type OutboxEvent } from './webhook-outbox.ts';
+import { shownWalletKey } from './wallet-address.ts';
 
 export type BalanceLevel = 'ok' | 'low' | 'depleted';
 export type BalanceEventType = 'balance.low' | 'balance.depleted' | 'balance.recovered';
@@ -62,7 +63,7 @@ export async function watchBalance(
     walletId: wallet.id,
     customerId: wallet.customerId,
     unit: wallet.unit,
-    walletKey: wallet.walletKey === '' ? null : wallet.walletKey,
+    walletKey: shownWalletKey(wallet.walletKey),
     balance: formatAmount(after.balance),
     previousBalance: formatAmount(wallet.balance),
     threshold: threshold === null ? null : formatAmount(threshold),

@@ -4,6 +4,7 @@ import { changeAccess } from './access-changes.ts';
 import { newKeyRecord } from './api-keys.ts';
 import { recordAudit } from './audit-log.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
+import { checkOperatorName } from './operator-names.ts';
 
 /**
  * Extra test environments: fresh sandboxes, each with its own test clock frozen
@@ -25,6 +26,8 @@ export async function createTestEnvironment(
   options: { name?: string | null | undefined; context?: RequestContext | undefined } = {},
 ): Promise<{ environment: EnvironmentRecord; key: string; keyRecord: ApiKeyRecord }> {
   assertTestCaller(options.context);
+  // Here, not only in the API's schema: the CLI makes environments too.
+  checkOperatorName(options.name, 'name');
   const now = dependencies.clock.now();
   const environment: EnvironmentRecord = { id: dependencies.newId('env'), mode: 'test', name: options.name ?? 'test', frozenClockAt: now, createdAt: now, deletedAt: null };
   const { key, record } = newKeyRecord(dependencies, environment, { name: 'first key' });

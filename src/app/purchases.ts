@@ -11,7 +11,7 @@ import { currentTime, type AppDependencies, type RequestContext } from './depend
 import { DEFAULT_PRIORITY } from './grants.ts';
 import { checkPurchaseTerms } from './purchase-terms.ts';
 import { findReplay, idempotencyIn, type IdempotencyRequest, type Outcome, type Presented } from './idempotency.ts';
-import { resolveWallet, type WalletReference } from './wallet-address.ts';
+import { resolveWallet, shownWalletKey, type WalletReference } from './wallet-address.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 import { appendEvents } from './webhook-outbox.ts';
 
@@ -279,7 +279,7 @@ export function purchaseEventData(purchase: PurchaseRecord): Record<string, unkn
     walletId: purchase.walletId,
     customerId: purchase.customerId,
     unit: purchase.unit,
-    walletKey: purchase.walletKey === '' ? null : purchase.walletKey,
+    walletKey: shownWalletKey(purchase.walletKey),
     amount: formatAmount(purchase.amount),
     price: formatMinor(purchase.priceMinor, purchase.currency),
     currency: purchase.currency,

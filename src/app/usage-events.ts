@@ -9,6 +9,7 @@ import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { fingerprintOf, type Outcome, type Presented } from './idempotency.ts';
 import { batchPriceReader, rateUsage, type PriceReader, type UsageRequest } from './usage-rating.ts';
 import { appendEvents } from './webhook-outbox.ts';
+import { shownWalletKey } from './wallet-address.ts';
 import { runWalletOperation } from './wallet-operation.ts';
 
 export interface UsageEventInput extends UsageRequest {
@@ -125,7 +126,7 @@ export async function recordUsageEvent(
                   usageEventId: event.id,
                   customerId: event.customerId,
                   unit: event.unit,
-                  walletKey: event.walletKey,
+                  walletKey: shownWalletKey(event.walletKey),
                   walletId: event.walletId,
                   feature: event.feature,
                   cost: formatAmount(event.cost),

@@ -9,6 +9,14 @@ export interface WalletReference {
   walletKey?: string | null | undefined;
 }
 
+/**
+ * A wallet's key as the API and every event spell it: null for the customer's default wallet in the unit, which
+ * is stored as '' (WalletKeyView, http/response-schemas.ts). One rule, so no event family spells it otherwise.
+ */
+export function shownWalletKey(walletKey: string): string | null {
+  return walletKey === '' ? null : walletKey;
+}
+
 export interface ResolvedWallet {
   address: WalletAddress;
   unit: UnitRecord;

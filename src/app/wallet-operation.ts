@@ -11,6 +11,7 @@ import { currentTime, type AppDependencies, type RequestContext } from './depend
 import { findCallerOperation, rememberCallerOperation, type CallerOperationId } from './caller-operation-ids.ts';
 import { findReplay, rememberResponse, type Outcome, type Presented, type ScopedIdempotency } from './idempotency.ts';
 import { canServe, stateAfter, walletCoalesceKey, walletRowAfter } from './remembered-wallet.ts';
+import { shownWalletKey } from './wallet-address.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
 
 export interface LoadedWallet {
@@ -307,6 +308,7 @@ async function persistEffects(
   const next = walletRowAfter(wallet, snapshot, lastDebitAfter(wallet.lastDebitId, effects));
   if (!(await repository.wallets.update(next, wallet)) && changedAnything(effects)) await repository.wallets.update(next);
   if (effects.events.length > 0) {
+    const walletKey = shownWalletKey(wallet.walletKey);
     await repository.events.insertMany(
       effects.events.map((event) => {
         // The rest is a fresh object; setting the wallet's fields on it is what `{ ...data, walletId, … }` did, without that literal's slow path.
@@ -314,7 +316,7 @@ async function persistEffects(
         data.walletId = wallet.id;
         data.customerId = wallet.customerId;
         data.unit = wallet.unit;
-        data.walletKey = wallet.walletKey;
+        data.walletKey = walletKey;
         const id = event.type === 'debit.created' ? debitCreatedEventId(event.debitId) : dependencies.newId('evt');
         return { id, environmentId: wallet.environmentId, type, data, createdAt: now };
       }),

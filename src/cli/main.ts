@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { checkOperatorName } from '../app/operator-names.ts';
 import { checkKeyName, createApiKey, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { createTestEnvironment, deleteTestEnvironment, listTestEnvironments } from '../app/environments.ts';
@@ -201,6 +202,8 @@ async function environments(
       console.error('env create needs --test: only test environments can be made (live data has one environment).');
       return 1;
     }
+    // Checked as POST /v1/test-environments checks it, before anything is written.
+    checkOperatorName(options.name, '--name');
     const { environment, key } = await createTestEnvironment(dependencies, { name: options.name });
     console.error(`Created test environment ${environment.id}, its clock frozen at ${new Date(environment.frozenClockAt!).toISOString()}.`);
     console.log(key);

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { authenticatePortalToken, PORTAL_TOKEN_PREFIX } from '../app/portal-sessions.ts';
 import type { AppDependencies, RequestContext } from '../app/dependencies.ts';
 import { CreditbookError, notFound } from '../domain/errors.ts';
+import type { PortalSessionRecord } from '../store/payment-records.ts';
 
 /**
  * What a portal token may call: reads of its own customer's credits and buying
@@ -38,11 +39,31 @@ export async function portalContext(dependencies: AppDependencies, request: Fast
   return { environment, requestId: request.id, portalSession: session };
 }
 
-/** Pins a portal request's `customerId` to the session's customer (preValidation: the query is parsed, not yet validated). */
+/**
+ * Gives a portal request that names no customer the session's own (preValidation: the query is parsed, not yet
+ * validated, and a route may require `customerId`). A customer it does name is compared only once the query has
+ * passed every check an API key's request passes (`refuseOtherPortalCustomer`), so a bad value is the same 400.
+ */
 export function scopeToPortalCustomer(request: FastifyRequest): void {
-  const session = request.creditbookContext?.portalSession;
-  if (!session || PORTAL_ROUTES[`${request.method} ${request.routeOptions.url}`] !== 'customer') return;
+  const session = portalCustomerSession(request);
+  if (!session) return;
   const query = request.query as Record<string, unknown>;
   if (query.customerId === undefined) query.customerId = session.customerId;
-  else if (query.customerId !== session.customerId) throw notFound('customer', String(query.customerId), 'customerId');
+}
+
+/**
+ * Answers another customer's ID with the 404 an unknown customer gets (preHandler: the query is validated).
+ * Not before: NUL, an undecodable escape, a duplicate or an over-long ID would then be a 404, not the 400
+ * naming `customerId` that the same query gets with an API key.
+ */
+export function refuseOtherPortalCustomer(request: FastifyRequest): void {
+  const session = portalCustomerSession(request);
+  if (!session) return;
+  const customerId = (request.query as Record<string, unknown>).customerId;
+  if (customerId !== session.customerId) throw notFound('customer', String(customerId), 'customerId');
+}
+
+function portalCustomerSession(request: FastifyRequest): PortalSessionRecord | undefined {
+  const session = request.creditbookContext?.portalSession;
+  return session && PORTAL_ROUTES[`${request.method} ${request.routeOptions.url}`] === 'customer' ? session : undefined;
 }

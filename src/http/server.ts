@@ -8,7 +8,7 @@ import { errorBody, installErrorHandling, nativeErrorStatus, sendError } from '.
 import { installExactJsonParser } from '../edge/json-body.ts';
 import { countPendingDeliveries } from '../app/webhook-endpoints.ts';
 import { Metrics, type MetricsAccess } from '../edge/metrics.ts';
-import { isPortalToken, portalContext, scopeToPortalCustomer } from './portal-access.ts';
+import { isPortalToken, portalContext, refuseOtherPortalCustomer, scopeToPortalCustomer } from './portal-access.ts';
 import type { RouteDependencies } from './route-support.ts';
 import { nativeRouteScope } from './route-scopes.ts';
 import { installResponseCheck, type ResponseProblem } from './response-check.ts';
@@ -91,6 +91,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // A POST without a body has no parameters: validate it as {} so the error names what is missing.
     if (request.body === undefined && request.method === 'POST') request.body = {};
     scopeToPortalCustomer(request);
+    done();
+  });
+  // After validation, so a portal token's bad query is the 400 an API key's gets (portal-access.ts).
+  server.addHook('preHandler', (request, _reply, done) => {
+    refuseOtherPortalCustomer(request);
     done();
   });
   registerSystemRoutes(server, routeDependencies);

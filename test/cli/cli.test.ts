@@ -85,6 +85,41 @@ describe('creditbook CLI', () => {
     assert.equal(runCli(['env', 'delete', id, '--db', database]).status, 1, 'a deleted environment is not found again');
   });
 
+  it('env create refuses a name POST /v1/test-environments refuses, as keys create refuses a key name, making no environment', () => {
+    const database = join(directory, 'environment-names.db');
+    assert.equal(runCli(['migrate', '--db', database]).status, 0);
+    assert.equal(runCli(['keys', 'create', '--env', 'test', '--db', database]).status, 0);
+    const listed = () => runCli(['env', 'list', '--db', database]).stdout.trim().split('\n').slice(1);
+    const before = listed();
+    const refusals: Array<[string, RegExp]> = [
+      ['n'.repeat(500), /^'--name' must be a string of 1 to 100 characters; it has 500\.$/m],
+      ['n'.repeat(101), /^'--name' must be a string of 1 to 100 characters; it has 101\.$/m],
+      ['🙂'.repeat(101), /^'--name' must be a string of 1 to 100 characters; it has 101\.$/m],
+      ['', /^'--name' must be a string of 1 to 100 characters; it has 0\.$/m],
+      // A tab or a line break would forge columns or rows of `env list`.
+      ['staging\tenv_default_live', /^'--name' must not contain control characters \(U\+0000 to U\+001F, U\+007F to U\+009F\); it has U\+0009 at character 8\.$/m],
+      ['a\nb', /^'--name' must not contain control characters .*; it has U\+000A at character 2\.$/m],
+      ['bell\u0007', /U\+0007 at character 5/],
+      ['c1\u0085', /U\+0085 at character 3/],
+    ];
+    for (const [name, message] of refusals) {
+      const refused = runCli(['env', 'create', '--test', '--name', name, '--db', database]);
+      assert.equal(refused.status, 1, `${JSON.stringify(name)}: ${refused.stderr}`);
+      assert.equal(refused.stdout, '', 'prints no key');
+      assert.match(refused.stderr, message);
+    }
+    assert.deepEqual(listed(), before, 'no environment was made');
+    for (const name of ['n'.repeat(100), '🙂'.repeat(100), 'staging — é']) {
+      const created = runCli(['env', 'create', '--test', '--name', name, '--db', database]);
+      assert.equal(created.status, 0, created.stderr);
+    }
+    assert.deepEqual(listed().map((line) => line.split('\t')[1]).slice(-3), ['n'.repeat(100), '🙂'.repeat(100), 'staging — é']);
+    // The same rule for a key's name.
+    const tabbed = runCli(['keys', 'create', '--env', 'test', '--name', 'ci\tbot', '--db', database]);
+    assert.equal(tabbed.status, 1, tabbed.stderr);
+    assert.match(tabbed.stderr, /^'--name' must not contain control characters .*; it has U\+0009 at character 3\.$/m);
+  });
+
   it('keys create refuses a name POST /v1/api-keys refuses, making no key; keys revoke without an ID says what is missing', () => {
     const database = join(directory, 'keys.db');
     assert.equal(runCli(['migrate', '--db', database]).status, 0);

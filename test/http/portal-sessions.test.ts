@@ -54,7 +54,9 @@ describe('portal sessions', () => {
     for (const [path, item] of Object.entries(document.paths) as Array<[string, Json]>) {
       for (const method of ['get', 'post', 'patch', 'delete', 'put'].filter((name) => item[name])) {
         const url = path.replace(/\{\w+\}/g, 'x_1');
-        const query = `customerId=${b.customerId}&unit=${b.unit}`;
+        // B's unit only where the route takes one: an unknown parameter is a 400 before any customer is looked at.
+        const takesUnit = (item[method].parameters ?? []).some((parameter: Json) => parameter.in === 'query' && parameter.name === 'unit');
+        const query = `customerId=${b.customerId}${takesUnit ? `&unit=${b.unit}` : ''}`;
         const target = `${url}${url.includes('?') ? '&' : '?'}${query}`;
         const body = { customerId: b.customerId, unit: b.unit, amount: '1', pack: 0, url: 'https://x.example', price: '1.00' };
         const response = await api.request({ method: method.toUpperCase() as 'GET', url: target, ...(method === 'get' || method === 'delete' ? {} : { body }), key: token });
@@ -71,6 +73,41 @@ describe('portal sessions', () => {
     expectError(await api.post('/v1/grants', { ...a, amount: '5' }, { key: token }), { status: 403, code: 'forbidden' });
     expectError(await api.post('/v1/portal-sessions', { customerId: b.customerId }, { key: token }), { status: 403, code: 'forbidden' });
     assert.equal((await api.balance(a)).available, '40', 'nothing was granted');
+  });
+
+  it('refuses a bad query with the 400 an API key gets, naming the parameter, on every route a portal may call', async () => {
+    // The session's customer is pinned only once the query has passed the checks every request passes:
+    // a query that names its own customer badly is a 400, never a 404 for a customer that is not its own.
+    const own = a.customerId;
+    const badQueries: Array<[string, string]> = [
+      [`customerId=${own}%00`, 'customerId'],
+      [`customerId=${own}&unit=${a.unit}%00`, 'unit'],
+      [`customerId=${own}&customerId=${own}`, 'customerId'],
+      ['customerId=', 'customerId'],
+      [`customerId=${'c'.repeat(101)}`, 'customerId'],
+      [`customerId=${own}%ED%A0%80`, 'query'],
+      [`customerId=${own}%FF`, 'query'],
+    ];
+    const routes = ['/v1/balances', '/v1/balances/history', '/v1/balances/runway', '/v1/wallets', '/v1/grants', '/v1/ledger-entries', '/v1/debits', '/v1/purchases', '/v1/invoices'];
+    for (const route of routes) {
+      // The balance routes need a unit: given, so that the bad parameter is the only fault.
+      const unit = route.startsWith('/v1/balances') ? `&unit=${a.unit}` : '';
+      for (const [query, param] of badQueries) {
+        const url = `${route}?${query}${query.includes('unit=') ? '' : unit}`;
+        const withKey = expectError(await api.get(url), { status: 400, code: 'validation_error' });
+        const withToken = expectError(await api.expectNoWrites(() => api.get(url, { key: token })), { status: 400, code: 'validation_error' });
+        assert.deepEqual([withToken.param, withToken.message], [withKey.param, withKey.message], `GET ${url} with a portal token`);
+        if (param !== 'query') assert.equal(withToken.param, param, `GET ${url} names ${param}`);
+      }
+      // Without a customerId (the portal fills in its own), a bad parameter is still a 400 naming it.
+      expectError(await api.get(`${route}?unit=${a.unit}%00`, { key: token }), { status: 400, code: 'validation_error', param: 'unit' });
+    }
+    for (const route of ['/v1/units', '/v1/portal-session']) {
+      expectError(await api.get(`${route}?customerId=${own}%00`, { key: token }), { status: 400, code: 'validation_error', param: 'customerId' });
+    }
+    // Well-formed, its own customer still reads; another customer's is still a 404.
+    expectStatus(await api.get(`/v1/grants?customerId=${own}`, { key: token }), 200);
+    expectError(await api.get(`/v1/grants?customerId=${b.customerId}`, { key: token }), { status: 404, code: 'not_found', param: 'customerId' });
   });
 
   it('starts the purchase of an offered pack for its own customer only', async () => {

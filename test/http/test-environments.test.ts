@@ -88,6 +88,13 @@ describe('test environments', () => {
     for (const body of [{ name: 5 }, { name: '' }, { name: 'x'.repeat(101) }, { mode: 'live' }]) {
       expectError(await api.expectNoWrites(() => api.post('/v1/test-environments', body)), { status: 400, code: 'validation_error' });
     }
+    // Control characters, as in a key's name: a tab or a line break would forge columns or rows of `creditbook env list`.
+    for (const [name, at] of [['staging\tenv_default_live', 'U+0009 at character 8'], ['a\nb', 'U+000A at character 2'], ['del\u007f', 'U+007F at character 4']]) {
+      for (const route of ['/v1/test-environments', '/v1/api-keys']) {
+        const refused = await api.expectNoWrites(() => api.post(route, { name }));
+        expectError(refused, { status: 400, code: 'validation_error', param: 'name', message: `'name' must not contain control characters (U+0000 to U+001F, U+007F to U+009F); it has ${at}.` });
+      }
+    }
     const readOnly = expectStatus(await api.post('/v1/api-keys', { scopes: ['read'] }), 201).key;
     expectError(await api.expectNoWrites(() => api.post('/v1/test-environments', {}, { key: readOnly })), { status: 403, code: 'forbidden' });
   });

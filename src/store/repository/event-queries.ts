@@ -29,7 +29,20 @@ export class OutboxQueries {
 }
 
 function mapEvent(row: Row): EventRecord {
-  return { id: String(row.id), environmentId: String(row.environment_id), type: String(row.type), data: readJson(row.data), createdAt: readTime(row.created_at) };
+  return { id: String(row.id), environmentId: String(row.environment_id), type: String(row.type), data: eventData(row.data), createdAt: readTime(row.created_at) };
+}
+
+/**
+ * An event's data as it is written now. Earlier versions wrote the grant, schedule, debit, hold and usage events
+ * with the default wallet's key spelled '', where every other family, and the API's objects, spell it null: such a
+ * stored event is read as null, so GET /v1/events and a webhook (a resend too) show one spelling. Read, not
+ * rewritten: a migration would rewrite the JSON of nearly every event (one per debit) on upgrade, on every store,
+ * and the row stays what was delivered at the time.
+ */
+function eventData(text: unknown): Record<string, unknown> {
+  const data = readJson<Record<string, unknown>>(text);
+  if (data.walletKey === '') data.walletKey = null;
+  return data;
 }
 
 export interface EventFilters {
