@@ -41,10 +41,18 @@ export const DEFAULT_PRIORITY = 50;
 /** Creates a grant; the wallet is created on first use. Idempotency keys for grants are scoped to the wallet and kept forever. */
 export async function createGrant(
   dependencies: AppDependencies,
-  request: { context: RequestContext; input: CreateGrantInput; idempotency?: IdempotencyRequest | undefined; present: PresentGrant },
+  request: {
+    context: RequestContext;
+    input: CreateGrantInput;
+    idempotency?: IdempotencyRequest | undefined;
+    present: PresentGrant;
+    /** `create`: a dialect whose customers come into being with their first grant (Stigg); created in the grant's transaction. */
+    missingCustomer?: 'refuse' | 'create';
+  },
 ): Promise<Outcome> {
   const { context, input } = request;
-  const { address, unit } = await resolveWallet(dependencies, context, input);
+  const createsCustomer = request.missingCustomer === 'create';
+  const { address, unit } = await resolveWallet(dependencies, context, input, { missingCustomer: request.missingCustomer ?? 'refuse' });
   const amount = parseAmount(input.amount, { scale: unit.scale });
   checkMetadataKeys(input.metadata);
   const cost = input.cost ? { amount: parseAmount(input.cost.amount, { param: 'cost.amount', positive: false }), currency: requireCurrency(input.cost.currency, 'cost.currency') } : null;
@@ -63,6 +71,7 @@ export async function createGrant(
     context,
     address,
     ifMissing: 'create',
+    createsCustomer,
     ...idempotencyIn('wallet', request.idempotency),
     compute: (engine, loaded) => {
       const newGrant = {

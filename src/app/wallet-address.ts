@@ -27,7 +27,13 @@ export interface ResolvedWallet {
  * what was found once is remembered (`dependencies.lookups`), keeping two reads
  * off every write.
  */
-export async function resolveWallet(dependencies: AppDependencies, context: RequestContext, reference: WalletReference): Promise<ResolvedWallet> {
+export async function resolveWallet(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  reference: WalletReference,
+  /** `create`: a missing customer is not refused here; the operation creates it in its transaction (`WalletOperation.createsCustomer`). */
+  options: { missingCustomer?: 'refuse' | 'create' } = {},
+): Promise<ResolvedWallet> {
   const known = knownWallet(dependencies, context, reference);
   if (known) return known;
   const environmentId = context.environment.id;
@@ -37,8 +43,9 @@ export async function resolveWallet(dependencies: AppDependencies, context: Requ
   const customerKey = lookupKey(environmentId, reference.customerId);
   if (!dependencies.lookups.customers.get(customerKey)) {
     const customer = await dependencies.store.read((repository) => repository.accounts.getCustomer(environmentId, reference.customerId));
-    if (!customer) throw notFound('customer', reference.customerId, 'customerId');
-    dependencies.lookups.customers.set(customerKey, true);
+    if (!customer && options.missingCustomer !== 'create') throw notFound('customer', reference.customerId, 'customerId');
+    // Only a customer that exists is remembered: one the operation is about to create may yet roll back.
+    if (customer) dependencies.lookups.customers.set(customerKey, true);
   }
   return { address: { environmentId, customerId: reference.customerId, unit: unit.code, walletKey }, unit };
 }

@@ -32,6 +32,11 @@ export interface WalletOperation<Result, Shown = Result> {
   /** When the wallet does not exist: `create` it (writes that add or book credit), or throw this error. */
   ifMissing: 'create' | (() => Error);
   /**
+   * With `ifMissing: 'create'`: when the wallet is missing, its customer may be too, and is created with it, in this
+   * transaction, so an operation refused later (by the engine, against the clock) leaves neither behind.
+   */
+  createsCustomer?: boolean;
+  /**
    * `environment`: a caller's key, kept 24 hours. `wallet`: a grant's key, kept forever.
    * `usage-event`: a usage event's own ID, unique per environment and kept forever.
    */
@@ -177,12 +182,18 @@ function changedAnything(effects: WalletTransactionResult): boolean {
 async function lockWallet(
   dependencies: AppDependencies,
   repository: Repository,
-  operation: Pick<WalletOperation<unknown>, 'address' | 'ifMissing' | 'context'>,
+  operation: Pick<WalletOperation<unknown>, 'address' | 'ifMissing' | 'context' | 'createsCustomer'>,
 ): Promise<WalletRecord> {
   const existing = await repository.wallets.find(operation.address, { lock: true });
   if (existing) return existing;
   if (operation.ifMissing !== 'create') throw operation.ifMissing();
-  await repository.wallets.insert(emptyWallet(dependencies, operation.address, currentTime(dependencies, operation.context.environment)));
+  const now = currentTime(dependencies, operation.context.environment);
+  const { environmentId, customerId } = operation.address;
+  // Another transaction creating it too makes this INSERT a unique violation, and the store runs this one again (it then finds it).
+  if (operation.createsCustomer && !(await repository.accounts.getCustomer(environmentId, customerId))) {
+    await repository.accounts.insertCustomer({ id: customerId, environmentId, externalId: null, name: null, email: null, metadata: {}, createdAt: now });
+  }
+  await repository.wallets.insert(emptyWallet(dependencies, operation.address, now));
   // Another node may have inserted it first; either way, lock the row that now exists.
   const created = await repository.wallets.find(operation.address, { lock: true });
   if (!created) throw new Error('Wallet vanished after insert.');

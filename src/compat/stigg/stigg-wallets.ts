@@ -1,4 +1,3 @@
-import { createCustomer } from '../../app/accounts.ts';
 import type { AppDependencies, RequestContext } from '../../app/dependencies.ts';
 import { findUnit, type WalletReference } from '../../app/wallet-address.ts';
 import { CreditbookError } from '../../domain/errors.ts';
@@ -9,7 +8,8 @@ import { findCustomer } from '../../app/accounts.ts';
  * How Stigg's names map onto wallets.
  *
  * - A Stigg customer is the Creditbook customer with the same ID (the caller's own).
- *   Granting credits creates the customer on first use, as Stigg's customers are
+ *   Granting credits creates the customer on first use (in the grant's transaction:
+ *   `createGrant`'s `missingCustomer: 'create'`), as Stigg's customers are
  *   provisioned by an API this dialect does not serve; every other call needs it.
  * - A Stigg currency (`currencyId`) is the Creditbook unit with that code.
  * - A Stigg resource scopes a wallet: walletKey `resource:<resourceId>`. Without a
@@ -64,17 +64,6 @@ export async function findCurrency(
 
 export async function customerExists(dependencies: AppDependencies, context: RequestContext, customerId: string): Promise<boolean> {
   return (await findCustomer(dependencies, context, customerId)) !== undefined;
-}
-
-/** Creates the customer with the caller's ID unless it exists. Two requests racing to create it both succeed. */
-export async function ensureCustomer(dependencies: AppDependencies, context: RequestContext, customerId: string): Promise<void> {
-  if (await customerExists(dependencies, context, customerId)) return;
-  try {
-    await createCustomer(dependencies, { context, input: { id: customerId }, present: () => ({ status: 201, body: null }) });
-  } catch (error) {
-    if (await customerExists(dependencies, context, customerId)) return;
-    throw error;
-  }
 }
 
 export async function requireCustomer(dependencies: AppDependencies, context: RequestContext, customerId: string): Promise<void> {
