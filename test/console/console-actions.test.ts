@@ -87,6 +87,58 @@ describe('console actions on a customer, in a real browser', () => {
     await page.close();
   });
 
+  it('grants nothing on bad input: "1.2.3" is named before sending; "-5", a huge amount, too many decimals and a past expiry get the API error as it is', async () => {
+    const page = await customerPage();
+    const before = await snapshot();
+    const grants = async () => (await call('GET', '/v1/grants?customerId=acme&includeVoided=true&limit=100')).body.data.length;
+    const grantCount = await grants();
+    await page.getByTestId('grant-credits').click();
+    const dialog = page.getByRole('dialog');
+    const amount = dialog.getByLabel('Amount (ai_credits)');
+    /** The alert's text without the request ID below it. */
+    const alertText = () => dialog.getByRole('alert').evaluate((alert: any) => alert.firstChild.textContent);
+    /** What the API answers a grant of `amount` (and `expiresAt`), to compare with what the dialog shows. */
+    const apiRefusal = async (body: Record<string, string>) => {
+      const refused = await call('POST', '/v1/grants', { customerId: 'acme', unit: 'ai_credits', category: 'promotional', ...body });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      return `${refused.body.error.code}: ${refused.body.error.message}`;
+    };
+
+    // Not a number: named by its label in the dialog, with the focus on it, before anything is sent.
+    await amount.fill('1.2.3');
+    await dialog.getByTestId('confirm').click();
+    assert.equal(await dialog.getByRole('alert').textContent(), 'Amount (ai_credits): enter a number such as 12.50');
+    assert.equal(await page.evaluate('document.activeElement.name'), 'amount', 'the bad field has the focus');
+
+    // A number the API refuses: its own words, not the page's guess.
+    for (const [typed, expected] of [
+      ['-5', /'amount' must be greater than zero/],
+      ['1' + '0'.repeat(30), /more than 25 digits before the decimal point/],
+      ['1.234', /more decimal places than its unit allows \(2\)/],
+    ] as const) {
+      await amount.fill(typed);
+      await dialog.getByTestId('confirm').click();
+      const message = await apiRefusal({ amount: typed });
+      assert.match(message, expected);
+      await eventually(alertText, message, `the API's error for ${typed}`);
+      if (typed.length > 20) await shootBoth(page, 'action-grant-refused');
+    }
+
+    // A valid amount with an expiry already past (the test clock's 2020 is long gone).
+    await amount.fill('5');
+    await dialog.getByLabel('Expires at, UTC (optional)').fill('2020-01-01T00:00');
+    await dialog.getByTestId('confirm').click();
+    const past = await apiRefusal({ amount: '5', expiresAt: '2020-01-01T00:00:00.000Z' });
+    assert.match(past, /expiresAt must be later/);
+    await eventually(alertText, past, 'the API error for a past expiry');
+
+    assert.deepEqual(await snapshot(), before, 'nothing changed');
+    assert.equal(await grants(), grantCount, 'no grant made');
+    assert.equal(await shownAvailable(page), before.balance.available);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.close();
+  });
+
   it('releases a hold once; releasing a hold captured meanwhile shows the API error and changes nothing', async () => {
     const created = await call('POST', '/v1/holds', { customerId: 'acme', unit: 'ai_credits', amount: '3.5', feature: 'export', ttlSeconds: 86400 });
     assert.equal(created.status, 201);

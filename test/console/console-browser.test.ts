@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { apiClient } from '../support/serve-process.ts';
-import { eventually, LAPTOP, PHONE, seedAcme, startConsoleBrowser, type ConsoleBrowser } from '../support/console-browser.ts';
+import { DAY, eventually, LAPTOP, PHONE, seedAcme, startConsoleBrowser, type ConsoleBrowser } from '../support/console-browser.ts';
 import { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
 
 /**
@@ -15,11 +15,11 @@ import { WebhookReceiver } from '../webhooks/webhook-receiver.ts';
 describe('console and portal in a real browser, against the real serve command', () => {
   let harness: ConsoleBrowser;
   let receiver: WebhookReceiver;
-  let { call, shoot, signedIn, balanceOf } = {} as ConsoleBrowser;
+  let { call, shoot, shootBoth, signedIn, balanceOf } = {} as ConsoleBrowser;
 
   before(async () => {
     harness = await startConsoleBrowser({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', BACKGROUND_INTERVAL_MS: '100' });
-    ({ call, shoot, signedIn, balanceOf } = harness);
+    ({ call, shoot, shootBoth, signedIn, balanceOf } = harness);
     receiver = await WebhookReceiver.start();
     const endpoint = await call('POST', '/v1/webhook-endpoints', { url: receiver.url, eventTypes: ['grant.*'] });
     receiver.useSecret(endpoint.body.secret);
@@ -105,6 +105,18 @@ describe('console and portal in a real browser, against the real serve command',
     assert.equal(await page.getByTestId('ledger-type').inputValue(), 'debit');
     await page.setViewportSize(PHONE);
     await shoot(page, 'ledger-phone');
+
+    // An impossible date in the URL: the API's 400 as it is, no entries and no endless "Loading…".
+    await page.setViewportSize(LAPTOP);
+    await page.goto(`${harness.served.baseUrl}/console/ledger?customerId=acme&from=2026-02-30T00:00`);
+    const refused = await call('GET', '/v1/ledger-entries?customerId=acme&from=2026-02-30T00:00:00.000Z&limit=50');
+    assert.equal(refused.status, 400);
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.getByRole('alert').evaluate((alert: any) => alert.firstChild.textContent), `${refused.body.error.code}: ${refused.body.error.message}`);
+    assert.match(refused.body.error.message, /not a real date/);
+    assert.equal(await page.getByTestId('ledger-table').count(), 0, 'no entries for a refused filter');
+    assert.equal(await page.getByText('Loading…').count(), 0, 'a refused query is not still loading');
+    await shootBoth(page, 'ledger-refused');
     await page.close();
   });
 
@@ -127,10 +139,12 @@ describe('console and portal in a real browser, against the real serve command',
     await receiver.waitFor(() => receiver.received.filter((webhook) => webhook.id === before.eventId).length === received + 1, 'the resent webhook');
     for (let attempt = 0; attempt < 50 && (await log()).attempts.length === before.attempts.length; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal((await log()).attempts.length, before.attempts.length + 1);
-    await shoot(page, 'webhooks-desktop');
+    await shootBoth(page, 'webhooks');
     await page.goto(`${harness.served.baseUrl}/console/events?type=grant.*`);
     await page.locator('.event').first().waitFor();
-    await shoot(page, 'events-desktop');
+    // One event opened: its data, as the API sent it, wraps on a phone instead of running out of its box.
+    await page.locator('.event summary').first().click();
+    await shootBoth(page, 'events');
 
     // The test clock is shown on every page and moves from the console.
     const clock = Date.parse((await call('GET', '/v1/test-clock')).body.now);
@@ -161,11 +175,17 @@ describe('console and portal in a real browser, against the real serve command',
     assert.equal((await portalCall('GET', '/v1/customers/globex')).status, 403);
     assert.equal((await portalCall('POST', '/v1/debits', { customerId: 'acme', unit: 'ai_credits', amount: '1' })).status, 403);
 
+    // A grant that expires in 3 days by the test clock (6 days ahead of the real one): the portal says so, as the console does.
+    const clockNow = Date.parse((await call('GET', '/v1/test-clock')).body.now);
+    const trial = await call('POST', '/v1/grants', { customerId: 'acme', unit: 'ai_credits', amount: '5', name: 'Trial top-up', expiresAt: new Date(clockNow + 3 * DAY).toISOString() });
+    assert.equal(trial.status, 201, JSON.stringify(trial.body));
+
     const page = await harness.browser.newPage({ viewport: PHONE });
     await page.goto(session.body.url);
     const available = page.getByTestId('available-ai_credits').locator('.amount-value');
     await available.waitFor();
     assert.equal(await available.textContent(), (await balanceOf('acme')).available);
+    await page.getByTestId(`grant-${trial.body.id}`).getByText('expires in 3 days').waitFor({ timeout: 5_000 });
     assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
     await page.getByTestId('burn-down-chart').locator('canvas').waitFor();
     await shoot(page, 'portal-phone');
@@ -181,6 +201,8 @@ describe('console and portal in a real browser, against the real serve command',
     const paid = (await balanceOf('acme')).available;
     assert.notEqual(paid, before);
     await eventually(() => page.getByTestId('available-ai_credits').locator('.amount-value').textContent(), paid, 'the portal balance after buying');
+    await page.getByTestId(`purchase-${purchases[0].id}`).waitFor();
+    await shootBoth(page, 'portal-paid');
     await page.close();
 
     const short = await call('POST', '/v1/portal-sessions', { customerId: 'acme', expiresIn: 60 });
@@ -189,7 +211,61 @@ describe('console and portal in a real browser, against the real serve command',
     const expired = await harness.browser.newPage({ viewport: PHONE });
     await expired.goto(short.body.url);
     await expired.getByText('This link has expired').waitFor();
+    await shoot(expired, 'portal-expired-phone');
     assert.equal((await apiClient(harness.served.baseUrl, short.body.url.split('#')[1])('GET', '/v1/portal-session')).status, 401);
     await expired.close();
+  });
+
+  it('refuses a wrong API key with a plain message', async () => {
+    const page = await harness.browser.newPage({ viewport: LAPTOP });
+    await page.goto(`${harness.served.baseUrl}/console`);
+    await page.getByTestId('api-key').fill('cb_test_not_a_key');
+    await page.getByTestId('sign-in').click();
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.getByRole('alert').textContent(), 'That API key is not valid (or was revoked).');
+    // The commands to get a key are shown as code, not as Markdown's backticks.
+    assert.deepEqual(await page.locator('.sign-in code').allTextContents(), ['npm start', 'npx creditbook keys create --env test']);
+    await shootBoth(page, 'sign-in-refused');
+    await page.close();
+  });
+
+  it('shows the longest amounts the API allows whole, on one line and inside their boxes, and the chart in UTC in any time zone', async () => {
+    // 25 digits and 10 decimals: the most a unit of scale 10 holds.
+    assert.equal((await call('POST', '/v1/units', { code: 'tokens', scale: 10, name: 'Tokens' })).status, 201);
+    assert.equal((await call('POST', '/v1/customers', { id: 'whale', name: 'Whale Holdings' })).status, 201);
+    const granted = await call('POST', '/v1/grants', { customerId: 'whale', unit: 'tokens', amount: '9876543210987654321098765.0123456789', name: 'Enterprise allowance', category: 'paid' });
+    assert.equal(granted.status, 201, JSON.stringify(granted.body));
+    assert.equal((await call('POST', '/v1/debits', { customerId: 'whale', unit: 'tokens', amount: '1234567890123456789.0000000001', feature: 'inference' })).status, 201);
+    const balance = (await call('GET', '/v1/balances?customerId=whale&unit=tokens')).body;
+    assert.equal(balance.available, '9876541976419764197641976.0123456788');
+
+    const page = await signedIn('/console/customers/whale');
+    const available = page.getByTestId('available-tokens').locator('.amount-value');
+    await available.waitFor();
+    await page.getByTestId('burn-down-chart').locator('canvas').waitFor();
+    await page.getByTestId('ledger-table').waitFor();
+    assert.equal(await available.textContent(), balance.available, 'the API string, character for character');
+    // shootBoth checks that no amount runs out of its figure or cell, none wraps, and no table scrolls sideways.
+    await shootBoth(page, 'customer-long-amounts');
+    await page.goto(`${harness.served.baseUrl}/console/customers`);
+    await page.getByTestId('customer-whale').waitFor();
+    await page.getByRole('row').filter({ hasText: 'Whale Holdings' }).getByText(balance.available).waitFor();
+    await shootBoth(page, 'customers');
+    await page.close();
+
+    // The chart's time axis is UTC, like every time on the page: the same picture in Los Angeles as in UTC.
+    const chartIn = async (timezoneId: string) => {
+      const zoned = await harness.browser.newPage({ viewport: LAPTOP, timezoneId });
+      await zoned.goto(`${harness.served.baseUrl}/console/customers/acme`);
+      await zoned.getByTestId('api-key').fill(harness.key);
+      await zoned.getByTestId('sign-in').click();
+      const chart = zoned.getByTestId('burn-down-chart');
+      await chart.locator('canvas').waitFor();
+      await eventually(() => chart.getAttribute('data-last-available'), (await balanceOf('acme')).available, 'the chart drawn');
+      const picture = await chart.locator('canvas').screenshot();
+      await zoned.close();
+      return picture;
+    };
+    assert.ok((await chartIn('UTC')).equals(await chartIn('America/Los_Angeles')), 'the chart does not follow the browser\'s time zone');
   });
 });

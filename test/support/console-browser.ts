@@ -24,7 +24,8 @@ export interface ConsoleBrowser {
   shoot: (page: Page, name: string, options?: { fullPage: boolean }) => Promise<void>;
   /**
    * Both widths of the state the page is in (with a dialog open, what the viewport shows), after
-   * checking that nothing is wider than a phone: no sideways scrolling, no table or dialog overflowing.
+   * checking that nothing is wider than a phone: no sideways scrolling, no table or dialog overflowing;
+   * and, at both widths, that no table scrolls sideways and every amount is whole, on one line, inside its box.
    */
   shootBoth: (page: Page, name: string) => Promise<void>;
   /** A new page at `path`, signed in with the test key. */
@@ -62,14 +63,17 @@ export async function startConsoleBrowser(env: Record<string, string> = {}): Pro
       const laptop = page.viewportSize()!;
       const fullPage = !(await page.getByRole('dialog').isVisible());
       await shoot(page, `${name}-desktop`, { fullPage });
+      await fitsItsBoxes(page, `${name} (desktop)`);
       await page.setViewportSize(PHONE);
       // A chart follows the width on its next frame.
       await eventually(() => page.evaluate('document.documentElement.scrollWidth'), PHONE.width, `${name}: no sideways scrolling on a phone`);
       // Taken before the checks below, so a failing one leaves the picture that shows why.
       await shoot(page, `${name}-phone`, { fullPage });
-      const sideways = await page.locator('.table-wrap').evaluateAll((wraps: any[]) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth).map((wrap) => wrap.closest('section').querySelector('h2').textContent));
-      assert.deepEqual(sideways, [], `${name}: every table fits a phone without scrolling sideways`);
-      assert.equal(await page.locator('.topbar nav').evaluate((nav: any) => nav.scrollWidth - nav.clientWidth), 0, `${name}: every item of the menu shows on a phone`);
+      await fitsItsBoxes(page, `${name} (phone)`);
+      // The console's menu (the portal and the sign-in page have none).
+      if ((await page.locator('.topbar nav').count()) > 0) {
+        assert.equal(await page.locator('.topbar nav').evaluate((nav: any) => nav.scrollWidth - nav.clientWidth), 0, `${name}: every item of the menu shows on a phone`);
+      }
       if (!fullPage) assert.equal(await page.getByRole('dialog').evaluate((dialog: any) => dialog.scrollWidth - dialog.clientWidth), 0, `${name}: the dialog fits a phone`);
       await page.setViewportSize(laptop);
     },
@@ -87,6 +91,27 @@ export async function startConsoleBrowser(env: Record<string, string> = {}): Pro
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * No table scrolls sideways, and every amount shown is whole: on one line (never wrapped inside its number) and
+ * inside its box (its figure, cell, list item or card), not running over its neighbours or out of the card.
+ */
+async function fitsItsBoxes(page: Page, name: string): Promise<void> {
+  const sideways = await page.locator('.table-wrap').evaluateAll((wraps: any[]) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth).map((wrap) => wrap.closest('section').querySelector('h2').textContent));
+  assert.deepEqual(sideways, [], `${name}: every table fits without scrolling sideways`);
+  const spilled = await page.locator('.amount-value').evaluateAll((values: any[]) =>
+    values
+      .filter((value) => {
+        const lines = value.getClientRects().length;
+        if (lines === 0) return false; // not shown (a closed dialog's)
+        const box = value.closest('.figure, td, th, li, .card, .dialog, .notice, main').getBoundingClientRect();
+        const own = value.getBoundingClientRect();
+        return lines > 1 || own.left < box.left - 0.5 || own.right > box.right + 0.5;
+      })
+      .map((value) => value.textContent),
+  );
+  assert.deepEqual(spilled, [], `${name}: every amount on one line, inside its box`);
 }
 
 /** Polls until `read` gives `expected` (pages refetch after an action). */

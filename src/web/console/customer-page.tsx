@@ -164,7 +164,8 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
           <label htmlFor="checkout-link">
             Checkout link for <Amount value={linked.amount} unit={linked.unit} /> at {linked.price} {linked.currency.toUpperCase()}, to send to the customer:
           </label>
-          <input id="checkout-link" readOnly value={linked.paymentSession.url} onFocus={(event) => event.currentTarget.select()} data-testid="checkout-link" />
+          {/* A text area, so the whole link shows (wrapped on a phone) instead of its start in a one-line box. */}
+          <textarea id="checkout-link" readOnly rows={1} value={linked.paymentSession.url} onFocus={(event) => event.currentTarget.select()} data-testid="checkout-link" />
         </div>
       ) : null}
       {units.length > 1 ? (
@@ -186,11 +187,12 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
           <div className="span-2">
             <Section title="Grants" id="grants">
               <ErrorNotice error={grants.error} />
-              {grants.data ? <GrantsTable grants={grants.data.data} now={now} actions={grantActions} /> : <Loading />}
+              {grants.data ? <GrantsTable grants={grants.data.data} now={now} actions={grantActions} /> : grants.error ? null : <Loading />}
             </Section>
           </div>
           <Section title="Active holds">
-            {!holds.data ? (
+            <ErrorNotice error={holds.error} />
+            {holds.error ? null : !holds.data ? (
               <Loading />
             ) : holds.data.data.length === 0 ? (
               <p className="muted">Nothing held.</p>
@@ -233,7 +235,8 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
                 </button>
               }
             >
-              {ledger.data ? <LedgerTable entries={ledger.data.data} /> : <Loading />}
+              <ErrorNotice error={ledger.error} />
+              {ledger.data ? <LedgerTable entries={ledger.data.data} /> : ledger.error ? null : <Loading />}
             </Section>
           </div>
           <div className="span-2">

@@ -56,13 +56,13 @@ export function CustomersPage(props: { context: ConsoleContext; search: string }
       </form>
       <Section title={props.search ? `Matching “${props.search}”` : 'All customers'}>
         <ErrorNotice error={customers.error} />
-        {!customers.data ? (
+        {customers.error ? null : !customers.data ? (
           <Loading />
         ) : customers.data.data.length === 0 ? (
           <p className="muted">No customers found.</p>
         ) : (
           <div className="table-wrap">
-            <table>
+            <table className="stack">
               <thead>
                 <tr>
                   <th scope="col">Customer</th>
@@ -82,11 +82,11 @@ export function CustomersPage(props: { context: ConsoleContext; search: string }
                         <code className="small">{customer.id}</code>
                       </div>
                     </td>
-                    <td>{customer.externalId ?? <span className="muted">—</span>}</td>
-                    <td>
+                    <td data-label="External ID">{customer.externalId ?? <span className="muted">—</span>}</td>
+                    <td data-label="Available">
                       <CustomerBalances context={props.context} customerId={customer.id} />
                     </td>
-                    <td>{formatDate(customer.createdAt)}</td>
+                    <td data-label="Created">{formatDate(customer.createdAt)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../shared/api.ts';
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
-import { ActionDialog, ErrorNotice, Field, Loading, Pager, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
+import { ActionDialog, DateTime, ErrorNotice, Field, Loading, Pager, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
 import type { ConsoleContext } from './main.tsx';
 
 /** /console/events?type&customerId: the outbox, by exact type or family (balance.*) and customer. */
@@ -26,7 +26,7 @@ export function EventsPage(props: { context: ConsoleContext; query: URLSearchPar
   return (
     <>
       <h1>Events</h1>
-      <form className="filters" onSubmit={submit} key={`${type}-${customerId}`} aria-label="Event filters">
+      <form className="filters filters-wide" onSubmit={submit} key={`${type}-${customerId}`} aria-label="Event filters">
         <Field label="Type or family" hint="e.g. invoice.paid or balance.*">
           {(id) => <input id={id} name="type" defaultValue={type} />}
         </Field>
@@ -39,7 +39,7 @@ export function EventsPage(props: { context: ConsoleContext; query: URLSearchPar
       </form>
       <Section title="Events">
         <ErrorNotice error={events.error} />
-        {!events.data ? (
+        {events.error ? null : !events.data ? (
           <Loading />
         ) : events.data.data.length === 0 ? (
           <p className="muted">No events.</p>
@@ -82,7 +82,7 @@ function Deliveries(props: { context: ConsoleContext; endpointId: string }) {
             <span>
               <code>{delivery.eventType}</code> <StatusBadge status={delivery.status} />{' '}
               <span className="muted small">
-                {delivery.attemptCount} attempt{delivery.attemptCount === 1 ? '' : 's'} · {formatTime(delivery.createdAt)}
+                {delivery.attemptCount} attempt{delivery.attemptCount === 1 ? '' : 's'} · <DateTime iso={delivery.createdAt} />
               </span>
             </span>
             <ActionDialog
@@ -119,11 +119,18 @@ function Deliveries(props: { context: ConsoleContext; endpointId: string }) {
                 {delivery.attempts.map((attempt) => (
                   <tr key={attempt.attempt}>
                     <td>{attempt.attempt}</td>
-                    <td>{formatTime(attempt.startedAt)}</td>
+                    <td>
+                      <DateTime iso={attempt.startedAt} />
+                    </td>
                     <td>{attempt.trigger}</td>
                     <td>
-                      {attempt.statusCode !== null ? `HTTP ${attempt.statusCode}` : attempt.error ?? '—'}
-                      {attempt.durationMs !== null ? <span className="muted"> · {attempt.durationMs} ms</span> : null}
+                      {attempt.statusCode !== null ? <span className="nowrap">HTTP {attempt.statusCode}</span> : attempt.error ?? '—'}
+                      {attempt.durationMs !== null ? (
+                        <span className="muted">
+                          {' '}
+                          · <span className="nowrap">{attempt.durationMs} ms</span>
+                        </span>
+                      ) : null}
                     </td>
                   </tr>
                 ))}

@@ -1,10 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { unwrap } from '../shared/api.ts';
-import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { LedgerEntry } from '../shared/types.ts';
-import { Amount, ErrorNotice, Field, Loading, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
+import { Amount, DateTime, ErrorNotice, Field, Loading, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
 import { utc } from './form-values.ts';
 import type { ConsoleContext } from './main.tsx';
 
@@ -31,7 +30,9 @@ export function LedgerTable(props: { entries: LedgerEntry[] }) {
         <tbody>
           {props.entries.map((entry) => (
             <tr key={entry.id}>
-              <td data-label="Effective">{formatTime(entry.effectiveAt)}</td>
+              <td data-label="Effective">
+                <DateTime iso={entry.effectiveAt} />
+              </td>
               <td data-label="Type">
                 <span className={`entry-type entry-${entry.type}`}>{entry.type}</span>
               </td>
@@ -176,7 +177,7 @@ export function LedgerPage(props: { context: ConsoleContext; query: URLSearchPar
         }
       >
         <ErrorNotice error={entries.error} />
-        {entries.data ? <LedgerTable entries={entries.data.data} /> : <Loading />}
+        {entries.data ? <LedgerTable entries={entries.data.data} /> : entries.error ? null : <Loading />}
         <Pager
           page={cursors.length}
           hasMore={entries.data?.hasMore ?? false}

@@ -53,7 +53,9 @@ function SignIn(props: { onSignIn: (key: string) => void }) {
         <button className="button button-primary" type="submit" disabled={busy} data-testid="sign-in">
           {busy ? 'Checking…' : 'Sign in'}
         </button>
-        <p className="muted small">On first start, `npm start` prints a test key. `npx creditbook keys create --env test` makes another.</p>
+        <p className="muted small">
+          On first start, <code>npm start</code> prints a test key. <code>npx creditbook keys create --env test</code> makes another.
+        </p>
       </form>
     </main>
   );

@@ -68,11 +68,17 @@ function Portal(props: { client: Client }) {
   const customerId = session.data?.customer.id ?? '';
   const wallets = useWallets(props.client, customerId);
   const grants = useGrants(props.client, customerId);
+  const units = [...new Set((wallets.data?.data ?? []).map((wallet) => wallet.unit))];
+  // "Now" is the environment's (a test environment's clock), as the runway states it: grants "expire in 2 days" by that clock.
+  const runway = useQuery({
+    queryKey: ['runway', customerId, units[0]],
+    queryFn: () => unwrap(props.client.GET('/v1/balances/runway', { params: { query: { customerId, unit: units[0]! } } })),
+    enabled: units[0] !== undefined,
+  });
   useDocumentTitle(session.data ? `Credits · ${session.data.customer.name ?? session.data.customer.id}` : 'Your credits');
   if (session.error) return <Expired error={session.error} />;
   if (!session.data) return <Loading />;
-  const now = Date.now();
-  const units = [...new Set((wallets.data?.data ?? []).map((wallet) => wallet.unit))];
+  const now = runway.data ? Date.parse(runway.data.at) : Date.now();
   const outcome = new URLSearchParams(window.location.search).get('purchase');
   return (
     <div className="app portal">
@@ -113,14 +119,22 @@ function Portal(props: { client: Client }) {
             </Section>
           </div>
           <div className="span-2">
-            <Section title="Your grants">{grants.data ? <GrantsTable grants={grants.data.data.filter((grant) => grant.status !== 'voided')} now={now} /> : <Loading />}</Section>
+            <Section title="Your grants">
+              <ErrorNotice error={grants.error} />
+              {grants.data ? <GrantsTable grants={grants.data.data.filter((grant) => grant.status !== 'voided')} now={now} /> : grants.error ? null : <Loading />}
+            </Section>
           </div>
-          <Section title="Recent usage">
-            <UsageByFeature client={props.client} customerId={customerId} />
-          </Section>
-          <Section title="Purchases and invoices">
-            <PurchasesTable client={props.client} customerId={customerId} />
-          </Section>
+          {/* Half the width is too narrow for a purchase's five columns: both take the whole width. */}
+          <div className="span-2">
+            <Section title="Recent usage">
+              <UsageByFeature client={props.client} customerId={customerId} />
+            </Section>
+          </div>
+          <div className="span-2">
+            <Section title="Purchases and invoices">
+              <PurchasesTable client={props.client} customerId={customerId} />
+            </Section>
+          </div>
         </div>
         <p className="muted small footer-note">This page works until {formatTime(session.data.expiresAt)}.</p>
       </main>

@@ -5,11 +5,30 @@ import { toPlotNumber } from './amounts.ts';
 import { formatTime } from './format.ts';
 import type { BalanceHistory, Grant, Runway } from './types.ts';
 
+/** The y axis's marks are grid lines, not amounts (floats, for pixels): big magnitudes are written short to fit. */
+const AXIS_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const plain = new Intl.NumberFormat('en', { maximumFractionDigits: 6 });
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+const scientific = new Intl.NumberFormat('en', { notation: 'scientific', maximumFractionDigits: 1 });
+function axisMark(value: number): string {
+  const magnitude = Math.abs(value);
+  return (magnitude < 1e6 ? plain : magnitude < 1e15 ? compact : scientific).format(value);
+}
+let measuring: CanvasRenderingContext2D | null = null;
+/** The y axis's width: its longest mark, the tick and the gap, so no mark is cut off at the left. */
+function axisWidth(marks: readonly string[] | null): number {
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (!measuring) return 60;
+  measuring.font = AXIS_FONT;
+  const widest = Math.max(0, ...(marks ?? []).map((mark) => measuring!.measureText(mark).width));
+  return Math.max(40, Math.ceil((widest + 10 + 5 + 6) / 4) * 4);
+}
+
 /**
  * Balance over time (available, from GET /v1/balances/history), with each grant's
  * expiry marked and the runway projected as a dashed line to `depletesAt`. uPlot
- * takes numbers: amounts become floats here for pixels only; every figure a person
- * reads (the legend, the cards) is the API's exact string.
+ * takes numbers: amounts become floats here for pixels only (the axis's marks are
+ * grid lines); every figure a person reads (the cards, the tables) is the API's exact string.
  */
 export function BurnDownChart(props: { history: BalanceHistory; runway: Runway | undefined; grants: Grant[]; unit: string; label: string }) {
   const container = useRef<HTMLDivElement>(null);
@@ -38,9 +57,14 @@ export function BurnDownChart(props: { history: BalanceHistory; runway: Runway |
         width,
         height: width < 500 ? 200 : 260,
         cursor: { drag: { x: false, y: false } },
+        // The time axis in UTC, like every time on these pages (uPlot's default is the browser's zone).
+        tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
         legend: { show: false },
         scales: { x: { time: true }, y: { range: (_self, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-        axes: [{ stroke: '#475569', grid: { stroke: '#e2e8f0' } }, { stroke: '#475569', grid: { stroke: '#e2e8f0' }, size: 60 }],
+        axes: [
+          { stroke: '#475569', grid: { stroke: '#e2e8f0' } },
+          { stroke: '#475569', grid: { stroke: '#e2e8f0' }, font: AXIS_FONT, values: (_self, splits) => splits.map(axisMark), size: (_self, marks) => axisWidth(marks) },
+        ],
         series: [
           {},
           { label: `available (${unit})`, stroke: '#4338ca', width: 2, fill: 'rgba(67,56,202,0.08)', spanGaps: false, points: { show: false } },

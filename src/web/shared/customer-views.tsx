@@ -3,9 +3,9 @@ import type { ReactNode } from 'react';
 import { isPositive, roundForReading, sumAmounts } from './amounts.ts';
 import { unwrap, type Client } from './api.ts';
 import { BurnDownChart } from './burn-down-chart.tsx';
-import { DAY_MS, formatDate, formatTime, relative } from './format.ts';
+import { DAY_MS, formatDate, relative } from './format.ts';
 import type { Grant, Purchase } from './types.ts';
-import { Amount, Badge, ErrorNotice, Loading, Section, StatusBadge } from './ui.tsx';
+import { Amount, Badge, DateTime, ErrorNotice, Loading, Section, StatusBadge } from './ui.tsx';
 
 /** Views of one customer's credits, shared by the console and the portal (which shows them without actions). */
 
@@ -47,10 +47,13 @@ export function WalletOverview(props: { client: Client; customerId: string; unit
     enabled: props.grantsLoaded,
   });
   const now = runway.data ? Date.parse(runway.data.at) : props.now;
+  // Long amounts (the API allows 25 digits and 10 decimals) need wider figures to stay readable.
+  const shown = [balance.data?.available, balance.data?.held, runway.data?.expiringIn7Days, runway.data?.expiringIn30Days];
+  const long = shown.some((amount) => amount !== undefined && amount.length > LONG_FIGURE);
   return (
     <Section title={`Balance · ${unit}`}>
       <ErrorNotice error={balance.error ?? runway.error ?? history.error} />
-      <div className="figures">
+      <div className={long ? 'figures figures-long' : 'figures'}>
         <div className="figure">
           <span className="figure-label">Available</span>
           {balance.data ? <Amount value={balance.data.available} unit={unit} testId={`available-${unit}`} /> : <Loading />}
@@ -66,7 +69,8 @@ export function WalletOverview(props: { client: Client; customerId: string; unit
           ) : null}
           {runway.data ? (
             <small className="muted">
-              burning about {roundForReading(runway.data.burnRate.perDay, 2)} {unit}/day, measured {formatDate(runway.data.burnRate.windowStart)} to {formatDate(runway.data.burnRate.windowEnd)}
+              burning about {roundForReading(runway.data.burnRate.perDay, 2)} {unit}/day, measured <span className="nowrap">{formatDate(runway.data.burnRate.windowStart)}</span> to{' '}
+              <span className="nowrap">{formatDate(runway.data.burnRate.windowEnd)}</span>
             </small>
           ) : null}
         </div>
@@ -87,6 +91,8 @@ export function WalletOverview(props: { client: Client; customerId: string; unit
 }
 
 const SOON_MS = 7 * DAY_MS;
+/** Characters of an amount beyond which the balance figures take half the card's width (all of it on a phone). */
+const LONG_FIGURE = 14;
 
 export function GrantsTable(props: { grants: Grant[]; now: number; actions?: (grant: Grant) => ReactNode }) {
   if (props.grants.length === 0) return <p className="muted">No grants yet.</p>;
@@ -123,13 +129,16 @@ export function GrantsTable(props: { grants: Grant[]; now: number; actions?: (gr
                   <Amount value={grant.amount} unit={grant.unit} />
                 </td>
                 <td data-label="Expires">
-                  {grant.expiresAt ? formatDate(grant.expiresAt) : 'never'}
-                  {soon ? (
-                    <>
-                      {' '}
-                      <Badge tone="warn">expires {relative(grant.expiresAt!, props.now)}</Badge>
-                    </>
-                  ) : null}
+                  {/* One item in the phone's stacked row, so the date and its badge stay together on the right. */}
+                  <span>
+                    {grant.expiresAt ? formatDate(grant.expiresAt) : 'never'}
+                    {soon ? (
+                      <>
+                        {' '}
+                        <Badge tone="warn">expires {relative(grant.expiresAt!, props.now)}</Badge>
+                      </>
+                    ) : null}
+                  </span>
                 </td>
                 {props.actions ? <td className="actions">{props.actions(grant)}</td> : null}
               </tr>
@@ -161,8 +170,10 @@ export function UsageByFeature(props: { client: Client; customerId: string }) {
   if (groups.size === 0) return <p className="muted">No usage yet.</p>;
   return (
     <div className="table-wrap">
-      <table>
-        <caption className="muted small">Over the latest {debits.data.data.length} debits</caption>
+      <table className="stack">
+        <caption className="muted small">
+          Over the latest {debits.data.data.length === 1 ? 'debit' : `${debits.data.data.length} debits`}
+        </caption>
         <thead>
           <tr>
             <th scope="col">Feature</th>
@@ -173,9 +184,11 @@ export function UsageByFeature(props: { client: Client; customerId: string }) {
         <tbody>
           {[...groups.values()].map((group) => (
             <tr key={`${group.unit}-${group.feature}`}>
-              <td>{group.feature}</td>
-              <td className="num">{group.count}</td>
-              <td className="num">
+              <td data-label="Feature">{group.feature}</td>
+              <td data-label="Debits" className="num">
+                {group.count}
+              </td>
+              <td data-label="Consumed" className="num">
                 <Amount value={sumAmounts(group.amounts)} unit={group.unit} />
               </td>
             </tr>
@@ -212,7 +225,9 @@ export function PurchasesTable(props: { client: Client; customerId: string; refu
         <tbody>
           {purchases.data.data.map((purchase) => (
             <tr key={purchase.id} data-testid={`purchase-${purchase.id}`}>
-              <td data-label="Date">{formatTime(purchase.createdAt)}</td>
+              <td data-label="Date">
+                <DateTime iso={purchase.createdAt} />
+              </td>
               <td data-label="Credits" className="num">
                 <Amount value={purchase.amount} unit={purchase.unit} />
               </td>

@@ -1,13 +1,32 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type CSSProperties, type FormEvent, type ReactNode } from 'react';
 import { ApiError, newIdempotencyKey } from './api.ts';
+import { formatTime } from './format.ts';
 
-/** An amount exactly as the API gave it, with its unit's code. */
+/**
+ * An amount exactly as the API gave it, with its unit's code. The number never wraps; `--chars` (its length)
+ * lets a narrow place such as a balance figure scale it down to fit instead (styles.css).
+ */
 export function Amount(props: { value: string; unit: string; testId?: string }) {
   return (
     <span className="amount" data-testid={props.testId}>
-      <span className="amount-value">{props.value}</span> <span className="amount-unit">{props.unit}</span>
+      <span className="amount-value" style={{ '--chars': props.value.length } as CSSProperties}>
+        {props.value}
+      </span>{' '}
+      <span className="amount-unit">{props.unit}</span>
     </span>
+  );
+}
+
+/** A time as formatTime writes it, wrapping only between its date and its time (never at the date's hyphens). */
+export function DateTime(props: { iso: string | null | undefined }) {
+  const text = formatTime(props.iso);
+  const space = text.indexOf(' ');
+  if (!props.iso || space < 0) return <>{text}</>;
+  return (
+    <time dateTime={props.iso}>
+      <span className="nowrap">{text.slice(0, space)}</span> <span className="nowrap">{text.slice(space + 1)}</span>
+    </time>
   );
 }
 
@@ -82,8 +101,11 @@ export function Pager(props: { page: number; hasMore: boolean; previous: () => v
   );
 }
 
-/** An input for a decimal amount: what the API reads as exact, digits with an optional fraction. */
-export const DECIMAL_INPUT = { inputMode: 'decimal', required: true, pattern: '^\\d+(\\.\\d+)?$', title: 'a number such as 12.50' } as const;
+/**
+ * An input for a decimal amount: digits with an optional fraction, as the API reads them exactly. A sign is let
+ * through, so a negative amount gets the API's own answer ("must be greater than zero"), not a vague "enter a number".
+ */
+export const DECIMAL_INPUT = { inputMode: 'decimal', required: true, pattern: '^-?\\d+(\\.\\d+)?$', title: 'a number such as 12.50' } as const;
 
 /** What is wrong with the form's first invalid field, named by its label; null if nothing. */
 function invalidField(form: HTMLFormElement): { field: HTMLInputElement; message: string } | null {
