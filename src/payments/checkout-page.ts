@@ -1,7 +1,7 @@
 import { formatAmount } from '../domain/amount.ts';
 import type { Instant } from '../domain/types.ts';
 import type { InvoiceRecord, PurchaseRecord } from '../store/payment-records.ts';
-import { currencyDecimals, formatMinor } from './money.ts';
+import { formatMinor } from './money.ts';
 
 /**
  * The test provider's hosted checkout page: what is bought, for how much, and
@@ -21,24 +21,24 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
-/** "5.00" usd → "$5.00", exactly (Intl formats the decimal string, never a float). */
+/**
+ * A price as the API spells it, with its currency's code: 500 usd → "5.00 USD". Amounts on a page are the API's
+ * exact strings (the portal shows prices the same way), never regrouped or given a symbol.
+ */
 export function formatMoney(minor: bigint, currency: string): string {
-  const decimals = currencyDecimals(currency);
-  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase(), minimumFractionDigits: decimals, maximumFractionDigits: decimals });
-  return format.format(formatMinor(minor, currency) as unknown as number);
+  return `${formatMinor(minor, currency)} ${currency.toUpperCase()}`;
 }
 
-/** Credits with thousands separators: 1000.5 → "1,000.5". */
-export function formatCredits(amount: bigint): string {
-  const [whole = '0', fraction] = formatAmount(amount).split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+/** A moment as the console and portal show it: "2026-12-13 18:03 UTC". */
+export function formatMoment(at: Instant): string {
+  const iso = new Date(at).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
 export function renderCheckoutPage(input: CheckoutPageInput): string {
   const { purchase, invoice, now, sessionId } = input;
   const price = formatMoney(purchase.priceMinor, purchase.currency);
-  const credits = `${formatCredits(purchase.amount)} ${purchase.unit}`;
+  const credits = `${formatAmount(purchase.amount)} ${purchase.unit}`;
   const open = purchase.status === 'open' && now < purchase.paymentExpiresAt;
   const when: [string, number] =
     purchase.status === 'paid' ? ['Paid', purchase.paidAt!] : open ? ['Pay before', purchase.paymentExpiresAt] : ['Closed', purchase.closedAt ?? purchase.paymentExpiresAt];
@@ -54,7 +54,7 @@ export function renderCheckoutPage(input: CheckoutPageInput): string {
     <dl class="facts">
       <div><dt>Invoice</dt><dd>${escapeHtml(invoice.id)}</dd></div>
       <div><dt>Customer</dt><dd>${escapeHtml(purchase.customerId)}</dd></div>
-      <div><dt>${when[0]}</dt><dd>${escapeHtml(new Date(when[1]).toUTCString())}</dd></div>
+      <div><dt>${when[0]}</dt><dd>${escapeHtml(formatMoment(when[1]))}</dd></div>
     </dl>`;
   let body: string;
   if (open) {

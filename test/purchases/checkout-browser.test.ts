@@ -19,7 +19,7 @@ const CHROMIUM = '/usr/bin/chromium';
  * by playwright-core), click Pay, land on the shop's successUrl; then the grant
  * is active, the invoice paid, and a local receiver got the webhooks and
  * verified them with the `standardwebhooks` library. Cancel takes the other road.
- * A screenshot of the checkout page goes to test-artifacts/checkout.png.
+ * Screenshots of the checkout page go to test-artifacts/checkout.png and checkout-phone.png (390 px).
  */
 describe('purchase through the hosted checkout in a real browser, against the real serve command', () => {
   const directory = mkdtempSync(join(tmpdir(), 'creditbook-checkout-'));
@@ -84,11 +84,11 @@ describe('purchase through the hosted checkout in a real browser, against the re
 
     const page = await browser.newPage({ viewport: { width: 900, height: 760 } });
     await page.goto(purchase.paymentSession.url);
-    assert.equal(await page.title(), 'Pay $5.00 · Creditbook');
+    assert.equal(await page.title(), 'Pay 5.00 USD · Creditbook');
     assert.equal(await page.locator('h1').textContent(), 'Buy credits');
-    assert.equal(await page.getByTestId('credits').textContent(), '1,000 ai_credits');
-    assert.equal(await page.getByTestId('price').textContent(), '$5.00');
-    assert.equal(await page.getByTestId('pay').textContent(), 'Pay $5.00');
+    assert.equal(await page.getByTestId('credits').textContent(), '1000 ai_credits');
+    assert.equal(await page.getByTestId('price').textContent(), '5.00 USD');
+    assert.equal(await page.getByTestId('pay').textContent(), 'Pay 5.00 USD');
     assert.ok(await page.getByTestId('cancel').isVisible());
     // The page is styled: the Pay button has its brand colour. (This runs in the browser; the tests' tsconfig has no DOM types.)
     const payColour = await page
@@ -99,6 +99,15 @@ describe('purchase through the hosted checkout in a real browser, against the re
     const screenshot = join(ARTIFACTS, 'checkout.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     assert.ok(statSync(screenshot).size > 10_000, 'the screenshot has content');
+    // And on a phone: nothing wider than the screen, the price and the button whole.
+    await page.setViewportSize({ width: 390, height: 760 });
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    assert.equal(overflow, 0, 'the page scrolls sideways at 390 px');
+    assert.equal(await page.getByTestId('price').textContent(), '5.00 USD');
+    await page.screenshot({ path: join(ARTIFACTS, 'checkout-phone.png'), fullPage: true });
 
     await Promise.all([page.waitForURL(`${shopUrl}/thanks`), page.getByTestId('pay').click()]);
     assert.equal(await page.locator('h1').textContent(), 'Thanks for your purchase!');
