@@ -211,6 +211,9 @@ describe('console and portal in a real browser, against the real serve command',
     const expired = await harness.browser.newPage({ viewport: PHONE });
     await expired.goto(short.body.url);
     await expired.getByText('This link has expired').waitFor();
+    // A customer is shown no error code, only what support can look up.
+    assert.match((await expired.getByTestId('support-reference').textContent()) ?? '', /^Reference for support: req_/);
+    assert.equal(await expired.getByText('unauthenticated').count(), 0);
     await shoot(expired, 'portal-expired-phone');
     assert.equal((await apiClient(harness.served.baseUrl, short.body.url.split('#')[1])('GET', '/v1/portal-session')).status, 401);
     await expired.close();

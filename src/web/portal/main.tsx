@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import '../shared/styles.css';
-import { createClient, newIdempotencyKey, unwrap, type Client } from '../shared/api.ts';
+import { ApiError, createClient, newIdempotencyKey, unwrap, type Client } from '../shared/api.ts';
 import { GrantsTable, PurchasesTable, UsageByFeature, useGrants, useWallets, WalletOverview } from '../shared/customer-views.tsx';
 import { formatTime } from '../shared/format.ts';
 import type { PortalSession } from '../shared/types.ts';
@@ -148,7 +148,8 @@ function Expired(props: { error: unknown }) {
       <div className="card">
         <h1>This link has expired</h1>
         <p>Portal links work for a short time. Open the page again from your account to get a new one.</p>
-        <ErrorNotice error={props.error} />
+        {/* A customer reads this page: the API's code and wording are for developers, its request ID helps support. */}
+        {props.error instanceof ApiError && props.error.requestId ? <p className="muted"><small data-testid="support-reference">Reference for support: {props.error.requestId}</small></p> : null}
       </div>
     </main>
   );
