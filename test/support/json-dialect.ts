@@ -132,3 +132,19 @@ export function expectJsonError(response: RawResponse, status: number, code: str
   if (message) assert.match(response.body.message, message);
   return response.body;
 }
+
+/**
+ * Gives the idempotency record kept under `key` the fingerprint `fingerprint`, written straight into the
+ * database as another process would: a request as a release that fingerprinted it otherwise stored it,
+ * for retries across an upgrade.
+ */
+export function storeEarlierFingerprint(server: JsonDialectServer, key: string, fingerprint: string): void {
+  const database = new Database(server.databasePath, { fileMustExist: true });
+  try {
+    database.pragma('busy_timeout = 10000');
+    const changed = database.prepare('UPDATE idempotency_keys SET fingerprint = ? WHERE idempotency_key = ?').run(fingerprint, key).changes;
+    assert.equal(changed, 1, `one idempotency record kept under '${key}'`);
+  } finally {
+    database.close();
+  }
+}

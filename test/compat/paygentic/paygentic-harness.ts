@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
-import { expectJsonError, jsonDialectClient, nativeOk, startJsonDialectServer, type JsonDialectCall, type JsonDialectServer } from '../../support/json-dialect.ts';
+import { expectJsonError, jsonDialectClient, nativeOk, startJsonDialectServer, storeEarlierFingerprint, type JsonDialectCall, type JsonDialectServer } from '../../support/json-dialect.ts';
 import { expectShape, type Json, type RawResponse } from '../../support/raw-http.ts';
 import { apiClient } from '../../support/serve-process.ts';
 import { PaygenticError } from './paygentic-response-schemas.ts';
@@ -29,7 +28,7 @@ export function paygenticClient(baseUrl: string, defaultKey: string): JsonDialec
 
 export type PaygenticCall = JsonDialectCall;
 
-export { expectShape, nativeOk };
+export { expectShape, nativeOk, storeEarlierFingerprint };
 
 export interface PaygenticServer extends JsonDialectServer {
   paygenticUrl: string;
@@ -71,20 +70,4 @@ export function expectPaygenticError(response: PaygenticResponse, status: number
   assert.equal(typeof body.error, 'string', 'error is the flat category string, never an object');
   assert.equal(body.code, code);
   return body;
-}
-
-/**
- * Gives the idempotency record kept under `key` the fingerprint `fingerprint`, written straight into the
- * database as another process would: a request as a release that fingerprinted it otherwise stored it,
- * for retries across an upgrade.
- */
-export function storeEarlierFingerprint(server: JsonDialectServer, key: string, fingerprint: string): void {
-  const database = new Database(server.databasePath, { fileMustExist: true });
-  try {
-    database.pragma('busy_timeout = 10000');
-    const changed = database.prepare('UPDATE idempotency_keys SET fingerprint = ? WHERE idempotency_key = ?').run(fingerprint, key).changes;
-    assert.equal(changed, 1, `one idempotency record kept under '${key}'`);
-  } finally {
-    database.close();
-  }
 }

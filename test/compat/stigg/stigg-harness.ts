@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
-import { expectJsonError, jsonDialectClient, nativeOk, startJsonDialectServer, type JsonDialectCall, type JsonDialectRequest, type JsonDialectServer } from '../../support/json-dialect.ts';
+import { expectJsonError, jsonDialectClient, nativeOk, startJsonDialectServer, storeEarlierFingerprint, type JsonDialectCall, type JsonDialectRequest, type JsonDialectServer } from '../../support/json-dialect.ts';
 import { expectShape, type Json, type RawResponse } from '../../support/raw-http.ts';
 
 /**
@@ -49,7 +48,7 @@ export function stiggClient(baseUrl: string, defaultKey: string): JsonDialectCal
 
 export type StiggCall = JsonDialectCall;
 
-export { expectShape, nativeOk };
+export { expectShape, nativeOk, storeEarlierFingerprint };
 
 export interface StiggServer extends JsonDialectServer {
   /** Stigg's base URL: the mount on the main port, or the dialect's own port. */
@@ -73,19 +72,3 @@ export function expectStiggError(response: StiggResponse, status: number, code: 
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const isoIn = (ms: number) => new Date(Date.now() + ms).toISOString();
-
-/**
- * Gives the idempotency record kept under `key` the fingerprint `fingerprint`, written straight into the
- * database as another process would: a request as a release that fingerprinted it otherwise stored it,
- * for retries across an upgrade.
- */
-export function storeEarlierFingerprint(server: JsonDialectServer, key: string, fingerprint: string): void {
-  const database = new Database(server.databasePath, { fileMustExist: true });
-  try {
-    database.pragma('busy_timeout = 10000');
-    const changed = database.prepare('UPDATE idempotency_keys SET fingerprint = ? WHERE idempotency_key = ?').run(fingerprint, key).changes;
-    assert.equal(changed, 1, `one idempotency record kept under '${key}'`);
-  } finally {
-    database.close();
-  }
-}
