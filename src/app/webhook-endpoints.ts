@@ -127,13 +127,40 @@ function checkWebhookUrl(dependencies: AppDependencies, text: string): void {
 function receiverUrlShapeRefusal(url: URL): string | null {
   // The URL is stored and shown in every read of the endpoint, so a password in
   // it would be handed to every key that may read; receivers authenticate
-  // webhooks by their signature instead. The message does not repeat them.
+  // webhooks by their signature instead. The message does not repeat them. (An
+  // endpoint stored before this check is shown masked: shownWebhookUrl.)
   if (url.username !== '' || url.password !== '') {
     return "'url' must not contain a user name or password; receivers verify webhooks by their signature (the webhook-signature header).";
   }
   // No receiver can listen on port 0 (binding it picks a free port), so such a URL could only fail.
   if (url.port === '0') return "'url' must not use port 0; give the receiver's port, or none for the scheme's default.";
   return null;
+}
+
+/** What reads show in place of a URL's user name and password (see `shownWebhookUrl`). */
+export const URL_CREDENTIALS_MASK = '****';
+
+/**
+ * An endpoint's URL as every read shows it (the API's endpoint views, and so the
+ * console). Creation refuses a URL with a user name or password, but an endpoint
+ * stored before that refusal may still hold one, and showing it would hand the
+ * password to every key that may read. So the whole user-info is replaced by
+ * URL_CREDENTIALS_MASK, the user name too (in `https://<token>@host/` the user
+ * name is the secret): `https://****@example.com/hooks`. The mask has a fixed
+ * length, so it tells nothing about what it hides, and the result is still a URL.
+ * A URL without user-info is shown exactly as stored. Deliveries still use the
+ * stored URL (`webhooks/dispatcher.ts`): a receiver that worked keeps working.
+ */
+export function shownWebhookUrl(stored: string): string {
+  let url: URL;
+  try {
+    url = new URL(stored);
+  } catch {
+    // Every version parsed the URL before storing it, so this is only a guard: mask whatever precedes an '@' in the authority.
+    return stored.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:[/\\]*)[^/?#\\]*@/, `$1${URL_CREDENTIALS_MASK}@`);
+  }
+  if (url.username === '' && url.password === '') return stored;
+  return `${url.protocol}//${URL_CREDENTIALS_MASK}@${url.host}${url.pathname}${url.search}${url.hash}`;
 }
 
 export async function getWebhookEndpoint(dependencies: AppDependencies, context: RequestContext, id: string): Promise<WebhookEndpointRecord> {

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import { formatAmount } from '../domain/amount.ts';
-import type { DeliveryWithAttempts } from '../app/webhook-endpoints.ts';
+import { shownWebhookUrl, type DeliveryWithAttempts } from '../app/webhook-endpoints.ts';
 import type { BalanceSettings } from '../app/auto-top-up-settings.ts';
 import type { PurchaseWithInvoice } from '../app/purchases.ts';
 import { formatMinor } from '../payments/money.ts';
@@ -66,12 +66,15 @@ export function purchaseView({ purchase, invoice }: PurchaseWithInvoice): Static
   };
 }
 
-/** The secret is in the view only when the endpoint is created or its secret rotated (opened by the app). */
+/**
+ * The secret is in the view only when the endpoint is created or its secret rotated (opened by the app). The URL
+ * never shows a user name or password (an endpoint stored before they were refused may hold them): `shownWebhookUrl`.
+ */
 export function webhookEndpointView(endpoint: WebhookEndpointRecord, options: { withSecret: boolean } = { withSecret: false }): Static<typeof WebhookEndpointView> {
   return {
     object: 'webhook_endpoint',
     id: endpoint.id,
-    url: endpoint.url,
+    url: shownWebhookUrl(endpoint.url),
     eventTypes: endpoint.eventTypes,
     description: endpoint.description,
     createdAt: toTimestamp(endpoint.createdAt),

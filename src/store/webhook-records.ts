@@ -52,3 +52,17 @@ export interface WebhookAttemptRecord {
   error: string | null;
   responseBody: string | null;
 }
+
+/**
+ * How a claim keeps to one node's share of its send slots per endpoint (the
+ * webhooks' `SendSlots`): it claims no more deliveries of an endpoint than it has
+ * room for, and counts each delivery it claims.
+ */
+export interface EndpointShares {
+  /** How many more sends the endpoint may have now: 0 when it holds its whole share. */
+  room(endpointId: string): number;
+  /** Counts one more send to the endpoint if it may have one; false (and nothing counted) otherwise. */
+  admit(endpointId: string): boolean;
+  /** Takes back one send `admit` counted, for a delivery the claim did not get after all (another node holds it). */
+  release(endpointId: string): void;
+}

@@ -1,11 +1,12 @@
 import type { AppDependencies } from '../app/dependencies.ts';
 import type { AttemptResult } from '../app/webhook-delivery.ts';
 import type { EventRecord } from '../store/records.ts';
-import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/webhook-records.ts';
+import type { EndpointShares, WebhookDeliveryRecord, WebhookEndpointRecord } from '../store/webhook-records.ts';
 import { retryDelay, type DeliverySettings } from './delivery-settings.ts';
 import { OutboundError, postGuarded, type OutboundPolicy } from './outbound-post.ts';
 import { SendSlots } from './send-slots.ts';
 import { signedHeaders } from './signing.ts';
+import { credentialRedactor } from './url-credentials.ts';
 
 /** What a receiver gets: the event as GET /v1/events shows it. */
 export function webhookPayload(event: EventRecord): string {
@@ -18,11 +19,14 @@ export type DeliveryDependencies = Pick<AppDependencies, 'store' | 'clock' | 'ne
 /**
  * One pass of the delivery worker, on every node: takes the node's free send
  * slots (`send-slots.ts`), claims at most that many due deliveries (leasing them,
- * under SKIP LOCKED, so no other node sends them meanwhile), sends each at once
+ * under SKIP LOCKED, so no other node sends them meanwhile), skipping those of
+ * endpoints that already hold their share of the slots, sends each at once
  * outside any transaction, then records each outcome. Resolves when every send it
  * started is recorded (a failure is thrown only then, so no send outlives it);
- * returns how many it claimed: 0 when no slot is free or nothing is due. Passes
- * may overlap: sharing `slots`, they never have more than its capacity in flight.
+ * returns how many it claimed: 0 when no slot is free or nothing may be claimed.
+ * Passes may overlap: sharing `slots`, they never have more than its capacity in
+ * flight, nor more than its share to one endpoint (each claimed delivery is
+ * counted as it is claimed, with no await between the check and the count).
  */
 export async function deliverDueWebhooks(
   dependencies: DeliveryDependencies,
@@ -32,19 +36,47 @@ export async function deliverDueWebhooks(
   const slots = options.slots ?? new SendSlots(settings.concurrency);
   const taken = slots.take(options.limit ?? settings.concurrency);
   if (taken === 0) return 0;
+  // The endpoints counted for this pass's claim, one entry per claimed delivery.
+  let counted: string[] = [];
+  const uncount = () => {
+    for (const endpointId of counted) slots.release(endpointId);
+    counted = [];
+  };
+  const shares: EndpointShares = {
+    room: (endpointId) => slots.room(endpointId),
+    admit: (endpointId) => {
+      if (!slots.admit(endpointId)) return false;
+      counted.push(endpointId);
+      return true;
+    },
+    release: (endpointId) => {
+      const at = counted.lastIndexOf(endpointId);
+      if (at < 0) return;
+      counted.splice(at, 1);
+      slots.release(endpointId);
+    },
+  };
   let claimed: WebhookDeliveryRecord[];
   try {
     const now = dependencies.clock.now();
-    claimed = await dependencies.store.transaction((repository) =>
-      repository.webhookDeliveries.claimDue({ now, leaseUntil: now + leaseMs(settings), limit: taken }),
-    );
+    claimed = await dependencies.store.transaction((repository) => {
+      // A store may run the work again (a retried or re-batched transaction): what an earlier run counted claimed nothing.
+      uncount();
+      return repository.webhookDeliveries.claimDue({ now, leaseUntil: now + leaseMs(settings), limit: taken, shares });
+    });
   } catch (error) {
+    uncount();
     slots.give(taken);
     throw error;
   }
   slots.give(taken - claimed.length);
   const outcomes = await Promise.allSettled(
-    claimed.map((delivery) => attemptDelivery(dependencies, settings, { delivery, trigger: 'automatic' }).finally(() => slots.give())),
+    claimed.map((delivery) =>
+      attemptDelivery(dependencies, settings, { delivery, trigger: 'automatic' }).finally(() => {
+        slots.release(delivery.endpointId);
+        slots.give();
+      }),
+    ),
   );
   const failed = outcomes.find((outcome) => outcome.status === 'rejected');
   if (failed) throw failed.reason;
@@ -141,11 +173,14 @@ async function send(
     return { delivered: false, statusCode: null, error: 'signing secret does not open (ENCRYPTION_KEY)', responseBody: null };
   }
   try {
-    const reply = await postGuarded(new URL(endpoint.url), {
+    const url = new URL(endpoint.url);
+    const reply = await postGuarded(url, {
       headers: signedHeaders({ secrets, messageId: event.id, at, body }),
       body,
       timeoutMs: settings.timeoutMs,
       policy: dependencies.outbound,
+      // An endpoint stored before credentials were refused still sends them (url-credentials.ts); the log never keeps them.
+      redact: credentialRedactor(url),
     });
     const delivered = reply.statusCode >= 200 && reply.statusCode < 300;
     return { delivered, statusCode: reply.statusCode, error: delivered ? null : `HTTP ${reply.statusCode}`, responseBody: reply.excerpt };

@@ -58,7 +58,14 @@ export function urlRefusal(url: URL, allowed: AllowedHosts): string | null {
  */
 export async function postGuarded(
   url: URL,
-  input: { headers: Record<string, string>; body: string; timeoutMs: number; policy: OutboundPolicy },
+  input: {
+    headers: Record<string, string>;
+    body: string;
+    timeoutMs: number;
+    policy: OutboundPolicy;
+    /** Applied to the whole reply read before it is cut to the excerpt, so nothing it masks is cut in half and kept. */
+    redact?: ((text: string) => string) | null;
+  },
 ): Promise<OutboundReply> {
   const { policy } = input;
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundError('unsupported URL');
@@ -90,7 +97,10 @@ export async function postGuarded(
       (response: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
-        const done = () => finish({ statusCode: response.statusCode ?? 0, excerpt: Buffer.concat(chunks).toString('utf8').slice(0, REPLY_EXCERPT_CHARS) });
+        const done = () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          finish({ statusCode: response.statusCode ?? 0, excerpt: (input.redact ? input.redact(text) : text).slice(0, REPLY_EXCERPT_CHARS) });
+        };
         response.on('data', (chunk: Buffer) => {
           chunks.push(chunk);
           size += chunk.length;

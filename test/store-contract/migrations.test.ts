@@ -15,9 +15,11 @@ import { listDebits } from '../../src/app/debit-reads.ts';
 import { debitCreatedEventId } from '../../src/store/repository/event-queries.ts';
 import { migrations, migrationSql } from '../../src/store/migrations/migrations.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { WebhookDeliveryRecord } from '../../src/store/webhook-records.ts';
+import { SendSlots } from '../../src/webhooks/send-slots.ts';
 import { openRawDatabase } from '../support/raw-database.ts';
 import { forEachStore } from '../support/stores.ts';
-import { addCustomer, allPages, balanceOf, createFixture, presentDebit, presentGrant, walletOf } from './fixtures.ts';
+import { addCustomer, addWebhookEndpoint, allPages, balanceOf, createFixture, presentDebit, presentGrant, T0, walletOf } from './fixtures.ts';
 
 const allVersions = migrations.map((migration) => migration.version);
 
@@ -214,6 +216,47 @@ forEachStore('migration 20 on a database with debits', (target) => {
     const next = (await createDebit(upgradedDependencies, { context, input: { ...walletOf(fixture), amount: '1', onInsufficient: 'partial' }, present: presentDebit })).body as { id: string };
     assert.deepEqual(await listed(upgradedDependencies), [next.id, ...before]);
     assert.deepEqual((await verifyAll(upgradedDependencies)).problems, []);
+  });
+});
+
+forEachStore('migration 21 on a database with webhook deliveries', (target) => {
+  it('indexes the pending deliveries by endpoint, and the claim within shares reads through it', async () => {
+    const store = await target.open();
+    const fixture = await createFixture(store);
+    const [busy, quiet] = [await addWebhookEndpoint(fixture), await addWebhookEndpoint(fixture)];
+    const record = (endpointId: string, id: string, status: WebhookDeliveryRecord['status'], at: number | null): WebhookDeliveryRecord => ({
+      id,
+      environmentId: fixture.environment.id,
+      endpointId,
+      eventId: `evt_${id}`,
+      eventType: 'grant.created',
+      status,
+      attempts: 0,
+      nextAttemptAt: at,
+      lastAttemptAt: null,
+      lastStatusCode: null,
+      lastError: null,
+      createdAt: T0,
+      deliveredAt: null,
+    });
+    const deliveries = [
+      ...Array.from({ length: 30 }, (_, index) => record(busy.id, `whd_m21_b${String(index).padStart(2, '0')}`, 'pending', T0 + index)),
+      record(quiet.id, 'whd_m21_q0', 'delivered', null),
+      record(quiet.id, 'whd_m21_q1', 'pending', T0 + 100),
+    ];
+    await store.transaction(async (repository) => {
+      for (const delivery of deliveries) await repository.webhookDeliveries.insert(delivery);
+    });
+    // The database as migration 20 left it.
+    await runOnDatabase(target, ['DROP INDEX webhook_deliveries_endpoint_due', 'DELETE FROM schema_migrations WHERE version = 21']);
+    assert.equal(await indexDefinition(target, 'webhook_deliveries_endpoint_due'), 'undefined');
+    const upgraded = await target.open({ migrate: false });
+    assert.deepEqual(await upgraded.migrate(), [21]);
+    assert.match(await indexDefinition(target, 'webhook_deliveries_endpoint_due'), /\(endpoint_id, next_attempt_at, id\) WHERE \(?status = 'pending'(::text)?\)?/);
+    // The busy endpoint's 30 due fill the first due (4 × the limit of 5): the claim finds the quiet one's through the new index.
+    const slots = new SendSlots(16);
+    const claimed = await upgraded.transaction((repository) => repository.webhookDeliveries.claimDue({ now: T0 + 1000, leaseUntil: T0 + 60_000, limit: 5, shares: slots }));
+    assert.deepEqual(claimed.map((delivery) => delivery.id), ['whd_m21_b00', 'whd_m21_b01', 'whd_m21_b02', 'whd_m21_b03', 'whd_m21_q1']);
   });
 });
 

@@ -9,6 +9,7 @@ import { defaultConfiguration, type Configuration } from '../../src/cli/configur
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { DeliverySettings } from '../../src/webhooks/delivery-settings.ts';
 import { parseAllowedHosts } from '../../src/webhooks/outbound-address.ts';
+import { sendsPerEndpoint } from '../../src/webhooks/send-slots.ts';
 import { expectStatus, startTestApi, type Json, type TestApi } from '../support/test-api.ts';
 import { waitUntil, WebhookReceiver } from './webhook-receiver.ts';
 
@@ -167,6 +168,38 @@ describe('a hanging webhook receiver delays only its own deliveries', () => {
     await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL_MS));
     assert.equal(hanging.attemptsAt(grantEvent).length, sent, 'nothing is sent after stop()');
     assert.equal(hanging.state.maxOpenOneId, 1);
+    assert.deepEqual(errors, []);
+  });
+
+  it('a hanging endpoint with more due deliveries than the node has slots holds only its share, and a healthy endpoint is sent at once', async () => {
+    const settings: DeliverySettings = { retryBaseMs: 60_000, retryMaxMs: 60_000, maxAttempts: 5, timeoutMs: 2000, concurrency: 16 };
+    const share = sendsPerEndpoint(settings.concurrency);
+    assert.equal(share, 4);
+    const { api, hanging, healthy, errors, background } = await setUp(settings);
+    await endpoint(api, hanging.url, ['grant.created']);
+    const live = await endpoint(api, healthy.url, ['debit.created']);
+    healthy.useSecret(live.secret);
+    // 20 deliveries due to the hanging endpoint before the loops start: more than the node's 16 slots.
+    const wallet = await api.wallet();
+    const pending = 20;
+    for (let index = 0; index < pending; index += 1) await api.grant({ ...wallet, amount: '1' });
+    background(api.dependencies);
+
+    await waitUntil(() => hanging.requests.length >= share, 'the hanging endpoint to be sent its share');
+    const hangStarted = hanging.requests[0]!.at;
+    // A few more passes run meanwhile: none may give the hanging endpoint another slot.
+    await new Promise((resolve) => setTimeout(resolve, 3 * INTERVAL_MS));
+    const debitAt = Date.now();
+    assert.ok(debitAt - hangStarted < settings.timeoutMs - INTERVAL_MS - MARGIN_MS, 'the debit happens while the hanging sends are in flight');
+    const debit = await api.debit({ ...wallet, amount: '1' });
+    const latency = (await arrival(healthy, debit.id as string)) - debitAt;
+    assert.ok(latency < INTERVAL_MS + MARGIN_MS, `debit.created arrived after ${latency} ms (a hanging send times out after ${settings.timeoutMs} ms)`);
+    assert.equal(hanging.state.maxOpen, share, `at most ${share} sends open at once to one endpoint`);
+
+    // The hanging endpoint is not starved either: as its sends time out, its next deliveries take their slots.
+    await waitUntil(() => new Set(hanging.requests.map((request) => request.id)).size >= 2 * share, 'a second round of sends to the hanging endpoint', 10_000);
+    assert.ok(hanging.state.maxOpen <= share, `${hanging.state.maxOpen} sends open at once to one endpoint`);
+    assert.equal(hanging.state.maxOpenOneId, 1, 'no delivery sent twice at once');
     assert.deepEqual(errors, []);
   });
 

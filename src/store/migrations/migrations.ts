@@ -17,6 +17,7 @@ import { grantEntrySpan } from './017-grant-entry-span.ts';
 import { customerLedgerThroughWallets } from './018-customer-ledger-through-wallets.ts';
 import { debitEventsThroughDebits } from './019-debit-events-through-debits.ts';
 import { debitsThroughWallets } from './020-debits-through-wallets.ts';
+import { webhookDeliveriesByEndpoint } from './021-webhook-deliveries-by-endpoint.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -49,6 +50,7 @@ export const migrations: readonly Migration[] = [
   { version: 18, name: 'customer ledger through wallets', sql: customerLedgerThroughWallets },
   { version: 19, name: 'debit events through debits', sql: debitEventsThroughDebits },
   { version: 20, name: 'debits through wallets', sql: debitsThroughWallets },
+  { version: 21, name: 'pending webhook deliveries by endpoint', sql: webhookDeliveriesByEndpoint },
 ];
 
 const columnTypes: Record<Dialect, Record<string, string>> = {

@@ -165,3 +165,47 @@ it('finds a customer’s debit events by primary key', () =>
     assert.match(plan(recorded[0]!.sql, recorded[0]!.params), /^SEARCH events USING PRIMARY KEY \(id=\?\)$/);
     assert.match(plan(recorded[1]!.sql, recorded[1]!.params), /^SEARCH events USING INDEX events_customer \(environment_id=\? AND customer_id=\?\)$/);
   }));
+
+/**
+ * The webhook claim with shares reads only bounded ranges and seeks (migration 21), never past a full endpoint's due
+ * deliveries: the first due (a window of `webhook_deliveries_due`, its ties on one time sorted), then, when those are all
+ * a full endpoint's, the endpoints with pending deliveries one seek each and an endpoint's first along
+ * `webhook_deliveries_endpoint_due`, and the deliveries chosen by primary key. Walking the due index past a full
+ * endpoint's 100,000 due deliveries took 20-30 ms a claim.
+ */
+it('claims webhook deliveries through index seeks and ranges', () =>
+  withPlanner(async (plan) => {
+    const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const pending = (endpointId: string, id: string, at: number) => ({ id, environment_id: 'env', endpoint_id: endpointId, event_id: `evt_${id}`, event_type: 'grant.created', status: 'pending', attempts: 0, next_attempt_at: at, created_at: 0 });
+    const recorder: SqlExecutor = {
+      all: async <Row>(sql: string, params: readonly unknown[] = []) => {
+        recorded.push({ sql, params });
+        // The endpoints with pending deliveries; an endpoint's first; those still claimable of the chosen; else the first due, all of the full endpoint.
+        if (sql.startsWith('WITH RECURSIVE')) return [{ endpoint_id: 'we_full', next_attempt_at: 1, id: 'whd_f0' }, { endpoint_id: 'we_other', next_attempt_at: 90, id: 'whd_o0' }] as Row[];
+        if (sql.includes('endpoint_id >= ?')) return [pending('we_other', 'whd_o0', 90)] as Row[];
+        if (sql.includes('id IN')) return params.slice(0, -1).map((id) => ({ id })) as Row[];
+        return Array.from({ length: Number(params[1]) }, (_, index) => pending('we_full', `whd_f${index}`, index + 1)) as Row[];
+      },
+      get: async () => undefined,
+      run: async (sql, params = []) => (recorded.push({ sql, params }), 1),
+    };
+    const repository = new Repository(recorder, SQLITE_CAPABILITIES);
+    const shares = { room: (endpointId: string) => (endpointId === 'we_full' ? 0 : 4), admit: () => true, release: () => {} };
+    const claimed = await repository.webhookDeliveries.claimDue({ now: 100, leaseUntil: 999, limit: 3, shares });
+    assert.deepEqual(claimed.map((delivery) => delivery.id), ['whd_o0']);
+    // Without shares: the first due, as before.
+    await repository.webhookDeliveries.claimDue({ now: 100, leaseUntil: 999, limit: 3 });
+    const reads = recorded.filter(({ sql }) => !sql.startsWith('UPDATE')).map(({ sql, params }) => plan(sql, params));
+    assert.equal(reads.length, 5);
+    const [window, heads, first, chosen, plain] = reads as [string, string, string, string, string];
+    assert.equal(window, 'SEARCH webhook_deliveries USING INDEX webhook_deliveries_due (next_attempt_at<?) | USE TEMP B-TREE FOR LAST TERM OF ORDER BY');
+    // The loose index scan: each step three seeks past the previous endpoint, and no other read of the table.
+    const seeks = heads.split(' | ').filter((step) => step.includes('webhook_deliveries'));
+    assert.deepEqual(seeks, Array.from({ length: 3 }, () => 'SEARCH webhook_deliveries USING COVERING INDEX webhook_deliveries_endpoint_due (endpoint_id>?)'), heads);
+    assert.equal(first, 'SEARCH webhook_deliveries USING INDEX webhook_deliveries_endpoint_due (endpoint_id>?)');
+    assert.equal(chosen, 'SEARCH webhook_deliveries USING INDEX sqlite_autoindex_webhook_deliveries_1 (id=?)');
+    assert.equal(plain, window);
+    for (const { sql, params } of recorded.filter(({ sql }) => sql.startsWith('UPDATE'))) {
+      assert.equal(plan(sql, params), 'SEARCH webhook_deliveries USING INDEX sqlite_autoindex_webhook_deliveries_1 (id=?)');
+    }
+  }));
