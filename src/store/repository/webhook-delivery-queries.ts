@@ -64,7 +64,8 @@ export class WebhookDeliveryQueries {
    */
   async claimDue(input: { now: Instant; leaseUntil: Instant; limit: number; shares?: EndpointShares }): Promise<WebhookDeliveryRecord[]> {
     if (input.limit <= 0) return [];
-    if (input.shares) return this.claimWithinShares({ ...input, shares: input.shares });
+    const { shares } = input;
+    if (shares) return this.claimWithinShares(Object.assign({}, input, { shares }));
     const skipLocked = this.capabilities.skipLocked ? ' FOR UPDATE SKIP LOCKED' : '';
     const rows = await this.executor.all<Row>(
       `SELECT * FROM ${this.indexed('webhook_deliveries_due')} WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?${skipLocked}`,
