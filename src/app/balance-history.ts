@@ -3,7 +3,7 @@ import type { BalanceView } from '../domain/balance.ts';
 import { validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
 import type { WalletRecord } from '../store/records.ts';
-import { loadWalletHistory, readBalance } from './balances.ts';
+import { completeHistory, emptyBalance, loadReplayBase, readBalance, type BalanceResult } from './balances.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 
@@ -28,9 +28,11 @@ export const DEFAULT_HISTORY_BUCKETS = 30;
 
 /**
  * One point per bucket of (from, to]: the balance at the bucket's end and what
- * the ledger moved within it. Computed from the ledger in one read snapshot. The
- * last point is `readBalance` at `to`, the same function GET /v1/balances uses, so
- * the two agree exactly; earlier points replay the ledger to their end.
+ * the ledger moved within it. Computed from the ledger as one read snapshot holds
+ * it (its entries read a slice at a time up to that snapshot's last: completeHistory).
+ * The last point is what GET /v1/balances answers at `to` (`readBalance` when `to`
+ * is now, else the same replay), so the two agree exactly; earlier points replay the
+ * ledger to their end.
  */
 export async function getBalanceHistory(
   dependencies: AppDependencies,
@@ -43,13 +45,16 @@ export async function getBalanceHistory(
   if (to > now) throw validationError('to', "'to' must not be in the future.");
   const from = request.from ?? intervalsBefore(request.interval, to, DEFAULT_HISTORY_BUCKETS);
   const buckets = historyBuckets(from, to, request.interval);
-  const loaded = await dependencies.store.read(async (repository) => {
-    const last = await readBalance(dependencies, repository, address, to, now);
-    const work = { points: buckets.length + 1, param: 'interval' };
-    return { last, history: last.walletExists ? await loadWalletHistory(repository, last.wallet, work) : undefined };
+  const work = { points: buckets.length + 1, param: 'interval' };
+  // The balance at `to` when it is now, and what a replay needs, in one snapshot; then the entries, a slice per read (completeHistory).
+  const read = await dependencies.store.read(async (repository) => {
+    const wallet = await repository.wallets.find(address, { lock: false });
+    if (!wallet) return undefined;
+    const atTo = to === now ? await readBalance(dependencies, repository, address, now, now) : undefined;
+    return { atTo, base: await loadReplayBase(repository, wallet, work) };
   });
-  // Computed outside the read, yielding between points: one replay at a time blocks the event loop, never all of them.
-  const { last, history } = loaded;
+  const history = read && (await completeHistory(dependencies, read.base));
+  const last: BalanceResult = !read || !history ? emptyBalance(dependencies, address, to) : (read.atTo ?? { wallet: history.wallet, balance: history.balanceAt(to), walletExists: true });
   const balanceAt = (at: Instant) => (at === to ? last.balance : history ? history.balanceAt(at) : last.balance);
   const entries = history?.entries ?? [];
   let next = entries.findIndex((entry) => entry.effectiveAt > from);

@@ -1,11 +1,13 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { balanceSteadyUntil, computeBalance, type BalanceView } from '../domain/balance.ts';
 import { validationError } from '../domain/errors.ts';
 import { replayWallet } from '../domain/replay.ts';
 import type { Instant, WalletSnapshot } from '../domain/types.ts';
-import type { WalletAddress, WalletRecord } from '../store/records.ts';
+import type { GrantRecord, HoldRecord, LedgerEntryRecord, ScheduleRecord, WalletAddress, WalletRecord } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { rememberedStateNow, rememberReadState } from './remembered-wallet.ts';
+import { nextSlice, SLICE_SEQUENCES } from './sequence-slices.ts';
 import { knownWallet, resolveWallet, type WalletReference } from './wallet-address.ts';
 import { loadSnapshotThrough } from './wallet-grants.ts';
 import { emptyWallet, snapshotOf, type LoadedWallet } from './wallet-operation.ts';
@@ -40,15 +42,25 @@ export async function getBalance(
   if (at === now) {
     const remembered = rememberedBalanceNow(dependencies, context, address, now);
     if (remembered) return remembered;
+    return dependencies.store.read((repository) => readBalance(dependencies, repository, address, now, now, context.externalChanges));
   }
-  return dependencies.store.read((repository) => readBalance(dependencies, repository, address, at, now, context.externalChanges));
+  const history = await loadWalletHistory(dependencies, address);
+  if (!history) return emptyBalance(dependencies, address, at);
+  return { wallet: history.wallet, balance: history.balanceAt(at), walletExists: true };
+}
+
+/** The balance of a wallet that does not exist yet: every figure zero. */
+export function emptyBalance(dependencies: AppDependencies, address: WalletAddress, at: Instant): BalanceResult {
+  const empty = emptyWallet(dependencies, address, at);
+  return { wallet: empty, balance: computeBalance({ wallet: empty, grants: [], holds: [], schedules: [] }, at), walletExists: false };
 }
 
 /**
- * The balance at `at` (not after `now`) inside one read snapshot; what GET /v1/balances answers.
- * Given the `externalChanges` the request read before this snapshot, a balance now offers what
- * it loaded to be remembered (`Store.rememberReadWalletState`), so the next read or operation
- * on a wallet that is only read need not load it again.
+ * The balance at `at`, not before `now`, inside one read snapshot; what GET /v1/balances answers
+ * without `at` (a past balance replays the ledger, its entries read a slice at a time:
+ * `loadWalletHistory`). Given the `externalChanges` the request read before this snapshot, it
+ * offers what it loaded to be remembered (`Store.rememberReadWalletState`), so the next read or
+ * operation on a wallet that is only read need not load it again.
  */
 export async function readBalance(
   dependencies: AppDependencies,
@@ -58,19 +70,14 @@ export async function readBalance(
   now: Instant,
   externalChanges?: number,
 ): Promise<BalanceResult> {
+  if (at < now) throw new Error('A past balance replays the ledger (loadWalletHistory), a slice at a time.');
   const wallet = await repository.wallets.find(address, { lock: false });
-  if (!wallet) {
-    const empty = emptyWallet(dependencies, address, at);
-    return { wallet: empty, balance: computeBalance({ wallet: empty, grants: [], holds: [], schedules: [] }, at), walletExists: false };
-  }
-  // Not `at >= wallet.advancedTo`: creating or voiding a scheduled grant books no entry,
-  // so live grants can differ from the past even when no entry follows `at`.
-  if (at >= now) {
-    const snapshot = await loadSnapshotThrough(repository, wallet, at);
-    rememberReadState(dependencies.store, address, snapshot, now, externalChanges);
-    return { wallet, balance: balanceNow(snapshot, at), walletExists: true };
-  }
-  return { wallet, balance: (await loadWalletHistory(repository, wallet)).balanceAt(at), walletExists: true };
+  if (!wallet) return emptyBalance(dependencies, address, at);
+  // Not `at >= wallet.advancedTo`: creating or voiding a scheduled grant books no entry, so live grants
+  // can differ from the past even when no entry follows a past `at`; hence that replays.
+  const snapshot = await loadSnapshotThrough(repository, wallet, at);
+  rememberReadState(dependencies.store, address, snapshot, now, externalChanges);
+  return { wallet, balance: balanceNow(snapshot, at), walletExists: true };
 }
 
 /**
@@ -158,20 +165,67 @@ export function checkReplayWork(entries: number, points: number, param: string, 
   }
 }
 
+/** What a replay reads in the snapshot the wallet row came from: every grant, hold and schedule the wallet ever had. */
+export interface ReplayBase {
+  wallet: WalletRecord;
+  grants: GrantRecord[];
+  holds: HoldRecord[];
+  schedules: ScheduleRecord[];
+}
+
+/** A wallet's ledger loaded for replay: `balanceAt(t)` answers for any past `t` without another read (history charts ask for many points). */
+export interface WalletHistory {
+  wallet: WalletRecord;
+  /** The wallet's entries in sequence order, up to the snapshot's last. */
+  entries: LedgerEntryRecord[];
+  balanceAt: (at: Instant) => BalanceView;
+}
+
 /**
- * Everything a replay needs, loaded once: `balanceAt(t)` then answers for any
- * past `t` without another read (history charts ask for many points). The work
- * is checked against REPLAY_LIMITS first (`points`, and the parameter to name).
+ * Reads, in the caller's snapshot, what a replay of `wallet` needs besides its entries, once
+ * the work is checked against REPLAY_LIMITS (`points`, and the parameter to name).
  */
-export async function loadWalletHistory(repository: Repository, wallet: WalletRecord, work: { points: number; param: string } = { points: 1, param: 'at' }) {
+export async function loadReplayBase(repository: Repository, wallet: WalletRecord, work: { points: number; param: string } = { points: 1, param: 'at' }): Promise<ReplayBase> {
   checkReplayWork(wallet.sequence, work.points, work.param);
   const grants = await repository.grants.loadAll(wallet.id);
   const holds = await repository.holds.loadAll(wallet.id);
   const schedules = await repository.schedules.loadForWallet(wallet.id);
+  return { wallet, grants, holds, schedules };
+}
+
+/**
+ * Reads the base's wallet entries, 1 to the snapshot's last sequence, a slice of the
+ * sequence per read with a turn of the event loop between reads: a wallet with a long
+ * ledger (up to REPLAY_LIMITS.maxEntries) held the loop for a second when read at once.
+ * The ledger is append-only and the walk stops at the snapshot's last sequence, so the
+ * slices hold what that snapshot did, beside the base read in it.
+ */
+export async function completeHistory(dependencies: AppDependencies, base: ReplayBase, options: { sliceSequences?: number } = {}): Promise<WalletHistory> {
+  const { wallet, grants, holds, schedules } = base;
+  const slice = options.sliceSequences ?? SLICE_SEQUENCES;
   // All entries: replay applies those up to `at`, and reads later floor top-ups to undo them on grants not yet effective then.
-  const entries = await repository.ledger.loadForWallet(wallet.id);
-  return {
-    entries,
-    balanceAt: (at: Instant): BalanceView => computeBalance(replayWallet({ wallet, grants, holds, schedules, entries, at }), at),
-  };
+  const entries: LedgerEntryRecord[] = [];
+  let low = 1;
+  while (low <= wallet.sequence) {
+    const { from, to } = nextSlice(low, wallet.sequence, slice, false);
+    const read = await dependencies.store.read((repository) => repository.ledger.walletSlice({ walletId: wallet.id, from, to, descending: false, limit: slice, filters: {} }));
+    for (const entry of read) entries.push(entry);
+    low = to + 1;
+    if (low <= wallet.sequence) await nextTurn();
+  }
+  return { wallet, entries, balanceAt: (at: Instant): BalanceView => computeBalance(replayWallet({ wallet, grants, holds, schedules, entries, at }), at) };
+}
+
+/** The ledger of the wallet at `address` loaded for replay (see completeHistory); undefined when there is no such wallet. */
+export async function loadWalletHistory(
+  dependencies: AppDependencies,
+  address: WalletAddress,
+  work: { points: number; param: string } = { points: 1, param: 'at' },
+  options: { sliceSequences?: number } = {},
+): Promise<WalletHistory | undefined> {
+  const base = await dependencies.store.read(async (repository) => {
+    const wallet = await repository.wallets.find(address, { lock: false });
+    return wallet && loadReplayBase(repository, wallet, work);
+  });
+  return base && completeHistory(dependencies, base, options);
 }

@@ -6,6 +6,14 @@ import type { AppDependencies, RequestContext } from './dependencies.ts';
  * source only reads and names values; the edges encode them (CSV or JSON lines).
  */
 
+/**
+ * Rows per page of a source whose rows carry the caller's text (`rowsPerPage`): a usage event
+ * or a grant with 50 metadata entries of 40 + 500 characters is about 28 KB (a grant's appliesTo
+ * adds up to 10 KB). 2,000 such usage events, a page of EXPORT_PAGE_SIZE, made 60 MB that took
+ * a second of one turn to read and encode as CSV; 100 make under 3 MB and about 50 ms.
+ */
+export const LARGE_ROW_PAGE_SIZE = 100;
+
 /** How an edge writes a value: amounts as exact decimal strings, times as RFC 3339. */
 export type ExportColumnType = 'text' | 'integer' | 'amount' | 'time' | 'json';
 /** text: string | null; integer: number; amount: bigint (Amount) | null; time: Instant | null; json: a plain object or array. */
@@ -44,6 +52,12 @@ export interface ExportSource<Row> {
   required?: readonly ExportFilter[];
   columns: ReadonlyArray<ExportColumn<Row>>;
   /**
+   * Rows a page holds at most, when fewer than EXPORT_PAGE_SIZE: a source whose rows carry text
+   * of the caller's (metadata of up to 50 × 540 characters, appliesTo) reads fewer at a time, so
+   * that reading and encoding one page stays a short turn of the event loop and a few MB.
+   */
+  rowsPerPage?: number;
+  /**
    * The rows, a page at a time (`walkPages`), each page read in its own snapshot.
    * It is called once the common checks passed (window, kind, filters naming what
    * exists); a source with checks of its own makes them here, before it returns
@@ -58,6 +72,7 @@ export interface ExportDefinition {
   filters: readonly ExportFilter[];
   required: readonly ExportFilter[];
   columns: ReadonlyArray<{ name: string; type: ExportColumnType }>;
+  rowsPerPage: number | undefined;
   /** Each page's rows, each row its values in `columns` order. */
   pages: (dependencies: AppDependencies, context: RequestContext, walk: ExportWalk) => Promise<AsyncIterable<ExportValue[][]>>;
 }
@@ -68,6 +83,7 @@ export function defineExport<Row>(source: ExportSource<Row>): ExportDefinition {
     filters: source.filters,
     required: source.required ?? [],
     columns: source.columns.map(({ name, type }) => ({ name, type })),
+    rowsPerPage: source.rowsPerPage,
     pages: async (dependencies, context, walk) => valuesOf(await source.pages(dependencies, context, walk), source.columns),
   };
 }

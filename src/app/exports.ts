@@ -25,7 +25,7 @@ export const exportSources = {
 export type ExportKind = keyof typeof exportSources;
 export const exportKinds = Object.keys(exportSources) as ExportKind[];
 
-/** Rows per page: large enough that a page's query is cheap per row, small enough that a page takes milliseconds. */
+/** Rows per page: large enough that a page's query is cheap per row, small enough that a page takes milliseconds (a source with large rows reads fewer: `rowsPerPage`). */
 export const EXPORT_PAGE_SIZE = 2000;
 
 export interface OpenedExport {
@@ -62,7 +62,7 @@ export async function openExport(
     if (request[filter] === undefined && source.required.includes(filter)) throw validationError(filter, `The ${kind} export needs '${filter}'.`);
   }
   await checkFilters(dependencies, context, request);
-  const walk: ExportWalk = { request, now: currentTime(dependencies, context.environment), pageSize: options.pageSize ?? EXPORT_PAGE_SIZE };
+  const walk: ExportWalk = { request, now: currentTime(dependencies, context.environment), pageSize: options.pageSize ?? source.rowsPerPage ?? EXPORT_PAGE_SIZE };
   return { kind, request, columns: source.columns, pages: await source.pages(dependencies, context, walk) };
 }
 

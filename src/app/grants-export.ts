@@ -1,6 +1,6 @@
 import { grantStatus } from '../domain/grant-status.ts';
 import type { GrantRecord } from '../store/records.ts';
-import { column, defineExport } from './export-source.ts';
+import { column, defineExport, LARGE_ROW_PAGE_SIZE } from './export-source.ts';
 import { grantsAsOf } from './grants.ts';
 import { walkPages } from './keyset-walk.ts';
 
@@ -18,6 +18,7 @@ export const grantsExport = defineExport<GrantRow>({
   description:
     'Grants made (createdAt) in [from, to), ordered by createdAt, then id, each with its current state: amount = available + held + consumed + expired + voided (available reads 0 while payment is pending, as GET /v1/grants shows it).',
   filters: ['customerId', 'unit'],
+  rowsPerPage: LARGE_ROW_PAGE_SIZE,
   columns: [
     column('id', 'text', ({ grant }) => grant.id),
     column('createdAt', 'time', ({ grant }) => grant.createdAt),

@@ -7,6 +7,7 @@ import { addRevenue, emptyRevenue, GrantRevenueWalk, movementOf, type GrantReven
 import type { Instant } from '../domain/types.ts';
 import type { GrantRecord } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
+import { LARGE_ROW_PAGE_SIZE } from './export-source.ts';
 import { grantEntrySlices } from './grant-entries.ts';
 import { SLICE_SEQUENCES } from './sequence-slices.ts';
 
@@ -68,7 +69,8 @@ export interface ReportReads {
   /** How much of a grant's wallet sequence one read covers (grant-entries.ts). */
   sequencesPerRead: number;
 }
-const DEFAULT_READS: ReportReads = { grantsPerRead: 500, sequencesPerRead: SLICE_SEQUENCES };
+/** A grant row carries the caller's metadata and appliesTo (up to about 38 KB): 500 of those were 19 MB in one read (export-source.ts). */
+const DEFAULT_READS: ReportReads = { grantsPerRead: LARGE_ROW_PAGE_SIZE, sequencesPerRead: SLICE_SEQUENCES };
 
 /** What the caller asks: `to` defaults to now (the environment's clock). */
 export type RevenueReportInput = Omit<RevenueReportQuery, 'to'> & { to?: Instant | undefined };

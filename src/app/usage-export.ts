@@ -1,6 +1,6 @@
 import { formatAmount } from '../domain/amount.ts';
 import type { UsageEventRecord } from '../store/records.ts';
-import { column, defineExport } from './export-source.ts';
+import { column, defineExport, LARGE_ROW_PAGE_SIZE } from './export-source.ts';
 import { walkPages } from './keyset-walk.ts';
 
 /** Rated usage events whose usage happened in [from, to), by timestamp (occurredAt) then id. */
@@ -8,6 +8,7 @@ export const usageExport = defineExport<UsageEventRecord>({
   description:
     'Rated usage events whose usage happened (timestamp) in [from, to), ordered by timestamp, then id, as booked: cost = consumed + overdrawn + shortfall, allocations per grant.',
   filters: ['customerId', 'unit'],
+  rowsPerPage: LARGE_ROW_PAGE_SIZE,
   columns: [
     column('id', 'text', (event) => event.id),
     column('timestamp', 'time', (event) => event.occurredAt),

@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { CreditbookError } from '../domain/errors.ts';
 import { schemaTakesAsString } from './body-schema-strings.ts';
-import { MAX_JSON_DEPTH, mayHoldInexactNumber, parseJsonBody } from './json-body.ts';
+import { MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, mayHoldInexactNumber, parseJsonBody } from './json-body.ts';
 
 /** Strings that look like number literals to a scan of the raw text: IDs with a digit before an "e", long digit runs. */
 const lookalike = fc.oneof(
@@ -111,4 +111,12 @@ it('asks for a string only where the parameter takes that string', () => {
   // Without a schema the message is right for either kind of field.
   assert.deepEqual(messageOf('{"ttlSeconds":1e20}')?.[1], `'ttlSeconds' is the number 1e20, which cannot be represented exactly as a JSON number; send it as a string, e.g. "1e20", if the field takes decimal strings.`);
   assert.equal(schemaTakesAsString(undefined, ['amount'], '1e20'), undefined);
+});
+
+it('refuses a body of more objects and arrays than MAX_JSON_CONTAINERS, counting nested and sibling ones alike', () => {
+  const body = (containers: number) => `[${Array(containers - 1).fill('{}').join(',')}]`;
+  assert.equal((parseJsonBody(body(MAX_JSON_CONTAINERS)) as unknown[]).length, MAX_JSON_CONTAINERS - 1);
+  assert.throws(() => parseJsonBody(body(MAX_JSON_CONTAINERS + 1)), (error: unknown) => error instanceof CreditbookError && error.code === 'invalid_json' && /more than 10000 objects and arrays/.test(error.message));
+  // Text in strings is not counted.
+  assert.deepEqual(parseJsonBody(JSON.stringify({ note: '['.repeat(MAX_JSON_CONTAINERS + 1) })), { note: '['.repeat(MAX_JSON_CONTAINERS + 1) });
 });

@@ -13,6 +13,13 @@ class InexactNumber {
 export const MAX_JSON_DEPTH = 64;
 
 /**
+ * Bodies with more objects and arrays are refused before parsing. The most any request of ours holds is a batch
+ * of 1,000 usage events, each with its dimensions and metadata (about 3,000); a 1 MiB body of empty arrays nested
+ * 60 deep holds 520,000, which took 150 to 200 ms of one turn to parse and walk (unsafe-text.ts).
+ */
+export const MAX_JSON_CONTAINERS = 10_000;
+
+/**
  * A number literal JSON.parse might not keep exactly: a run of 16+ digits (or dots) or an exponent. Only such a
  * literal sends a body down lossless-json's slower path. A number can stand only where a value can: at the start
  * of the text or after `:`, `[` or `,` (and whitespace). Matching anywhere would also catch text inside strings,
@@ -92,12 +99,14 @@ interface Frame {
 
 /**
  * One pass over a JSON text: throws when objects or arrays nest deeper than
- * MAX_JSON_DEPTH, and returns the first key that appears twice in one object,
- * with the path to that object (undefined when there is none). Meant for a
+ * MAX_JSON_DEPTH or number more than MAX_JSON_CONTAINERS, and returns the first
+ * key that appears twice in one object, with the path to that object
+ * (undefined when there is none). Meant for a
  * valid text; on an invalid one it still ends, and what it finds is a guess.
  */
 function scanStructure(text: string): { key: string; path: string[] } | undefined {
   const frames: Frame[] = [];
+  let containers = 0;
   let lastKey: string | null = null;
   let duplicate: { key: string; path: string[] } | undefined;
   for (let position = 0; position < text.length; position += 1) {
@@ -123,6 +132,8 @@ function scanStructure(text: string): { key: string; path: string[] } | undefine
       lastKey = key;
     } else if (code === 123 /* { */ || code === 91 /* [ */) {
       if (frames.length >= MAX_JSON_DEPTH) throw new CreditbookError('invalid_json', `The body nests objects or arrays more than ${MAX_JSON_DEPTH} levels deep.`);
+      containers += 1;
+      if (containers > MAX_JSON_CONTAINERS) throw new CreditbookError('invalid_json', `The body holds more than ${MAX_JSON_CONTAINERS} objects and arrays.`);
       const parent = frames[frames.length - 1];
       const name = parent ? (parent.keys ? lastKey : String(parent.index)) : null;
       frames.push({ keys: code === 123 ? new Set() : null, index: 0, name });

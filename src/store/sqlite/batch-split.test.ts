@@ -34,3 +34,94 @@ it('splits a long queue in two when no batch awaits its fsync, so one half is co
   // Never more than 256 in one transaction.
   assert.equal(await firstBatchOf(600), 256);
 });
+
+it('commits what ran once a batch has taken its turn budget, and runs the rest in later batches, in order', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-batch-budget-'));
+  let begins = 0;
+  // A clock each work moves by 10 ms: a budget of 25 ms lets three works run in one turn.
+  let clock = 0;
+  const store = new SqliteStore(join(directory, 'budget.db'), {
+    onStatement: (sql) => (begins += sql === 'BEGIN IMMEDIATE' ? 1 : 0),
+    batchTurnBudget: { ms: 25, now: () => clock },
+  });
+  try {
+    await store.migrate();
+    begins = 0;
+    const order: number[] = [];
+    const transactionOf = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        store.transaction(async () => {
+          clock += 10;
+          order.push(index);
+          return begins;
+        }),
+      ),
+    );
+    assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // Three per transaction (the last holds what is left), each in a turn of its own: never 10 in one.
+    const perTransaction = new Map<number, number>();
+    for (const transaction of transactionOf) perTransaction.set(transaction, (perTransaction.get(transaction) ?? 0) + 1);
+    assert.deepEqual([...perTransaction.values()], [3, 3, 3, 1]);
+  } finally {
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+it('runs at least one work per batch, however long it takes', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-batch-budget-'));
+  let begins = 0;
+  let clock = 0;
+  const store = new SqliteStore(join(directory, 'budget.db'), {
+    onStatement: (sql) => (begins += sql === 'BEGIN IMMEDIATE' ? 1 : 0),
+    batchTurnBudget: { ms: 25, now: () => clock },
+  });
+  try {
+    await store.migrate();
+    begins = 0;
+    const transactionOf = await Promise.all(Array.from({ length: 4 }, () => store.transaction(async () => ((clock += 100), begins))));
+    assert.deepEqual(transactionOf, [1, 2, 3, 4]);
+  } finally {
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+it('over its budget, a batch in which one work fails after writing still settles each work once, in order, and loses none', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'creditbook-batch-budget-'));
+  let clock = 0;
+  let begins = 0;
+  const store = new SqliteStore(join(directory, 'budget.db'), {
+    onStatement: (sql) => (begins += sql === 'BEGIN IMMEDIATE' ? 1 : 0),
+    batchTurnBudget: { ms: 25, now: () => clock },
+  });
+  try {
+    await store.migrate();
+    begins = 0;
+    const environment = (id: string) => ({ id, mode: 'test' as const, name: id, frozenClockAt: null, createdAt: 0 });
+    const ran: number[] = [];
+    const settled = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, index) =>
+        store.transaction(async (repository) => {
+          clock += 10;
+          ran.push(index);
+          await repository.accounts.insertEnvironment(environment(`env_${index}`));
+          if (index === 1) throw new Error('fails after writing');
+          return index;
+        }),
+      ),
+    );
+    assert.deepEqual(
+      settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'failed')),
+      [0, 'failed', 2, 3, 4, 5, 6, 7],
+    );
+    const stored = await store.read((repository) => repository.accounts.listEnvironments());
+    assert.deepEqual(stored.map((row) => row.id).filter((id) => id.startsWith('env_')).sort(), ['env_0', 'env_2', 'env_3', 'env_4', 'env_5', 'env_6', 'env_7']);
+    // The first try rolled back at the failure; its others ran again, three at most per turn: 0, 2, 3, then 4, 5, 6, then 7.
+    assert.deepEqual(ran, [0, 1, 0, 2, 3, 4, 5, 6, 7]);
+    assert.equal(begins, 4);
+  } finally {
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,7 @@ import type { CachedWalletState, CachedWalletWork, Store, StoreHealth } from '..
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
 import { Repository } from '../repository/repository.ts';
 import { Checkpointer, DEFAULT_RESTART_ABOVE_FRAMES } from './checkpointer.ts';
-import { GroupCommit, RememberedStateRefused, type Touches } from './group-commit.ts';
+import { BATCH_TURN_BUDGET_MS, GroupCommit, RememberedStateRefused, type Touches } from './group-commit.ts';
 import { WalIndexHeader } from './wal-index-header.ts';
 import { WalSync } from './wal-sync.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
@@ -29,6 +29,11 @@ export interface SqliteStoreOptions {
    * pool they are computed, committed and fsynced beside it (docs/production.md).
    */
   inlineLoneCommitSync?: boolean;
+  /**
+   * How long a batch's works may run in one turn of the event loop before the rest wait for the next batch
+   * (group-commit.ts, default BATCH_TURN_BUDGET_MS by `performance.now`); tests give a clock of their own.
+   */
+  batchTurnBudget?: { ms: number; now: () => number };
 }
 
 /**
@@ -137,6 +142,7 @@ export class SqliteStore implements Store {
       walSync: this.walSync,
       checkpointer: this.checkpointer,
       inlineLoneCommitSync: options.inlineLoneCommitSync ?? true,
+      turnBudget: options.batchTurnBudget ?? { ms: BATCH_TURN_BUDGET_MS, now: () => performance.now() },
       listener: { began: () => this.batchBegan(), mayChangeWalletState: (touches) => this.forgetTouched(touches), ended: (committed) => this.batchEnded(committed) },
     });
   }
