@@ -26,6 +26,11 @@ const PORTAL_ROUTES: Record<string, 'customer' | 'session'> = {
   'POST /v1/portal-session/purchases': 'session',
 };
 
+/** Whether a route (as Fastify's onRoute names it) is one a portal token reads by customer. */
+export function isPortalCustomerRoute(method: string | string[], url: string): boolean {
+  return [method].flat().some((one) => PORTAL_ROUTES[`${one} ${url}`] === 'customer');
+}
+
 export function isPortalToken(bearer: string | undefined): bearer is string {
   return bearer?.startsWith(PORTAL_TOKEN_PREFIX) ?? false;
 }

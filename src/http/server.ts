@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { createEdgeAccess, installEdgeChecks, type EdgeAccess } from '../edge/access.ts';
 import { createEdgeServer, type EdgeLogger } from '../edge/edge-server.ts';
@@ -8,7 +8,7 @@ import { errorBody, installErrorHandling, nativeErrorStatus, sendError } from '.
 import { installExactJsonParser } from '../edge/json-body.ts';
 import { countPendingDeliveries } from '../app/webhook-endpoints.ts';
 import { Metrics, type MetricsAccess } from '../edge/metrics.ts';
-import { isPortalToken, portalContext, refuseOtherPortalCustomer, scopeToPortalCustomer } from './portal-access.ts';
+import { isPortalCustomerRoute, isPortalToken, portalContext, refuseOtherPortalCustomer, scopeToPortalCustomer } from './portal-access.ts';
 import type { RouteDependencies } from './route-support.ts';
 import { nativeRouteScope } from './route-scopes.ts';
 import { installResponseCheck, type ResponseProblem } from './response-check.ts';
@@ -93,10 +93,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     scopeToPortalCustomer(request);
     done();
   });
-  // After validation, so a portal token's bad query is the 400 an API key's gets (portal-access.ts).
-  server.addHook('preHandler', (request, _reply, done) => {
-    refuseOtherPortalCustomer(request);
-    done();
+  // After validation, so a portal token's bad query is the 400 an API key's gets (portal-access.ts). Only on the
+  // routes a portal token reads by customer: a hook on every route costs every request (a debit's among them) a pass.
+  server.addHook('onRoute', (route) => {
+    if (!isPortalCustomerRoute(route.method, route.url)) return;
+    const refuse: preHandlerHookHandler = (request, _reply, done) => {
+      refuseOtherPortalCustomer(request);
+      done();
+    };
+    route.preHandler = [...(route.preHandler === undefined ? [] : [route.preHandler].flat()), refuse];
   });
   registerSystemRoutes(server, routeDependencies);
   await server.register(
