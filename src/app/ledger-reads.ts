@@ -3,21 +3,38 @@ import type { LedgerFilters } from '../store/repository/ledger-queries.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { listCustomerEntries } from './customer-entries.ts';
 import { listGrantEntries } from './grant-entries.ts';
+import { pageInWindows } from './list-windows.ts';
 
 /**
  * Reads of the ledger and of what its entries point at, for the edges (the
  * native API and every dialect show the same history through these).
  */
-export function listLedgerEntries(dependencies: AppDependencies, context: RequestContext, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
-  return listEntries(dependencies, context.environment.id, filters, page);
+export function listLedgerEntries(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  filters: LedgerFilters,
+  page: PageRequest,
+  options: { windowRows?: number } = {},
+): Promise<Page<LedgerEntryRecord>> {
+  return listEntries(dependencies, context.environment.id, filters, page, options);
 }
 
-/** A grant's entries and a customer's are read through their wallets (grant-entries.ts, customer-entries.ts), the rest in one read. */
-function listEntries(dependencies: AppDependencies, environmentId: string, filters: LedgerFilters, page: PageRequest): Promise<Page<LedgerEntryRecord>> {
+/**
+ * A grant's entries and a customer's are read through their wallets (grant-entries.ts, customer-entries.ts). The
+ * environment's are a range of `ledger_entries_effective` (environment, effective_at, id): one read when that index
+ * gives the page directly (no filter, or only `effectiveAt`); with `unit`, `walletKey` or `type`, which it does not
+ * serve, in windows of that index a turn apart (list-windows.ts).
+ */
+async function listEntries(dependencies: AppDependencies, environmentId: string, filters: LedgerFilters, page: PageRequest, options: { windowRows?: number } = {}): Promise<Page<LedgerEntryRecord>> {
   const { grantId, customerId } = filters;
   if (grantId !== undefined) return listGrantEntries(dependencies, environmentId, grantId, filters, page);
   if (customerId !== undefined) return listCustomerEntries(dependencies, environmentId, customerId, filters, page);
-  return dependencies.store.read((repository) => repository.ledger.list(environmentId, filters, page));
+  if (filters.unit === undefined && filters.walletKey === undefined && filters.type === undefined) {
+    return dependencies.store.read((repository) => repository.ledger.list(environmentId, filters, page));
+  }
+  const cursor = page.startingAfter;
+  const start = cursor === null ? null : await dependencies.store.read((repository) => repository.ledger.listKeyOf(environmentId, cursor));
+  return pageInWindows(dependencies, start, page, (repository, input) => repository.ledger.listWindow(environmentId, filters, input), options);
 }
 
 /** A page of ledger entries with the debits they name (where a consumption's feature and metadata live). */

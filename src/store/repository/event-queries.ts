@@ -1,6 +1,6 @@
 import type { EventRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { allFilters, equalityFilters, fetchPage, prefixFilter } from './pagination.ts';
+import { allFilters, equalityFilters, fetchPage, idWindow, prefixFilter } from './pagination.ts';
 import { jsonColumn, placeholders, readJson, readTime, type Row } from './row-mapping.ts';
 
 /** The outbox side of the events table: which events still need their deliveries made. */
@@ -115,11 +115,7 @@ export class EventQueries {
   }
 
   list(environmentId: string, filters: EventFilters, page: PageRequest): Promise<Page<EventRecord>> {
-    const family = filters.type?.endsWith('.*') ? filters.type.slice(0, -1) : undefined;
-    const { where, params } = allFilters(
-      equalityFilters({ type: family === undefined ? filters.type : undefined, customer_id: filters.customerId }),
-      prefixFilter('type', family),
-    );
+    const { where, params } = eventFilters(filters);
     return fetchPage({
       executor: this.executor,
       table: 'events',
@@ -130,4 +126,30 @@ export class EventQueries {
       map: mapEvent,
     });
   }
+
+  /**
+   * One window of the environment's events (`list`'s order) filtered by type, which no index serves: the next
+   * `window` IDs of the primary key beyond `after` (an ID, of any environment's event), of which those of the
+   * environment of that type or family, at most `limit` (fetchWindow). app/events.ts reads such windows a turn
+   * apart until a page is full. A customer's events are not read here (customer-events.ts).
+   */
+  listWindow(
+    environmentId: string,
+    filters: EventFilters,
+    input: { after: string | null; descending: boolean; window: number; limit: number },
+  ): Promise<{ rows: EventRecord[]; reached: string | null }> {
+    if (filters.customerId !== undefined) throw new Error("A customer's events are read through events_customer and its debits.");
+    return idWindow(this.executor, 'events', allFilters(equalityFilters({ environment_id: environmentId }), eventFilters(filters)), input, mapEvent);
+  }
+
+  /** Whether the event `id` is one of the environment's; what a cursor must be. */
+  async has(environmentId: string, id: string): Promise<boolean> {
+    return (await this.executor.get<Row>('SELECT id FROM events WHERE environment_id = ? AND id = ?', [environmentId, id])) !== undefined;
+  }
+}
+
+/** `type` (an exact type, or a family such as `balance.*`) and `customer_id` as conditions. */
+function eventFilters(filters: EventFilters): { where: string[]; params: unknown[] } {
+  const family = filters.type?.endsWith('.*') ? filters.type.slice(0, -1) : undefined;
+  return allFilters(equalityFilters({ type: family === undefined ? filters.type : undefined, customer_id: filters.customerId }), prefixFilter('type', family));
 }

@@ -1,7 +1,7 @@
 import type { HoldState, HoldStatus } from '../../domain/types.ts';
 import type { DebitRecord, HoldRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { allFilters, equalityFilters, fetchPage } from './pagination.ts';
+import { allFilters, equalityFilters, fetchPage, idWindow } from './pagination.ts';
 import { allocationsColumn, amountColumn, jsonColumn, placeholders, readAllocations, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export interface HoldFilters {
@@ -183,7 +183,29 @@ export class DebitQueries {
     const { where, params } = equalityFilters({ unit: filters.unit, wallet_key: filters.walletKey, feature: filters.feature, hold_id: filters.holdId });
     return fetchPage({ executor: this.executor, table: 'debits', environmentId, where, params, page, map: mapDebit });
   }
+
+  /**
+   * One window of the environment's list (`list`'s order and filters) for the filters no index serves (all of
+   * them): the next `window` IDs of the primary key beyond `after` (an ID, of any environment's debit), of which
+   * those of the environment that pass the filters, at most `limit` (fetchWindow). app/debit-reads.ts reads such
+   * windows a turn apart until a page is full.
+   */
+  listWindow(
+    environmentId: string,
+    filters: Omit<DebitFilters, 'customerId'>,
+    input: { after: string | null; descending: boolean; window: number; limit: number },
+  ): Promise<{ rows: DebitRecord[]; reached: string | null }> {
+    if ((filters as DebitFilters).customerId !== undefined) throw new Error("A customer's debits are read through its wallets.");
+    return idWindow(
+      this.executor,
+      'debits',
+      equalityFilters({ environment_id: environmentId, unit: filters.unit, wallet_key: filters.walletKey, feature: filters.feature, hold_id: filters.holdId }),
+      input,
+      mapDebit,
+    );
+  }
 }
+
 
 export function mapHold(row: Row): HoldRecord {
   return {

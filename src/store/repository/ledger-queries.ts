@@ -1,7 +1,7 @@
 import type { LedgerEntryRecord, Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
 import { validationError } from '../../domain/errors.ts';
-import { allFilters, equalityFilters, fetchKeysetPage, rangeFilters, type TimeRange, type TimeWalkPage } from './pagination.ts';
+import { allFilters, equalityFilters, fetchKeysetPage, fetchWindow, rangeFilters, type TimeRange, type TimeWalkPage, type WindowStart } from './pagination.ts';
 import { amountColumn, placeholders, readAmount, readOptionalText, readTime, type Row } from './row-mapping.ts';
 
 const ENTRY_COLUMNS =
@@ -58,15 +58,65 @@ export class LedgerQueries {
       rangeFilters('effective_at', filters.effectiveAt),
     );
     if (page.startingAfter !== null) {
-      const cursor = await this.executor.get<Row>('SELECT effective_at, id FROM ledger_entries WHERE environment_id = ? AND id = ?', [environmentId, page.startingAfter]);
-      if (!cursor) throw validationError('startingAfter', `No ledger entry with id '${page.startingAfter}' to start after.`);
+      const cursor = await this.listKeyOf(environmentId, page.startingAfter);
       where.push(`(effective_at, id) ${ascending ? '>' : '<'} (?, ?)`);
-      params.push(cursor.effective_at, cursor.id);
+      params.push(...cursor);
     }
     const direction = ascending ? 'ASC' : 'DESC';
     const table = this.capabilities.indexedBy ? 'ledger_entries INDEXED BY ledger_entries_effective' : 'ledger_entries';
     const rows = await this.executor.all<Row>(`SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY effective_at ${direction}, id ${direction} LIMIT ?`, [...params, page.limit + 1]);
     return { data: rows.slice(0, page.limit).map(mapEntry), hasMore: rows.length > page.limit };
+  }
+
+  /** The key `(effective_at, id)` of the entry `id` in the environment's list; a validation error if there is none. */
+  async listKeyOf(environmentId: string, id: string): Promise<unknown[]> {
+    const cursor = await this.executor.get<Row>('SELECT effective_at, id FROM ledger_entries WHERE environment_id = ? AND id = ?', [environmentId, id]);
+    if (!cursor) throw validationError('startingAfter', `No ledger entry with id '${id}' to start after.`);
+    return [cursor.effective_at, cursor.id];
+  }
+
+  /**
+   * One window of the environment's list (`list`'s order and filters) for filters `ledger_entries_effective` does
+   * not serve (`unit`, `walletKey`, `type`): the next `window` entries of that index beyond `after` (a key from
+   * `listKeyOf` or a window's `reached`), of which those that pass the filters, at most `limit` (fetchWindow).
+   * app/ledger-reads.ts reads such windows a turn apart until a page is full. The `effectiveAt` bound on the walk's
+   * near side is a key too, `(time, '')` (no ID is empty; times are whole milliseconds), and only the tighter of it
+   * and `after` bounds the walk: SQLite's planner takes one bound a side, and the other would be a filter.
+   */
+  listWindow(
+    environmentId: string,
+    filters: LedgerFilters,
+    input: { after: readonly unknown[] | null; descending: boolean; window: number; limit: number },
+  ): Promise<{ rows: LedgerEntryRecord[]; reached: unknown[] | null }> {
+    if (filters.grantId !== undefined || filters.customerId !== undefined) throw new Error("A grant's or a customer's entries are read through their wallets.");
+    const range = filters.effectiveAt ?? {};
+    const after = input.after;
+    let start: WindowStart | null = after === null ? null : { key: after, inclusive: false };
+    let farBound: TimeRange;
+    if (input.descending) {
+      // Entries before `(below, '')`: that took effect before `below`.
+      const below = Math.min(range.lt ?? Infinity, range.lte === undefined ? Infinity : range.lte + 1);
+      if (below !== Infinity && (after === null || Number(after[0]) >= below)) start = { key: [below, ''], inclusive: false };
+      farBound = { gt: range.gt, gte: range.gte } as TimeRange;
+    } else {
+      // Entries from `(from, '')` on: that took effect at or after `from`.
+      const from = Math.max(range.gte ?? -Infinity, range.gt === undefined ? -Infinity : range.gt + 1);
+      if (from !== -Infinity && (after === null || Number(after[0]) < from)) start = { key: [from, ''], inclusive: true };
+      farBound = { lt: range.lt, lte: range.lte } as TimeRange;
+    }
+    return fetchWindow({
+      executor: this.executor,
+      table: this.capabilities.indexedBy ? 'ledger_entries INDEXED BY ledger_entries_effective' : 'ledger_entries',
+      keyColumns: ['effective_at', 'id'],
+      scope: equalityFilters({ environment_id: environmentId }),
+      farBound: rangeFilters('effective_at', farBound),
+      ...equalityFilters({ unit: filters.unit, wallet_key: filters.walletKey, type: filters.type }),
+      start,
+      descending: input.descending,
+      window: input.window,
+      limit: input.limit,
+      map: mapEntry,
+    });
   }
 
   /**

@@ -44,6 +44,91 @@ export async function fetchPage<T>(input: {
   return { data: rows.slice(0, input.page.limit).map(input.map), hasMore: rows.length > input.page.limit };
 }
 
+/** Where a window starts: beyond `key` in the walk's direction, or at it when `inclusive`. */
+export interface WindowStart {
+  key: readonly unknown[];
+  inclusive: boolean;
+}
+
+/**
+ * One bounded window of a list walked along its order index, for a list whose filters no index serves (the caller
+ * reads such windows one after another, a turn of the event loop apart: app/list-windows.ts). The window is the next
+ * `window` entries of the index from `start` (null: the list's first) that meet `scope` (the equalities the index
+ * itself serves, such as the environment of `(environment_id, effective_at, id)`; none for a primary key of `id`
+ * alone) and `farBound` (conditions on the order's first column bounding the far side of the walk, if any); the rows
+ * of the window that meet `where` are returned, at most `limit`, in the list's order. `reached` is the key of the
+ * last entry the window covered (the last row returned when `limit` cut it short), or null when the list ends within
+ * it. One statement finds the window's far end (an index walk of `window` entries), one reads the rows between the
+ * start and it (an index range bounded on both sides, by keys alone: a second condition on one side, such as a time
+ * bound, would let SQLite's planner take it instead and walk past the window): neither examines more than `window`
+ * entries, however few match.
+ */
+export async function fetchWindow<T>(input: {
+  executor: SqlExecutor;
+  /** The table, with its index hint where the store takes them. */
+  table: string;
+  /** The order's columns, ending in `id`: a row's key. */
+  keyColumns: readonly string[];
+  scope: { where: string[]; params: unknown[] };
+  farBound?: { where: string[]; params: unknown[] } | undefined;
+  where: string[];
+  params: unknown[];
+  start: WindowStart | null;
+  descending: boolean;
+  window: number;
+  limit: number;
+  map: (row: Row) => T;
+}): Promise<{ rows: T[]; reached: unknown[] | null }> {
+  const key = input.keyColumns.length === 1 ? input.keyColumns[0]! : `(${input.keyColumns.join(', ')})`;
+  const tuple = input.keyColumns.length === 1 ? '?' : `(${input.keyColumns.map(() => '?').join(', ')})`;
+  const direction = input.descending ? 'DESC' : 'ASC';
+  const order = input.keyColumns.map((column) => `${column} ${direction}`).join(', ');
+  const span = [...input.scope.where];
+  const spanParams = [...input.scope.params];
+  if (input.start !== null) {
+    span.push(`${key} ${input.descending ? '<' : '>'}${input.start.inclusive ? '=' : ''} ${tuple}`);
+    spanParams.push(...input.start.key);
+  }
+  const far = input.farBound ?? { where: [], params: [] };
+  const walked = [...span, ...far.where];
+  const end = await input.executor.get<Row>(
+    `SELECT ${input.keyColumns.join(', ')} FROM ${input.table} ${walked.length === 0 ? '' : `WHERE ${walked.join(' AND ')}`} ORDER BY ${order} LIMIT 1 OFFSET ?`,
+    [...spanParams, ...far.params, input.window - 1],
+  );
+  // Every entry between the start and the window's far end meets the far bound, as that end does: the end's key replaces it.
+  const where = [...span, ...(end ? [`${key} ${input.descending ? '>=' : '<='} ${tuple}`] : far.where), ...input.where];
+  const params = [...spanParams, ...(end ? input.keyColumns.map((column) => end[column]) : far.params), ...input.params];
+  const rows = await input.executor.all<Row>(`SELECT * FROM ${input.table} ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY ${order} LIMIT ?`, [
+    ...params,
+    input.limit,
+  ]);
+  const last = rows.length === input.limit ? rows.at(-1) : end;
+  return { rows: rows.map(input.map), reached: last ? input.keyColumns.map((column) => last[column]) : null };
+}
+
+/** A window along a table's primary key `id` alone (fetchWindow), its key an ID. */
+export async function idWindow<T>(
+  executor: SqlExecutor,
+  table: string,
+  filters: { where: string[]; params: unknown[] },
+  input: { after: string | null; descending: boolean; window: number; limit: number },
+  map: (row: Row) => T,
+): Promise<{ rows: T[]; reached: string | null }> {
+  const { rows, reached } = await fetchWindow({
+    executor,
+    table,
+    keyColumns: ['id'],
+    scope: { where: [], params: [] },
+    ...filters,
+    start: input.after === null ? null : { key: [input.after], inclusive: false },
+    descending: input.descending,
+    window: input.window,
+    limit: input.limit,
+    map,
+  });
+  return { rows, reached: reached === null ? null : String(reached[0]) };
+}
+
 /** A position in a time-ordered walk: the time column's value and the ID of the last row read. */
 export interface KeysetCursor {
   at: number;

@@ -209,3 +209,45 @@ it('claims webhook deliveries through index seeks and ranges', () =>
       assert.equal(plan(sql, params), 'SEARCH webhook_deliveries USING INDEX sqlite_autoindex_webhook_deliveries_1 (id=?)');
     }
   }));
+
+/**
+ * An environment-wide list whose filter no index serves reads in windows (fetchWindow, app/list-windows.ts): one
+ * statement walks the order index to the window's far end (no sort), one reads the rows between the window's start
+ * and that end, an index range bounded by keys on both sides, never a sort: so no statement examines more than the
+ * window. A time range on the ledger bounds the walk by key too (its near side) or only the walk to the far end.
+ */
+it('reads filtered environment-wide lists in windows: a walk to the far end, then a range bounded on both sides', () =>
+  withPlanner(async (plan) => {
+    const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
+    const recorder: SqlExecutor = {
+      all: async (sql, params = []) => (recorded.push({ sql, params }), []),
+      get: async <Row>(sql: string, params: readonly unknown[] = []) => (recorded.push({ sql, params }), { effective_at: 1, id: 'x_1' } as Row),
+      run: async () => 0,
+    };
+    const repository = new Repository(recorder, SQLITE_CAPABILITIES);
+    for (const descending of [true, false]) {
+      const input = { descending, window: 2000, limit: 21 };
+      for (const after of [[5, 'led_5'], null]) {
+        for (const effectiveAt of [undefined, { gte: 0, lte: 100 }, { gt: 0, lt: 3 }]) await repository.ledger.listWindow('env', { type: 'void', effectiveAt }, { ...input, after });
+      }
+      await repository.debits.listWindow('env', { feature: 'f' }, { ...input, after: 'dbt_5' });
+      await repository.events.listWindow('env', { type: 'debit.*' }, { ...input, after: 'evt_5' });
+    }
+    assert.equal(recorded.length, 32);
+    for (const [index, { sql, params }] of recorded.entries()) {
+      const detail = plan(sql, params);
+      assert.doesNotMatch(detail, /TEMP B-TREE/, `${sql}: ${detail}`);
+      if (index % 2 === 0) {
+        assert.match(sql, /LIMIT 1 OFFSET \?$/);
+        assert.equal(params.at(-1), 1999, 'the far end: the window’s last entry');
+        assert.match(detail, /^SEARCH \w+ USING (COVERING INDEX ledger_entries_effective \(environment_id=\?|PRIMARY KEY \(id[<>]\?\)$)/, `${sql}: ${detail}`);
+      } else if (sql.includes('ledger_entries')) {
+        // From the environment's first (or last) entry when the walk has no start yet; every bound a key, none left a filter.
+        assert.match(detail, /^SEARCH ledger_entries USING INDEX ledger_entries_effective \(environment_id=\?( AND \(effective_at,id\)>\(\?,\?\))?( AND \(effective_at,id\)<\(\?,\?\))?\)$/, sql);
+        assert.equal(detail.split('(effective_at,id)').length, sql.split('(effective_at, id)').length, `${sql}: ${detail}`);
+        assert.doesNotMatch(sql, /effective_at [<>]/, sql);
+      } else {
+        assert.match(detail, /^SEARCH (debits|events) USING PRIMARY KEY \(id>\? AND id<\?\)$/, `${sql}: ${detail}`);
+      }
+    }
+  }));
