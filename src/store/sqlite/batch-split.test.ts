@@ -35,25 +35,37 @@ it('splits a long queue in two when no batch awaits its fsync, so one half is co
   assert.equal(await firstBatchOf(600), 256);
 });
 
-it('commits what ran once a batch has taken its turn budget, and runs the rest in later batches, in order', async () => {
+/**
+ * A fresh store whose batches may run `budgetMs` of `state.clock` (a clock the works move) in one turn, and
+ * `state.begins`, the transactions begun since migrating. The store and its folder are gone afterwards.
+ */
+async function withBudgetStore(budgetMs: number, work: (store: SqliteStore, state: { begins: number; clock: number }) => Promise<void>): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'creditbook-batch-budget-'));
-  let begins = 0;
-  // A clock each work moves by 10 ms: a budget of 25 ms lets three works run in one turn.
-  let clock = 0;
+  const state = { begins: 0, clock: 0 };
   const store = new SqliteStore(join(directory, 'budget.db'), {
-    onStatement: (sql) => (begins += sql === 'BEGIN IMMEDIATE' ? 1 : 0),
-    batchTurnBudget: { ms: 25, now: () => clock },
+    onStatement: (sql) => (state.begins += sql === 'BEGIN IMMEDIATE' ? 1 : 0),
+    batchTurnBudget: { ms: budgetMs, now: () => state.clock },
   });
   try {
     await store.migrate();
-    begins = 0;
+    state.begins = 0;
+    await work(store, state);
+  } finally {
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+it('commits what ran once a batch has taken its turn budget, and runs the rest in later batches, in order', async () => {
+  // Each work moves the clock by 10 ms: a budget of 25 ms lets three works run in one turn.
+  await withBudgetStore(25, async (store, state) => {
     const order: number[] = [];
     const transactionOf = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
         store.transaction(async () => {
-          clock += 10;
+          state.clock += 10;
           order.push(index);
-          return begins;
+          return state.begins;
         }),
       ),
     );
@@ -62,48 +74,24 @@ it('commits what ran once a batch has taken its turn budget, and runs the rest i
     const perTransaction = new Map<number, number>();
     for (const transaction of transactionOf) perTransaction.set(transaction, (perTransaction.get(transaction) ?? 0) + 1);
     assert.deepEqual([...perTransaction.values()], [3, 3, 3, 1]);
-  } finally {
-    await store.close();
-    rmSync(directory, { recursive: true, force: true });
-  }
+  });
 });
 
 it('runs at least one work per batch, however long it takes', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'creditbook-batch-budget-'));
-  let begins = 0;
-  let clock = 0;
-  const store = new SqliteStore(join(directory, 'budget.db'), {
-    onStatement: (sql) => (begins += sql === 'BEGIN IMMEDIATE' ? 1 : 0),
-    batchTurnBudget: { ms: 25, now: () => clock },
-  });
-  try {
-    await store.migrate();
-    begins = 0;
-    const transactionOf = await Promise.all(Array.from({ length: 4 }, () => store.transaction(async () => ((clock += 100), begins))));
+  await withBudgetStore(25, async (store, state) => {
+    const transactionOf = await Promise.all(Array.from({ length: 4 }, () => store.transaction(async () => ((state.clock += 100), state.begins))));
     assert.deepEqual(transactionOf, [1, 2, 3, 4]);
-  } finally {
-    await store.close();
-    rmSync(directory, { recursive: true, force: true });
-  }
+  });
 });
 
 it('over its budget, a batch in which one work fails after writing still settles each work once, in order, and loses none', async () => {
-  const directory = mkdtempSync(join(tmpdir(), 'creditbook-batch-budget-'));
-  let clock = 0;
-  let begins = 0;
-  const store = new SqliteStore(join(directory, 'budget.db'), {
-    onStatement: (sql) => (begins += sql === 'BEGIN IMMEDIATE' ? 1 : 0),
-    batchTurnBudget: { ms: 25, now: () => clock },
-  });
-  try {
-    await store.migrate();
-    begins = 0;
+  await withBudgetStore(25, async (store, state) => {
     const environment = (id: string) => ({ id, mode: 'test' as const, name: id, frozenClockAt: null, createdAt: 0 });
     const ran: number[] = [];
     const settled = await Promise.allSettled(
       Array.from({ length: 8 }, (_, index) =>
         store.transaction(async (repository) => {
-          clock += 10;
+          state.clock += 10;
           ran.push(index);
           await repository.accounts.insertEnvironment(environment(`env_${index}`));
           if (index === 1) throw new Error('fails after writing');
@@ -119,9 +107,6 @@ it('over its budget, a batch in which one work fails after writing still settles
     assert.deepEqual(stored.map((row) => row.id).filter((id) => id.startsWith('env_')).sort(), ['env_0', 'env_2', 'env_3', 'env_4', 'env_5', 'env_6', 'env_7']);
     // The first try rolled back at the failure; its others ran again, three at most per turn: 0, 2, 3, then 4, 5, 6, then 7.
     assert.deepEqual(ran, [0, 1, 0, 2, 3, 4, 5, 6, 7]);
-    assert.equal(begins, 4);
-  } finally {
-    await store.close();
-    rmSync(directory, { recursive: true, force: true });
-  }
+    assert.equal(state.begins, 4);
+  });
 });
