@@ -139,6 +139,8 @@ describe('console and portal in a real browser, against the real serve command',
     await receiver.waitFor(() => receiver.received.filter((webhook) => webhook.id === before.eventId).length === received + 1, 'the resent webhook');
     for (let attempt = 0; attempt < 50 && (await log()).attempts.length === before.attempts.length; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal((await log()).attempts.length, before.attempts.length + 1);
+    // The confirmation closes once the resend is answered: the pictures are of the page, not of a closing dialog.
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await shootBoth(page, 'webhooks');
     await page.goto(`${harness.served.baseUrl}/console/events?type=grant.*`);
     await page.locator('.event').first().waitFor();
