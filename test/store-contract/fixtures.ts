@@ -12,7 +12,7 @@ import { CreditbookError, type ErrorCode } from '../../src/domain/errors.ts';
 import type { Instant } from '../../src/domain/types.ts';
 import type { Store } from '../../src/store/port.ts';
 import type { CustomerRecord, EnvironmentMode, EnvironmentRecord, Page, PageRequest } from '../../src/store/records.ts';
-import type { WebhookEndpointRecord } from '../../src/store/webhook-records.ts';
+import type { DeliveryStatus, WebhookDeliveryRecord, WebhookEndpointRecord } from '../../src/store/webhook-records.ts';
 
 /** Helpers for the store contract suite: a clock the test moves, an isolated environment per test, and plain presenters. */
 
@@ -98,6 +98,25 @@ export async function addWebhookEndpoint(fixture: Pick<Fixture, 'dependencies' |
   };
   await fixture.store.transaction((repository) => repository.webhookEndpoints.insert(endpoint));
   return endpoint;
+}
+
+/** A delivery of a made-up event to `endpointId`, due at `at` while pending (no next attempt otherwise). */
+export function webhookDelivery(fixture: Pick<Fixture, 'environment'>, endpointId: string, id: string, at: Instant, status: DeliveryStatus = 'pending'): WebhookDeliveryRecord {
+  return {
+    id,
+    environmentId: fixture.environment.id,
+    endpointId,
+    eventId: `evt_${id}`,
+    eventType: 'grant.created',
+    status,
+    attempts: 0,
+    nextAttemptAt: status === 'pending' ? at : null,
+    lastAttemptAt: null,
+    lastStatusCode: null,
+    lastError: null,
+    createdAt: T0,
+    deliveredAt: null,
+  };
 }
 
 export async function addCustomer(fixture: Pick<Fixture, 'dependencies' | 'context'>, externalId?: string): Promise<CustomerRecord> {

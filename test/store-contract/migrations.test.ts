@@ -15,11 +15,10 @@ import { listDebits } from '../../src/app/debit-reads.ts';
 import { debitCreatedEventId } from '../../src/store/repository/event-queries.ts';
 import { migrations, migrationSql } from '../../src/store/migrations/migrations.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { WebhookDeliveryRecord } from '../../src/store/webhook-records.ts';
 import { SendSlots } from '../../src/webhooks/send-slots.ts';
 import { openRawDatabase } from '../support/raw-database.ts';
 import { forEachStore } from '../support/stores.ts';
-import { addCustomer, addWebhookEndpoint, allPages, balanceOf, createFixture, presentDebit, presentGrant, T0, walletOf } from './fixtures.ts';
+import { addCustomer, addWebhookEndpoint, allPages, balanceOf, createFixture, presentDebit, presentGrant, T0, walletOf, webhookDelivery } from './fixtures.ts';
 
 const allVersions = migrations.map((migration) => migration.version);
 
@@ -224,25 +223,10 @@ forEachStore('migration 21 on a database with webhook deliveries', (target) => {
     const store = await target.open();
     const fixture = await createFixture(store);
     const [busy, quiet] = [await addWebhookEndpoint(fixture), await addWebhookEndpoint(fixture)];
-    const record = (endpointId: string, id: string, status: WebhookDeliveryRecord['status'], at: number | null): WebhookDeliveryRecord => ({
-      id,
-      environmentId: fixture.environment.id,
-      endpointId,
-      eventId: `evt_${id}`,
-      eventType: 'grant.created',
-      status,
-      attempts: 0,
-      nextAttemptAt: at,
-      lastAttemptAt: null,
-      lastStatusCode: null,
-      lastError: null,
-      createdAt: T0,
-      deliveredAt: null,
-    });
     const deliveries = [
-      ...Array.from({ length: 30 }, (_, index) => record(busy.id, `whd_m21_b${String(index).padStart(2, '0')}`, 'pending', T0 + index)),
-      record(quiet.id, 'whd_m21_q0', 'delivered', null),
-      record(quiet.id, 'whd_m21_q1', 'pending', T0 + 100),
+      ...Array.from({ length: 30 }, (_, index) => webhookDelivery(fixture, busy.id, `whd_m21_b${String(index).padStart(2, '0')}`, T0 + index)),
+      webhookDelivery(fixture, quiet.id, 'whd_m21_q0', T0, 'delivered'),
+      webhookDelivery(fixture, quiet.id, 'whd_m21_q1', T0 + 100),
     ];
     await store.transaction(async (repository) => {
       for (const delivery of deliveries) await repository.webhookDeliveries.insert(delivery);

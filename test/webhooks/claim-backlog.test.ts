@@ -9,7 +9,7 @@ import type { DeliveryStatus, WebhookDeliveryRecord } from '../../src/store/webh
 import { SendSlots } from '../../src/webhooks/send-slots.ts';
 import { openRawDatabase } from '../support/raw-database.ts';
 import { forEachStore, type StoreTarget } from '../support/stores.ts';
-import { addWebhookEndpoint, createFixture, T0, type Fixture } from '../store-contract/fixtures.ts';
+import { addWebhookEndpoint, createFixture, T0, webhookDelivery as delivery, type Fixture } from '../store-contract/fixtures.ts';
 
 const NOW = T0 + 10_000_000;
 const LEASE_UNTIL = NOW + 60_000_000;
@@ -107,23 +107,6 @@ async function seedDue(target: StoreTarget, fixture: Fixture, endpointId: string
   }
 }
 
-function delivery(fixture: Fixture, endpointId: string, id: string, at: Instant, status: DeliveryStatus = 'pending'): WebhookDeliveryRecord {
-  return {
-    id,
-    environmentId: fixture.environment.id,
-    endpointId,
-    eventId: `evt_${id}`,
-    eventType: 'grant.created',
-    status,
-    attempts: 0,
-    nextAttemptAt: status === 'pending' ? at : null,
-    lastAttemptAt: null,
-    lastStatusCode: null,
-    lastError: null,
-    createdAt: T0,
-    deliveredAt: null,
-  };
-}
 
 async function insertAll(store: Store, deliveries: readonly WebhookDeliveryRecord[]): Promise<void> {
   await store.transaction(async (repository) => {
