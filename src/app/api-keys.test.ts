@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { CreditbookError } from '../domain/errors.ts';
 import { CreateApiKeyBody } from '../http/security-schemas.ts';
-import { checkKeyName, hashApiKey, MAX_KEY_NAME_LENGTH } from './api-keys.ts';
+import { hashApiKey, MAX_KEY_NAME_LENGTH } from './api-keys.ts';
+import { checkOperatorName } from './operator-names.ts';
 
 describe('hashApiKey', () => {
   it('is the hex SHA-256 that keys were always stored under (a known answer, and the Hash object agrees)', () => {
@@ -14,14 +15,14 @@ describe('hashApiKey', () => {
   });
 });
 
-describe('checkKeyName', () => {
+describe('checkOperatorName, for key names', () => {
   it('refuses what POST /v1/api-keys refuses (its schema holds the same limit), naming the parameter', () => {
     const name = CreateApiKeyBody.properties.name.anyOf[0];
     assert.deepEqual([name.minLength, name.maxLength], [1, MAX_KEY_NAME_LENGTH]);
-    for (const ok of [undefined, null, 'ci', 'n'.repeat(MAX_KEY_NAME_LENGTH), '🙂'.repeat(MAX_KEY_NAME_LENGTH)]) checkKeyName(ok);
+    for (const ok of [undefined, null, 'ci', 'n'.repeat(MAX_KEY_NAME_LENGTH), '🙂'.repeat(MAX_KEY_NAME_LENGTH)]) checkOperatorName(ok, 'name');
     for (const [bad, length] of [['n'.repeat(MAX_KEY_NAME_LENGTH + 1), 101], ['', 0]] as const) {
       assert.throws(
-        () => checkKeyName(bad, '--name'),
+        () => checkOperatorName(bad, '--name'),
         (error: unknown) => error instanceof CreditbookError && error.param === '--name' && error.message === `'--name' must be a string of 1 to 100 characters; it has ${length}.`,
       );
     }

@@ -49,11 +49,6 @@ export async function ensureEnvironment(dependencies: AppDependencies, mode: Env
 /** The longest name a key may have, in characters: POST /v1/api-keys (its schema, security-schemas.ts) and the CLI alike. */
 export const MAX_KEY_NAME_LENGTH = MAX_OPERATOR_NAME_LENGTH;
 
-/** Refuses a key name the API would refuse (operator-names.ts: empty, too long, or holding a control character), naming `param`. */
-export function checkKeyName(name: string | null | undefined, param = 'name'): void {
-  checkOperatorName(name, param);
-}
-
 export interface NewKeyOptions {
   name?: string | null | undefined;
   /** Default: `["all"]`, a full-access key. */
@@ -61,7 +56,7 @@ export interface NewKeyOptions {
 }
 
 export function newKeyRecord(dependencies: AppDependencies, environment: EnvironmentRecord, options: NewKeyOptions): { key: string; record: ApiKeyRecord } {
-  checkKeyName(options.name);
+  checkOperatorName(options.name, 'name');
   const key = `cb_${environment.mode}_${randomBase62(32)}`;
   const record: ApiKeyRecord = {
     id: dependencies.newId('key'),

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { checkOperatorName } from '../app/operator-names.ts';
-import { checkKeyName, createApiKey, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
+import { createApiKey, listApiKeys, revokeApiKey } from '../app/api-keys.ts';
 import type { AppDependencies } from '../app/dependencies.ts';
 import { createTestEnvironment, deleteTestEnvironment, listTestEnvironments } from '../app/environments.ts';
 import { parseScopes, scopes } from '../app/scopes.ts';
@@ -162,7 +162,7 @@ async function keys(
       return 1;
     }
     // Checked as POST /v1/api-keys checks it, before anything is written.
-    checkKeyName(options.name, '--name');
+    checkOperatorName(options.name, '--name');
     const requested = options.scopes?.split(',').map((scope) => scope.trim()).filter(Boolean);
     const { key } = await createApiKey(dependencies, options.env, { name: options.name, scopes: requested && parseScopes(requested) });
     console.log(key);
