@@ -325,6 +325,7 @@ export class SqliteStore implements Store {
   /** The batch's `data_version` is read once, when a remembered state is first asked for (validDataVersion). */
   private batchBegan(): void {
     this.batchDataVersion = undefined;
+    this.walIndexHeader.ownCommitBegan();
   }
 
   /** A plain work that writes a table states are made of forgets the wallet it names, or every state when it names none. */
@@ -338,6 +339,7 @@ export class SqliteStore implements Store {
    * A rollback undid every state remembered in its transaction, which wrote them through.
    */
   private batchEnded(committed: boolean): void {
+    this.walIndexHeader.ownCommitEnded(committed);
     this.writeGeneration += 1;
     if (!committed) this.rememberedWallets.clear();
     this.uncommittedStates.clear();

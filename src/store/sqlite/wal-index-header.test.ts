@@ -49,6 +49,58 @@ it(
 );
 
 it(
+  "carries the mark over the marking side's own commit, and over nobody else's",
+  withDirectory((directory) => {
+    const path = join(directory, 'db');
+    const writer = new Database(path);
+    writer.pragma('journal_mode = WAL');
+    writer.exec('CREATE TABLE t (x)');
+    const other = new Database(path);
+    const header = new WalIndexHeader(`${path}-shm`);
+    const ownCommit = (between?: () => void, afterCommit?: () => void) => {
+      writer.exec('BEGIN IMMEDIATE');
+      header.ownCommitBegan();
+      writer.prepare('INSERT INTO t VALUES (1)').run();
+      between?.();
+      writer.exec('COMMIT');
+      afterCommit?.();
+      header.ownCommitEnded(true);
+    };
+    try {
+      header.mark();
+      ownCommit();
+      assert.equal(header.unchangedSinceMark(), true, 'own commit alone: carried over');
+      ownCommit();
+      ownCommit();
+      assert.equal(header.unchangedSinceMark(), true, 'own commits in a row');
+      other.prepare('INSERT INTO t VALUES (2)').run();
+      ownCommit();
+      assert.equal(header.unchangedSinceMark(), false, "another connection's commit before the lock was taken");
+      header.mark();
+      ownCommit(undefined, () => other.prepare('INSERT INTO t VALUES (3)').run());
+      assert.equal(header.unchangedSinceMark(), false, "another connection's commit right after the own one");
+      header.mark();
+      writer.exec('BEGIN IMMEDIATE');
+      header.ownCommitBegan();
+      writer.prepare('INSERT INTO t VALUES (4)').run();
+      writer.exec('ROLLBACK');
+      header.ownCommitEnded(false);
+      assert.equal(header.unchangedSinceMark(), true, 'a rollback leaves the mark true');
+      other.prepare('INSERT INTO t VALUES (5)').run();
+      writer.exec('BEGIN IMMEDIATE');
+      header.ownCommitBegan();
+      writer.exec('ROLLBACK');
+      header.ownCommitEnded(true);
+      assert.equal(header.unchangedSinceMark(), false, 'nothing carries over a change the mark never saw');
+    } finally {
+      header.close();
+      other.close();
+      writer.close();
+    }
+  }),
+);
+
+it(
   'is never unchanged where the -shm file cannot be read',
   withDirectory((directory) => {
     const header = new WalIndexHeader(join(directory, 'missing-shm'));
@@ -75,6 +127,34 @@ it(
       const second = store.externalChanges();
       assert.notEqual(second, first);
       assert.equal(store.externalChanges(), second);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  }),
+);
+
+it(
+  "asks SQLite for data_version after another process's commit, and not after the store's own",
+  withDirectory(async (directory) => {
+    const path = join(directory, 'db');
+    const statements: string[] = [];
+    const store = new SqliteStore(path, { onStatement: (sql) => statements.push(sql) });
+    await store.migrate();
+    const other = new Database(path);
+    const pragmasDuring = (run: () => unknown) => {
+      statements.length = 0;
+      run();
+      return statements.filter((sql) => sql.includes('data_version')).length;
+    };
+    try {
+      const environment = (id: string) => ({ id, mode: 'test' as const, name: id, frozenClockAt: null, createdAt: 0 });
+      store.externalChanges();
+      await store.transaction((repository) => repository.accounts.insertEnvironment(environment('env_own')));
+      assert.equal(pragmasDuring(() => store.externalChanges()), 0, 'own commit: the header was carried over');
+      other.prepare("INSERT INTO environments (id, mode, name, created_at) VALUES ('env_other', 'test', 'other', 0)").run();
+      assert.equal(pragmasDuring(() => store.externalChanges()), 1, "another process's commit");
+      assert.equal(pragmasDuring(() => store.externalChanges()), 0);
     } finally {
       other.close();
       await store.close();
