@@ -3,7 +3,7 @@ import { after, it } from 'node:test';
 import { createDebit } from '../../src/app/debits.ts';
 import { changeGrant, createGrant } from '../../src/app/grants.ts';
 import { verifyAll } from '../../src/app/verify.ts';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.ts';
 import { forStore } from '../support/stores.ts';
 import { balanceOf, bodyOf, createFixture, onStore, presentDebit, presentGrant, rejectsWith, tally, walletOf, type Fixture } from '../store-contract/fixtures.ts';
 
@@ -19,9 +19,9 @@ forStore('postgres', 'one round trip per debit on a remembered wallet state', (t
   after(() => Promise.all(stores.map((store) => store.close())));
 
   /** A node: its own pool and its own remembered states, counting every query message it sends. */
-  async function node(): Promise<{ store: PostgresStore; roundTrips: () => number }> {
+  async function node(options: Pick<PostgresStoreOptions, 'batchTurnBudget'> = {}): Promise<{ store: PostgresStore; roundTrips: () => number }> {
     let count = 0;
-    const store = new PostgresStore(target.location(), { onRoundTrip: () => (count += 1) });
+    const store = new PostgresStore(target.location(), { ...options, onRoundTrip: () => (count += 1) });
     stores.push(store);
     await store.migrate();
     return { store, roundTrips: () => count };
@@ -89,7 +89,8 @@ forStore('postgres', 'one round trip per debit on a remembered wallet state', (t
   });
 
   it('books concurrent debits on one hot wallet as one statement per coalesced batch', async () => {
-    const a = await node();
+    // A clock that never moves: how the batches fall must not depend on how busy the machine is.
+    const a = await node({ batchTurnBudget: { ms: 50, now: () => 0 } });
     const fixture = await createFixture(a.store);
     await grant(fixture, '1000');
     await debit(fixture, '1'); // today's path: A remembers the state
@@ -100,6 +101,25 @@ forStore('postgres', 'one round trip per debit on a remembered wallet state', (t
     assert.equal(a.roundTrips() - before, 3);
     assert.deepEqual(a.store.oneTripCounts, { oneTrip: 100, stale: 0, full: 1 });
     assert.equal((await balanceOf(fixture)).available, '799');
+    assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
+  });
+
+  it('computes a batch on a remembered state for at most its turn budget; the rest follow in later batches, in order', async () => {
+    // Each look at the clock moves it 10 ms: with a budget of 25 ms, three attempts run in one turn.
+    let clock = 0;
+    const a = await node({ batchTurnBudget: { ms: 25, now: () => (clock += 10) } });
+    const fixture = await createFixture(a.store);
+    await grant(fixture, '100');
+    await debit(fixture, '1'); // today's path: A remembers the state
+    const before = a.roundTrips();
+    const results = await Promise.all(Array.from({ length: 10 }, () => debit(fixture, '1.5')));
+    // The first runs alone; the nine queued behind it as three batches of three, not one of nine.
+    assert.equal(a.roundTrips() - before, 4);
+    assert.deepEqual(a.store.oneTripCounts, { oneTrip: 10, stale: 0, full: 1 });
+    // Computed in the order they were submitted (debit IDs increase in creation order).
+    const ids = results.map((result) => bodyOf(result).id as string);
+    assert.deepEqual([...ids].sort(), ids);
+    assert.equal((await balanceOf(fixture)).available, '84');
     assert.deepEqual((await verifyAll(fixture.dependencies)).problems, []);
   });
 

@@ -8,7 +8,9 @@
  * WAL flush) instead of one each, which is where a hot wallet's time goes.
  * Each queued item still succeeds or fails on its own (savepoints, see
  * PostgresStore). Keys are per process: several nodes still serialise on the
- * database's row lock, each coalescing its own share.
+ * database's row lock, each coalescing its own share. A batch may answer only
+ * a prefix of its items (its turn's budget ran out): the rest go back to the
+ * front of the queue, in order, for the next batch.
  */
 export interface CoalescedItem {
   work: unknown;
@@ -45,10 +47,10 @@ export class Coalescer {
       const batch = queue.splice(0, this.maxBatch);
       try {
         const outcomes = await this.runBatch(batch, key);
-        batch.forEach((item, index) => {
-          const outcome = outcomes[index]!;
-          if (outcome.ok) item.resolve(outcome.value);
-          else item.reject(outcome.error);
+        queue.unshift(...batch.slice(outcomes.length));
+        outcomes.forEach((outcome, index) => {
+          if (outcome.ok) batch[index]!.resolve(outcome.value);
+          else batch[index]!.reject(outcome.error);
         });
       } catch (error) {
         for (const item of batch) item.reject(error);

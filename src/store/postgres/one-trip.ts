@@ -9,6 +9,7 @@ import { withoutOverwrittenUpdates } from './overwritten-updates.ts';
 import { PipelinedStatements, wireValue, type PipelinedStatement } from './pipelined-statements.ts';
 import type { StatementCache } from './postgres-executor.ts';
 import type { SchemaRelations } from './schema-relations.ts';
+import { turnSpent, type TurnBudget } from '../turn-budget.ts';
 
 /**
  * One wallet operation's writes as one round trip (PostgresStore.cachedWalletTransaction).
@@ -29,19 +30,24 @@ import type { SchemaRelations } from './schema-relations.ts';
  * Runs each work's `attempt` on the state the previous one left and collects
  * the writes of those it served. A work whose attempt throws or declines is not
  * served (an error computed on a state not yet checked is not the answer), and
- * one that leaves no state to go on from ends the turn.
+ * one that leaves no state to go on from ends the turn. Once the attempts have
+ * taken `budget` (turn-budget.ts), the works from `spentAt` on are not attempted:
+ * they wait for a later batch.
  */
 export async function attemptInTurn(
   works: ReadonlyArray<CachedWalletWork<unknown, CachedWalletState>>,
   from: CachedWalletState,
   repositoryOver: (writes: RecordedWrites<PipelinedStatement>) => Repository,
   statements: StatementCache,
-): Promise<{ writes: PipelinedStatement[]; served: Array<{ index: number; value: unknown }>; state: CachedWalletState | undefined }> {
+  budget?: TurnBudget,
+): Promise<{ writes: PipelinedStatement[]; served: Array<{ index: number; value: unknown }>; state: CachedWalletState | undefined; spentAt?: number }> {
   const writes: PipelinedStatement[] = [];
   const served: Array<{ index: number; value: unknown }> = [];
   let state: CachedWalletState | undefined = from;
+  const started = budget?.now() ?? 0;
   for (const [index, work] of works.entries()) {
     if (!state) break;
+    if (index > 0 && turnSpent(budget, started)) return { writes, served, state, spentAt: index };
     const deferred = deferredWrites(statements);
     const attempt: { value: unknown; next: CachedWalletState | undefined } | undefined = await work.attempt(repositoryOver(deferred), state).catch(() => undefined);
     if (!attempt) continue;

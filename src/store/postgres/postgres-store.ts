@@ -9,6 +9,7 @@ import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wal
 import { attemptInTurn, refusedBeforeCommit, sendOneTrip, WALLET_VERSION_SQL } from './one-trip.ts';
 import { rollback, withCheckedOutClient } from './checked-out-client.ts';
 import { createConnectionPool, type ConnectionPoolOptions } from './connection-pool.ts';
+import { DEFAULT_TURN_BUDGET, type TurnBudget } from '../turn-budget.ts';
 import { isRetryable, RetryingTransactions } from './retrying-transactions.ts';
 import { readSchemaRelations, UNKNOWN_RELATIONS, type SchemaRelations } from './schema-relations.ts';
 
@@ -27,6 +28,11 @@ export interface PostgresStoreOptions extends ConnectionPoolOptions {
   maxAttempts?: number;
   /** How many wallets' states to remember for one-round-trip operations (default 10,000; 0: none, every operation on today's path). */
   rememberWallets?: number;
+  /**
+   * How long a coalesced batch may compute on a remembered state in one turn before the rest wait for the next
+   * batch (turn-budget.ts, default DEFAULT_TURN_BUDGET); tests give a clock of their own.
+   */
+  batchTurnBudget?: TurnBudget;
 }
 
 /**
@@ -64,12 +70,14 @@ export class PostgresStore implements Store {
   private relations: SchemaRelations = UNKNOWN_RELATIONS;
   private readingRelations: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private readonly turnBudget: TurnBudget;
 
   /** `connectionString` is a libpq-style URL, which may carry `pool_size=<n>` (connection-pool.ts). */
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     this.pool = createConnectionPool(connectionString, options);
     this.transactions = new RetryingTransactions(this.pool, this.statements, capabilities, options.maxAttempts);
     this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
+    this.turnBudget = options.batchTurnBudget ?? DEFAULT_TURN_BUDGET;
   }
 
   async migrate(): Promise<number[]> {
@@ -224,14 +232,18 @@ export class PostgresStore implements Store {
    * `attempt` runs on the state the previous one left, and the writes of all
    * that succeeded go as one guarded statement (one-trip.ts). The works it did
    * not serve (an attempt that threw or declined, the whole statement refused)
-   * then run on today's path, after it.
+   * then run on today's path, after it. The attempts run in one turn of the event
+   * loop: once they have taken the turn's budget, the works not yet attempted get
+   * no outcome here and go back to the front of the queue (Coalescer), so the
+   * outcomes may be of a prefix of `works`.
    */
   private async runCached(key: string, works: Array<CachedWalletWork<unknown, CachedWalletState>>): Promise<BatchOutcome[]> {
     const outcomes: Array<BatchOutcome | undefined> = works.map(() => undefined);
     const remembered = this.rememberedWallets.take(key);
     // Not awaited: the batches before the read completes go unmerged rather than wait for it.
     if (!this.relations.complete) void this.readRelations();
-    const turn = remembered && (await attemptInTurn(works, remembered.state, (writes) => new Repository(writes, capabilities), this.statements));
+    const turn = remembered && (await attemptInTurn(works, remembered.state, (writes) => new Repository(writes, capabilities), this.statements, this.turnBudget));
+    if (turn && turn.spentAt !== undefined) outcomes.length = turn.spentAt;
     if (remembered && turn && turn.served.length > 0) {
       try {
         this.rememberedWallets.remember(key, turn.state, await sendOneTrip(this.pool, this.statements, remembered, turn.writes, this.relations));
@@ -243,7 +255,7 @@ export class PostgresStore implements Store {
         else this.oneTripCounts.stale += turn.served.length;
       }
     }
-    const rest = works.flatMap((work, index) => (outcomes[index] === undefined ? [{ work, index }] : []));
+    const rest = works.slice(0, outcomes.length).flatMap((work, index) => (outcomes[index] === undefined ? [{ work, index }] : []));
     if (rest.length > 0) {
       this.oneTripCounts.full += rest.length;
       const together = await this.runTogether(key, rest.map(({ work }) => cachedFull(work)));

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Repository } from '../repository/repository.ts';
+import { turnSpent, type TurnBudget } from '../turn-budget.ts';
 import type { Checkpointer } from './checkpointer.ts';
 import type { SqliteExecutor } from './sqlite-executor.ts';
 import type { WalSync } from './wal-sync.ts';
@@ -8,13 +9,6 @@ import type { WalSync } from './wal-sync.ts';
 const MAX_BATCH = 256;
 /** With no batch awaiting its fsync, a queue longer than this is split in two (`nextBatchSize`). */
 const SPLIT_ABOVE = 16;
-/**
- * A batch's works run one after another in one turn of the event loop (SQLite calls are synchronous): once they
- * have taken this long, the batch commits what ran and the rest wait for the next batch, a turn later. A debit of
- * a wallet nothing unusual happened to takes tens of microseconds, so 256 of them never reach it; 256 on a wallet
- * with 2,000 live grants (each loads them) took 4 s in one turn before.
- */
-export const BATCH_TURN_BUDGET_MS = 50;
 
 /**
  * What a work that writes may change of remembered wallet states: `remembers` (a cachedWalletTransaction)
@@ -58,8 +52,12 @@ export interface GroupCommitParts {
   /** A batch of one with nothing queued behind it fsyncs on the event loop (SqliteStoreOptions). */
   inlineLoneCommitSync: boolean;
   listener: BatchListener;
-  /** How long a batch's works may run in one turn before the rest wait for the next batch (BATCH_TURN_BUDGET_MS), by `now`. */
-  turnBudget?: { ms: number; now: () => number } | undefined;
+  /**
+   * How long a batch's works may run in one turn before the rest wait for the next batch (turn-budget.ts). A debit
+   * of a wallet nothing unusual happened to takes tens of microseconds, so 256 of them never reach it; 256 on a
+   * wallet with 2,000 live grants (each loads them) took 4 s in one turn before.
+   */
+  turnBudget?: TurnBudget | undefined;
 }
 
 /**
@@ -196,11 +194,11 @@ export class GroupCommit {
     const { listener, writeExecutor, writeRepository, turnBudget } = this.parts;
     this.transaction.begin.run();
     listener.began();
-    const started = turnBudget?.now();
+    const started = turnBudget?.now() ?? 0;
     const outcomes: Outcome[] = [];
     for (const [index, item] of batch.entries()) {
       // At least one work runs; after that, a batch over its turn's budget commits what ran (flush queues the rest).
-      if (index > 0 && turnBudget && turnBudget.now() - started! >= turnBudget.ms) break;
+      if (index > 0 && turnSpent(turnBudget, started)) break;
       for (;;) {
         let wrote = false;
         writeExecutor.beforeWrite = (writesWalletState) => {

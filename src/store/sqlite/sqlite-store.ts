@@ -4,7 +4,8 @@ import type { CachedWalletState, CachedWalletWork, Store, StoreHealth } from '..
 import { DEFAULT_REMEMBERED_WALLETS, RememberedWallets } from '../remembered-wallets.ts';
 import { Repository } from '../repository/repository.ts';
 import { Checkpointer, DEFAULT_RESTART_ABOVE_FRAMES } from './checkpointer.ts';
-import { BATCH_TURN_BUDGET_MS, GroupCommit, RememberedStateRefused, type Touches } from './group-commit.ts';
+import { DEFAULT_TURN_BUDGET, type TurnBudget } from '../turn-budget.ts';
+import { GroupCommit, RememberedStateRefused, type Touches } from './group-commit.ts';
 import { WalIndexHeader } from './wal-index-header.ts';
 import { WalSync } from './wal-sync.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
@@ -31,9 +32,9 @@ export interface SqliteStoreOptions {
   inlineLoneCommitSync?: boolean;
   /**
    * How long a batch's works may run in one turn of the event loop before the rest wait for the next batch
-   * (group-commit.ts, default BATCH_TURN_BUDGET_MS by `performance.now`); tests give a clock of their own.
+   * (turn-budget.ts, default DEFAULT_TURN_BUDGET); tests give a clock of their own.
    */
-  batchTurnBudget?: { ms: number; now: () => number };
+  batchTurnBudget?: TurnBudget;
 }
 
 /**
@@ -142,7 +143,7 @@ export class SqliteStore implements Store {
       walSync: this.walSync,
       checkpointer: this.checkpointer,
       inlineLoneCommitSync: options.inlineLoneCommitSync ?? true,
-      turnBudget: options.batchTurnBudget ?? { ms: BATCH_TURN_BUDGET_MS, now: () => performance.now() },
+      turnBudget: options.batchTurnBudget ?? DEFAULT_TURN_BUDGET,
       listener: { began: () => this.batchBegan(), mayChangeWalletState: (touches) => this.forgetTouched(touches), ended: (committed) => this.batchEnded(committed) },
     });
   }
