@@ -116,7 +116,51 @@ describe('console and portal in a real browser, against the real serve command',
     assert.match(refused.body.error.message, /not a real date/);
     assert.equal(await page.getByTestId('ledger-table').count(), 0, 'no entries for a refused filter');
     assert.equal(await page.getByText('Loading…').count(), 0, 'a refused query is not still loading');
+    // The field shows the link's minute as one types it, and says under it what is wrong.
+    assert.equal(await page.getByTestId('ledger-from').inputValue(), '2026-02-30 00:00');
+    assert.equal(await page.getByTestId('ledger-from-error').textContent(), '2026-02-30 is not a real date (February 2026 has 28 days)');
     await shootBoth(page, 'ledger-refused');
+
+    // Typed in the filter: a time that is not on the 24-hour clock is named under its field, and nothing is asked.
+    await page.goto(`${harness.served.baseUrl}/console/ledger?customerId=acme`);
+    await page.getByTestId('ledger-table').waitFor();
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/v1/ledger-entries') asked.push(new URL(request.url()).searchParams.get('to') ?? '');
+    });
+    await page.getByTestId('ledger-to').fill('2026-12-31 24:00');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    assert.equal(await page.getByTestId('ledger-to-error').textContent(), '24:00 is not a 24-hour time (00:00 to 23:59)');
+    assert.equal(await page.evaluate('document.activeElement.name'), 'to', 'the bad field has the focus');
+    assert.equal(new URL(page.url()).search, '?customerId=acme', 'the filter was not applied');
+    assert.deepEqual(asked, [], 'nothing asked of the API');
+    await shootBoth(page, 'ledger-bad-time');
+    // A real minute: the URL keeps it, and the API gets its exact UTC timestamp.
+    await page.getByTestId('ledger-to').fill('2030-01-01 00:00');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/to=2030-01-01T00%3A00/);
+    await eventually(async () => asked.join(), '2030-01-01T00:00:00.000Z', 'the timestamp sent');
+    assert.equal(await page.getByTestId('ledger-to').inputValue(), '2030-01-01 00:00');
+    await page.close();
+  });
+
+  it('shows an empty wallet as having no balance history, not as a chart of 0 on an axis of 0 to 1', async () => {
+    assert.equal((await call('POST', '/v1/customers', { id: 'newco', name: 'Newco' })).status, 201);
+    const page = await signedIn('/console/customers/newco?unit=ai_credits');
+    const empty = page.getByTestId('burn-down-empty');
+    await empty.waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByTestId('available-ai_credits').locator('.amount-value').textContent(), '0');
+    assert.match((await empty.textContent()) ?? '', /^No balance history yet/);
+    assert.equal(await page.getByTestId('burn-down-chart').count(), 0, 'no chart of a flat 0');
+    await shootBoth(page, 'customer-empty');
+
+    // A grant awaiting payment has nothing available either: the period is named instead of drawn.
+    const purchase = await call('POST', '/v1/purchases', { customerId: 'newco', unit: 'ai_credits', amount: '100', price: '5.00' });
+    assert.equal(purchase.status, 201, JSON.stringify(purchase.body));
+    await page.reload();
+    await page.getByTestId(`grant-${purchase.body.grantId}`).waitFor();
+    await eventually(async () => ((await empty.textContent()) ?? '').replace(/ from .*/, ''), 'Nothing available to chartAvailable ai_credits was 0', 'the empty chart');
+    assert.equal(await page.getByTestId('burn-down-chart').count(), 0);
     await page.close();
   });
 

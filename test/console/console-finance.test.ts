@@ -41,8 +41,10 @@ describe('console finance: refunds and the revenue report, in a real browser', (
       .evaluateAll((rows: any[]) => rows.map((row) => [row.querySelector('code').textContent, ...[...row.querySelectorAll('.amount-value')].map((cell) => cell.textContent)].join(' ')));
   const apiGrants = (body: Json) =>
     body.grants.data.map((row: Json) => [row.grantId, row.price, row.credits, ...PARTS.flatMap((part) => [row[part].money, row[part].credits])].join(' '));
-  /** A datetime-local value (UTC, to the minute). */
+  /** A minute as the URL keeps it (UTC): "2026-12-01T00:00". */
   const minute = (at: number) => new Date(at).toISOString().slice(0, 16);
+  /** The same minute as a UTC field shows and takes it, 24-hour: "2026-12-01 00:00". */
+  const typed = (at: number) => minute(at).replace('T', ' ');
 
   before(async () => {
     harness = await startConsoleBrowser();
@@ -149,7 +151,7 @@ describe('console finance: refunds and the revenue report, in a real browser', (
     assert.match((await page.getByTestId('frozen-clock').textContent()) ?? '', new RegExp(`frozen at ${minute(clockNow).replace('T', ' ')} UTC`));
     const from = new Date(clockNow - 60_000);
     const monthStart = minute(Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), 1));
-    assert.equal(await page.getByTestId('revenue-from').inputValue(), monthStart);
+    assert.equal(await page.getByTestId('revenue-from').inputValue(), monthStart.replace('T', ' '));
     assert.equal(await page.getByTestId('revenue-currency').inputValue(), 'usd');
     const to = (await page.getByTestId('revenue-period').locator('time').nth(1).getAttribute('datetime'))!;
     const whole = (await report({ from: `${monthStart}:00.000Z`, to, currency: 'usd', limit: '20' })).body;
@@ -192,8 +194,8 @@ describe('console finance: refunds and the revenue report, in a real browser', (
     await page.getByTestId('revenue-closed').getByText(/^Closed: /).waitFor();
 
     // From after to: the API's 400 shown as it is, and no figures.
-    await page.getByTestId('revenue-from').fill(minute(clockNow));
-    await page.getByTestId('revenue-to').fill(minute(clockNow - DAY));
+    await page.getByTestId('revenue-from').fill(typed(clockNow));
+    await page.getByTestId('revenue-to').fill(typed(clockNow - DAY));
     await page.getByTestId('revenue-apply').click();
     const refused = await report({ from: `${minute(clockNow)}:00.000Z`, to: `${minute(clockNow - DAY)}:00.000Z`, currency: 'usd' });
     assert.equal(refused.status, 400);
@@ -203,8 +205,15 @@ describe('console finance: refunds and the revenue report, in a real browser', (
     assert.match(refused.body.error.message, /from/);
     assert.equal(await page.getByTestId('revenue-identity').count(), 0, 'no figures for a refused period');
     assert.equal(await page.getByRole('form', { name: 'Report period' }).count(), 1, 'one form, keeping what was typed');
-    assert.equal(await page.getByTestId('revenue-to').inputValue(), minute(clockNow - DAY));
+    assert.equal(await page.getByTestId('revenue-to').inputValue(), typed(clockNow - DAY));
     await shootBoth(page, 'revenue-refused');
+
+    // A day that does not exist (2027 is no leap year) is named under its field; the period shown stays as it was.
+    const shown = page.url();
+    await page.getByTestId('revenue-from').fill('2027-02-29 00:00');
+    await page.getByTestId('revenue-apply').click();
+    assert.equal(await page.getByTestId('revenue-from-error').textContent(), '2027-02-29 is not a real date (February 2027 has 28 days)');
+    assert.equal(page.url(), shown, 'not applied');
     await page.close();
   });
 });

@@ -1,13 +1,15 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { isZero } from '../shared/amounts.ts';
 import { unwrap } from '../shared/api.ts';
 import { GrantsTable, PurchasesTable, UsageByFeature, useGrants, useWallets, WalletOverview } from '../shared/customer-views.tsx';
 import { formatTime } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { Grant, Purchase } from '../shared/types.ts';
 import { ActionDialog, Amount, DECIMAL_INPUT, ErrorNotice, Field, Loading, Section, StatusBadge, useDocumentTitle } from '../shared/ui.tsx';
+import { UtcMinuteField } from '../shared/utc-minute-field.tsx';
 import { LedgerTable } from './ledger-page.tsx';
-import { idempotent, optional, utc } from './form-values.ts';
+import { idempotent, optional, utcMinute } from './form-values.ts';
 import { CreditNotes, RefundAction, refundable } from './purchase-refunds.tsx';
 import type { ConsoleContext } from './main.tsx';
 
@@ -40,12 +42,14 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
   useDocumentTitle(`${customer.data?.name ?? props.customerId} · Creditbook console`);
   if (customer.error) return <ErrorNotice error={customer.error} />;
   if (!customer.data) return <Loading />;
+  // Void and Expire act on what is left of a grant: none once nothing is (a held part still is: what its hold gives back is forfeited).
   const grantActions = (grant: Grant) =>
-    grant.status === 'active' || grant.status === 'scheduled' ? (
+    (grant.status === 'active' || grant.status === 'scheduled') && !(isZero(grant.available) && isZero(grant.held)) ? (
       <div className="button-row">
         <ActionDialog
           label="Void"
-          title={`Void grant ${grant.id}?`}
+          title="Void this grant?"
+          subject={grant.id}
           confirmLabel="Void grant"
           tone="danger"
           buttonClass="button button-small button-danger-quiet"
@@ -56,19 +60,23 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
           <p>
             What is left of it (<Amount value={grant.available} unit={grant.unit} />) stops being spendable now. This cannot be undone.
           </p>
+          <HeldPart grant={grant} fate="is forfeited" />
         </ActionDialog>
         <ActionDialog
           label="Expire"
-          title={`Expire grant ${grant.id} now?`}
+          title="Expire this grant now?"
+          subject={grant.id}
           confirmLabel="Expire grant"
           tone="danger"
           buttonClass="button button-small button-danger-quiet"
+          testId={`expire-${grant.id}`}
           run={(key) => unwrap(client.POST('/v1/grants/{id}/expire', { params: { path: { id: grant.id } }, body: {}, ...idempotent(key) }))}
           done={refresh}
         >
           <p>
             <Amount value={grant.available} unit={grant.unit} /> expire now, as if its expiry had come.
           </p>
+          <HeldPart grant={grant} fate="expires" />
         </ActionDialog>
       </div>
     ) : null;
@@ -94,8 +102,9 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
               confirmLabel="Grant"
               buttonClass="button button-primary"
               testId="grant-credits"
-              run={(key, form) =>
-                unwrap(
+              run={(key, form) => {
+                const expiresAt = utcMinute(form, 'expiresAt')?.iso;
+                return unwrap(
                   client.POST('/v1/grants', {
                     body: {
                       customerId: props.customerId,
@@ -103,12 +112,12 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
                       amount: String(form.get('amount')),
                       category: String(form.get('category')) as 'paid' | 'promotional',
                       name: optional(form, 'name') ?? null,
-                      ...(optional(form, 'expiresAt') ? { expiresAt: utc(optional(form, 'expiresAt')) } : {}),
+                      ...(expiresAt ? { expiresAt } : {}),
                     },
                     ...idempotent(key),
                   }),
-                )
-              }
+                );
+              }}
               done={refresh}
             >
               <Field label={`Amount (${unit})`}>{(id) => <input id={id} name="amount" {...DECIMAL_INPUT} data-testid="grant-amount" />}</Field>
@@ -121,7 +130,7 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
                 )}
               </Field>
               <Field label="Name (optional)">{(id) => <input id={id} name="name" maxLength={200} placeholder="Goodwill credit" />}</Field>
-              <Field label="Expires at, UTC (optional)">{(id) => <input id={id} name="expiresAt" type="datetime-local" data-testid="grant-expires" />}</Field>
+              <UtcMinuteField label="Expires at, UTC (optional)" name="expiresAt" testId="grant-expires" />
             </ActionDialog>
             <ActionDialog
               label="Debit"
@@ -207,7 +216,8 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
                     </span>
                     <ActionDialog
                       label="Release"
-                      title={`Release hold ${hold.id}?`}
+                      title="Release this hold?"
+                      subject={hold.id}
                       confirmLabel="Release"
                       buttonClass="button button-small"
                       testId={`release-${hold.id}`}
@@ -252,5 +262,15 @@ export function CustomerPage(props: { context: ConsoleContext; customerId: strin
         </div>
       )}
     </>
+  );
+}
+
+/** A grant's held part, in a Void or Expire dialog: its holds keep it, and what a release gives back `fate` at once (docs/semantics.md). */
+function HeldPart(props: { grant: Grant; fate: string }) {
+  if (isZero(props.grant.held)) return null;
+  return (
+    <p className="muted small">
+      <Amount value={props.grant.held} unit={props.grant.unit} /> of it held stays usable by its holds; what a release gives back {props.fate} at once.
+    </p>
   );
 }

@@ -1,4 +1,5 @@
 /** How the console's dialogs and filters read their forms and send their keys. */
+import { readUtcMinute, type UtcMinute } from '../shared/utc-minute.ts';
 
 /** The request option carrying an action dialog's idempotency key. */
 export const idempotent = (key: string) => ({ headers: { 'Idempotency-Key': key } });
@@ -9,5 +10,17 @@ export const optional = (form: FormData, name: string) => {
   return value === '' ? undefined : value;
 };
 
-/** datetime-local inputs are read as UTC, like every time on these pages. */
+/**
+ * A UtcMinuteField's minute, or undefined when blank. The form was checked before this is read (the field's
+ * validity holds its problem), so an invalid one is a bug: it throws, to be shown, rather than send a guess.
+ */
+export const utcMinute = (form: FormData, name: string): Extract<UtcMinute, { ok: true }> | undefined => {
+  const text = optional(form, name);
+  if (text === undefined) return undefined;
+  const read = readUtcMinute(text);
+  if (!read.ok) throw new Error(read.problem);
+  return read;
+};
+
+/** A minute kept in the URL ("2026-03-01T17:30", UTC) as the API's timestamp; passed on as it is, so the API names what is wrong with it. */
 export const utc = (value: string | undefined) => (value ? `${value}:00.000Z` : undefined);

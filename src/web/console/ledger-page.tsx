@@ -3,8 +3,9 @@ import { useState, type FormEvent } from 'react';
 import { unwrap } from '../shared/api.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { LedgerEntry } from '../shared/types.ts';
-import { Amount, DateTime, ErrorNotice, Field, Loading, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
-import { utc } from './form-values.ts';
+import { Amount, DateTime, ErrorNotice, Field, invalidField, Loading, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
+import { UtcMinuteField } from '../shared/utc-minute-field.tsx';
+import { utc, utcMinute } from './form-values.ts';
 import type { ConsoleContext } from './main.tsx';
 
 /** The filter's choices; `satisfies` fails the type check if the API drops or renames one. */
@@ -121,14 +122,18 @@ export function LedgerPage(props: { context: ConsoleContext; query: URLSearchPar
   });
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    // A time that is not a real one is named under its field, and nothing is asked of the API.
+    const invalid = invalidField(event.currentTarget);
+    if (invalid) return invalid.field.focus();
     const form = new FormData(event.currentTarget);
     setCursors([]);
-    navigate(withQuery('/console/ledger', Object.fromEntries(FILTERS.map((name) => [name, String(form.get(name) ?? '').trim()]))));
+    const values = Object.fromEntries(FILTERS.map((name) => [name, String(form.get(name) ?? '').trim()]));
+    navigate(withQuery('/console/ledger', { ...values, from: utcMinute(form, 'from')?.minute, to: utcMinute(form, 'to')?.minute }));
   };
   return (
     <>
       <h1>Ledger</h1>
-      <form className="filters" onSubmit={submit} key={key} aria-label="Ledger filters">
+      <form className="filters" onSubmit={submit} key={key} aria-label="Ledger filters" noValidate>
         <Field label="Customer ID">{(id) => <input id={id} name="customerId" defaultValue={filters.customerId} />}</Field>
         <Field label="Unit">
           {(id) => (
@@ -151,8 +156,8 @@ export function LedgerPage(props: { context: ConsoleContext; query: URLSearchPar
           )}
         </Field>
         <Field label="Grant ID">{(id) => <input id={id} name="grantId" defaultValue={filters.grantId} />}</Field>
-        <Field label="From (UTC)">{(id) => <input id={id} name="from" type="datetime-local" defaultValue={filters.from} />}</Field>
-        <Field label="To (UTC)">{(id) => <input id={id} name="to" type="datetime-local" defaultValue={filters.to} />}</Field>
+        <UtcMinuteField label="From (UTC)" name="from" defaultValue={filters.from} testId="ledger-from" />
+        <UtcMinuteField label="To (UTC)" name="to" defaultValue={filters.to} testId="ledger-to" />
         <div className="filters-actions">
           <button type="submit" className="button button-primary">
             Apply

@@ -7,9 +7,11 @@ import { formatTime } from '../shared/format.ts';
 import { Link, navigate, useLocation } from '../shared/router.tsx';
 import type { Unit } from '../shared/types.ts';
 import { ActionDialog, ErrorNotice, Field, useDocumentTitle } from '../shared/ui.tsx';
+import { UtcMinuteField } from '../shared/utc-minute-field.tsx';
 import { CustomerPage } from './customer-page.tsx';
 import { CustomersPage } from './customers-page.tsx';
 import { EventsPage, WebhooksPage } from './events-pages.tsx';
+import { utcMinute } from './form-values.ts';
 import { LedgerPage } from './ledger-page.tsx';
 import { RevenuePage } from './revenue-page.tsx';
 
@@ -80,11 +82,11 @@ function TestClock(props: { client: Client }) {
         confirmLabel="Advance"
         buttonClass="button button-small"
         testId="advance-clock"
-        run={(_key, form) => unwrap(props.client.POST('/v1/test-clock/advance', { body: { to: `${String(form.get('to'))}:00.000Z` } }))}
+        run={(_key, form) => unwrap(props.client.POST('/v1/test-clock/advance', { body: { to: utcMinute(form, 'to')!.iso } }))}
         done={() => void queryClient.invalidateQueries()}
       >
         <p>Expiries, renewals and holds due on the way are booked at their exact times.</p>
-        <Field label="Move to (UTC)">{(id) => <input id={id} name="to" type="datetime-local" required defaultValue={clock.data!.now.slice(0, 16)} />}</Field>
+        <UtcMinuteField label="Move to (UTC)" name="to" required defaultValue={clock.data.now} testId="clock-to" />
       </ActionDialog>
     </div>
   );

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { isZero } from '../shared/amounts.ts';
 import { unwrap, type Client } from '../shared/api.ts';
 import { formatTime } from '../shared/format.ts';
 import type { Purchase } from '../shared/types.ts';
@@ -48,12 +49,13 @@ export function RefundAction(props: { client: Client; purchase: Purchase; done: 
     queryFn: () => unwrap(client.GET('/v1/grants/{id}', { params: { path: { id: purchase.grantId } } })),
     enabled: opened,
   });
-  // The API would refuse any refund: say so instead of offering one. (The API writes zero as "0".)
-  const nothingUnused = grant.data?.available === '0';
+  // The API would refuse any refund: say so instead of offering one. (The API writes zero as "0"; isZero reads any zero.)
+  const nothingUnused = grant.data !== undefined && isZero(grant.data.available);
   return (
     <ActionDialog
       label="Refund"
-      title={`Refund unused credits of purchase ${purchase.id}?`}
+      title="Refund unused credits of this purchase?"
+      subject={purchase.id}
       confirmLabel="Refund"
       tone="danger"
       buttonClass="button button-small button-danger-quiet"

@@ -4,8 +4,9 @@ import { unwrap } from '../shared/api.ts';
 import { formatTime, monthStartBefore } from '../shared/format.ts';
 import { Link, navigate, withQuery } from '../shared/router.tsx';
 import type { RevenueReport } from '../shared/types.ts';
-import { Amount, Badge, ErrorNotice, Field, Loading, Money, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
-import { optional, utc } from './form-values.ts';
+import { Amount, Badge, ErrorNotice, Field, invalidField, Loading, Money, Pager, Section, useDocumentTitle } from '../shared/ui.tsx';
+import { UtcMinuteField } from '../shared/utc-minute-field.tsx';
+import { optional, utc, utcMinute } from './form-values.ts';
 import type { ConsoleContext } from './main.tsx';
 
 /**
@@ -42,8 +43,18 @@ export function RevenuePage(props: { context: ConsoleContext; query: URLSearchPa
   const filters = { ...given, from, currency };
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    // A time that is not a real one is named under its field, and nothing is asked of the API.
+    const invalid = invalidField(event.currentTarget);
+    if (invalid) return invalid.field.focus();
     const form = new FormData(event.currentTarget);
-    navigate(withQuery('/console/revenue', { from: optional(form, 'from'), to: optional(form, 'to'), currency: optional(form, 'currency')?.toLowerCase(), customerId: optional(form, 'customerId') }));
+    navigate(
+      withQuery('/console/revenue', {
+        from: utcMinute(form, 'from')?.minute,
+        to: utcMinute(form, 'to')?.minute,
+        currency: optional(form, 'currency')?.toLowerCase(),
+        customerId: optional(form, 'customerId'),
+      }),
+    );
   };
   const ready = from !== undefined && currency !== undefined;
   const key = JSON.stringify(filters);
@@ -54,13 +65,9 @@ export function RevenuePage(props: { context: ConsoleContext; query: URLSearchPa
         Paid credits are money owed until they are used: deferred revenue. Each paid grant's price is spread over its credits exactly, so every figure below
         ties out to the cent.
       </p>
-      <form className="filters filters-wide" onSubmit={submit} key={ready ? `form ${key}` : 'waiting'} aria-label="Report period">
-        <Field label="From (UTC)" hint="Default: this month's start">
-          {(id) => <input id={id} name="from" type="datetime-local" defaultValue={from} data-testid="revenue-from" />}
-        </Field>
-        <Field label="To (UTC)" hint="Blank: now">
-          {(id) => <input id={id} name="to" type="datetime-local" defaultValue={given.to} data-testid="revenue-to" />}
-        </Field>
+      <form className="filters filters-wide" onSubmit={submit} key={ready ? `form ${key}` : 'waiting'} aria-label="Report period" noValidate>
+        <UtcMinuteField label="From (UTC)" name="from" defaultValue={from} hint="Default: this month's start" testId="revenue-from" />
+        <UtcMinuteField label="To (UTC)" name="to" defaultValue={given.to} hint="Blank: now" testId="revenue-to" />
         <Field label="Currency" hint="ISO 4217, e.g. usd">
           {(id) => <input id={id} name="currency" defaultValue={currency} autoComplete="off" spellCheck={false} data-testid="revenue-currency" />}
         </Field>

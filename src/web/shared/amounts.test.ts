@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { roundForReading, sumAmounts } from './amounts.ts';
+import { isZero, roundForReading, sumAmounts } from './amounts.ts';
 
 describe('page amounts', () => {
   it('sums decimal strings exactly', () => {
@@ -14,5 +14,10 @@ describe('page amounts', () => {
     assert.equal(roundForReading('-2.345', 2), '-2.35');
     assert.equal(roundForReading('0.004', 2), '0');
     assert.equal(roundForReading('7', 0), '7');
+  });
+
+  it('reads any all-zero decimal string as zero, and nothing else', () => {
+    for (const zero of ['0', '0.0000', '-0', '00.0', '.00']) assert.equal(isZero(zero), true, zero);
+    for (const other of ['0.00000000001', '1', '10', '-0.01', '0.', '', 'abc']) assert.equal(isZero(other), false, other);
   });
 });

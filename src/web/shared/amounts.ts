@@ -34,6 +34,14 @@ export function isPositive(amount: string): boolean {
   return toFixed(amount) > 0n;
 }
 
+/**
+ * Whether a decimal string is zero, read as text: the API writes zero as "0", but "0.00" or "-0" are zero too.
+ * Text, not bigints: a figure with more than 10 decimals ("0.00000000001") is not zero, though toFixed would cut it.
+ */
+export function isZero(amount: string): boolean {
+  return /^[-+]?(0+(\.0+)?|\.0+)$/.test(amount);
+}
+
 /** For plotting only: never displayed. */
 export function toPlotNumber(amount: string): number {
   return Number(amount);

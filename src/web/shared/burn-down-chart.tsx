@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { toPlotNumber } from './amounts.ts';
-import { formatTime } from './format.ts';
+import { isZero, toPlotNumber } from './amounts.ts';
+import { formatDate, formatTime } from './format.ts';
 import type { BalanceHistory, Grant, Runway } from './types.ts';
 
 /** The y axis's marks are grid lines, not amounts (floats, for pixels): big magnitudes are written short to fit. */
@@ -14,6 +14,19 @@ function axisMark(value: number): string {
   const magnitude = Math.abs(value);
   return (magnitude < 1e6 ? plain : magnitude < 1e15 ? compact : scientific).format(value);
 }
+/**
+ * The time axis's marks: uPlot's own (a rollover line under the first mark of each day or year), but hours on the
+ * 24-hour clock, like every time on these pages (uPlot's default is 9am, 12pm). Rows: the smallest step in seconds,
+ * the mark, then what goes under it when the year, month, day, hour, minute or second rolls over; 1: both shown.
+ */
+const TIME_MARKS: uPlot.Axis.TimeValuesConfig = [
+  [365 * 86_400, '{YYYY}', null, null, null, null, null, null, 1],
+  [28 * 86_400, '{MMM}', '\n{YYYY}', null, null, null, null, null, 1],
+  [86_400, '{M}/{D}', '\n{YYYY}', null, null, null, null, null, 1],
+  [3_600, '{HH}:{mm}', '\n{M}/{D}/{YY}', null, '\n{M}/{D}', null, null, null, 1],
+  [60, '{HH}:{mm}', '\n{M}/{D}/{YY}', null, '\n{M}/{D}', null, null, null, 1],
+  [1, ':{ss}', '\n{M}/{D}/{YY} {HH}:{mm}', null, '\n{M}/{D} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
+];
 let measuring: CanvasRenderingContext2D | null = null;
 /** The y axis's width: its longest mark, the tick and the gap, so no mark is cut off at the left. */
 function axisWidth(marks: readonly string[] | null): number {
@@ -62,7 +75,7 @@ export function BurnDownChart(props: { history: BalanceHistory; runway: Runway |
         legend: { show: false },
         scales: { x: { time: true }, y: { range: (_self, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [
-          { stroke: '#475569', grid: { stroke: '#e2e8f0' } },
+          { stroke: '#475569', grid: { stroke: '#e2e8f0' }, values: TIME_MARKS },
           { stroke: '#475569', grid: { stroke: '#e2e8f0' }, font: AXIS_FONT, values: (_self, splits) => splits.map(axisMark), size: (_self, marks) => axisWidth(marks) },
         ],
         series: [
@@ -103,6 +116,30 @@ export function BurnDownChart(props: { history: BalanceHistory; runway: Runway |
     };
   }, [history, runway, grants, unit]);
   const last = history.data.at(-1);
+  // A line at 0 says nothing, and uPlot would invent an axis for it (0 to 1 in steps of 0.2): words instead.
+  if ([history.opening.available, ...history.data.map((point) => point.available)].every(isZero)) {
+    return (
+      <div className="chart chart-empty" data-testid="burn-down-empty">
+        {grants.length === 0 ? (
+          <div>
+            <p>
+              <strong>No balance history yet</strong>
+            </p>
+            <p className="small">The burn-down chart starts with the first grant of {unit}.</p>
+          </div>
+        ) : (
+          <div>
+            <p>
+              <strong>Nothing available to chart</strong>
+            </p>
+            <p className="small">
+              Available {unit} was 0 from <span className="nowrap">{formatDate(history.opening.at)}</span> to <span className="nowrap">{formatDate(last?.end ?? history.opening.at)}</span>.
+            </p>
+          </div>
+        )}
+      </div>
+    );
+  }
   return (
     <figure className="chart">
       <div ref={container} data-testid="burn-down-chart" role="img" aria-label={`${props.label}: available ${unit} over time${last ? `, ${last.available} at ${formatTime(last.end)}` : ''}`} />

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { isPositive, roundForReading, sumAmounts } from './amounts.ts';
+import { isPositive, isZero, roundForReading, sumAmounts } from './amounts.ts';
 import { unwrap, type Client } from './api.ts';
 import { BurnDownChart } from './burn-down-chart.tsx';
 import { DAY_MS, formatDate, relative } from './format.ts';
@@ -123,7 +123,18 @@ export function GrantsTable(props: { grants: Grant[]; now: number; actions?: (gr
                   <StatusBadge status={grant.status} />
                 </td>
                 <td data-label="Remaining" className="num">
-                  <Amount value={grant.available} unit={grant.unit} />
+                  {/* One item in the phone's stacked row; what holds keep of the grant is not remaining, but not gone either. */}
+                  <span>
+                    <Amount value={grant.available} unit={grant.unit} />
+                    {isZero(grant.held) ? null : (
+                      <>
+                        <br />
+                        <small className="muted" data-testid="grant-held">
+                          held {grant.held}
+                        </small>
+                      </>
+                    )}
+                  </span>
                 </td>
                 <td data-label="Granted" className="num">
                   <Amount value={grant.amount} unit={grant.unit} />

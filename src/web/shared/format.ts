@@ -21,7 +21,7 @@ export function relative(iso: string, now: number): string {
 export const DAY_MS = 86_400_000;
 
 /**
- * The start of the UTC month `now` falls in, as a datetime-local value (UTC, to the minute);
+ * The start of the UTC month `now` falls in, as a URL keeps a minute ("2026-12-01T00:00", UTC);
  * the month before when `now` is within that month's first minute, so a period from it to
  * now is never empty (a report's `from` must be before its `to`).
  */

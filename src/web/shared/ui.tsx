@@ -107,8 +107,12 @@ export function Pager(props: { page: number; hasMore: boolean; previous: () => v
  */
 export const DECIMAL_INPUT = { inputMode: 'decimal', required: true, pattern: '^-?\\d+(\\.\\d+)?$', title: 'a number such as 12.50' } as const;
 
-/** What is wrong with the form's first invalid field, named by its label; null if nothing. */
-function invalidField(form: HTMLFormElement): { field: HTMLInputElement; message: string } | null {
+/**
+ * What is wrong with the form's first invalid field, named by its label; null if nothing. Checking the form tells
+ * each invalid field (its `invalid` event), so a field that writes its own error under it (UtcMinuteField) does.
+ */
+export function invalidField(form: HTMLFormElement): { field: HTMLInputElement; message: string } | null {
+  if (form.checkValidity()) return null;
   const field = form.querySelector<HTMLInputElement>(':invalid');
   if (!field) return null;
   const label = field.labels?.[0]?.textContent ?? field.name;
@@ -120,11 +124,18 @@ function invalidField(form: HTMLFormElement): { field: HTMLInputElement; message
  * An action behind a confirmation dialog. The idempotency key is made when the
  * dialog opens and sent with every submit of it, so a double click or a retry
  * books once. The API's error is shown as it is, and the dialog stays open;
- * so is a field the browser finds invalid, named by its label, before anything is sent.
+ * so is a field the browser finds invalid, named by its label (or, for a field
+ * that writes its own error, under it), before anything is sent.
  */
 export function ActionDialog<Result>(props: {
   label: string;
   title: string;
+  /**
+   * The ID the action is on, shown under the title on a line of its own: monospace, never broken inside (on a
+   * phone a long ID would otherwise wrap mid-ID), cut with an ellipsis only if wider than the dialog, with the
+   * whole ID in its tooltip and selected whole by one click, to copy.
+   */
+  subject?: string;
   confirmLabel: string;
   tone?: 'danger' | 'primary';
   buttonClass?: string;
@@ -161,7 +172,8 @@ export function ActionDialog<Result>(props: {
     event.preventDefault();
     const invalid = invalidField(event.currentTarget);
     if (invalid) {
-      setError(new Error(invalid.message));
+      // A field that writes its own error under it (UtcMinuteField) is not named a second time above the buttons.
+      setError(invalid.field.hasAttribute('data-own-error') ? null : new Error(invalid.message));
       invalid.field.focus();
       return;
     }
@@ -184,7 +196,17 @@ export function ActionDialog<Result>(props: {
       </button>
       <dialog ref={dialog} aria-labelledby={titleId} className="dialog" onClose={reloadAfterRefusal}>
         <form ref={form} method="dialog" onSubmit={submit} noValidate>
-          <h3 id={titleId}>{props.title}</h3>
+          <h3 id={titleId}>
+            {props.title}
+            {props.subject ? (
+              <>
+                {' '}
+                <code className="dialog-subject" title={props.subject}>
+                  {props.subject}
+                </code>
+              </>
+            ) : null}
+          </h3>
           {props.children}
           <ErrorNotice error={error} />
           <div className="dialog-actions">
