@@ -152,6 +152,7 @@ describe('console and portal in a real browser, against the real serve command',
     assert.equal(await page.getByTestId('available-ai_credits').locator('.amount-value').textContent(), '0');
     assert.match((await empty.textContent()) ?? '', /^No balance history yet/);
     assert.equal(await page.getByTestId('burn-down-chart').count(), 0, 'no chart of a flat 0');
+    assert.equal(await page.getByTestId('burn-rate').textContent(), 'no usage measured yet', 'no burn rate of 0 measured over one day');
     await shootBoth(page, 'customer-empty');
 
     // A grant awaiting payment has nothing available either: the period is named instead of drawn.

@@ -16,16 +16,16 @@ function axisMark(value: number): string {
 }
 /**
  * The time axis's marks: uPlot's own (a rollover line under the first mark of each day or year), but hours on the
- * 24-hour clock, like every time on these pages (uPlot's default is 9am, 12pm). Rows: the smallest step in seconds,
+ * 24-hour clock and days as 'Dec 8' (uPlot's defaults are 9am, 12pm and 12/8, read either way round). Rows: the smallest step in seconds,
  * the mark, then what goes under it when the year, month, day, hour, minute or second rolls over; 1: both shown.
  */
 const TIME_MARKS: uPlot.Axis.TimeValuesConfig = [
   [365 * 86_400, '{YYYY}', null, null, null, null, null, null, 1],
   [28 * 86_400, '{MMM}', '\n{YYYY}', null, null, null, null, null, 1],
-  [86_400, '{M}/{D}', '\n{YYYY}', null, null, null, null, null, 1],
-  [3_600, '{HH}:{mm}', '\n{M}/{D}/{YY}', null, '\n{M}/{D}', null, null, null, 1],
-  [60, '{HH}:{mm}', '\n{M}/{D}/{YY}', null, '\n{M}/{D}', null, null, null, 1],
-  [1, ':{ss}', '\n{M}/{D}/{YY} {HH}:{mm}', null, '\n{M}/{D} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
+  [86_400, '{MMM} {D}', '\n{YYYY}', null, null, null, null, null, 1],
+  [3_600, '{HH}:{mm}', '\n{MMM} {D} {YYYY}', null, '\n{MMM} {D}', null, null, null, 1],
+  [60, '{HH}:{mm}', '\n{MMM} {D} {YYYY}', null, '\n{MMM} {D}', null, null, null, 1],
+  [1, ':{ss}', '\n{MMM} {D} {YYYY} {HH}:{mm}', null, '\n{MMM} {D} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
 ];
 let measuring: CanvasRenderingContext2D | null = null;
 /** The y axis's width: its longest mark, the tick and the gap, so no mark is cut off at the left. */

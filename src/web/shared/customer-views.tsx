@@ -68,10 +68,17 @@ export function WalletOverview(props: { client: Client; customerId: string; unit
             <span data-testid="depletes-at">{runsOut(runway.data.depletesAt, balance.data?.available, now)}</span>
           ) : null}
           {runway.data ? (
-            <small className="muted">
-              burning about {roundForReading(runway.data.burnRate.perDay, 2)} {unit}/day, measured <span className="nowrap">{formatDate(runway.data.burnRate.windowStart)}</span> to{' '}
-              <span className="nowrap">{formatDate(runway.data.burnRate.windowEnd)}</span>
-            </small>
+            // A rate of 0 over a window of one day is no measurement at all: say so instead of quoting it.
+            isZero(runway.data.burnRate.perDay) && formatDate(runway.data.burnRate.windowStart) === formatDate(runway.data.burnRate.windowEnd) ? (
+              <small className="muted" data-testid="burn-rate">
+                no usage measured yet
+              </small>
+            ) : (
+              <small className="muted" data-testid="burn-rate">
+                burning about {roundForReading(runway.data.burnRate.perDay, 2)} {unit}/day, measured <span className="nowrap">{formatDate(runway.data.burnRate.windowStart)}</span> to{' '}
+                <span className="nowrap">{formatDate(runway.data.burnRate.windowEnd)}</span>
+              </small>
+            )
           ) : null}
         </div>
         <div className="figure">
