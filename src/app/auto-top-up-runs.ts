@@ -28,7 +28,8 @@ export function declineBackoff(declines: number): number {
  * by a debit's transaction, balance-alerts.ts) are claimed with a lease under
  * SKIP LOCKED, then each one:
  * 1. checks the monthly limit (over it: skipped, paused to next month);
- * 2. opens its purchase (idempotent on the top-up's ID, so a retry finds it);
+ * 2. opens its purchase (idempotent on the top-up's ID, so a retry finds it),
+ *    with `auto_top_up.processing` in the same transaction;
  * 3. charges the saved payment method (idempotency key = the top-up's ID, so a
  *    retry after a crash is the same charge);
  * 4. completes the purchase (grant active, invoice paid) or fails it (grant
@@ -86,7 +87,13 @@ async function runTopUp(dependencies: AppDependencies, topUpId: string): Promise
       currency: topUp.currency,
       provider,
       idempotency: { key: `auto-top-up:${topUp.id}`, fingerprint: fingerprintOf('auto-top-up', topUp.id) },
-      also: (repository, purchase) => repository.autoTopUps.setPurchase(topUp.id, purchase.id),
+      // The purchase is open and the charge is next: the top-up is processing until finish() ends it, which a
+      // provider error or a crash can delay by lease periods (MAX_TOP_UP_RUNS). Written once, with the purchase.
+      also: async (repository, purchase) => {
+        await repository.autoTopUps.setPurchase(topUp.id, purchase.id);
+        const data = topUpEventData(topUp.id, purchase, purchase.id, null);
+        await appendEvents(dependencies, repository, { environmentId: topUp.environmentId, at: purchase.createdAt, events: [{ type: 'auto_top_up.processing', data }] });
+      },
     });
     purchaseId = (outcome.body as { id: string }).id;
   }
@@ -135,19 +142,21 @@ async function finish(
         updatedAt: at,
       });
     }
-    // The wallet as auto_top_up.requested names it (balance-alerts.ts): a receiver needs no second read to know whose credits.
-    const data = {
-      autoTopUpId: topUp.id,
-      walletId: wallet.id,
-      customerId: wallet.customerId,
-      unit: wallet.unit,
-      walletKey: shownWalletKey(wallet.walletKey),
-      purchaseId: topUp.purchaseId,
-      reason: input.reason,
-    };
+    const data = topUpEventData(topUp.id, { walletId: wallet.id, customerId: wallet.customerId, unit: wallet.unit, walletKey: wallet.walletKey }, topUp.purchaseId, input.reason);
     await appendEvents(dependencies, repository, { environmentId: topUp.environmentId, at, events: [{ type: `auto_top_up.${input.status}`, data }] });
     return true;
   });
+}
+
+/** The data of auto_top_up.processing and of the events that end a top-up: one shape for all of them. */
+function topUpEventData(
+  autoTopUpId: string,
+  wallet: { walletId: string; customerId: string; unit: string; walletKey: string },
+  purchaseId: string | null,
+  reason: string | null,
+): Record<string, unknown> {
+  // The wallet as auto_top_up.requested names it (balance-alerts.ts): a receiver needs no second read to know whose credits.
+  return { autoTopUpId, walletId: wallet.walletId, customerId: wallet.customerId, unit: wallet.unit, walletKey: shownWalletKey(wallet.walletKey), purchaseId, reason };
 }
 
 /**

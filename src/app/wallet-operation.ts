@@ -192,6 +192,8 @@ async function lockWallet(
   // Another transaction creating it too makes this INSERT a unique violation, and the store runs this one again (it then finds it).
   if (operation.createsCustomer && !(await repository.accounts.getCustomer(environmentId, customerId))) {
     await repository.accounts.insertCustomer({ id: customerId, environmentId, externalId: null, name: null, email: null, metadata: {}, createdAt: now });
+    // A write of its own, audited as every customer creation is (idempotent-write.ts): the log names the customer too.
+    await recordAudit(dependencies, repository, operation.context, customerId);
   }
   await repository.wallets.insert(emptyWallet(dependencies, operation.address, now));
   // Another node may have inserted it first; either way, lock the row that now exists.

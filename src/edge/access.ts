@@ -4,7 +4,7 @@ import type { AppDependencies } from '../app/dependencies.ts';
 import type { Scope } from '../app/scopes.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { refuseUnsafeText } from './unsafe-text.ts';
-import { refuseUndecodableEscapes } from './utf8-text.ts';
+import { refuseBadQueryEscapes } from './utf8-text.ts';
 
 /**
  * What every authenticated surface of a node shares (the native API, each
@@ -46,7 +46,8 @@ export function readOrWrite(method: string, write: Scope | undefined): Scope | u
  *   no rule covers stops the server from starting, so no route is ever
  *   reachable without a scope check;
  * - no NUL or unpaired surrogate anywhere in the path, query or body (unsafe-text.ts), and no percent escape
- *   in the query that does not decode as UTF-8 (utf8-text.ts; bodies are checked by their parsers).
+ *   in the query that is malformed or does not decode as UTF-8 (utf8-text.ts; bodies are checked by their parsers).
+ *   Here, not in a `querystringParser`: the router calls that before any hook, where a throw is no request's error.
  */
 export function installEdgeChecks(server: FastifyInstance, surface: string, scopeOf: ScopeRule): void {
   server.addHook('onRoute', (route) => {
@@ -63,7 +64,7 @@ export function installEdgeChecks(server: FastifyInstance, surface: string, scop
     const url = request.raw.url ?? '';
     const queryStart = url.indexOf('?');
     // Most queries hold no escape: only those are copied and checked.
-    if (queryStart !== -1 && url.includes('%', queryStart)) refuseUndecodableEscapes(url.slice(queryStart + 1), 'query');
+    if (queryStart !== -1 && url.includes('%', queryStart)) refuseBadQueryEscapes(url.slice(queryStart + 1));
     refuseUnsafeText(request.query, 'query');
     refuseUnsafeText(request.body, 'body');
     done();

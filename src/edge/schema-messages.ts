@@ -13,6 +13,7 @@ export interface AllowedSchema {
   minLength?: number;
   maxLength?: number;
   anyOf?: AllowedSchema[];
+  properties?: Record<string, unknown>;
 }
 
 /** What Ajv reports for one failed check (with `verbose`, the schema that failed and the value too). */
@@ -40,8 +41,14 @@ export function violationError(violations: readonly SchemaViolation[], context: 
   if (first.keyword === 'required') path.push(String(first.params.missingProperty));
   if (first.keyword === 'additionalProperties') path.push(String(first.params.additionalProperty));
   const param = path.join('.') || (context ?? 'body');
-  const message = first.keyword === 'additionalProperties' ? `Unknown parameter '${param}'.` : `'${param}' ${expectation(violations, first, param, context)}`;
+  const message = first.keyword === 'additionalProperties' ? unknownParameter(first, param, context) : `'${param}' ${expectation(violations, first, param, context)}`;
   return new CreditbookError('validation_error', message, { param });
+}
+
+/** A query that a route takes none of says so: the caller may have meant the parameter for the body. */
+function unknownParameter(violation: SchemaViolation, param: string, context: string | undefined): string {
+  const takesNone = context === 'querystring' && Object.keys(violation.parentSchema?.properties ?? {}).length === 0;
+  return takesNone ? `Unknown parameter '${param}': this route takes no query parameters.` : `Unknown parameter '${param}'.`;
 }
 
 function expectation(violations: readonly SchemaViolation[], first: SchemaViolation, param: string, context: string | undefined): string {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CreditbookError } from '../domain/errors.ts';
-import { formBodyNotUtf8, refuseUndecodableEscapes, utf8BodyText } from './utf8-text.ts';
+import { formBodyNotUtf8, refuseBadQueryEscapes, refuseUndecodableEscapes, utf8BodyText } from './utf8-text.ts';
 
 const refusedNaming = (param: string) => (error: unknown) => error instanceof CreditbookError && error.code === 'validation_error' && error.param === param;
 
@@ -22,5 +22,22 @@ describe('refuseUndecodableEscapes', () => {
 
   it('leaves alone text without escapes, escapes that decode, and a lone % that escapes nothing', () => {
     for (const text of ['', 'a=1&b=2', 'name=caf%C3%A9&x=%F0%9F%98%80', 'discount=100%', 'a=%2', 'q=a+b%20c']) refuseUndecodableEscapes(text, 'query');
+  });
+});
+
+describe('refuseBadQueryEscapes', () => {
+  const refused = (param: string, message: RegExp) => (error: unknown) => refusedNaming(param)(error) && message.test((error as Error).message);
+
+  it("refuses a '%' that escapes nothing, naming the parameter, or the query when the name itself is broken", () => {
+    assert.throws(() => refuseBadQueryEscapes('limit=%ZZ'), refused('limit', /'limit' holds '%ZZ', which is not a percent escape/));
+    assert.throws(() => refuseBadQueryEscapes('unit=u&customerId=a%ZZb'), refused('customerId', /'%ZZ'/));
+    assert.throws(() => refuseBadQueryEscapes('search=100%'), refused('search', /holds '%'/));
+    assert.throws(() => refuseBadQueryEscapes('a=%2'), refused('a', /holds '%2'/));
+    assert.throws(() => refuseBadQueryEscapes('%ZZ=1'), refused('query', /^The query holds '%ZZ'/));
+  });
+
+  it('still refuses escapes that are not UTF-8, and takes every escape that decodes', () => {
+    assert.throws(() => refuseBadQueryEscapes('search=caf%E9'), refused('search', /not UTF-8/));
+    for (const text of ['', 'a=1&b=2', 'name=caf%C3%A9&x=%F0%9F%98%80', 'discount=100%25', 'q=a+b%20c', 'm%5Bk%5D=%2f']) refuseBadQueryEscapes(text);
   });
 });

@@ -44,6 +44,27 @@ export function refuseUndecodableEscapes(text: string, where: 'query' | 'body'):
   }
 }
 
+/** A '%' that starts no escape, not being followed by two hex digits (`%ZZ`, `100%`, `%2`). */
+const BROKEN_ESCAPE = /%(?![0-9a-f]{2})/i;
+
+/**
+ * Refuses a query string holding a '%' that escapes nothing (`?limit=%ZZ`) or escapes that are not UTF-8, naming the
+ * parameter. Node's parser keeps such a '%' as text, so `%ZZ` would reach validation, or a filter, as the literal
+ * '%ZZ'; every URL API sends '%' itself as %25, so a bare one is a client's mistake, not data. Form bodies keep
+ * the parsers' leniency (refuseUndecodableEscapes alone): a dialect's body is its vendor's client's to shape.
+ */
+export function refuseBadQueryEscapes(query: string): void {
+  for (const field of query.split('&')) {
+    const broken = BROKEN_ESCAPE.exec(field);
+    if (!broken) continue;
+    const escape = field.slice(broken.index, broken.index + 3);
+    const name = decodedName(field.split('=', 1)[0]!);
+    const where = name === undefined ? 'The query' : `The query parameter '${name}'`;
+    throw validationError(name ?? 'query', `${where} holds '${escape}', which is not a percent escape: '%' must be followed by two hexadecimal digits (send '%' itself as %25).`);
+  }
+  refuseUndecodableEscapes(query, 'query');
+}
+
 /** A field's name as the parsers decode it, or undefined when the name itself does not decode. */
 function decodedName(raw: string): string | undefined {
   try {

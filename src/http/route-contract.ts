@@ -117,6 +117,13 @@ export function streamedBody(options: { description: string; mediaTypes: Record<
   return { description: options.description, content, headers: options.headers ?? {} } as unknown as TSchema;
 }
 
+/**
+ * The query of a route that takes none: any parameter is a 400 naming it, as an unknown one is on the routes that
+ * take some, rather than ignored (a typo'd filter would otherwise answer as if it had been applied). One object for
+ * every such route, so it compiles once.
+ */
+const NoQuery = Type.Object({}, { additionalProperties: false });
+
 export function routeSchema(contract: RouteContract): FastifySchema {
   const response: Record<number, unknown> = {};
   for (const [status, schema] of Object.entries(contract.success)) {
@@ -130,7 +137,7 @@ export function routeSchema(contract: RouteContract): FastifySchema {
     ...(contract.description !== undefined ? { description: contract.description } : {}),
     tags: contract.tags,
     ...(contract.params ? { params: contract.params } : {}),
-    ...(contract.querystring ? { querystring: contract.querystring } : {}),
+    querystring: contract.querystring ?? NoQuery,
     ...(contract.body ? { body: contract.body } : {}),
     ...(contract.idempotent ? { headers: IdempotencyHeaders } : {}),
     response,

@@ -64,6 +64,23 @@ for (const store of ['sqlite', 'postgres'] as const) {
       assert.deepEqual(customers.body.data, [], 'nothing was stored');
     });
 
+    it("a '%' in a query that escapes nothing is a 400 in the surface's own shape, naming the parameter", async () => {
+      const reads: Record<Surface, { path: string; param: string }> = {
+        native: { path: '/v1/grants?customerId=%ZZ', param: 'customerId' },
+        stripe: { path: '/v1/billing/credit_grants?customer=%ZZ', param: 'customer' },
+        chargebee: { path: '/api/v2/credit_units?limit=%ZZ', param: 'limit' },
+        stigg: { path: '/api/v1/credits/grants?customerId=%ZZ&currencyId=credits', param: 'customerId' },
+        paygentic: { path: '/v1/entitlements/ent_1/grants?limit=%ZZ', param: 'limit' },
+      };
+      for (const surface of surfaces) {
+        const { path, param } = reads[surface];
+        const response = await served.send(surface, { method: 'GET', path });
+        expectRefused(surface, response, 400, new RegExp(`'${param}' holds '%ZZ', which is not a percent escape`));
+        if (surface === 'native' || surface === 'stripe') assert.equal(response.body.error.param, param);
+        if (surface === 'chargebee') assert.equal(response.body.param, param);
+      }
+    });
+
     it('an unpaired surrogate in a JSON string is a 400 on every JSON surface, and nothing is stored', async () => {
       const fields: Partial<Record<Surface, { path: string; field: string }>> = {
         native: { path: '/v1/customers', field: 'name' },

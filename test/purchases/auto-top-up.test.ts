@@ -121,6 +121,28 @@ describe('auto top-up', () => {
     assert.equal((await api.balance(wallet)).available, '29');
   });
 
+  it('writes auto_top_up.processing once its purchase is open and the charge is next, to the list and to an endpoint subscribed to it', async () => {
+    await api.dependencies.webhooks.fanOut(); // earlier tests' events go to nobody
+    const endpoint = expectStatus(await api.post('/v1/webhook-endpoints', { url: 'https://example.com/top-ups', eventTypes: ['auto_top_up.processing'] }), 201);
+    const { wallet } = await walletWithAutoTopUp({ testCard: 'declines', grant: '60' });
+    await api.debit({ ...wallet, amount: '20' });
+    assert.equal(await runAutoTopUps(api.dependencies), 1);
+    const [topUp] = await topUpsOf(wallet);
+    const events = (expectStatus(await api.get(`/v1/events?type=auto_top_up.*&customerId=${wallet.customerId}&limit=100`), 200).data as Json[]).reverse();
+    assert.deepEqual(events.map((event) => event.type), ['auto_top_up.requested', 'auto_top_up.processing', 'auto_top_up.declined']);
+    const [, processing, declined] = events;
+    // The shape of the event that ends the top-up, with its purchase and no reason yet.
+    assert.deepEqual(processing.data, { ...declined.data, reason: null });
+    assert.deepEqual(
+      { autoTopUpId: processing.data.autoTopUpId, customerId: processing.data.customerId, unit: processing.data.unit, walletKey: processing.data.walletKey, purchaseId: processing.data.purchaseId },
+      { autoTopUpId: topUp.id, customerId: wallet.customerId, unit: wallet.unit, walletKey: null, purchaseId: topUp.purchaseId },
+    );
+    await api.dependencies.webhooks.fanOut();
+    const deliveries = expectStatus(await api.get(`/v1/webhook-endpoints/${endpoint.id}/deliveries?limit=100`), 200).data as Json[];
+    assert.deepEqual(deliveries.map((delivery) => [delivery.eventType, delivery.eventId]), [['auto_top_up.processing', processing.id]]);
+    expectStatus(await api.request({ method: 'DELETE', url: `/v1/webhook-endpoints/${endpoint.id}` }), 200);
+  });
+
   it('stops at the monthly limit until the next month', async () => {
     const { wallet } = await walletWithAutoTopUp({ testCard: 'succeeds', grant: '60', autoTopUp: { monthlyLimit: '15.00' } });
     const now = await api.now();
@@ -131,6 +153,7 @@ describe('auto top-up', () => {
     const [skipped, succeeded] = await topUpsOf(wallet);
     assert.deepEqual([succeeded.status, skipped.status, skipped.reason], ['succeeded', 'skipped', 'monthly_limit_reached']);
     assert.equal(skipped.purchaseId, null, 'nothing was bought or charged');
+    assert.equal(await eventCount('auto_top_up.processing', wallet.customerId), 1, 'only the top-up that charged was processing');
     const nextMonth = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth() + 1, 1);
     assert.equal((await settingsOf(wallet)).autoTopUpState.pausedUntil, iso(nextMonth));
     await api.debit({ ...wallet, amount: '1' });

@@ -81,6 +81,20 @@ describe('stigg dialect: credit grants', () => {
     const customer = await nativeOk(server, 'GET', '/v1/customers/customer-123');
     assert.equal(customer.id, 'customer-123');
     assert.equal((await server.native('GET', '/v1/customers?limit=100')).body.data.length, customersBefore + 1);
+    // Its creation is audited as a write of its own, in the grant's transaction: same request, same operation.
+    const auditOf = async (objectId: string) => (await nativeOk(server, 'GET', `/v1/audit-log?objectId=${objectId}`)).data as Json[];
+    const [customerRow, ...moreCustomerRows] = await auditOf('customer-123');
+    const [grantRow] = await auditOf(grant.id);
+    assert.deepEqual(moreCustomerRows, []);
+    assert.deepEqual(
+      { requestId: customerRow?.requestId, operation: customerRow?.operation, apiKeyId: customerRow?.apiKeyId },
+      { requestId: grantRow.requestId, operation: grantRow.operation, apiKeyId: grantRow.apiKeyId },
+    );
+    assert.match(grantRow.operation, /^stigg:POST .*\/api\/v1\/credits\/grants$/);
+    // A later grant to the same customer creates nothing, so audits only itself.
+    const second = await createGrant({});
+    assert.equal((await auditOf('customer-123')).length, 1);
+    assert.equal((await auditOf(second.id)).length, 1);
     const native = await nativeOk(server, 'GET', `/v1/grants/${grant.id}`);
     assert.equal(native.amount, '1000');
     assert.equal(native.category, 'promotional');
