@@ -6,6 +6,7 @@ import type { CustomerRecord, GrantRecord, Metadata, Page, PageRequest, UnitReco
 import { recordAudit } from './audit-log.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { idempotentWrite } from './idempotent-write.ts';
+import { pageInIdWindows } from './list-windows.ts';
 import type { IdempotencyRequest, Outcome, Presented } from './idempotency.ts';
 import { resolveWallet, type WalletReference } from './wallet-address.ts';
 import { runWalletOperation } from './wallet-operation.ts';
@@ -141,13 +142,29 @@ export async function upsertWallet(
   });
 }
 
+/**
+ * Wallets, newest first: a customer's in one read (an index range of a few); the environment's, by unit or key or
+ * not, in windows of the primary key a turn apart (list-windows.ts), which holds every environment's wallets (one
+ * statement took 86 ms a page on SQLite for a small environment beside one of 200,000, 97 ms for a key one wallet
+ * has). A wallet's environment, unit and key never change, so whether it matches does not depend on the window's
+ * snapshot.
+ */
 export function listWallets(
   dependencies: AppDependencies,
   context: RequestContext,
   filters: { customerId?: string; unit?: string; walletKey?: string },
   page: PageRequest,
+  options: { windowRows?: number } = {},
 ): Promise<Page<WalletRecord>> {
-  return dependencies.store.read((repository) => repository.wallets.list(context.environment.id, filters, page));
+  const environmentId = context.environment.id;
+  if (filters.customerId !== undefined) return dependencies.store.read((repository) => repository.wallets.list(environmentId, filters, page));
+  return pageInIdWindows(
+    dependencies,
+    page,
+    (repository, id) => repository.wallets.getById(environmentId, id, { lock: false }),
+    (repository, input) => repository.wallets.listWindow(environmentId, filters, input),
+    options,
+  );
 }
 
 /** The wallet at an address of the caller's environment, if it exists. */

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { validationError } from '../domain/errors.ts';
 import type { DebitRecord, Page, PageRequest, WalletRecord } from '../store/records.ts';
-import type { DebitFilters } from '../store/repository/hold-and-debit-queries.ts';
+import type { DebitFilters } from '../store/repository/debit-queries.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import type { AppDependencies } from './dependencies.ts';
 import { nextSlice, SLICE_SEQUENCES } from './sequence-slices.ts';

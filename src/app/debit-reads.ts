@@ -1,9 +1,9 @@
-import { notFound, validationError } from '../domain/errors.ts';
+import { notFound } from '../domain/errors.ts';
 import type { DebitRecord, Page, PageRequest } from '../store/records.ts';
-import type { DebitFilters } from '../store/repository/hold-and-debit-queries.ts';
+import type { DebitFilters } from '../store/repository/debit-queries.ts';
 import { listCustomerDebits } from './customer-debits.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
-import { pageInWindows } from './list-windows.ts';
+import { pageInIdWindows } from './list-windows.ts';
 
 /** Debits are written once and never change, so reading one needs no projection. */
 export async function getDebit(dependencies: AppDependencies, context: RequestContext, debitId: string): Promise<DebitRecord> {
@@ -13,18 +13,21 @@ export async function getDebit(dependencies: AppDependencies, context: RequestCo
 }
 
 /**
- * The environment's debits, newest first; a customer's are read through its wallets (customer-debits.ts). With a
- * filter (`unit`, `walletKey`, `feature`, `holdId`: no index serves one), in windows of the primary key a turn
- * apart (list-windows.ts); without, one read of it.
+ * The environment's debits, newest first; a customer's are read through its wallets (customer-debits.ts). Any other
+ * list, filtered (`unit`, `walletKey`, `feature`, `holdId`) or not, is read in windows of the primary key a turn
+ * apart (list-windows.ts): no index serves a filter, and the key is every environment's, so even the whole list of a
+ * small environment beside a large one walked the large one's debits (21 ms at 200,000, on SQLite). An index by environment
+ * would serve the unfiltered list, but every debit would write it.
  */
 export async function listDebits(dependencies: AppDependencies, context: RequestContext, filters: DebitFilters, page: PageRequest, options: { windowRows?: number } = {}): Promise<Page<DebitRecord>> {
   const { customerId, ...rest } = filters;
   const environmentId = context.environment.id;
   if (customerId !== undefined) return listCustomerDebits(dependencies, environmentId, customerId, rest, page);
-  if (Object.values(rest).every((value) => value === undefined)) return dependencies.store.read((repository) => repository.debits.list(environmentId, rest, page));
-  const cursor = page.startingAfter;
-  if (cursor !== null && !(await dependencies.store.read((repository) => repository.debits.get(environmentId, cursor)))) {
-    throw validationError('startingAfter', `No object with id '${cursor}' to start after.`);
-  }
-  return pageInWindows(dependencies, cursor, page, (repository, input) => repository.debits.listWindow(environmentId, rest, input), options);
+  return pageInIdWindows(
+    dependencies,
+    page,
+    (repository, id) => repository.debits.get(environmentId, id),
+    (repository, input) => repository.debits.listWindow(environmentId, rest, input),
+    options,
+  );
 }

@@ -1,10 +1,9 @@
-import { validationError } from '../domain/errors.ts';
 import type { EventRecord, Page, PageRequest } from '../store/records.ts';
 import type { EventFilters } from '../store/repository/event-queries.ts';
 import type { AppDependencies, RequestContext } from './dependencies.ts';
 import { listCustomerEvents } from './customer-events.ts';
 import { requireEventTypePattern } from './event-types.ts';
-import { pageInWindows } from './list-windows.ts';
+import { pageInIdWindows } from './list-windows.ts';
 
 /**
  * The environment's events (the outbox webhooks are made from), newest first, by
@@ -18,11 +17,13 @@ export async function listEvents(dependencies: AppDependencies, context: Request
   const { customerId } = checked;
   const environmentId = context.environment.id;
   if (customerId !== undefined) return listCustomerEvents(dependencies, environmentId, Object.assign({}, checked, { customerId }), page);
-  if (checked.type === undefined) return dependencies.store.read((repository) => repository.events.list(environmentId, checked, page));
-  // No index serves a type: the primary key in windows a turn apart (list-windows.ts).
-  const cursor = page.startingAfter;
-  if (cursor !== null && !(await dependencies.store.read((repository) => repository.events.has(environmentId, cursor)))) {
-    throw validationError('startingAfter', `No object with id '${cursor}' to start after.`);
-  }
-  return pageInWindows(dependencies, cursor, page, (repository, input) => repository.events.listWindow(environmentId, checked, input), options);
+  // Any other list, by type or not, in windows of the primary key a turn apart (list-windows.ts): no index serves a
+  // type, and the key is every environment's (an index by environment would cost every debit's event a write).
+  return pageInIdWindows(
+    dependencies,
+    page,
+    (repository, id) => repository.events.has(environmentId, id),
+    (repository, input) => repository.events.listWindow(environmentId, checked, input),
+    options,
+  );
 }

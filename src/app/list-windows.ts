@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { validationError } from '../domain/errors.ts';
 import type { Page, PageRequest } from '../store/records.ts';
 import type { Repository } from '../store/repository/repository.ts';
 import type { AppDependencies } from './dependencies.ts';
@@ -27,7 +28,10 @@ export type ReadWindow<Row, Key> = (
  * committed during the walk is listed if its place is in a window not yet read. Ledger entries, debits and events
  * are only ever appended, so every row that existed when the walk began is read exactly as it was, and one
  * written meanwhile behind the walk is missed exactly as it would be had it been written just after this page
- * (by the next page too, whose cursor is beyond its place).
+ * (by the next page too, whose cursor is beyond its place). Only where the store's reads block the event loop
+ * (`readsBlockEventLoop`: SQLite): PostgreSQL's list is one statement, as a window with no bound, which its
+ * planner serves from the table's statistics (a small environment's holds, audit log, credit notes or wallets
+ * in under a millisecond, against 100–220 ms walked in windows of four round trips each).
  */
 export async function pageInWindows<Row, Key>(
   dependencies: AppDependencies,
@@ -36,7 +40,8 @@ export async function pageInWindows<Row, Key>(
   readWindow: ReadWindow<Row, Key>,
   options: { windowRows?: number | undefined } = {},
 ): Promise<Page<Row>> {
-  const window = options.windowRows ?? WINDOW_ROWS;
+  // Where reads leave the event loop free (PostgreSQL), one unbounded window: the list's one statement.
+  const window = options.windowRows ?? (dependencies.store.capabilities.readsBlockEventLoop ? WINDOW_ROWS : Number.POSITIVE_INFINITY);
   const descending = page.order !== 'asc';
   const wanted = page.limit + 1;
   const found: Row[] = [];
@@ -49,4 +54,23 @@ export async function pageInWindows<Row, Key>(
     after = reached;
   }
   return { data: found.slice(0, page.limit), hasMore: found.length > page.limit };
+}
+
+/**
+ * pageInWindows along an order of IDs (a primary key, or an index of `(…, id)`), from the page's cursor. The cursor
+ * must be an object of the list's environment (`exists`): a window starts beyond any ID, so an unknown one would
+ * otherwise list from wherever it sorts; one statement (`fetchPage`) answers a validation error, and so does this.
+ */
+export async function pageInIdWindows<Row>(
+  dependencies: AppDependencies,
+  page: PageRequest,
+  exists: (repository: Repository, id: string) => Promise<unknown>,
+  readWindow: ReadWindow<Row, string>,
+  options: { windowRows?: number | undefined } = {},
+): Promise<Page<Row>> {
+  const cursor = page.startingAfter;
+  if (cursor !== null && !(await dependencies.store.read((repository) => exists(repository, cursor)))) {
+    throw validationError('startingAfter', `No object with id '${cursor}' to start after.`);
+  }
+  return pageInWindows(dependencies, cursor, page, readWindow, options);
 }

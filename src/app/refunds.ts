@@ -6,6 +6,7 @@ import type { CreditNoteRecord, PurchaseRecord } from '../store/payment-records.
 import type { Page, PageRequest } from '../store/records.ts';
 import { currentTime, type AppDependencies, type RequestContext } from './dependencies.ts';
 import { idempotencyIn, type IdempotencyRequest } from './idempotency.ts';
+import { pageInIdWindows } from './list-windows.ts';
 import { purchaseEventData } from './purchases.ts';
 import { getPurchase } from './purchases-reads.ts';
 import { resolveWallet } from './wallet-address.ts';
@@ -177,6 +178,26 @@ export async function getCreditNote(dependencies: AppDependencies, context: Requ
   return note;
 }
 
-export function listCreditNotes(dependencies: AppDependencies, context: RequestContext, filters: { purchaseId?: string }, page: PageRequest): Promise<Page<CreditNoteRecord>> {
-  return dependencies.store.read((repository) => repository.creditNotes.list(context.environment.id, filters, page));
+/**
+ * Credit notes, newest first: a purchase's in one read (an index range of a few); the environment's in windows of
+ * the primary key a turn apart (list-windows.ts), which holds every environment's notes (25 ms a page for a small
+ * environment beside one of 200,000, in one statement on SQLite). A note's status changes once; each window is its own
+ * snapshot, and a note's place, its ID, never moves.
+ */
+export function listCreditNotes(
+  dependencies: AppDependencies,
+  context: RequestContext,
+  filters: { purchaseId?: string },
+  page: PageRequest,
+  options: { windowRows?: number } = {},
+): Promise<Page<CreditNoteRecord>> {
+  const environmentId = context.environment.id;
+  if (filters.purchaseId !== undefined) return dependencies.store.read((repository) => repository.creditNotes.list(environmentId, filters, page));
+  return pageInIdWindows(
+    dependencies,
+    page,
+    (repository, id) => repository.creditNotes.get(environmentId, id),
+    (repository, input) => repository.creditNotes.listWindow(environmentId, {}, input),
+    options,
+  );
 }

@@ -25,4 +25,10 @@ export interface StoreCapabilities {
    * batches, merged-inserts.ts): an INSERT whose VALUES hold an expression would not merge.
    */
   mergesInserts: boolean;
+  /**
+   * A read runs on the event loop's thread (better-sqlite3 is synchronous): a list whose filter no index serves is
+   * walked in windows a turn apart (app/list-windows.ts). PostgreSQL's reads wait on a socket, the loop free
+   * meanwhile, so its lists are one statement, planned with the table's statistics.
+   */
+  readsBlockEventLoop: boolean;
 }

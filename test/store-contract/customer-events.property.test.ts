@@ -128,7 +128,7 @@ forEachStore('a customer’s events through its debits (property)', (target) => 
     ], async () => {});
     const recorded: Array<{ sql: string; params: readonly unknown[] }> = [];
     const recorder: SqlExecutor = { all: async (sql, params = []) => (recorded.push({ sql, params }), []), get: async () => undefined, run: async () => 0 };
-    const capabilities: StoreCapabilities = { rowLocks: target.dialect === 'postgres', skipLocked: target.dialect === 'postgres', indexedBy: target.dialect === 'sqlite', mergesInserts: target.dialect === 'postgres' };
+    const capabilities: StoreCapabilities = { rowLocks: target.dialect === 'postgres', skipLocked: target.dialect === 'postgres', indexedBy: target.dialect === 'sqlite', mergesInserts: target.dialect === 'postgres', readsBlockEventLoop: target.dialect === 'sqlite' };
     const repository = new Repository(recorder, capabilities);
     await repository.ledger.debitsNamed({ walletId: 'wal_x', from: 1, to: 2048, descending: true, limit: 2048 });
     await repository.debits.listUnbookedOfCustomer(fixture.environment.id, fixture.customer.id, { unit: fixture.unit }, { after: 'dbt_9', before: 'dbt_0', descending: true, limit: 11 });

@@ -6,10 +6,9 @@ import { listEvents } from '../../src/app/events.ts';
 import { createGrant } from '../../src/app/grants.ts';
 import { listLedgerEntries } from '../../src/app/ledger-reads.ts';
 import type { Store } from '../../src/store/port.ts';
-import type { Page } from '../../src/store/records.ts';
-import type { Repository } from '../../src/store/repository/repository.ts';
 import { forEachStore } from '../support/stores.ts';
 import { allPages, createFixture, presentDebit, presentGrant, rejectsWith, SECOND, T0, walletOf, type Fixture } from './fixtures.ts';
+import { watched } from './list-walks.ts';
 
 /**
  * Environment-wide lists whose filter no index serves (ledger entries by type, debits by feature, events by type)
@@ -40,49 +39,6 @@ async function sparseEnvironment(store: Store): Promise<Fixture> {
     if (index % 10 === 0) await createDebit(other.dependencies, { context: other.context, input: { ...walletOf(other), amount: '1', feature: 'rare' }, present: presentDebit });
   }
   return fixture;
-}
-
-/** Counts the store's reads of one table's queries (`table`), the rows each returned, and turns of the event loop meanwhile. */
-async function watched<T>(store: Store, table: keyof Repository, work: () => Promise<T>): Promise<{ result: T; reads: number; largest: number; turns: number }> {
-  const original = store.read;
-  let reads = 0;
-  let largest = 0;
-  const count = (result: unknown) => {
-    const rows = Array.isArray(result) ? result : result && typeof result === 'object' && 'rows' in result ? (result as { rows: unknown[] }).rows : result && typeof result === 'object' && 'data' in result ? (result as Page<unknown>).data : undefined;
-    if (rows === undefined) return;
-    reads += 1;
-    largest = Math.max(largest, rows.length);
-  };
-  const queries = (target: object) =>
-    new Proxy(target, {
-      get(inner, property) {
-        const value = Reflect.get(inner, property);
-        if (typeof value !== 'function') return value;
-        return async (...args: unknown[]) => {
-          const result = await value.apply(inner, args);
-          count(result);
-          return result;
-        };
-      },
-    });
-  store.read = ((work: (repository: Repository) => Promise<unknown>) =>
-    original.call(store, (repository: Repository) =>
-      work(new Proxy(repository, { get: (target, property) => (property === table ? queries(Reflect.get(target, property) as object) : Reflect.get(target, property)) })),
-    )) as typeof store.read;
-  let turns = 0;
-  let running = true;
-  const tick = () => {
-    turns += 1;
-    if (running) setImmediate(tick);
-  };
-  setImmediate(tick);
-  try {
-    const result = await work();
-    return { result, reads, largest, turns };
-  } finally {
-    running = false;
-    store.read = original;
-  }
 }
 
 forEachStore('environment-wide lists with a filter no index serves', (target) => {

@@ -13,7 +13,7 @@ import { DEFAULT_TURN_BUDGET, type TurnBudget } from '../turn-budget.ts';
 import { isRetryable, RetryingTransactions } from './retrying-transactions.ts';
 import { readSchemaRelations, UNKNOWN_RELATIONS, type SchemaRelations } from './schema-relations.ts';
 
-const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false, mergesInserts: true };
+const capabilities: StoreCapabilities = { rowLocks: true, skipLocked: true, indexedBy: false, mergesInserts: true, readsBlockEventLoop: false };
 
 /**
  * Key of the advisory lock that serialises migrations across every node

@@ -1,7 +1,7 @@
 import type { CreditNoteRecord, CreditNoteStatus } from '../payment-records.ts';
 import type { Page, PageRequest } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { equalityFilters, fetchPage } from './pagination.ts';
+import { equalityFilters, fetchPage, idWindow } from './pagination.ts';
 import { amountColumn, placeholders, readAmount, readMinor, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
 export class CreditNoteQueries {
@@ -42,10 +42,29 @@ export class CreditNoteQueries {
     return row && mapCreditNote(row);
   }
 
+  /**
+   * The environment's credit notes, newest first, in one statement: a purchase's are a range of
+   * `credit_notes_purchase` (a few); any other list walks the primary key through every environment's notes until a
+   * page matches, so app/refunds.ts reads those in windows (`listWindow`).
+   */
   list(environmentId: string, filters: { purchaseId?: string; status?: CreditNoteStatus }, page: PageRequest): Promise<Page<CreditNoteRecord>> {
     const { where, params } = equalityFilters({ purchase_id: filters.purchaseId, status: filters.status });
     const walksKey = this.capabilities.indexedBy && filters.purchaseId === undefined;
     return fetchPage({ executor: this.executor, table: 'credit_notes', environmentId, where, params, page, map: mapCreditNote, primaryKeyIndex: walksKey ? 'sqlite_autoindex_credit_notes_1' : undefined });
+  }
+
+  /**
+   * One window of the environment's list, not by purchase: the next `window` IDs of the primary key beyond `after`
+   * (an ID, of any environment's note), of which the environment's that pass the filters, at most `limit`
+   * (fetchWindow). On SQLite the query names the key, as `list` does.
+   */
+  listWindow(
+    environmentId: string,
+    filters: { status?: CreditNoteStatus },
+    input: { after: string | null; descending: boolean; window: number; limit: number },
+  ): Promise<{ rows: CreditNoteRecord[]; reached: string | null }> {
+    const table = this.capabilities.indexedBy ? 'credit_notes INDEXED BY sqlite_autoindex_credit_notes_1' : 'credit_notes';
+    return idWindow(this.executor, table, equalityFilters({ environment_id: environmentId, status: filters.status }), input, mapCreditNote);
   }
 
   /** The refund voids booked on these grants: `<wallet id>:<sequence>` of each. */

@@ -128,10 +128,10 @@ export class EventQueries {
   }
 
   /**
-   * One window of the environment's events (`list`'s order) filtered by type, which no index serves: the next
-   * `window` IDs of the primary key beyond `after` (an ID, of any environment's event), of which those of the
-   * environment of that type or family, at most `limit` (fetchWindow). app/events.ts reads such windows a turn
-   * apart until a page is full. A customer's events are not read here (customer-events.ts).
+   * One window of the environment's events (`list`'s order), of a type or not (no index serves a type, nor the
+   * environment itself): the next `window` IDs of the primary key beyond `after` (an ID, of any environment's event),
+   * of which those of the environment (of that type or family), at most `limit` (fetchWindow). app/events.ts reads
+   * such windows a turn apart until a page is full. A customer's events are not read here (customer-events.ts).
    */
   listWindow(
     environmentId: string,

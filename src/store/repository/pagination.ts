@@ -91,10 +91,13 @@ export async function fetchWindow<T>(input: {
   }
   const far = input.farBound ?? { where: [], params: [] };
   const walked = [...span, ...far.where];
-  const end = await input.executor.get<Row>(
-    `SELECT ${input.keyColumns.join(', ')} FROM ${input.table} ${walked.length === 0 ? '' : `WHERE ${walked.join(' AND ')}`} ORDER BY ${order} LIMIT 1 OFFSET ?`,
-    [...spanParams, ...far.params, input.window - 1],
-  );
+  // An unbounded window (a store whose reads leave the event loop free) is the one statement: filter, order, limit.
+  const end = Number.isFinite(input.window)
+    ? await input.executor.get<Row>(
+        `SELECT ${input.keyColumns.join(', ')} FROM ${input.table} ${walked.length === 0 ? '' : `WHERE ${walked.join(' AND ')}`} ORDER BY ${order} LIMIT 1 OFFSET ?`,
+        [...spanParams, ...far.params, input.window - 1],
+      )
+    : undefined;
   // Every entry between the start and the window's far end meets the far bound, as that end does: the end's key replaces it.
   const where = [...span, ...(end ? [`${key} ${input.descending ? '>=' : '<='} ${tuple}`] : far.where), ...input.where];
   const params = [...spanParams, ...(end ? input.keyColumns.map((column) => end[column]) : far.params), ...input.params];

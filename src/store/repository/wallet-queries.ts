@@ -1,6 +1,6 @@
 import type { Page, PageRequest, WalletAddress, WalletRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { equalityFilters, fetchPage } from './pagination.ts';
+import { equalityFilters, fetchPage, idWindow } from './pagination.ts';
 import { ChangedColumnsUpdate } from './changed-columns.ts';
 import { amountColumn, placeholders, readAmount, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
 
@@ -55,10 +55,30 @@ export class WalletQueries {
     return true;
   }
 
+  /**
+   * The environment's wallets, newest first, in one statement: a customer's are a range of `wallets_address` (a
+   * few); any other list walks the primary key through every environment's wallets until a page matches, so
+   * app/accounts.ts reads those in windows (`listWindow`).
+   */
   list(environmentId: string, filters: { customerId?: string; unit?: string; walletKey?: string }, page: PageRequest): Promise<Page<WalletRecord>> {
     const { where, params } = equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey });
     const walksKey = this.capabilities.indexedBy && filters.customerId === undefined;
     return fetchPage({ executor: this.executor, table: 'wallets', environmentId, where, params, page, map: mapWallet, primaryKeyIndex: walksKey ? 'sqlite_autoindex_wallets_1' : undefined });
+  }
+
+  /**
+   * One window of the environment's list, not by customer: the next `window` IDs of the primary key beyond `after`
+   * (an ID, of any environment's wallet), of which the environment's of that unit and key, at most `limit`
+   * (fetchWindow). On SQLite the query names the key, as `list` does: `wallets_key` would serve a key, but not in
+   * ID order.
+   */
+  listWindow(
+    environmentId: string,
+    filters: { unit?: string | undefined; walletKey?: string | undefined },
+    input: { after: string | null; descending: boolean; window: number; limit: number },
+  ): Promise<{ rows: WalletRecord[]; reached: string | null }> {
+    const table = this.capabilities.indexedBy ? 'wallets INDEXED BY sqlite_autoindex_wallets_1' : 'wallets';
+    return idWindow(this.executor, table, equalityFilters({ environment_id: environmentId, unit: filters.unit, wallet_key: filters.walletKey }), input, mapWallet);
   }
 
   /**

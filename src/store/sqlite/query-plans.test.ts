@@ -1,34 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { it } from 'node:test';
-import Database from 'better-sqlite3';
 import { Repository } from '../repository/repository.ts';
-import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { SqliteStore } from './sqlite-store.ts';
-
-/** The SQLite store's capabilities (sqlite-store.ts), for repositories over a recording executor. */
-const SQLITE_CAPABILITIES: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false };
-
-/** Runs `check` with a read-only connection to a freshly migrated database and its query planner. */
-async function withPlanner(check: (plan: (sql: string, params?: readonly unknown[]) => string) => Promise<void>): Promise<void> {
-  const directory = mkdtempSync(join(tmpdir(), 'creditbook-plan-'));
-  try {
-    const path = join(directory, 'plan.db');
-    const store = new SqliteStore(path);
-    await store.migrate();
-    await store.close();
-    const database = new Database(path, { readonly: true });
-    try {
-      await check((sql, params = []) => (database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((row) => row.detail).join(' | '));
-    } finally {
-      database.close();
-    }
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
-}
+import type { SqlExecutor } from '../sql-executor.ts';
+import { withPlanner } from './query-planner.ts';
+import { SQLITE_CAPABILITIES } from './sqlite-store.ts';
 
 /** The hot path must never scan a wallet's history: pin the indexes the planner picks for it. */
 it('loads live grants and active holds through their partial indexes', () =>
@@ -122,6 +97,7 @@ it('writes an event after one index lookup of its environment’s endpoints', ()
  * statistics the planner took any index starting with `environment_id` and sorted every row of the environment for
  * each page: the debits (through `debits_customer`, until migration 20), the audit log, credit notes and wallets
  * (27 ms a page of 20 debits at 30,000; 0.2 ms along the key). A filter with an index of its own uses that index.
+ * (The app reads the lists no index narrows in windows, below; these single statements are what those pages equal.)
  */
 it('lists whole environments along the primary key, and a filtered list through its index', () =>
   withPlanner(async (plan) => {
@@ -130,13 +106,12 @@ it('lists whole environments along the primary key, and a filtered list through 
     const repository = new Repository(recorder, SQLITE_CAPABILITIES);
     for (const startingAfter of ['x_5', null]) {
       const page = { limit: 20, startingAfter };
-      await repository.debits.list('env', {}, page);
       await repository.audit.list('env', {}, page);
       await repository.audit.list('env', { operation: 'POST /v1/debits', createdFrom: 1 }, page);
       await repository.creditNotes.list('env', { status: 'pending' }, page);
       await repository.wallets.list('env', { unit: 'u' }, page);
     }
-    assert.equal(recorded.length, 10);
+    assert.equal(recorded.length, 8);
     for (const { sql, params } of recorded) {
       const detail = plan(sql, params);
       assert.match(detail, params.includes('x_5') ? /^SEARCH \w+ USING (PRIMARY KEY|INDEX sqlite_autoindex_\w+) \(id<\?\)$/ : /^SCAN \w+( USING INDEX sqlite_autoindex_\w+)?$/, `${sql}: ${detail}`);

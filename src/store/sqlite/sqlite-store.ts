@@ -12,7 +12,8 @@ import type { StoreCapabilities } from '../sql-executor.ts';
 import { RecordedWrites } from '../recorded-writes.ts';
 import { SqliteExecutor } from './sqlite-executor.ts';
 
-const capabilities: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false };
+export const SQLITE_CAPABILITIES: StoreCapabilities = { rowLocks: false, skipLocked: false, indexedBy: true, mergesInserts: false, readsBlockEventLoop: true };
+const capabilities = SQLITE_CAPABILITIES;
 
 export interface SqliteStoreOptions {
   /** Told the SQL of every statement either connection runs (better-sqlite3's `verbose`): the bench counts them. */

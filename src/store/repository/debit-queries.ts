@@ -1,15 +1,7 @@
-import type { HoldState, HoldStatus } from '../../domain/types.ts';
-import type { DebitRecord, HoldRecord, Page, PageRequest } from '../records.ts';
+import type { DebitRecord } from '../records.ts';
 import type { SqlExecutor, StoreCapabilities } from '../sql-executor.ts';
-import { allFilters, equalityFilters, fetchPage, idWindow } from './pagination.ts';
-import { allocationsColumn, amountColumn, jsonColumn, placeholders, readAllocations, readAmount, readJson, readOptionalText, readOptionalTime, readTime, type Row } from './row-mapping.ts';
-
-export interface HoldFilters {
-  customerId?: string;
-  unit?: string;
-  walletKey?: string;
-  status?: { status: HoldStatus; now: number };
-}
+import { equalityFilters, idWindow } from './pagination.ts';
+import { allocationsColumn, amountColumn, jsonColumn, placeholders, readAllocations, readAmount, readJson, readOptionalText, readTime, type Row } from './row-mapping.ts';
 
 export interface DebitFilters {
   customerId?: string;
@@ -17,79 +9,6 @@ export interface DebitFilters {
   walletKey?: string;
   feature?: string;
   holdId?: string;
-}
-
-export class HoldQueries {
-  constructor(private readonly executor: SqlExecutor) {}
-
-  async insert(hold: HoldRecord): Promise<void> {
-    await this.executor.run(
-      `INSERT INTO holds (id, environment_id, customer_id, wallet_id, unit, wallet_key, amount, feature, expires_at, status,
-         allocations, captured_amount, debit_id, metadata, created_at, ended_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        hold.id,
-        hold.environmentId,
-        hold.customerId,
-        hold.walletId,
-        hold.unit,
-        hold.walletKey,
-        amountColumn(hold.amount),
-        hold.feature,
-        hold.expiresAt,
-        hold.status,
-        allocationsColumn(hold.allocations),
-        amountColumn(hold.capturedAmount),
-        hold.debitId,
-        jsonColumn(hold.metadata),
-        hold.createdAt,
-        hold.endedAt,
-      ],
-    );
-  }
-
-  async updateState(hold: HoldState): Promise<void> {
-    await this.executor.run('UPDATE holds SET status = ?, allocations = ?, captured_amount = ?, debit_id = ?, ended_at = ? WHERE id = ?', [
-      hold.status,
-      allocationsColumn(hold.allocations),
-      amountColumn(hold.capturedAmount),
-      hold.debitId,
-      hold.endedAt,
-      hold.id,
-    ]);
-  }
-
-  async get(environmentId: string, id: string): Promise<HoldRecord | undefined> {
-    const row = await this.executor.get<Row>('SELECT * FROM holds WHERE environment_id = ? AND id = ?', [environmentId, id]);
-    return row && mapHold(row);
-  }
-
-  /**
-   * Holds newest first. `status` is the status at `now`: an active hold past its
-   * expiresAt is expired even before the sweep books it.
-   */
-  list(environmentId: string, filters: HoldFilters, page: PageRequest): Promise<Page<HoldRecord>> {
-    const status = filters.status;
-    const statusCondition =
-      status === undefined
-        ? { where: [], params: [] }
-        : status.status === 'active'
-        ? { where: ["status = 'active' AND expires_at > ?"], params: [status.now] }
-        : status.status === 'expired'
-        ? { where: ["(status = 'expired' OR (status = 'active' AND expires_at <= ?))"], params: [status.now] }
-        : { where: ['status = ?'], params: [status.status] };
-    const { where, params } = allFilters(equalityFilters({ customer_id: filters.customerId, unit: filters.unit, wallet_key: filters.walletKey }), statusCondition);
-    return fetchPage({ executor: this.executor, table: 'holds', environmentId, where, params, page, map: mapHold });
-  }
-
-  async loadActive(walletId: string): Promise<HoldRecord[]> {
-    // In creation order (time-sortable IDs): holds lapsing at one instant are booked in that order.
-    return (await this.executor.all<Row>("SELECT * FROM holds WHERE wallet_id = ? AND status = 'active' ORDER BY id", [walletId])).map(mapHold);
-  }
-
-  async loadAll(walletId: string): Promise<HoldRecord[]> {
-    return (await this.executor.all<Row>('SELECT * FROM holds WHERE wallet_id = ? ORDER BY id', [walletId])).map(mapHold);
-  }
 }
 
 /** The condition of `debits_unbooked` (migration 20), word for word: a debit that took no credit and overdrew nothing. */
@@ -177,18 +96,12 @@ export class DebitQueries {
     return new Map(rows.map((row) => [String(row.wallet_id), Number(row.count)]));
   }
 
-  /** The environment's debits, newest first; a customer's are read through its wallets (app/customer-debits.ts). */
-  list(environmentId: string, filters: Omit<DebitFilters, 'customerId'>, page: PageRequest): Promise<Page<DebitRecord>> {
-    if ((filters as DebitFilters).customerId !== undefined) throw new Error("A customer's debits are read through its wallets.");
-    const { where, params } = equalityFilters({ unit: filters.unit, wallet_key: filters.walletKey, feature: filters.feature, hold_id: filters.holdId });
-    return fetchPage({ executor: this.executor, table: 'debits', environmentId, where, params, page, map: mapDebit });
-  }
-
   /**
-   * One window of the environment's list (`list`'s order and filters) for the filters no index serves (all of
-   * them): the next `window` IDs of the primary key beyond `after` (an ID, of any environment's debit), of which
-   * those of the environment that pass the filters, at most `limit` (fetchWindow). app/debit-reads.ts reads such
-   * windows a turn apart until a page is full.
+   * One window of the environment's debits, newest first or oldest (no index serves a filter, nor the environment
+   * itself: one would cost every debit a write): the next `window` IDs of the primary key beyond `after` (an ID, of
+   * any environment's debit), of which those of the environment that pass the filters, at most `limit`
+   * (fetchWindow). app/debit-reads.ts reads such windows a turn apart until a page is full; a customer's debits are
+   * read through its wallets (app/customer-debits.ts).
    */
   listWindow(
     environmentId: string,
@@ -204,28 +117,6 @@ export class DebitQueries {
       mapDebit,
     );
   }
-}
-
-
-export function mapHold(row: Row): HoldRecord {
-  return {
-    id: String(row.id),
-    environmentId: String(row.environment_id),
-    customerId: String(row.customer_id),
-    walletId: String(row.wallet_id),
-    unit: String(row.unit),
-    walletKey: String(row.wallet_key),
-    amount: readAmount(row.amount),
-    feature: readOptionalText(row.feature),
-    expiresAt: readTime(row.expires_at),
-    status: row.status as HoldRecord['status'],
-    allocations: readAllocations(row.allocations),
-    capturedAmount: readAmount(row.captured_amount),
-    debitId: readOptionalText(row.debit_id),
-    metadata: readJson(row.metadata),
-    createdAt: readTime(row.created_at),
-    endedAt: readOptionalTime(row.ended_at),
-  };
 }
 
 function mapDebit(row: Row): DebitRecord {
