@@ -18,9 +18,9 @@ function withDirectory(run: (directory: string) => Promise<void> | void): () => 
   };
 }
 
-it(
-  'sees every commit of any connection, and nothing else, as a change',
-  withDirectory((directory) => {
+/** A WAL database with a table `t`, the connection that marks (`writer`), another one, and the header; all closed after. */
+function withConnections(run: (parts: { writer: Database.Database; other: Database.Database; header: WalIndexHeader }) => void): () => Promise<void> {
+  return withDirectory((directory) => {
     const path = join(directory, 'db');
     const writer = new Database(path);
     writer.pragma('journal_mode = WAL');
@@ -28,75 +28,69 @@ it(
     const other = new Database(path);
     const header = new WalIndexHeader(`${path}-shm`);
     try {
-      header.mark();
-      assert.equal(header.unchangedSinceMark(), true);
-      other.prepare('SELECT count(*) FROM t').get();
-      assert.equal(header.unchangedSinceMark(), true, 'a read commits nothing');
-      other.prepare('INSERT INTO t VALUES (1)').run();
-      assert.equal(header.unchangedSinceMark(), false, "another connection's commit");
-      header.mark();
-      writer.prepare('INSERT INTO t VALUES (2)').run();
-      assert.equal(header.unchangedSinceMark(), false, "the marking side's own commit");
-      header.mark();
-      writer.exec('BEGIN; INSERT INTO t VALUES (3); ROLLBACK');
-      assert.equal(header.unchangedSinceMark(), true, 'a rollback commits nothing');
+      run({ writer, other, header });
     } finally {
       header.close();
       other.close();
       writer.close();
     }
+  });
+}
+
+it(
+  'sees every commit of any connection, and nothing else, as a change',
+  withConnections(({ writer, other, header }) => {
+    header.mark();
+    assert.equal(header.unchangedSinceMark(), true);
+    other.prepare('SELECT count(*) FROM t').get();
+    assert.equal(header.unchangedSinceMark(), true, 'a read commits nothing');
+    other.prepare('INSERT INTO t VALUES (1)').run();
+    assert.equal(header.unchangedSinceMark(), false, "another connection's commit");
+    header.mark();
+    writer.prepare('INSERT INTO t VALUES (2)').run();
+    assert.equal(header.unchangedSinceMark(), false, "the marking side's own commit");
+    header.mark();
+    writer.exec('BEGIN; INSERT INTO t VALUES (3); ROLLBACK');
+    assert.equal(header.unchangedSinceMark(), true, 'a rollback commits nothing');
   }),
 );
 
 it(
   "carries the mark over the marking side's own commit, and over nobody else's",
-  withDirectory((directory) => {
-    const path = join(directory, 'db');
-    const writer = new Database(path);
-    writer.pragma('journal_mode = WAL');
-    writer.exec('CREATE TABLE t (x)');
-    const other = new Database(path);
-    const header = new WalIndexHeader(`${path}-shm`);
-    const ownCommit = (between?: () => void, afterCommit?: () => void) => {
+  withConnections(({ writer, other, header }) => {
+    const ownCommit = (afterCommit?: () => void) => {
       writer.exec('BEGIN IMMEDIATE');
       header.ownCommitBegan();
       writer.prepare('INSERT INTO t VALUES (1)').run();
-      between?.();
       writer.exec('COMMIT');
       afterCommit?.();
       header.ownCommitEnded(true);
     };
-    try {
-      header.mark();
-      ownCommit();
-      assert.equal(header.unchangedSinceMark(), true, 'own commit alone: carried over');
-      ownCommit();
-      ownCommit();
-      assert.equal(header.unchangedSinceMark(), true, 'own commits in a row');
-      other.prepare('INSERT INTO t VALUES (2)').run();
-      ownCommit();
-      assert.equal(header.unchangedSinceMark(), false, "another connection's commit before the lock was taken");
-      header.mark();
-      ownCommit(undefined, () => other.prepare('INSERT INTO t VALUES (3)').run());
-      assert.equal(header.unchangedSinceMark(), false, "another connection's commit right after the own one");
-      header.mark();
-      writer.exec('BEGIN IMMEDIATE');
-      header.ownCommitBegan();
-      writer.prepare('INSERT INTO t VALUES (4)').run();
-      writer.exec('ROLLBACK');
-      header.ownCommitEnded(false);
-      assert.equal(header.unchangedSinceMark(), true, 'a rollback leaves the mark true');
-      other.prepare('INSERT INTO t VALUES (5)').run();
-      writer.exec('BEGIN IMMEDIATE');
-      header.ownCommitBegan();
-      writer.exec('ROLLBACK');
-      header.ownCommitEnded(true);
-      assert.equal(header.unchangedSinceMark(), false, 'nothing carries over a change the mark never saw');
-    } finally {
-      header.close();
-      other.close();
-      writer.close();
-    }
+    header.mark();
+    ownCommit();
+    assert.equal(header.unchangedSinceMark(), true, 'own commit alone: carried over');
+    ownCommit();
+    ownCommit();
+    assert.equal(header.unchangedSinceMark(), true, 'own commits in a row');
+    other.prepare('INSERT INTO t VALUES (2)').run();
+    ownCommit();
+    assert.equal(header.unchangedSinceMark(), false, "another connection's commit before the lock was taken");
+    header.mark();
+    ownCommit(() => other.prepare('INSERT INTO t VALUES (3)').run());
+    assert.equal(header.unchangedSinceMark(), false, "another connection's commit right after the own one");
+    header.mark();
+    writer.exec('BEGIN IMMEDIATE');
+    header.ownCommitBegan();
+    writer.prepare('INSERT INTO t VALUES (4)').run();
+    writer.exec('ROLLBACK');
+    header.ownCommitEnded(false);
+    assert.equal(header.unchangedSinceMark(), true, 'a rollback leaves the mark true');
+    other.prepare('INSERT INTO t VALUES (5)').run();
+    writer.exec('BEGIN IMMEDIATE');
+    header.ownCommitBegan();
+    writer.exec('ROLLBACK');
+    header.ownCommitEnded(true);
+    assert.equal(header.unchangedSinceMark(), false, 'nothing carries over a change the mark never saw');
   }),
 );
 
