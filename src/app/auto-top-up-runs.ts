@@ -1,6 +1,6 @@
 import type { Instant } from '../domain/types.ts';
-import type { PaymentProviderName } from '../payments/payment-provider.ts';
-import type { AutoTopUpRecord } from '../store/payment-records.ts';
+import type { ChargeResult, PaymentProviderName } from '../payments/payment-provider.ts';
+import type { AutoTopUpRecord, PurchaseRecord } from '../store/payment-records.ts';
 import type { EnvironmentRecord } from '../store/records.ts';
 import { openPaymentMethod } from './auto-top-up-payment-methods.ts';
 import { monthStart, nextMonthStart } from './auto-top-up-settings.ts';
@@ -18,6 +18,14 @@ export const MAX_TOP_UP_RUNS = 5;
 /** After the n-th decline in a row, auto top-up pauses for base × 2^(n−1), at most the cap. */
 export const DECLINE_BACKOFF_BASE_MS = 60 * 60_000;
 export const DECLINE_BACKOFF_MAX_MS = 24 * 60 * 60_000;
+
+/**
+ * How long a charge the provider answered `processing` (a bank debit: SEPA takes up to 14 business days,
+ * ACH up to 4) keeps its top-up and purchase open, from that answer. Its checks are not failed runs.
+ */
+export const PROCESSING_PAYMENT_WINDOW_MS = 30 * 24 * 60 * 60_000;
+/** How often a processing charge is asked about again: a settlement takes days, so once an hour is prompt enough. */
+export const PROCESSING_RECHECK_MS = 60 * 60_000;
 
 export function declineBackoff(declines: number): number {
   return Math.min(DECLINE_BACKOFF_BASE_MS * 2 ** Math.max(0, declines - 1), DECLINE_BACKOFF_MAX_MS);
@@ -67,16 +75,27 @@ async function runTopUp(dependencies: AppDependencies, topUpId: string): Promise
     const method = stored && openPaymentMethod(dependencies, stored);
     const spent = await repository.autoTopUps.spentSince(topUp.walletId, monthStart(topUp.createdAt));
     const settings = await repository.walletSettings.get(topUp.walletId);
-    return { topUp, environment, wallet, method, spent, limit: settings?.autoTopUp?.monthlyLimitMinor ?? null };
+    const purchase = topUp.purchaseId === null ? undefined : await repository.purchases.get(topUp.environmentId, topUp.purchaseId);
+    return { topUp, environment, wallet, method, spent, limit: settings?.autoTopUp?.monthlyLimitMinor ?? null, purchase };
   });
   if (!loaded || (loaded.topUp.status !== 'processing' && loaded.topUp.status !== 'requested')) return false;
   const { topUp, environment, wallet, method } = loaded;
+  const requestId = `auto-top-up:${topUp.id}`;
+  const pending = loaded.purchase;
+  if (pending && pending.paymentReference !== null) {
+    // A payment already made (a bank debit that was processing): ask about it, never charge again. After a day the
+    // provider may have forgotten the idempotency key, and before that a replay repeats the first answer. It needs
+    // no saved method: the customer may have removed it while the debit settles.
+    const provider = dependencies.payments.provider(pending.provider);
+    const charge = await provider.checkCharge({ paymentReference: pending.paymentReference });
+    return settle(dependencies, { topUp, environment, purchase: pending, charge, requestId });
+  }
   if (!method) return finish(dependencies, { topUp, environment, status: 'skipped', reason: 'payment_method_missing' });
   if (topUp.purchaseId === null && loaded.limit !== null && loaded.spent + topUp.priceMinor > loaded.limit) {
     return finish(dependencies, { topUp, environment, status: 'skipped', reason: 'monthly_limit_reached', pauseUntil: nextMonthStart(topUp.createdAt) });
   }
   const provider = dependencies.payments.provider(method.provider as PaymentProviderName);
-  const context = { environment, requestId: `auto-top-up:${topUp.id}` };
+  const context = { environment, requestId };
   let purchaseId = topUp.purchaseId;
   if (purchaseId === null) {
     const outcome = await openAutoTopUpPurchase(dependencies, {
@@ -106,14 +125,42 @@ async function runTopUp(dependencies: AppDependencies, topUpId: string): Promise
     purchaseId: purchase.id,
     idempotencyKey: `creditbook-auto-top-up-${topUp.id}`,
   });
-  const paid = { ...topUp, purchaseId: purchase.id };
+  return settle(dependencies, { topUp, environment, purchase, charge, requestId });
+}
+
+/**
+ * Acts on what the provider said of a top-up's charge. Succeeded: the purchase is paid (once: the transition is
+ * guarded) and the top-up succeeds. Declined: the purchase fails. Processing: both stay open, no grant yet; the
+ * payment is remembered on the purchase, whose window becomes PROCESSING_PAYMENT_WINDOW_MS from this first
+ * answer, and the top-up is looked at again in PROCESSING_RECHECK_MS without that run counting as a failed one.
+ * Still processing once that window has passed (or the purchase closed), the top-up is given up.
+ */
+async function settle(
+  dependencies: AppDependencies,
+  input: { topUp: AutoTopUpRecord; environment: EnvironmentRecord; purchase: PurchaseRecord; charge: ChargeResult; requestId: string },
+): Promise<boolean> {
+  const { environment, purchase, charge, requestId } = input;
+  const topUp = { ...input.topUp, purchaseId: purchase.id };
   if (charge.outcome === 'succeeded') {
-    const result = await completePurchase(dependencies, { purchase, paymentReference: charge.paymentReference, requestId: context.requestId });
+    const result = await completePurchase(dependencies, { purchase, paymentReference: charge.paymentReference, requestId });
     // 'late': the purchase had closed before the charge went through; the payment is recorded on it for a refund.
-    return finish(dependencies, { topUp: paid, environment, status: 'succeeded', reason: result.outcome === 'late' ? 'paid_after_purchase_closed' : null });
+    return finish(dependencies, { topUp, environment, status: 'succeeded', reason: result.outcome === 'late' ? 'paid_after_purchase_closed' : null });
   }
-  await closePurchase(dependencies, { purchase, status: 'failed', requestId: context.requestId });
-  return finish(dependencies, { topUp: paid, environment, status: 'declined', reason: charge.reason });
+  if (charge.outcome === 'declined') {
+    await closePurchase(dependencies, { purchase, status: 'failed', requestId });
+    return finish(dependencies, { topUp, environment, status: 'declined', reason: charge.reason });
+  }
+  const now = currentTime(dependencies, environment);
+  if (purchase.paymentReference === null) {
+    await dependencies.store.transaction((repository) =>
+      repository.purchases.recordPendingPayment(purchase.id, { paymentReference: charge.paymentReference, payUntil: now + PROCESSING_PAYMENT_WINDOW_MS }),
+    );
+  } else if (purchase.status !== 'open' || now >= purchase.paymentExpiresAt) {
+    await closePurchase(dependencies, { purchase, status: 'failed', requestId });
+    return finish(dependencies, { topUp, environment, status: 'skipped', reason: 'payment_still_processing' });
+  }
+  await dependencies.store.transaction((repository) => repository.autoTopUps.deferProcessing(topUp.id, { until: dependencies.clock.now() + PROCESSING_RECHECK_MS }));
+  return false;
 }
 
 /**
@@ -174,6 +221,12 @@ async function giveUpWhenExhausted(dependencies: AppDependencies, topUpId: strin
     return { topUp, environment, purchase };
   });
   if (!loaded) return false;
+  const { purchase } = loaded;
+  // A payment still settling within its window is not given up for errors in asking about it (the provider
+  // unreachable for a while): failing its purchase would leave money that arrives later uncredited.
+  if (purchase && purchase.paymentReference !== null && purchase.status === 'open' && currentTime(dependencies, loaded.environment) < purchase.paymentExpiresAt) {
+    return false;
+  }
   if (loaded.purchase) await closePurchase(dependencies, { purchase: loaded.purchase, status: 'failed', requestId: `auto-top-up:${topUpId}` });
   const reason = `error: ${(error instanceof Error ? error.message : String(error)).slice(0, 200)}`;
   return finish(dependencies, { topUp: loaded.topUp, environment: loaded.environment, status: 'skipped', reason });

@@ -52,7 +52,19 @@ export interface RefundResult {
   reference: string;
 }
 
-export type ChargeResult = { outcome: 'succeeded'; paymentReference: string } | { outcome: 'declined'; reason: string };
+/**
+ * What a charge of a saved method came to. `processing`: the provider accepted it but the money settles later
+ * (bank debits: SEPA, ACH); the charge is neither paid nor declined yet and is asked about again by its reference.
+ */
+export type ChargeResult =
+  | { outcome: 'succeeded'; paymentReference: string }
+  | { outcome: 'processing'; paymentReference: string }
+  | { outcome: 'declined'; reason: string };
+
+/** A charge the provider answered `processing` for, asked about again (Stripe: the PaymentIntent `pi_…`). */
+export interface ChargeLookup {
+  paymentReference: string;
+}
 
 /**
  * One interface over every way Creditbook takes a payment. A provider only talks
@@ -65,6 +77,9 @@ export type ChargeResult = { outcome: 'succeeded'; paymentReference: string } | 
  *   provider either closes the session for good or reports that it was paid.
  * - `chargeSavedMethod` charges a saved payment method without the customer (auto
  *   top-up). A network error throws and is retried with the same idempotency key.
+ *   A `processing` answer is never charged again: `checkCharge` asks about that
+ *   payment by its reference until it succeeds or fails (the idempotency key may
+ *   have been forgotten by then, and a replay would repeat the first answer).
  * - `refund` gives money back on a paid purchase, after the credit note is
  *   committed (app/refunds.ts); a retry carries the same idempotency key, so it
  *   refunds once. A network error throws and the credit note stays pending.
@@ -76,5 +91,6 @@ export interface PaymentProvider {
   createCheckoutSession(request: CheckoutRequest): Promise<CheckoutSession>;
   closeCheckoutSession(session: { sessionId: string | null }): Promise<SessionClosing>;
   chargeSavedMethod(request: SavedMethodCharge): Promise<ChargeResult>;
+  checkCharge(lookup: ChargeLookup): Promise<ChargeResult>;
   refund(request: RefundRequest): Promise<RefundResult>;
 }

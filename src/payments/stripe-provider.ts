@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type Stripe from 'stripe';
 import { CreditbookError, validationError } from '../domain/errors.ts';
 import type { Instant } from '../domain/types.ts';
-import type { ChargeResult, CheckoutRequest, CheckoutSession, PaymentProvider, RefundRequest, RefundResult, SavedMethodCharge, SessionClosing } from './payment-provider.ts';
+import type { ChargeLookup, ChargeResult, CheckoutRequest, CheckoutSession, PaymentProvider, RefundRequest, RefundResult, SavedMethodCharge, SessionClosing } from './payment-provider.ts';
 
 export interface StripeSettings {
   secretKey: string;
@@ -116,12 +116,16 @@ export class StripePaymentProvider implements PaymentProvider {
         },
         { idempotencyKey: request.idempotencyKey },
       );
-      if (intent.status === 'succeeded') return { outcome: 'succeeded', paymentReference: intent.id };
-      return { outcome: 'declined', reason: intent.status === 'requires_action' ? 'authentication_required' : intent.status };
+      return chargeResultOf(intent);
     } catch (error) {
       if (error instanceof this.stripe.errors.StripeCardError) return { outcome: 'declined', reason: error.decline_code ?? error.code ?? 'card_declined' };
       throw error;
     }
+  }
+
+  /** The PaymentIntent as Stripe holds it now: a bank debit answered `processing` settles (or fails) days later. */
+  async checkCharge(lookup: ChargeLookup): Promise<ChargeResult> {
+    return chargeResultOf(await this.client.paymentIntents.retrieve(lookup.paymentReference));
   }
 
   /**
@@ -169,6 +173,19 @@ export class StripePaymentProvider implements PaymentProvider {
         return { kind: 'ignored', type: event.type };
     }
   }
+}
+
+/**
+ * `processing` is not a decline: the debit was accepted and money may still arrive.
+ * `requires_payment_method` (failed, also after processing) and `canceled` are declines,
+ * named by the last payment error when Stripe gives one.
+ */
+function chargeResultOf(intent: Stripe.PaymentIntent): ChargeResult {
+  if (intent.status === 'succeeded') return { outcome: 'succeeded', paymentReference: intent.id };
+  if (intent.status === 'processing') return { outcome: 'processing', paymentReference: intent.id };
+  if (intent.status === 'requires_action') return { outcome: 'declined', reason: 'authentication_required' };
+  const error = intent.last_payment_error;
+  return { outcome: 'declined', reason: error?.decline_code ?? error?.code ?? intent.status };
 }
 
 function referenceOf(paymentIntent: string | { id: string } | null): string | null {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ChargeResult, CheckoutRequest, CheckoutSession, PaymentProvider, RefundRequest, RefundResult, SavedMethodCharge, SessionClosing } from './payment-provider.ts';
+import type { ChargeLookup, ChargeResult, CheckoutRequest, CheckoutSession, PaymentProvider, RefundRequest, RefundResult, SavedMethodCharge, SessionClosing } from './payment-provider.ts';
 
 /** What a saved test card does when charged. */
 export type TestCardBehaviour = 'succeeds' | 'declines';
@@ -33,6 +33,11 @@ export class TestPaymentProvider implements PaymentProvider {
     if (request.paymentMethod.reference === 'declines') return { outcome: 'declined', reason: 'card_declined' };
     // Deterministic per idempotency key: a retried charge is the same payment.
     return { outcome: 'succeeded', paymentReference: `pay_test_${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 24)}` };
+  }
+
+  /** A test card never answers `processing`, so any charge asked about is one that succeeded. */
+  async checkCharge(lookup: ChargeLookup): Promise<ChargeResult> {
+    return { outcome: 'succeeded', paymentReference: lookup.paymentReference };
   }
 
   /** No money moved, so none moves back: the refund is recorded on the credit note, with a reference that is the same for every retry. */

@@ -316,6 +316,108 @@ describe('the stripe payment provider', () => {
     assert.equal((await api.balance(wallet)).available, '40');
   });
 
+  describe('a bank debit that Stripe answers processing', () => {
+    /** Ends the lease of the last run (an hour for a processing charge in real life), so the next run claims the top-up. */
+    const leaseRunsOut = () => {
+      const writer = new Database(api.databasePath);
+      try {
+        writer.prepare('UPDATE auto_top_ups SET claimed_until = 0 WHERE claimed_until IS NOT NULL').run();
+      } finally {
+        writer.close();
+      }
+    };
+    const topUpsOf = async (wallet: { customerId: string; unit: string }) =>
+      expectStatus(await api.get(`/v1/auto-top-ups?customerId=${wallet.customerId}&unit=${wallet.unit}`), 200).data as Json[];
+
+    /** A wallet at 40 credits whose auto top-up (200 credits for 10.00) has been charged once and answered `processing`. */
+    async function processingTopUp() {
+      const wallet = await api.wallet();
+      await api.grant({ ...wallet, amount: '100' });
+      const debit = expectStatus(await api.post('/v1/payment-methods', { customerId: wallet.customerId, provider: 'stripe', stripePaymentMethod: 'pm_debit_processing', stripeCustomer: 'cus_stripe_1' }), 201);
+      expectStatus(await api.post('/v1/balance-settings', { ...wallet, autoTopUp: { threshold: '50', amount: '200', unitPrice: '0.05', paymentMethodId: debit.id } }), 200);
+      await api.debit({ ...wallet, amount: '60' });
+      const creates = recorder.calls('POST /v1/payment_intents').length;
+      assert.equal(await runAutoTopUps(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 0, 'nothing finished');
+      assert.equal(recorder.calls('POST /v1/payment_intents').length, creates + 1);
+      const [topUp] = await topUpsOf(wallet);
+      const purchase = expectStatus(await api.get(`/v1/purchases/${topUp!.purchaseId}`), 200);
+      const intentId = purchase.paymentReference as string;
+      assert.equal(recorder.intents.get(intentId)?.status, 'processing');
+      return { wallet, topUp: topUp!, purchase, intentId, creates };
+    }
+
+    it('leaves the top-up and its purchase open with no grant; once the PaymentIntent succeeds a later run pays it, once', async () => {
+      const { wallet, topUp, purchase, intentId, creates } = await processingTopUp();
+      assert.deepEqual([topUp.status, topUp.reason], ['processing', null]);
+      assert.deepEqual([purchase.status, purchase.invoice.status], ['open', 'open']);
+      assert.equal((await grantOf(purchase)).status, 'payment_pending');
+      assert.equal((await api.balance(wallet)).available, '40', 'no credit before the money is in');
+
+      // Still processing at the next run: still open, asked about by its ID, never charged again.
+      leaseRunsOut();
+      assert.equal(await runAutoTopUps(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 0);
+      assert.equal(recorder.calls(`GET /v1/payment_intents/${intentId}`).length, 1);
+      assert.equal((await purchaseOf(purchase)).status, 'open');
+
+      recorder.settleIntent(intentId, 'succeeded');
+      leaseRunsOut();
+      assert.equal(await runAutoTopUps(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 1);
+      const paid = await purchaseOf(purchase);
+      assert.deepEqual([paid.status, paid.invoice.status, paid.paymentReference], ['paid', 'paid', intentId]);
+      assert.deepEqual((await topUpsOf(wallet)).map((row) => [row.status, row.reason]), [['succeeded', null]]);
+      assert.equal((await api.balance(wallet)).available, '240');
+
+      // Nothing left to run: no second grant, no second charge.
+      leaseRunsOut();
+      assert.equal(await runAutoTopUps(api.dependencies), 0);
+      assert.equal((await api.balance(wallet)).available, '240');
+      assert.equal(recorder.calls('POST /v1/payment_intents').length, creates + 1);
+      const grants = expectStatus(await api.get(`/v1/grants?customerId=${wallet.customerId}&unit=${wallet.unit}`), 200).data as Json[];
+      assert.equal(grants.filter((grant) => grant.status === 'active').length, 2, 'the first grant and the top-up');
+    });
+
+    it('a debit that fails after processing is a decline: purchase failed, grant voided, backoff', async () => {
+      const { wallet, purchase, intentId } = await processingTopUp();
+      recorder.settleIntent(intentId, 'failed');
+      leaseRunsOut();
+      assert.equal(await runAutoTopUps(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 1);
+      assert.deepEqual((await topUpsOf(wallet)).map((row) => [row.status, row.reason]), [['declined', 'insufficient_funds']]);
+      const failed = await purchaseOf(purchase);
+      assert.deepEqual([failed.status, failed.invoice.status], ['failed', 'void']);
+      assert.equal((await grantOf(purchase)).status, 'voided');
+      assert.equal((await api.balance(wallet)).available, '40');
+      const settings = expectStatus(await api.get(`/v1/balance-settings?customerId=${wallet.customerId}&unit=${wallet.unit}`), 200);
+      assert.equal(settings.autoTopUpState.inFlight, null);
+      assert.equal(settings.autoTopUpState.declinesInARow, 1);
+    });
+
+    it('is looked at again past the run limit without being given up, and the purchase outlives the 24-hour window', async () => {
+      const { wallet, purchase } = await processingTopUp();
+      const now = await api.now();
+      assert.ok(Date.parse(purchase.paymentExpiresAt) >= now + 29 * 24 * HOUR, 'the payment window was widened for the debit');
+      for (let run = 0; run < MAX_TOP_UP_RUNS + 2; run += 1) {
+        leaseRunsOut();
+        assert.equal(await runAutoTopUps(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 0);
+      }
+      assert.deepEqual((await topUpsOf(wallet)).map((row) => row.status), ['processing']);
+      // Past an auto top-up's usual 24-hour window, the expiry sweep leaves the settling purchase alone.
+      await api.advanceClock(now + 2 * 24 * HOUR);
+      await expireDuePurchases(api.dependencies);
+      assert.equal((await purchaseOf(purchase)).status, 'open');
+      assert.equal((await grantOf(purchase)).status, 'payment_pending');
+
+      // Still processing 30 days on: given up, the wallet freed, nothing credited.
+      await api.advanceClock(now + 31 * 24 * HOUR);
+      await expireDuePurchases(api.dependencies);
+      leaseRunsOut();
+      assert.equal(await runAutoTopUps(api.dependencies, { onError: (error) => assert.fail(String(error)) }), 1);
+      assert.deepEqual((await topUpsOf(wallet)).map((row) => [row.status, row.reason]), [['skipped', 'payment_still_processing']]);
+      assert.equal((await grantOf(purchase)).status, 'voided');
+      const settings = expectStatus(await api.get(`/v1/balance-settings?customerId=${wallet.customerId}&unit=${wallet.unit}`), 200);
+      assert.equal(settings.autoTopUpState.inFlight, null);
+    });
+  });
+
   it('a top-up whose charge keeps failing with an error (not a decline) is given up after a few runs, freeing the wallet', async () => {
     const wallet = await api.wallet();
     await api.grant({ ...wallet, amount: '100' });

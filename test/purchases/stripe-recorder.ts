@@ -23,16 +23,28 @@ interface RecordedSession {
   metadata: Record<string, string>;
 }
 
+interface RecordedIntent {
+  id: string;
+  object: 'payment_intent';
+  status: 'processing' | 'succeeded' | 'requires_payment_method';
+  amount: number;
+  currency: string;
+  last_payment_error: { type: string; code: string; decline_code: string } | null;
+}
+
 /**
  * Stands in for api.stripe.com (unreachable here): records what the official
  * `stripe` client sends and answers as Stripe does for the calls Creditbook
  * makes — Checkout Sessions (create, expire, retrieve), PaymentIntents and Refunds —
  * including Stripe's idempotent replay of a create with the same
- * Idempotency-Key, and a card error for `pm_card_chargeDeclined`.
+ * Idempotency-Key, and a card error for `pm_card_chargeDeclined`. A PaymentIntent
+ * for `pm_debit_processing` (a bank debit) answers `processing` until `settleIntent`;
+ * a replay of its create repeats that first answer, as Stripe's does.
  */
 export class StripeRecorder {
   readonly requests: RecordedRequest[] = [];
   readonly sessions = new Map<string, RecordedSession>();
+  readonly intents = new Map<string, RecordedIntent>();
   private readonly byIdempotencyKey = new Map<string, unknown>();
   private counter = 0;
   /** Answers this many refund requests with a 500 (an outage), then refunds again. */
@@ -73,6 +85,13 @@ export class StripeRecorder {
   complete(sessionId: string, paymentIntent: string): void {
     const session = this.sessions.get(sessionId)!;
     Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: paymentIntent });
+  }
+
+  /** A processing PaymentIntent settles at "Stripe": paid, or failed (back to `requires_payment_method`, with its error). */
+  settleIntent(id: string, outcome: 'succeeded' | 'failed'): void {
+    const intent = this.intents.get(id)!;
+    if (outcome === 'succeeded') Object.assign(intent, { status: 'succeeded' });
+    else Object.assign(intent, { status: 'requires_payment_method', last_payment_error: { type: 'card_error', code: 'payment_intent_payment_attempt_failed', decline_code: 'insufficient_funds' } });
   }
 
   private answer(request: RecordedRequest): { status: number; json: unknown } {
@@ -125,7 +144,23 @@ export class StripeRecorder {
       if (form.payment_method === 'pm_card_chargeDeclined') {
         return { status: 402, json: { error: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' } } };
       }
-      return { status: 200, json: { id: `pi_recorded_${this.counter}`, object: 'payment_intent', status: 'succeeded', amount: Number(form.amount), currency: form.currency } };
+      const intent: RecordedIntent = {
+        id: `pi_recorded_${this.counter}`,
+        object: 'payment_intent',
+        status: form.payment_method === 'pm_debit_processing' ? 'processing' : 'succeeded',
+        amount: Number(form.amount),
+        currency: form.currency ?? 'usd',
+        last_payment_error: null,
+      };
+      this.intents.set(intent.id, intent);
+      // A copy: the idempotent replay is the first answer, whatever became of the PaymentIntent since.
+      return { status: 200, json: { ...intent } };
+    }
+    const intentMatch = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
+    if (method === 'GET' && intentMatch) {
+      const intent = this.intents.get(intentMatch[1]!);
+      if (!intent) return { status: 404, json: { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'No such payment_intent' } } };
+      return { status: 200, json: intent };
     }
     if (method === 'POST' && path === '/v1/refunds') {
       if (this.failRefunds > 0) {

@@ -87,7 +87,9 @@ export async function ensureSubscriptionCustomer(
     await createCustomer(dependencies, {
       context,
       input: { id: customerId, metadata: { created_by: 'chargebee', subscription_id: subscriptionId } },
-      present: () => ({ status: 201, body: null }),
+      // No caller sees this body (no idempotency key stores it); it is there so the audit row names the customer
+      // (idempotentWrite audits the object the presented body describes, presentedObjectId).
+      present: (customer) => ({ status: 201, body: { id: customer.id } }),
     });
   } catch (error) {
     // Another request created it first: either way it exists now.

@@ -61,6 +61,14 @@ export class AutoTopUpQueries {
     return rows.map((row) => String(row.id));
   }
 
+  /**
+   * A top-up whose payment is still settling at the provider waits until `until` for its next look, and that
+   * run starts a fresh count of MAX_TOP_UP_RUNS: an answer `processing` is not a failed run.
+   */
+  async deferProcessing(id: string, input: { until: Instant }): Promise<void> {
+    await this.executor.run("UPDATE auto_top_ups SET claimed_until = ?, attempts = 0 WHERE id = ? AND status = 'processing'", [input.until, id]);
+  }
+
   async setPurchase(id: string, purchaseId: string): Promise<void> {
     await this.executor.run('UPDATE auto_top_ups SET purchase_id = ? WHERE id = ? AND purchase_id IS NULL', [purchaseId, id]);
   }

@@ -67,6 +67,21 @@ export class PurchaseQueries {
     return changed === 1;
   }
 
+  /**
+   * A purchase whose payment the provider accepted but has not settled (a bank debit `processing`):
+   * remembers the payment, so it is asked about again and never made twice, and keeps an open purchase
+   * open until `payUntil`. A purchase closed meanwhile remembers it too (the payment may still arrive, to
+   * be kept as its late payment), its window unchanged. Set once; false when it already had one.
+   */
+  async recordPendingPayment(id: string, input: { paymentReference: string; payUntil: Instant }): Promise<boolean> {
+    const changed = await this.executor.run(
+      `UPDATE purchases SET payment_reference = ?, payment_expires_at = CASE WHEN status = 'open' THEN ? ELSE payment_expires_at END
+       WHERE id = ? AND payment_reference IS NULL`,
+      [input.paymentReference, input.payUntil, id],
+    );
+    return changed === 1;
+  }
+
   /** open → expired | canceled | failed, once. */
   async markClosed(id: string, input: { status: ClosedPurchaseStatus; at: Instant }): Promise<boolean> {
     const changed = await this.executor.run("UPDATE purchases SET status = ?, closed_at = ? WHERE id = ? AND status = 'open'", [

@@ -28,6 +28,11 @@ describe('chargebee dialect: one engine with the native API', () => {
     // The subscription's customer was created on first use, with the subscription's id.
     const customer = await server.native('GET', '/v1/customers/sub_engine');
     assert.equal(customer.status, 200);
+    // Its creation is audited naming the customer, in the same request as the grant.
+    const auditOf = async (objectId: string) => (await server.native('GET', `/v1/audit-log?objectId=${objectId}`)).body.data as Array<Record<string, unknown>>;
+    const customerRows = await auditOf('sub_engine');
+    assert.equal(customerRows.length, 1, 'one audit row names the created customer');
+    assert.equal(customerRows[0]!.requestId, (await auditOf(block.id))[0]?.requestId);
     const grants = await server.native('GET', '/v1/grants?customerId=sub_engine&walletKey=subscription:sub_engine');
     assert.equal(grants.status, 200, JSON.stringify(grants.body));
     assert.deepEqual(
