@@ -7,6 +7,9 @@ import Database from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.ts';
 import { WalIndexHeader } from './wal-index-header.ts';
 
+/** Lets the event loop finish its turn: `externalChanges()` looks at the header once per turn. */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 function withDirectory(run: (directory: string) => Promise<void> | void): () => Promise<void> {
   return async () => {
     const directory = mkdtempSync(join(tmpdir(), 'creditbook-walindex-'));
@@ -105,22 +108,31 @@ it(
 );
 
 it(
-  "lets SqliteStore.externalChanges() move exactly when another connection commits",
+  "lets SqliteStore.externalChanges() move in the turn after another connection commits, and only then",
   withDirectory(async (directory) => {
     const path = join(directory, 'db');
     const store = new SqliteStore(path);
     await store.migrate();
     const other = new Database(path);
+    const commitOther = (id: string) => other.prepare(`INSERT INTO environments (id, mode, name, created_at) VALUES ('${id}', 'test', 'other', 0)`).run();
     try {
       const first = store.externalChanges();
       assert.equal(store.externalChanges(), first);
       const environment = (id: string) => ({ id, mode: 'test' as const, name: id, frozenClockAt: null, createdAt: 0 });
       await store.transaction((repository) => repository.accounts.insertEnvironment(environment('env_own')));
+      await nextTurn();
       assert.equal(store.externalChanges(), first, "this store's own commits are no external change");
-      other.prepare("INSERT INTO environments (id, mode, name, created_at) VALUES ('env_other', 'test', 'other', 0)").run();
+      commitOther('env_other');
+      assert.equal(store.externalChanges(), first, 'the turn that already looked answers what it saw');
+      await nextTurn();
       const second = store.externalChanges();
       assert.notEqual(second, first);
       assert.equal(store.externalChanges(), second);
+      await nextTurn();
+      assert.equal(store.externalChanges(), second, 'nothing committed since');
+      commitOther('env_other_2');
+      await nextTurn();
+      assert.notEqual(store.externalChanges(), second);
     } finally {
       other.close();
       await store.close();
@@ -145,10 +157,14 @@ it(
       const environment = (id: string) => ({ id, mode: 'test' as const, name: id, frozenClockAt: null, createdAt: 0 });
       store.externalChanges();
       await store.transaction((repository) => repository.accounts.insertEnvironment(environment('env_own')));
+      await nextTurn();
       assert.equal(pragmasDuring(() => store.externalChanges()), 0, 'own commit: the header was carried over');
       other.prepare("INSERT INTO environments (id, mode, name, created_at) VALUES ('env_other', 'test', 'other', 0)").run();
+      await nextTurn();
       assert.equal(pragmasDuring(() => store.externalChanges()), 1, "another process's commit");
       assert.equal(pragmasDuring(() => store.externalChanges()), 0);
+      await nextTurn();
+      assert.equal(pragmasDuring(() => store.externalChanges()), 0, 'a later turn, nothing committed');
     } finally {
       other.close();
       await store.close();
