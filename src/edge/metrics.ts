@@ -81,17 +81,34 @@ export class Metrics {
 
   /** Records every request of `server` (a surface: `native`, `stripe`, …). */
   track(server: FastifyInstance, surface: string): void {
+    // Each combination's series, bound once: prom-client hashes a label object on every call, a bound child does not.
+    // Bounded: methods are those Node's parser accepts, routes the registered patterns (or `unknown`), statuses ours.
+    const recorders = new Map<string, (seconds: number) => void>();
     // A callback hook: it never waits, and an async hook costs every request a promise and a turn.
     server.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unknown';
       const status = reply.statusCode;
-      this.durations.observe({ surface, method: request.method, route, status: String(status) }, reply.elapsedTime / 1000);
-      if (request.method !== 'GET' && request.method !== 'HEAD' && route !== 'unknown') {
-        const replayed = REPLAY_HEADERS.some((header) => reply.getHeader(header) === 'true');
-        this.operations.inc({ surface, operation: `${request.method} ${route}`, outcome: outcomeOf(status, replayed) });
+      const isOperation = request.method !== 'GET' && request.method !== 'HEAD' && route !== 'unknown';
+      const replayed = isOperation && REPLAY_HEADERS.some((header) => reply.getHeader(header) === 'true');
+      const key = `${request.method} ${route} ${status} ${replayed}`;
+      let record = recorders.get(key);
+      if (!record) {
+        record = this.recorder(surface, request.method, route, status, isOperation ? outcomeOf(status, replayed) : undefined);
+        recorders.set(key, record);
       }
+      record(reply.elapsedTime / 1000);
       done();
     });
+  }
+
+  /** Records one response: its duration, and the operation's outcome when it is one. */
+  private recorder(surface: string, method: string, route: string, status: number, outcome: string | undefined): (seconds: number) => void {
+    const duration = this.durations.labels({ surface, method, route, status: String(status) });
+    const operation = outcome === undefined ? undefined : this.operations.labels({ surface, operation: `${method} ${route}`, outcome });
+    return (seconds) => {
+      duration.observe(seconds);
+      operation?.inc();
+    };
   }
 
   /** GET /metrics on `server`; with `key`, only for `Authorization: Bearer <key>` (401 otherwise). */
