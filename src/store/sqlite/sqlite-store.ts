@@ -6,7 +6,7 @@ import { Repository } from '../repository/repository.ts';
 import { Checkpointer, DEFAULT_RESTART_ABOVE_FRAMES } from './checkpointer.ts';
 import { DEFAULT_TURN_BUDGET, type TurnBudget } from '../turn-budget.ts';
 import { GroupCommit, RememberedStateRefused, type Touches } from './group-commit.ts';
-import { WalIndexHeader } from './wal-index-header.ts';
+import { ExternalChanges } from './external-changes.ts';
 import { WalSync } from './wal-sync.ts';
 import type { StoreCapabilities } from '../sql-executor.ts';
 import { RecordedWrites } from '../recorded-writes.ts';
@@ -78,13 +78,8 @@ export class SqliteStore implements Store {
   private readonly checkpointer: Checkpointer;
   private readonly groupCommit: GroupCommit;
   private readonly readTransaction: { begin: Database.Statement; commit: Database.Statement };
-  private readonly dataVersion: Database.Statement;
-  /** Lets `externalChanges()` answer without asking SQLite while no connection has committed (wal-index-header.ts). */
-  private readonly walIndexHeader: WalIndexHeader;
-  /** What `PRAGMA data_version` answered after the header was last marked. */
-  private knownDataVersion: number | undefined;
-  /** `externalChanges()` already looked at the header in this turn of the event loop. */
-  private lookedThisTurn = false;
+  /** `PRAGMA data_version` on the writer, asked only when another connection may have committed (external-changes.ts). */
+  private readonly changes: ExternalChanges;
   private openReads = 0;
   private readonly rememberedWallets: RememberedWallets;
   /** `PRAGMA data_version` when the remembered states were last known valid. */
@@ -114,7 +109,6 @@ export class SqliteStore implements Store {
     this.writer = new Database(path, connectionOptions);
     this.rememberedWallets = new RememberedWallets(Math.max(0, options.rememberWallets ?? DEFAULT_REMEMBERED_WALLETS));
     this.walSync = new WalSync(`${path}-wal`);
-    this.walIndexHeader = new WalIndexHeader(`${path}-shm`);
     const restartAboveFrames = options.walRestartAboveFrames ?? DEFAULT_RESTART_ABOVE_FRAMES;
     this.checkpointer = new Checkpointer(path, { restartAboveFrames, intervalMs: options.checkpointIntervalMs });
     this.writer.pragma('journal_mode = WAL');
@@ -136,7 +130,7 @@ export class SqliteStore implements Store {
     this.reader.pragma('query_only = ON');
     this.readTransaction = { begin: this.reader.prepare('BEGIN'), commit: this.reader.prepare('COMMIT') };
     // On the writer: it changes when any other connection commits (another process; this one's reader never writes).
-    this.dataVersion = this.writer.prepare('PRAGMA data_version').pluck();
+    this.changes = new ExternalChanges(this.writer, `${path}-shm`);
     this.writeExecutor = new SqliteExecutor(this.writer);
     this.readRepository = new Repository(new SqliteExecutor(this.reader), capabilities);
     this.groupCommit = new GroupCommit({
@@ -273,7 +267,7 @@ export class SqliteStore implements Store {
 
   /** The open batch's `data_version`; remembered states from before another process's commit are forgotten. */
   private validDataVersion(): string {
-    this.batchDataVersion ??= String(this.dataVersion.get());
+    this.batchDataVersion ??= String(this.changes.exact());
     if (this.batchDataVersion !== this.rememberedAt) {
       this.rememberedWallets.clear();
       this.rememberedAt = this.batchDataVersion;
@@ -301,24 +295,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  /**
-   * Looks at the WAL-index header at most once per turn of the event loop: later calls in the same turn answer what
-   * the first one found. Under load a turn reads many requests (tens at saturation), and each `pread` cost about 4 µs
-   * of a debit's 100 there. So another process's commit is seen from the turn after the one that first looked past
-   * it, not by a request read later in that same turn: writes are unaffected (each batch reads `data_version` under its
-   * write lock, `validDataVersion`), reads and authentication may answer for a moment up to one turn old.
-   */
   externalChanges(): number {
-    if (this.lookedThisTurn && this.knownDataVersion !== undefined) return this.knownDataVersion;
-    if (!this.lookedThisTurn) {
-      this.lookedThisTurn = true;
-      setImmediate(() => (this.lookedThisTurn = false)).unref();
-    }
-    if (this.knownDataVersion !== undefined && this.walIndexHeader.unchangedSinceMark()) return this.knownDataVersion;
-    // Marked first: a commit between the mark and the pragma only makes the next call ask again.
-    this.walIndexHeader.mark();
-    this.knownDataVersion = this.dataVersion.get() as number;
-    return this.knownDataVersion;
+    return this.changes.now();
   }
 
   private closing: Promise<void> | null = null;
@@ -335,13 +313,13 @@ export class SqliteStore implements Store {
     this.reader.close();
     this.writer.close();
     this.walSync.close();
-    this.walIndexHeader.close();
+    this.changes.close();
   }
 
   /** The batch's `data_version` is read once, when a remembered state is first asked for (validDataVersion). */
   private batchBegan(): void {
     this.batchDataVersion = undefined;
-    this.walIndexHeader.ownCommitBegan();
+    this.changes.ownCommitBegan();
   }
 
   /** A plain work that writes a table states are made of forgets the wallet it names, or every state when it names none. */
@@ -355,7 +333,7 @@ export class SqliteStore implements Store {
    * A rollback undid every state remembered in its transaction, which wrote them through.
    */
   private batchEnded(committed: boolean): void {
-    this.walIndexHeader.ownCommitEnded(committed);
+    this.changes.ownCommitEnded(committed);
     this.writeGeneration += 1;
     if (!committed) this.rememberedWallets.clear();
     this.uncommittedStates.clear();
