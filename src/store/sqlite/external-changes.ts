@@ -8,10 +8,10 @@ import { WalIndexHeader } from './wal-index-header.ts';
  * no lock), and this process's own commits carry the header's mark over (`ownCommitBegan`/`ownCommitEnded`).
  *
  * It looks at the header at most once per turn of the event loop: later calls in the same turn answer what the
- * first one found. Under load a turn reads many requests (tens at saturation), and one `pread` a request took 4.7% of
- * a saturated server's main-thread samples. So another process's commit is seen from the turn after the one that first looked past it,
- * not by a request read later in that same turn. Writes do not depend on it (each batch reads `exact()` under its
- * write lock); reads and authentication may answer for a moment up to one turn old.
+ * first one found. Under load a turn reads many requests (tens at saturation), and one `pread` a request took 4.7%
+ * of a saturated server's main-thread samples. So another process's commit is seen from the turn after the one that
+ * first looked past it, not by a request read later in that same turn. Writes do not depend on it (each batch reads
+ * `exact()` under its write lock); reads and authentication may answer for a moment up to one turn old.
  */
 export class ExternalChanges {
   private readonly header: WalIndexHeader;
