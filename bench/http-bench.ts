@@ -156,6 +156,11 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     writeFileSync(minimalConfigPath, JSON.stringify({ database: join(directory, 'minimal.db'), key, customerIds, grants: HTTP_GRANTS }));
     const minimal = await startMinimalRoute(minimalConfigPath);
     servers.push(minimal);
+    // The same route writing what a Creditbook debit writes besides the accounting: the gap's other side.
+    const withRowsConfigPath = join(directory, 'minimal-route-creditbook-rows.json');
+    writeFileSync(withRowsConfigPath, JSON.stringify({ database: join(directory, 'minimal-rows.db'), key, customerIds, grants: HTTP_GRANTS, creditbookRows: true }));
+    const minimalWithRows = await startMinimalRoute(withRowsConfigPath);
+    servers.push(minimalWithRows);
     const bare = await startBareFastify();
     servers.push(bare);
 
@@ -180,9 +185,10 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
       { ...paced, targets: [ours, minimal, bare].map((server) => ({ baseUrl: server.baseUrl, paths: ['/v1/debits'], bodies, headers, pid: server.pid })) },
       directory,
     );
-    progress(`http: debits at saturation (${options.saturationConnections} connections), creditbook / minimal route / bare Fastify in turn, ${options.saturationRounds} x ${options.seconds} s each`);
+    progress(`http: debits at saturation (${options.saturationConnections} connections), creditbook / minimal route / minimal route with creditbook's rows / bare Fastify in turn, ${options.saturationRounds} x ${options.seconds} s each`);
     const saturation = { path: '/v1/debits', bodies, headers, connections: options.saturationConnections, seconds: options.seconds, warmupSeconds: 0 };
-    const [saturatedOurs, saturatedMinimal, saturatedBare] = (await saturateInTurn([ours, minimal, bare], options.saturationRounds, saturation, directory)) as [
+    const [saturatedOurs, saturatedMinimal, saturatedWithRows, saturatedBare] = (await saturateInTurn([ours, minimal, minimalWithRows, bare], options.saturationRounds, saturation, directory)) as [
+      Measured & { roundRates: number[] },
       Measured & { roundRates: number[] },
       Measured & { roundRates: number[] },
       Measured & { roundRates: number[] },
@@ -223,9 +229,12 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal route', cpuOf(debitsMinimal!), formatUs, [], cpuRounds(debitsOurs!, debitsMinimal!));
     const roundRatios = saturatedOurs.roundRates.map((rate, index) => formatRatio(rate, saturatedMinimal.roundRates[index]!)).join(', ');
     line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result], `rounds' ratios: ${roundRatios}`);
+    const rowsRoundRatios = saturatedOurs.roundRates.map((rate, index) => formatRatio(rate, saturatedWithRows.roundRates[index]!)).join(', ');
+    line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal + our rows', saturatedWithRows.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedWithRows.result], `rounds' ratios: ${rowsRoundRatios}`);
     line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'bare Fastify', saturatedBare.result.okPerSecond, formatCount, [undefined, saturatedBare.result]);
     line(`POST /v1/debits saturation: p99 ms`, saturatedOurs.result.p99Ms, 'minimal route', saturatedMinimal.result.p99Ms, formatMs);
     line(`POST /v1/debits saturation: CPU/debit`, saturatedOurs.cpuUsPerRequest, 'minimal route', saturatedMinimal.cpuUsPerRequest, formatUs);
+    line(`POST /v1/debits saturation: CPU/debit`, saturatedOurs.cpuUsPerRequest, 'minimal + our rows', saturatedWithRows.cpuUsPerRequest, formatUs);
     line(`GET /v1/balances ${rate}: achieved/s`, balancesOurs!.okPerSecond, 'bare Fastify', balancesBare!.okPerSecond, formatCount, [balancesOurs, balancesBare]);
     line(`GET /v1/balances ${rate}: p50 ms`, balancesOurs!.p50Ms, 'bare Fastify', balancesBare!.p50Ms, formatMs);
     p99Line(`GET /v1/balances ${rate}: p99 ms`, balancesOurs!, 'bare Fastify', balancesBare!);

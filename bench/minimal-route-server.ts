@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fdatasync, openSync, readFileSync } from 'node:fs';
 import Fastify from 'fastify';
-import { RawLedger } from './raw-ledger.ts';
+import { RawLedger, type RawActor } from './raw-ledger.ts';
 import type { GrantPlan } from './workload.ts';
 
 /**
@@ -12,7 +12,10 @@ import type { GrantPlan } from './workload.ts';
  * queued in one event-loop turn share one BEGIN IMMEDIATE … COMMIT, and are
  * answered only after an fdatasync of the WAL (synchronous=NORMAL plus that
  * fsync is synchronous=FULL's durability). The baseline for HTTP debits at
- * saturation. Config: a JSON file named by argv[2].
+ * saturation. Config: a JSON file named by argv[2]. With `creditbookRows` it also
+ * writes what a Creditbook debit writes besides the accounting (the ledger's two
+ * indexes, the outbox event, the audit row and its two indexes; raw-schema.ts):
+ * the same writes, behind the same minimal route.
  */
 interface MinimalRouteConfig {
   database: string;
@@ -20,17 +23,19 @@ interface MinimalRouteConfig {
   key: string;
   customerIds: string[];
   grants: GrantPlan[];
+  creditbookRows?: boolean;
 }
 
 const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as MinimalRouteConfig;
-const ledger = new RawLedger(config.database, { customerIds: config.customerIds, grants: config.grants, synchronous: 'NORMAL' });
-const keys = new Map([[createHash('sha256').update(config.key).digest('hex'), { environment: 'bench' }]]);
+const ledger = new RawLedger(config.database, { customerIds: config.customerIds, grants: config.grants, synchronous: 'NORMAL', creditbookRows: config.creditbookRows ?? false });
+const keys = new Map([[createHash('sha256').update(config.key).digest('hex'), { environment: 'bench', apiKeyId: 'key_bench' }]]);
 const walDescriptor = openSync(`${config.database}-wal`, 'r+');
 
 interface Queued {
   customerId: string;
   amount: string;
   feature: string | null;
+  actor: RawActor;
   resolve: (debitId: string | undefined) => void;
   reject: (error: unknown) => void;
 }
@@ -44,7 +49,7 @@ function flush(): void {
   const results: Array<string | undefined> = [];
   try {
     ledger.db.exec('BEGIN IMMEDIATE');
-    for (const item of batch) results.push(ledger.debitCustomer(item.customerId, item.amount, item.feature));
+    for (const item of batch) results.push(ledger.debitCustomer(item.customerId, item.amount, item.feature, item.actor));
     ledger.db.exec('COMMIT');
   } catch (error) {
     if (ledger.db.inTransaction) ledger.db.exec('ROLLBACK');
@@ -57,9 +62,9 @@ function flush(): void {
   });
 }
 
-function debit(customerId: string, amount: string, feature: string | null): Promise<string | undefined> {
+function debit(customerId: string, amount: string, feature: string | null, actor: RawActor): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    queue.push({ customerId, amount, feature, resolve, reject });
+    queue.push({ customerId, amount, feature, actor, resolve, reject });
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flush);
@@ -94,7 +99,7 @@ server.post(
   },
   async (request, reply) => {
     const body = request.body as { customerId: string; amount: string; feature?: string | null };
-    const debitId = await debit(body.customerId, body.amount, body.feature ?? null);
+    const debitId = await debit(body.customerId, body.amount, body.feature ?? null, { apiKeyId: 'key_bench', requestId: request.id, clientAddress: request.ip });
     if (!debitId) return reply.code(402).send({ error: 'insufficient_balance' });
     return reply.code(201).send({ object: 'debit', id: debitId, customerId: body.customerId, amount: body.amount });
   },

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { RAW_SQLITE_SCHEMA } from './raw-schema.ts';
+import { CREDITBOOK_ROWS_SCHEMA, RAW_SQLITE_SCHEMA } from './raw-schema.ts';
 import { expiresAt, GRANTS_PER_WALLET, plannedDebit, UNIT_CODE, UNIT_SCALE, WALLET_COUNT, type GrantPlan } from './workload.ts';
 
 /**
@@ -58,6 +58,18 @@ export interface RawLedgerOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** better-sqlite3's `verbose`: told every statement (the statement-count figures). */
   onStatement?: (sql: string) => void;
+  /**
+   * Also write what a Creditbook debit writes besides the accounting (raw-schema.ts, CREDITBOOK_ROWS_SCHEMA): the
+   * ledger's two indexes, a `debit.created` outbox event and an audit row, each debit.
+   */
+  creditbookRows?: boolean;
+}
+
+/** Who asked for a debit, for its audit row (with `creditbookRows`). */
+export interface RawActor {
+  apiKeyId: string;
+  requestId: string;
+  clientAddress: string;
 }
 
 export class RawLedger {
@@ -72,6 +84,8 @@ export class RawLedger {
     insertEntry: Database.Statement;
     updateWallet: Database.Statement;
     insertDebit: Database.Statement;
+    insertEvent?: Database.Statement | undefined;
+    insertAudit?: Database.Statement | undefined;
   };
   /** One debit, one transaction (BEGIN IMMEDIATE … COMMIT, one fsync). */
   readonly debitOne: (index: number) => number;
@@ -85,6 +99,7 @@ export class RawLedger {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(RAW_SQLITE_SCHEMA);
+    if (options.creditbookRows) this.db.exec(CREDITBOOK_ROWS_SCHEMA);
     this.environmentId = this.id('env');
     this.seed(options.customerIds ?? Array.from({ length: WALLET_COUNT }, () => this.id('cus')), options.grants ?? GRANTS_PER_WALLET);
     this.statements = {
@@ -107,6 +122,14 @@ export class RawLedger {
            feature, policy, hold_id, allocations, occurred_at, metadata, created_at)
          VALUES (?, ?, ?, ?, ?, '', ?, ?, '0', '0', ?, 'reject', NULL, ?, ?, '{}', ?)`,
       ),
+      insertEvent: options.creditbookRows
+        ? this.db.prepare("INSERT INTO events (id, environment_id, type, customer_id, data, created_at, fanned_out) VALUES (?, ?, 'debit.created', NULL, ?, ?, 1)")
+        : undefined,
+      insertAudit: options.creditbookRows
+        ? this.db.prepare(
+            "INSERT INTO audit_log (id, environment_id, api_key_id, operation, object_id, request_id, client_address, created_at) VALUES (?, ?, ?, 'POST /v1/debits', ?, ?, ?, ?)",
+          )
+        : undefined,
     };
     const single = this.db.transaction((index: number) => this.debit(index));
     this.debitOne = (index) => {
@@ -189,7 +212,7 @@ export class RawLedger {
    * the wallet, insert the debit; inside the caller's transaction. Returns the
    * debit's ID, or undefined (and writes nothing) when the wallet holds too little.
    */
-  debitCustomer(customerId: string, amountText: string, feature: string | null = null): string | undefined {
+  debitCustomer(customerId: string, amountText: string, feature: string | null = null, actor?: RawActor): string | undefined {
     const { statements } = this;
     const wallet = statements.findWallet.get(this.environmentId, customerId, UNIT_CODE, '');
     if (!wallet) return undefined;
@@ -220,6 +243,12 @@ export class RawLedger {
     }
     statements.updateWallet.run(toText(balance), sequence, now, wallet.id);
     statements.insertDebit.run(debitId, this.environmentId, wallet.customer_id, wallet.id, UNIT_CODE, amountText, amountText, feature, JSON.stringify(allocations), now, now);
+    if (statements.insertEvent && statements.insertAudit) {
+      const data = JSON.stringify({ debitId, walletId: wallet.id, customerId: wallet.customer_id, unit: UNIT_CODE, walletKey: null });
+      statements.insertEvent.run(`evt_${debitId.slice(4)}`, this.environmentId, data, now);
+      const { apiKeyId, requestId, clientAddress } = actor ?? { apiKeyId: 'key_raw', requestId: this.id('req'), clientAddress: '127.0.0.1' };
+      statements.insertAudit.run(this.id('aud'), this.environmentId, apiKeyId, debitId, requestId, clientAddress, now);
+    }
     return debitId;
   }
 }

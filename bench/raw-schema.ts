@@ -133,3 +133,39 @@ CREATE TABLE debits (
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/**
+ * What a Creditbook debit writes besides the accounting the raw script does, frozen here as creditbook's schema
+ * had it on 2026-12-08 (migrations 1–21): the ledger's two indexes (by wallet and sequence, unique, and by time),
+ * the outbox (`events`, its partial indexes, which a debit's event, fanned out at once and without a customer,
+ * does not enter) and the audit log (one B-tree and two indexes). Only the minimal route with Creditbook's rows
+ * (minimal-route-server.ts, `creditbookRows`) adds it: a baseline of the same writes, beside the minimal route
+ * the goal is set against.
+ */
+export const CREDITBOOK_ROWS_SCHEMA = `
+CREATE UNIQUE INDEX ledger_entries_wallet_sequence ON ledger_entries (wallet_id, sequence);
+CREATE INDEX ledger_entries_effective ON ledger_entries (environment_id, effective_at, id);
+CREATE TABLE events (
+  id TEXT PRIMARY KEY,
+  environment_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  fanned_out INTEGER NOT NULL DEFAULT 0,
+  customer_id TEXT
+) WITHOUT ROWID;
+CREATE INDEX events_to_fan_out ON events (id) WHERE fanned_out = 0;
+CREATE INDEX events_customer ON events (environment_id, customer_id, id) WHERE customer_id IS NOT NULL;
+CREATE TABLE audit_log (
+  id TEXT PRIMARY KEY,
+  environment_id TEXT NOT NULL REFERENCES environments (id),
+  api_key_id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  object_id TEXT,
+  request_id TEXT NOT NULL,
+  client_address TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX audit_log_key ON audit_log (environment_id, api_key_id, id);
+CREATE INDEX audit_log_object ON audit_log (environment_id, object_id, id);
+`;

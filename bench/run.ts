@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     console.log(sectionHeading('1b. Statements and WAL bytes (deterministic counts: creditbook through the API in process, the raw script of figure 1)'));
     for (const line of await runStatementCounts(settings.counts)) console.log(line);
 
-    console.log(sectionHeading(`2-3. HTTP (real \`creditbook serve\` vs the minimal route and bare Fastify; paced open-loop load at ${settings.http.pacedRate}/s, saturation with autocannon at ${settings.http.saturationConnections} connections; each load in its own process)`));
+    console.log(sectionHeading(`2-3. HTTP (real \`creditbook serve\` vs the minimal route, the minimal route writing creditbook's rows, and bare Fastify; paced open-loop load at ${settings.http.pacedRate}/s, saturation with autocannon at ${settings.http.saturationConnections} connections; each load in its own process)`));
     const http = await runHttpBench(settings.http);
     for (const line of http.lines) console.log(line);
 
