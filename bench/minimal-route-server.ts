@@ -28,14 +28,15 @@ interface MinimalRouteConfig {
 
 const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as MinimalRouteConfig;
 const ledger = new RawLedger(config.database, { customerIds: config.customerIds, grants: config.grants, synchronous: 'NORMAL', creditbookRows: config.creditbookRows ?? false });
-const keys = new Map([[createHash('sha256').update(config.key).digest('hex'), { environment: 'bench', apiKeyId: 'key_bench' }]]);
+const keys = new Map([[createHash('sha256').update(config.key).digest('hex'), { environment: 'bench' }]]);
 const walDescriptor = openSync(`${config.database}-wal`, 'r+');
 
 interface Queued {
   customerId: string;
   amount: string;
   feature: string | null;
-  actor: RawActor;
+  /** Who asked, for the audit row: only with `creditbookRows`, so the plain route does no more than before. */
+  actor: RawActor | undefined;
   resolve: (debitId: string | undefined) => void;
   reject: (error: unknown) => void;
 }
@@ -62,7 +63,7 @@ function flush(): void {
   });
 }
 
-function debit(customerId: string, amount: string, feature: string | null, actor: RawActor): Promise<string | undefined> {
+function debit(customerId: string, amount: string, feature: string | null, actor: RawActor | undefined): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     queue.push({ customerId, amount, feature, actor, resolve, reject });
     if (!flushScheduled) {
@@ -99,7 +100,8 @@ server.post(
   },
   async (request, reply) => {
     const body = request.body as { customerId: string; amount: string; feature?: string | null };
-    const debitId = await debit(body.customerId, body.amount, body.feature ?? null, { apiKeyId: 'key_bench', requestId: request.id, clientAddress: request.ip });
+    const actor = config.creditbookRows ? { apiKeyId: 'key_bench', requestId: request.id, clientAddress: request.ip } : undefined;
+    const debitId = await debit(body.customerId, body.amount, body.feature ?? null, actor);
     if (!debitId) return reply.code(402).send({ error: 'insufficient_balance' });
     return reply.code(201).send({ object: 'debit', id: debitId, customerId: body.customerId, amount: body.amount });
   },
