@@ -246,8 +246,8 @@ export class RawLedger {
     if (statements.insertEvent && statements.insertAudit) {
       const data = JSON.stringify({ debitId, walletId: wallet.id, customerId: wallet.customer_id, unit: UNIT_CODE, walletKey: null });
       statements.insertEvent.run(`evt_${debitId.slice(4)}`, this.environmentId, data, now);
-      const { apiKeyId, requestId, clientAddress } = actor ?? { apiKeyId: 'key_raw', requestId: this.id('req'), clientAddress: '127.0.0.1' };
-      statements.insertAudit.run(this.id('aud'), this.environmentId, apiKeyId, debitId, requestId, clientAddress, now);
+      if (!actor) throw new Error('With creditbookRows a debit needs its actor, for its audit row.');
+      statements.insertAudit.run(this.id('aud'), this.environmentId, actor.apiKeyId, debitId, actor.requestId, actor.clientAddress, now);
     }
     return debitId;
   }
