@@ -180,9 +180,9 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     const walWarmup = await warmWal({ baseUrl: ours.baseUrl, walPath: `${databasePath}-wal`, bodies, headers, rate: options.pacedRate, limitSeconds: options.walWarmupLimitSeconds, directory });
     progress(walWarmup === undefined ? `http: creditbook's WAL file still grew after ${options.walWarmupLimitSeconds} s; measuring anyway` : `http: creditbook's WAL file kept its size for ${STEADY_SECONDS} s after ${walWarmup.toFixed(1)} s of debits`);
 
-    progress(`http: debits paced at ${options.pacedRate}/s, creditbook / minimal route / bare Fastify in turn, ${options.pacedRounds} x ${options.pacedSeconds} s each`);
-    const [debitsOurs, debitsMinimal, debitsBare] = await runPacedLoad(
-      { ...paced, targets: [ours, minimal, bare].map((server) => ({ baseUrl: server.baseUrl, paths: ['/v1/debits'], bodies, headers, pid: server.pid })) },
+    progress(`http: debits paced at ${options.pacedRate}/s, creditbook / minimal route / minimal route with creditbook's rows / bare Fastify in turn, ${options.pacedRounds} x ${options.pacedSeconds} s each`);
+    const [debitsOurs, debitsMinimal, debitsWithRows, debitsBare] = await runPacedLoad(
+      { ...paced, targets: [ours, minimal, minimalWithRows, bare].map((server) => ({ baseUrl: server.baseUrl, paths: ['/v1/debits'], bodies, headers, pid: server.pid })) },
       directory,
     );
     progress(`http: debits at saturation (${options.saturationConnections} connections), creditbook / minimal route / minimal route with creditbook's rows / bare Fastify in turn, ${options.saturationRounds} x ${options.seconds} s each`);
@@ -226,7 +226,9 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     line(`POST /v1/debits ${rate}: p50 ms`, debitsOurs!.p50Ms, 'bare Fastify', debitsBare!.p50Ms, formatMs);
     p99Line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!, 'bare Fastify', debitsBare!);
     p99Line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!, 'minimal route', debitsMinimal!);
+    p99Line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!, 'minimal + our rows', debitsWithRows!);
     line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal route', cpuOf(debitsMinimal!), formatUs, [], cpuRounds(debitsOurs!, debitsMinimal!));
+    line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal + our rows', cpuOf(debitsWithRows!), formatUs, [], cpuRounds(debitsOurs!, debitsWithRows!));
     const roundRatios = saturatedOurs.roundRates.map((rate, index) => formatRatio(rate, saturatedMinimal.roundRates[index]!)).join(', ');
     line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result], `rounds' ratios: ${roundRatios}`);
     const rowsRoundRatios = saturatedOurs.roundRates.map((rate, index) => formatRatio(rate, saturatedWithRows.roundRates[index]!)).join(', ');
