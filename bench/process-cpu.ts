@@ -11,3 +11,29 @@ export function cpuMsOf(pid: number, part: 'both' | 'user' | 'system' = 'both'):
   const ticks = (part === 'system' ? 0 : Number(fields[11])) + (part === 'user' ? 0 : Number(fields[12]));
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
+
+/** The machine's CPU time so far, in ticks, from /proc/stat's first line: all of it, and what the hypervisor stole. */
+export interface MachineCpu {
+  total: number;
+  stolen: number;
+}
+
+export function machineCpu(): MachineCpu | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user).
+    return { total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0), stolen: fields[7] ?? 0 };
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
+/**
+ * The share of the machine's CPU time since `before` that the hypervisor gave to other guests: on a shared VM,
+ * a section that ran while this was high ran on less machine than the one before it, and its figures say so.
+ */
+export function stolenSince(before: MachineCpu | undefined): string {
+  const after = machineCpu();
+  if (!before || !after || after.total <= before.total) return 'unknown';
+  return `${((100 * (after.stolen - before.stolen)) / (after.total - before.total)).toFixed(1)}%`;
+}

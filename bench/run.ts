@@ -8,6 +8,7 @@ import { runFootprintBench } from './footprint-bench.ts';
 import { runHttpBench } from './http-bench.ts';
 import { runInProcessBench } from './in-process-bench.ts';
 import { runPostgresBench } from './postgres-bench.ts';
+import { machineCpu, stolenSince } from './process-cpu.ts';
 import { SERVER_NODE_FLAGS } from './processes.ts';
 import { runStatementCounts } from './statement-counts.ts';
 import { runUsageBench } from './usage-bench.ts';
@@ -74,32 +75,45 @@ async function main(): Promise<void> {
   const startedAt = performance.now();
   console.log(header().join('\n'));
 
+  const runStartedCpu = machineCpu();
+  let sectionCpu = runStartedCpu;
+  const stolenLine = () => {
+    console.log(`(CPU stolen by the hypervisor during this section: ${stolenSince(sectionCpu)} of the machine's time)`);
+    sectionCpu = machineCpu();
+  };
+
   if (!postgresOnly && !usageOnly) {
     console.log(sectionHeading('1. In-process debits (SQLite temp file, WAL; baseline synchronous=FULL, creditbook an fdatasync of the WAL per commit, the same durability; 100 wallets x 5 grants)'));
     for (const line of await runInProcessBench(settings.inProcess)) console.log(line);
+    stolenLine();
 
     console.log(sectionHeading('1b. Statements and WAL bytes (deterministic counts: creditbook through the API in process, the raw script of figure 1)'));
     for (const line of await runStatementCounts(settings.counts)) console.log(line);
+    sectionCpu = machineCpu(); // counts, which no other work on the machine can move
 
     console.log(sectionHeading(`2-3. HTTP (real \`creditbook serve\` vs the minimal route, the minimal route writing creditbook's rows, and bare Fastify; paced open-loop load at ${settings.http.pacedRate}/s, saturation with autocannon at ${settings.http.saturationConnections} connections; each load in its own process)`));
     const http = await runHttpBench(settings.http);
     for (const line of http.lines) console.log(line);
+    stolenLine();
 
     console.log(sectionHeading('4. Start-up and memory (no baseline)'));
     for (const line of await runFootprintBench(settings.footprint, http.coldStartEmptyMs)) console.log(line);
+    stolenLine();
   }
 
   if (!usageOnly) {
     console.log(sectionHeading('5. PostgreSQL (scratch databases on the local server; baselines: naive = FOR UPDATE transaction of several statements, one-statement = one CTE)'));
     for (const line of await runPostgresBench(settings.postgres)) console.log(line);
+    stolenLine();
   }
 
   if (!postgresOnly) {
     console.log(sectionHeading('6. Rated usage (batched ingest beside a raw script doing the same rating and writes; check latency beside bare Fastify)'));
     for (const line of await runUsageBench(settings.usage)) console.log(line);
+    stolenLine();
   }
 
-  console.log(`\nbench took ${((performance.now() - startedAt) / 1000).toFixed(0)} s; load average at end: ${formatLoad()}`);
+  console.log(`\nbench took ${((performance.now() - startedAt) / 1000).toFixed(0)} s; load average at end: ${formatLoad()}; CPU stolen by the hypervisor: ${stolenSince(runStartedCpu)} of the machine's time`);
 }
 
 /**
