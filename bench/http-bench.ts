@@ -87,6 +87,14 @@ interface Measured {
   cpuUsPerRequest: number;
 }
 
+/** A server's pooled saturation rounds, with each round's requests/s. */
+type Saturated = Measured & { roundRates: number[] };
+
+/** Each round's ratio of `ours` to `baseline` (they ran the same rounds, in turn). */
+function roundRatios(ours: Saturated, baseline: Saturated): string {
+  return ours.roundRates.map((rate, index) => formatRatio(rate, baseline.roundRates[index]!)).join(', ');
+}
+
 /** autocannon at saturation against one server, with the server's CPU over the run. */
 async function saturate(server: ServerProcess, config: Omit<Parameters<typeof runLoad>[0], 'baseUrl'>, directory: string): Promise<Measured> {
   const before = cpuMsOf(server.pid);
@@ -106,7 +114,7 @@ async function saturateInTurn(
   rounds: number,
   config: Omit<Parameters<typeof runLoad>[0], 'baseUrl'>,
   directory: string,
-): Promise<Array<Measured & { roundRates: number[] }>> {
+): Promise<Saturated[]> {
   const runs: Measured[][] = servers.map(() => []);
   for (let round = 0; round < rounds; round += 1) {
     for (const [index, server] of servers.entries()) runs[index]!.push(await saturate(server, config, directory));
@@ -187,12 +195,7 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     );
     progress(`http: debits at saturation (${options.saturationConnections} connections), creditbook / minimal route / minimal route with creditbook's rows / bare Fastify in turn, ${options.saturationRounds} x ${options.seconds} s each`);
     const saturation = { path: '/v1/debits', bodies, headers, connections: options.saturationConnections, seconds: options.seconds, warmupSeconds: 0 };
-    const [saturatedOurs, saturatedMinimal, saturatedWithRows, saturatedBare] = (await saturateInTurn([ours, minimal, minimalWithRows, bare], options.saturationRounds, saturation, directory)) as [
-      Measured & { roundRates: number[] },
-      Measured & { roundRates: number[] },
-      Measured & { roundRates: number[] },
-      Measured & { roundRates: number[] },
-    ];
+    const [saturatedOurs, saturatedMinimal, saturatedWithRows, saturatedBare] = (await saturateInTurn([ours, minimal, minimalWithRows, bare], options.saturationRounds, saturation, directory)) as [Saturated, Saturated, Saturated, Saturated];
     progress(`http: balance reads paced at ${options.pacedRate}/s, creditbook / bare Fastify in turn (after ${options.readWarmupSeconds} s of unrecorded reads on each)`);
     const [balancesOurs, balancesBare] = await runPacedLoad(
       { ...paced, warmupSeconds: options.readWarmupSeconds, targets: [ours, bare].map((server) => ({ baseUrl: server.baseUrl, paths: balancePaths, headers: { authorization: headers.authorization }, pid: server.pid })) },
@@ -229,10 +232,8 @@ export async function runHttpBench(options: HttpOptions): Promise<HttpBenchResul
     p99Line(`POST /v1/debits ${rate}: p99 ms`, debitsOurs!, 'minimal + our rows', debitsWithRows!);
     line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal route', cpuOf(debitsMinimal!), formatUs, [], cpuRounds(debitsOurs!, debitsMinimal!));
     line(`POST /v1/debits ${rate}: server CPU/debit`, cpuOf(debitsOurs!), 'minimal + our rows', cpuOf(debitsWithRows!), formatUs, [], cpuRounds(debitsOurs!, debitsWithRows!));
-    const roundRatios = saturatedOurs.roundRates.map((rate, index) => formatRatio(rate, saturatedMinimal.roundRates[index]!)).join(', ');
-    line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result], `rounds' ratios: ${roundRatios}`);
-    const rowsRoundRatios = saturatedOurs.roundRates.map((rate, index) => formatRatio(rate, saturatedWithRows.roundRates[index]!)).join(', ');
-    line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal + our rows', saturatedWithRows.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedWithRows.result], `rounds' ratios: ${rowsRoundRatios}`);
+    line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal route', saturatedMinimal.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedMinimal.result], `rounds' ratios: ${roundRatios(saturatedOurs, saturatedMinimal)}`);
+    line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'minimal + our rows', saturatedWithRows.result.okPerSecond, formatCount, [saturatedOurs.result, saturatedWithRows.result], `rounds' ratios: ${roundRatios(saturatedOurs, saturatedWithRows)}`);
     line(`POST /v1/debits saturation: req/s`, saturatedOurs.result.okPerSecond, 'bare Fastify', saturatedBare.result.okPerSecond, formatCount, [undefined, saturatedBare.result]);
     line(`POST /v1/debits saturation: p99 ms`, saturatedOurs.result.p99Ms, 'minimal route', saturatedMinimal.result.p99Ms, formatMs);
     line(`POST /v1/debits saturation: CPU/debit`, saturatedOurs.cpuUsPerRequest, 'minimal route', saturatedMinimal.cpuUsPerRequest, formatUs);

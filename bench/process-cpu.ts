@@ -12,12 +12,13 @@ export function cpuMsOf(pid: number, part: 'both' | 'user' | 'system' = 'both'):
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** The machine's CPU time so far, in ticks, from /proc/stat's first line: all of it, and what the hypervisor stole. */
+/** The machine's CPU time so far, in ticks: all of it, and what the hypervisor stole. */
 export interface MachineCpu {
   total: number;
   stolen: number;
 }
 
+/** From /proc/stat's first line, summed over every CPU; undefined where there is none. */
 export function machineCpu(): MachineCpu | undefined {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
